@@ -1,0 +1,117 @@
+/**
+ * Electron glue, kept thin: one instance, hardened sessions and windows,
+ * the app and avatar protocols, and core started with Electron's own fetch,
+ * the user-data folder and the OS keychain. All behaviour lives in core.
+ *
+ * Runs in Electron's main process.
+ */
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { app, BrowserWindow, dialog, net, session, shell } from 'electron';
+import { APP_PAGE_URL, isAppPageUrl } from '../core/app-page';
+import { openCore, type Core } from '../core/handlers';
+import { createLogger, type Logger } from '../core/log';
+import { createKeytarSecretStore } from '../core/secrets';
+import { handleAppProtocol, registerSchemes } from './app-protocol';
+import { createEmitter, registerIpc } from './ipc';
+import { installMenu } from './menu';
+import { hardenSession, hardenWebContents } from './security';
+import { createMainWindow } from './window';
+
+// Dev server URL is honoured only in an unpackaged app started by electron-vite.
+const devServerUrl = !app.isPackaged ? process.env['ELECTRON_RENDERER_URL'] : undefined;
+
+registerSchemes();
+app.enableSandbox();
+
+let mainWindow: BrowserWindow | null = null;
+let core: Core | null = null;
+
+function fileLogger(): Logger {
+  const dir = join(app.getPath('userData'), 'logs');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'main.log');
+  return createLogger((line) => {
+    try {
+      appendFileSync(file, line + '\n');
+    } catch {
+      // A full disk must not take the app down with it.
+    }
+    if (!app.isPackaged) console.log(line);
+  });
+}
+
+async function start(): Promise<void> {
+  await app.whenReady();
+  const log = fileLogger();
+  hardenWebContents(log);
+  hardenSession(session.defaultSession);
+  handleAppProtocol(join(__dirname, '../renderer'));
+  installMenu(!app.isPackaged);
+
+  core = await openCore({
+    appVersion: app.getVersion(),
+    userDataDir: app.getPath('userData'),
+    fetch: (input, init) => net.fetch(input, init),
+    secrets: createKeytarSecretStore(),
+    now: () => Date.now(),
+    emit: createEmitter(() => mainWindow),
+    openExternal: (url) => shell.openExternal(url),
+    chooseSavePath: async ({ defaultName, format }) => {
+      const options = {
+        defaultPath: join(app.getPath('downloads'), defaultName),
+        filters: [
+          format === 'csv'
+            ? { name: 'CSV', extensions: ['csv'] }
+            : { name: 'JSON', extensions: ['json'] },
+        ],
+      };
+      const result = mainWindow
+        ? await dialog.showSaveDialog(mainWindow, options)
+        : await dialog.showSaveDialog(options);
+      return result.canceled || !result.filePath ? null : result.filePath;
+    },
+    log,
+  });
+  registerIpc(core.dispatch, (url) => isAppPageUrl(url, devServerUrl));
+
+  const openWindow = async (): Promise<void> => {
+    mainWindow = await createMainWindow({
+      pageUrl: devServerUrl ?? APP_PAGE_URL,
+      stateFile: join(app.getPath('userData'), 'window-state.json'),
+      devTools: !app.isPackaged,
+      log,
+    });
+    mainWindow.on('closed', () => {
+      mainWindow = null;
+    });
+  };
+  await openWindow();
+
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) void openWindow();
+  });
+}
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  app.on('second-instance', () => {
+    if (!mainWindow) return;
+    if (mainWindow.isMinimized()) mainWindow.restore();
+    mainWindow.focus();
+  });
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit();
+  });
+  app.on('will-quit', () => {
+    void core?.close();
+  });
+  start().catch((error: unknown) => {
+    dialog.showErrorBox(
+      'Rollcall could not start',
+      error instanceof Error ? error.message : String(error),
+    );
+    app.exit(1);
+  });
+}

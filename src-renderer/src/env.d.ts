@@ -1,0 +1,10 @@
+import type { RollcallApi } from '@shared/bridge';
+
+declare global {
+  interface Window {
+    /** The only way the window reaches main; built by the preload. */
+    readonly rollcall: RollcallApi;
+  }
+}
+
+export {};

@@ -1,0 +1,161 @@
+import { CHANNELS, contract, type Channel } from '@shared/contract';
+import { createDispatcher, type Handlers } from '@core/handlers';
+import { createLogger, silentLogger } from '@core/log';
+
+/** One valid argument per channel: proves the schemas accept real requests. */
+const VALID: Record<Channel, unknown> = {
+  'app:info': {},
+  'connections:list': {},
+  'connections:save': {
+    draft: {
+      kind: 'zulip',
+      label: 'Acme',
+      baseUrl: 'chat.example.com',
+      loginEmail: 'a@example.com',
+      secret: 'k',
+    },
+  },
+  'connections:remove': { id: 'c1' },
+  'connections:test': { id: 'c1' },
+  'users:lookup': { connectionId: 'c1', ref: '42' },
+  'users:get': { connectionId: 'c1', userId: '42' },
+  'users:search': { text: 'zoë' },
+  'directory:sync': { connectionId: 'c1' },
+  'directory:cancel-sync': { connectionId: 'c1' },
+  'directory:export': { format: 'csv' },
+  'demo:load': {},
+  'shell:open-external': { url: 'https://example.com' },
+};
+
+/** Arguments every channel must refuse. */
+const BAD: unknown[] = [null, 42, 'users', [], { __proto__: { polluted: true }, unexpected: 1 }];
+
+/** One channel-specific bad argument each: a wrong type in a real field. */
+const BAD_FIELD: Record<Channel, unknown> = {
+  'app:info': { verbose: true },
+  'connections:list': { all: 1 },
+  'connections:save': { draft: { kind: 'slack', baseUrl: 'x', secret: 'k' } },
+  'connections:remove': { id: '../../etc/passwd' },
+  'connections:test': {},
+  'users:lookup': { connectionId: 'c1', ref: '   ' },
+  'users:get': { connectionId: 'c1', userId: 42 },
+  'users:search': { limit: 1_000_000 },
+  'directory:sync': { connectionId: '' },
+  'directory:cancel-sync': { connectionId: 7 },
+  'directory:export': { format: 'xlsx' },
+  'demo:load': { seed: 'x' },
+  'shell:open-external': { url: 12 },
+};
+
+function spyHandlers() {
+  const calls: Channel[] = [];
+  const handlers = Object.fromEntries(
+    CHANNELS.map((c) => [
+      c,
+      async () => {
+        calls.push(c);
+        return 'handled';
+      },
+    ]),
+  ) as unknown as Handlers;
+  return { handlers, calls };
+}
+
+describe('the IPC contract', () => {
+  it('declares every channel the product needs, each with a distinct bridge method', () => {
+    expect(new Set(CHANNELS)).toEqual(
+      new Set([
+        'app:info',
+        'connections:list',
+        'connections:save',
+        'connections:remove',
+        'connections:test',
+        'users:lookup',
+        'users:get',
+        'users:search',
+        'directory:sync',
+        'directory:cancel-sync',
+        'directory:export',
+        'demo:load',
+        'shell:open-external',
+      ]),
+    );
+    const methods = CHANNELS.map((c) => contract[c].method);
+    expect(new Set(methods).size).toBe(methods.length);
+  });
+
+  it.each(CHANNELS)('%s accepts a valid argument and calls its handler', async (channel) => {
+    const { handlers, calls } = spyHandlers();
+    const dispatch = createDispatcher(handlers, { log: silentLogger });
+    const result = await dispatch(channel, VALID[channel]);
+    expect(result).toEqual({ ok: true, value: 'handled' });
+    expect(calls).toEqual([channel]);
+  });
+
+  it.each(CHANNELS)(
+    '%s answers a bad argument with INVALID_INPUT and never runs the handler',
+    async (channel) => {
+      const { handlers, calls } = spyHandlers();
+      const dispatch = createDispatcher(handlers, { log: silentLogger });
+      for (const bad of [...BAD, BAD_FIELD[channel]]) {
+        const result = await dispatch(channel, bad);
+        expect(result.ok, `${channel} accepted ${JSON.stringify(bad)}`).toBe(false);
+        if (!result.ok) {
+          expect(result.error.code).toBe('INVALID_INPUT');
+          expect(result.error.message.length).toBeGreaterThan(5);
+        }
+      }
+      expect(calls).toEqual([]);
+    },
+  );
+
+  it('refuses unknown channels', async () => {
+    const { handlers, calls } = spyHandlers();
+    const dispatch = createDispatcher(handlers, { log: silentLogger });
+    for (const name of ['users:delete', '__proto__', 'constructor', 42, undefined]) {
+      const result = await dispatch(name, {});
+      expect(result).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
+    }
+    expect(calls).toEqual([]);
+  });
+
+  it('turns a throw into an error value without leaking its text', async () => {
+    const lines: string[] = [];
+    const handlers = {
+      ...spyHandlers().handlers,
+      'app:info': async () => {
+        throw new Error('boom https://x/?token=sk-0123456789abcdef0123456789abcdef');
+      },
+    } as Handlers;
+    const dispatch = createDispatcher(handlers, { log: createLogger((line) => lines.push(line)) });
+    const result = await dispatch('app:info', {});
+    expect(result).toMatchObject({ ok: false, error: { code: 'INTERNAL' } });
+    expect(JSON.stringify(result)).not.toContain('boom');
+    expect(lines).toHaveLength(1);
+    expect(lines.join('\n')).toContain('app:info failed unexpectedly');
+    expect(lines.join('\n')).not.toContain('sk-0123456789abcdef');
+  });
+
+  it('fills in defaults so handlers see complete arguments', async () => {
+    let seen: unknown;
+    const handlers = {
+      ...spyHandlers().handlers,
+      'users:search': async (arg: unknown) => {
+        seen = arg;
+        return { total: 0, items: [] };
+      },
+    } as Handlers;
+    await createDispatcher(handlers, { log: silentLogger })('users:search', {});
+    expect(seen).toEqual({
+      text: '',
+      connectionIds: [],
+      roles: [],
+      accounts: 'all',
+      status: 'all',
+      sort: 'name',
+      direction: 'asc',
+      offset: 0,
+      limit: 100,
+    });
+  });
+});

@@ -1,0 +1,63 @@
+import { resolve } from 'node:path';
+import { defineConfig } from 'vitest/config';
+
+const root = resolve(__dirname, '..');
+const alias = {
+  '@shared': resolve(root, 'src-main/shared'),
+  '@core': resolve(root, 'src-main/core'),
+  '@renderer': resolve(root, 'src-renderer/src'),
+};
+
+/**
+ * Three projects: core (plain Node, the real keychain and SQLite), renderer
+ * (jsdom, Testing Library) and e2e (Debian's Chromium over the real core).
+ * `npm test` runs them all; `npx vitest --config test/vitest.config.ts
+ * --project core` runs one.
+ */
+export default defineConfig({
+  root,
+  resolve: { alias },
+  test: {
+    globals: true,
+    reporters: ['default'],
+    projects: [
+      {
+        resolve: { alias },
+        test: {
+          name: 'core',
+          root,
+          globals: true,
+          environment: 'node',
+          include: ['test/core/**/*.test.ts'],
+          testTimeout: 30_000,
+        },
+      },
+      {
+        resolve: { alias },
+        test: {
+          name: 'renderer',
+          root,
+          globals: true,
+          environment: 'jsdom',
+          include: ['test/renderer/**/*.test.{ts,tsx}'],
+          setupFiles: ['test/renderer/setup.ts'],
+          testTimeout: 20_000,
+        },
+      },
+      {
+        resolve: { alias },
+        test: {
+          name: 'e2e',
+          root,
+          globals: true,
+          environment: 'node',
+          include: ['test/e2e/**/*.test.ts'],
+          globalSetup: ['test/e2e/global-setup.ts'],
+          fileParallelism: false,
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
+  },
+});
