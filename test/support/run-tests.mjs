@@ -10,7 +10,10 @@ import { ensureSystemPackages } from './system-deps.mjs';
 
 const root = resolve(import.meta.dirname, '../..');
 process.chdir(root);
-const vitestArgs = process.argv.slice(2);
+// `--vitest-only` skips typecheck, lint and build: for a quick loop on a few
+// test files while developing (`npm test -- --vitest-only --project core x`).
+const vitestOnly = process.argv.includes('--vitest-only');
+const vitestArgs = process.argv.slice(2).filter((a) => a !== '--vitest-only');
 const timings = [];
 
 function step(name, cmd, args, options = {}) {
@@ -42,9 +45,11 @@ if (!existsSync(join(root, 'node_modules/keytar/build/Release/keytar.node'))) {
   });
 }
 
-step('typecheck', 'npm', ['run', '--silent', 'typecheck']);
-step('lint', 'npm', ['run', '--silent', 'lint']);
-step('build', 'npm', ['run', '--silent', 'build']);
+if (!vitestOnly) {
+  step('typecheck', 'npm', ['run', '--silent', 'typecheck']);
+  step('lint', 'npm', ['run', '--silent', 'lint']);
+  step('build', 'npm', ['run', '--silent', 'build']);
+}
 
 const vitest = [
   join(root, 'node_modules/.bin/vitest'),
