@@ -11,9 +11,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { build, type Rolldown } from 'vite';
-import { serveAppFile, isAppPageUrl } from '@core/app-page';
+import { serveAppFile, isAppPageUrl, type FileAnswer } from '@core/app-page';
 import type { CoreDeps } from '@core/deps';
-import { openCore, type Core } from '@core/handlers';
+import { openCore, type Core, type Dispatch } from '@core/handlers';
 import { createLogger } from '@core/log';
 import { createKeytarSecretStore, createMemorySecretStore } from '@core/secrets';
 import type { EventName } from '@shared/contract';
@@ -82,6 +82,15 @@ export interface OpenAppOptions {
   userDataDir?: string;
   /** Replace core dependencies (fetch, clock...). */
   deps?: Partial<CoreDeps>;
+  /**
+   * Answer the page from a script instead of core: only for the visual
+   * gallery of states that real servers rarely produce on demand. Every
+   * behavioural e2e test runs against the real core.
+   */
+  scripted?: {
+    dispatch: Dispatch;
+    serveAvatar?: (connectionId: string, userId: string) => Promise<FileAnswer>;
+  };
 }
 
 export interface AppUnderTest {
@@ -95,6 +104,8 @@ export interface AppUnderTest {
   pageErrors: string[];
   logLines: string[];
   openedExternal: string[];
+  /** Sends an event to the page as main would. */
+  emit: CoreDeps['emit'];
   /** Saves a PNG of the page to test/e2e/screenshots/<name>.png and returns its path. */
   screenshot(name: string): Promise<string>;
   close(): Promise<void>;
@@ -123,6 +134,20 @@ export async function openApp(options: OpenAppOptions): Promise<AppUnderTest> {
   const openedExternal: string[] = [];
   let page: Page | null = null;
 
+  const emit: CoreDeps['emit'] = (event, payload) => {
+    events.push({ event, payload });
+    void page
+      ?.evaluate(
+        ([e, p]) =>
+          (window as unknown as { __rollcallEmit(e: string, p: unknown): void }).__rollcallEmit(
+            e,
+            p,
+          ),
+        [event, payload] as [string, unknown],
+      )
+      .catch(() => {});
+  };
+
   const core = await openCore({
     appVersion: (await import(join(ROOT, 'package.json'), { with: { type: 'json' } })).default
       .version,
@@ -132,19 +157,7 @@ export async function openApp(options: OpenAppOptions): Promise<AppUnderTest> {
       ? createKeytarSecretStore()
       : createMemorySecretStore(),
     now: () => Date.now(),
-    emit: (event, payload) => {
-      events.push({ event, payload });
-      void page
-        ?.evaluate(
-          ([e, p]) =>
-            (window as unknown as { __rollcallEmit(e: string, p: unknown): void }).__rollcallEmit(
-              e,
-              p,
-            ),
-          [event, payload] as [string, unknown],
-        )
-        .catch(() => {});
-    },
+    emit,
     openExternal: async (url) => {
       openedExternal.push(url);
     },
@@ -157,8 +170,9 @@ export async function openApp(options: OpenAppOptions): Promise<AppUnderTest> {
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
       const avatar = /^\/__avatar\/([^/]+)\/([^/]+)$/.exec(url.pathname);
+      const serveAvatar = options.scripted?.serveAvatar ?? core.serveAvatar;
       const answer = avatar
-        ? await core.serveAvatar(decodeURIComponent(avatar[1]!), decodeURIComponent(avatar[2]!))
+        ? await serveAvatar(decodeURIComponent(avatar[1]!), decodeURIComponent(avatar[2]!))
         : await serveAppFile(RENDERER_DIR, url.pathname);
       res.writeHead(answer.status, answer.headers);
       res.end(answer.body);
@@ -182,9 +196,10 @@ export async function openApp(options: OpenAppOptions): Promise<AppUnderTest> {
   page.on('pageerror', (e) => pageErrors.push(String(e)));
   // The same sender check main applies: only the app's own page may call.
   await page.exposeBinding('__rollcallInvoke', async (source, channel: unknown, arg: unknown) => {
+    const dispatch = options.scripted?.dispatch ?? core.dispatch;
     const result =
       isAppPageUrl(source.frame.url(), origin) && source.frame.parentFrame() === null
-        ? await core.dispatch(channel, arg)
+        ? await dispatch(channel, arg)
         : { ok: false, error: { code: 'FORBIDDEN', message: 'Refused sender' } };
     calls.push({ channel: String(channel), arg, result });
     return result;
@@ -203,6 +218,7 @@ export async function openApp(options: OpenAppOptions): Promise<AppUnderTest> {
     pageErrors,
     logLines,
     openedExternal,
+    emit,
     async screenshot(name) {
       mkdirSync(SCREENSHOT_DIR, { recursive: true });
       const path = join(SCREENSHOT_DIR, `${name}.png`);
