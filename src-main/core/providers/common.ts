@@ -1,0 +1,67 @@
+/**
+ * What both providers do the same way: checking a session before any
+ * request, treating optional extras (presence, groups) as best-effort, and
+ * handing large lists out in batches without holding the event loop.
+ *
+ * Node only; never imports `electron`.
+ */
+import { fail, RollcallFailure, type ErrorCode } from '@shared/errors';
+import type { ProviderSession } from './types';
+
+/** Failures that mean "this extra is not available here", not "the server is in trouble". */
+const UNAVAILABLE: ReadonlySet<ErrorCode> = new Set([
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'INVALID_INPUT',
+  'BAD_RESPONSE',
+  'NOT_AN_API',
+]);
+
+/**
+ * Runs an optional request: its "not available" failures become null, so
+ * users are still returned; anything else (offline, cancelled, rate
+ * limited after retries) propagates.
+ */
+export async function bestEffort<T>(run: () => Promise<T>): Promise<T | null> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof RollcallFailure && UNAVAILABLE.has(error.error.code)) return null;
+    throw error;
+  }
+}
+
+/** Checks what every request needs, before any is made. */
+export function checkSession(session: ProviderSession, needsEmail: boolean): void {
+  if (typeof session.secret !== 'string' || session.secret.trim() === '') {
+    fail('INVALID_INPUT', 'This connection has no API key. Edit the connection and enter one.', {
+      field: 'secret',
+    });
+  }
+  if (needsEmail && (typeof session.loginEmail !== 'string' || !session.loginEmail.includes('@'))) {
+    fail(
+      'INVALID_INPUT',
+      'Zulip logs in with the email address of the account the API key belongs to. Enter it in the connection.',
+      { field: 'loginEmail' },
+    );
+  }
+  if (typeof session.baseUrl !== 'string' || !/^https?:\/\//.test(session.baseUrl)) {
+    fail('INVALID_INPUT', 'This connection has no valid server URL.', { field: 'baseUrl' });
+  }
+}
+
+/** Lets other work run between batches of CPU-bound normalizing. */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Joins the base URL and an API path that starts with a slash. */
+export function apiUrl(baseUrl: string, path: string, query?: Record<string, string>): string {
+  const q = query ? `?${new URLSearchParams(query).toString()}` : '';
+  return `${baseUrl.replace(/\/+$/, '')}${path}${q}`;
+}
+
+/** Throws CANCELLED if the signal has fired; used between steps of a long fetch. */
+export function throwIfCancelled(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) fail('CANCELLED');
+}

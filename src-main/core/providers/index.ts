@@ -1,0 +1,35 @@
+/**
+ * The providers by kind, built over one HTTP client, so the directory
+ * service can ask for "the provider of this connection" and stay ignorant of
+ * which server it talks to.
+ *
+ * Node only; never imports `electron`.
+ */
+import type { ConnectionKind } from '@shared/model';
+import type { HttpClient } from '../http';
+import { createOpenWebUIProvider } from './openwebui';
+import type { Provider } from './types';
+import { createZulipProvider } from './zulip';
+
+export type * from './types';
+export { normalizeZulipUser, normalizeZulipProfileFields, createZulipProvider } from './zulip';
+export { normalizeOpenWebUIUser, createOpenWebUIProvider } from './openwebui';
+
+/** What every provider is built from. */
+export interface ProviderDeps {
+  http: HttpClient;
+  now?: () => number;
+}
+
+/** Both providers, keyed by kind. */
+export function createProviders(deps: ProviderDeps): Record<ConnectionKind, Provider> {
+  return {
+    zulip: createZulipProvider(deps),
+    openwebui: createOpenWebUIProvider(deps),
+  };
+}
+
+/** The provider for one kind of connection. */
+export function providerFor(kind: ConnectionKind, deps: ProviderDeps): Provider {
+  return kind === 'zulip' ? createZulipProvider(deps) : createOpenWebUIProvider(deps);
+}

@@ -1,0 +1,459 @@
+/**
+ * Open WebUI: users by id (or the owner of a shared chat), the directory
+ * page by page, groups for the list's bare `group_ids`, the admin check of a
+ * connection test, and the normalizer that turns Open WebUI's user into a
+ * `DirectoryUser`. The traps are in shared/specs/README.md: unknown paths
+ * answer 200 with the web app's HTML, non-admins get 401 (not 403), and
+ * timestamps are seconds.
+ *
+ * Node only; never imports `electron`.
+ */
+import { rollcallError, RollcallFailure, type RollcallError } from '@shared/errors';
+import type {
+  AvatarSource,
+  DirectoryUser,
+  GroupRef,
+  OpenWebUIRole,
+  UserStatus,
+} from '@shared/model';
+import { fetchAvatar } from '../avatar-fetch';
+import { LIST_MAX_BYTES, type Credentials, type HttpClient, type HttpErrorInfo } from '../http';
+import {
+  describeRef,
+  parseOpenWebUIUserRef,
+  type OpenWebUIUserRef,
+  type UserRef,
+} from '../server-url';
+import { apiUrl, bestEffort, checkSession, throwIfCancelled, yieldToEventLoop } from './common';
+import {
+  avatarFromUrl,
+  badUser,
+  field,
+  isObject,
+  isoDay,
+  MAX_INLINE_AVATAR_CHARS,
+  nonEmpty,
+  num,
+  secondsToMs,
+  str,
+  type JsonObject,
+} from './json';
+import type { CallOptions, FetchedUser, KeyOwnerReport, OpenWebUIContext, Provider } from './types';
+
+const PRODUCT = 'an Open WebUI server';
+const URL_HINT =
+  'Enter the address you open Open WebUI at in a browser, like https://chat.example.com; Rollcall adds /api/v1 itself.';
+const KEY_HELP =
+  'Create a new API key in Open WebUI (Settings → Account → API Keys), or paste a fresh JWT.';
+const NON_ADMIN =
+  'This key belongs to a non-admin account; Rollcall needs an admin key. Create one while signed in as an administrator.';
+
+/** Open WebUI's own error texts (backend/open_webui/constants.py). */
+const ACCESS_PROHIBITED =
+  'You do not have permission to access this resource. Please contact your administrator for assistance.';
+const USER_NOT_FOUND = "We could not find what you're looking for :/";
+const API_KEY_NOT_ALLOWED = 'Use of API key is not enabled in the environment.';
+const NOT_AUTHENTICATED = 'Not authenticated';
+
+const ROLES: readonly OpenWebUIRole[] = ['admin', 'user', 'pending'];
+
+/** Keys kept in `extra` for the raw view, when the server sends them. */
+const EXTRA_KEYS = [
+  'info',
+  'oauth',
+  'scim',
+  'settings',
+  'presence_state',
+  'profile_banner_image_url',
+  'is_active',
+];
+
+// ---------------------------------------------------------------------------
+// The normalizer
+
+/** What normalizing one Open WebUI user needs besides the user. */
+export interface OpenWebUINormalizeEnv {
+  connectionId: string;
+  baseUrl: string;
+  /** Group names for `group_ids`; null (or anything unreadable) means none known. */
+  context: OpenWebUIContext | null;
+}
+
+/** A cached context, checked: anything malformed counts as no context. */
+export function asOpenWebUIContext(value: unknown): OpenWebUIContext | null {
+  if (!isObject(value) || value.kind !== 'openwebui') return null;
+  const fetchedAt = num(value.fetchedAt);
+  const names = value.groupNames;
+  if (fetchedAt === null || !isObject(names)) return null;
+  const groupNames: Record<string, string> = {};
+  for (const key of Object.keys(names)) {
+    const name = names[key];
+    if (typeof name === 'string') groupNames[key] = name;
+  }
+  return { kind: 'openwebui', fetchedAt, groupNames };
+}
+
+function imageRoute(baseUrl: string, id: string): string {
+  return apiUrl(baseUrl, `/api/v1/users/${encodeURIComponent(id)}/profile/image`);
+}
+
+function avatarOf(raw: JsonObject, id: string, baseUrl: string): AvatarSource {
+  const url = nonEmpty(field(raw, 'profile_image_url'))?.trim() ?? null;
+  if (url === null) return { kind: 'none' };
+  // A data: URL too large to keep inline is the same picture behind the image route.
+  if (/^data:image\//i.test(url) && url.length > MAX_INLINE_AVATAR_CHARS) {
+    return avatarFromUrl(imageRoute(baseUrl, id), baseUrl);
+  }
+  return avatarFromUrl(url, baseUrl);
+}
+
+function groupsOf(raw: JsonObject, context: OpenWebUIContext | null): GroupRef[] {
+  const out: GroupRef[] = [];
+  const seen = new Set<string>();
+  const add = (id: string, name: string): void => {
+    if (seen.has(id)) return;
+    seen.add(id);
+    out.push({ id, name });
+  };
+  const groups = field(raw, 'groups');
+  if (Array.isArray(groups)) {
+    for (const g of groups) {
+      if (!isObject(g)) continue;
+      const id = nonEmpty(field(g, 'id'));
+      if (id === null) continue;
+      add(id, nonEmpty(field(g, 'name')) ?? context?.groupNames[id] ?? id);
+    }
+  }
+  const ids = field(raw, 'group_ids');
+  if (Array.isArray(ids)) {
+    for (const id of ids) {
+      const gid = nonEmpty(id);
+      // An id the groups list did not name stays, shown as itself.
+      if (gid !== null) add(gid, context?.groupNames[gid] ?? gid);
+    }
+  }
+  return out.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+function statusOf(raw: JsonObject): UserStatus | null {
+  const emoji = nonEmpty(field(raw, 'status_emoji'));
+  const message = nonEmpty(field(raw, 'status_message'));
+  const expiresAt = secondsToMs(field(raw, 'status_expires_at'));
+  return emoji === null && message === null ? null : { emoji, message, expiresAt };
+}
+
+/**
+ * An Open WebUI user (the single-user shape with `groups`, or the list shape
+ * with `group_ids`) as a DirectoryUser. Total: any JSON gives a user or a
+ * BAD_RESPONSE failure.
+ */
+export function normalizeOpenWebUIUser(raw: unknown, env: OpenWebUINormalizeEnv): DirectoryUser {
+  if (!isObject(raw)) badUser(PRODUCT, 'not an object');
+  const id = nonEmpty(field(raw, 'id'));
+  if (id === null || id.length > 200) badUser(PRODUCT, 'no id');
+  const context = asOpenWebUIContext(env.context);
+  const email = nonEmpty(field(raw, 'email'));
+  const roleRaw = field(raw, 'role');
+  const role = ROLES.find((r) => r === roleRaw) ?? 'user';
+  const extra: DirectoryUser['extra'] = {};
+  for (const key of EXTRA_KEYS) {
+    const v = field(raw, key);
+    if (v !== undefined) extra[key] = v;
+  }
+  if (roleRaw !== undefined && role !== roleRaw) extra.role = roleRaw;
+  const lastActive = secondsToMs(field(raw, 'last_active_at'));
+  const timezone = nonEmpty(field(raw, 'timezone'));
+  return {
+    connectionId: env.connectionId,
+    kind: 'openwebui',
+    userId: id,
+    name: nonEmpty(field(raw, 'name')) ?? email ?? id,
+    username: nonEmpty(field(raw, 'username')),
+    email,
+    deliveryEmail: null,
+    role,
+    isBot: false,
+    bot: null,
+    deactivated: false,
+    timezone: timezone !== null && timezone.length <= 100 ? timezone : null,
+    joinedAt: secondsToMs(field(raw, 'created_at')),
+    updatedAt: secondsToMs(field(raw, 'updated_at')),
+    presence: lastActive === null ? null : { lastActiveAt: lastActive, idle: false },
+    status: statusOf(raw),
+    avatar: avatarOf(raw, id, env.baseUrl),
+    groups: groupsOf(raw, context),
+    profileFields: [],
+    bio: nonEmpty(field(raw, 'bio')),
+    gender: nonEmpty(field(raw, 'gender')),
+    dateOfBirth: isoDay(field(raw, 'date_of_birth')),
+    extra,
+  };
+}
+
+/** Group id → name from a `/api/v1/groups/` answer. */
+export function openWebUIGroupNames(raw: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!Array.isArray(raw)) return out;
+  for (const g of raw) {
+    if (!isObject(g)) continue;
+    const id = nonEmpty(field(g, 'id'));
+    const name = nonEmpty(field(g, 'name'));
+    if (id !== null && name !== null) out[id] = name;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// The provider
+
+/** What the Open WebUI provider is built from. */
+export interface OpenWebUIProviderDeps {
+  http: HttpClient;
+  now?: () => number;
+}
+
+function credentialsOf(session: { secret: string }): Credentials {
+  return { kind: 'bearer', token: session.secret.trim() };
+}
+
+/** Open WebUI's error texts in words an admin can act on. */
+function describeOpenWebUIError(
+  info: HttpErrorInfo,
+  ref?: OpenWebUIUserRef,
+): RollcallError | undefined {
+  if (info.credentialsDropped) return undefined;
+  const detail = info.serverMessage;
+  const extra = {
+    status: info.status,
+    url: info.url,
+    ...(detail ? { serverMessage: detail } : {}),
+  };
+  if (detail === ACCESS_PROHIBITED && info.status === 401)
+    return rollcallError('FORBIDDEN', NON_ADMIN, extra);
+  if (detail === ACCESS_PROHIBITED && info.status === 403) {
+    return rollcallError(
+      'FORBIDDEN',
+      'The server does not let API keys use this part of the API. An administrator can allow it (Admin Panel → Settings → General → API key endpoint restrictions), or use a JWT instead of an API key.',
+      extra,
+    );
+  }
+  if (detail === API_KEY_NOT_ALLOWED) {
+    return rollcallError(
+      'FORBIDDEN',
+      'API keys are turned off on this server. An administrator can enable them in Admin Panel → Settings → General; meanwhile a JWT works.',
+      extra,
+    );
+  }
+  if (detail === NOT_AUTHENTICATED) {
+    return rollcallError(
+      'UNAUTHORIZED',
+      'Open WebUI did not receive the key. If a proxy sits in front of it, it may be removing the Authorization header.',
+      extra,
+    );
+  }
+  if (info.status === 401)
+    return rollcallError(
+      'UNAUTHORIZED',
+      `The server said this key is invalid, expired or revoked. ${KEY_HELP}`,
+      extra,
+    );
+  if (info.status === 400 && detail === USER_NOT_FOUND) {
+    return rollcallError(
+      'NOT_FOUND',
+      ref?.kind === 'openwebui-shared-chat'
+        ? `Open WebUI found no shared chat ${ref.chatId}, or this server no longer resolves shared chats to their owner.`
+        : ref
+          ? `Open WebUI has no user with id ${ref.userId}.`
+          : 'Open WebUI has no such user.',
+      extra,
+    );
+  }
+  if (info.status === 403)
+    return rollcallError(
+      'FORBIDDEN',
+      `Open WebUI refused: ${detail ?? 'this key may not do this'}.`,
+      extra,
+    );
+  return undefined;
+}
+
+/** Builds the Open WebUI provider over an HTTP client. */
+export function createOpenWebUIProvider(deps: OpenWebUIProviderDeps): Provider {
+  const { http } = deps;
+  const now = deps.now ?? Date.now;
+
+  const get = (
+    session: { baseUrl: string; secret: string },
+    path: string,
+    options: CallOptions & {
+      query?: Record<string, string>;
+      maxBytes?: number;
+      ref?: OpenWebUIUserRef;
+    },
+  ) =>
+    http.getJson({
+      url: apiUrl(session.baseUrl, path, options.query),
+      credentials: credentialsOf(session),
+      signal: options.signal,
+      onWait: options.onWait,
+      maxBytes: options.maxBytes,
+      urlHint: URL_HINT,
+      describeError: (info) => describeOpenWebUIError(info, options.ref),
+    });
+
+  async function loadContext(
+    session: { baseUrl: string; secret: string },
+    options: CallOptions,
+  ): Promise<OpenWebUIContext> {
+    const answer = await bestEffort(() => get(session, '/api/v1/groups/', options));
+    return {
+      kind: 'openwebui',
+      fetchedAt: now(),
+      groupNames: answer ? openWebUIGroupNames(answer.json) : {},
+    };
+  }
+
+  return {
+    kind: 'openwebui',
+
+    parseRef: (ref) => parseOpenWebUIUserRef(ref),
+
+    async fetchUser(session, ref, options = {}) {
+      checkSession(session, false);
+      if (ref.kind !== 'openwebui-id' && ref.kind !== 'openwebui-shared-chat') {
+        throw new RollcallFailure(
+          rollcallError(
+            'INVALID_INPUT',
+            `An Open WebUI connection cannot look up ${describeRef(ref as UserRef)}.`,
+            { field: 'ref' },
+          ),
+        );
+      }
+      const segment = ref.kind === 'openwebui-id' ? ref.userId : `shared-${ref.chatId}`;
+      const res = await get(session, `/api/v1/users/${encodeURIComponent(segment)}`, {
+        ...options,
+        ref,
+      });
+      const raw = res.json;
+      // The single-user answer names its groups; fold them into the context.
+      const given = asOpenWebUIContext(options.context ?? null);
+      const context: OpenWebUIContext = given ?? {
+        kind: 'openwebui',
+        fetchedAt: now(),
+        groupNames: {},
+      };
+      const groups = isObject(raw) ? field(raw, 'groups') : undefined;
+      const learned = openWebUIGroupNames(groups);
+      const merged: OpenWebUIContext =
+        Object.keys(learned).length > 0
+          ? { ...context, groupNames: { ...context.groupNames, ...learned } }
+          : context;
+      const user = normalizeOpenWebUIUser(raw, {
+        connectionId: session.connectionId,
+        baseUrl: session.baseUrl,
+        context: merged,
+      });
+      return { user, raw, context: merged };
+    },
+
+    async *fetchDirectory(session, options = {}) {
+      checkSession(session, false);
+      const context = await loadContext(session, options);
+      const seen = new Set<string>();
+      let total: number | null = null;
+      let pageSize = 0;
+      for (let page = 1; ; page++) {
+        throwIfCancelled(options.signal);
+        const res = await get(session, '/api/v1/users/', {
+          ...options,
+          query: { page: String(page), order_by: 'created_at', direction: 'asc' },
+          maxBytes: LIST_MAX_BYTES,
+        });
+        const body = res.json;
+        if (Array.isArray(body)) {
+          throw new RollcallFailure(
+            rollcallError(
+              'BAD_RESPONSE',
+              'This Open WebUI sends the user list in an older format. Rollcall needs Open WebUI 0.6 or newer.',
+              { url: res.url },
+            ),
+          );
+        }
+        if (!isObject(body)) badUser(PRODUCT, 'the user list is not an object');
+        const list = field(body, 'users');
+        if (!Array.isArray(list)) badUser(PRODUCT, 'the user list has no users');
+        const reported = num(field(body, 'total'));
+        if (reported !== null && reported >= 0) total = Math.floor(reported);
+        if (page === 1) pageSize = list.length;
+
+        const users: FetchedUser[] = [];
+        for (const raw of list) {
+          const user = normalizeOpenWebUIUser(raw, {
+            connectionId: session.connectionId,
+            baseUrl: session.baseUrl,
+            context,
+          });
+          if (seen.has(user.userId)) continue;
+          seen.add(user.userId);
+          users.push({ user, raw: raw as JsonObject });
+        }
+        if (users.length > 0 || page === 1) {
+          yield { users, done: seen.size, total, context };
+        }
+        // Done when the server has no more, when its total is reached, or
+        // (a server without totals) when a page comes back short.
+        if (list.length === 0) break;
+        if (total !== null && seen.size >= total) break;
+        if (total === null && list.length < pageSize) break;
+        // Never page forever: users added mid-sync come last (oldest first), so
+        // a few pages past the total are plenty.
+        const limit = total !== null ? Math.ceil(total / Math.max(1, pageSize)) + 5 : 100_000;
+        if (page >= limit) break;
+        await yieldToEventLoop();
+      }
+    },
+
+    async testConnection(session, options = {}) {
+      checkSession(session, false);
+      const res = await get(session, '/api/v1/auths/', options);
+      const body = res.json;
+      if (!isObject(body)) badUser(PRODUCT, 'the key owner is not an object');
+      const id = nonEmpty(field(body, 'id'));
+      const role = str(field(body, 'role'));
+      if (id === null || role === null) badUser(PRODUCT, 'the key owner has no id or role');
+      const extra = { url: res.url };
+      if (role === 'pending') {
+        throw new RollcallFailure(
+          rollcallError(
+            'FORBIDDEN',
+            'This key belongs to an account still pending approval; Rollcall needs an admin key.',
+            extra,
+          ),
+        );
+      }
+      if (role !== 'admin') throw new RollcallFailure(rollcallError('FORBIDDEN', NON_ADMIN, extra));
+      const email = nonEmpty(field(body, 'email'));
+      const serverUrl = res.url.endsWith('/api/v1/auths/')
+        ? res.url.slice(0, -'/api/v1/auths/'.length)
+        : session.baseUrl;
+      const report: KeyOwnerReport = {
+        userId: id,
+        name: nonEmpty(field(body, 'name')) ?? email ?? id,
+        email,
+        role: 'admin',
+        serverUrl,
+      };
+      return report;
+    },
+
+    async fetchAvatar(session, user, options = {}) {
+      checkSession(session, false);
+      return fetchAvatar(user.avatar, {
+        http,
+        baseUrl: session.baseUrl,
+        credentials: credentialsOf(session),
+        signal: options.signal,
+      });
+    },
+  };
+}

@@ -1,0 +1,116 @@
+/**
+ * The contract between the directory service and the two kinds of server.
+ * A provider turns a connection's session into users: one by reference, the
+ * whole directory page by page, a connection test and avatar bytes, always
+ * throwing `RollcallFailure` with a message an admin can act on.
+ *
+ * Node only; never imports `electron`.
+ */
+import type {
+  ConnectionKind,
+  DirectoryUser,
+  JsonValue,
+  KeyOwner,
+  ProfileFieldDefinition,
+} from '@shared/model';
+import type { UserRef } from '../server-url';
+
+export type { UserRef } from '../server-url';
+
+/** What a provider needs of a connection for one call. The secret never leaves the request headers. */
+export interface ProviderSession {
+  connectionId: string;
+  /** As `parseServerUrl` returned it: no trailing slash, path prefix kept. */
+  baseUrl: string;
+  /** Zulip logs in as an email; Open WebUI needs none. */
+  loginEmail: string | null;
+  /** Zulip's API key, or Open WebUI's API key or JWT. */
+  secret: string;
+}
+
+/** A user as Rollcall shows it, and the payload the server sent for it. */
+export interface FetchedUser {
+  user: DirectoryUser;
+  raw: JsonValue;
+}
+
+/**
+ * Zulip's context: what normalizing a user needs beyond the user. Cached by
+ * the caller as JSON; refreshed by the provider when older than its max age
+ * or when a user names a field it does not know.
+ */
+export interface ZulipContext {
+  kind: 'zulip';
+  /** When the definitions (and groups) were fetched, epoch ms. */
+  fetchedAt: number;
+  profileFields: ProfileFieldDefinition[];
+  /** Group ID → name, system `role:*` groups left out; null when groups could not be read. */
+  groupNames: Record<string, string> | null;
+  /** User ID → IDs of the groups they are a direct member of; null when unknown. */
+  groupIdsByUser: Record<string, string[]> | null;
+}
+
+/** Open WebUI's context: group names for the list endpoint's bare `group_ids`. */
+export interface OpenWebUIContext {
+  kind: 'openwebui';
+  fetchedAt: number;
+  /** Group id → name; empty when the groups could not be read. */
+  groupNames: Record<string, string>;
+}
+
+/** Whatever a provider needs beyond one user to normalize it; JSON-safe, cacheable. */
+export type ProviderContext = ZulipContext | OpenWebUIContext;
+
+/** One batch of a directory fetch. */
+export interface DirectoryPage {
+  users: FetchedUser[];
+  /** Distinct users yielded so far, this batch included. */
+  done: number;
+  /** How many the server says there are, when it says. */
+  total: number | null;
+  context: ProviderContext;
+}
+
+/** Who a key belongs to, and where the server answered. */
+export interface KeyOwnerReport extends KeyOwner {
+  /** The server URL that answered (differs from the one given after a same-origin redirect). */
+  serverUrl: string;
+}
+
+/** Options every call takes. */
+export interface CallOptions {
+  signal?: AbortSignal;
+  /** Called before each wait for a rate limit, with the seconds it will last. */
+  onWait?: (seconds: number) => void;
+}
+
+/** One kind of server. */
+export interface Provider {
+  kind: ConnectionKind;
+  /** Parses what the admin typed; INVALID_INPUT (field `ref`) before any request. */
+  parseRef(ref: string): UserRef;
+  /** Fetches one user, with the context it used (fetched when none or stale was given). */
+  fetchUser(
+    session: ProviderSession,
+    ref: UserRef,
+    options?: CallOptions & { context?: ProviderContext | null },
+  ): Promise<FetchedUser & { context: ProviderContext }>;
+  /**
+   * Fetches every user, yielding batches as they are ready so the caller can
+   * write and report progress. The first batch may come after the
+   * definitions and groups are fetched. Ends when the whole directory was
+   * yielded; throws (and yields no more) on failure.
+   */
+  fetchDirectory(
+    session: ProviderSession,
+    options?: CallOptions,
+  ): AsyncGenerator<DirectoryPage, void, void>;
+  /** Checks the URL and key, and says whose key it is. Open WebUI requires an admin. */
+  testConnection(session: ProviderSession, options?: CallOptions): Promise<KeyOwnerReport>;
+  /** A user's picture with the right credentials: raster images only, size-capped. */
+  fetchAvatar(
+    session: ProviderSession,
+    user: DirectoryUser,
+    options?: CallOptions,
+  ): Promise<{ contentType: string; bytes: Uint8Array }>;
+}

@@ -1,0 +1,207 @@
+// Avatar bytes: data: URLs decoded without a request, server pictures with
+// the connection's credentials, everything else without, raster images only
+// (checked by their bytes), under a size cap, and typed errors otherwise.
+import { fetchAvatar, decodeDataUrl, sniffImageType, AVATAR_MAX_BYTES } from '@core/avatar-fetch';
+import type { FetchLike } from '@core/deps';
+import { createHttpClient } from '@core/http';
+import { syntheticPng } from '@core/synthetic';
+import { sendBytes, startFakeServer, type FakeControls } from '../fakes/fake-http';
+import { failureOf, testClient } from '../fakes/test-client';
+
+const PNG = syntheticPng([10, 20, 30], 8);
+const JPEG = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46]);
+const GIF = new TextEncoder().encode('GIF89a\x01\x00\x01\x00');
+const WEBP = new Uint8Array([
+  ...new TextEncoder().encode('RIFF'),
+  0x24,
+  0,
+  0,
+  0,
+  ...new TextEncoder().encode('WEBPVP8 '),
+]);
+const AVIF = new Uint8Array([0, 0, 0, 0x1c, ...new TextEncoder().encode('ftypavif'), 0, 0, 0, 0]);
+const BMP = new Uint8Array([0x42, 0x4d, ...new Array<number>(40).fill(0)]);
+const ICO = new Uint8Array([0, 0, 1, 0, 1, 0, ...new Array<number>(30).fill(0)]);
+const SVG = new TextEncoder().encode('<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>');
+const basic = { kind: 'basic' as const, username: 'admin@example.com', password: 'K3Y-0123456789' };
+
+describe('sniffing', () => {
+  it.each([
+    ['PNG', PNG, 'image/png'],
+    ['JPEG', JPEG, 'image/jpeg'],
+    ['GIF', GIF, 'image/gif'],
+    ['WebP', WEBP, 'image/webp'],
+    ['AVIF', AVIF, 'image/avif'],
+    ['BMP', BMP, 'image/bmp'],
+    ['ICO', ICO, 'image/x-icon'],
+    ['SVG', SVG, null],
+    ['HTML', new TextEncoder().encode('<!doctype html><p>'), null],
+    ['nothing', new Uint8Array(), null],
+  ])('%s', (_name, bytes, type) => {
+    expect(sniffImageType(bytes)).toBe(type);
+  });
+});
+
+describe('data: URLs', () => {
+  const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
+
+  it('decodes base64 pictures, typed by their bytes', () => {
+    expect(decodeDataUrl(`data:image/png;base64,${b64(PNG)}`)).toEqual({
+      contentType: 'image/png',
+      bytes: PNG,
+    });
+    // A server that mislabels a GIF still gets it shown, as what it is.
+    expect(decodeDataUrl(`data:image/png;base64,${b64(GIF)}`).contentType).toBe('image/gif');
+  });
+
+  it('decodes percent-encoded ones and tolerates line breaks in base64', () => {
+    const encoded = [...JPEG].map((b) => `%${b.toString(16).padStart(2, '0')}`).join('');
+    expect(decodeDataUrl(`data:image/jpeg,${encoded}`).contentType).toBe('image/jpeg');
+    const wrapped = b64(PNG).replace(/(.{20})/g, '$1\n');
+    expect(decodeDataUrl(`data:image/png;base64,${wrapped}`).bytes).toEqual(PNG);
+  });
+
+  it.each([
+    [`data:image/svg+xml;base64,${Buffer.from(SVG).toString('base64')}`, /SVG/],
+    ['data:text/html,<script>alert(1)</script>', /not an image/],
+    ['data:image/png;base64,@@@', /broken base64/],
+    ['data:image/png,%zz', /broken escapes/],
+    ['data:image/png;base64,', /empty/],
+    ['not a data url', /malformed/],
+  ])('refuses %s', async (url, message) => {
+    const error = await failureOf(() => decodeDataUrl(url));
+    expect(error.code).toBe('BAD_RESPONSE');
+    expect(error.message).toMatch(message);
+  });
+
+  it('refuses one over the cap before decoding it', async () => {
+    const error = await failureOf(() =>
+      decodeDataUrl(`data:image/png;base64,${'A'.repeat(8 * 1024 * 1024)}`, 5 * 1024 * 1024),
+    );
+    expect(error.code).toBe('TOO_LARGE');
+  });
+});
+
+describe('fetching', () => {
+  let server: FakeControls;
+  let other: FakeControls;
+  let answer: { type: string; body: Uint8Array; status?: number };
+
+  beforeEach(async () => {
+    answer = { type: 'image/png', body: PNG };
+    const router = (_req: unknown, res: Parameters<typeof sendBytes>[0]) =>
+      sendBytes(res, answer.status ?? 200, answer.type, answer.body);
+    server = await startFakeServer(router);
+    other = await startFakeServer(router);
+  });
+  afterEach(async () => {
+    await server.close();
+    await other.close();
+  });
+
+  const options = () => ({
+    http: testClient(),
+    baseUrl: `${server.url}/zulip`,
+    credentials: basic,
+  });
+
+  it('a picture on the server goes with the credentials', async () => {
+    const picture = await fetchAvatar(
+      { kind: 'server', url: `${server.url}/user_avatars/1.png` },
+      options(),
+    );
+    expect(picture).toEqual({ contentType: 'image/png', bytes: PNG });
+    expect(server.requests[0]?.headers.authorization).toBe(
+      `Basic ${Buffer.from('admin@example.com:K3Y-0123456789').toString('base64')}`,
+    );
+  });
+
+  it('an external picture (Gravatar, a CDN) goes without', async () => {
+    await fetchAvatar({ kind: 'external', url: `${other.url}/avatar/abc?d=identicon` }, options());
+    expect(other.requests[0]?.headers.authorization).toBeUndefined();
+  });
+
+  it('a "server" picture on another origin still goes without: the origin decides', async () => {
+    await fetchAvatar({ kind: 'server', url: `${other.url}/a.png` }, options());
+    expect(other.requests[0]?.headers.authorization).toBeUndefined();
+  });
+
+  it('a server picture redirected elsewhere leaves the credentials behind', async () => {
+    server.setMode({ kind: 'redirect', to: `${other.url}/face.png`, exact: true }, { times: 1 });
+    await fetchAvatar(
+      { kind: 'server', url: `${server.url}/api/v1/users/x/profile/image` },
+      options(),
+    );
+    expect(server.requests[0]?.headers.authorization).toMatch(/^Basic /);
+    expect(other.requests[0]?.path).toBe('/face.png');
+    expect(other.requests[0]?.headers.authorization).toBeUndefined();
+  });
+
+  it('an inline picture makes no request at all', async () => {
+    const noFetch: FetchLike = () => Promise.reject(new Error('no request expected'));
+    const picture = await fetchAvatar(
+      { kind: 'inline', dataUrl: `data:image/png;base64,${Buffer.from(PNG).toString('base64')}` },
+      { http: createHttpClient({ fetch: noFetch }), baseUrl: server.url, credentials: basic },
+    );
+    expect(picture.contentType).toBe('image/png');
+  });
+
+  it('no picture is NOT_FOUND', async () => {
+    expect((await failureOf(fetchAvatar({ kind: 'none' }, options()))).code).toBe('NOT_FOUND');
+  });
+
+  it.each([
+    ['an SVG', 'image/svg+xml', SVG, /SVG/],
+    ['a web page', 'text/html', new TextEncoder().encode('<!doctype html>'), /text\/html/],
+    [
+      'HTML labelled image/png',
+      'image/png',
+      new TextEncoder().encode('<!doctype html>'),
+      /not an image its bytes show/,
+    ],
+    ['JSON', 'application/json', new TextEncoder().encode('{}'), /application\/json/],
+  ])('refuses %s', async (_what, type, body, message) => {
+    answer = { type, body };
+    const error = await failureOf(
+      fetchAvatar({ kind: 'external', url: `${other.url}/x` }, options()),
+    );
+    expect(error.code).toBe('BAD_RESPONSE');
+    expect(error.message).toMatch(message);
+  });
+
+  it('accepts untyped bytes that are a picture, typed by sniffing', async () => {
+    answer = { type: 'application/octet-stream', body: JPEG };
+    expect(
+      (await fetchAvatar({ kind: 'external', url: `${other.url}/x` }, options())).contentType,
+    ).toBe('image/jpeg');
+  });
+
+  it('a picture over the cap is TOO_LARGE', async () => {
+    answer = { type: 'image/png', body: new Uint8Array(AVATAR_MAX_BYTES + 1) };
+    expect(
+      (await failureOf(fetchAvatar({ kind: 'external', url: `${other.url}/x` }, options()))).code,
+    ).toBe('TOO_LARGE');
+    other.setMode({ kind: 'huge', bytes: 20 * 1024 * 1024, contentType: 'image/png' });
+    expect(
+      (await failureOf(fetchAvatar({ kind: 'external', url: `${other.url}/x` }, options()))).code,
+    ).toBe('TOO_LARGE');
+  });
+
+  it('a gone picture is NOT_FOUND; an unreachable host is OFFLINE', async () => {
+    answer = { type: 'text/plain', body: new TextEncoder().encode('gone'), status: 404 };
+    expect(
+      (await failureOf(fetchAvatar({ kind: 'external', url: `${other.url}/x` }, options()))).code,
+    ).toBe('NOT_FOUND');
+    await other.stop();
+    expect(
+      (await failureOf(fetchAvatar({ kind: 'external', url: `${other.url}/x` }, options()))).code,
+    ).toBe('OFFLINE');
+  });
+
+  it('refuses addresses it never fetches', async () => {
+    const error = await failureOf(
+      fetchAvatar({ kind: 'external', url: 'file:///etc/passwd' }, options()),
+    );
+    expect(error.code).toBe('BAD_RESPONSE');
+  });
+});
