@@ -4,71 +4,351 @@
  * interface; main passes the keytar store, unit tests of callers pass the
  * in-memory one.
  *
+ * The keytar store never hangs and never crashes the app: keytar is loaded
+ * lazily (a missing libsecret is an error, not a failed start), every call is
+ * time-boxed (a locked keyring with a display can wait forever on a prompt),
+ * and every failure becomes `KEYCHAIN_UNAVAILABLE` with what to do on this
+ * platform. No secret ever reaches an error, a log line or a return value
+ * other than `get`'s.
+ *
  * Node only; never imports `electron`.
  */
+import { randomUUID } from 'node:crypto';
 import type { KeychainState } from '@shared/model';
+import { rollcallError, RollcallFailure } from '@shared/errors';
+import { silentLogger, type Logger } from './log';
 
 /** The keychain service name every entry is filed under. */
 export const KEYCHAIN_SERVICE = 'Rollcall';
 
+/** The account `probe()` writes and deletes; never a connection ID, never listed. */
+export const PROBE_ACCOUNT = 'rollcall-keychain-probe';
+
+/** How long one keychain call may take before Rollcall stops waiting. */
+export const DEFAULT_KEYCHAIN_TIMEOUT_MS = 5_000;
+
+/** The longest secret accepted (the IPC contract's limit). */
+export const MAX_SECRET_LENGTH = 4096;
+
+const ACCOUNT_RE = /^[A-Za-z0-9_-]{1,64}$/;
+
 /** A place to keep one secret per connection. */
 export interface SecretStore {
+  /** The secret, or null when none is stored. Throws KEYCHAIN_UNAVAILABLE if it cannot tell. */
   get(account: string): Promise<string | null>;
   set(account: string, secret: string): Promise<void>;
   /** Resolves true when something was deleted. */
   delete(account: string): Promise<boolean>;
+  /** Every account with a stored secret. */
   list(): Promise<string[]>;
   /** Whether the store can be used right now, and what to do if not. */
   probe(): Promise<{ state: KeychainState; message: string | null }>;
 }
 
+/** The in-memory store, with a switch to play an unavailable keychain. */
+export interface MemorySecretStore extends SecretStore {
+  /** From now on every call fails as a keychain in this state would (null: works again). */
+  setUnavailable(state: Exclude<KeychainState, 'available'> | null): void;
+}
+
+/** Checks an account name: connection IDs only, so nothing odd reaches the keychain. */
+function checkAccount(account: string): void {
+  if (typeof account !== 'string' || !ACCOUNT_RE.test(account)) {
+    throw new RollcallFailure(
+      rollcallError('INVALID_INPUT', 'A keychain entry needs a connection ID as its name.'),
+    );
+  }
+}
+
+function checkSecret(secret: string): void {
+  if (typeof secret !== 'string' || secret.length === 0) {
+    throw new RollcallFailure(
+      rollcallError('INVALID_INPUT', 'Enter the API key.', { field: 'secret' }),
+    );
+  }
+  if (secret.length > MAX_SECRET_LENGTH) {
+    throw new RollcallFailure(
+      rollcallError(
+        'INVALID_INPUT',
+        `That key is longer than ${MAX_SECRET_LENGTH} characters; check what was pasted.`,
+        { field: 'secret' },
+      ),
+    );
+  }
+}
+
+/** What to do about an unavailable keychain, in the words of each platform. */
+export function keychainAdvice(
+  state: Exclude<KeychainState, 'available'>,
+  platform: NodeJS.Platform = process.platform,
+): string {
+  if (platform === 'darwin') {
+    return state === 'locked'
+      ? 'The macOS keychain is locked or refused access. Open Keychain Access, unlock the "login" keychain, allow Rollcall when asked, then try again.'
+      : 'The macOS keychain could not be used. Open Keychain Access, check that the "login" keychain exists and is unlocked, then try again.';
+  }
+  if (platform === 'win32') {
+    return 'Windows Credential Manager could not be used. Open Control Panel → Credential Manager → Windows Credentials, check that it opens and works for your account, then try again.';
+  }
+  switch (state) {
+    case 'locked':
+      return 'The keychain is locked or access was denied. Unlock it (GNOME: open "Passwords and Keys" and unlock the Login keyring; KDE: unlock KWallet), or log out and in again, then try again.';
+    case 'missing':
+      return 'No keychain (Secret Service) is running in this session. Install and start GNOME Keyring or KWallet — on Debian or Ubuntu: sudo apt install gnome-keyring libsecret-1-0 — then log out and in again.';
+    case 'unknown':
+      return 'The keychain did not work as expected. Make sure GNOME Keyring or KWallet is running and unlocked (log out and in again if unsure), then try again.';
+  }
+}
+
+const LOCKED_PATTERNS = [
+  /locked/i,
+  /dismiss/i,
+  /cancel/i,
+  /denied/i,
+  /not allowed/i,
+  /interaction/i,
+  /passphrase/i,
+  /authoriz/i,
+  /auth.?fail/i,
+];
+const MISSING_PATTERNS = [
+  /autolaunch/i,
+  /could not connect/i,
+  /failed to connect/i,
+  /not provided by any \.service/i,
+  /serviceunknown/i,
+  /name has no owner/i,
+  /no such (interface|object|method)/i,
+  /shared object/i,
+  /cannot find module/i,
+  /did not self-register/i,
+  /dlopen/i,
+  /\bdbus\b|d-bus/i,
+  /no keychain/i,
+  /could not be found/i,
+];
+
+/**
+ * What a keychain error message says about its state. Locked covers denied
+ * and dismissed prompts; missing covers no Secret Service, no D-Bus, and a
+ * keytar that cannot load (libsecret not installed).
+ */
+export function classifyKeychainError(message: string): Exclude<KeychainState, 'available'> {
+  if (LOCKED_PATTERNS.some((p) => p.test(message))) return 'locked';
+  if (MISSING_PATTERNS.some((p) => p.test(message))) return 'missing';
+  return 'unknown';
+}
+
+/** The OS's own words, trimmed, with any secret in play cut out. */
+function systemText(thrown: unknown, secret: string | null): string {
+  let text = thrown instanceof Error ? thrown.message : String(thrown);
+  if (secret) text = text.split(secret).join('[secret]');
+  text = text.replace(/\s+/g, ' ').trim();
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+}
+
+/** A `KEYCHAIN_UNAVAILABLE` failure that also says which state the keychain is in. */
+export class KeychainFailure extends RollcallFailure {
+  readonly state: Exclude<KeychainState, 'available'>;
+
+  constructor(state: Exclude<KeychainState, 'available'>, message: string) {
+    super(rollcallError('KEYCHAIN_UNAVAILABLE', message));
+    this.state = state;
+  }
+}
+
+/** Builds the `KEYCHAIN_UNAVAILABLE` failure for a state, with the system's words if any. */
+export function keychainFailure(
+  state: Exclude<KeychainState, 'available'>,
+  platform: NodeJS.Platform = process.platform,
+  systemSays?: string,
+): KeychainFailure {
+  const said = systemSays ? ` (The system said: ${systemSays})` : '';
+  return new KeychainFailure(state, `${keychainAdvice(state, platform)}${said}`);
+}
+
 /** A store in memory, for unit tests of callers only. Never used by the app. */
-export function createMemorySecretStore(initial: Record<string, string> = {}): SecretStore {
+export function createMemorySecretStore(initial: Record<string, string> = {}): MemorySecretStore {
   const entries = new Map(Object.entries(initial));
+  let unavailable: Exclude<KeychainState, 'available'> | null = null;
+  const guard = (): void => {
+    if (unavailable) throw keychainFailure(unavailable);
+  };
   return {
-    get: async (account) => entries.get(account) ?? null,
+    get: async (account) => {
+      checkAccount(account);
+      guard();
+      return entries.get(account) ?? null;
+    },
     set: async (account, secret) => {
+      checkAccount(account);
+      checkSecret(secret);
+      guard();
       entries.set(account, secret);
     },
-    delete: async (account) => entries.delete(account),
-    list: async () => [...entries.keys()],
-    probe: async () => ({ state: 'available', message: null }),
+    delete: async (account) => {
+      checkAccount(account);
+      guard();
+      return entries.delete(account);
+    },
+    list: async () => {
+      guard();
+      return [...entries.keys()];
+    },
+    probe: async () =>
+      unavailable
+        ? { state: unavailable, message: keychainAdvice(unavailable) }
+        : { state: 'available', message: null },
+    setUnavailable: (state) => {
+      unavailable = state;
+    },
   };
 }
 
-interface KeytarModule {
+/** The part of keytar Rollcall uses. */
+export interface KeytarModule {
   getPassword(service: string, account: string): Promise<string | null>;
   setPassword(service: string, account: string, password: string): Promise<void>;
   deletePassword(service: string, account: string): Promise<boolean>;
   findCredentials(service: string): Promise<{ account: string; password: string }[]>;
 }
 
+/** Options of the keytar store; the defaults are what the app uses. */
+export interface KeytarStoreOptions {
+  /** Per call; default `DEFAULT_KEYCHAIN_TIMEOUT_MS`. */
+  timeoutMs?: number;
+  /** Whose words to use in messages; default `process.platform`. */
+  platform?: NodeJS.Platform;
+  /** Loads keytar; default `import('keytar')`. Tests pass a loader that fails like a missing libsecret. */
+  loadKeytar?: () => Promise<KeytarModule>;
+  log?: Logger;
+}
+
+async function importKeytar(): Promise<KeytarModule> {
+  const m = (await import('keytar')) as unknown as { default?: KeytarModule } & KeytarModule;
+  return m.default ?? m;
+}
+
+const TIMED_OUT = Symbol('timed out');
+
 /**
  * The OS keychain through keytar (libsecret on Linux, Keychain on macOS,
- * Credential Vault on Windows). Loaded lazily so a missing libsecret is a
- * KEYCHAIN_UNAVAILABLE error, not a crash at start.
+ * Credential Vault on Windows).
+ *
+ * A call that outlives its time box keeps running in keytar's worker thread
+ * (it cannot be stopped); until it ends, later calls fail at once instead of
+ * piling more stuck threads onto libuv's small pool.
  */
-export function createKeytarSecretStore(): SecretStore {
+export function createKeytarSecretStore(options: KeytarStoreOptions = {}): SecretStore {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_KEYCHAIN_TIMEOUT_MS;
+  const platform = options.platform ?? process.platform;
+  const log = options.log ?? silentLogger;
+  const loadKeytar = options.loadKeytar ?? importKeytar;
   let loaded: Promise<KeytarModule> | null = null;
+  let stuck = 0;
+
   const load = (): Promise<KeytarModule> => {
-    loaded ??= import('keytar').then(
-      (m) => ((m as { default?: KeytarModule }).default ?? m) as KeytarModule,
-    );
+    loaded ??= loadKeytar().catch((thrown: unknown) => {
+      loaded = null; // Try again next time: libsecret may have been installed since.
+      throw thrown;
+    });
     return loaded;
   };
-  return {
-    get: async (account) => (await load()).getPassword(KEYCHAIN_SERVICE, account),
-    set: async (account, secret) => (await load()).setPassword(KEYCHAIN_SERVICE, account, secret),
-    delete: async (account) => (await load()).deletePassword(KEYCHAIN_SERVICE, account),
-    list: async () =>
-      (await (await load()).findCredentials(KEYCHAIN_SERVICE)).map((c) => c.account),
-    probe: async () => {
-      try {
-        await (await load()).findCredentials(KEYCHAIN_SERVICE);
-        return { state: 'available', message: null };
-      } catch {
-        return { state: 'missing', message: 'The system keychain could not be reached.' };
+
+  const seconds = Math.max(1, Math.round(timeoutMs / 1000));
+  const timeoutFailure = (): KeychainFailure =>
+    new KeychainFailure(
+      'unknown',
+      `The keychain did not answer within ${seconds} s. If it is asking for a password, unlock it there; otherwise: ${keychainAdvice('unknown', platform)}`,
+    );
+
+  /** Runs one keychain operation under the time box, mapping every failure. */
+  async function call<T>(
+    op: string,
+    run: (k: KeytarModule) => Promise<T>,
+    secret: string | null = null,
+  ): Promise<T> {
+    if (stuck > 0) {
+      log.warn('keychain call refused: an earlier call has not finished', { op });
+      throw timeoutFailure();
+    }
+    const work = load().then(run);
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<typeof TIMED_OUT>((resolve) => {
+      timer = setTimeout(() => resolve(TIMED_OUT), timeoutMs);
+    });
+    try {
+      const outcome = await Promise.race([work, deadline]);
+      if (outcome === TIMED_OUT) {
+        stuck++;
+        log.warn('keychain call timed out', { op, timeoutMs });
+        work
+          .then(
+            () => log.warn('a timed-out keychain call finished late', { op }),
+            () => undefined,
+          )
+          .finally(() => {
+            stuck--;
+          });
+        throw timeoutFailure();
       }
+      return outcome;
+    } catch (thrown) {
+      if (thrown instanceof RollcallFailure) throw thrown;
+      const said = systemText(thrown, secret);
+      const state = classifyKeychainError(said);
+      log.warn('keychain call failed', { op, state, error: said });
+      throw keychainFailure(state, platform, said);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Writes, reads back and deletes a throwaway entry: the only way to see a locked keyring. */
+  async function probe(): Promise<{ state: KeychainState; message: string | null }> {
+    const token = `probe-${randomUUID()}`;
+    try {
+      await call('probe-set', (k) => k.setPassword(KEYCHAIN_SERVICE, PROBE_ACCOUNT, token));
+      const back = await call('probe-get', (k) => k.getPassword(KEYCHAIN_SERVICE, PROBE_ACCOUNT));
+      await call('probe-delete', (k) => k.deletePassword(KEYCHAIN_SERVICE, PROBE_ACCOUNT));
+      if (back !== token) return { state: 'locked', message: keychainAdvice('locked', platform) };
+      return { state: 'available', message: null };
+    } catch (thrown) {
+      if (thrown instanceof KeychainFailure) {
+        return { state: thrown.state, message: thrown.error.message };
+      }
+      return { state: 'unknown', message: keychainAdvice('unknown', platform) };
+    }
+  }
+
+  return {
+    get: async (account) => {
+      checkAccount(account);
+      const value = await call('get', (k) => k.getPassword(KEYCHAIN_SERVICE, account));
+      if (value !== null) return value;
+      // libsecret answers "nothing" for a locked keyring: make sure it is really empty.
+      const health = await probe();
+      if (health.state !== 'available') {
+        throw new KeychainFailure(
+          health.state,
+          health.message ?? keychainAdvice(health.state, platform),
+        );
+      }
+      return null;
     },
+    set: async (account, secret) => {
+      checkAccount(account);
+      checkSecret(secret);
+      await call('set', (k) => k.setPassword(KEYCHAIN_SERVICE, account, secret), secret);
+    },
+    delete: async (account) => {
+      checkAccount(account);
+      return call('delete', (k) => k.deletePassword(KEYCHAIN_SERVICE, account));
+    },
+    list: async () => {
+      const found = await call('list', (k) => k.findCredentials(KEYCHAIN_SERVICE));
+      return found.map((c) => c.account).filter((a) => a !== PROBE_ACCOUNT);
+    },
+    probe,
   };
 }

@@ -1,0 +1,136 @@
+/**
+ * Per-connection JSON the providers need beyond one user: Zulip's custom
+ * profile field definitions (their own table, as the schema names them) and
+ * any other context a provider caches between calls (groups by ID, realm
+ * settings...) under a key of its choosing. Rows go with their connection.
+ *
+ * Node only; never imports `electron`.
+ */
+import type { JsonValue, ProfileFieldDefinition } from '@shared/model';
+import { rollcallError, RollcallFailure } from '@shared/errors';
+import { cacheFailure, statementCache, type OpenedDatabase } from './db';
+
+/** A stored value and when it was written. */
+export interface StoredMeta<T> {
+  value: T;
+  updatedAt: number;
+}
+
+/** Everything Rollcall keeps per connection besides its users. */
+export interface MetaRepo {
+  getProfileFields(connectionId: string): StoredMeta<ProfileFieldDefinition[]> | null;
+  setProfileFields(
+    connectionId: string,
+    definitions: ProfileFieldDefinition[],
+    fetchedAt: number,
+  ): void;
+  get(connectionId: string, key: string): StoredMeta<JsonValue> | null;
+  set(connectionId: string, key: string, value: JsonValue, at?: number): void;
+  delete(connectionId: string, key: string): boolean;
+}
+
+type Row = Record<string, unknown>;
+
+const KEY_RE = /^[a-z0-9][a-z0-9._:-]{0,63}$/;
+
+function parse<T>(json: unknown): T | null {
+  try {
+    return JSON.parse(String(json)) as T;
+  } catch {
+    return null;
+  }
+}
+
+/** Builds the repository over an open cache. */
+export function createMetaRepo(cache: OpenedDatabase, deps: { now: () => number }): MetaRepo {
+  const stmt = statementCache(cache.db);
+  const writable = (): void => {
+    if (cache.readOnly) {
+      throw new RollcallFailure(
+        rollcallError(
+          'CACHE_UNAVAILABLE',
+          'The cache is open read-only because a newer version of Rollcall wrote it.',
+        ),
+      );
+    }
+  };
+  const checkKey = (key: string): void => {
+    if (!KEY_RE.test(key)) {
+      throw new RollcallFailure(
+        rollcallError('INVALID_INPUT', `"${key}" is not a valid metadata key.`),
+      );
+    }
+  };
+  const serialize = (value: unknown): string => {
+    const json = JSON.stringify(value);
+    if (json === undefined) {
+      throw new RollcallFailure(
+        rollcallError('INVALID_INPUT', 'That value cannot be stored as JSON.'),
+      );
+    }
+    return json;
+  };
+
+  return {
+    getProfileFields(connectionId) {
+      const row = stmt(
+        'SELECT definitions_json, fetched_at FROM profile_fields WHERE connection_id = ?',
+      ).get(connectionId) as Row | undefined;
+      if (!row) return null;
+      const value = parse<ProfileFieldDefinition[]>(row.definitions_json);
+      return Array.isArray(value) ? { value, updatedAt: Number(row.fetched_at) } : null;
+    },
+
+    setProfileFields(connectionId, definitions, fetchedAt) {
+      writable();
+      try {
+        stmt(
+          `INSERT INTO profile_fields (connection_id, definitions_json, fetched_at) VALUES (?, ?, ?)
+           ON CONFLICT (connection_id) DO UPDATE SET definitions_json = excluded.definitions_json,
+             fetched_at = excluded.fetched_at`,
+        ).run(connectionId, serialize(definitions), Math.round(fetchedAt));
+      } catch (thrown) {
+        throw cacheFailure(thrown, 'save the profile field definitions', cache);
+      }
+    },
+
+    get(connectionId, key) {
+      checkKey(key);
+      const row = stmt(
+        'SELECT value_json, updated_at FROM connection_meta WHERE connection_id = ? AND key = ?',
+      ).get(connectionId, key) as Row | undefined;
+      if (!row) return null;
+      const value = parse<JsonValue>(row.value_json);
+      return value === null && String(row.value_json) !== 'null'
+        ? null
+        : { value: value as JsonValue, updatedAt: Number(row.updated_at) };
+    },
+
+    set(connectionId, key, value, at) {
+      writable();
+      checkKey(key);
+      try {
+        stmt(
+          `INSERT INTO connection_meta (connection_id, key, value_json, updated_at) VALUES (?, ?, ?, ?)
+           ON CONFLICT (connection_id, key) DO UPDATE SET value_json = excluded.value_json,
+             updated_at = excluded.updated_at`,
+        ).run(connectionId, key, serialize(value), Math.round(at ?? deps.now()));
+      } catch (thrown) {
+        throw cacheFailure(thrown, 'save the connection details', cache);
+      }
+    },
+
+    delete(connectionId, key) {
+      writable();
+      checkKey(key);
+      return (
+        Number(
+          stmt('DELETE FROM connection_meta WHERE connection_id = ? AND key = ?').run(
+            connectionId,
+            key,
+          ).changes,
+        ) > 0
+      );
+    },
+  };
+}

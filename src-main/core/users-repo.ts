@@ -1,0 +1,746 @@
+/**
+ * Cached users: written as a sync or a lookup delivers them, read by search,
+ * the card grid, exports and the detail view. Batches are written in short
+ * transactions that yield to the event loop in between, so a 100 000-user
+ * sync never freezes the window and a crash leaves whole chunks only.
+ * Search follows the rules of search-text.ts exactly.
+ *
+ * Node only; never imports `electron`.
+ */
+import { createHash } from 'node:crypto';
+import {
+  CONNECTION_KINDS,
+  ROLE_RANK,
+  ROLES,
+  type DirectoryUser,
+  type JsonValue,
+  type Role,
+  type SearchQuery,
+  type SearchResult,
+  type UserRecord,
+  type UserSummary,
+} from '@shared/model';
+import { rollcallError, RollcallFailure } from '@shared/errors';
+import { summarize } from '@shared/summary';
+import {
+  cacheFailure,
+  inTransaction,
+  statementCache,
+  yieldToEventLoop,
+  type OpenedDatabase,
+  type SqliteDb,
+} from './db';
+import { silentLogger, type Logger } from './log';
+import {
+  buildHaystack,
+  ftsMatchExpression,
+  searchTerms,
+  shortTerms,
+  sortNameOf,
+  timeKey,
+  type SearchFilter,
+  type SearchRow,
+} from './search-text';
+
+/** One user as a provider delivered it, ready to cache. */
+export interface UserWrite {
+  user: DirectoryUser;
+  raw: JsonValue;
+  fetchedAt: number;
+}
+
+/** What a batch did. `unchanged` rows had the same content; they were still marked seen. */
+export interface UpsertCounts {
+  added: number;
+  updated: number;
+  unchanged: number;
+}
+
+/** How one written chunk went, for progress bars and measurements. */
+export interface ChunkReport {
+  /** Records written so far, this chunk included. */
+  done: number;
+  total: number;
+  rows: number;
+  /** Time the event loop was held by this chunk, in milliseconds. */
+  ms: number;
+}
+
+/** Options of `upsertBatch`. */
+export interface UpsertBatchOptions {
+  /** Stops between chunks: what was committed stays, the rest is not written. */
+  signal?: AbortSignal;
+  /** The sync's time stamp for `seen_at`; default now. */
+  seenAt?: number;
+  /** Most rows one transaction holds (default 1000). */
+  maxChunkRows?: number;
+  /** A chunk commits once it has held the event loop this long (default 20 ms). */
+  chunkBudgetMs?: number;
+  onChunk?: (report: ChunkReport) => void;
+}
+
+/** A summary with the search columns it was stored with (for an in-memory index). */
+export interface IndexedSummary {
+  summary: UserSummary;
+  row: SearchRow;
+}
+
+/** The sorting and filtering part of a search, without paging. */
+export type SearchSpec = Omit<SearchQuery, 'offset' | 'limit'>;
+
+/** Everything Rollcall does with cached users. */
+export interface UsersRepo {
+  /** Writes one user in one transaction. */
+  upsert(record: UserWrite, seenAt?: number): 'added' | 'updated' | 'unchanged';
+  /** Writes many users in chunks, yielding between chunks. Checks every record's shape before writing any. */
+  upsertBatch(records: readonly UserWrite[], options?: UpsertBatchOptions): Promise<UpsertCounts>;
+  get(connectionId: string, userId: string): UserRecord | null;
+  getSummary(connectionId: string, userId: string): UserSummary | null;
+  /** One connection's users, by name. */
+  listByConnection(
+    connectionId: string,
+    paging?: { offset?: number; limit?: number },
+  ): SearchResult;
+  /** Users still on their server (gone ones only with `includeGone`). */
+  count(connectionId?: string, options?: { includeGone?: boolean }): number;
+  /** Users still on their server, per connection. */
+  countsByConnection(): Map<string, number>;
+  /** The server said this user no longer exists. Resolves true if it was not marked yet. */
+  markGone(connectionId: string, userId: string, at: number): boolean;
+  /**
+   * After a COMPLETED full sync: marks every user not seen since `seenBefore`
+   * as gone, in chunks (a server that lost everyone is 100 000 updates).
+   */
+  markMissingAsGone(connectionId: string, seenBefore: number, at: number): Promise<number>;
+  /** Deletes the users marked gone (their avatar rows go too; sweep the files after). */
+  purgeGone(connectionId: string): Promise<number>;
+  search(query: SearchQuery): SearchResult;
+  /** Every match of a search in order, a chunk at a time (for exports). */
+  searchAll(spec: SearchSpec, options?: { chunkSize?: number }): AsyncGenerator<UserSummary[]>;
+  /** Every cached user with its search columns, in storage order, a chunk at a time. */
+  iterateSummaries(options?: {
+    connectionIds?: string[];
+    chunkSize?: number;
+  }): AsyncGenerator<IndexedSummary[]>;
+}
+
+function invalid(message: string, field?: string): RollcallFailure {
+  return new RollcallFailure(rollcallError('INVALID_INPUT', message, field ? { field } : {}));
+}
+
+const isStr = (v: unknown): v is string => typeof v === 'string';
+const isStrOrNull = (v: unknown): boolean => v === null || typeof v === 'string';
+const isNumOrNull = (v: unknown): boolean =>
+  v === null || (typeof v === 'number' && Number.isFinite(v));
+
+/** Checks a record enough that writing it cannot fail halfway or store nonsense. */
+function checkWrite(w: UserWrite, index: number): void {
+  const where = `User ${index + 1} of the batch`;
+  if (typeof w !== 'object' || w === null || typeof w.user !== 'object' || w.user === null) {
+    throw invalid(`${where} is not a user.`);
+  }
+  const u = w.user;
+  if (!isStr(u.connectionId) || u.connectionId === '') throw invalid(`${where} has no connection.`);
+  if (!isStr(u.userId) || u.userId === '' || u.userId.length > 200) {
+    throw invalid(`${where} has no valid user ID.`);
+  }
+  const who = `User ${u.userId}`;
+  if (!(CONNECTION_KINDS as readonly string[]).includes(u.kind))
+    throw invalid(`${who} has an unknown kind.`);
+  if (!isStr(u.name)) throw invalid(`${who} has no name.`);
+  if (!(ROLES as readonly string[]).includes(u.role)) throw invalid(`${who} has an unknown role.`);
+  if (typeof u.isBot !== 'boolean' || typeof u.deactivated !== 'boolean') {
+    throw invalid(`${who} lacks its bot or deactivated flag.`);
+  }
+  if (![u.username, u.email, u.deliveryEmail, u.timezone].every(isStrOrNull)) {
+    throw invalid(`${who} has a malformed name, email or timezone.`);
+  }
+  if (!isNumOrNull(u.joinedAt) || !isNumOrNull(u.presence?.lastActiveAt ?? null)) {
+    throw invalid(`${who} has a malformed time.`);
+  }
+  if (!Array.isArray(u.groups) || !Array.isArray(u.profileFields)) {
+    throw invalid(`${who} lacks its groups or profile fields.`);
+  }
+  if (typeof w.fetchedAt !== 'number' || !Number.isFinite(w.fetchedAt)) {
+    throw invalid(`${who} has no fetch time.`);
+  }
+}
+
+/** A user's JSON and its content hash: all an unchanged user costs to write. */
+interface HashedWrite {
+  record: UserWrite;
+  connectionId: string;
+  userId: string;
+  userJson: string;
+  rawJson: string;
+  hash: string;
+  fetchedAt: number;
+}
+
+function hashWrite(record: UserWrite): HashedWrite {
+  const u = record.user;
+  let userJson: string;
+  let rawJson: string;
+  try {
+    userJson = JSON.stringify(u);
+    rawJson = JSON.stringify(record.raw ?? null) ?? 'null';
+  } catch {
+    throw invalid(`User ${u.userId} cannot be stored: its data is not plain JSON.`);
+  }
+  return {
+    record,
+    connectionId: u.connectionId,
+    userId: u.userId,
+    userJson,
+    rawJson,
+    hash: createHash('sha256').update(userJson).update('\n').update(rawJson).digest('hex'),
+    fetchedAt: Math.round(record.fetchedAt),
+  };
+}
+
+/** The users columns of DATA_COLUMNS, in order, for a new or changed user. */
+function columnsOf(h: HashedWrite): (string | number | null)[] {
+  const u = h.record.user;
+  const { hash, fetchedAt } = h;
+  const summaryJson = JSON.stringify(summarize(u));
+  const botType =
+    u.isBot && typeof u.bot?.type === 'number' && Number.isFinite(u.bot.type)
+      ? Math.trunc(u.bot.type)
+      : null;
+  return [
+    u.kind,
+    u.role,
+    ROLE_RANK[u.role],
+    u.isBot ? 1 : 0,
+    botType,
+    u.isBot ? (u.bot?.ownerId ?? null) : null,
+    u.deactivated ? 1 : 0,
+    timeKey(u.joinedAt),
+    timeKey(u.presence?.lastActiveAt ?? null),
+    fetchedAt,
+    hash,
+    u.timezone,
+    u.name,
+    sortNameOf(u.name),
+    u.email,
+    u.deliveryEmail,
+    u.groups.map((g) => g.name).join('\n'),
+    u.profileFields
+      .map((f) => f.text)
+      .filter((t) => t !== '')
+      .join('\n'),
+    buildHaystack(u),
+    summaryJson,
+  ];
+}
+
+/** The users columns a write sets, in the order of `columnsOf`. */
+const DATA_COLUMNS = [
+  'kind',
+  'role',
+  'role_rank',
+  'is_bot',
+  'bot_type',
+  'bot_owner_id',
+  'deactivated',
+  'joined_at',
+  'last_active_at',
+  'fetched_at',
+  'content_hash',
+  'timezone',
+  'name',
+  'sort_name',
+  'email',
+  'delivery_email',
+  'group_names',
+  'profile_text',
+  'search_text',
+  'summary_json',
+];
+
+const SQL = {
+  find: 'SELECT row_id, content_hash FROM users WHERE connection_id = ? AND user_id = ?',
+  insert: `INSERT INTO users (connection_id, user_id, ${DATA_COLUMNS.join(', ')}, seen_at, gone_at)
+    VALUES (?, ?, ${DATA_COLUMNS.map(() => '?').join(', ')}, ?, NULL)`,
+  update: `UPDATE users SET ${DATA_COLUMNS.map((c) => `${c} = ?`).join(', ')}, seen_at = ?, gone_at = NULL
+    WHERE row_id = ?`,
+  touch: 'UPDATE users SET fetched_at = ?, seen_at = ?, gone_at = NULL WHERE row_id = ?',
+  insertPayload: 'INSERT INTO user_payloads (row_id, user_json, raw_json) VALUES (?, ?, ?)',
+  updatePayload: 'UPDATE user_payloads SET user_json = ?, raw_json = ? WHERE row_id = ?',
+  connectionKind: 'SELECT kind FROM connections WHERE id = ?',
+  get: `SELECT p.user_json, p.raw_json, u.fetched_at, u.gone_at
+    FROM users u JOIN user_payloads p ON p.row_id = u.row_id
+    WHERE u.connection_id = ? AND u.user_id = ?`,
+  summary: `SELECT u.summary_json, u.gone_at, o.name AS owner_name FROM users u
+    LEFT JOIN users o ON o.connection_id = u.connection_id AND o.user_id = u.bot_owner_id
+    WHERE u.connection_id = ? AND u.user_id = ?`,
+  summariesByIds: `SELECT u.row_id, u.summary_json, u.gone_at, o.name AS owner_name
+    FROM json_each(?) AS page JOIN users u ON u.row_id = page.value
+    LEFT JOIN users o ON o.connection_id = u.connection_id AND o.user_id = u.bot_owner_id`,
+  markGone: `UPDATE users SET gone_at = ? WHERE connection_id = ? AND user_id = ? AND gone_at IS NULL`,
+  markMissingChunk: `UPDATE users SET gone_at = ? WHERE row_id IN (
+    SELECT row_id FROM users WHERE connection_id = ? AND seen_at < ? AND gone_at IS NULL LIMIT ?)`,
+  purgeChunk: `DELETE FROM users WHERE row_id IN (
+    SELECT row_id FROM users WHERE connection_id = ? AND gone_at IS NOT NULL LIMIT ?)`,
+  deleteChunk: `DELETE FROM users WHERE row_id IN (
+    SELECT row_id FROM users WHERE connection_id = ? LIMIT ?)`,
+};
+
+/** Rows one delete statement removes before the event loop gets a turn. */
+const DELETE_CHUNK_ROWS = 500;
+/** Rows one "mark gone" statement updates before the event loop gets a turn. */
+const UPDATE_CHUNK_ROWS = 2000;
+
+/**
+ * Deletes every cached user of a connection, a chunk per transaction, so a
+ * large directory does not hold the event loop (the FTS index is updated row
+ * by row). Their avatar rows go with them (foreign key); files are the
+ * avatar store's to remove.
+ */
+export async function deleteConnectionUsers(db: SqliteDb, connectionId: string): Promise<number> {
+  const stmt = db.prepare(SQL.deleteChunk);
+  let total = 0;
+  for (;;) {
+    const { changes } = stmt.run(connectionId, DELETE_CHUNK_ROWS);
+    total += Number(changes);
+    if (Number(changes) < DELETE_CHUNK_ROWS) return total;
+    await yieldToEventLoop();
+  }
+}
+
+type Row = Record<string, unknown>;
+
+function parseSummary(row: Row): UserSummary {
+  const summary = JSON.parse(String(row.summary_json)) as UserSummary;
+  summary.gone = row.gone_at !== null && row.gone_at !== undefined;
+  summary.botOwnerName =
+    summary.botOwnerId === null ? null : ((row.owner_name as string | null) ?? null);
+  return summary;
+}
+
+/** WHERE clause and parameters of a filter, as rules 3 and 4 of search-text.ts say. */
+function whereOf(filter: SearchFilter): {
+  sql: string;
+  params: (string | number)[];
+  /** The full-text index narrows the rows (a term of 3+ characters). */
+  usesIndex: boolean;
+} {
+  const conds: string[] = [];
+  const params: (string | number)[] = [];
+  const ids = [...new Set(filter.connectionIds)];
+  if (ids.length > 0) {
+    conds.push(`u.connection_id IN (${ids.map(() => '?').join(', ')})`);
+    params.push(...ids);
+  }
+  const roles = [...new Set(filter.roles)] as Role[];
+  if (roles.length > 0) {
+    conds.push(`u.role IN (${roles.map(() => '?').join(', ')})`);
+    params.push(...roles);
+  }
+  if (filter.accounts === 'humans') conds.push('u.is_bot = 0');
+  if (filter.accounts === 'bots') conds.push('u.is_bot = 1');
+  if (filter.status === 'active') conds.push('u.deactivated = 0 AND u.gone_at IS NULL');
+  if (filter.status === 'deactivated') conds.push('(u.deactivated = 1 OR u.gone_at IS NOT NULL)');
+  const terms = searchTerms(filter.text);
+  const match = ftsMatchExpression(terms);
+  if (match !== null) {
+    conds.push('u.row_id IN (SELECT rowid FROM users_fts WHERE users_fts MATCH ?)');
+    params.push(match);
+  }
+  for (const t of shortTerms(terms)) {
+    conds.push('instr(u.search_text, ?) > 0');
+    params.push(t);
+  }
+  return {
+    sql: conds.length > 0 ? `WHERE ${conds.join(' AND ')}` : '',
+    params,
+    usesIndex: match !== null,
+  };
+}
+
+/**
+ * ORDER BY of rule 5 of search-text.ts. With `walkIndex` false the columns
+ * are written `+col`, which keeps SQLite from walking a sort index: right when
+ * few rows match, where walking the index in order may visit most of the
+ * table to find them (100 000 users, a one-letter CJK term: 290 ms walking,
+ * 47 ms scanning and sorting).
+ */
+function orderOf(
+  sort: SearchQuery['sort'],
+  direction: SearchQuery['direction'],
+  walkIndex = true,
+): string {
+  const dir = direction === 'desc' ? 'DESC' : 'ASC';
+  const c = (column: string): string => (walkIndex ? `u.${column}` : `+u.${column}`);
+  const ties = `${c('sort_name')} ASC, ${c('connection_id')} ASC, ${c('user_id')} ASC`;
+  switch (sort) {
+    case 'name':
+      return `${c('sort_name')} ${dir}, ${c('connection_id')} ${dir}, ${c('user_id')} ${dir}`;
+    case 'role':
+      return `${c('role_rank')} ${dir}, ${ties}`;
+    case 'lastActive':
+      return `(u.last_active_at IS NULL) ASC, ${c('last_active_at')} ${dir}, ${ties}`;
+    case 'joined':
+      return `(u.joined_at IS NULL) ASC, ${c('joined_at')} ${dir}, ${ties}`;
+  }
+}
+
+function readOnlyFailure(): RollcallFailure {
+  return new RollcallFailure(
+    rollcallError(
+      'CACHE_UNAVAILABLE',
+      'The cache is open read-only because a newer version of Rollcall wrote it. Update Rollcall to sync.',
+    ),
+  );
+}
+
+/** Builds the users repository over an open cache. */
+export function createUsersRepo(
+  cache: OpenedDatabase,
+  deps: { now: () => number; log?: Logger },
+): UsersRepo {
+  const { db } = cache;
+  const log = deps.log ?? silentLogger;
+  const stmt = statementCache(db);
+
+  const writable = (): void => {
+    if (cache.readOnly) throw readOnlyFailure();
+  };
+
+  /** Checks the batch's connections exist and are of the users' kind. */
+  function checkConnections(records: readonly UserWrite[]): void {
+    const kinds = new Map<string, string>();
+    for (const r of records) {
+      const id = r.user.connectionId;
+      let kind = kinds.get(id);
+      if (kind === undefined) {
+        const row = stmt(SQL.connectionKind).get(id) as Row | undefined;
+        if (!row) throw invalid(`There is no connection ${id} to store users under.`);
+        kind = String(row.kind);
+        kinds.set(id, kind);
+      }
+      if (kind !== r.user.kind) {
+        throw invalid(
+          `User ${r.user.userId} is a ${r.user.kind} user, but connection ${id} is ${kind}.`,
+        );
+      }
+    }
+  }
+
+  /** Writes one prepared row; must run inside a transaction. */
+  function writeRow(p: HashedWrite, seenAt: number): 'added' | 'updated' | 'unchanged' {
+    const found = stmt(SQL.find).get(p.connectionId, p.userId) as Row | undefined;
+    if (!found) {
+      const inserted = stmt(SQL.insert).run(p.connectionId, p.userId, ...columnsOf(p), seenAt);
+      stmt(SQL.insertPayload).run(inserted.lastInsertRowid, p.userJson, p.rawJson);
+      return 'added';
+    }
+    if (found.content_hash === p.hash) {
+      stmt(SQL.touch).run(p.fetchedAt, seenAt, found.row_id as number);
+      return 'unchanged';
+    }
+    stmt(SQL.update).run(...columnsOf(p), seenAt, found.row_id as number);
+    stmt(SQL.updatePayload).run(p.userJson, p.rawJson, found.row_id as number);
+    return 'updated';
+  }
+
+  /** Runs a read, turning SQLite errors (damage above all) into a `RollcallFailure`. */
+  function reading<T>(doing: string, run: () => T): T {
+    try {
+      return run();
+    } catch (thrown) {
+      if (!(thrown instanceof RollcallFailure)) {
+        log.error('cache read failed', {
+          doing,
+          error: thrown instanceof Error ? thrown.message : String(thrown),
+        });
+      }
+      throw cacheFailure(thrown, doing, cache);
+    }
+  }
+
+  function search(query: SearchQuery): SearchResult {
+    return reading('search the cache', () => {
+      const where = whereOf(query);
+      if (where.usesIndex) {
+        // The full-text lookup is the cost: do it once, counting with a window
+        // while the matches are sorted (measured at 100 000 users: 107 ms for a
+        // term matching 69 000 users, against 141 ms as two statements).
+        const rows = stmt(
+          `SELECT u.row_id, count(*) OVER () AS total FROM users u ${where.sql}
+           ORDER BY ${orderOf(query.sort, query.direction, false)} LIMIT ? OFFSET ?`,
+        ).all(...where.params, query.limit, query.offset) as Row[];
+        if (rows.length > 0) {
+          return {
+            total: Number(rows[0]?.total),
+            items: summariesByIds(rows.map((r) => Number(r.row_id))),
+          };
+        }
+      }
+      // Otherwise count first, then fetch the page. Not one statement with
+      // `count(*) OVER ()`: a window count makes SQLite visit every match even
+      // when a sort index could stop at LIMIT (2 ms as two statements, 52 ms as one).
+      const total = Number(
+        (stmt(`SELECT count(*) AS n FROM users u ${where.sql}`).get(...where.params) as Row).n,
+      );
+      if (total === 0 || query.offset >= total) return { total, items: [] };
+      // Walk a sort index only when at least half the table matches: the walk
+      // then passes at most half the table before the page is full, however
+      // the matches cluster (CJK names all sort last). Else scan and sort.
+      const walkIndex =
+        where.sql === '' ||
+        total * 2 >= Number((stmt('SELECT count(*) AS n FROM users').get() as Row).n);
+      const ids = stmt(
+        `SELECT u.row_id FROM users u ${where.sql}
+         ORDER BY ${orderOf(query.sort, query.direction, walkIndex)} LIMIT ? OFFSET ?`,
+      )
+        .all(...where.params, query.limit, query.offset)
+        .map((r: Row) => Number(r.row_id));
+      return { total, items: summariesByIds(ids) };
+    });
+  }
+
+  /** Summaries of row IDs, in the order given. */
+  function summariesByIds(ids: number[]): UserSummary[] {
+    if (ids.length === 0) return [];
+    const byId = new Map<number, UserSummary>();
+    for (const row of stmt(SQL.summariesByIds).all(JSON.stringify(ids)) as Row[]) {
+      byId.set(Number(row.row_id), parseSummary(row));
+    }
+    return ids.flatMap((id) => {
+      const s = byId.get(id);
+      return s ? [s] : [];
+    });
+  }
+
+  return {
+    upsert(record, seenAt) {
+      writable();
+      checkWrite(record, 0);
+      checkConnections([record]);
+      const prepared = hashWrite(record);
+      try {
+        return inTransaction(db, () => writeRow(prepared, Math.round(seenAt ?? deps.now())));
+      } catch (thrown) {
+        throw cacheFailure(thrown, `save user ${record.user.userId}`, cache);
+      }
+    },
+
+    async upsertBatch(records, options = {}) {
+      writable();
+      records.forEach(checkWrite);
+      checkConnections(records);
+      const seenAt = Math.round(options.seenAt ?? deps.now());
+      const maxRows = Math.max(1, options.maxChunkRows ?? 1000);
+      const budget = options.chunkBudgetMs ?? 20;
+      const counts: UpsertCounts = { added: 0, updated: 0, unchanged: 0 };
+      let i = 0;
+      while (i < records.length) {
+        if (options.signal?.aborted) {
+          throw new RollcallFailure(
+            rollcallError('CANCELLED', 'The sync was cancelled; users written so far are kept.'),
+          );
+        }
+        const started = performance.now();
+        const chunk: UpsertCounts = { added: 0, updated: 0, unchanged: 0 };
+        const from = i;
+        try {
+          inTransaction(db, () => {
+            let n = 0;
+            while (i < records.length && n < maxRows) {
+              chunk[writeRow(hashWrite(records[i] as UserWrite), seenAt)]++;
+              i++;
+              n++;
+              if (performance.now() - started >= budget) break;
+            }
+          });
+        } catch (thrown) {
+          i = from;
+          throw cacheFailure(thrown, 'save the users it fetched', cache);
+        }
+        counts.added += chunk.added;
+        counts.updated += chunk.updated;
+        counts.unchanged += chunk.unchanged;
+        options.onChunk?.({
+          done: i,
+          total: records.length,
+          rows: i - from,
+          ms: performance.now() - started,
+        });
+        if (i < records.length) await yieldToEventLoop();
+      }
+      return counts;
+    },
+
+    get(connectionId, userId) {
+      const row = reading(
+        'read the cached user',
+        () => stmt(SQL.get).get(connectionId, userId) as Row | undefined,
+      );
+      if (!row) return null;
+      try {
+        return {
+          user: JSON.parse(String(row.user_json)) as DirectoryUser,
+          raw: JSON.parse(String(row.raw_json)) as JsonValue,
+          fetchedAt: Number(row.fetched_at),
+          goneAt: row.gone_at === null ? null : Number(row.gone_at),
+        };
+      } catch {
+        log.error('cached user is unreadable', { connectionId });
+        throw new RollcallFailure(
+          rollcallError(
+            'CACHE_UNAVAILABLE',
+            'This cached user is unreadable. Sync the connection to fetch it again.',
+          ),
+        );
+      }
+    },
+
+    getSummary(connectionId, userId) {
+      return reading('read the cached user', () => {
+        const row = stmt(SQL.summary).get(connectionId, userId) as Row | undefined;
+        return row ? parseSummary(row) : null;
+      });
+    },
+
+    listByConnection(connectionId, paging = {}) {
+      return search({
+        text: '',
+        connectionIds: [connectionId],
+        roles: [],
+        accounts: 'all',
+        status: 'all',
+        sort: 'name',
+        direction: 'asc',
+        offset: paging.offset ?? 0,
+        limit: paging.limit ?? 1000,
+      });
+    },
+
+    count(connectionId, options = {}) {
+      const gone = options.includeGone ? '' : 'gone_at IS NULL';
+      const conds = [connectionId === undefined ? '' : 'connection_id = ?', gone].filter(Boolean);
+      const sql = `SELECT count(*) AS n FROM users${conds.length ? ` WHERE ${conds.join(' AND ')}` : ''}`;
+      return reading('count the cached users', () => {
+        const row = (
+          connectionId === undefined ? stmt(sql).get() : stmt(sql).get(connectionId)
+        ) as Row;
+        return Number(row.n);
+      });
+    },
+
+    countsByConnection() {
+      return reading('count the cached users', () => {
+        const rows = stmt(
+          'SELECT connection_id, count(*) AS n FROM users WHERE gone_at IS NULL GROUP BY connection_id',
+        ).all() as Row[];
+        return new Map(rows.map((r) => [String(r.connection_id), Number(r.n)]));
+      });
+    },
+
+    markGone(connectionId, userId, at) {
+      writable();
+      try {
+        return Number(stmt(SQL.markGone).run(Math.round(at), connectionId, userId).changes) > 0;
+      } catch (thrown) {
+        throw cacheFailure(thrown, 'mark the user as gone', cache);
+      }
+    },
+
+    async markMissingAsGone(connectionId, seenBefore, at) {
+      writable();
+      let total = 0;
+      try {
+        for (;;) {
+          const changes = Number(
+            stmt(SQL.markMissingChunk).run(
+              Math.round(at),
+              connectionId,
+              Math.round(seenBefore),
+              UPDATE_CHUNK_ROWS,
+            ).changes,
+          );
+          total += changes;
+          if (changes < UPDATE_CHUNK_ROWS) return total;
+          await yieldToEventLoop();
+        }
+      } catch (thrown) {
+        throw cacheFailure(thrown, 'mark the users the server no longer lists', cache);
+      }
+    },
+
+    async purgeGone(connectionId) {
+      writable();
+      let total = 0;
+      try {
+        for (;;) {
+          const changes = Number(stmt(SQL.purgeChunk).run(connectionId, DELETE_CHUNK_ROWS).changes);
+          total += changes;
+          if (changes < DELETE_CHUNK_ROWS) return total;
+          await yieldToEventLoop();
+        }
+      } catch (thrown) {
+        throw cacheFailure(thrown, 'delete the users that are gone', cache);
+      }
+    },
+
+    search,
+
+    async *searchAll(spec, options = {}) {
+      const chunkSize = Math.max(1, options.chunkSize ?? 1000);
+      const where = whereOf(spec);
+      // The order is fixed once, by row ID, so writes during an export cannot shuffle it.
+      const ids = reading('export the cache', () =>
+        stmt(
+          `SELECT u.row_id FROM users u ${where.sql} ORDER BY ${orderOf(spec.sort, spec.direction)}`,
+        )
+          .all(...where.params)
+          .map((r: Row) => Number(r.row_id)),
+      );
+      for (let i = 0; i < ids.length; i += chunkSize) {
+        if (i > 0) await yieldToEventLoop();
+        yield reading('export the cache', () => summariesByIds(ids.slice(i, i + chunkSize)));
+      }
+    },
+
+    async *iterateSummaries(options = {}) {
+      const chunkSize = Math.max(1, options.chunkSize ?? 1000);
+      const ids = [...new Set(options.connectionIds ?? [])];
+      const filter =
+        ids.length > 0 ? `AND u.connection_id IN (${ids.map(() => '?').join(', ')})` : '';
+      const sql = `SELECT u.row_id, u.connection_id, u.user_id, u.search_text, u.sort_name, u.role,
+          u.role_rank, u.is_bot, u.deactivated, u.gone_at, u.last_active_at, u.joined_at,
+          u.summary_json, o.name AS owner_name
+        FROM users u
+        LEFT JOIN users o ON o.connection_id = u.connection_id AND o.user_id = u.bot_owner_id
+        WHERE u.row_id > ? ${filter} ORDER BY u.row_id LIMIT ?`;
+      let after = 0;
+      for (;;) {
+        const rows = reading(
+          'read the cache',
+          () => stmt(sql).all(after, ...ids, chunkSize) as Row[],
+        );
+        if (rows.length === 0) return;
+        after = Number(rows[rows.length - 1]?.row_id);
+        yield rows.map((r) => ({
+          summary: parseSummary(r),
+          row: {
+            connectionId: String(r.connection_id),
+            userId: String(r.user_id),
+            searchText: String(r.search_text),
+            sortName: String(r.sort_name),
+            role: r.role as Role,
+            roleRank: Number(r.role_rank),
+            isBot: r.is_bot === 1,
+            deactivated: r.deactivated === 1,
+            gone: r.gone_at !== null,
+            lastActiveAt: r.last_active_at === null ? null : Number(r.last_active_at),
+            joinedAt: r.joined_at === null ? null : Number(r.joined_at),
+          },
+        }));
+        if (rows.length < chunkSize) return;
+        await yieldToEventLoop();
+      }
+    },
+  };
+}

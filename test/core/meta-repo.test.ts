@@ -1,0 +1,69 @@
+// Per-connection JSON: profile field definitions and provider context,
+// replaced on write and gone with their connection. Real SQLite.
+import { createMetaRepo } from '@core/meta-repo';
+import { RollcallFailure } from '@shared/errors';
+import type { ProfileFieldDefinition } from '@shared/model';
+import { addConnectionRow, openTestCache, testClock } from './cache-fixtures';
+
+const team: ProfileFieldDefinition = {
+  id: '3',
+  name: 'Team',
+  type: 'choice',
+  typeCode: 3,
+  hint: '',
+  order: 1,
+  displayInSummary: true,
+  required: false,
+  choices: [{ key: 'a', text: 'Platform', order: 0 }],
+  externalAccount: null,
+};
+
+describe('meta repository', () => {
+  it('keeps profile field definitions per connection, replacing them on write', () => {
+    const clock = testClock();
+    const cache = openTestCache({ now: clock.now });
+    addConnectionRow(cache, 'conn-a');
+    const meta = createMetaRepo(cache, { now: clock.now });
+    expect(meta.getProfileFields('conn-a')).toBeNull();
+    meta.setProfileFields('conn-a', [team], 100);
+    expect(meta.getProfileFields('conn-a')).toEqual({ value: [team], updatedAt: 100 });
+    meta.setProfileFields('conn-a', [], 200);
+    expect(meta.getProfileFields('conn-a')).toEqual({ value: [], updatedAt: 200 });
+    cache.close();
+  });
+
+  it('stores any JSON under a key, and forgets it with the connection', () => {
+    const clock = testClock();
+    const cache = openTestCache({ now: clock.now });
+    addConnectionRow(cache, 'conn-a');
+    const meta = createMetaRepo(cache, { now: clock.now });
+    const context = { kind: 'openwebui', groups: { g1: 'Research' }, n: null, list: [1, 'two'] };
+    meta.set('conn-a', 'provider-context', context);
+    expect(meta.get('conn-a', 'provider-context')).toEqual({
+      value: context,
+      updatedAt: clock.now(),
+    });
+    meta.set('conn-a', 'flag', null, 5);
+    expect(meta.get('conn-a', 'flag')).toEqual({ value: null, updatedAt: 5 });
+    expect(meta.get('conn-a', 'missing')).toBeNull();
+    expect(meta.delete('conn-a', 'flag')).toBe(true);
+    expect(meta.delete('conn-a', 'flag')).toBe(false);
+    cache.db.prepare("DELETE FROM connections WHERE id = 'conn-a'").run();
+    expect(meta.get('conn-a', 'provider-context')).toBeNull();
+    cache.close();
+  });
+
+  it('refuses odd keys and a connection that does not exist', () => {
+    const cache = openTestCache();
+    const meta = createMetaRepo(cache, { now: () => 1 });
+    expect(() => meta.set('conn-a', '../x', 1)).toThrow(RollcallFailure);
+    try {
+      meta.set('conn-nope', 'key', 1);
+      throw new Error('expected a failure');
+    } catch (thrown) {
+      expect(thrown).toBeInstanceOf(RollcallFailure);
+      expect((thrown as RollcallFailure).error).toMatchObject({ code: 'INVALID_INPUT' });
+    }
+    cache.close();
+  });
+});

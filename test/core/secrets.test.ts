@@ -1,0 +1,377 @@
+// The keychain: the real keytar store against gnome-keyring in the private
+// D-Bus session of `npm test` (a second process reads what the first wrote),
+// with no Secret Service at all, with the keyring locked and with it frozen
+// (the time box); plus the error words per platform and the in-memory store.
+import { spawn } from 'node:child_process';
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import {
+  classifyKeychainError,
+  createKeytarSecretStore,
+  createMemorySecretStore,
+  keychainAdvice,
+  PROBE_ACCOUNT,
+  type KeytarModule,
+  type SecretStore,
+} from '@core/secrets';
+import { RollcallFailure, type RollcallError } from '@shared/errors';
+import { KEYCHAIN_TESTS, reportKeychainSkip, runTsChild, tempDir } from './cache-fixtures';
+
+async function failureOf(run: () => Promise<unknown>): Promise<RollcallError> {
+  try {
+    await run();
+  } catch (thrown) {
+    if (thrown instanceof RollcallFailure) return thrown.error;
+    throw thrown;
+  }
+  throw new Error('expected a RollcallFailure');
+}
+
+describe('keychain errors', () => {
+  it('classifies what libsecret, macOS and a missing library really say', () => {
+    // Seen on this machine (libsecret through keytar):
+    expect(classifyKeychainError('Cannot autolaunch D-Bus without X11 $DISPLAY')).toBe('missing');
+    expect(classifyKeychainError('Could not connect: No such file or directory')).toBe('missing');
+    expect(
+      classifyKeychainError(
+        'The name org.freedesktop.secrets was not provided by any .service files',
+      ),
+    ).toBe('missing');
+    expect(classifyKeychainError('Cannot create an item in a locked collection')).toBe('locked');
+    expect(
+      classifyKeychainError(
+        'libsecret-1.so.0: cannot open shared object file: No such file or directory',
+      ),
+    ).toBe('missing');
+    // Reported by keytar on other systems:
+    expect(classifyKeychainError('Prompt dismissed by the user')).toBe('locked');
+    expect(classifyKeychainError('User interaction is not allowed.')).toBe('locked');
+    expect(classifyKeychainError('The user name or passphrase you entered is not correct.')).toBe(
+      'locked',
+    );
+    expect(classifyKeychainError('Timeout was reached')).toBe('unknown');
+  });
+
+  it('tells each platform what to do', () => {
+    expect(keychainAdvice('missing', 'linux')).toMatch(/sudo apt install gnome-keyring/);
+    expect(keychainAdvice('missing', 'linux')).toMatch(/KWallet/);
+    expect(keychainAdvice('missing', 'linux')).toMatch(/log out and in/);
+    expect(keychainAdvice('locked', 'linux')).toMatch(/Unlock it/);
+    expect(keychainAdvice('locked', 'darwin')).toMatch(
+      /Keychain Access.*unlock the "login" keychain/,
+    );
+    expect(keychainAdvice('missing', 'win32')).toMatch(/Credential Manager/);
+  });
+});
+
+describe('the in-memory store (for unit tests of callers)', () => {
+  it('keeps, lists and deletes secrets, and can play an unavailable keychain', async () => {
+    const store = createMemorySecretStore({ 'conn-1': 'one' });
+    await store.set('conn-2', 'two');
+    expect(await store.get('conn-1')).toBe('one');
+    expect((await store.list()).sort()).toEqual(['conn-1', 'conn-2']);
+    expect(await store.delete('conn-1')).toBe(true);
+    expect(await store.delete('conn-1')).toBe(false);
+    expect(await store.get('conn-1')).toBeNull();
+    expect(await store.probe()).toEqual({ state: 'available', message: null });
+
+    store.setUnavailable('locked');
+    const error = await failureOf(() => store.get('conn-2'));
+    expect(error.code).toBe('KEYCHAIN_UNAVAILABLE');
+    expect((await store.probe()).state).toBe('locked');
+    store.setUnavailable(null);
+    expect(await store.get('conn-2')).toBe('two');
+  });
+
+  it('refuses account names that are not connection IDs, and empty secrets', async () => {
+    const store = createMemorySecretStore();
+    expect((await failureOf(() => store.set('../etc', 'x'))).code).toBe('INVALID_INPUT');
+    expect((await failureOf(() => store.set('conn-1', ''))).field).toBe('secret');
+    expect((await failureOf(() => store.set('conn-1', 'k'.repeat(5000)))).field).toBe('secret');
+  });
+});
+
+describe('the keytar store, on how keytar fails (a stand-in module)', () => {
+  const silent: KeytarModule = {
+    getPassword: async () => null,
+    setPassword: async () => {},
+    deletePassword: async () => false,
+    findCredentials: async () => [],
+  };
+
+  it('turns a keytar that cannot load (no libsecret) into KEYCHAIN_UNAVAILABLE, and retries later', async () => {
+    let loads = 0;
+    const store = createKeytarSecretStore({
+      platform: 'linux',
+      loadKeytar: async () => {
+        loads++;
+        throw new Error(
+          'libsecret-1.so.0: cannot open shared object file: No such file or directory',
+        );
+      },
+    });
+    const error = await failureOf(() => store.get('conn-1'));
+    expect(error.code).toBe('KEYCHAIN_UNAVAILABLE');
+    expect(error.message).toMatch(/sudo apt install gnome-keyring/);
+    expect(error.message).toMatch(/libsecret-1\.so\.0/);
+    expect(await store.probe()).toMatchObject({ state: 'missing' });
+    expect(loads).toBe(2);
+  });
+
+  it('gives up after the time box, and fails fast until the stuck call ends', async () => {
+    let release: () => void = () => {};
+    let calls = 0;
+    const store = createKeytarSecretStore({
+      timeoutMs: 50,
+      loadKeytar: async () => ({
+        ...silent,
+        getPassword: () => {
+          calls++;
+          // The first call hangs until released; later ones answer at once.
+          if (calls > 1) return Promise.resolve('answered');
+          return new Promise<string | null>((r) => (release = () => r('late')));
+        },
+      }),
+    });
+    const started = Date.now();
+    const first = await failureOf(() => store.get('conn-1'));
+    expect(first.code).toBe('KEYCHAIN_UNAVAILABLE');
+    expect(first.message).toMatch(/did not answer within 1 s/);
+    expect(Date.now() - started).toBeLessThan(2000);
+    const second = await failureOf(() => store.get('conn-1'));
+    expect(second.message).toMatch(/did not answer/);
+    expect(calls).toBe(1); // the second call never reached keytar
+    release();
+    await new Promise((r) => setTimeout(r, 10));
+    expect(await store.get('conn-1')).toBe('answered'); // works again once the stuck call ended
+    expect(calls).toBe(2);
+  });
+
+  it('never lets the secret into an error message', async () => {
+    const secret = 'sk-thisIsTheSecretValue12345';
+    const store = createKeytarSecretStore({
+      loadKeytar: async () => ({
+        ...silent,
+        setPassword: async (_s, _a, password) => {
+          throw new Error(`The stub received bad data: ${password}`);
+        },
+      }),
+    });
+    const error = await failureOf(() => store.set('conn-1', secret));
+    expect(error.code).toBe('KEYCHAIN_UNAVAILABLE');
+    expect(JSON.stringify(error)).not.toContain(secret);
+    expect(error.message).toContain('[secret]');
+  });
+
+  it('checks that "no secret" is not a locked keyring answering nothing', async () => {
+    const store = createKeytarSecretStore({
+      platform: 'linux',
+      loadKeytar: async () => ({
+        ...silent,
+        setPassword: async () => {
+          throw new Error('Cannot create an item in a locked collection');
+        },
+      }),
+    });
+    const error = await failureOf(() => store.get('conn-1'));
+    expect(error.code).toBe('KEYCHAIN_UNAVAILABLE');
+    expect(error.message).toMatch(/locked/);
+  });
+});
+
+/** Runs a shell script in a fresh private D-Bus session with its own HOME, and its output. */
+function inPrivateSession(
+  script: string,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const home = tempDir('rollcall-keyring-');
+  mkdirSync(join(home, 'run'), { mode: 0o700 });
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    HOME: home,
+    XDG_DATA_HOME: join(home, 'data'),
+    XDG_CONFIG_HOME: join(home, 'config'),
+    XDG_CACHE_HOME: join(home, 'cache'),
+    XDG_RUNTIME_DIR: join(home, 'run'),
+  };
+  delete env.DISPLAY;
+  delete env.WAYLAND_DISPLAY;
+  delete env.DBUS_SESSION_BUS_ADDRESS;
+  delete env.GNOME_KEYRING_CONTROL;
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn('dbus-run-session', ['--', 'sh', '-c', script], { env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
+  });
+}
+
+/** A shell snippet: start an unlocked gnome-keyring and wait for its Secret Service. */
+const START_KEYRING = `
+printf rollcall-test | gnome-keyring-daemon --unlock --components=secrets --daemonize >/dev/null
+for i in $(seq 100); do
+  dbus-send --session --print-reply --dest=org.freedesktop.DBus / org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null | grep -q true && break
+  sleep 0.1
+done
+KEYRING_PID=$(dbus-send --session --print-reply --dest=org.freedesktop.DBus / org.freedesktop.DBus.GetConnectionUnixProcessID string:org.freedesktop.secrets | awk '/uint32/ {print $2}')
+`;
+
+const RUN_TS = resolve(__dirname, 'children/run-ts.mjs');
+const STALLED = resolve(__dirname, 'children/keychain-stalled.ts');
+
+function lastJson<T>(stdout: string): T {
+  const line = stdout
+    .trim()
+    .split('\n')
+    .reverse()
+    .find((l) => l.startsWith('{"result":'));
+  if (!line) throw new Error(`no result in: ${stdout}`);
+  return (JSON.parse(line) as { result: T }).result;
+}
+
+interface Timed {
+  ms: number;
+  value: unknown;
+  error: RollcallError | null;
+}
+
+describe.runIf(KEYCHAIN_TESTS)('the keytar store against a real Secret Service', () => {
+  const store: SecretStore = createKeytarSecretStore();
+  const made: string[] = [];
+  const account = (): string => {
+    const id = randomUUID();
+    made.push(id);
+    return id;
+  };
+  afterAll(async () => {
+    for (const id of made) await store.delete(id).catch(() => false);
+  });
+
+  it('stores a secret that a second process reads back and deletes', async () => {
+    const id = account();
+    const secret = `zulip-api-key-${randomUUID()}`;
+    await store.set(id, secret);
+    expect(await store.get(id)).toBe(secret);
+    expect(await store.list()).toContain(id);
+
+    const child = await new Promise<string>((resolvePromise, reject) => {
+      const p = spawn(process.execPath, [
+        resolve(__dirname, 'children/keytar-read-delete.mjs'),
+        id,
+      ]);
+      let out = '';
+      p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      p.on('error', reject);
+      p.on('close', () => resolvePromise(out));
+    });
+    expect(JSON.parse(child)).toEqual({
+      sha256: createHash('sha256').update(secret).digest('hex'),
+      deleted: true,
+      again: null,
+    });
+    expect(await store.get(id)).toBeNull();
+    expect(await store.list()).not.toContain(id);
+    expect(await store.delete(id)).toBe(false);
+  });
+
+  it('replaces a secret, and reports the keychain available with no probe entry left behind', async () => {
+    const id = account();
+    await store.set(id, 'first-value');
+    await store.set(id, 'second-value');
+    expect(await store.get(id)).toBe('second-value');
+    expect(await store.probe()).toEqual({ state: 'available', message: null });
+    expect(await store.list()).not.toContain(PROBE_ACCOUNT);
+    expect(await store.delete(id)).toBe(true);
+  });
+
+  it('keeps secrets with any characters exactly', async () => {
+    const id = account();
+    const secret = 'ключ 🔑 "quoted" \\ back\nline:colon';
+    await store.set(id, secret);
+    expect(await store.get(id)).toBe(secret);
+  });
+
+  it('says KEYCHAIN_UNAVAILABLE, quickly, when the session has no Secret Service', async () => {
+    // A bare bus: no service files, so nothing (not gnome-keyring) can be auto-started.
+    const dir = tempDir('rollcall-bus-');
+    const config = join(dir, 'bus.conf');
+    writeFileSync(
+      config,
+      `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:dir=${dir}</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default"><allow send_destination="*"/><allow eavesdrop="true"/><allow own="*"/></policy>
+</busconfig>`,
+    );
+    const bus = spawn('dbus-daemon', [`--config-file=${config}`, '--print-address=1', '--nofork']);
+    try {
+      const address = await new Promise<string>((resolvePromise, reject) => {
+        bus.stdout.once('data', (d: Buffer) => resolvePromise(d.toString().trim()));
+        bus.once('error', reject);
+      });
+      for (const busAddress of [address, 'unix:path=/nonexistent/bus']) {
+        const env: NodeJS.ProcessEnv = { ...process.env, DBUS_SESSION_BUS_ADDRESS: busAddress };
+        delete env.DISPLAY;
+        const out = await runTsChild<{
+          first: Timed;
+          second: Timed;
+          probe: { state: string; message: string };
+        }>('children/keychain-stalled.ts', { timeoutMs: 10_000 }, { env });
+        expect(out.result, out.stderr).not.toBeNull();
+        const { first, probe } = out.result as NonNullable<typeof out.result>;
+        expect(first.error?.code).toBe('KEYCHAIN_UNAVAILABLE');
+        expect(first.error?.message).toMatch(/No keychain \(Secret Service\) is running/);
+        expect(first.ms).toBeLessThan(5_000);
+        expect(probe.state).toBe('missing');
+      }
+    } finally {
+      bus.kill();
+    }
+  });
+
+  it('says the keyring is locked (not "no secret") when it is', async () => {
+    const { stdout, stderr } = await inPrivateSession(`${START_KEYRING}
+dbus-send --session --print-reply --dest=org.freedesktop.secrets /org/freedesktop/secrets org.freedesktop.Secret.Service.Lock array:objpath:/org/freedesktop/secrets/collection/login >/dev/null
+"${process.execPath}" "${RUN_TS}" "${STALLED}" '{"timeoutMs":10000}'
+`);
+    const result = lastJson<{ first: Timed; second: Timed; probe: { state: string } }>(stdout);
+    expect(result.first.error?.code, stderr).toBe('KEYCHAIN_UNAVAILABLE');
+    expect(result.first.error?.message).toMatch(/locked/);
+    expect(result.second.error?.message).toMatch(/locked/);
+    expect(result.second.error?.message).not.toContain('stalled-secret-value');
+    expect(result.probe.state).toBe('locked');
+  });
+
+  it('stops waiting for a keyring that does not answer, and does not pile up calls', async () => {
+    const { stdout, stderr } = await inPrivateSession(`${START_KEYRING}
+kill -STOP "$KEYRING_PID"
+"${process.execPath}" "${RUN_TS}" "${STALLED}" '{"timeoutMs":1500}'
+kill -CONT "$KEYRING_PID"
+`);
+    const result = lastJson<{
+      first: Timed;
+      second: Timed;
+      probe: { state: string; message: string };
+    }>(stdout);
+    expect(result.first.error?.code, stderr).toBe('KEYCHAIN_UNAVAILABLE');
+    expect(result.first.error?.message).toMatch(/did not answer within 2 s/);
+    expect(result.first.ms).toBeGreaterThanOrEqual(1400);
+    expect(result.first.ms).toBeLessThan(10_000); // libsecret alone would wait 25 s
+    expect(result.second.error?.message).toMatch(/did not answer/);
+    expect(result.second.ms).toBeLessThan(1000); // failed fast: no second stuck thread
+    expect(result.probe.state).toBe('unknown');
+  });
+});
+
+if (!KEYCHAIN_TESTS) {
+  it('skips the real-keychain tests outside the private keyring', () => {
+    reportKeychainSkip('secrets.test.ts real keychain tests');
+    expect(KEYCHAIN_TESTS).toBe(false);
+  });
+}
