@@ -64,16 +64,15 @@ export const COMMON_COLUMNS = [
 ] as const;
 
 /**
- * The profile field columns for a set of users: every field name that
- * occurs, in the organization's order (then by name), each once.
+ * The profile field columns for a set of field definitions (or values):
+ * every field name that occurs, in the organization's order (then by name),
+ * each once.
  */
-export function profileFieldColumns(users: Iterable<DirectoryUser>): string[] {
+export function profileFieldColumns(fields: Iterable<{ name: string; order: number }>): string[] {
   const seen = new Map<string, number>();
-  for (const u of users) {
-    for (const f of u.profileFields) {
-      const prev = seen.get(f.name);
-      if (prev === undefined || f.order < prev) seen.set(f.name, f.order);
-    }
+  for (const f of fields) {
+    const prev = seen.get(f.name);
+    if (prev === undefined || f.order < prev) seen.set(f.name, f.order);
   }
   return [...seen.entries()]
     .sort((a, b) => a[1] - b[1] || a[0].localeCompare(b[0]))

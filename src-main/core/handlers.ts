@@ -5,7 +5,6 @@
  *
  * Node only; never imports `electron`.
  */
-import { platform } from 'node:os';
 import type { z } from 'zod';
 import {
   contract,
@@ -16,7 +15,6 @@ import {
 } from '@shared/contract';
 import {
   err,
-  fail,
   ok,
   rollcallError,
   RollcallFailure,
@@ -26,6 +24,7 @@ import {
 } from '@shared/errors';
 import type { FileAnswer } from './app-page';
 import type { CoreDeps } from './deps';
+import { openDirectory, type Directory } from './directory';
 
 /** One function per channel, taking the parsed argument. */
 export type Handlers = {
@@ -35,34 +34,22 @@ export type Handlers = {
 /** Answers one raw request: any channel name, any argument, always a `Result`. */
 export type Dispatch = (channel: unknown, arg: unknown) => Promise<Result<unknown>>;
 
-function notImplemented(channel: Channel): never {
-  fail('NOT_IMPLEMENTED', `${channel} is not available in this version of Rollcall yet.`);
-}
-
-/** Builds every channel's handler over the given dependencies. */
-export function createHandlers(deps: CoreDeps): Handlers {
+/** Maps every channel to the directory service. */
+export function createHandlers(directory: Directory): Handlers {
   return {
-    'app:info': async () => ({
-      name: 'Rollcall',
-      version: deps.appVersion,
-      userDataDir: deps.userDataDir,
-      platform: platform(),
-      keychain: await deps.secrets.probe(),
-      database: null,
-      counts: { connections: 0, users: 0, avatars: 0 },
-    }),
-    'connections:list': async () => notImplemented('connections:list'),
-    'connections:save': async () => notImplemented('connections:save'),
-    'connections:remove': async () => notImplemented('connections:remove'),
-    'connections:test': async () => notImplemented('connections:test'),
-    'users:lookup': async () => notImplemented('users:lookup'),
-    'users:get': async () => notImplemented('users:get'),
-    'users:search': async () => notImplemented('users:search'),
-    'directory:sync': async () => notImplemented('directory:sync'),
-    'directory:cancel-sync': async () => notImplemented('directory:cancel-sync'),
-    'directory:export': async () => notImplemented('directory:export'),
-    'demo:load': async () => notImplemented('demo:load'),
-    'shell:open-external': async () => notImplemented('shell:open-external'),
+    'app:info': () => directory.appInfo(),
+    'connections:list': () => directory.listConnections(),
+    'connections:save': (arg) => directory.saveConnection(arg),
+    'connections:remove': (arg) => directory.removeConnection(arg),
+    'connections:test': (arg) => directory.testConnection(arg),
+    'users:lookup': (arg) => directory.lookup(arg),
+    'users:get': (arg) => directory.getUser(arg),
+    'users:search': (arg) => directory.search(arg),
+    'directory:sync': (arg) => directory.sync(arg),
+    'directory:cancel-sync': (arg) => directory.cancelSync(arg),
+    'directory:export': (arg) => directory.exportDirectory(arg),
+    'demo:load': () => directory.loadDemo(),
+    'shell:open-external': (arg) => directory.openExternal(arg),
   };
 }
 
@@ -105,23 +92,20 @@ export function createDispatcher(handlers: Handlers, deps: Pick<CoreDeps, 'log'>
 export interface Core {
   handlers: Handlers;
   dispatch: Dispatch;
-  /** Serves `rollcall-avatar://<connectionId>/<userId>`: the cached picture, or 404. */
+  /** Serves `rollcall-avatar://<connectionId>/<userId>`: the cached picture, or 204 (none). */
   serveAvatar(connectionId: string, userId: string): Promise<FileAnswer>;
   /** Releases files and timers; the app calls it on quit. */
   close(): Promise<void>;
 }
 
-/** Starts core over its dependencies. */
+/** Starts core over its dependencies: opens the cache and the directory service. */
 export async function openCore(deps: CoreDeps): Promise<Core> {
-  const handlers = createHandlers(deps);
+  const directory = await openDirectory(deps);
+  const handlers = createHandlers(directory);
   return {
     handlers,
     dispatch: createDispatcher(handlers, deps),
-    serveAvatar: async () => ({
-      status: 404,
-      headers: { 'Content-Type': 'text/plain; charset=utf-8' },
-      body: new TextEncoder().encode('No picture'),
-    }),
-    close: async () => {},
+    serveAvatar: (connectionId, userId) => directory.serveAvatar(connectionId, userId),
+    close: () => directory.close(),
   };
 }

@@ -96,6 +96,8 @@ export interface UsersRepo {
   upsertBatch(records: readonly UserWrite[], options?: UpsertBatchOptions): Promise<UpsertCounts>;
   get(connectionId: string, userId: string): UserRecord | null;
   getSummary(connectionId: string, userId: string): UserSummary | null;
+  /** The ID of the cached user with this address (API or real, any case), if any. */
+  findIdByEmail(connectionId: string, email: string): string | null;
   /** One connection's users, by name. */
   listByConnection(
     connectionId: string,
@@ -277,6 +279,9 @@ const SQL = {
   summariesByIds: `SELECT u.row_id, u.summary_json, u.gone_at, o.name AS owner_name
     FROM json_each(?) AS page JOIN users u ON u.row_id = page.value
     LEFT JOIN users o ON o.connection_id = u.connection_id AND o.user_id = u.bot_owner_id`,
+  findByEmail: `SELECT user_id FROM users WHERE connection_id = ?
+    AND (email = ? COLLATE NOCASE OR delivery_email = ? COLLATE NOCASE)
+    ORDER BY gone_at IS NOT NULL, user_id LIMIT 1`,
   markGone: `UPDATE users SET gone_at = ? WHERE connection_id = ? AND user_id = ? AND gone_at IS NULL`,
   markMissingChunk: `UPDATE users SET gone_at = ? WHERE row_id IN (
     SELECT row_id FROM users WHERE connection_id = ? AND seen_at < ? AND gone_at IS NULL LIMIT ?)`,
@@ -594,6 +599,14 @@ export function createUsersRepo(
           ),
         );
       }
+    },
+
+    findIdByEmail(connectionId, email) {
+      const row = reading(
+        'read the cached user',
+        () => stmt(SQL.findByEmail).get(connectionId, email, email) as Row | undefined,
+      );
+      return row ? String(row.user_id) : null;
     },
 
     getSummary(connectionId, userId) {

@@ -10,9 +10,11 @@ import { join } from 'node:path';
 import { app, BrowserWindow, dialog, net, session, shell } from 'electron';
 import { APP_PAGE_URL, isAppPageUrl } from '../core/app-page';
 import { openCore, type Core } from '../core/handlers';
+import { fetchOverNetRequest } from '../core/http';
 import { createLogger, type Logger } from '../core/log';
 import { createKeytarSecretStore } from '../core/secrets';
 import { handleAppProtocol, registerSchemes } from './app-protocol';
+import { handleAvatarProtocol } from './avatar-protocol';
 import { createEmitter, registerIpc } from './ipc';
 import { installMenu } from './menu';
 import { hardenSession, hardenWebContents } from './security';
@@ -52,7 +54,9 @@ async function start(): Promise<void> {
   core = await openCore({
     appVersion: app.getVersion(),
     userDataDir: app.getPath('userData'),
-    fetch: (input, init) => net.fetch(input, init),
+    // Chromium's network stack (system proxies apply), with redirects handed
+    // back to core so credentials never follow one to another origin.
+    fetch: fetchOverNetRequest((options) => net.request(options)),
     secrets: createKeytarSecretStore(),
     now: () => Date.now(),
     emit: createEmitter(() => mainWindow),
@@ -74,6 +78,7 @@ async function start(): Promise<void> {
     log,
   });
   registerIpc(core.dispatch, (url) => isAppPageUrl(url, devServerUrl));
+  handleAvatarProtocol(core);
 
   const openWindow = async (): Promise<void> => {
     mainWindow = await createMainWindow({
@@ -106,6 +111,9 @@ if (!app.requestSingleInstanceLock()) {
   });
   app.on('will-quit', () => {
     void core?.close();
+    // A keychain call stuck in a native thread (a frozen keyring) would keep
+    // the process alive for a minute after the window is gone: do not wait.
+    setTimeout(() => process.kill(process.pid, 'SIGKILL'), 5000).unref();
   });
   start().catch((error: unknown) => {
     dialog.showErrorBox(

@@ -18,7 +18,7 @@ import {
   type PayloadOf,
   type ResultOf,
 } from './contract';
-import { AVATAR_SCHEME } from './csp';
+import { AVATAR_HOST, AVATAR_SCHEME } from './csp';
 import { err, isRollcallError, rollcallError, type Result } from './errors';
 
 /** Sends one request to main and resolves with its raw answer. */
@@ -71,7 +71,7 @@ export function createBridge(
   subscribe: RawSubscribe,
   options: BridgeOptions = {},
 ): RollcallApi {
-  const avatarBase = options.avatarBase ?? `${AVATAR_SCHEME}://`;
+  const avatarBase = options.avatarBase ?? `${AVATAR_SCHEME}://${AVATAR_HOST}/`;
   const api: Record<string, unknown> = {};
   api.avatarUrl = (connectionId: string, userId: string, key?: string | null): string =>
     `${avatarBase}${encodeURIComponent(connectionId)}/${encodeURIComponent(userId)}` +

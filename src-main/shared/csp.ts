@@ -9,6 +9,12 @@
 /** Scheme of the protocol that serves cached avatars to the window. */
 export const AVATAR_SCHEME = 'rollcall-avatar';
 
+/**
+ * Host part of avatar URLs: `rollcall-avatar://avatars/<connectionId>/<userId>`.
+ * IDs live in the path, where case is kept (a standard scheme lowercases hosts).
+ */
+export const AVATAR_HOST = 'avatars';
+
 /** Scheme of the protocol that serves the app's own files in a build. */
 export const APP_SCHEME = 'rollcall-app';
 

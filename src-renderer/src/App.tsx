@@ -1,44 +1,76 @@
-import { useEffect, useState } from 'react';
-import type { AppInfo } from '@shared/model';
-import type { RollcallError } from '@shared/errors';
+/**
+ * The window's root: the first-run screen until a connection exists, then
+ * the directory (connections sidebar, search and lookup, filters, banners,
+ * the virtualized grid, and the detail panel), plus dialogs and notices.
+ *
+ * Runs in the window.
+ */
+import { useEffect } from 'react';
+import { useBootstrap, useClockTicker, useReprobe, useShortcuts } from './app-hooks';
+import { ConnectionDialog } from './components/ConnectionDialog';
+import { DetailPanel } from './components/DetailPanel';
+import { FilterBar } from './components/FilterBar';
+import { FirstRun } from './components/FirstRun';
+import { LookupBox } from './components/LookupBox';
+import { RemoveDialog } from './components/RemoveDialog';
+import { ScopeHeader } from './components/ScopeHeader';
+import { ScopeNotices } from './components/ScopeNotices';
+import { SearchBox } from './components/SearchBox';
+import { Sidebar } from './components/Sidebar';
+import { Toasts } from './components/Toasts';
+import { UserGrid } from './components/UserGrid';
+import { useConnections } from './stores/connections-store';
+import { useDetail } from './stores/detail-store';
+import { useDirectory } from './stores/directory-store';
+
+/** The directory: everything once at least one connection exists. */
+function Directory() {
+  const detailOpen = useDetail((s) => s.target !== null);
+  // Ask for results whenever the directory appears (first start, or after the first run).
+  useEffect(() => {
+    useDirectory.getState().refresh();
+  }, []);
+  return (
+    <div className={detailOpen ? 'shell has-detail' : 'shell'}>
+      <Sidebar />
+      <main className="main" aria-label="Directory">
+        <ScopeHeader />
+        <div className="toolbar">
+          <div className="toolbar-row">
+            <SearchBox />
+            <LookupBox />
+          </div>
+        </div>
+        <FilterBar />
+        <ScopeNotices />
+        <UserGrid />
+      </main>
+      <DetailPanel />
+    </div>
+  );
+}
 
 /** The window's root. */
 export function App() {
-  const [info, setInfo] = useState<AppInfo | null>(null);
-  const [error, setError] = useState<RollcallError | null>(null);
-
-  useEffect(() => {
-    let live = true;
-    void window.rollcall.appInfo().then((result) => {
-      if (!live) return;
-      if (result.ok) setInfo(result.value);
-      else setError(result.error);
-    });
-    return () => {
-      live = false;
-    };
-  }, []);
+  useBootstrap();
+  useClockTicker();
+  useReprobe();
+  useShortcuts();
+  const status = useConnections((s) => s.status);
+  const count = useConnections((s) => s.list.length);
 
   return (
-    <main className="first-run">
-      <h1>Rollcall</h1>
-      <p className="tagline">
-        One directory of every user on your Zulip and Open WebUI servers, searchable and readable
-        offline.
-      </p>
-      {error && (
-        <p role="alert" className="error">
-          {error.message}
-        </p>
+    <>
+      {status === 'loading' ? (
+        <div className="app-loading" aria-busy="true" aria-label="Loading Rollcall" />
+      ) : count === 0 ? (
+        <FirstRun />
+      ) : (
+        <Directory />
       )}
-      {info && (
-        <dl className="about" aria-label="About this copy of Rollcall">
-          <dt>Version</dt>
-          <dd data-testid="app-version">{info.version}</dd>
-          <dt>Data folder</dt>
-          <dd data-testid="data-folder">{info.userDataDir}</dd>
-        </dl>
-      )}
-    </main>
+      <ConnectionDialog />
+      <RemoveDialog />
+      <Toasts />
+    </>
   );
 }

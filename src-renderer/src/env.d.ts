@@ -1,3 +1,4 @@
+// Types of the globals the window has: `window.rollcall`, built by the preload.
 import type { RollcallApi } from '@shared/bridge';
 
 declare global {

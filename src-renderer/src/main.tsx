@@ -1,3 +1,4 @@
+// The window's entry: mounts <App/> with the stylesheet. Runs in the window.
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';

@@ -104,7 +104,7 @@ describe('CSV export format', () => {
       ],
     });
     const b = user({ userId: '8', profileFields: [] });
-    const cols = profileFieldColumns([a, b]);
+    const cols = profileFieldColumns([a, b].flatMap((u) => u.profileFields));
     expect(cols).toEqual(['GitHub', 'Team']);
     expect(csvHeader(cols)).toBe([...COMMON_COLUMNS, 'GitHub', 'Team'].join(',') + '\r\n');
     const rowA = csvUserRow(

@@ -7,10 +7,12 @@ import { createBridge, type RollcallApi } from '@shared/bridge';
 import type { Channel, EventName } from '@shared/contract';
 import { rollcallError, type Result } from '@shared/errors';
 
+/** Scripted answers, one function a channel. */
 export type Answers = Partial<
   Record<Channel, (arg: unknown) => Result<unknown> | Promise<Result<unknown>>>
 >;
 
+/** The installed bridge, its recorded calls, and a way to emit events. */
 export interface FakeBridge {
   api: RollcallApi;
   calls: { channel: Channel; arg: unknown }[];

@@ -55,7 +55,7 @@ const vitest = [
   join(root, 'node_modules/.bin/vitest'),
   'run',
   '--config',
-  'test/vitest.config.ts',
+  'test/vitest.config.mts',
   ...vitestArgs,
 ];
 if (process.platform === 'linux') {

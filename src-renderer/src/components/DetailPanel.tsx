@@ -1,0 +1,557 @@
+/**
+ * The detail panel: everything the server returned about one user, grouped
+ * and labelled (identity, role, bot, presence and status, local time,
+ * dates, groups, custom profile fields by type, about, and whatever else
+ * the server sent), a collapsible "Raw JSON" tab, "Refresh from server",
+ * "Copy as JSON", and where the copy came from and how old it is.
+ *
+ * Runs in the window.
+ */
+import {
+  Braces,
+  Clock3,
+  Copy,
+  History,
+  LoaderCircle,
+  RefreshCw,
+  TriangleAlert,
+  X,
+} from 'lucide-react';
+import { useEffect, useId, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
+import {
+  CONNECTION_KIND_LABELS,
+  type DirectoryUser,
+  type UserRecord,
+  type UserSummary,
+} from '@shared/model';
+import { summarize } from '@shared/summary';
+import { copyText } from '../lib/clipboard';
+import { ERROR_TITLES } from '../lib/errors';
+import { presenceOf } from '../lib/presence';
+import { FIELD_TYPE_LABELS, ROLE_DESCRIPTIONS, flattenExtra } from '../lib/profile';
+import { absoluteDate, absoluteDateTime, localTime, relativeTime } from '../lib/time';
+import { useClock } from '../stores/clock-store';
+import { findConnection, useConnections } from '../stores/connections-store';
+import { personKey, useDetail } from '../stores/detail-store';
+import { useUi } from '../stores/ui-store';
+import { Avatar } from './Avatar';
+import { Badge, BotBadge, KindIcon, RoleBadge } from './Badges';
+import { ErrorNotice } from './ErrorNotice';
+import { JsonTree } from './JsonTree';
+import { ProfileFieldView } from './ProfileFieldView';
+
+function Section({
+  title,
+  children,
+  testId,
+}: {
+  title: string;
+  children: ReactNode;
+  testId?: string;
+}) {
+  const id = useId();
+  return (
+    <section className="detail-section" aria-labelledby={id} data-testid={testId}>
+      <h3 id={id}>{title}</h3>
+      <dl className="kv">{children}</dl>
+    </section>
+  );
+}
+
+function Row({ label, children, hint }: { label: string; children: ReactNode; hint?: string }) {
+  const empty = children === null || children === undefined || children === '';
+  return (
+    <div className="kv-row">
+      <dt>
+        {label}
+        {hint && <span className="kv-hint">{hint}</span>}
+      </dt>
+      <dd>{empty ? <span className="muted">Not set</span> : children}</dd>
+    </div>
+  );
+}
+
+function When({ at, now, dateOnly }: { at: number | null; now: number; dateOnly?: boolean }) {
+  if (at === null) return null;
+  return (
+    <time dateTime={new Date(at).toISOString()} title={absoluteDateTime(at)}>
+      {dateOnly ? absoluteDate(at) : absoluteDateTime(at)}
+      <span className="muted"> · {relativeTime(at, now)}</span>
+    </time>
+  );
+}
+
+function Mono({ children }: { children: ReactNode }) {
+  return <code className="mono">{children}</code>;
+}
+
+/** The grouped, labelled profile of one user. */
+function Profile({
+  record,
+  summary,
+  now,
+}: {
+  record: UserRecord;
+  summary: UserSummary;
+  now: number;
+}) {
+  const user: DirectoryUser = record.user;
+  const people = useDetail((s) => s.people);
+  const openUser = useDetail((s) => s.openUser);
+  const resolvePeople = useDetail((s) => s.resolvePeople);
+  const connection = findConnection(
+    useConnections((s) => s.list),
+    user.connectionId,
+  );
+  const presence = presenceOf({ ...user, gone: record.goneAt !== null }, now);
+  const clock = localTime(user.timezone, now);
+  const ownerId = user.bot?.ownerId ?? null;
+
+  useEffect(() => {
+    const ids = new Set<string>();
+    if (ownerId) ids.add(ownerId);
+    for (const f of user.profileFields) for (const id of f.userIds ?? []) ids.add(id);
+    if (ids.size > 0) resolvePeople(user.connectionId, [...ids]);
+  }, [user, ownerId, resolvePeople]);
+
+  const fields = [...user.profileFields].sort((a, b) => a.order - b.order);
+  const extra = flattenExtra(user.extra);
+  const ownerName =
+    (ownerId && people[personKey(user.connectionId, ownerId)]) || summary.botOwnerName || null;
+
+  return (
+    <div className="detail-profile">
+      {user.status && (user.status.emoji || user.status.message) && (
+        <Section title="Status" testId="section-status">
+          <Row label="Status">
+            <span className="status-line">
+              {user.status.emoji && <span className="status-emoji">{user.status.emoji}</span>}
+              {user.status.message}
+            </span>
+          </Row>
+          <Row label="Clears">
+            {user.status.expiresAt !== null ? (
+              <When at={user.status.expiresAt} now={now} />
+            ) : (
+              'Never'
+            )}
+          </Row>
+        </Section>
+      )}
+
+      <Section title="Identity" testId="section-identity">
+        <Row label="Name">{user.name}</Row>
+        <Row label="User ID">
+          <Mono>{user.userId}</Mono>
+        </Row>
+        {user.kind === 'zulip' ? (
+          <>
+            <Row label="Email" hint="real address">
+              {user.deliveryEmail}
+            </Row>
+            <Row label="API email">{user.email}</Row>
+          </>
+        ) : (
+          <>
+            <Row label="Email">{user.email}</Row>
+            <Row label="Username">{user.username}</Row>
+          </>
+        )}
+        <Row label="Connection">
+          <span className="inline-icon">
+            <KindIcon kind={user.kind} size={12} />
+            {connection?.label ?? user.connectionId}
+            <span className="muted">({CONNECTION_KIND_LABELS[user.kind]})</span>
+          </span>
+        </Row>
+      </Section>
+
+      <Section title="Role and permissions" testId="section-role">
+        <Row label="Role">
+          <span className="role-row">
+            <RoleBadge role={user.role} />
+            <span className="muted">{ROLE_DESCRIPTIONS[user.role]}</span>
+          </span>
+        </Row>
+        <Row label="Account">
+          {record.goneAt !== null
+            ? 'No longer on the server'
+            : user.deactivated
+              ? 'Deactivated'
+              : user.isBot
+                ? 'Bot, active'
+                : 'Active'}
+        </Row>
+      </Section>
+
+      {user.isBot && (
+        <Section title="Bot" testId="section-bot">
+          <Row label="Type">
+            <BotBadge label={user.bot?.typeLabel ?? null} />
+          </Row>
+          <Row label="Owner">
+            {ownerId ? (
+              <button
+                type="button"
+                className="person-link"
+                onClick={() => void openUser(user.connectionId, ownerId)}
+              >
+                {ownerName ?? `User ${ownerId}`}
+              </button>
+            ) : (
+              'No owner'
+            )}
+          </Row>
+        </Section>
+      )}
+
+      <Section title="Activity and time" testId="section-activity">
+        <Row label="Presence">
+          <span className={`presence-text presence-${presence.tone}`}>{presence.label}</span>
+        </Row>
+        <Row label="Last active">
+          <When at={user.presence?.lastActiveAt ?? null} now={now} />
+        </Row>
+        <Row label="Local time">
+          {clock && (
+            <span>
+              {clock.time}{' '}
+              <span className="muted">
+                · {clock.zone} <span className="nowrap">({clock.offset})</span>
+              </span>
+            </span>
+          )}
+          {!clock && user.timezone && <span className="muted">Unknown zone “{user.timezone}”</span>}
+        </Row>
+        <Row label="Joined">
+          <When at={user.joinedAt} now={now} />
+        </Row>
+        {user.kind === 'openwebui' && (
+          <Row label="Updated">
+            <When at={user.updatedAt} now={now} />
+          </Row>
+        )}
+      </Section>
+
+      {(user.kind === 'openwebui' || user.groups.length > 0) && (
+        <section className="detail-section" aria-label="Groups" data-testid="section-groups">
+          <h3>Groups</h3>
+          {user.groups.length > 0 ? (
+            <ul className="chip-list">
+              {user.groups.map((g) => (
+                <li key={g.id} className="chip" title={g.id}>
+                  {g.name}
+                </li>
+              ))}
+            </ul>
+          ) : (
+            <p className="muted">In no group.</p>
+          )}
+        </section>
+      )}
+
+      {fields.length > 0 && (
+        <Section title="Profile fields" testId="section-fields">
+          {fields.map((f) => (
+            <div className="kv-row" key={f.fieldId} data-field-type={f.type}>
+              <dt>
+                {f.name}
+                {FIELD_TYPE_LABELS[f.type].toLowerCase() !== f.name.toLowerCase() && (
+                  <span className="kv-hint">{FIELD_TYPE_LABELS[f.type]}</span>
+                )}
+              </dt>
+              <dd>
+                <ProfileFieldView field={f} connectionId={user.connectionId} />
+              </dd>
+            </div>
+          ))}
+        </Section>
+      )}
+
+      {(user.bio || user.gender || user.dateOfBirth || user.kind === 'openwebui') && (
+        <Section title="About" testId="section-about">
+          <Row label="Bio">{user.bio && <span className="pre-wrap">{user.bio}</span>}</Row>
+          <Row label="Gender">{user.gender}</Row>
+          <Row label="Date of birth">{user.dateOfBirth}</Row>
+        </Section>
+      )}
+
+      {extra.length > 0 && (
+        <Section title="More from the server" testId="section-extra">
+          {extra.map((r) => (
+            <Row key={r.path.join('/')} label={r.path.join(' › ')}>
+              {r.value === '—' ? (
+                <span className="muted">Empty</span>
+              ) : (
+                <span className="break">{r.value}</span>
+              )}
+            </Row>
+          ))}
+        </Section>
+      )}
+    </div>
+  );
+}
+
+/** The panel at the window's right edge. */
+export function DetailPanel() {
+  const target = useDetail((s) => s.target);
+  const record = useDetail((s) => s.record);
+  const cardSummary = useDetail((s) => s.summary);
+  const origin = useDetail((s) => s.origin);
+  const loading = useDetail((s) => s.loading);
+  const error = useDetail((s) => s.error);
+  const refreshing = useDetail((s) => s.refreshing);
+  const refreshError = useDetail((s) => s.refreshError);
+  const tab = useDetail((s) => s.tab);
+  const setTab = useDetail((s) => s.setTab);
+  const refresh = useDetail((s) => s.refresh);
+  const close = useDetail((s) => s.close);
+  const focusGrid = useUi((s) => s.focusGrid);
+  const toast = useUi((s) => s.toast);
+  const now = useClock((s) => s.now);
+  const [expandAll, setExpandAll] = useState(false);
+  const titleId = useId();
+  const tabsId = useId();
+  const panel = useRef<HTMLElement>(null);
+
+  if (!target) return null;
+  const summary: UserSummary | null = record
+    ? { ...summarize(record.user, record.goneAt), botOwnerName: cardSummary?.botOwnerName ?? null }
+    : cardSummary;
+  const presence = summary ? presenceOf(summary, now) : null;
+  const clock = summary ? localTime(summary.timezone, now) : null;
+
+  const onClose = (): void => {
+    close();
+    focusGrid();
+  };
+  const copyJson = async (): Promise<void> => {
+    if (!record) return;
+    const ok = await copyText(JSON.stringify(record.raw, null, 2));
+    toast(
+      ok ? 'Copied the JSON the server sent.' : 'Could not copy to the clipboard.',
+      ok ? 'info' : 'error',
+    );
+  };
+  const onTabKey = (e: KeyboardEvent<HTMLDivElement>): void => {
+    if (e.key !== 'ArrowRight' && e.key !== 'ArrowLeft') return;
+    e.preventDefault();
+    const next = tab === 'profile' ? 'raw' : 'profile';
+    setTab(next);
+    panel.current?.querySelector<HTMLElement>(`[data-tab="${next}"]`)?.focus();
+  };
+
+  return (
+    <aside
+      ref={panel}
+      className="detail"
+      aria-labelledby={titleId}
+      data-testid="detail-panel"
+      data-user-id={target.userId}
+    >
+      <header className="detail-header">
+        {summary ? (
+          <>
+            <Avatar
+              connectionId={summary.connectionId}
+              userId={summary.userId}
+              avatarKey={summary.avatarKey}
+              name={summary.name}
+              size={56}
+              presence={presence?.tone}
+            />
+            <div className="detail-title">
+              <h2 id={titleId}>
+                {summary.name}
+                {summary.status?.emoji && (
+                  <span className="status-emoji" title={summary.status.message ?? undefined}>
+                    {' '}
+                    {summary.status.emoji}
+                  </span>
+                )}
+              </h2>
+              {summary.email && <p className="detail-email">{summary.email}</p>}
+              <div className="card-badges">
+                <RoleBadge role={summary.role} />
+                {summary.isBot && <BotBadge label={summary.botTypeLabel} />}
+                {summary.gone ? (
+                  <Badge tone="danger">Gone</Badge>
+                ) : (
+                  summary.deactivated && <Badge tone="danger">Deactivated</Badge>
+                )}
+              </div>
+              <p className="detail-presence">
+                {presence && (
+                  <span className={`presence-text presence-${presence.tone}`}>
+                    {presence.label}
+                  </span>
+                )}
+                {clock && (
+                  <span className="detail-clock" title={`${clock.zone} (${clock.offset})`}>
+                    <Clock3 size={12} aria-hidden="true" />
+                    {clock.time} local time
+                  </span>
+                )}
+              </p>
+            </div>
+          </>
+        ) : (
+          <div className="detail-title">
+            <h2 id={titleId}>User {target.userId}</h2>
+          </div>
+        )}
+        <button
+          type="button"
+          className="icon-button detail-close"
+          aria-label="Close details"
+          onClick={onClose}
+        >
+          <X size={16} aria-hidden="true" />
+        </button>
+      </header>
+
+      <div className="detail-actions">
+        <button
+          type="button"
+          className="button small"
+          onClick={() => void refresh()}
+          disabled={refreshing || !record}
+          data-testid="refresh-user"
+        >
+          {refreshing ? (
+            <LoaderCircle size={14} aria-hidden="true" className="spin" />
+          ) : (
+            <RefreshCw size={14} aria-hidden="true" />
+          )}
+          {refreshing ? 'Refreshing…' : 'Refresh from server'}
+        </button>
+        <button
+          type="button"
+          className="button small"
+          onClick={() => void copyJson()}
+          disabled={!record}
+          data-testid="copy-json"
+        >
+          <Copy size={14} aria-hidden="true" />
+          Copy as JSON
+        </button>
+      </div>
+
+      {record?.goneAt !== null && record?.goneAt !== undefined && (
+        <div className="notice notice-warn" role="status">
+          <TriangleAlert size={16} aria-hidden="true" className="notice-icon" />
+          <p className="notice-text">
+            The server no longer has this user (noticed {relativeTime(record.goneAt, now)}). This is
+            the last copy Rollcall saw.
+          </p>
+        </div>
+      )}
+      {record && (origin.stale || refreshError) && (
+        <div className="notice notice-warn" role="status" data-testid="stale-notice">
+          <History size={16} aria-hidden="true" className="notice-icon" />
+          <div className="notice-body">
+            <p className="notice-title">
+              {ERROR_TITLES[(refreshError ?? origin.stale)!.code]}: showing the copy from{' '}
+              {relativeTime(record.fetchedAt, now)}
+            </p>
+            <p className="notice-text">{(refreshError ?? origin.stale)!.message}</p>
+            {(refreshError ?? origin.stale)!.serverMessage && (
+              <p className="notice-server">
+                The server said: <q>{(refreshError ?? origin.stale)!.serverMessage}</q>
+              </p>
+            )}
+          </div>
+        </div>
+      )}
+
+      <div className="tabs" role="tablist" aria-label="Views of this user" onKeyDown={onTabKey}>
+        <button
+          type="button"
+          role="tab"
+          id={`${tabsId}-profile`}
+          data-tab="profile"
+          aria-selected={tab === 'profile'}
+          aria-controls={`${tabsId}-profile-panel`}
+          tabIndex={tab === 'profile' ? 0 : -1}
+          className="tab"
+          onClick={() => setTab('profile')}
+        >
+          Profile
+        </button>
+        <button
+          type="button"
+          role="tab"
+          id={`${tabsId}-raw`}
+          data-tab="raw"
+          aria-selected={tab === 'raw'}
+          aria-controls={`${tabsId}-raw-panel`}
+          tabIndex={tab === 'raw' ? 0 : -1}
+          className="tab"
+          onClick={() => setTab('raw')}
+          data-testid="raw-tab"
+        >
+          <Braces size={14} aria-hidden="true" />
+          Raw JSON
+        </button>
+      </div>
+
+      <div
+        className="detail-body"
+        role="tabpanel"
+        id={`${tabsId}-${tab}-panel`}
+        aria-labelledby={`${tabsId}-${tab}`}
+        tabIndex={0}
+      >
+        {error && <ErrorNotice error={error} title="Could not open this user" />}
+        {loading && !record && (
+          <div className="detail-loading" aria-busy="true">
+            <LoaderCircle size={16} aria-hidden="true" className="spin" /> Loading the cached copy…
+          </div>
+        )}
+        {record && summary && tab === 'profile' && (
+          <Profile record={record} summary={summary} now={now} />
+        )}
+        {record && tab === 'raw' && (
+          <div className="raw">
+            <div className="raw-actions">
+              <button
+                type="button"
+                className="button small"
+                onClick={() => setExpandAll((v) => !v)}
+              >
+                {expandAll ? 'Collapse all' : 'Expand all'}
+              </button>
+              <button type="button" className="button small" onClick={() => void copyJson()}>
+                <Copy size={14} aria-hidden="true" />
+                Copy
+              </button>
+            </div>
+            <JsonTree key={expandAll ? 'all' : 'some'} value={record.raw} expandAll={expandAll} />
+          </div>
+        )}
+      </div>
+
+      {record && (
+        <footer className="detail-footer" data-testid="detail-source">
+          {refreshing && (
+            <span className="refreshing">
+              <LoaderCircle size={12} aria-hidden="true" className="spin" /> Refreshing from the
+              server…
+            </span>
+          )}
+          <span>
+            {origin.source === 'network' ? 'From the server' : 'From the cache'} · fetched{' '}
+            <time
+              dateTime={new Date(record.fetchedAt).toISOString()}
+              title={absoluteDateTime(record.fetchedAt)}
+            >
+              {relativeTime(record.fetchedAt, now)}
+            </time>{' '}
+            <span className="muted">({absoluteDateTime(record.fetchedAt)})</span>
+          </span>
+        </footer>
+      )}
+    </aside>
+  );
+}

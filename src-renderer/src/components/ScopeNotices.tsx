@@ -1,0 +1,286 @@
+/**
+ * Banners for the connections in view: offline (since when, with the
+ * cached directory still usable), key rejected, plain http, the demo, the
+ * keychain, and each sync's progress, summary or failure.
+ *
+ * Runs in the window.
+ */
+import {
+  CircleCheck,
+  FlaskConical,
+  KeyRound,
+  LoaderCircle,
+  LockOpen,
+  RefreshCw,
+  WifiOff,
+  X,
+} from 'lucide-react';
+import type { ConnectionSummary } from '@shared/model';
+import {
+  absoluteDateTime,
+  countText,
+  durationText,
+  plural,
+  relativeTime,
+  sinceText,
+} from '../lib/time';
+import { useAppInfo } from '../stores/app-info-store';
+import { useClock } from '../stores/clock-store';
+import { useConnections } from '../stores/connections-store';
+import { useDirectory } from '../stores/directory-store';
+import { useOnline } from '../stores/online-store';
+import { useSync } from '../stores/sync-store';
+import { useUi } from '../stores/ui-store';
+import { ErrorNotice } from './ErrorNotice';
+import { SyncProgressBar } from './SyncProgressBar';
+
+function OfflineBanner({ c }: { c: ConnectionSummary }) {
+  const now = useClock((s) => s.now);
+  const probe = useConnections((s) => s.probe);
+  const probing = useConnections((s) => s.probing[c.id] ?? false);
+  const since = c.reachability.since;
+  return (
+    <div
+      className="notice notice-warn"
+      role="status"
+      data-testid="offline-banner"
+      data-connection-id={c.id}
+    >
+      <WifiOff size={16} aria-hidden="true" className="notice-icon" />
+      <div className="notice-body">
+        <p className="notice-title">
+          {since !== null ? (
+            <>
+              {c.label} has been unreachable since{' '}
+              <span title={absoluteDateTime(since)}>
+                {sinceText(since, now)} ({relativeTime(since, now)})
+              </span>
+            </>
+          ) : (
+            `${c.label} cannot be reached`
+          )}
+        </p>
+        <p className="notice-text">
+          The cached directory stays fully usable
+          {c.lastSyncAt !== null
+            ? `: it is the copy from ${relativeTime(c.lastSyncAt, now)} (${absoluteDateTime(c.lastSyncAt)}).`
+            : '.'}{' '}
+          Rollcall checks again every 30 seconds.
+        </p>
+        {c.reachability.error?.serverMessage && (
+          <p className="notice-server">
+            The server said: <q>{c.reachability.error.serverMessage}</q>
+          </p>
+        )}
+      </div>
+      <button
+        type="button"
+        className="button small"
+        onClick={() => void probe(c.id)}
+        disabled={probing}
+        data-testid="retry-connection"
+      >
+        {probing ? (
+          <LoaderCircle size={14} aria-hidden="true" className="spin" />
+        ) : (
+          <RefreshCw size={14} aria-hidden="true" />
+        )}
+        Try again
+      </button>
+    </div>
+  );
+}
+
+function KeyRejectedBanner({ c }: { c: ConnectionSummary }) {
+  const openEdit = useUi((s) => s.openEdit);
+  return (
+    <div className="notice notice-error" role="alert" data-testid="key-rejected-banner">
+      <KeyRound size={16} aria-hidden="true" className="notice-icon" />
+      <div className="notice-body">
+        <p className="notice-title">{c.label} rejected the API key</p>
+        <p className="notice-text">
+          {c.reachability.error?.message ??
+            'The key may have been regenerated or the account deactivated.'}{' '}
+          The cached directory stays readable.
+        </p>
+        {c.reachability.error?.serverMessage && (
+          <p className="notice-server">
+            The server said: <q>{c.reachability.error.serverMessage}</q>
+          </p>
+        )}
+      </div>
+      <button type="button" className="button small" onClick={() => openEdit(c.id)}>
+        Replace key…
+      </button>
+    </div>
+  );
+}
+
+function SyncNotice({ c }: { c: ConnectionSummary }) {
+  const run = useSync((s) => s.runs[c.id]);
+  const cancel = useSync((s) => s.cancel);
+  const dismiss = useSync((s) => s.dismiss);
+  const start = useSync((s) => s.start);
+  if (!run) return null;
+  if (run.running && run.progress) {
+    return (
+      <div
+        className="notice notice-info sync-notice"
+        data-testid="sync-panel"
+        data-connection-id={c.id}
+      >
+        <LoaderCircle size={16} aria-hidden="true" className="notice-icon spin" />
+        <div className="notice-body">
+          <p className="notice-title">Syncing {c.label}</p>
+          <SyncProgressBar progress={run.progress} />
+        </div>
+        <button
+          type="button"
+          className="button small"
+          onClick={() => void cancel(c.id)}
+          disabled={run.cancelling}
+          data-testid="cancel-sync"
+        >
+          {run.cancelling ? 'Cancelling…' : 'Cancel'}
+        </button>
+      </div>
+    );
+  }
+  if (run.summary) {
+    const s = run.summary;
+    return (
+      <div
+        className="notice notice-ok"
+        role="status"
+        data-testid="sync-summary"
+        data-connection-id={c.id}
+      >
+        <CircleCheck size={16} aria-hidden="true" className="notice-icon" />
+        <div className="notice-body">
+          <p className="notice-title">
+            Synced {c.label}: {plural(s.total, 'user')} in{' '}
+            {durationText(s.finishedAt - s.startedAt)}
+          </p>
+          <ul className="sync-counts">
+            <li>
+              <strong>{countText(s.added)}</strong> added
+            </li>
+            <li>
+              <strong>{countText(s.updated)}</strong> updated
+            </li>
+            <li>
+              <strong>{countText(s.gone)}</strong> gone
+            </li>
+            <li>
+              <strong>{countText(s.unchanged)}</strong> unchanged
+            </li>
+          </ul>
+        </div>
+        <button
+          type="button"
+          className="icon-button"
+          aria-label="Dismiss sync summary"
+          onClick={() => dismiss(c.id)}
+        >
+          <X size={14} aria-hidden="true" />
+        </button>
+      </div>
+    );
+  }
+  if (run.error) {
+    if (run.error.code === 'CANCELLED') {
+      return (
+        <div className="notice notice-info" role="status" data-testid="sync-cancelled">
+          <X size={16} aria-hidden="true" className="notice-icon" />
+          <p className="notice-text">
+            Sync of {c.label} cancelled. The cache keeps the users it had before.
+          </p>
+          <button
+            type="button"
+            className="icon-button"
+            aria-label="Dismiss"
+            onClick={() => dismiss(c.id)}
+          >
+            <X size={14} aria-hidden="true" />
+          </button>
+        </div>
+      );
+    }
+    return (
+      <ErrorNotice
+        error={run.error}
+        title={`Sync of ${c.label} stopped`}
+        onDismiss={() => dismiss(c.id)}
+        testId="sync-error"
+        actions={
+          <button type="button" className="button small" onClick={() => void start(c.id)}>
+            <RefreshCw size={14} aria-hidden="true" />
+            Try again
+          </button>
+        }
+      />
+    );
+  }
+  return null;
+}
+
+/** Every banner for the connections in view. */
+export function ScopeNotices() {
+  const list = useConnections((s) => s.list);
+  const scope = useDirectory((s) => s.filters.connectionIds);
+  const keychain = useAppInfo((s) => s.info?.keychain);
+  const askRemove = useUi((s) => s.askRemove);
+  const osOnline = useOnline((s) => s.osOnline);
+  const inScope = scope.length > 0 ? list.filter((c) => scope.includes(c.id)) : list;
+  const demo = inScope.find((c) => c.demo);
+  return (
+    <div className="notices">
+      {!osOnline && (
+        <div className="notice notice-warn" role="status" data-testid="os-offline-banner">
+          <WifiOff size={16} aria-hidden="true" className="notice-icon" />
+          <p className="notice-text">
+            This computer is offline. The cached directory stays fully usable; servers are asked
+            again as soon as the network is back.
+          </p>
+        </div>
+      )}
+      {keychain && keychain.state !== 'available' && keychain.state !== 'unknown' && (
+        <div className="notice notice-warn" role="status">
+          <KeyRound size={16} aria-hidden="true" className="notice-icon" />
+          <p className="notice-text">
+            The system keychain is {keychain.state}: saved API keys cannot be read, so servers
+            cannot be asked. The cached directory stays readable.
+            {keychain.message ? ` ${keychain.message}` : ''}
+          </p>
+        </div>
+      )}
+      {demo && (
+        <div className="notice notice-info" role="status" data-testid="demo-banner">
+          <FlaskConical size={16} aria-hidden="true" className="notice-icon" />
+          <p className="notice-text">
+            This is the demo directory: made-up people on two sample servers, all offline.
+          </p>
+          <button type="button" className="button small" onClick={() => askRemove(demo.id)}>
+            Remove demo…
+          </button>
+        </div>
+      )}
+      {inScope.map((c) => (
+        <div key={c.id} className="notice-group">
+          {c.reachability.state === 'offline' && !c.demo && <OfflineBanner c={c} />}
+          {c.reachability.state === 'unauthorized' && !c.demo && <KeyRejectedBanner c={c} />}
+          {c.insecureHttp && (
+            <div className="notice notice-warn" role="status" data-testid="insecure-banner">
+              <LockOpen size={16} aria-hidden="true" className="notice-icon" />
+              <p className="notice-text">
+                {c.label} uses plain http: its API key travels unencrypted. Use https if the server
+                offers it.
+              </p>
+            </div>
+          )}
+          <SyncNotice c={c} />
+        </div>
+      ))}
+    </div>
+  );
+}

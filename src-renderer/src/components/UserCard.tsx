@@ -1,0 +1,203 @@
+/**
+ * One user as a card in the grid: picture, name, status emoji, email, role,
+ * bot type and owner, presence, local time, and up to two lines of what
+ * matters most (status, bot owner, groups, summary profile fields). Fixed
+ * height, so the virtualized grid can place it without measuring.
+ *
+ * Runs in the window.
+ */
+import { Bot, Clock3, Users } from 'lucide-react';
+import { forwardRef, type KeyboardEvent, type MouseEvent, type ReactNode } from 'react';
+import type { UserSummary } from '@shared/model';
+import { presenceOf, type PresenceView } from '../lib/presence';
+import { absoluteDate, absoluteDateTime, localTime, relativeTime } from '../lib/time';
+import { useClock } from '../stores/clock-store';
+import { Avatar } from './Avatar';
+import { Badge, BotBadge, KindIcon, RoleBadge } from './Badges';
+
+/** Height of a card in pixels (the grid's rows are this plus the gap). */
+export const CARD_HEIGHT = 164;
+
+interface UserCardProps {
+  user: UserSummary;
+  /** Shows which kind of server the user is on (when several are listed). */
+  showKind: boolean;
+  connectionLabel?: string;
+  onOpen: (user: UserSummary) => void;
+  tabIndex?: number;
+  onFocus?: () => void;
+  onKeyDown?: (e: KeyboardEvent<HTMLDivElement>) => void;
+  colIndex?: number;
+  index?: number;
+  selected?: boolean;
+}
+
+/** Lines under the badges, most telling first. */
+function detailLines(
+  user: UserSummary,
+): { key: string; icon?: 'bot' | 'groups'; label?: string; text: string }[] {
+  const lines: { key: string; icon?: 'bot' | 'groups'; label?: string; text: string }[] = [];
+  if (user.isBot) {
+    lines.push({
+      key: 'owner',
+      icon: 'bot',
+      label: 'Owner',
+      text: user.botOwnerName ?? (user.botOwnerId ? `User ${user.botOwnerId}` : 'No owner'),
+    });
+  }
+  if (user.status && (user.status.message || user.status.emoji)) {
+    lines.push({
+      key: 'status',
+      text: [user.status.emoji, user.status.message].filter(Boolean).join(' '),
+    });
+  }
+  if (user.groups.length > 0) {
+    lines.push({ key: 'groups', icon: 'groups', label: 'Groups', text: user.groups.join(', ') });
+  }
+  for (const f of user.summaryFields) {
+    lines.push({ key: `f-${f.name}`, label: f.name, text: f.text });
+  }
+  return lines.slice(0, 2);
+}
+
+/**
+ * The presence line: "Active now", "Last active ...". Deactivated and gone
+ * users already carry a badge, so their line says when they were last seen;
+ * bots without presence say when they were added.
+ */
+function metaLabel(user: UserSummary, presence: PresenceView, now: number): ReactNode {
+  if (user.isBot && presence.tone === 'unknown') {
+    return (
+      <span className="muted">
+        {user.joinedAt !== null ? `Added ${absoluteDate(user.joinedAt)}` : 'Bot account'}
+      </span>
+    );
+  }
+  const ended = presence.tone === 'deactivated' || presence.tone === 'gone';
+  const text = ended
+    ? presence.lastActiveAt !== null
+      ? `Last active ${relativeTime(presence.lastActiveAt, now)}`
+      : 'Never active'
+    : presence.label;
+  return (
+    <span
+      className={`presence-text presence-${ended ? 'away' : presence.tone}`}
+      title={presence.lastActiveAt ? absoluteDateTime(presence.lastActiveAt) : undefined}
+    >
+      <span className="ellipsis">{text}</span>
+    </span>
+  );
+}
+
+/** A user card; activates on click, Enter or Space. */
+export const UserCard = forwardRef<HTMLDivElement, UserCardProps>(function UserCard(
+  {
+    user,
+    showKind,
+    connectionLabel,
+    onOpen,
+    tabIndex = -1,
+    onFocus,
+    onKeyDown,
+    colIndex,
+    index,
+    selected,
+  },
+  ref,
+) {
+  const now = useClock((s) => s.now);
+  const presence = presenceOf(user, now);
+  const clock = localTime(user.timezone, now);
+  const lines = detailLines(user);
+  const dim = user.deactivated || user.gone;
+
+  const onClick = (e: MouseEvent<HTMLDivElement>): void => {
+    // Selecting text inside a card must not open it.
+    if (window.getSelection()?.toString()) return;
+    e.preventDefault();
+    onOpen(user);
+  };
+
+  return (
+    <div
+      ref={ref}
+      role="gridcell"
+      aria-colindex={colIndex}
+      aria-selected={selected ?? false}
+      tabIndex={tabIndex}
+      className={`card${dim ? ' is-dim' : ''}${selected ? ' is-selected' : ''}`}
+      data-testid="user-card"
+      data-user-id={user.userId}
+      data-connection-id={user.connectionId}
+      data-index={index}
+      onClick={onClick}
+      onFocus={onFocus}
+      onKeyDown={(e) => {
+        if (e.key === 'Enter' || e.key === ' ') {
+          e.preventDefault();
+          onOpen(user);
+          return;
+        }
+        onKeyDown?.(e);
+      }}
+    >
+      <div className="card-head">
+        <Avatar
+          connectionId={user.connectionId}
+          userId={user.userId}
+          avatarKey={user.avatarKey}
+          name={user.name}
+          size={40}
+          presence={presence.tone}
+        />
+        <div className="card-title">
+          <div className="card-name" title={user.name}>
+            <span className="card-name-text">{user.name}</span>
+            {user.status?.emoji && (
+              <span className="status-emoji" title={user.status.message ?? undefined}>
+                {user.status.emoji}
+              </span>
+            )}
+          </div>
+          <div className="card-email" title={user.email ?? undefined}>
+            {user.email ?? <span className="muted">No email shown</span>}
+          </div>
+        </div>
+        {showKind && (
+          <span className="card-kind" title={connectionLabel}>
+            <KindIcon kind={user.kind} size={12} />
+          </span>
+        )}
+      </div>
+      <div className="card-badges">
+        {!(user.isBot && user.role === 'member') && <RoleBadge role={user.role} />}
+        {user.gone ? (
+          <Badge tone="danger">Gone</Badge>
+        ) : (
+          user.deactivated && <Badge tone="danger">Deactivated</Badge>
+        )}
+        {user.isBot && <BotBadge label={user.botTypeLabel} />}
+      </div>
+      <div className="card-meta">
+        <span className="presence-slot">{metaLabel(user, presence, now)}</span>
+        {clock && (
+          <span className="card-clock" title={`${clock.zone} (${clock.offset})`}>
+            <Clock3 size={12} aria-hidden="true" />
+            {clock.time}
+            <span className="visually-hidden"> local time</span>
+          </span>
+        )}
+      </div>
+      <div className="card-lines">
+        {lines.map((l) => (
+          <div className="card-line" key={l.key} title={l.label ? `${l.label}: ${l.text}` : l.text}>
+            {l.icon === 'bot' && <Bot size={12} aria-hidden="true" />}
+            {l.icon === 'groups' && <Users size={12} aria-hidden="true" />}
+            {l.label && <span className="card-line-label">{l.label}</span>}
+            <span className="card-line-text">{l.text}</span>
+          </div>
+        ))}
+      </div>
+    </div>
+  );
+});

@@ -1,0 +1,141 @@
+/**
+ * Dates and times as an admin reads them: relative ("5 minutes ago"),
+ * absolute ("14 Mar 2025, 10:02") and a user's local time from their IANA
+ * timezone. All through Intl, in the OS locale; invalid zones are ignored.
+ *
+ * Runs in the window (pure functions, no DOM).
+ */
+
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+const relativeFormat = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
+const relativeNarrow = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto', style: 'narrow' });
+const dateTimeFormat = new Intl.DateTimeFormat(undefined, {
+  year: 'numeric',
+  month: 'short',
+  day: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+});
+const dateFormat = new Intl.DateTimeFormat(undefined, {
+  year: 'numeric',
+  month: 'short',
+  day: 'numeric',
+});
+const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
+
+/**
+ * "5 minutes ago", "in 3 hours", "yesterday": the largest unit that fits,
+ * so a glance tells how fresh something is. Under 45 s reads "just now".
+ */
+export function relativeTime(at: number, now: number = Date.now()): string {
+  return relative(relativeFormat, at, now);
+}
+
+/** The same, as short as the locale allows ("3m ago"), for tight places like the sidebar. */
+export function relativeTimeShort(at: number, now: number = Date.now()): string {
+  return relative(relativeNarrow, at, now);
+}
+
+function relative(format: Intl.RelativeTimeFormat, at: number, now: number): string {
+  const diff = at - now;
+  const abs = Math.abs(diff);
+  if (abs < 45 * SECOND) return 'just now';
+  if (abs < HOUR) return format.format(Math.round(diff / MINUTE), 'minute');
+  if (abs < DAY) return format.format(Math.round(diff / HOUR), 'hour');
+  if (abs < 30 * DAY) return format.format(Math.round(diff / DAY), 'day');
+  if (abs < 365 * DAY) return format.format(Math.round(diff / (30 * DAY)), 'month');
+  return format.format(Math.round(diff / (365 * DAY)), 'year');
+}
+
+/** Date and time in the admin's own zone, for tooltips and detail rows. */
+export function absoluteDateTime(at: number): string {
+  return dateTimeFormat.format(at);
+}
+
+/** A date alone, for "joined" where the hour is noise. */
+export function absoluteDate(at: number): string {
+  return dateFormat.format(at);
+}
+
+/** Hours and minutes in the admin's own zone. */
+export function clockTime(at: number): string {
+  return timeFormat.format(at);
+}
+
+/**
+ * Absolute when it is more than a day away, else the time of day: how a
+ * banner says "since 10:02" or "since 14 Mar, 10:02".
+ */
+export function sinceText(at: number, now: number = Date.now()): string {
+  return Math.abs(now - at) < DAY && new Date(at).getDate() === new Date(now).getDate()
+    ? clockTime(at)
+    : absoluteDateTime(at);
+}
+
+/** Whether the runtime knows this IANA zone; unknown zones are treated as none. */
+export function isValidTimezone(zone: string | null | undefined): zone is string {
+  if (!zone) return false;
+  try {
+    new Intl.DateTimeFormat(undefined, { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A user's wall clock now: "14:05" plus the zone's offset ("GMT+1"). */
+export interface LocalTime {
+  time: string;
+  offset: string;
+  zone: string;
+}
+
+/** The user's local time from their timezone; null when the zone is missing or invalid. */
+export function localTime(zone: string | null, now: number = Date.now()): LocalTime | null {
+  if (!isValidTimezone(zone)) return null;
+  const parts = new Intl.DateTimeFormat(undefined, {
+    timeZone: zone,
+    hour: '2-digit',
+    minute: '2-digit',
+    timeZoneName: 'shortOffset',
+  }).formatToParts(now);
+  const time = parts
+    .filter((p) => p.type !== 'timeZoneName')
+    .map((p) => p.value)
+    .join('')
+    .trim();
+  const offset = parts.find((p) => p.type === 'timeZoneName')?.value ?? '';
+  return { time, offset, zone };
+}
+
+/** Seconds as "29 s", "2 min 5 s": how long a rate limit asks us to wait. */
+export function waitText(seconds: number): string {
+  const s = Math.max(0, Math.ceil(seconds));
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  const rest = s % 60;
+  return rest === 0 ? `${m} min` : `${m} min ${rest} s`;
+}
+
+/** A duration between two instants, for "synced in 4.2 s". */
+export function durationText(ms: number): string {
+  if (ms < 1000) return `${Math.max(0, Math.round(ms))} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  return waitText(ms / 1000);
+}
+
+const numberFormat = new Intl.NumberFormat();
+
+/** Counts with the locale's grouping: "12,480". */
+export function countText(n: number): string {
+  return numberFormat.format(n);
+}
+
+/** "1 user", "12 users". */
+export function plural(n: number, one: string, many: string = `${one}s`): string {
+  return `${countText(n)} ${n === 1 ? one : many}`;
+}

@@ -1,0 +1,166 @@
+/**
+ * The directory query and the window of results the grid shows. The grid
+ * asks for the rows it can see (plus a margin) with `ensureRange`; results
+ * arrive a page at a time from `users:search`. Every new question gets a
+ * generation number and answers to older ones are dropped, so typing fast
+ * never shows the results of an earlier keystroke. The previous results
+ * stay on screen until the first page of the new ones lands: no flicker.
+ *
+ * Runs in the window.
+ */
+import { create } from 'zustand';
+import type { RollcallError } from '@shared/errors';
+import type { SearchQuery, UserSummary } from '@shared/model';
+import { api } from './bridge';
+
+/** Results per request; divisible by every column count up to 6 so rows never straddle pages oddly. */
+export const PAGE_SIZE = 60;
+/** Pages kept in memory; the farthest from the newest answer go first. */
+export const MAX_PAGES = 40;
+
+/** The question without the window (offset, limit). */
+export type Filters = Omit<SearchQuery, 'offset' | 'limit'>;
+
+/** Everything, sorted by name. */
+export const DEFAULT_FILTERS: Filters = {
+  text: '',
+  connectionIds: [],
+  roles: [],
+  accounts: 'all',
+  status: 'all',
+  sort: 'name',
+  direction: 'asc',
+};
+
+/** One page of results and the question generation it answers. */
+export interface ResultPage {
+  generation: number;
+  items: UserSummary[];
+}
+
+interface DirectoryState {
+  filters: Filters;
+  /** Bumped when the filters change: the grid scrolls back to the top. */
+  queryVersion: number;
+  /** Bumped on every new question (filters or refresh). */
+  generation: number;
+  /** The generation at which the filters last changed: older pages answer another question. */
+  filtersGeneration: number;
+  /** The newest generation that has answered. */
+  answered: number;
+  /** How many users match; null until the first answer. */
+  total: number | null;
+  pages: ReadonlyMap<number, ResultPage>;
+  error: RollcallError | null;
+  setFilters(patch: Partial<Filters>): void;
+  /** Clears role, account and status filters; keeps the text and the connection scope. */
+  clearFilters(): void;
+  /** Asks the same question again (after a sync or a refresh), keeping what is shown. */
+  refresh(): void;
+  /** Makes sure results `first..last` (inclusive) are loaded or on their way. */
+  ensureRange(first: number, last: number): void;
+  reset(): void;
+}
+
+const inflight = new Set<string>();
+
+/** The grid's query and results window. */
+export const useDirectory = create<DirectoryState>()((set, get) => {
+  const fetchPage = (generation: number, page: number): void => {
+    const key = `${generation}:${page}`;
+    if (inflight.has(key)) return;
+    inflight.add(key);
+    const { filters } = get();
+    void api()
+      .searchUsers({ ...filters, offset: page * PAGE_SIZE, limit: PAGE_SIZE })
+      .then((result) => {
+        inflight.delete(key);
+        const state = get();
+        // An answer to an older question: a newer one is already on its way.
+        if (generation !== state.generation) return;
+        if (!result.ok) {
+          set({ error: result.error, answered: generation });
+          return;
+        }
+        const pages = new Map<number, ResultPage>();
+        for (const [k, v] of state.pages) {
+          if (v.generation >= state.filtersGeneration) pages.set(k, v);
+        }
+        pages.set(page, { generation, items: result.value.items });
+        if (pages.size > MAX_PAGES) {
+          const far = [...pages.keys()].sort((a, b) => Math.abs(b - page) - Math.abs(a - page));
+          for (const k of far.slice(0, pages.size - MAX_PAGES)) pages.delete(k);
+        }
+        set({ pages, total: result.value.total, answered: generation, error: null });
+      });
+  };
+
+  const ask = (patch: Partial<Filters> | null, pagesToFetch: number[]): void => {
+    const state = get();
+    const generation = state.generation + 1;
+    set({
+      filters: patch ? { ...state.filters, ...patch } : state.filters,
+      generation,
+      filtersGeneration: patch ? generation : state.filtersGeneration,
+      queryVersion: patch ? state.queryVersion + 1 : state.queryVersion,
+    });
+    for (const p of pagesToFetch) fetchPage(generation, p);
+  };
+
+  return {
+    filters: DEFAULT_FILTERS,
+    queryVersion: 0,
+    generation: 0,
+    filtersGeneration: 0,
+    answered: -1,
+    total: null,
+    pages: new Map(),
+    error: null,
+    setFilters(patch) {
+      ask(patch, [0]);
+    },
+    clearFilters() {
+      ask({ roles: [], accounts: 'all', status: 'all' }, [0]);
+    },
+    refresh() {
+      // The grid asks again for the rows it shows; with nothing shown, ask for the first page.
+      ask(null, get().pages.size > 0 ? [] : [0]);
+    },
+    ensureRange(first, last) {
+      const { generation, pages, total } = get();
+      if (generation === 0) return;
+      const end = total === null ? first : Math.min(last, Math.max(0, total - 1));
+      const from = Math.floor(Math.max(0, first) / PAGE_SIZE);
+      for (let p = from; p <= Math.floor(end / PAGE_SIZE); p++) {
+        if (pages.get(p)?.generation === generation) continue;
+        fetchPage(generation, p);
+      }
+    },
+    reset() {
+      inflight.clear();
+      set({
+        filters: DEFAULT_FILTERS,
+        queryVersion: 0,
+        generation: 0,
+        filtersGeneration: 0,
+        answered: -1,
+        total: null,
+        pages: new Map(),
+        error: null,
+      });
+    },
+  };
+});
+
+/** The summary at a result index, if its page is loaded. */
+export function summaryAt(
+  pages: ReadonlyMap<number, ResultPage>,
+  index: number,
+): UserSummary | undefined {
+  return pages.get(Math.floor(index / PAGE_SIZE))?.items[index % PAGE_SIZE];
+}
+
+/** Whether any filter beyond text and connection scope is set. */
+export function hasNarrowingFilters(filters: Filters): boolean {
+  return filters.roles.length > 0 || filters.accounts !== 'all' || filters.status !== 'all';
+}

@@ -1,0 +1,24 @@
+/**
+ * Puts every store back to its first state: for tests, which share the
+ * module-level stores between renders.
+ *
+ * Runs in the window (and jsdom).
+ */
+import { useAppInfo } from './app-info-store';
+import { useConnections } from './connections-store';
+import { useDetail } from './detail-store';
+import { useDirectory } from './directory-store';
+import { useOnline } from './online-store';
+import { useSync } from './sync-store';
+import { useUi } from './ui-store';
+
+/** Resets all stores. */
+export function resetStores(): void {
+  useAppInfo.getState().reset();
+  useConnections.getState().reset();
+  useDetail.getState().reset();
+  useDirectory.getState().reset();
+  useSync.getState().reset();
+  useUi.getState().reset();
+  useOnline.getState().setOsOnline(true);
+}

@@ -1,0 +1,143 @@
+/**
+ * Directory syncs per connection: the latest progress event, the summary
+ * when one finishes, the error when one fails. Fed both by the
+ * `directory:sync` answer and by `directory:sync-progress` events, so a sync
+ * started before the window opened still shows.
+ *
+ * Runs in the window.
+ */
+import { create } from 'zustand';
+import type { RollcallError } from '@shared/errors';
+import type { SyncProgress, SyncSummary } from '@shared/model';
+import { api } from './bridge';
+
+/** One connection's sync as the window shows it. */
+export interface SyncRun {
+  running: boolean;
+  cancelling: boolean;
+  progress: SyncProgress | null;
+  /** The last finished sync's counts, until dismissed. */
+  summary: SyncSummary | null;
+  /** Why the last sync stopped (CANCELLED when the admin cancelled it). */
+  error: RollcallError | null;
+}
+
+const IDLE: SyncRun = {
+  running: false,
+  cancelling: false,
+  progress: null,
+  summary: null,
+  error: null,
+};
+
+interface SyncState {
+  runs: Record<string, SyncRun>;
+  /** Starts a sync; resolves when it ends, with whatever it ended in. */
+  start(connectionId: string): Promise<void>;
+  cancel(connectionId: string): Promise<void>;
+  onProgress(progress: SyncProgress): void;
+  dismiss(connectionId: string): void;
+  reset(): void;
+}
+
+/** Called after every sync ends, to reload the list and the results. */
+let onFinished: (connectionId: string) => void = () => {};
+
+/** Sets what happens when a sync ends (the app wires the other stores in). */
+export function setSyncFinishedHandler(handler: (connectionId: string) => void): void {
+  onFinished = handler;
+}
+
+const FINAL_PHASES = new Set(['done', 'cancelled', 'failed']);
+
+/** Every connection's sync state. */
+export const useSync = create<SyncState>()((set, get) => {
+  const patch = (id: string, change: Partial<SyncRun>): void => {
+    set((s) => ({ runs: { ...s.runs, [id]: { ...(s.runs[id] ?? IDLE), ...change } } }));
+  };
+
+  return {
+    runs: {},
+    async start(connectionId) {
+      if (get().runs[connectionId]?.running) return;
+      patch(connectionId, {
+        ...IDLE,
+        running: true,
+        progress: {
+          connectionId,
+          phase: 'starting',
+          done: 0,
+          total: null,
+          message: '',
+          retryAfterSeconds: null,
+          summary: null,
+          error: null,
+          at: Date.now(),
+        },
+      });
+      const result = await api().syncDirectory({ connectionId });
+      if (result.ok) {
+        patch(connectionId, {
+          running: false,
+          cancelling: false,
+          summary: result.value,
+          error: null,
+        });
+      } else {
+        patch(connectionId, {
+          running: false,
+          cancelling: false,
+          error: result.error,
+          summary: null,
+        });
+      }
+      onFinished(connectionId);
+    },
+    async cancel(connectionId) {
+      patch(connectionId, { cancelling: true });
+      const result = await api().cancelSync({ connectionId });
+      if (!result.ok || !result.value.cancelled) patch(connectionId, { cancelling: false });
+    },
+    onProgress(progress) {
+      const id = progress.connectionId;
+      const wasRunning = get().runs[id]?.running ?? false;
+      if (FINAL_PHASES.has(progress.phase)) {
+        patch(id, {
+          running: false,
+          cancelling: false,
+          progress,
+          summary: progress.summary ?? get().runs[id]?.summary ?? null,
+          error:
+            progress.phase === 'done'
+              ? null
+              : (progress.error ?? {
+                  code: progress.phase === 'cancelled' ? 'CANCELLED' : 'INTERNAL',
+                  message: progress.message || 'The sync stopped.',
+                }),
+        });
+        if (wasRunning) onFinished(id);
+      } else {
+        patch(id, { running: true, progress, summary: null, error: null });
+      }
+    },
+    dismiss(connectionId) {
+      patch(connectionId, { summary: null, error: null, progress: null });
+    },
+    reset() {
+      set({ runs: {} });
+    },
+  };
+});
+
+/** Phase names in the progress bar. */
+export const PHASE_LABELS: Record<SyncProgress['phase'], string> = {
+  starting: 'Starting',
+  fetching: 'Fetching users',
+  definitions: 'Reading profile fields',
+  writing: 'Saving to the cache',
+  reconciling: 'Checking who is gone',
+  waiting: 'Waiting for the rate limit',
+  done: 'Done',
+  cancelled: 'Cancelled',
+  failed: 'Failed',
+};

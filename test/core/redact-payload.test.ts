@@ -1,0 +1,63 @@
+import { REDACTED, redactPayload, redactUser } from '@core/redact-payload';
+import type { DirectoryUser, JsonValue } from '@shared/model';
+
+describe('payload redaction', () => {
+  it("hides the credentials Open WebUI keeps in a user's settings", () => {
+    const raw: JsonValue = {
+      id: 'u1',
+      name: 'Jane',
+      settings: {
+        ui: { models: ['gpt-4o'], chatBubble: true, notificationEnabled: false },
+        directConnections: {
+          OPENAI_API_BASE_URLS: ['https://api.example.com/v1'],
+          OPENAI_API_KEYS: ['sk-live-1234567890abcdef'],
+          OPENAI_API_CONFIGS: { '0': { key: 'sk-proj-abc', prefix_id: 'x' } },
+        },
+        tools: { servers: [{ url: 'https://tools', auth_type: 'bearer', key: 'tool-secret-1' }] },
+        password: 'hunter2',
+        apiKey: 'k-123',
+        access_token: 'eyJhbGciOi.x.y',
+      },
+      oauth: { oidc: { sub: '00u1a2b3c4D5e6F7g8h9' } },
+    };
+    const text = JSON.stringify(redactPayload(raw));
+    for (const secret of [
+      'sk-live-1234567890abcdef',
+      'sk-proj-abc',
+      'tool-secret-1',
+      'hunter2',
+      'k-123',
+      'eyJhbGciOi',
+    ]) {
+      expect(text).not.toContain(secret);
+    }
+    expect(text).toContain(REDACTED);
+    // What an admin needs stays.
+    expect(text).toContain('00u1a2b3c4D5e6F7g8h9');
+    expect(text).toContain('https://api.example.com/v1');
+    expect(text).toContain('"chatBubble":true');
+    expect(text).toContain('"prefix_id":"x"');
+  });
+
+  it('keeps keys that only look alike and empty or boolean values', () => {
+    const out = redactPayload({
+      monkey: 'banana',
+      keyboard: 'qwerty',
+      token_enabled: true,
+      password: '',
+      api_key: null,
+    });
+    expect(out).toEqual({
+      monkey: 'banana',
+      keyboard: 'qwerty',
+      token_enabled: true,
+      password: '',
+      api_key: null,
+    });
+  });
+
+  it('redacts extras of a normalized user', () => {
+    const user = { extra: { settings: { secret: 's3cr3t-value' } } } as unknown as DirectoryUser;
+    expect(JSON.stringify(redactUser(user))).not.toContain('s3cr3t-value');
+  });
+});

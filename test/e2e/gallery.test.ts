@@ -1,0 +1,322 @@
+/**
+ * The visual gallery: every screen an admin meets, in light and dark, in
+ * real Chromium under the production CSP, answered by a scripted server
+ * built from realistic fixtures (see gallery-script.ts). Each scene saves a
+ * screenshot to test/e2e/screenshots/gallery-<scene>-<scheme>.png, and the
+ * main screens are checked with axe-core for serious or critical issues.
+ * The page must log no console error (CSP violations would show there).
+ */
+import AxeBuilder from '@axe-core/playwright';
+import type { Browser, Page } from 'playwright-core';
+import { ok, rollcallError, err } from '@shared/errors';
+import type { SyncProgress } from '@shared/model';
+import {
+  cardVariants,
+  connection,
+  owuiConnection,
+  owuiDirectory,
+  zulipDirectory,
+} from '../renderer/fixtures';
+import { launchChromium, openApp, type AppUnderTest } from './harness';
+import { ScriptedServer } from './gallery-script';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+function fullServer(overrides: { offline?: boolean } = {}): ScriptedServer {
+  const now = Date.now();
+  return new ScriptedServer({
+    connections: [
+      connection({ userCount: 0, lastSyncAt: now - 3 * 60_000 }),
+      owuiConnection(
+        overrides.offline
+          ? {
+              lastSyncAt: now - 3 * DAY,
+              reachability: {
+                state: 'offline',
+                since: now - 2 * HOUR - 14 * 60_000,
+                error: rollcallError(
+                  'OFFLINE',
+                  'The server cannot be reached. Check the URL and your network connection.',
+                ),
+              },
+            }
+          : { lastSyncAt: now - 26 * 60_000 },
+      ),
+    ],
+    records: [...zulipDirectory(now), ...owuiDirectory(now)],
+  });
+}
+
+async function axeSerious(page: Page): Promise<string[]> {
+  const results = await new AxeBuilder({ page }).analyze();
+  return results.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map(
+      (v) =>
+        `${v.id} (${v.impact}): ${v.help} — ${v.nodes
+          .map((n) => n.target.join(' '))
+          .slice(0, 4)
+          .join(' | ')}`,
+    );
+}
+
+function progress(
+  connectionId: string,
+  phase: SyncProgress['phase'],
+  done: number,
+  total: number | null,
+): SyncProgress {
+  return {
+    connectionId,
+    phase,
+    done,
+    total,
+    message: '',
+    retryAfterSeconds: null,
+    summary: null,
+    error: null,
+    at: Date.now(),
+  };
+}
+
+describe.each(['light', 'dark'] as const)('gallery (%s)', (scheme) => {
+  let browser: Browser;
+  let app: AppUnderTest | undefined;
+  const shot = (name: string) => app!.screenshot(`gallery-${name}-${scheme}`);
+  const open = async (server: ScriptedServer, viewport?: { width: number; height: number }) => {
+    app = await openApp({
+      browser,
+      colorScheme: scheme,
+      viewport,
+      scripted: { dispatch: server.dispatch, serveAvatar: server.serveAvatar },
+    });
+    return app.page;
+  };
+  /** Waits until every visible avatar that exists has painted, so shots are stable. */
+  const settle = async (page: Page) => {
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll('img.avatar-img')].every(
+        (i) => (i as HTMLImageElement).complete,
+      ),
+    );
+    await page.waitForTimeout(150);
+  };
+
+  beforeAll(async () => {
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser.close();
+  });
+  afterEach(async () => {
+    if (app) {
+      expect(app.pageErrors).toEqual([]);
+      expect(app.consoleLines.filter((l) => l.type === 'error')).toEqual([]);
+      await app.close();
+      app = undefined;
+    }
+  });
+
+  it('first run, then the demo directory in one click', async () => {
+    const server = new ScriptedServer();
+    const page = await open(server);
+    await page.getByRole('button', { name: /Explore a demo directory/ }).waitFor();
+    await shot('first-run');
+    expect(await axeSerious(page)).toEqual([]);
+    await page.getByRole('button', { name: /Explore a demo directory/ }).click();
+    await page.getByTestId('user-card').first().waitFor();
+    await page.getByTestId('demo-banner').waitFor();
+    await settle(page);
+    await shot('demo-cards');
+  });
+
+  it('the full grid, searched, filtered and emptied', async () => {
+    const server = fullServer();
+    const page = await open(server);
+    await page.getByTestId('user-card').first().waitFor();
+    await settle(page);
+    await shot('grid');
+    expect(await axeSerious(page)).toEqual([]);
+
+    // Keyboard: focus a card, move right; the focus ring is visible.
+    await page.getByTestId('user-card').first().focus();
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowDown');
+    await shot('keyboard-focus');
+
+    await page.getByTestId('accounts-bots').click();
+    await page.getByTestId('result-count').filter({ hasText: /of/ }).waitFor();
+    await settle(page);
+    await shot('bots');
+    await page.getByTestId('accounts-all').click();
+
+    await page.getByTestId('status-deactivated').click();
+    await page.getByText('Prospero Milan').waitFor();
+    await settle(page);
+    await shot('deactivated-and-gone');
+    await page.getByTestId('status-all').click();
+
+    await page.getByTestId('filter-role').click();
+    await page.getByRole('checkbox', { name: 'Owner' }).check();
+    await page.getByRole('checkbox', { name: 'Administrator' }).check();
+    await page.getByTestId('result-count').filter({ hasText: /of/ }).waitFor();
+    await settle(page);
+    await shot('role-filter');
+    await page.keyboard.press('Escape');
+    await page.getByTestId('clear-filters').click();
+
+    await page.getByTestId('about-button').click();
+    await page.getByTestId('app-version').waitFor();
+    await shot('about');
+    await page.keyboard.press('Escape');
+
+    await page.keyboard.press('Control+K');
+    await page.keyboard.type('engineering');
+    await page.getByTestId('result-count').filter({ hasText: /of/ }).waitFor();
+    await settle(page);
+    await shot('search');
+
+    await page.getByTestId('search-input').fill('zzzz-nobody');
+    await page.getByTestId('empty-results').waitFor();
+    await shot('empty-search');
+  });
+
+  it('the detail panel of a Zulip user with all 8 field types', async () => {
+    const server = fullServer();
+    const page = await open(server, { width: 1440, height: 900 });
+    await page.getByTestId('search-input').fill('Cordelia');
+    await page.locator('[data-user-id="12"]').click();
+    await page.getByTestId('section-fields').waitFor();
+    await settle(page);
+    await shot('detail-zulip');
+    expect(await axeSerious(page)).toEqual([]);
+    await page.getByTestId('section-fields').scrollIntoViewIfNeeded();
+    await shot('detail-zulip-fields');
+    await page.getByTestId('raw-tab').click();
+    await page.getByTestId('json-tree').waitFor();
+    await shot('detail-raw-json');
+  });
+
+  it('the detail panel of an Open WebUI admin with groups and status', async () => {
+    const server = fullServer();
+    const page = await open(server, { width: 1440, height: 900 });
+    const admin = cardVariants(server.now).owuiAdmin;
+    await page.getByTestId('search-input').fill('Alex Admin');
+    await page.locator(`[data-user-id="${admin.user.userId}"]`).click();
+    await page.getByTestId('section-groups').waitFor();
+    await settle(page);
+    await shot('detail-openwebui');
+  });
+
+  it('the add-connection dialog: field errors, then a passing test', async () => {
+    const server = fullServer();
+    const page = await open(server);
+    await page.getByTestId('user-card').first().waitFor();
+    await page.getByTestId('add-connection').click();
+    await page.getByTestId('add-zulip').click();
+    await page.getByTestId('field-url').fill('http://chat example');
+    await page.getByTestId('field-email').fill('iago-at-acme');
+    await page.getByTestId('save-connection').click();
+    await page.getByText('That does not look like an email address.').waitFor();
+    await shot('dialog-errors');
+    expect(await axeSerious(page)).toEqual([]);
+
+    await page.getByTestId('field-url').fill('https://chat.acme.example');
+    await page.getByTestId('field-email').fill('iago@acme.example');
+    await page.getByTestId('field-key').fill('gjA04ZYcqXKalvYMA8OeXSfzUOLrtbZv');
+    await page.getByTestId('test-connection').click();
+    await page.getByTestId('test-result').waitFor();
+    await shot('dialog-test-ok');
+  });
+
+  it('lookup errors in words, with the server text and the wait', async () => {
+    const server = fullServer();
+    const page = await open(server);
+    await page.getByTestId('user-card').first().waitFor();
+    await page.keyboard.press('Control+L');
+    await page.keyboard.type('9999');
+    await page.keyboard.press('Enter');
+    await page.getByTestId('lookup-error').waitFor();
+    await settle(page);
+    await shot('lookup-not-found');
+
+    server.overrides['users:lookup'] = () =>
+      err(
+        rollcallError('RATE_LIMITED', 'The server is rate limiting requests. Try again shortly.', {
+          status: 429,
+          retryAfterSeconds: 29,
+          serverMessage: 'API usage exceeded rate limit',
+        }),
+      );
+    await page.getByTestId('lookup-input').fill('iago@acme.example');
+    await page.keyboard.press('Enter');
+    await page.getByTestId('retry-wait').waitFor();
+    await shot('lookup-rate-limited');
+
+    const stale = cardVariants(server.now).zulipGuest;
+    server.overrides['users:lookup'] = () =>
+      ok({
+        ...stale,
+        fetchedAt: Date.now() - 3 * DAY,
+        source: 'cache',
+        stale: rollcallError(
+          'OFFLINE',
+          'The server cannot be reached. Check the URL and your network connection.',
+        ),
+        refreshing: false,
+      });
+    await page.getByTestId('lookup-input').fill('31');
+    await page.keyboard.press('Enter');
+    await page.getByTestId('stale-notice').waitFor();
+    await settle(page);
+    await shot('lookup-offline-cached');
+  });
+
+  it('an offline connection: banner, and cached cards still open', async () => {
+    const server = fullServer({ offline: true });
+    server.overrides['connections:test'] = () =>
+      ok({ ok: false, at: Date.now(), who: null, error: rollcallError('OFFLINE') });
+    const page = await open(server);
+    await page.getByTestId('offline-banner').waitFor();
+    await page.locator('[data-connection-id="lab-openwebui"] .conn-select').click();
+    await page.getByTestId('user-card').first().waitFor();
+    await settle(page);
+    await shot('offline');
+    expect(await axeSerious(page)).toEqual([]);
+    await page.getByTestId('user-card').first().click();
+    await page.getByTestId('detail-panel').waitFor();
+    await settle(page);
+    await shot('offline-card-open');
+  });
+
+  it('a sync in progress, then its summary', async () => {
+    const server = fullServer();
+    const hold = server.holdSync();
+    const page = await open(server);
+    await page.locator('[data-connection-id="acme-zulip"] .conn-select').click();
+    await page.getByTestId('sync-button').click();
+    app!.emit('directory:sync-progress', progress('acme-zulip', 'fetching', 1200, 3400));
+    await page.getByTestId('sync-progress-text').filter({ hasText: '1,200 of 3,400' }).waitFor();
+    await settle(page);
+    await shot('sync-progress');
+    expect(await axeSerious(page)).toEqual([]);
+
+    const summary = {
+      added: 12,
+      updated: 340,
+      unchanged: 2890,
+      gone: 3,
+      total: 3245,
+      startedAt: Date.now() - 4200,
+      finishedAt: Date.now(),
+    };
+    app!.emit('directory:sync-progress', {
+      ...progress('acme-zulip', 'done', 3400, 3400),
+      summary,
+    });
+    hold.resolve(ok(summary));
+    await page.getByTestId('sync-summary').waitFor();
+    await shot('sync-summary');
+  });
+});

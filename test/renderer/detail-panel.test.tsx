@@ -1,0 +1,233 @@
+// The detail panel: every field type, grouping, raw JSON, refresh and where the copy came from.
+import { act, screen, waitFor, within } from '@testing-library/react';
+import { ok, rollcallError } from '@shared/errors';
+import { contract } from '@shared/contract';
+import { findCard, renderApp } from './harness';
+import { cardVariants, lookupResult, zulipAllFieldsUser } from './fixtures';
+
+function rowOf(section: HTMLElement, label: string): HTMLElement {
+  const dt = within(section).getByText(label, { selector: 'dt, dt *' });
+  return dt.closest('.kv-row') as HTMLElement;
+}
+
+describe('the detail panel', () => {
+  const v = cardVariants();
+  const cordelia = zulipAllFieldsUser();
+  const records = [...Object.values(v), cordelia];
+
+  it('renders every custom profile field by its type', async () => {
+    const { user, bridge } = renderApp({
+      records,
+      answers: { 'shell:open-external': () => ok({ opened: true }) },
+    });
+    await user.click(await findCard('12'));
+    const fields = await screen.findByTestId('section-fields');
+    expect(fields.querySelectorAll('[data-field-type]')).toHaveLength(8);
+    expect(within(rowOf(fields, 'Pronouns')).getByText('she/her')).toBeInTheDocument();
+    expect(within(rowOf(fields, 'Team')).getByText('Design')).toHaveClass('chip');
+    expect(within(rowOf(fields, 'Phone')).getByText('+1 415 555 0134')).toBeInTheDocument();
+    const about = rowOf(fields, 'About me');
+    expect(within(about).getByText('design systems').tagName).toBe('STRONG');
+    const date = within(rowOf(fields, 'Start date')).getByText('Jun 1, 2021');
+    expect(date.tagName).toBe('TIME');
+    expect(date).toHaveAttribute('datetime', '2021-06-01');
+    // People: names, not IDs, and each one opens that person.
+    const manager = rowOf(fields, 'Manager');
+    await waitFor(() =>
+      expect(within(manager).getByRole('button', { name: 'Iago Ortiz' })).toBeInTheDocument(),
+    );
+    expect(within(manager).getByRole('button', { name: 'Zoë Lindqvist' })).toBeInTheDocument();
+    // Links and external accounts open in the system browser.
+    await user.click(within(rowOf(fields, 'Website')).getByRole('link'));
+    await user.click(within(rowOf(fields, 'GitHub')).getByRole('link', { name: '@cordelia-lear' }));
+    await user.click(within(about).getByRole('link', { name: 'our tokens' }));
+    expect(
+      bridge.calls.filter((c) => c.channel === 'shell:open-external').map((c) => c.arg),
+    ).toEqual([
+      { url: 'https://cordelia.example.net/portfolio' },
+      { url: 'https://github.com/cordelia-lear' },
+      { url: 'https://design.acme.example/tokens' },
+    ]);
+    await user.click(within(manager).getByRole('button', { name: 'Iago Ortiz' }));
+    await waitFor(() =>
+      expect(screen.getByTestId('detail-panel')).toHaveAttribute('data-user-id', '8'),
+    );
+  });
+
+  it('groups identity, role, status, activity and the cache age', async () => {
+    const { user } = renderApp({ records });
+    await user.click(await findCard('12'));
+    const panel = await screen.findByTestId('detail-panel');
+    await within(panel).findByTestId('section-identity');
+    const identity = within(panel).getByTestId('section-identity');
+    expect(within(rowOf(identity, 'User ID')).getByText('12')).toBeInTheDocument();
+    expect(
+      within(rowOf(identity, 'API email')).getByText('user12@chat.acme.example'),
+    ).toBeInTheDocument();
+    expect(
+      within(rowOf(identity, 'Email')).getByText('cordelia.lear@acme.example'),
+    ).toBeInTheDocument();
+    const status = within(panel).getByTestId('section-status');
+    expect(status).toHaveTextContent('🏖️On vacation until Friday');
+    expect(within(rowOf(status, 'Clears')).getByText(/in 3 days/)).toBeInTheDocument();
+    const role = within(panel).getByTestId('section-role');
+    expect(role).toHaveTextContent('Administrator');
+    expect(role).toHaveTextContent('Manages users');
+    const activity = within(panel).getByTestId('section-activity');
+    expect(rowOf(activity, 'Local time')).toHaveTextContent('America/Los_Angeles');
+    expect(rowOf(activity, 'Joined')).toHaveTextContent(/2021/);
+    expect(within(panel).getByTestId('detail-source')).toHaveTextContent(
+      'From the cache · fetched 3 minutes ago',
+    );
+  });
+
+  it('shows an Open WebUI admin with groups, status, bio and extra server data', async () => {
+    const { user } = renderApp({ records });
+    await user.click(await findCard(v.owuiAdmin.user.userId));
+    const panel = await screen.findByTestId('detail-panel');
+    const groups = await within(panel).findByTestId('section-groups');
+    expect(
+      within(groups)
+        .getAllByRole('listitem')
+        .map((li) => li.textContent),
+    ).toEqual(['Engineering', 'API Users']);
+    expect(within(panel).getByTestId('section-status')).toHaveTextContent('Upgrading to 0.12');
+    expect(within(panel).getByTestId('section-about')).toHaveTextContent(
+      'Runs the Open WebUI instance.',
+    );
+    const extra = within(panel).getByTestId('section-extra');
+    expect(rowOf(extra, 'OAuth › OIDC › Subject')).toHaveTextContent('00u1a2b3c4D5e6F7g8h9');
+    expect(rowOf(extra, 'Info › Location')).toHaveTextContent('Berlin, Germany');
+    expect(within(panel).getByTestId('section-role')).toHaveTextContent('Admin');
+  });
+
+  it('shows a user with every optional field null without inventing values', async () => {
+    const { user } = renderApp({ records });
+    await user.click(await findCard(v.allNull.user.userId));
+    const panel = await screen.findByTestId('detail-panel');
+    await within(panel).findByTestId('section-identity');
+    expect(panel.textContent).not.toMatch(/undefined|null|NaN|Invalid Date/);
+    expect(within(panel).getByTestId('section-groups')).toHaveTextContent('In no group.');
+    expect(within(panel).queryByTestId('section-status')).not.toBeInTheDocument();
+    expect(within(panel).getAllByText('Not set').length).toBeGreaterThan(4);
+  });
+
+  it('shows the bot owner by name and opens them', async () => {
+    const { user } = renderApp({ records });
+    await user.click(await findCard('44'));
+    const bot = await screen.findByTestId('section-bot');
+    expect(bot).toHaveTextContent('Generic bot');
+    await user.click(await within(bot).findByRole('button', { name: 'Iago Ortiz' }));
+    await waitFor(() =>
+      expect(screen.getByTestId('detail-panel')).toHaveAttribute('data-user-id', '8'),
+    );
+  });
+
+  it('has a collapsible, copyable raw JSON tab', async () => {
+    const { user } = renderApp({ records });
+    await user.click(await findCard('8'));
+    await user.click(await screen.findByRole('tab', { name: 'Raw JSON' }));
+    const tree = await screen.findByTestId('json-tree');
+    expect(tree).toHaveTextContent('"full_name": "Iago Ortiz"');
+    expect(tree).toHaveTextContent('"role": 100');
+    const top = tree.querySelector('details')!;
+    expect(top.open).toBe(true);
+    await user.click(top.querySelector('summary')!);
+    expect(top.open).toBe(false);
+    await user.click(screen.getByTestId('copy-json'));
+    const copied = await navigator.clipboard.readText();
+    expect(JSON.parse(copied)).toEqual(v.zulipOwner.raw);
+    expect(await screen.findByTestId('toasts')).toHaveTextContent(
+      'Copied the JSON the server sent.',
+    );
+  });
+
+  it('refreshes from the server and says where the copy came from', async () => {
+    const fresh = {
+      ...v.zulipOwner,
+      user: { ...v.zulipOwner.user, name: 'Iago Ortiz-Pérez' },
+      fetchedAt: Date.now(),
+    };
+    const { user, bridge } = renderApp({
+      records,
+      answers: { 'users:lookup': () => ok(lookupResult(fresh, { source: 'network' })) },
+    });
+    await user.click(await findCard('8'));
+    await user.click(await screen.findByTestId('refresh-user'));
+    const panel = screen.getByTestId('detail-panel');
+    await waitFor(() =>
+      expect(within(panel).getByRole('heading', { level: 2 })).toHaveTextContent(
+        'Iago Ortiz-Pérez',
+      ),
+    );
+    expect(within(panel).getByTestId('detail-source')).toHaveTextContent(
+      'From the server · fetched just now',
+    );
+    const call = bridge.calls.find((c) => c.channel === 'users:lookup');
+    expect(contract['users:lookup'].arg.parse(call!.arg)).toEqual({
+      connectionId: 'acme-zulip',
+      ref: '8',
+      waitForNetwork: true,
+    });
+  });
+
+  it('keeps the cached copy and says why when a refresh fails', async () => {
+    const { user } = renderApp({
+      records,
+      answers: {
+        'users:lookup': () => ({
+          ok: false,
+          error: rollcallError(
+            'OFFLINE',
+            'The server cannot be reached. Check the URL and your network connection.',
+          ),
+        }),
+      },
+    });
+    await user.click(await findCard('8'));
+    await user.click(await screen.findByTestId('refresh-user'));
+    const notice = await screen.findByTestId('stale-notice');
+    expect(notice).toHaveTextContent('Server unreachable: showing the copy from 3 minutes ago');
+    expect(screen.getByTestId('section-identity')).toHaveTextContent('Iago Ortiz');
+  });
+
+  it('takes the refresh a cache-first lookup promised from users:refreshed', async () => {
+    const cached = { ...v.zulipGuest, fetchedAt: Date.now() - 3 * 86_400_000 };
+    const { user, bridge } = renderApp({
+      records,
+      answers: {
+        'users:lookup': () => ok(lookupResult(cached, { source: 'cache', refreshing: true })),
+      },
+    });
+    await findCard('8');
+    await user.type(screen.getByTestId('lookup-input'), 'zoe.lindqvist@acme.example{Enter}');
+    const panel = await screen.findByTestId('detail-panel');
+    expect(within(panel).getByTestId('detail-source')).toHaveTextContent(
+      'From the cache · fetched 3 days ago',
+    );
+    expect(within(panel).getByTestId('detail-source')).toHaveTextContent(
+      'Refreshing from the server',
+    );
+    const fresh = {
+      ...v.zulipGuest,
+      user: { ...v.zulipGuest.user, name: 'Zoë Lindqvist-Berg' },
+      fetchedAt: Date.now(),
+    };
+    act(() =>
+      bridge.emit('users:refreshed', {
+        connectionId: 'acme-zulip',
+        ref: 'zoe.lindqvist@acme.example',
+        result: ok(lookupResult(fresh)),
+      }),
+    );
+    await waitFor(() =>
+      expect(within(panel).getByRole('heading', { level: 2 })).toHaveTextContent(
+        'Zoë Lindqvist-Berg',
+      ),
+    );
+    expect(within(panel).getByTestId('detail-source')).toHaveTextContent(
+      'From the server · fetched just now',
+    );
+    expect(within(panel).getByTestId('detail-source')).not.toHaveTextContent('Refreshing');
+  });
+});

@@ -1,0 +1,126 @@
+// The virtualized grid: bounded DOM at 100 000 results, stale answers, keyboard movement.
+import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { ok, type Result } from '@shared/errors';
+import type { SearchQuery, SearchResult, UserSummary } from '@shared/model';
+import { summarize } from '@shared/summary';
+import { contract } from '@shared/contract';
+import { findCards, renderApp } from './harness';
+import { zulipUser } from './fixtures';
+
+function synthetic(i: number): UserSummary {
+  return summarize(
+    zulipUser({ userId: String(i), name: `Person ${String(i).padStart(6, '0')}` }).user,
+  );
+}
+
+function searchCalls(calls: { channel: string; arg: unknown }[]): SearchQuery[] {
+  return calls
+    .filter((c) => c.channel === 'users:search')
+    .map((c) => contract['users:search'].arg.parse(c.arg));
+}
+
+describe('the virtualized grid', () => {
+  it('keeps the DOM bounded with 100 000 results and fetches by window', async () => {
+    const { bridge } = renderApp({
+      answers: {
+        'users:search': (arg) => {
+          const q = contract['users:search'].arg.parse(arg);
+          const items = Array.from({ length: Math.min(q.limit, 100_000 - q.offset) }, (_, k) =>
+            synthetic(q.offset + k),
+          );
+          return ok({ total: 100_000, items });
+        },
+      },
+    });
+    await findCards();
+    const grid = screen.getByRole('grid', { name: 'Users' });
+    expect(grid).toHaveAttribute('aria-rowcount', String(100_000 / 4));
+    const cells = () => grid.querySelectorAll('[role="gridcell"]').length;
+    expect(cells()).toBeGreaterThan(8);
+    expect(cells()).toBeLessThan(60);
+    expect(screen.getByTestId('result-count')).toHaveTextContent('100,000 users');
+    // Every request asks for a window, never for everything.
+    for (const q of searchCalls(bridge.calls)) expect(q.limit).toBeLessThanOrEqual(100);
+
+    // Scroll far down: the cards there appear, fetched by their own window.
+    act(() => {
+      grid.scrollTop = 176 * 20_000;
+      fireEvent.scroll(grid);
+    });
+    await waitFor(() => expect(within(grid).queryByText('Person 080000')).toBeInTheDocument());
+    expect(cells()).toBeLessThan(60);
+    expect(
+      searchCalls(bridge.calls).some((q) => q.offset <= 80_000 && q.offset + q.limit > 80_000),
+    ).toBe(true);
+    expect(within(grid).queryByText('Person 000000')).not.toBeInTheDocument();
+  });
+
+  it('searches on every keystroke and ignores answers that arrive late', async () => {
+    const pending = new Map<string, (r: Result<SearchResult>) => void>();
+    const names = ['Alice Archer', 'Bob Abbott', 'Carol Chen'].map((n, i) =>
+      summarize(zulipUser({ userId: String(i + 1), name: n }).user),
+    );
+    const { bridge, user } = renderApp({
+      answers: {
+        'users:search': (arg) => {
+          const q = contract['users:search'].arg.parse(arg);
+          if (q.text === '') return ok({ total: names.length, items: names });
+          return new Promise((resolve) => pending.set(q.text, resolve));
+        },
+      },
+    });
+    await findCards();
+    await user.type(screen.getByRole('searchbox', { name: 'Search users' }), 'ab');
+    expect(searchCalls(bridge.calls).map((q) => q.text)).toEqual(['', 'a', 'ab']);
+    const answer = (text: string) => {
+      const hits = names.filter((n) => n.name.toLowerCase().includes(text));
+      act(() => pending.get(text)!({ ok: true, value: { total: hits.length, items: hits } }));
+    };
+    answer('ab'); // the newest answer lands first...
+    answer('a'); // ...and the older one after it must not replace it.
+    await waitFor(() => expect(screen.getByTestId('result-count')).toHaveTextContent(/^1 user$/));
+    const cards = await findCards();
+    expect(cards.map((c) => c.dataset.userId)).toEqual(['2']);
+  });
+
+  it('moves between cards with the arrows, opens with Enter, closes with Esc back to the card', async () => {
+    const records = Array.from({ length: 12 }, (_, i) =>
+      zulipUser({ userId: String(i + 1), name: `Member ${String.fromCharCode(65 + i)}` }),
+    );
+    const { user } = renderApp({ records });
+    const cards = await findCards();
+    expect(cards[0]).toHaveAttribute('tabindex', '0');
+    expect(cards.filter((c) => c.getAttribute('tabindex') === '0')).toHaveLength(1);
+    await user.tab();
+    // Tab order: sidebar and toolbar controls first; focus the grid's card directly to start.
+    act(() => cards[0]!.focus());
+    await user.keyboard('{ArrowRight}');
+    expect(document.activeElement).toHaveTextContent('Member B');
+    await user.keyboard('{ArrowDown}');
+    expect(document.activeElement).toHaveTextContent('Member F');
+    await user.keyboard('{End}');
+    expect(document.activeElement).toHaveTextContent('Member H');
+    await user.keyboard('{ArrowLeft}{Enter}');
+    const panel = await screen.findByTestId('detail-panel');
+    expect(within(panel).getByRole('heading', { level: 2 })).toHaveTextContent('Member G');
+    await user.keyboard('{Escape}');
+    await waitFor(() => expect(screen.queryByTestId('detail-panel')).not.toBeInTheDocument());
+    await waitFor(() => expect(document.activeElement).toHaveTextContent('Member G'));
+  });
+
+  it('shows the result count against the cache and an empty state with ways out', async () => {
+    const records = [
+      zulipUser({ userId: '1', name: 'Iago Ortiz', role: 'owner' }),
+      zulipUser({ userId: '2', name: 'Zoë Lindqvist', role: 'guest' }),
+    ];
+    const { user } = renderApp({ records });
+    await findCards();
+    await user.type(screen.getByRole('searchbox', { name: 'Search users' }), 'nobody here');
+    const empty = await screen.findByTestId('empty-results');
+    expect(within(empty).getByRole('heading')).toHaveTextContent('No users match nobody here');
+    expect(within(empty).getByText('nobody here').tagName).toBe('Q');
+    await user.click(within(empty).getByRole('button', { name: 'Clear search' }));
+    expect(await findCards()).toHaveLength(2);
+    expect(screen.getByRole('searchbox', { name: 'Search users' })).toHaveValue('');
+  });
+});
