@@ -87,7 +87,9 @@ describe('createBridge', () => {
       async () => null,
       () => () => {},
     );
-    expect(api.avatarUrl('c1', 'a/b?c', 'k 1')).toBe('rollcall-avatar://avatars/c1/a%2Fb%3Fc?v=k%201');
+    expect(api.avatarUrl('c1', 'a/b?c', 'k 1')).toBe(
+      'rollcall-avatar://avatars/c1/a%2Fb%3Fc?v=k%201',
+    );
     const test = createBridge(
       async () => null,
       () => () => {},

@@ -15,7 +15,10 @@ export const SYSTEM_PACKAGES = [
   { pkg: 'dbus', present: () => onPath('dbus-run-session') },
   { pkg: 'chromium', present: () => existsSync('/usr/bin/chromium') },
   // Emoji in statuses and names render as boxes in screenshots without it.
-  { pkg: 'fonts-noto-color-emoji', present: () => existsSync('/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf') },
+  {
+    pkg: 'fonts-noto-color-emoji',
+    present: () => existsSync('/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf'),
+  },
 ];
 
 function onPath(cmd) {
