@@ -22,7 +22,7 @@ import { openWebUIGroupNames } from './providers/openwebui';
 import { zulipGroupsOf, zulipPresenceOf } from './providers/zulip';
 import { generateOpenWebUIDirectory, generateZulipDirectory } from './synthetic';
 import type { UsersRepo, UserWrite } from './users-repo';
-import type { JsonValue, SyncSummary } from '@shared/model';
+import type { DirectoryUser, JsonValue, SyncSummary } from '@shared/model';
 
 /** The two demo connections' fixed IDs. */
 export const DEMO_CONNECTION_IDS = ['demo-zulip', 'demo-openwebui'] as const;
@@ -44,6 +44,15 @@ const DEMO = {
   },
 };
 
+/** A demo user as cached: no network, so only inline pictures are kept. */
+function offlineWrite(user: DirectoryUser, raw: unknown, now: number): UserWrite {
+  return {
+    user: { ...user, avatar: user.avatar.kind === 'inline' ? user.avatar : { kind: 'none' } },
+    raw: raw as JsonValue,
+    fetchedAt: now,
+  };
+}
+
 function zulipWrites(
   connectionId: string,
   baseUrl: string,
@@ -60,22 +69,18 @@ function zulipWrites(
     profileFields: normalizeZulipProfileFields(dir.profileFields),
     ...zulipGroupsOf({ user_groups: dir.userGroups }),
   };
-  const writes = dir.members.map((raw) => {
-    const user = normalizeZulipUser(raw, {
-      connectionId,
-      baseUrl,
-      context,
-      presence: zulipPresenceOf(dir.presences[raw.email]),
-    });
-    return {
-      user: {
-        ...user,
-        avatar: user.avatar.kind === 'inline' ? user.avatar : { kind: 'none' as const },
-      },
-      raw: raw as unknown as JsonValue,
-      fetchedAt: now,
-    };
-  });
+  const writes = dir.members.map((raw) =>
+    offlineWrite(
+      normalizeZulipUser(raw, {
+        connectionId,
+        baseUrl,
+        context,
+        presence: zulipPresenceOf(dir.presences[raw.email]),
+      }),
+      raw,
+      now,
+    ),
+  );
   return { writes, context };
 }
 
@@ -94,17 +99,9 @@ function openWebUIWrites(
     fetchedAt: now,
     groupNames: openWebUIGroupNames(dir.groups),
   };
-  const writes = dir.users.map((raw) => {
-    const user = normalizeOpenWebUIUser(raw, { connectionId, baseUrl, context });
-    return {
-      user: {
-        ...user,
-        avatar: user.avatar.kind === 'inline' ? user.avatar : { kind: 'none' as const },
-      },
-      raw: raw as unknown as JsonValue,
-      fetchedAt: now,
-    };
-  });
+  const writes = dir.users.map((raw) =>
+    offlineWrite(normalizeOpenWebUIUser(raw, { connectionId, baseUrl, context }), raw, now),
+  );
   return { writes, context };
 }
 

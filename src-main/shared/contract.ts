@@ -11,6 +11,7 @@ import { z } from 'zod';
 import type { Result } from './errors';
 import {
   CONNECTION_KINDS,
+  DEFAULT_SEARCH_SPEC,
   ROLES,
   SORT_KEYS,
   type AppInfo,
@@ -156,15 +157,9 @@ export const contract = {
     z
       .object({
         format: z.enum(['csv', 'json']),
-        query: searchQuerySchema.omit({ offset: true, limit: true }).default({
-          text: '',
-          connectionIds: [],
-          roles: [],
-          accounts: 'all',
-          status: 'all',
-          sort: 'name',
-          direction: 'asc',
-        }),
+        query: searchQuerySchema
+          .omit({ offset: true, limit: true })
+          .default(() => ({ ...DEFAULT_SEARCH_SPEC, connectionIds: [], roles: [] })),
       })
       .strict(),
   ),

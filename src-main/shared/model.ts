@@ -246,6 +246,20 @@ export interface SearchQuery {
   limit: number;
 }
 
+/** A search's question without its window (offset, limit). */
+export type SearchSpec = Omit<SearchQuery, 'offset' | 'limit'>;
+
+/** Everyone, sorted by name: the question a fresh window and an unfiltered export ask. */
+export const DEFAULT_SEARCH_SPEC: Readonly<SearchSpec> = Object.freeze({
+  text: '',
+  connectionIds: [],
+  roles: [],
+  accounts: 'all',
+  status: 'all',
+  sort: 'name',
+  direction: 'asc',
+});
+
 /** One window of search results and how many there are in all. */
 export interface SearchResult {
   total: number;

@@ -12,7 +12,7 @@ import type {
   Role,
   SearchQuery,
 } from '@shared/model';
-import { ZULIP_BOT_TYPE_LABELS } from '@shared/model';
+import { DEFAULT_SEARCH_SPEC, ZULIP_BOT_TYPE_LABELS } from '@shared/model';
 import { databasePath, openDatabase, type Migration, type OpenedDatabase } from '@core/db';
 import { silentLogger } from '@core/log';
 
@@ -78,13 +78,7 @@ export function addConnectionRow(
 /** A search with everything left open, changed by `overrides`. */
 export function searchQuery(overrides: Partial<SearchQuery> = {}): SearchQuery {
   return {
-    text: '',
-    connectionIds: [],
-    roles: [],
-    accounts: 'all',
-    status: 'all',
-    sort: 'name',
-    direction: 'asc',
+    ...DEFAULT_SEARCH_SPEC,
     offset: 0,
     limit: 100,
     ...overrides,

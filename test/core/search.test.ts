@@ -13,20 +13,10 @@ import {
 } from '@core/search-text';
 import { createUsersRepo, type UsersRepo } from '@core/users-repo';
 import type { DirectoryUser, OpenWebUIRole, Role, SearchQuery, ZulipRole } from '@shared/model';
-import { OPENWEBUI_ROLES, ZULIP_ROLES } from '@shared/model';
+import { DEFAULT_SEARCH_SPEC, OPENWEBUI_ROLES, ZULIP_ROLES } from '@shared/model';
 import { addConnectionRow, field, makeBot, makeUser, openTestCache } from './cache-fixtures';
 
-const ALL: SearchQuery = {
-  text: '',
-  connectionIds: [],
-  roles: [],
-  accounts: 'all',
-  status: 'all',
-  sort: 'name',
-  direction: 'asc',
-  offset: 0,
-  limit: 1000,
-};
+const ALL: SearchQuery = { ...DEFAULT_SEARCH_SPEC, offset: 0, limit: 1000 };
 
 function ids(users: UsersRepo, query: Partial<SearchQuery>): string[] {
   return users.search({ ...ALL, ...query }).items.map((u) => u.userId);

@@ -10,6 +10,7 @@
  *
  * Runs in Node and jsdom (no DOM use).
  */
+import { mulberry32 } from '@core/synthetic';
 import { contract, type Channel } from '@shared/contract';
 import { err, ok, rollcallError, type Result } from '@shared/errors';
 import {
@@ -31,17 +32,8 @@ const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 
-/** A small seeded random generator, so every run builds the same people. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small seeded random generator (the app's own), so every run builds the same people. */
+export const seeded = mulberry32;
 
 function pick<T>(rand: () => number, list: readonly T[]): T {
   return list[Math.floor(rand() * list.length)]!;

@@ -10,7 +10,11 @@
  */
 import { create } from 'zustand';
 import type { RollcallError } from '@shared/errors';
-import type { SearchQuery, UserSummary } from '@shared/model';
+import {
+  DEFAULT_SEARCH_SPEC,
+  type SearchSpec,
+  type UserSummary,
+} from '@shared/model';
 import { api } from './bridge';
 
 /** Results per request; divisible by every column count up to 6 so rows never straddle pages oddly. */
@@ -19,18 +23,10 @@ export const PAGE_SIZE = 60;
 export const MAX_PAGES = 40;
 
 /** The question without the window (offset, limit). */
-export type Filters = Omit<SearchQuery, 'offset' | 'limit'>;
+export type Filters = SearchSpec;
 
 /** Everything, sorted by name. */
-export const DEFAULT_FILTERS: Filters = {
-  text: '',
-  connectionIds: [],
-  roles: [],
-  accounts: 'all',
-  status: 'all',
-  sort: 'name',
-  direction: 'asc',
-};
+export const DEFAULT_FILTERS: Filters = DEFAULT_SEARCH_SPEC;
 
 /** One page of results and the question generation it answers. */
 export interface ResultPage {
