@@ -209,26 +209,30 @@ function Profile({
         <Row label="Presence">
           <span className={`presence-text presence-${presence.tone}`}>{presence.label}</span>
         </Row>
+        {/* Each row gets one child, null when there is nothing, so it says "Not set". */}
         <Row label="Last active">
-          <When at={user.presence?.lastActiveAt ?? null} now={now} />
+          {user.presence && user.presence.lastActiveAt !== null ? (
+            <When at={user.presence.lastActiveAt} now={now} />
+          ) : null}
         </Row>
         <Row label="Local time">
-          {clock && (
+          {clock ? (
             <span>
               {clock.time}{' '}
               <span className="muted">
                 · {clock.zone} <span className="nowrap">({clock.offset})</span>
               </span>
             </span>
-          )}
-          {!clock && user.timezone && <span className="muted">Unknown zone “{user.timezone}”</span>}
+          ) : user.timezone ? (
+            <span className="muted">Unknown zone “{user.timezone}”</span>
+          ) : null}
         </Row>
         <Row label="Joined">
-          <When at={user.joinedAt} now={now} />
+          {user.joinedAt !== null ? <When at={user.joinedAt} now={now} /> : null}
         </Row>
         {user.kind === 'openwebui' && (
           <Row label="Updated">
-            <When at={user.updatedAt} now={now} />
+            {user.updatedAt !== null ? <When at={user.updatedAt} now={now} /> : null}
           </Row>
         )}
       </Section>

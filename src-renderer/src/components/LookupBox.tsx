@@ -64,8 +64,14 @@ export function LookupBox() {
     setError(null);
     const result = await api().lookupUser({ connectionId: connection.id, ref: wanted });
     setBusy(false);
-    if (result.ok) showLookup(result.value, wanted);
-    else setError({ error: result.error, ref: wanted, label: connection.label });
+    if (result.ok) {
+      showLookup(result.value, wanted);
+      // A user fetched from the server is now cached: count and list them.
+      if (result.value.source === 'network') {
+        void useConnections.getState().load();
+        useDirectory.getState().refresh();
+      }
+    } else setError({ error: result.error, ref: wanted, label: connection.label });
   };
 
   return (

@@ -122,6 +122,9 @@ function SyncNotice({ c }: { c: ConnectionSummary }) {
   const dismiss = useSync((s) => s.dismiss);
   const start = useSync((s) => s.start);
   if (!run) return null;
+  // The demo is bundled, not synced: loading it reports progress, but a
+  // "Synced" summary for made-up data would only push the cards down.
+  if (c.demo && !run.running) return null;
   if (run.running && run.progress) {
     return (
       <div

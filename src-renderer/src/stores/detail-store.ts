@@ -57,6 +57,7 @@ interface DetailState {
 }
 
 let sequence = 0;
+/** People whose names are being asked for right now. */
 const asked = new Set<string>();
 
 const EMPTY = {
@@ -175,11 +176,13 @@ export const useDetail = create<DetailState>()((set, get) => {
     resolvePeople(connectionId, userIds) {
       for (const userId of userIds.slice(0, 50)) {
         const key = personKey(connectionId, userId);
-        if (asked.has(key) || key in get().people) continue;
+        // Asked again while unresolved: a sync or lookup may have cached them since.
+        if (asked.has(key) || typeof get().people[key] === 'string') continue;
         asked.add(key);
         void api()
           .getUser({ connectionId, userId })
           .then((result) => {
+            asked.delete(key);
             set((s) => ({
               people: { ...s.people, [key]: result.ok ? result.value.user.name : null },
             }));
