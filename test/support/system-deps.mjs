@@ -14,6 +14,11 @@ export const SYSTEM_PACKAGES = [
   { pkg: 'dbus-x11', present: () => onPath('dbus-launch') },
   { pkg: 'dbus', present: () => onPath('dbus-run-session') },
   { pkg: 'chromium', present: () => existsSync('/usr/bin/chromium') },
+  // CJK names render as boxes in screenshots without a CJK font.
+  {
+    pkg: 'fonts-droid-fallback',
+    present: () => existsSync('/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf'),
+  },
   // Emoji in statuses and names render as boxes in screenshots without it.
   {
     pkg: 'fonts-noto-color-emoji',
