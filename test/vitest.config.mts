@@ -9,9 +9,10 @@ const alias = {
 };
 
 /**
- * Three projects: core (plain Node, the real keychain and SQLite), renderer
- * (jsdom, Testing Library) and e2e (Debian's Chromium over the real core).
- * `npm test` runs them all; `npx vitest --config test/vitest.config.ts
+ * Four projects: core (plain Node, the real keychain and SQLite), renderer
+ * (jsdom, Testing Library), e2e (Debian's Chromium over the real core) and
+ * security (the hostile-server, leak, crash and keychain-fault suite of
+ * SECURITY.md, in Node and Chromium). `npm test` runs them all; `npx vitest --config test/vitest.config.ts
  * --project core` runs one.
  */
 export default defineConfig({
@@ -55,6 +56,21 @@ export default defineConfig({
           globalSetup: ['test/e2e/global-setup.ts'],
           fileParallelism: false,
           testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        resolve: { alias },
+        test: {
+          // Issue 8: hostile servers, leaks, crashes, keychain faults, the
+          // Electron checklist and Electronegativity (see SECURITY.md).
+          name: 'security',
+          root,
+          globals: true,
+          environment: 'node',
+          include: ['test/security/**/*.test.ts'],
+          globalSetup: ['test/e2e/global-setup.ts'],
+          testTimeout: 180_000,
           hookTimeout: 120_000,
         },
       },

@@ -232,6 +232,27 @@ async function importKeytar(): Promise<KeytarModule> {
 const TIMED_OUT = Symbol('timed out');
 
 /**
+ * Every keytar call of the process, one at a time. libsecret answers a
+ * listing that meets an entry being deleted (the probe's) with no secret,
+ * and keytar dereferences that: a segfault of the whole app, seen when the
+ * connection list and the About box asked the keychain at once. Queued, a
+ * listing never overlaps a write or a delete.
+ */
+let keytarQueue: Promise<unknown> = Promise.resolve();
+function oneAtATime<T>(task: () => Promise<T>): Promise<T> {
+  const run = keytarQueue.then(task, task);
+  keytarQueue = run.catch(() => undefined);
+  return run;
+}
+
+/**
+ * The probe running in this process, if any. Probes write, read back and
+ * delete the same entry: two at once would read each other's token and
+ * report a healthy keychain as locked, so a second probe shares the first.
+ */
+let probeInFlight: Promise<{ state: KeychainState; message: string | null }> | null = null;
+
+/**
  * The OS keychain through keytar (libsecret on Linux, Keychain on macOS,
  * Credential Vault on Windows).
  *
@@ -272,7 +293,7 @@ export function createKeytarSecretStore(options: KeytarStoreOptions = {}): Secre
       log.warn('keychain call refused: an earlier call has not finished', { op });
       throw timeoutFailure();
     }
-    const work = load().then(run);
+    const work = oneAtATime(() => load().then(run));
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<typeof TIMED_OUT>((resolve) => {
       timer = setTimeout(() => resolve(TIMED_OUT), timeoutMs);
@@ -305,7 +326,14 @@ export function createKeytarSecretStore(options: KeytarStoreOptions = {}): Secre
   }
 
   /** Writes, reads back and deletes a throwaway entry: the only way to see a locked keyring. */
-  async function probe(): Promise<{ state: KeychainState; message: string | null }> {
+  function probe(): Promise<{ state: KeychainState; message: string | null }> {
+    probeInFlight ??= probeOnce().finally(() => {
+      probeInFlight = null;
+    });
+    return probeInFlight;
+  }
+
+  async function probeOnce(): Promise<{ state: KeychainState; message: string | null }> {
     const token = `probe-${randomUUID()}`;
     try {
       await call('probe-set', (k) => k.setPassword(KEYCHAIN_SERVICE, PROBE_ACCOUNT, token));

@@ -45,16 +45,21 @@ export type FakeMode =
   | { kind: 'gzip-bomb'; bytes?: number }
   /** Headers at once, then one byte of JSON every `intervalMs`, forever. */
   | { kind: 'trickle'; intervalMs: number }
-  /** Any status, body and headers. */
+  /** Any status, body (text or raw bytes) and headers. */
   | {
       kind: 'status';
       status: number;
-      body?: string;
+      body?: string | Uint8Array;
       contentType?: string;
       headers?: Record<string, string>;
     }
   /** A redirect to `to` plus the request's path and query (or exactly `to` with `exact`). */
-  | { kind: 'redirect'; to: string; status?: number; exact?: boolean };
+  | { kind: 'redirect'; to: string; status?: number; exact?: boolean }
+  /**
+   * A hostile server (test/fakes/hostile-world.ts): `answer` picks how to
+   * answer each request, or returns null to let the routes answer it.
+   */
+  | { kind: 'hostile'; answer: (url: URL, req: IncomingMessage) => FakeMode | null };
 
 /** When a mode applies: the next `times` matching requests (all, if not given). */
 export interface ModeScope {
@@ -244,6 +249,10 @@ export async function startFakeServer(
         });
         res.end(body);
         return true;
+      }
+      case 'hostile': {
+        const chosen = active.answer(url, req);
+        return chosen === null ? false : misbehave(chosen, req, res, url);
       }
       case 'redirect': {
         const to = active.exact

@@ -78,7 +78,7 @@ if (process.platform === 'linux') {
   delete env.DBUS_SESSION_BUS_ADDRESS;
   try {
     step(
-      'vitest (core, renderer, e2e) in a private keyring',
+      'vitest (core, renderer, e2e, security) in a private keyring',
       'dbus-run-session',
       [
         '--',
@@ -94,7 +94,7 @@ if (process.platform === 'linux') {
   }
 } else {
   console.log('Not Linux: keychain tests are skipped (they need a private gnome-keyring).');
-  step('vitest (core, renderer, e2e)', process.execPath, vitest);
+  step('vitest (core, renderer, e2e, security)', process.execPath, vitest);
 }
 
 console.log(`\n✔ all tests passed\n  ${timings.join('\n  ')}`);

@@ -81,6 +81,18 @@ function When({ at, now, dateOnly }: { at: number | null; now: number; dateOnly?
   );
 }
 
+/** Characters of a name or email the header shows; the Identity section shows it all. */
+const HEADER_TEXT_MAX = 160;
+
+/**
+ * Text cut to fit the fixed header: a server can send a name of any length,
+ * and an unbounded header pushed the tabs and the profile out of reach.
+ */
+function headerText(text: string): string {
+  const chars = Array.from(text);
+  return chars.length > HEADER_TEXT_MAX ? `${chars.slice(0, HEADER_TEXT_MAX - 1).join('')}…` : text;
+}
+
 function Mono({ children }: { children: ReactNode }) {
   return <code className="mono">{children}</code>;
 }
@@ -366,16 +378,19 @@ export function DetailPanel() {
               presence={presence?.tone}
             />
             <div className="detail-title">
-              <h2 id={titleId}>
-                {summary.name}
+              <h2
+                id={titleId}
+                title={summary.name !== headerText(summary.name) ? summary.name : undefined}
+              >
+                {headerText(summary.name)}
                 {summary.status?.emoji && (
                   <span className="status-emoji" title={summary.status.message ?? undefined}>
                     {' '}
-                    {summary.status.emoji}
+                    {headerText(summary.status.emoji)}
                   </span>
                 )}
               </h2>
-              {summary.email && <p className="detail-email">{summary.email}</p>}
+              {summary.email && <p className="detail-email">{headerText(summary.email)}</p>}
               <div className="card-badges">
                 <RoleBadge role={summary.role} />
                 {summary.isBot && <BotBadge label={summary.botTypeLabel} />}
