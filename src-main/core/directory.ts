@@ -38,7 +38,7 @@ import { avatarKeyOf } from '@shared/summary';
 import type { FileAnswer } from './app-page';
 import { createAvatarStore } from './avatar-store';
 import { createConnectionsRepo, type StoredConnection } from './connections-repo';
-import { databasePath, openDatabase, type OpenedDatabase } from './db';
+import { databasePath, openDatabase, yieldToEventLoop, type OpenedDatabase } from './db';
 import type { CoreDeps } from './deps';
 import { loadDemoDirectory, DEMO_CONNECTION_IDS } from './demo';
 import {
@@ -56,6 +56,7 @@ import { createMetaRepo } from './meta-repo';
 import { createProgressPacer } from './progress';
 import {
   createProviders,
+  type FetchedUser,
   type Provider,
   type ProviderContext,
   type ProviderSession,
@@ -70,10 +71,15 @@ import {
   type UserRef,
 } from './server-url';
 import { createSingleFlight } from './single-flight';
+import { createSearchIndex } from './search-index';
 import { createUsersRepo, type UserWrite } from './users-repo';
+import { startWalCheckpointer } from './wal-checkpointer';
 
 /** How long a cached picture is served before it is fetched again (when online). */
 export const AVATAR_MAX_AGE_MS = 24 * 60 * 60 * 1000;
+
+/** Longest stretch of sync work (per page, outside the cache's own chunks) between two yields. */
+const INGEST_SLICE_MS = 8;
 
 /** The meta key under which a provider's context (definitions, groups) is cached. */
 const CONTEXT_KEY = 'provider-context';
@@ -155,7 +161,24 @@ export async function openDirectory(deps: CoreDeps): Promise<Directory> {
   }
   const avatars = createAvatarStore(cache, { userDataDir: deps.userDataDir, now, log });
   const connections = createConnectionsRepo(cache, { secrets: deps.secrets, now, avatars, log });
-  const users = createUsersRepo(cache, { now, log });
+  // Checkpoints of the cache's WAL run on a worker thread from here on.
+  const checkpointer = await startWalCheckpointer(cache, { log });
+  // Searches are served from memory once the index has loaded (in slices
+  // that yield, so start-up never holds the loop); SQL answers until then.
+  const users = createUsersRepo(cache, {
+    now,
+    log,
+    index: createSearchIndex(),
+    ...(checkpointer
+      ? { betweenChunks: checkpointer.betweenWrites, backgroundRead: checkpointer.read }
+      : {}),
+  });
+  const indexLoad = new AbortController();
+  const indexLoaded = users.buildSearchIndex({ signal: indexLoad.signal }).catch((thrown) => {
+    log.warn('the search index could not be loaded; searching the cache directly', {
+      code: toRollcallError(thrown).code,
+    });
+  });
   const meta = createMetaRepo(cache, { now });
   const http = createHttpClient({ fetch: deps.fetch, now });
   const providers = createProviders({ http, now });
@@ -527,11 +550,28 @@ export async function openDirectory(deps: CoreDeps): Promise<Directory> {
   }
 
   async function search(query: SearchQuery): Promise<SearchResult> {
-    return users.search(query);
+    return users.searchAsync(query);
   }
 
   // ---------------------------------------------------------------------------
   // Sync
+
+  /**
+   * `toWrite` over a page, a slice at a time: redacting the payloads of a
+   * 2 000-user page takes tens of milliseconds, too long to hold the loop.
+   */
+  async function writesOf(fetched: readonly FetchedUser[], at: number): Promise<UserWrite[]> {
+    const out: UserWrite[] = [];
+    let sliceStart = performance.now();
+    for (const f of fetched) {
+      out.push(toWrite(f, at));
+      if (performance.now() - sliceStart >= INGEST_SLICE_MS) {
+        await yieldToEventLoop();
+        sliceStart = performance.now();
+      }
+    }
+    return out;
+  }
 
   async function runSync(conn: StoredConnection, signal: AbortSignal): Promise<SyncSummary> {
     const pacer = createProgressPacer({
@@ -556,12 +596,18 @@ export async function openDirectory(deps: CoreDeps): Promise<Directory> {
           }),
       });
       let answered = false;
+      let storedContext: ProviderContext | null = null;
       for await (const page of pages) {
         if (!answered) {
           reachability.answered(conn.id);
           answered = true;
         }
-        storeContext(conn.id, page.context);
+        // A provider hands the same context with every page: store it once
+        // (at 100 000 users it is megabytes of JSON to read and write).
+        if (page.context !== storedContext) {
+          storeContext(conn.id, page.context);
+          storedContext = page.context;
+        }
         pacer.update({
           phase: 'writing',
           done: total,
@@ -571,14 +617,11 @@ export async function openDirectory(deps: CoreDeps): Promise<Directory> {
         });
         const at = now();
         const base = total;
-        const written = await users.upsertBatch(
-          page.users.map((u) => toWrite(u, at)),
-          {
-            signal,
-            seenAt: startedAt,
-            onChunk: (chunk) => pacer.update({ done: base + chunk.done }),
-          },
-        );
+        const written = await users.upsertBatch(await writesOf(page.users, at), {
+          signal,
+          seenAt: startedAt,
+          onChunk: (chunk) => pacer.update({ done: base + chunk.done }),
+        });
         counts.added += written.added;
         counts.updated += written.updated;
         counts.unchanged += written.unchanged;
@@ -843,6 +886,9 @@ export async function openDirectory(deps: CoreDeps): Promise<Directory> {
   async function close(): Promise<void> {
     for (const { controller } of syncs.values()) controller.abort();
     await Promise.allSettled([...syncs.values()].map((s) => s.promise));
+    indexLoad.abort();
+    await indexLoaded;
+    await checkpointer?.close();
     cache.close();
   }
 

@@ -12,6 +12,7 @@
 import { rollcallError, RollcallFailure, type ErrorCode, type RollcallError } from '@shared/errors';
 import type { JsonValue } from '@shared/model';
 import type { FetchLike } from './deps';
+import { JsonSliceError, parseJsonInSlices } from './json-slices';
 
 /** Credentials for one server; sent only to the origin of the request's first URL. */
 export type Credentials =
@@ -110,6 +111,10 @@ export const LIST_MAX_BYTES = 64 * 1024 * 1024;
  * refuse real large organizations.
  */
 export const DIRECTORY_MAX_BYTES = 256 * 1024 * 1024;
+/** A large body is assembled this many bytes per turn of the event loop. */
+const COPY_SLICE_BYTES = 4 * 1024 * 1024;
+/** JSON bodies larger than this are parsed in slices (json-slices.ts), not in one `JSON.parse`. */
+export const SLICED_PARSE_MIN_BYTES = 1024 * 1024;
 /** Error bodies are read only this far: enough for any server's message. */
 const ERROR_BODY_MAX_BYTES = 256 * 1024;
 
@@ -179,8 +184,16 @@ function isHtml(contentType: string | null, firstBytes: Uint8Array): boolean {
   return head.startsWith('<!doctype html') || head.startsWith('<html');
 }
 
-/** The server's own words from the error shapes Zulip, Open WebUI and proxies use. */
-export function serverMessageOf(body: JsonValue | null): string | undefined {
+/** How deep `serverMessageOf` looks: real error shapes nest two levels at most. */
+const SERVER_MESSAGE_MAX_DEPTH = 4;
+
+/**
+ * The server's own words from the error shapes Zulip, Open WebUI and proxies
+ * use. Looks only a few levels deep: a hostile body nested thousands of
+ * levels must not exhaust the stack.
+ */
+export function serverMessageOf(body: JsonValue | null, depth = 0): string | undefined {
+  if (depth > SERVER_MESSAGE_MAX_DEPTH) return undefined;
   if (typeof body === 'string') return body.slice(0, 500) || undefined;
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return undefined;
   for (const key of ['msg', 'detail', 'message', 'error_description', 'error']) {
@@ -203,7 +216,7 @@ export function serverMessageOf(body: JsonValue | null): string | undefined {
       if (parts.length > 0) return parts.join('; ').slice(0, 500);
     }
     if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
-      const nested = serverMessageOf(v);
+      const nested = serverMessageOf(v, depth + 1);
       if (nested) return nested;
     }
   }
@@ -642,6 +655,12 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     const reader = body.getReader();
     const chunks: Uint8Array[] = [];
     let total = 0;
+    // A large body of known length is copied into place as it arrives (no
+    // second copy of tens of megabytes at the end), and every few megabytes
+    // the event loop gets a turn even when the chunks are already waiting.
+    let filled: Uint8Array | null =
+      Number.isFinite(declared) && declared >= COPY_SLICE_BYTES ? new Uint8Array(declared) : null;
+    let sinceYield = 0;
     try {
       for (;;) {
         const { done, value } = await reader.read();
@@ -651,7 +670,21 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
           await reader.cancel().catch(() => undefined);
           throw tooLarge(a.url, max);
         }
-        chunks.push(value);
+        if (filled && total <= filled.length) {
+          filled.set(value, total - value.byteLength);
+        } else {
+          if (filled) {
+            // Longer than declared (a compressed length): keep what came so far as a chunk.
+            chunks.push(filled.subarray(0, total - value.byteLength));
+            filled = null;
+          }
+          chunks.push(value);
+        }
+        sinceYield += value.byteLength;
+        if (sinceYield >= COPY_SLICE_BYTES) {
+          sinceYield = 0;
+          await new Promise((resolve) => setImmediate(resolve));
+        }
       }
     } catch (error) {
       if (error instanceof RollcallFailure) throw error;
@@ -664,12 +697,18 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         true,
       );
     }
+    if (filled) return total === filled.length ? filled : filled.subarray(0, total);
     if (chunks.length === 1) return chunks[0] as Uint8Array;
     const out = new Uint8Array(total);
     let offset = 0;
     for (const c of chunks) {
       out.set(c, offset);
       offset += c.byteLength;
+      sinceYield += c.byteLength;
+      if (sinceYield >= COPY_SLICE_BYTES) {
+        sinceYield = 0;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
     }
     return out;
   }
@@ -826,28 +865,44 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
           ),
         );
       }
-      let text: string;
-      try {
-        text = new TextDecoder('utf-8', { fatal: true }).decode(raw);
-      } catch {
-        throw new RollcallFailure(
+      const notUtf8 = (): RollcallFailure =>
+        new RollcallFailure(
           rollcallError('BAD_RESPONSE', `${shown} sent data that is not valid UTF-8 text.`, {
             url: shown,
             status: a.response.status,
           }),
         );
-      }
-      let json: JsonValue;
-      try {
-        json = JSON.parse(text) as JsonValue;
-      } catch {
-        throw new RollcallFailure(
+      const malformed = (): RollcallFailure =>
+        new RollcallFailure(
           rollcallError(
             'BAD_RESPONSE',
             `${shown} sent JSON that is cut off or malformed. Try again; if it persists, check the server and any proxy in between.`,
             { url: shown, status: a.response.status },
           ),
         );
+      let json: JsonValue;
+      if (raw.byteLength > SLICED_PARSE_MIN_BYTES) {
+        // A whole directory (Zulip's 100 000 users are 62 MB): parsed in
+        // slices so the event loop, Electron's main process, keeps turning.
+        try {
+          json = await parseJsonInSlices(raw);
+        } catch (thrown) {
+          if (thrown instanceof JsonSliceError)
+            throw thrown.kind === 'utf8' ? notUtf8() : malformed();
+          throw thrown;
+        }
+        return { status: a.response.status, url: a.url, headers: a.response.headers, json };
+      }
+      let text: string;
+      try {
+        text = new TextDecoder('utf-8', { fatal: true }).decode(raw);
+      } catch {
+        throw notUtf8();
+      }
+      try {
+        json = JSON.parse(text) as JsonValue;
+      } catch {
+        throw malformed();
       }
       return { status: a.response.status, url: a.url, headers: a.response.headers, json };
     },

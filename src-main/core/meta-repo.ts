@@ -24,6 +24,7 @@ export interface MetaRepo {
     definitions: ProfileFieldDefinition[],
     fetchedAt: number,
   ): void;
+  /** The stored value, parsed once and shared between calls: treat it as read-only. */
   get(connectionId: string, key: string): StoredMeta<JsonValue> | null;
   set(connectionId: string, key: string, value: JsonValue, at?: number): void;
   delete(connectionId: string, key: string): boolean;
@@ -71,6 +72,13 @@ export function createMetaRepo(cache: OpenedDatabase, deps: { now: () => number 
     return json;
   };
 
+  // A provider's context can be megabytes of JSON (a 100 000-user Zulip's
+  // groups) and every lookup reads it: parsing it each time cost more than
+  // the lookup itself. Values are kept parsed and re-read only when the row's
+  // timestamp moved (or the row went with its connection).
+  const parsed = new Map<string, StoredMeta<JsonValue>>();
+  const memoKey = (connectionId: string, key: string): string => `${connectionId}\u0000${key}`;
+
   return {
     getProfileFields(connectionId) {
       const row = stmt(
@@ -96,14 +104,28 @@ export function createMetaRepo(cache: OpenedDatabase, deps: { now: () => number 
 
     get(connectionId, key) {
       checkKey(key);
+      const memo = memoKey(connectionId, key);
+      const stamp = stmt(
+        'SELECT updated_at FROM connection_meta WHERE connection_id = ? AND key = ?',
+      ).get(connectionId, key) as Row | undefined;
+      if (!stamp) {
+        parsed.delete(memo);
+        return null;
+      }
+      const known = parsed.get(memo);
+      if (known && known.updatedAt === Number(stamp.updated_at)) return known;
       const row = stmt(
         'SELECT value_json, updated_at FROM connection_meta WHERE connection_id = ? AND key = ?',
       ).get(connectionId, key) as Row | undefined;
       if (!row) return null;
       const value = parse<JsonValue>(row.value_json);
-      return value === null && String(row.value_json) !== 'null'
-        ? null
-        : { value: value as JsonValue, updatedAt: Number(row.updated_at) };
+      if (value === null && String(row.value_json) !== 'null') {
+        parsed.delete(memo);
+        return null;
+      }
+      const stored = { value: value as JsonValue, updatedAt: Number(row.updated_at) };
+      parsed.set(memo, stored);
+      return stored;
     },
 
     set(connectionId, key, value, at) {
@@ -116,13 +138,17 @@ export function createMetaRepo(cache: OpenedDatabase, deps: { now: () => number 
              updated_at = excluded.updated_at`,
         ).run(connectionId, key, serialize(value), Math.round(at ?? deps.now()));
       } catch (thrown) {
+        parsed.delete(memoKey(connectionId, key));
         throw cacheFailure(thrown, 'save the connection details', cache);
       }
+      // Forget rather than keep `value`: the caller may still change it.
+      parsed.delete(memoKey(connectionId, key));
     },
 
     delete(connectionId, key) {
       writable();
       checkKey(key);
+      parsed.delete(memoKey(connectionId, key));
       return (
         Number(
           stmt('DELETE FROM connection_meta WHERE connection_id = ? AND key = ?').run(

@@ -1,8 +1,8 @@
 /**
- * What a directory search means, written down once. The SQLite search of
- * users-repo.ts and any in-memory search must give the same answers, so the
- * rules live here, with a reference implementation (`searchRows`) that the
- * tests hold the SQL against.
+ * What a directory search means, written down once. The in-memory index
+ * (search-index.ts) and the SQLite search of users-repo.ts must give the
+ * same answers, so the rules live here, with a reference implementation
+ * (`searchRows`) that the tests hold both against.
  *
  * THE RULES
  *
@@ -21,9 +21,9 @@
  *    empty pieces dropped. A user matches when EVERY term is a substring of
  *    the haystack (AND). No terms: everyone matches. Characters have no
  *    special meaning: `"`, `*`, `:`, `AND`, `NEAR(` are looked for literally.
- *    In SQLite, terms of 3+ code points go through the FTS5 trigram index
- *    (as quoted phrases), shorter ones through `instr()` on the haystack;
- *    both are exact substring tests on code points.
+ *    SQLite tests each term with `instr()` on the haystack; the in-memory
+ *    index narrows with character n-grams and checks with `includes`; both
+ *    are exact substring tests on code points.
  * 4. Filters: `connectionIds` (empty: all), `roles` (empty: all), `accounts`
  *    humans = not a bot, bots = a bot; `status` active = not deactivated and
  *    not gone, deactivated = deactivated or gone, all.
@@ -48,9 +48,6 @@ import {
   type Role,
   type SearchQuery,
 } from '@shared/model';
-
-/** Terms this long (in code points) or longer can use the trigram index. */
-export const FTS_MIN_TERM_LENGTH = 3;
 
 const SPELLED_OUT: Record<string, string> = {
   ß: 'ss',
@@ -116,36 +113,6 @@ export function buildHaystack(user: DirectoryUser): string {
 /** Rule 5: the key "sort by name" uses. */
 export function sortNameOf(name: string): string {
   return foldText(name).trim();
-}
-
-/** Length in code points (what the trigram tokenizer counts), not UTF-16 units. */
-export function codePointLength(text: string): number {
-  let n = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
-      const d = text.charCodeAt(i + 1);
-      if (d >= 0xdc00 && d <= 0xdfff) i++;
-    }
-    n++;
-  }
-  return n;
-}
-
-/**
- * The FTS5 MATCH expression for the long terms: each a quoted phrase (quotes
- * doubled), joined by spaces, which FTS5 reads as AND. Null when no term is
- * long enough, so the caller leaves the index out.
- */
-export function ftsMatchExpression(terms: readonly string[]): string | null {
-  const long = terms.filter((t) => codePointLength(t) >= FTS_MIN_TERM_LENGTH);
-  if (long.length === 0) return null;
-  return long.map((t) => `"${t.replace(/"/g, '""')}"`).join(' ');
-}
-
-/** Terms too short for the trigram index, matched with `instr()` instead. */
-export function shortTerms(terms: readonly string[]): string[] {
-  return terms.filter((t) => codePointLength(t) < FTS_MIN_TERM_LENGTH);
 }
 
 /** Rule 5: compares two strings by code point, as SQLite's BINARY collation does on UTF-8. */

@@ -3,7 +3,9 @@
  * the card grid, exports and the detail view. Batches are written in short
  * transactions that yield to the event loop in between, so a 100 000-user
  * sync never freezes the window and a crash leaves whole chunks only.
- * Search follows the rules of search-text.ts exactly.
+ * Search follows the rules of search-text.ts exactly: from the in-memory
+ * index (search-index.ts) once it is built and kept in step with every
+ * write here, from SQL until then.
  *
  * Node only; never imports `electron`.
  */
@@ -31,11 +33,10 @@ import {
   type SqliteDb,
 } from './db';
 import { silentLogger, type Logger } from './log';
+import type { IndexedRow, SearchIndex } from './search-index';
 import {
   buildHaystack,
-  ftsMatchExpression,
   searchTerms,
-  shortTerms,
   sortNameOf,
   timeKey,
   type SearchFilter,
@@ -64,6 +65,10 @@ export interface ChunkReport {
   rows: number;
   /** Time the event loop was held by this chunk, in milliseconds. */
   ms: number;
+  /** Of which the COMMIT took this long. */
+  commitMs?: number;
+  /** Of which bringing the search index up to date took this long. */
+  indexMs?: number;
 }
 
 /** Options of `upsertBatch`. */
@@ -74,7 +79,10 @@ export interface UpsertBatchOptions {
   seenAt?: number;
   /** Most rows one transaction holds (default 1000). */
   maxChunkRows?: number;
-  /** A chunk commits once it has held the event loop this long (default 20 ms). */
+  /**
+   * A chunk stops taking rows once it has held the event loop this long,
+   * counting what its commit and index update are expected to add (default 12 ms).
+   */
   chunkBudgetMs?: number;
   onChunk?: (report: ChunkReport) => void;
 }
@@ -117,6 +125,11 @@ export interface UsersRepo {
   /** Deletes the users marked gone (their avatar rows go too; sweep the files after). */
   purgeGone(connectionId: string): Promise<number>;
   search(query: SearchQuery): SearchResult;
+  /**
+   * `search`, but a search the index cannot answer yet scans the cache on
+   * the background connection (when one was given), not on this thread.
+   */
+  searchAsync(query: SearchQuery): Promise<SearchResult>;
   /** Every match of a search in order, a chunk at a time (for exports). */
   searchAll(spec: SearchSpec, options?: { chunkSize?: number }): AsyncGenerator<UserSummary[]>;
   /** Every cached user with its search columns, in storage order, a chunk at a time. */
@@ -124,7 +137,19 @@ export interface UsersRepo {
     connectionIds?: string[];
     chunkSize?: number;
   }): AsyncGenerator<IndexedSummary[]>;
+  /**
+   * Loads the search index given at creation from the cache, a slice at a
+   * time (yielding between slices, each within `budgetMs`, default 10), and
+   * serves searches from it once done. Writes made meanwhile reach it too.
+   * Resolves when ready or when `signal` aborts; a second call joins the first.
+   */
+  buildSearchIndex(options?: { signal?: AbortSignal; budgetMs?: number }): Promise<void>;
+  /** Where the search index stands: none given, not built, loading, or serving searches. */
+  searchIndexState(): SearchIndexState;
 }
+
+/** See `UsersRepo.searchIndexState`. */
+export type SearchIndexState = 'off' | 'empty' | 'building' | 'ready';
 
 function invalid(message: string, field?: string): RollcallFailure {
   return new RollcallFailure(rollcallError('INVALID_INPUT', message, field ? { field } : {}));
@@ -200,8 +225,11 @@ function hashWrite(record: UserWrite): HashedWrite {
   };
 }
 
-/** The users columns of DATA_COLUMNS, in order, for a new or changed user. */
-function columnsOf(h: HashedWrite): (string | number | null)[] {
+/** A user's search columns, as the index holds them (no row ID yet). */
+type IndexFields = Omit<IndexedRow, 'rowId'>;
+
+/** The users columns of DATA_COLUMNS, in order, for a new or changed user, and its search columns. */
+function columnsOf(h: HashedWrite): { params: (string | number | null)[]; fields: IndexFields } {
   const u = h.record.user;
   const { hash, fetchedAt } = h;
   const summaryJson = JSON.stringify(summarize(u));
@@ -209,7 +237,24 @@ function columnsOf(h: HashedWrite): (string | number | null)[] {
     u.isBot && typeof u.bot?.type === 'number' && Number.isFinite(u.bot.type)
       ? Math.trunc(u.bot.type)
       : null;
-  return [
+  const searchText = buildHaystack(u);
+  const sortName = sortNameOf(u.name);
+  const joinedAt = timeKey(u.joinedAt);
+  const lastActiveAt = timeKey(u.presence?.lastActiveAt ?? null);
+  const fields: IndexFields = {
+    connectionId: u.connectionId,
+    userId: u.userId,
+    searchText,
+    sortName,
+    role: u.role,
+    roleRank: ROLE_RANK[u.role],
+    isBot: u.isBot,
+    deactivated: u.deactivated,
+    gone: false,
+    lastActiveAt,
+    joinedAt,
+  };
+  const params = [
     u.kind,
     u.role,
     ROLE_RANK[u.role],
@@ -217,13 +262,13 @@ function columnsOf(h: HashedWrite): (string | number | null)[] {
     botType,
     u.isBot ? (u.bot?.ownerId ?? null) : null,
     u.deactivated ? 1 : 0,
-    timeKey(u.joinedAt),
-    timeKey(u.presence?.lastActiveAt ?? null),
+    joinedAt,
+    lastActiveAt,
     fetchedAt,
     hash,
     u.timezone,
     u.name,
-    sortNameOf(u.name),
+    sortName,
     u.email,
     u.deliveryEmail,
     u.groups.map((g) => g.name).join('\n'),
@@ -231,9 +276,10 @@ function columnsOf(h: HashedWrite): (string | number | null)[] {
       .map((f) => f.text)
       .filter((t) => t !== '')
       .join('\n'),
-    buildHaystack(u),
+    searchText,
     summaryJson,
   ];
+  return { params, fields };
 }
 
 /** The users columns a write sets, in the order of `columnsOf`. */
@@ -282,14 +328,82 @@ const SQL = {
   findByEmail: `SELECT user_id FROM users WHERE connection_id = ?
     AND (email = ? COLLATE NOCASE OR delivery_email = ? COLLATE NOCASE)
     ORDER BY gone_at IS NOT NULL, user_id LIMIT 1`,
-  markGone: `UPDATE users SET gone_at = ? WHERE connection_id = ? AND user_id = ? AND gone_at IS NULL`,
+  markGone: `UPDATE users SET gone_at = ? WHERE connection_id = ? AND user_id = ? AND gone_at IS NULL
+    RETURNING row_id`,
   markMissingChunk: `UPDATE users SET gone_at = ? WHERE row_id IN (
-    SELECT row_id FROM users WHERE connection_id = ? AND seen_at < ? AND gone_at IS NULL LIMIT ?)`,
+    SELECT row_id FROM users WHERE connection_id = ? AND seen_at < ? AND gone_at IS NULL LIMIT ?)
+    RETURNING row_id`,
   purgeChunk: `DELETE FROM users WHERE row_id IN (
-    SELECT row_id FROM users WHERE connection_id = ? AND gone_at IS NOT NULL LIMIT ?)`,
+    SELECT row_id FROM users WHERE connection_id = ? AND gone_at IS NOT NULL LIMIT ?)
+    RETURNING row_id`,
   deleteChunk: `DELETE FROM users WHERE row_id IN (
-    SELECT row_id FROM users WHERE connection_id = ? LIMIT ?)`,
+    SELECT row_id FROM users WHERE connection_id = ? LIMIT ?) RETURNING row_id`,
+  indexRows: `SELECT row_id, connection_id, user_id, search_text, sort_name, role, role_rank,
+    is_bot, deactivated, gone_at IS NOT NULL AS gone, last_active_at, joined_at
+    FROM users WHERE row_id > ? ORDER BY row_id LIMIT ?`,
+  dataVersion: 'PRAGMA data_version',
 };
+
+/**
+ * The search indexes of the repositories over each open database, so a
+ * delete made outside a repository (removing a connection) reaches them.
+ */
+const indexesOf = new WeakMap<SqliteDb, Set<SearchIndex>>();
+
+function rowIdsOf(rows: Row[]): number[] {
+  return rows.map((r) => Number(r.row_id));
+}
+
+/** Default time budget of one written chunk, in milliseconds. */
+const DEFAULT_CHUNK_BUDGET_MS = 12;
+/** Rows read per statement while loading the search index. */
+const INDEX_READ_ROWS = 64;
+/** Rows loaded into the index between two merges of its sort orders. */
+const INDEX_MERGE_ROWS = 1000;
+/** Changes a batch lets pile up before merging them into the index's sort orders. */
+const ORDER_MERGE_ROWS = 500;
+
+/** Highest per-row cost the chunk planner believes (ms). */
+const MAX_PER_ROW_MS = 0.5;
+
+/**
+ * A running estimate of a per-row cost (ms), learned from each chunk, so a
+ * chunk stops taking rows early enough that its commit and index update
+ * still fit the budget.
+ */
+function costModel(initialPerRowMs: number): {
+  estimate(rows: number): number;
+  learn(rows: number, ms: number): void;
+} {
+  let perRow = initialPerRowMs;
+  return {
+    estimate: (rows) => rows * perRow,
+    learn(rows, ms) {
+      if (rows <= 0) return;
+      // A moving average: one stalled chunk (a GC pause, a busy disk) must
+      // not shrink the chunks after it to a handful of rows.
+      perRow = Math.min(MAX_PER_ROW_MS, perRow * 0.75 + (ms / rows) * 0.25);
+    },
+  };
+}
+
+/** An index row from `SQL.indexRows`. */
+function indexedRowOf(r: Row): IndexedRow {
+  return {
+    rowId: Number(r.row_id),
+    connectionId: String(r.connection_id),
+    userId: String(r.user_id),
+    searchText: String(r.search_text),
+    sortName: String(r.sort_name),
+    role: r.role as Role,
+    roleRank: Number(r.role_rank),
+    isBot: r.is_bot === 1,
+    deactivated: r.deactivated === 1,
+    gone: r.gone === 1,
+    lastActiveAt: r.last_active_at === null ? null : Number(r.last_active_at),
+    joinedAt: r.joined_at === null ? null : Number(r.joined_at),
+  };
+}
 
 /** Rows one delete statement removes before the event loop gets a turn. */
 const DELETE_CHUNK_ROWS = 500;
@@ -306,9 +420,10 @@ export async function deleteConnectionUsers(db: SqliteDb, connectionId: string):
   const stmt = db.prepare(SQL.deleteChunk);
   let total = 0;
   for (;;) {
-    const { changes } = stmt.run(connectionId, DELETE_CHUNK_ROWS);
-    total += Number(changes);
-    if (Number(changes) < DELETE_CHUNK_ROWS) return total;
+    const ids = rowIdsOf(stmt.all(connectionId, DELETE_CHUNK_ROWS) as Row[]);
+    for (const index of indexesOf.get(db) ?? []) index.remove(ids);
+    total += ids.length;
+    if (ids.length < DELETE_CHUNK_ROWS) return total;
     await yieldToEventLoop();
   }
 }
@@ -327,8 +442,6 @@ function parseSummary(row: Row): UserSummary {
 function whereOf(filter: SearchFilter): {
   sql: string;
   params: (string | number)[];
-  /** The full-text index narrows the rows (a term of 3+ characters). */
-  usesIndex: boolean;
 } {
   const conds: string[] = [];
   const params: (string | number)[] = [];
@@ -346,21 +459,13 @@ function whereOf(filter: SearchFilter): {
   if (filter.accounts === 'bots') conds.push('u.is_bot = 1');
   if (filter.status === 'active') conds.push('u.deactivated = 0 AND u.gone_at IS NULL');
   if (filter.status === 'deactivated') conds.push('(u.deactivated = 1 OR u.gone_at IS NOT NULL)');
-  const terms = searchTerms(filter.text);
-  const match = ftsMatchExpression(terms);
-  if (match !== null) {
-    conds.push('u.row_id IN (SELECT rowid FROM users_fts WHERE users_fts MATCH ?)');
-    params.push(match);
-  }
-  for (const t of shortTerms(terms)) {
+  // Every term, short or long, is an exact substring test (the in-memory
+  // index answers most searches; this is the path until it is ready).
+  for (const t of new Set(searchTerms(filter.text))) {
     conds.push('instr(u.search_text, ?) > 0');
     params.push(t);
   }
-  return {
-    sql: conds.length > 0 ? `WHERE ${conds.join(' AND ')}` : '',
-    params,
-    usesIndex: match !== null,
-  };
+  return { sql: conds.length > 0 ? `WHERE ${conds.join(' AND ')}` : '', params };
 }
 
 /**
@@ -402,11 +507,83 @@ function readOnlyFailure(): RollcallFailure {
 /** Builds the users repository over an open cache. */
 export function createUsersRepo(
   cache: OpenedDatabase,
-  deps: { now: () => number; log?: Logger },
+  deps: {
+    now: () => number;
+    log?: Logger;
+    /**
+     * An in-memory index to keep in step with every write and, once
+     * `buildSearchIndex` has loaded it, to answer searches from.
+     */
+    index?: SearchIndex | null;
+    /**
+     * Awaited between two chunks of a batch (default: one turn of the event
+     * loop); the WAL checkpointer's `betweenWrites` also lets its WAL restart.
+     */
+    betweenChunks?: () => Promise<void>;
+    /** Runs a read on another thread (wal-checkpointer.ts `read`); slow scans go there. */
+    backgroundRead?: (sql: string, params: readonly (string | number)[]) => Promise<Row[]>;
+  },
 ): UsersRepo {
   const { db } = cache;
   const log = deps.log ?? silentLogger;
   const stmt = statementCache(db);
+  const index = deps.index ?? null;
+  const betweenChunks = deps.betweenChunks ?? yieldToEventLoop;
+  let indexState: SearchIndexState = index ? 'empty' : 'off';
+  // What a chunk's commit and index update cost per row, learned as chunks go.
+  const commitCost = costModel(0.02);
+  const indexCost = costModel(index ? 0.05 : 0);
+  let building: Promise<void> | null = null;
+  /** `PRAGMA data_version` when the index last matched the file: a change means another connection wrote. */
+  let indexDataVersion = -1;
+  if (index) {
+    let set = indexesOf.get(db);
+    if (!set) indexesOf.set(db, (set = new Set()));
+    set.add(index);
+  }
+
+  /** One change the index must learn once its transaction has committed. */
+  type IndexChange =
+    | { kind: 'upsert'; row: IndexedRow }
+    | { kind: 'seen'; rowId: number }
+    | { kind: 'gone'; rowIds: number[] }
+    | { kind: 'remove'; rowIds: number[] };
+
+  /** Brings the index up to date with committed changes, in order. */
+  function applyToIndex(changes: readonly IndexChange[]): void {
+    if (!index || changes.length === 0) return;
+    let rows: IndexedRow[] = [];
+    let seen: number[] = [];
+    const flush = (): void => {
+      // The sort orders merge many chunks at once (or at the next search).
+      if (rows.length > 0) index.upsert(rows, { deferOrder: true });
+      if (seen.length > 0) index.setGone(seen, false);
+      rows = [];
+      seen = [];
+    };
+    for (const c of changes) {
+      if (c.kind === 'upsert') rows.push(c.row);
+      else if (c.kind === 'seen') seen.push(c.rowId);
+      else {
+        flush();
+        if (c.kind === 'gone') index.setGone(c.rowIds, true);
+        else index.remove(c.rowIds);
+      }
+    }
+    flush();
+  }
+
+  /** The index no longer matches the file (another program wrote to it): rebuild it. */
+  function indexOutOfStep(why: string): void {
+    if (!index || indexState !== 'ready') return;
+    log.warn('search index out of step with the cache; rebuilding it', { why });
+    indexState = 'empty';
+    void buildSearchIndex().catch(() => {});
+  }
+
+  function currentDataVersion(): number {
+    return Number((stmt(SQL.dataVersion).get() as Row).data_version);
+  }
 
   const writable = (): void => {
     if (cache.readOnly) throw readOnlyFailure();
@@ -432,20 +609,37 @@ export function createUsersRepo(
     }
   }
 
-  /** Writes one prepared row; must run inside a transaction. */
-  function writeRow(p: HashedWrite, seenAt: number): 'added' | 'updated' | 'unchanged' {
+  /**
+   * Writes one prepared row; must run inside a transaction. What the index
+   * must learn is pushed to `changes`, to apply once the transaction commits.
+   */
+  function writeRow(
+    p: HashedWrite,
+    seenAt: number,
+    changes: IndexChange[],
+  ): 'added' | 'updated' | 'unchanged' {
     const found = stmt(SQL.find).get(p.connectionId, p.userId) as Row | undefined;
     if (!found) {
-      const inserted = stmt(SQL.insert).run(p.connectionId, p.userId, ...columnsOf(p), seenAt);
+      const { params, fields } = columnsOf(p);
+      const inserted = stmt(SQL.insert).run(p.connectionId, p.userId, ...params, seenAt);
       stmt(SQL.insertPayload).run(inserted.lastInsertRowid, p.userJson, p.rawJson);
+      if (index)
+        changes.push({
+          kind: 'upsert',
+          row: { ...fields, rowId: Number(inserted.lastInsertRowid) },
+        });
       return 'added';
     }
+    const rowId = Number(found.row_id);
     if (found.content_hash === p.hash) {
-      stmt(SQL.touch).run(p.fetchedAt, seenAt, found.row_id as number);
+      stmt(SQL.touch).run(p.fetchedAt, seenAt, rowId);
+      if (index) changes.push({ kind: 'seen', rowId });
       return 'unchanged';
     }
-    stmt(SQL.update).run(...columnsOf(p), seenAt, found.row_id as number);
-    stmt(SQL.updatePayload).run(p.userJson, p.rawJson, found.row_id as number);
+    const { params, fields } = columnsOf(p);
+    stmt(SQL.update).run(...params, seenAt, rowId);
+    stmt(SQL.updatePayload).run(p.userJson, p.rawJson, rowId);
+    if (index) changes.push({ kind: 'upsert', row: { ...fields, rowId } });
     return 'updated';
   }
 
@@ -464,45 +658,144 @@ export function createUsersRepo(
     }
   }
 
+  /** The index, if it may answer now: built, and no other connection has written since. */
+  function readyIndex(): SearchIndex | null {
+    if (!index || indexState !== 'ready') return null;
+    if (currentDataVersion() !== indexDataVersion) {
+      indexOutOfStep('another connection wrote to the cache');
+      return null;
+    }
+    return index;
+  }
+
   function search(query: SearchQuery): SearchResult {
     return reading('search the cache', () => {
-      const where = whereOf(query);
-      if (where.usesIndex) {
-        // The full-text lookup is the cost: do it once, counting with a window
-        // while the matches are sorted (measured at 100 000 users: 107 ms for a
-        // term matching 69 000 users, against 141 ms as two statements).
-        const rows = stmt(
-          `SELECT u.row_id, count(*) OVER () AS total FROM users u ${where.sql}
-           ORDER BY ${orderOf(query.sort, query.direction, false)} LIMIT ? OFFSET ?`,
-        ).all(...where.params, query.limit, query.offset) as Row[];
-        if (rows.length > 0) {
-          return {
-            total: Number(rows[0]?.total),
-            items: summariesByIds(rows.map((r) => Number(r.row_id))),
-          };
-        }
+      const fast = readyIndex();
+      if (fast) {
+        const { total, rowIds } = fast.search(query);
+        const items = summariesByIds(rowIds);
+        if (items.length === rowIds.length) return { total, items };
+        indexOutOfStep('the index named users the cache does not hold');
       }
-      // Otherwise count first, then fetch the page. Not one statement with
-      // `count(*) OVER ()`: a window count makes SQLite visit every match even
-      // when a sort index could stop at LIMIT (2 ms as two statements, 52 ms as one).
-      const total = Number(
-        (stmt(`SELECT count(*) AS n FROM users u ${where.sql}`).get(...where.params) as Row).n,
-      );
-      if (total === 0 || query.offset >= total) return { total, items: [] };
-      // Walk a sort index only when at least half the table matches: the walk
-      // then passes at most half the table before the page is full, however
-      // the matches cluster (CJK names all sort last). Else scan and sort.
-      const walkIndex =
-        where.sql === '' ||
-        total * 2 >= Number((stmt('SELECT count(*) AS n FROM users').get() as Row).n);
-      const ids = stmt(
-        `SELECT u.row_id FROM users u ${where.sql}
-         ORDER BY ${orderOf(query.sort, query.direction, walkIndex)} LIMIT ? OFFSET ?`,
-      )
-        .all(...where.params, query.limit, query.offset)
-        .map((r: Row) => Number(r.row_id));
-      return { total, items: summariesByIds(ids) };
+      return searchSql(query);
     });
+  }
+
+  /** The SQL search with its two scans (count, then the page's row IDs) on the background connection. */
+  async function searchSqlInBackground(
+    query: SearchQuery,
+    read: (sql: string, params: readonly (string | number)[]) => Promise<Row[]>,
+  ): Promise<SearchResult> {
+    const where = whereOf(query);
+    const [counted] = await read(`SELECT count(*) AS n FROM users u ${where.sql}`, where.params);
+    const total = Number(counted?.n ?? 0);
+    if (total === 0 || query.offset >= total) return { total, items: [] };
+    const [all] = await read('SELECT count(*) AS n FROM users', []);
+    const walkIndex = where.sql === '' || total * 2 >= Number(all?.n ?? 0);
+    const rows = await read(
+      `SELECT u.row_id FROM users u ${where.sql}
+       ORDER BY ${orderOf(query.sort, query.direction, walkIndex)} LIMIT ? OFFSET ?`,
+      [...where.params, query.limit, query.offset],
+    );
+    return { total, items: reading('search the cache', () => summariesByIds(rowIdsOf(rows))) };
+  }
+
+  async function searchAsync(query: SearchQuery): Promise<SearchResult> {
+    const background = deps.backgroundRead;
+    if (!background || readyIndex()) return search(query);
+    try {
+      return await searchSqlInBackground(query, background);
+    } catch (thrown) {
+      if (thrown instanceof RollcallFailure) throw thrown;
+      // The background connection is gone (closing): search here instead.
+      log.warn('background search failed; searching on the main thread', {
+        error: thrown instanceof Error ? thrown.message : String(thrown),
+      });
+      return search(query);
+    }
+  }
+
+  function searchSql(query: SearchQuery): SearchResult {
+    const where = whereOf(query);
+    // Count first, then fetch the page. Not one statement with `count(*)
+    // OVER ()`: a window count makes SQLite visit every match even when a
+    // sort index could stop at LIMIT (2 ms as two statements, 52 ms as one).
+    const total = Number(
+      (stmt(`SELECT count(*) AS n FROM users u ${where.sql}`).get(...where.params) as Row).n,
+    );
+    if (total === 0 || query.offset >= total) return { total, items: [] };
+    // Walk a sort index only when at least half the table matches: the walk
+    // then passes at most half the table before the page is full, however
+    // the matches cluster (CJK names all sort last). Else scan and sort.
+    const walkIndex =
+      where.sql === '' ||
+      total * 2 >= Number((stmt('SELECT count(*) AS n FROM users').get() as Row).n);
+    const ids = stmt(
+      `SELECT u.row_id FROM users u ${where.sql}
+       ORDER BY ${orderOf(query.sort, query.direction, walkIndex)} LIMIT ? OFFSET ?`,
+    )
+      .all(...where.params, query.limit, query.offset)
+      .map((r: Row) => Number(r.row_id));
+    return { total, items: summariesByIds(ids) };
+  }
+
+  async function buildSearchIndex(
+    options: { signal?: AbortSignal; budgetMs?: number } = {},
+  ): Promise<void> {
+    if (!index) return;
+    if (building) return building;
+    if (indexState === 'ready') return;
+    const budget = options.budgetMs ?? 10;
+    const run = async (): Promise<void> => {
+      indexState = 'building';
+      index.clear();
+      // The version before the first read: a write by another connection
+      // during the build shows as a change at the first search.
+      const version = reading('read the cache', currentDataVersion);
+      let after = 0;
+      let sinceFlush = 0;
+      for (;;) {
+        if (options.signal?.aborted) {
+          indexState = 'empty';
+          index.clear();
+          return;
+        }
+        const started = performance.now();
+        let done = false;
+        while (performance.now() - started < budget) {
+          const rows = reading(
+            'read the cache',
+            () => stmt(SQL.indexRows).all(after, INDEX_READ_ROWS) as Row[],
+          );
+          if (rows.length > 0) {
+            after = Number(rows[rows.length - 1]?.row_id);
+            index.upsert(rows.map(indexedRowOf), { deferOrder: true });
+            sinceFlush += rows.length;
+          }
+          if (rows.length < INDEX_READ_ROWS) {
+            done = true;
+            break;
+          }
+          // Merging into the sort orders costs a copy of each: once per few thousand rows.
+          if (sinceFlush >= INDEX_MERGE_ROWS) break;
+        }
+        if (done || sinceFlush >= INDEX_MERGE_ROWS) {
+          await yieldToEventLoop();
+          index.flushOrder();
+          sinceFlush = 0;
+        }
+        if (done) break;
+        await yieldToEventLoop();
+      }
+      indexDataVersion = version;
+      indexState = 'ready';
+      const stats = index.stats();
+      log.info('search index ready', { rows: stats.rows });
+    };
+    building = run().finally(() => {
+      building = null;
+    });
+    return building;
   }
 
   /** Summaries of row IDs, in the order given. */
@@ -524,11 +817,17 @@ export function createUsersRepo(
       checkWrite(record, 0);
       checkConnections([record]);
       const prepared = hashWrite(record);
+      const changes: IndexChange[] = [];
+      let outcome: 'added' | 'updated' | 'unchanged';
       try {
-        return inTransaction(db, () => writeRow(prepared, Math.round(seenAt ?? deps.now())));
+        outcome = inTransaction(db, () =>
+          writeRow(prepared, Math.round(seenAt ?? deps.now()), changes),
+        );
       } catch (thrown) {
         throw cacheFailure(thrown, `save user ${record.user.userId}`, cache);
       }
+      applyToIndex(changes);
+      return outcome;
     },
 
     async upsertBatch(records, options = {}) {
@@ -537,7 +836,7 @@ export function createUsersRepo(
       checkConnections(records);
       const seenAt = Math.round(options.seenAt ?? deps.now());
       const maxRows = Math.max(1, options.maxChunkRows ?? 1000);
-      const budget = options.chunkBudgetMs ?? 20;
+      const budget = options.chunkBudgetMs ?? DEFAULT_CHUNK_BUDGET_MS;
       const counts: UpsertCounts = { added: 0, updated: 0, unchanged: 0 };
       let i = 0;
       while (i < records.length) {
@@ -548,21 +847,31 @@ export function createUsersRepo(
         }
         const started = performance.now();
         const chunk: UpsertCounts = { added: 0, updated: 0, unchanged: 0 };
+        const changes: IndexChange[] = [];
         const from = i;
+        let commitStart = 0;
         try {
           inTransaction(db, () => {
             let n = 0;
             while (i < records.length && n < maxRows) {
-              chunk[writeRow(hashWrite(records[i] as UserWrite), seenAt)]++;
+              chunk[writeRow(hashWrite(records[i] as UserWrite), seenAt, changes)]++;
               i++;
               n++;
-              if (performance.now() - started >= budget) break;
+              // Leave room for what comes after the rows: the commit and the index.
+              const after = commitCost.estimate(n) + indexCost.estimate(changes.length);
+              if (performance.now() - started + after >= budget) break;
             }
+            commitStart = performance.now();
           });
         } catch (thrown) {
           i = from;
           throw cacheFailure(thrown, 'save the users it fetched', cache);
         }
+        const indexStart = performance.now();
+        commitCost.learn(i - from, indexStart - commitStart);
+        applyToIndex(changes);
+        const end = performance.now();
+        indexCost.learn(changes.length, end - indexStart);
         counts.added += chunk.added;
         counts.updated += chunk.updated;
         counts.unchanged += chunk.unchanged;
@@ -570,9 +879,17 @@ export function createUsersRepo(
           done: i,
           total: records.length,
           rows: i - from,
-          ms: performance.now() - started,
+          ms: end - started,
+          commitMs: indexStart - commitStart,
+          indexMs: end - indexStart,
         });
-        if (i < records.length) await yieldToEventLoop();
+        if (i < records.length) await betweenChunks();
+        // The index's sort orders take many chunks' changes at once, in a
+        // turn of their own (a copy of each order: a few ms at 100 000 users).
+        if (index && index.pendingOrder >= ORDER_MERGE_ROWS) {
+          if (i >= records.length) await betweenChunks();
+          index.flushOrder();
+        }
       }
       return counts;
     },
@@ -653,11 +970,14 @@ export function createUsersRepo(
 
     markGone(connectionId, userId, at) {
       writable();
+      let ids: number[];
       try {
-        return Number(stmt(SQL.markGone).run(Math.round(at), connectionId, userId).changes) > 0;
+        ids = rowIdsOf(stmt(SQL.markGone).all(Math.round(at), connectionId, userId) as Row[]);
       } catch (thrown) {
         throw cacheFailure(thrown, 'mark the user as gone', cache);
       }
+      applyToIndex([{ kind: 'gone', rowIds: ids }]);
+      return ids.length > 0;
     },
 
     async markMissingAsGone(connectionId, seenBefore, at) {
@@ -665,16 +985,17 @@ export function createUsersRepo(
       let total = 0;
       try {
         for (;;) {
-          const changes = Number(
-            stmt(SQL.markMissingChunk).run(
+          const ids = rowIdsOf(
+            stmt(SQL.markMissingChunk).all(
               Math.round(at),
               connectionId,
               Math.round(seenBefore),
               UPDATE_CHUNK_ROWS,
-            ).changes,
+            ) as Row[],
           );
-          total += changes;
-          if (changes < UPDATE_CHUNK_ROWS) return total;
+          applyToIndex([{ kind: 'gone', rowIds: ids }]);
+          total += ids.length;
+          if (ids.length < UPDATE_CHUNK_ROWS) return total;
           await yieldToEventLoop();
         }
       } catch (thrown) {
@@ -687,9 +1008,10 @@ export function createUsersRepo(
       let total = 0;
       try {
         for (;;) {
-          const changes = Number(stmt(SQL.purgeChunk).run(connectionId, DELETE_CHUNK_ROWS).changes);
-          total += changes;
-          if (changes < DELETE_CHUNK_ROWS) return total;
+          const ids = rowIdsOf(stmt(SQL.purgeChunk).all(connectionId, DELETE_CHUNK_ROWS) as Row[]);
+          applyToIndex([{ kind: 'remove', rowIds: ids }]);
+          total += ids.length;
+          if (ids.length < DELETE_CHUNK_ROWS) return total;
           await yieldToEventLoop();
         }
       } catch (thrown) {
@@ -698,18 +1020,23 @@ export function createUsersRepo(
     },
 
     search,
+    searchAsync,
+    buildSearchIndex,
+    searchIndexState: () => indexState,
 
     async *searchAll(spec, options = {}) {
       const chunkSize = Math.max(1, options.chunkSize ?? 1000);
-      const where = whereOf(spec);
       // The order is fixed once, by row ID, so writes during an export cannot shuffle it.
-      const ids = reading('export the cache', () =>
-        stmt(
+      const ids = reading('export the cache', () => {
+        const fast = readyIndex();
+        if (fast) return fast.searchAll(spec);
+        const where = whereOf(spec);
+        return stmt(
           `SELECT u.row_id FROM users u ${where.sql} ORDER BY ${orderOf(spec.sort, spec.direction)}`,
         )
           .all(...where.params)
-          .map((r: Row) => Number(r.row_id)),
-      );
+          .map((r: Row) => Number(r.row_id));
+      });
       for (let i = 0; i < ids.length; i += chunkSize) {
         if (i > 0) await yieldToEventLoop();
         yield reading('export the cache', () => summariesByIds(ids.slice(i, i + chunkSize)));

@@ -53,6 +53,32 @@ describe('meta repository', () => {
     cache.close();
   });
 
+  it('parses a value once, and reads it again when its row changes behind the repository', () => {
+    const cache = openTestCache();
+    addConnectionRow(cache, 'conn-a');
+    const meta = createMetaRepo(cache, { now: () => 10 });
+    meta.set('conn-a', 'provider-context', { v: 1 }, 10);
+    const first = meta.get('conn-a', 'provider-context');
+    // Same row, same stamp: the same parsed object, not a fresh parse.
+    expect(meta.get('conn-a', 'provider-context')).toBe(first);
+    // Written through the repository at the same millisecond: never the old value.
+    meta.set('conn-a', 'provider-context', { v: 2 }, 10);
+    expect(meta.get('conn-a', 'provider-context')?.value).toEqual({ v: 2 });
+    // Written by someone else (a newer stamp): read again.
+    cache.db
+      .prepare(
+        "UPDATE connection_meta SET value_json = '{\"v\":3}', updated_at = 11 WHERE connection_id = 'conn-a'",
+      )
+      .run();
+    expect(meta.get('conn-a', 'provider-context')).toEqual({ value: { v: 3 }, updatedAt: 11 });
+    // Gone with its connection: gone from memory too, even if re-created later.
+    cache.db.prepare("DELETE FROM connections WHERE id = 'conn-a'").run();
+    expect(meta.get('conn-a', 'provider-context')).toBeNull();
+    addConnectionRow(cache, 'conn-a');
+    expect(meta.get('conn-a', 'provider-context')).toBeNull();
+    cache.close();
+  });
+
   it('refuses odd keys and a connection that does not exist', () => {
     const cache = openTestCache();
     const meta = createMetaRepo(cache, { now: () => 1 });

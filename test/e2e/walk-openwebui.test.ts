@@ -137,8 +137,8 @@ describe('walk: an Open WebUI server', () => {
     await page.keyboard.press('Escape');
     await lookupError.waitFor({ state: 'detached' });
 
-    // Sync: pages of 30, each a little slow, so the bar visibly moves.
-    owui.setMode({ kind: 'slow', delayMs: 100 }, { match: (p) => p === '/api/v1/users/' });
+    // Sync: pages of 30, six in flight, each slow enough that the bar visibly moves.
+    owui.setMode({ kind: 'slow', delayMs: 700 }, { match: (p) => p === '/api/v1/users/' });
     await recordProgress(page);
     await page.getByTestId('sync-button').click();
     await waitForSteadyBar(page, USERS / 4);
@@ -187,7 +187,7 @@ describe('walk: an Open WebUI server', () => {
       .getByTestId('sync-summary')
       .getByRole('button', { name: 'Dismiss sync summary' })
       .click();
-    owui.setMode({ kind: 'slow', delayMs: 100 }, { match: (p) => p === '/api/v1/users/' });
+    owui.setMode({ kind: 'slow', delayMs: 700 }, { match: (p) => p === '/api/v1/users/' });
     await page.getByTestId('sync-button').click();
     await waitForSteadyBar(page, USERS / 3);
     await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());

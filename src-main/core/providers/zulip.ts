@@ -102,6 +102,17 @@ const DIRECTORY_TIMEOUT_MS = 180_000;
 /** Users normalized per batch of a directory fetch. */
 const BATCH = 2000;
 
+/**
+ * The largest server-rendered HTML (`rendered_value`) kept for display. A
+ * long text field renders to a few kilobytes; sanitizing half a megabyte of
+ * nested tags froze the window for seconds, so anything larger is shown as
+ * its plain value instead.
+ */
+export const MAX_RENDERED_HTML_CHARS = 64 * 1024;
+
+/** Longest stretch of CPU work (deduplicating, normalizing) between two yields of a directory fetch. */
+const SLICE_MS = 8;
+
 // ---------------------------------------------------------------------------
 // Definitions
 
@@ -238,7 +249,9 @@ function profileValues(
           ? String(rawValue)
           : null;
     if (value === null || value.trim() === '') continue;
-    const rendered = isObject(entry) ? str(field(entry, 'rendered_value')) : null;
+    const renderedRaw = isObject(entry) ? str(field(entry, 'rendered_value')) : null;
+    const rendered =
+      renderedRaw !== null && renderedRaw.length <= MAX_RENDERED_HTML_CHARS ? renderedRaw : null;
     const def = byId.get(fieldId);
     const type: ProfileFieldType = def?.type ?? 'unknown';
     let text = value;
@@ -430,40 +443,95 @@ export function zulipPresenceOf(raw: unknown): Presence | null {
   return { lastActiveAt: Math.round(seconds * 1000), idle: field(source, 'status') === 'idle' };
 }
 
-/** Groups from a `/user_groups` answer: names (system and deactivated left out) and members. */
-export function zulipGroupsOf(raw: unknown): Pick<ZulipContext, 'groupNames' | 'groupIdsByUser'> {
+/** What `zulipGroupsOf` builds, a step at a time. */
+interface GroupsReader {
+  /** Works until `until` (a `performance.now()` time); true once done. */
+  step(until: number): boolean;
+  result(): Pick<ZulipContext, 'groupNames' | 'groupIdsByUser'>;
+}
+
+/**
+ * Reads a `/user_groups` answer in steps: a large organization's groups
+ * list 100 000 users several times over, too much for one turn of the
+ * event loop when a sync runs on Electron's main process.
+ */
+function groupsReader(raw: unknown): GroupsReader {
   const list = isObject(raw) ? field(raw, 'user_groups') : undefined;
-  if (!Array.isArray(list)) return { groupNames: null, groupIdsByUser: null };
+  const valid = Array.isArray(list);
+  const groups: unknown[] = Array.isArray(list) ? list : [];
   const groupNames: Record<string, string> = {};
   const groupIdsByUser: Record<string, string[]> = {};
-  for (const g of list) {
-    if (!isObject(g)) continue;
-    const id = int(field(g, 'id'));
-    const name = nonEmpty(field(g, 'name'));
-    if (id === null || name === null) continue;
-    if (field(g, 'is_system_group') === true || name.startsWith('role:')) continue;
-    if (field(g, 'deactivated') === true) continue;
-    const gid = String(id);
-    groupNames[gid] = name;
-    const members = field(g, 'members');
-    if (!Array.isArray(members)) continue;
-    for (const m of members) {
-      const uid = int(m);
-      if (uid === null) continue;
-      (groupIdsByUser[String(uid)] ??= []).push(gid);
-    }
-  }
-  const rank = new Map(
-    Object.keys(groupNames)
-      .sort(
-        (a, b) => (groupNames[a] ?? '').localeCompare(groupNames[b] ?? '') || Number(a) - Number(b),
-      )
-      .map((id, i) => [id, i]),
-  );
-  for (const ids of Object.values(groupIdsByUser)) {
-    ids.sort((a, b) => (rank.get(a) ?? 0) - (rank.get(b) ?? 0));
-  }
-  return { groupNames, groupIdsByUser };
+  let next = 0;
+  let members: unknown[] | null = null;
+  let member = 0;
+  let gid = '';
+  let lists: string[][] | null = null;
+  let sortedUpTo = 0;
+  let rank: Map<string, number> | null = null;
+  return {
+    step(until) {
+      let work = 0;
+      const due = (): boolean => (++work & 255) === 0 && performance.now() >= until;
+      while (next < groups.length || members !== null) {
+        if (members !== null) {
+          while (member < members.length) {
+            const uid = int(members[member++]);
+            if (uid !== null) (groupIdsByUser[String(uid)] ??= []).push(gid);
+            if (due()) return false;
+          }
+          members = null;
+          continue;
+        }
+        const g = groups[next++];
+        if (!isObject(g)) continue;
+        const id = int(field(g, 'id'));
+        const name = nonEmpty(field(g, 'name'));
+        if (id === null || name === null) continue;
+        if (field(g, 'is_system_group') === true || name.startsWith('role:')) continue;
+        if (field(g, 'deactivated') === true) continue;
+        gid = String(id);
+        groupNames[gid] = name;
+        const listed = field(g, 'members');
+        members = Array.isArray(listed) ? listed : null;
+        member = 0;
+        if (due()) return false;
+      }
+      rank ??= new Map(
+        Object.keys(groupNames)
+          .sort(
+            (a, b) =>
+              (groupNames[a] ?? '').localeCompare(groupNames[b] ?? '') || Number(a) - Number(b),
+          )
+          .map((id, i) => [id, i]),
+      );
+      lists ??= Object.values(groupIdsByUser);
+      const order = rank;
+      while (sortedUpTo < lists.length) {
+        (lists[sortedUpTo++] as string[]).sort((a, b) => (order.get(a) ?? 0) - (order.get(b) ?? 0));
+        if (due()) return false;
+      }
+      return true;
+    },
+    result() {
+      return valid ? { groupNames, groupIdsByUser } : { groupNames: null, groupIdsByUser: null };
+    },
+  };
+}
+
+/** Groups from a `/user_groups` answer: names (system and deactivated left out) and members. */
+export function zulipGroupsOf(raw: unknown): Pick<ZulipContext, 'groupNames' | 'groupIdsByUser'> {
+  const reader = groupsReader(raw);
+  reader.step(Infinity);
+  return reader.result();
+}
+
+/** `zulipGroupsOf`, yielding to the event loop every few milliseconds. */
+async function zulipGroupsInSlices(
+  raw: unknown,
+): Promise<Pick<ZulipContext, 'groupNames' | 'groupIdsByUser'>> {
+  const reader = groupsReader(raw);
+  while (!reader.step(performance.now() + SLICE_MS)) await yieldToEventLoop();
+  return reader.result();
 }
 
 // ---------------------------------------------------------------------------
@@ -617,7 +685,9 @@ export function createZulipProvider(deps: ZulipProviderDeps): Provider {
       kind: 'zulip',
       fetchedAt: now(),
       profileFields: definitions ? normalizeZulipProfileFields(definitions.body) : [],
-      ...(groups ? zulipGroupsOf(groups.body) : { groupNames: null, groupIdsByUser: null }),
+      ...(groups
+        ? await zulipGroupsInSlices(groups.body)
+        : { groupNames: null, groupIdsByUser: null }),
     };
   }
 
@@ -701,40 +771,59 @@ export function createZulipProvider(deps: ZulipProviderDeps): Provider {
       const members = field(body, 'members');
       if (!Array.isArray(members)) badUser(PRODUCT, 'the user list has no members');
 
+      // 100 000 members: every pass below yields every few milliseconds, so
+      // the event loop (Electron's main process) keeps turning.
+      let sliceStart = performance.now();
+      const due = (): boolean => performance.now() - sliceStart >= SLICE_MS;
+      const pause = async (): Promise<void> => {
+        await yieldToEventLoop();
+        throwIfCancelled(options.signal);
+        sliceStart = performance.now();
+      };
       const seen = new Set<string>();
       const unique: JsonObject[] = [];
       for (const m of members) {
         const id = isObject(m) ? int(field(m, 'user_id')) : null;
         if (id === null) badUser(PRODUCT, `user #${unique.length + 1} of the list has no user_id`);
         const key = String(id);
-        if (seen.has(key)) continue;
-        seen.add(key);
-        unique.push(m as JsonObject);
+        if (!seen.has(key)) {
+          seen.add(key);
+          unique.push(m as JsonObject);
+        }
+        if (due()) await pause();
       }
       const total = unique.length;
+      if (total === 0) {
+        yield { users: [], done: 0, total, context };
+        return;
+      }
       let done = 0;
-      for (let start = 0; start < total || (start === 0 && total === 0); start += BATCH) {
-        throwIfCancelled(options.signal);
-        const users: FetchedUser[] = [];
-        for (const raw of unique.slice(start, start + BATCH)) {
-          const email = str(field(raw, 'email'));
-          const presence =
-            isObject(presences) && email !== null ? zulipPresenceOf(field(presences, email)) : null;
-          users.push({
-            user: normalizeZulipUser(raw, {
-              connectionId: session.connectionId,
-              baseUrl: session.baseUrl,
-              context,
-              presence,
-            }),
-            raw,
-          });
+      let users: FetchedUser[] = [];
+      for (const raw of unique) {
+        const email = str(field(raw, 'email'));
+        const presence =
+          isObject(presences) && email !== null ? zulipPresenceOf(field(presences, email)) : null;
+        users.push({
+          user: normalizeZulipUser(raw, {
+            connectionId: session.connectionId,
+            baseUrl: session.baseUrl,
+            context,
+            presence,
+          }),
+          raw,
+        });
+        if (users.length === BATCH || done + users.length === total) {
+          done += users.length;
+          const page: DirectoryPage = { users, done, total, context };
+          users = [];
+          yield page;
+          if (done === total) break;
+          await yieldToEventLoop();
+          throwIfCancelled(options.signal);
+          sliceStart = performance.now();
+        } else if (due()) {
+          await pause();
         }
-        done += users.length;
-        const page: DirectoryPage = { users, done, total, context };
-        yield page;
-        if (total === 0) break;
-        await yieldToEventLoop();
       }
     },
 
@@ -767,11 +856,14 @@ export function createZulipProvider(deps: ZulipProviderDeps): Provider {
     },
 
     async fetchAvatar(session, user, options = {}) {
-      checkSession(session, true);
+      // Only a picture on the server itself needs the key: other origins and
+      // data: URLs are fetched (or decoded) without reading the keychain.
+      const ownServer = user.avatar.kind === 'server';
+      if (ownServer) checkSession(session, true);
       return fetchAvatar(user.avatar, {
         http,
         baseUrl: session.baseUrl,
-        credentials: credentialsOf(session),
+        credentials: ownServer ? credentialsOf(session) : null,
         signal: options.signal,
       });
     },

@@ -76,15 +76,37 @@ export function sinceText(at: number, now: number = Date.now()): string {
     : absoluteDateTime(at);
 }
 
+/**
+ * One formatter per zone, built once: constructing an `Intl.DateTimeFormat`
+ * with a time zone costs a fraction of a millisecond, and every card in view
+ * needs one on every render. `null` marks a zone the runtime does not know.
+ */
+const zoneFormats = new Map<string, Intl.DateTimeFormat | null>();
+const MAX_ZONE_FORMATS = 1000;
+
+function zoneFormat(zone: string): Intl.DateTimeFormat | null {
+  const known = zoneFormats.get(zone);
+  if (known !== undefined) return known;
+  let format: Intl.DateTimeFormat | null;
+  try {
+    format = new Intl.DateTimeFormat(undefined, {
+      timeZone: zone,
+      hour: '2-digit',
+      minute: '2-digit',
+      timeZoneName: 'shortOffset',
+    });
+  } catch {
+    format = null;
+  }
+  // Zones come from servers: never let odd ones grow this without bound.
+  if (zoneFormats.size >= MAX_ZONE_FORMATS) zoneFormats.clear();
+  zoneFormats.set(zone, format);
+  return format;
+}
+
 /** Whether the runtime knows this IANA zone; unknown zones are treated as none. */
 export function isValidTimezone(zone: string | null | undefined): zone is string {
-  if (!zone) return false;
-  try {
-    new Intl.DateTimeFormat(undefined, { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
+  return !!zone && zoneFormat(zone) !== null;
 }
 
 /** A user's wall clock now: "14:05" plus the zone's offset ("GMT+1"). */
@@ -96,13 +118,9 @@ export interface LocalTime {
 
 /** The user's local time from their timezone; null when the zone is missing or invalid. */
 export function localTime(zone: string | null, now: number = Date.now()): LocalTime | null {
-  if (!isValidTimezone(zone)) return null;
-  const parts = new Intl.DateTimeFormat(undefined, {
-    timeZone: zone,
-    hour: '2-digit',
-    minute: '2-digit',
-    timeZoneName: 'shortOffset',
-  }).formatToParts(now);
+  const format = zone ? zoneFormat(zone) : null;
+  if (!zone || !format) return null;
+  const parts = format.formatToParts(now);
   const time = parts
     .filter((p) => p.type !== 'timeZoneName')
     .map((p) => p.value)

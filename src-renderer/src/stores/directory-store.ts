@@ -10,11 +10,7 @@
  */
 import { create } from 'zustand';
 import type { RollcallError } from '@shared/errors';
-import {
-  DEFAULT_SEARCH_SPEC,
-  type SearchSpec,
-  type UserSummary,
-} from '@shared/model';
+import { DEFAULT_SEARCH_SPEC, type SearchSpec, type UserSummary } from '@shared/model';
 import { api } from './bridge';
 
 /** Results per request; divisible by every column count up to 6 so rows never straddle pages oddly. */

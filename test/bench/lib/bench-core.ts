@@ -1,0 +1,96 @@
+/**
+ * A real core for the benchmarks: real SQLite in a user-data folder of the
+ * bench's scratch space, the in-memory secret store (the keychain is not
+ * what is measured), and every call through `core.dispatch`, the path IPC
+ * takes. Log lines are kept so a run can say when core complained.
+ *
+ * Runs in Node (bench processes).
+ */
+import { mkdtempSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ArgOf, Channel, EventName, ResultOf } from '@shared/contract';
+import type { CoreDeps, FetchLike } from '@core/deps';
+import { openCore, type Core } from '@core/handlers';
+import { createLogger } from '@core/log';
+import { createMemorySecretStore } from '@core/secrets';
+
+/** A running core and what it sent outward. */
+export interface BenchCore {
+  core: Core;
+  userDataDir: string;
+  events: { event: EventName; payload: unknown; at: number }[];
+  logLines: string[];
+  /** Calls a channel through the dispatcher; throws with core's message on an error value. */
+  call<C extends Channel>(channel: C, arg: ArgOf<C>): Promise<ResultOf<C>>;
+  /** Lines core logged at error level. */
+  errors(): string[];
+  close(): Promise<void>;
+}
+
+/** Opens core over `userDataDir` (a fresh folder under `workDir` when not given). */
+export async function openBenchCore(options: {
+  workDir: string;
+  userDataDir?: string;
+  fetch?: FetchLike;
+  emit?: CoreDeps['emit'];
+}): Promise<BenchCore> {
+  const userDataDir = options.userDataDir ?? mkdtempSync(join(options.workDir, 'core-'));
+  const events: BenchCore['events'] = [];
+  const logLines: string[] = [];
+  const core = await openCore({
+    appVersion: '0.0.0-bench',
+    userDataDir,
+    fetch: options.fetch ?? ((input, init) => fetch(input, init)),
+    secrets: createMemorySecretStore(),
+    now: () => Date.now(),
+    emit: (event, payload) => {
+      events.push({ event, payload, at: performance.now() });
+      options.emit?.(event, payload);
+    },
+    openExternal: async () => {},
+    chooseSavePath: async () => null,
+    log: createLogger((line) => logLines.push(line)),
+  });
+  return {
+    core,
+    userDataDir,
+    events,
+    logLines,
+    async call(channel, arg) {
+      const result = await core.dispatch(channel, arg);
+      if (!result.ok) {
+        throw new Error(`${channel} failed: ${result.error.code} ${result.error.message}`);
+      }
+      return result.value as ResultOf<typeof channel>;
+    },
+    errors: () => logLines.filter((l) => / ERROR /.test(l)),
+    close: () => core.close(),
+  };
+}
+
+/** The fake server a connection points at. */
+export type FakeTarget =
+  | { kind: 'zulip'; url: string; email: string; apiKey: string }
+  | { kind: 'openwebui'; url: string; apiKey: string };
+
+/** Saves a connection to a fake (no test call: nothing but the sync is measured). Returns its id. */
+export async function addConnection(
+  bench: BenchCore,
+  target: FakeTarget,
+  label: string,
+): Promise<string> {
+  const saved = await bench.call('connections:save', {
+    draft:
+      target.kind === 'zulip'
+        ? {
+            kind: 'zulip',
+            label,
+            baseUrl: target.url,
+            loginEmail: target.email,
+            secret: target.apiKey,
+          }
+        : { kind: 'openwebui', label, baseUrl: target.url, secret: target.apiKey },
+    skipTest: true,
+  });
+  return saved.connection.id;
+}
