@@ -39,6 +39,7 @@ import type { FileAnswer } from './app-page';
 import { createAvatarStore } from './avatar-store';
 import { createConnectionsRepo, type StoredConnection } from './connections-repo';
 import { databasePath, openDatabase, yieldToEventLoop, type OpenedDatabase } from './db';
+import { stringifyJsonInSlices } from './json-slices';
 import type { CoreDeps } from './deps';
 import { loadDemoDirectory, DEMO_CONNECTION_IDS } from './demo';
 import {
@@ -450,10 +451,16 @@ export async function openDirectory(deps: CoreDeps): Promise<Directory> {
     return (meta.get(connectionId, CONTEXT_KEY)?.value ?? null) as ProviderContext | null;
   }
 
-  function storeContext(connectionId: string, context: ProviderContext): void {
+  /**
+   * Keeps a provider's context for lookups and restarts. At 100 000 Zulip
+   * users it is megabytes of group memberships, so it is serialized in
+   * slices that yield, and the object itself is kept as the parsed copy.
+   */
+  async function storeContext(connectionId: string, context: ProviderContext): Promise<void> {
     const previous = cachedContext(connectionId);
-    if (previous?.fetchedAt === context.fetchedAt) return;
-    meta.set(connectionId, CONTEXT_KEY, context as unknown as JsonValue);
+    if (previous === context || previous?.fetchedAt === context.fetchedAt) return;
+    const json = await stringifyJsonInSlices(context);
+    meta.setSerialized(connectionId, CONTEXT_KEY, context as unknown as JsonValue, json);
     if (context.kind === 'zulip') {
       meta.setProfileFields(connectionId, context.profileFields, context.fetchedAt);
     }
@@ -482,7 +489,7 @@ export async function openDirectory(deps: CoreDeps): Promise<Directory> {
       const fetched = await talk(conn.id, async () =>
         provider.fetchUser(await sessionFor(conn), ref, { context: cachedContext(conn.id) }),
       );
-      storeContext(conn.id, fetched.context);
+      await storeContext(conn.id, fetched.context);
       const at = now();
       const write = toWrite(fetched, at);
       users.upsert(write, at);
@@ -605,7 +612,7 @@ export async function openDirectory(deps: CoreDeps): Promise<Directory> {
         // A provider hands the same context with every page: store it once
         // (at 100 000 users it is megabytes of JSON to read and write).
         if (page.context !== storedContext) {
-          storeContext(conn.id, page.context);
+          await storeContext(conn.id, page.context);
           storedContext = page.context;
         }
         pacer.update({

@@ -27,6 +27,18 @@ export interface MetaRepo {
   /** The stored value, parsed once and shared between calls: treat it as read-only. */
   get(connectionId: string, key: string): StoredMeta<JsonValue> | null;
   set(connectionId: string, key: string, value: JsonValue, at?: number): void;
+  /**
+   * `set` with the JSON already made (see `stringifyJsonInSlices`), for
+   * values too large to serialize in one go. The repository keeps `value`
+   * as the parsed copy `get` returns: the caller must not change it after.
+   */
+  setSerialized(
+    connectionId: string,
+    key: string,
+    value: JsonValue,
+    json: string,
+    at?: number,
+  ): void;
   delete(connectionId: string, key: string): boolean;
 }
 
@@ -79,6 +91,23 @@ export function createMetaRepo(cache: OpenedDatabase, deps: { now: () => number 
   const parsed = new Map<string, StoredMeta<JsonValue>>();
   const memoKey = (connectionId: string, key: string): string => `${connectionId}\u0000${key}`;
 
+  const write = (connectionId: string, key: string, json: string, at?: number): number => {
+    writable();
+    checkKey(key);
+    const updatedAt = Math.round(at ?? deps.now());
+    try {
+      stmt(
+        `INSERT INTO connection_meta (connection_id, key, value_json, updated_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (connection_id, key) DO UPDATE SET value_json = excluded.value_json,
+           updated_at = excluded.updated_at`,
+      ).run(connectionId, key, json, updatedAt);
+    } catch (thrown) {
+      parsed.delete(memoKey(connectionId, key));
+      throw cacheFailure(thrown, 'save the connection details', cache);
+    }
+    return updatedAt;
+  };
+
   return {
     getProfileFields(connectionId) {
       const row = stmt(
@@ -129,20 +158,14 @@ export function createMetaRepo(cache: OpenedDatabase, deps: { now: () => number 
     },
 
     set(connectionId, key, value, at) {
-      writable();
-      checkKey(key);
-      try {
-        stmt(
-          `INSERT INTO connection_meta (connection_id, key, value_json, updated_at) VALUES (?, ?, ?, ?)
-           ON CONFLICT (connection_id, key) DO UPDATE SET value_json = excluded.value_json,
-             updated_at = excluded.updated_at`,
-        ).run(connectionId, key, serialize(value), Math.round(at ?? deps.now()));
-      } catch (thrown) {
-        parsed.delete(memoKey(connectionId, key));
-        throw cacheFailure(thrown, 'save the connection details', cache);
-      }
+      write(connectionId, key, serialize(value), at);
       // Forget rather than keep `value`: the caller may still change it.
       parsed.delete(memoKey(connectionId, key));
+    },
+
+    setSerialized(connectionId, key, value, json, at) {
+      const updatedAt = write(connectionId, key, json, at);
+      parsed.set(memoKey(connectionId, key), { value, updatedAt });
     },
 
     delete(connectionId, key) {

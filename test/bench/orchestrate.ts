@@ -125,6 +125,9 @@ function runSuite(name: SuiteName, args: SuiteArgs): Promise<SuiteResult | strin
       process.execPath,
       [
         '--expose-gc',
+        // Extra Node flags for the suite processes, e.g. `--cpu-prof --cpu-prof-dir=/tmp/p`
+        // to profile what a figure measures (NODE_OPTIONS refuses --cpu-prof).
+        ...(process.env.ROLLCALL_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
         join(BENCH, 'ts-runner.mjs'),
         join(BENCH, `suites/${name}.ts`),
         argsFile,

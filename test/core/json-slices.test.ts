@@ -3,7 +3,7 @@
 // as an own key, the same refusals of malformed text and invalid UTF-8;
 // and it lets the event loop run while it works.
 import fc from 'fast-check';
-import { JsonSliceError, parseJsonInSlices } from '@core/json-slices';
+import { JsonSliceError, parseJsonInSlices, stringifyJsonInSlices } from '@core/json-slices';
 
 const encode = (text: string): Uint8Array => new TextEncoder().encode(text);
 
@@ -178,5 +178,36 @@ describe('parsing JSON in slices', () => {
     const expected = reference(encode(text));
     const actual = await sliced(encode(text), 1024);
     expect(actual.ok).toBe(expected.ok);
+  });
+});
+
+describe('serializing JSON in slices', () => {
+  it('gives what JSON.stringify gives for any JSON', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.jsonValue({ maxDepth: 6 }), async (value) => {
+        expect(await stringifyJsonInSlices(value)).toBe(JSON.stringify(value));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('drops undefined members of objects and writes null for them in arrays, as JSON.stringify does', async () => {
+    const value = { a: undefined, b: [undefined, 1, () => 2], c: { d: undefined, e: 'x' } };
+    expect(await stringifyJsonInSlices(value)).toBe(JSON.stringify(value));
+    const withToJson = { when: new Date(0), nested: { when: new Date(1) } };
+    expect(await stringifyJsonInSlices(withToJson)).toBe(JSON.stringify(withToJson));
+  });
+
+  it('yields to the event loop while serializing a large value', async () => {
+    const groupIdsByUser = Object.fromEntries(
+      Array.from({ length: 100_000 }, (_, i) => [String(i), [String(i % 7), String(i % 13)]]),
+    );
+    const value = { kind: 'zulip', fetchedAt: 1, groupIdsByUser };
+    let turns = 0;
+    const timer = setInterval(() => turns++, 0);
+    const json = await stringifyJsonInSlices(value, { budgetMs: 1 });
+    clearInterval(timer);
+    expect(json).toBe(JSON.stringify(value));
+    expect(turns).toBeGreaterThan(2);
   });
 });

@@ -79,6 +79,19 @@ describe('meta repository', () => {
     cache.close();
   });
 
+  it('stores JSON made elsewhere and hands back the value it was given, parsed once', () => {
+    const cache = openTestCache();
+    addConnectionRow(cache, 'conn-a');
+    const meta = createMetaRepo(cache, { now: () => 20 });
+    const context = { kind: 'zulip', groupIdsByUser: { '1': ['7'] } };
+    meta.setSerialized('conn-a', 'provider-context', context, JSON.stringify(context));
+    expect(meta.get('conn-a', 'provider-context')?.value).toBe(context);
+    // What reached the file is that JSON: a fresh repository (a restart) reads it back.
+    const again = createMetaRepo(cache, { now: () => 20 });
+    expect(again.get('conn-a', 'provider-context')).toEqual({ value: context, updatedAt: 20 });
+    cache.close();
+  });
+
   it('refuses odd keys and a connection that does not exist', () => {
     const cache = openTestCache();
     const meta = createMetaRepo(cache, { now: () => 1 });

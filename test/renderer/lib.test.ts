@@ -3,7 +3,13 @@ import { avatarColour, initials, AVATAR_COLOURS } from '@renderer/lib/avatar';
 import { connectionFieldOf, fieldMessage } from '@renderer/lib/errors';
 import { presenceOf } from '@renderer/lib/presence';
 import { flattenExtra, humanizeKey } from '@renderer/lib/profile';
-import { localTime, relativeTime, relativeTimeShort, waitText } from '@renderer/lib/time';
+import {
+  calendarDate,
+  localTime,
+  relativeTime,
+  relativeTimeShort,
+  waitText,
+} from '@renderer/lib/time';
 import { looksLikeZuliprc, parseZuliprc } from '@renderer/lib/zuliprc';
 import { rollcallError } from '@shared/errors';
 
@@ -48,6 +54,10 @@ describe('time', () => {
     expect(relativeTime(NOW - 3 * 86_400_000, NOW)).toBe('3 days ago');
     expect(relativeTime(NOW + 8 * 3_600_000, NOW)).toBe('in 8 hours');
     expect(relativeTimeShort(NOW - 3 * 60_000, NOW)).toBe('3m ago');
+    // Rounded before the unit is chosen: never "60 minutes" or "24 hours".
+    expect(relativeTime(NOW - 3_600_000 + 200, NOW)).toBe('1 hour ago');
+    expect(relativeTime(NOW - 86_400_000 + 60_000, NOW)).toBe('yesterday');
+    expect(relativeTime(NOW - 11.8 * 30 * 86_400_000, NOW)).toBe('last year');
   });
 
   it("gives a user's local time and ignores zones the runtime does not know", () => {
@@ -57,6 +67,17 @@ describe('time', () => {
     expect(localTime('Not/AZone', NOW)).toBeNull();
     expect(localTime(null, NOW)).toBeNull();
     expect(localTime('', NOW)).toBeNull();
+    // The same zone twice (a formatter is kept per zone) gives the same answer.
+    expect(localTime('Asia/Tokyo', NOW)).toEqual(tokyo);
+    expect(localTime('Not/AZone', NOW)).toBeNull();
+  });
+
+  it('writes profile-field dates as days, never shifted by a zone, and leaves non-dates alone', () => {
+    expect(calendarDate('2021-06-01')).toBe('Jun 1, 2021');
+    expect(calendarDate('1999-12-31')).toBe('Dec 31, 1999');
+    expect(calendarDate('2021-02-30')).toBe('2021-02-30');
+    expect(calendarDate('next Tuesday')).toBe('next Tuesday');
+    expect(calendarDate('Jun 1, 2021')).toBe('Jun 1, 2021');
   });
 
   it('says waits in seconds and minutes', () => {

@@ -95,6 +95,34 @@ describe('offline connections', () => {
     await waitFor(() => expect(screen.queryByTestId('offline-banner')).not.toBeInTheDocument());
   });
 
+  it('gathers several unreachable connections into one banner, each with its own retry', async () => {
+    const zulipDown = connection({
+      lastSyncAt: Date.now() - 5 * 60_000,
+      reachability: { state: 'offline', since: Date.now() - HOUR, error: rollcallError('OFFLINE') },
+    });
+    const { bridge, user } = renderApp({
+      records: Object.values(v),
+      connections: [zulipDown, offline()],
+    });
+    const group = await screen.findByTestId('offline-group-banner');
+    expect(group).toHaveTextContent('2 connections are unreachable');
+    expect(group).toHaveTextContent('Their cached directories stay fully usable.');
+    // One line per connection, and no separate banner for either.
+    const lines = within(group).getAllByTestId('offline-banner');
+    expect(lines.map((l) => l.dataset.connectionId)).toEqual(['acme-zulip', 'lab-openwebui']);
+    expect(lines[0]).toHaveTextContent(/^Acme Chat has been unreachable since .+ \(1 hour ago\)/);
+    expect(lines[0]).toHaveTextContent('cached copy from 5 minutes ago');
+    expect(lines[1]).toHaveTextContent('cached copy from 3 days ago');
+    expect(screen.getAllByTestId('offline-banner')).toHaveLength(2);
+    // Each line retries its own connection.
+    await user.click(within(lines[1]!).getByRole('button', { name: 'Try Research Lab AI again' }));
+    await waitFor(() =>
+      expect(
+        bridge.calls.filter((c) => c.channel === 'connections:test').map((c) => c.arg),
+      ).toEqual([{ id: 'lab-openwebui' }]),
+    );
+  });
+
   it('says when the key was rejected and offers to replace it', async () => {
     const { user } = renderApp({
       records: Object.values(v),

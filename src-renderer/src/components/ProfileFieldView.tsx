@@ -9,6 +9,7 @@
 import type { ProfileFieldValue } from '@shared/model';
 import { personKey, useDetail } from '../stores/detail-store';
 import { isWebUrl } from '../lib/sanitize';
+import { calendarDate } from '../lib/time';
 import { ExternalLink } from './ExternalLink';
 import { SafeHtml } from './SafeHtml';
 
@@ -36,9 +37,11 @@ function People({ connectionId, userIds }: { connectionId: string; userIds: stri
               type="button"
               className="person-link"
               onClick={() => void openUser(connectionId, id)}
-              title={`User ${id}`}
+              title={
+                name === null ? `User ${id} is not cached yet: open to look them up` : `User ${id}`
+              }
             >
-              {name ?? (name === null ? `Unknown user (${id})` : `User ${id}`)}
+              {name ?? (name === null ? `User ${id} (not cached yet)` : `User ${id}`)}
             </button>
             {i < userIds.length - 1 && ','}
           </span>
@@ -74,7 +77,11 @@ export function ProfileFieldView({
     case 'choice':
       return <span className="chip">{field.text || field.value}</span>;
     case 'date':
-      return <time dateTime={field.value}>{field.text || field.value}</time>;
+      return (
+        <time dateTime={field.value} title={field.value}>
+          {calendarDate(field.text || field.value)}
+        </time>
+      );
     case 'long_text':
       return field.renderedHtml ? (
         <SafeHtml html={field.renderedHtml} className="field-long" />

@@ -34,11 +34,53 @@ import { useUi } from '../stores/ui-store';
 import { ErrorNotice } from './ErrorNotice';
 import { SyncProgressBar } from './SyncProgressBar';
 
-function OfflineBanner({ c }: { c: ConnectionSummary }) {
-  const now = useClock((s) => s.now);
+function RetryButton({ c }: { c: ConnectionSummary }) {
   const probe = useConnections((s) => s.probe);
   const probing = useConnections((s) => s.probing[c.id] ?? false);
+  return (
+    <button
+      type="button"
+      className="button small"
+      onClick={() => void probe(c.id)}
+      disabled={probing}
+      aria-label={`Try ${c.label} again`}
+      data-testid="retry-connection"
+    >
+      {probing ? (
+        <LoaderCircle size={14} aria-hidden="true" className="spin" />
+      ) : (
+        <RefreshCw size={14} aria-hidden="true" />
+      )}
+      Try again
+    </button>
+  );
+}
+
+/** "Acme Chat has been unreachable since 10:02 (5 minutes ago)". */
+function UnreachableSince({ c, now }: { c: ConnectionSummary; now: number }) {
   const since = c.reachability.since;
+  return since !== null ? (
+    <>
+      {c.label} has been unreachable since{' '}
+      <span title={absoluteDateTime(since)}>
+        {sinceText(since, now)} ({relativeTime(since, now)})
+      </span>
+    </>
+  ) : (
+    <>{c.label} cannot be reached</>
+  );
+}
+
+function ServerSaid({ c }: { c: ConnectionSummary }) {
+  return c.reachability.error?.serverMessage ? (
+    <p className="notice-server">
+      The server said: <q>{c.reachability.error.serverMessage}</q>
+    </p>
+  ) : null;
+}
+
+function OfflineBanner({ c }: { c: ConnectionSummary }) {
+  const now = useClock((s) => s.now);
   return (
     <div
       className="notice notice-warn"
@@ -49,16 +91,7 @@ function OfflineBanner({ c }: { c: ConnectionSummary }) {
       <WifiOff size={16} aria-hidden="true" className="notice-icon" />
       <div className="notice-body">
         <p className="notice-title">
-          {since !== null ? (
-            <>
-              {c.label} has been unreachable since{' '}
-              <span title={absoluteDateTime(since)}>
-                {sinceText(since, now)} ({relativeTime(since, now)})
-              </span>
-            </>
-          ) : (
-            `${c.label} cannot be reached`
-          )}
+          <UnreachableSince c={c} now={now} />
         </p>
         <p className="notice-text">
           The cached directory stays fully usable
@@ -67,26 +100,50 @@ function OfflineBanner({ c }: { c: ConnectionSummary }) {
             : '.'}{' '}
           Rollcall checks again every 30 seconds.
         </p>
-        {c.reachability.error?.serverMessage && (
-          <p className="notice-server">
-            The server said: <q>{c.reachability.error.serverMessage}</q>
-          </p>
-        )}
+        <ServerSaid c={c} />
       </div>
-      <button
-        type="button"
-        className="button small"
-        onClick={() => void probe(c.id)}
-        disabled={probing}
-        data-testid="retry-connection"
-      >
-        {probing ? (
-          <LoaderCircle size={14} aria-hidden="true" className="spin" />
-        ) : (
-          <RefreshCw size={14} aria-hidden="true" />
-        )}
-        Try again
-      </button>
+      <RetryButton c={c} />
+    </div>
+  );
+}
+
+/**
+ * Several connections in view are unreachable: one banner with a line
+ * each, instead of a stack of banners that pushes the cards off screen.
+ */
+function OfflineGroupBanner({ list }: { list: ConnectionSummary[] }) {
+  const now = useClock((s) => s.now);
+  return (
+    <div className="notice notice-warn" role="status" data-testid="offline-group-banner">
+      <WifiOff size={16} aria-hidden="true" className="notice-icon" />
+      <div className="notice-body">
+        <p className="notice-title">{list.length} connections are unreachable</p>
+        <ul className="offline-list">
+          {list.map((c) => (
+            <li key={c.id} data-testid="offline-banner" data-connection-id={c.id}>
+              <div className="offline-line">
+                <p className="notice-text">
+                  <UnreachableSince c={c} now={now} />
+                  {c.lastSyncAt !== null && (
+                    <span className="muted">
+                      {' '}
+                      · cached copy from{' '}
+                      <span title={absoluteDateTime(c.lastSyncAt)}>
+                        {relativeTime(c.lastSyncAt, now)}
+                      </span>
+                    </span>
+                  )}
+                </p>
+                <ServerSaid c={c} />
+              </div>
+              <RetryButton c={c} />
+            </li>
+          ))}
+        </ul>
+        <p className="notice-text">
+          Their cached directories stay fully usable. Rollcall checks again every 30 seconds.
+        </p>
+      </div>
     </div>
   );
 }
@@ -236,6 +293,7 @@ export function ScopeNotices() {
   const osOnline = useOnline((s) => s.osOnline);
   const inScope = scope.length > 0 ? list.filter((c) => scope.includes(c.id)) : list;
   const demo = inScope.find((c) => c.demo);
+  const offline = inScope.filter((c) => c.reachability.state === 'offline' && !c.demo);
   return (
     <div className="notices">
       {!osOnline && (
@@ -268,9 +326,10 @@ export function ScopeNotices() {
           </button>
         </div>
       )}
+      {offline.length > 1 && <OfflineGroupBanner list={offline} />}
       {inScope.map((c) => (
         <div key={c.id} className="notice-group">
-          {c.reachability.state === 'offline' && !c.demo && <OfflineBanner c={c} />}
+          {offline.length === 1 && offline[0] === c && <OfflineBanner c={c} />}
           {c.reachability.state === 'unauthorized' && !c.demo && <KeyRejectedBanner c={c} />}
           {c.insecureHttp && (
             <div className="notice notice-warn" role="status" data-testid="insecure-banner">

@@ -7,10 +7,10 @@
  * Runs in the window.
  */
 import { Bot, Clock3, Users } from 'lucide-react';
-import { forwardRef, type KeyboardEvent, type MouseEvent, type ReactNode } from 'react';
+import { forwardRef, memo, type KeyboardEvent, type MouseEvent, type ReactNode } from 'react';
 import type { UserSummary } from '@shared/model';
 import { presenceOf, type PresenceView } from '../lib/presence';
-import { absoluteDate, absoluteDateTime, localTime, relativeTime } from '../lib/time';
+import { absoluteDate, absoluteDateTime, calendarDate, localTime, relativeTime } from '../lib/time';
 import { useClock } from '../stores/clock-store';
 import { Avatar } from './Avatar';
 import { Badge, BotBadge, KindIcon, RoleBadge } from './Badges';
@@ -23,10 +23,14 @@ interface UserCardProps {
   /** Shows which kind of server the user is on (when several are listed). */
   showKind: boolean;
   connectionLabel?: string;
-  onOpen: (user: UserSummary) => void;
+  /**
+   * The handlers get the card's `index` back, so the grid can pass the same
+   * functions to every card and a card re-renders only when its own props change.
+   */
+  onOpen: (user: UserSummary, index: number) => void;
   tabIndex?: number;
-  onFocus?: () => void;
-  onKeyDown?: (e: KeyboardEvent<HTMLDivElement>) => void;
+  onFocus?: (index: number) => void;
+  onKeyDown?: (e: KeyboardEvent<HTMLDivElement>, index: number) => void;
   colIndex?: number;
   index?: number;
   selected?: boolean;
@@ -55,7 +59,8 @@ function detailLines(
     lines.push({ key: 'groups', icon: 'groups', label: 'Groups', text: user.groups.join(', ') });
   }
   for (const f of user.summaryFields) {
-    lines.push({ key: `f-${f.name}`, label: f.name, text: f.text });
+    const text = f.type === 'date' ? calendarDate(f.text) : f.text;
+    lines.push({ key: `f-${f.name}`, label: f.name, text });
   }
   return lines.slice(0, 2);
 }
@@ -89,115 +94,125 @@ function metaLabel(user: UserSummary, presence: PresenceView, now: number): Reac
   );
 }
 
-/** A user card; activates on click, Enter or Space. */
-export const UserCard = forwardRef<HTMLDivElement, UserCardProps>(function UserCard(
-  {
-    user,
-    showKind,
-    connectionLabel,
-    onOpen,
-    tabIndex = -1,
-    onFocus,
-    onKeyDown,
-    colIndex,
-    index,
-    selected,
-  },
-  ref,
-) {
-  const now = useClock((s) => s.now);
-  const presence = presenceOf(user, now);
-  const clock = localTime(user.timezone, now);
-  const lines = detailLines(user);
-  const dim = user.deactivated || user.gone;
+/**
+ * A user card; activates on click, Enter or Space. Memoized: a keystroke
+ * re-renders the grid, and cards whose user and state did not change must
+ * cost nothing then.
+ */
+export const UserCard = memo(
+  forwardRef<HTMLDivElement, UserCardProps>(function UserCard(
+    {
+      user,
+      showKind,
+      connectionLabel,
+      onOpen,
+      tabIndex = -1,
+      onFocus,
+      onKeyDown,
+      colIndex,
+      index,
+      selected,
+    },
+    ref,
+  ) {
+    const now = useClock((s) => s.now);
+    const presence = presenceOf(user, now);
+    const clock = localTime(user.timezone, now);
+    const lines = detailLines(user);
+    const dim = user.deactivated || user.gone;
 
-  const onClick = (e: MouseEvent<HTMLDivElement>): void => {
-    // Selecting text inside a card must not open it.
-    if (window.getSelection()?.toString()) return;
-    e.preventDefault();
-    onOpen(user);
-  };
+    const onClick = (e: MouseEvent<HTMLDivElement>): void => {
+      // Selecting text inside a card must not open it.
+      if (window.getSelection()?.toString()) return;
+      e.preventDefault();
+      onOpen(user, index ?? 0);
+    };
 
-  return (
-    <div
-      ref={ref}
-      role="gridcell"
-      aria-colindex={colIndex}
-      aria-selected={selected ?? false}
-      tabIndex={tabIndex}
-      className={`card${dim ? ' is-dim' : ''}${selected ? ' is-selected' : ''}`}
-      data-testid="user-card"
-      data-user-id={user.userId}
-      data-connection-id={user.connectionId}
-      data-index={index}
-      onClick={onClick}
-      onFocus={onFocus}
-      onKeyDown={(e) => {
-        if (e.key === 'Enter' || e.key === ' ') {
-          e.preventDefault();
-          onOpen(user);
-          return;
-        }
-        onKeyDown?.(e);
-      }}
-    >
-      <div className="card-head">
-        <Avatar
-          connectionId={user.connectionId}
-          userId={user.userId}
-          avatarKey={user.avatarKey}
-          name={user.name}
-          size={40}
-          presence={presence.tone}
-        />
-        <div className="card-title">
-          <div className="card-name" title={user.name}>
-            <span className="card-name-text">{user.name}</span>
-            {user.status?.emoji && (
-              <span className="status-emoji" title={user.status.message ?? undefined}>
-                {user.status.emoji}
-              </span>
-            )}
+    return (
+      <div
+        ref={ref}
+        role="gridcell"
+        aria-colindex={colIndex}
+        aria-selected={selected ?? false}
+        tabIndex={tabIndex}
+        className={`card${dim ? ' is-dim' : ''}${selected ? ' is-selected' : ''}`}
+        data-testid="user-card"
+        data-user-id={user.userId}
+        data-connection-id={user.connectionId}
+        data-index={index}
+        onClick={onClick}
+        onFocus={onFocus ? () => onFocus(index ?? 0) : undefined}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter' || e.key === ' ') {
+            e.preventDefault();
+            onOpen(user, index ?? 0);
+            return;
+          }
+          onKeyDown?.(e, index ?? 0);
+        }}
+      >
+        <div className="card-head">
+          <Avatar
+            connectionId={user.connectionId}
+            userId={user.userId}
+            avatarKey={user.avatarKey}
+            name={user.name}
+            size={40}
+            presence={presence.tone}
+          />
+          <div className="card-title">
+            <div className="card-name" title={user.name}>
+              <span className="card-name-text">{user.name}</span>
+              {user.status?.emoji && (
+                <span className="status-emoji" title={user.status.message ?? undefined}>
+                  {user.status.emoji}
+                </span>
+              )}
+            </div>
+            <div className="card-email" title={user.email ?? undefined}>
+              {user.email ?? <span className="muted">No email shown</span>}
+            </div>
           </div>
-          <div className="card-email" title={user.email ?? undefined}>
-            {user.email ?? <span className="muted">No email shown</span>}
-          </div>
+          {showKind && (
+            <span className="card-kind" title={connectionLabel}>
+              <KindIcon kind={user.kind} size={12} />
+            </span>
+          )}
         </div>
-        {showKind && (
-          <span className="card-kind" title={connectionLabel}>
-            <KindIcon kind={user.kind} size={12} />
-          </span>
-        )}
+        <div className="card-badges">
+          {!(user.isBot && user.role === 'member') && <RoleBadge role={user.role} />}
+          {user.gone ? (
+            <Badge tone="danger">Gone</Badge>
+          ) : (
+            user.deactivated && <Badge tone="danger">Deactivated</Badge>
+          )}
+          {user.isBot && <BotBadge label={user.botTypeLabel} />}
+        </div>
+        <div className="card-meta">
+          <span className="presence-slot">{metaLabel(user, presence, now)}</span>
+          {clock && (
+            <span className="card-clock" title={`${clock.zone} (${clock.offset})`}>
+              <Clock3 size={12} aria-hidden="true" />
+              {clock.time}
+              <span className="visually-hidden"> local time</span>
+            </span>
+          )}
+        </div>
+        <div className="card-lines">
+          {lines.map((l) => (
+            <div
+              className="card-line"
+              key={l.key}
+              title={l.label ? `${l.label}: ${l.text}` : l.text}
+            >
+              {l.icon === 'bot' && <Bot size={12} aria-hidden="true" />}
+              {l.icon === 'groups' && <Users size={12} aria-hidden="true" />}
+              {l.label && <span className="card-line-label">{l.label}</span>}
+              <span className="card-line-text">{l.text}</span>
+            </div>
+          ))}
+        </div>
       </div>
-      <div className="card-badges">
-        {!(user.isBot && user.role === 'member') && <RoleBadge role={user.role} />}
-        {user.gone ? (
-          <Badge tone="danger">Gone</Badge>
-        ) : (
-          user.deactivated && <Badge tone="danger">Deactivated</Badge>
-        )}
-        {user.isBot && <BotBadge label={user.botTypeLabel} />}
-      </div>
-      <div className="card-meta">
-        <span className="presence-slot">{metaLabel(user, presence, now)}</span>
-        {clock && (
-          <span className="card-clock" title={`${clock.zone} (${clock.offset})`}>
-            <Clock3 size={12} aria-hidden="true" />
-            {clock.time}
-            <span className="visually-hidden"> local time</span>
-          </span>
-        )}
-      </div>
-      <div className="card-lines">
-        {lines.map((l) => (
-          <div className="card-line" key={l.key} title={l.label ? `${l.label}: ${l.text}` : l.text}>
-            {l.icon === 'bot' && <Bot size={12} aria-hidden="true" />}
-            {l.icon === 'groups' && <Users size={12} aria-hidden="true" />}
-            {l.label && <span className="card-line-label">{l.label}</span>}
-            <span className="card-line-text">{l.text}</span>
-          </div>
-        ))}
-      </div>
-    </div>
-  );
-});
+    );
+  }),
+);

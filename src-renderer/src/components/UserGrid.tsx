@@ -9,7 +9,14 @@
  */
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { SearchX, UsersRound } from 'lucide-react';
-import { useEffect, useLayoutEffect, useMemo, useRef, type KeyboardEvent } from 'react';
+import {
+  useCallback,
+  useEffect,
+  useLayoutEffect,
+  useMemo,
+  useRef,
+  type KeyboardEvent,
+} from 'react';
 import type { UserSummary } from '@shared/model';
 import { useElementWidth } from '../lib/use-element-width';
 import { useConnections } from '../stores/connections-store';
@@ -141,7 +148,7 @@ export function UserGrid() {
   const shown = scope.length > 0 ? connections.filter((c) => scope.includes(c.id)) : connections;
   const showKind = shown.length > 1;
 
-  const onCardKey = (e: KeyboardEvent<HTMLDivElement>, index: number): void => {
+  const onCardKeyNow = (e: KeyboardEvent<HTMLDivElement>, index: number): void => {
     const visibleRows = Math.max(1, Math.floor((scroller.current?.clientHeight ?? 0) / ROW_HEIGHT));
     const col = index % cols;
     let next: number;
@@ -184,10 +191,29 @@ export function UserGrid() {
     virtualizer.scrollToIndex(Math.floor(next / cols), { align: 'auto' });
   };
 
-  const onOpen = (user: UserSummary, index: number): void => {
+  const onOpenNow = (user: UserSummary, index: number): void => {
     setActive(index);
     void openSummary(user);
   };
+  const onFocusNow = (index: number): void => {
+    if (active !== index) setActive(index);
+  };
+
+  // One function of each for every card, reading this render's values
+  // through a ref, so memoized cards are not re-rendered by new closures.
+  const latest = useRef({ onCardKeyNow, onOpenNow, onFocusNow });
+  useLayoutEffect(() => {
+    latest.current = { onCardKeyNow, onOpenNow, onFocusNow };
+  });
+  const onCardKey = useCallback(
+    (e: KeyboardEvent<HTMLDivElement>, index: number) => latest.current.onCardKeyNow(e, index),
+    [],
+  );
+  const onOpen = useCallback(
+    (user: UserSummary, index: number) => latest.current.onOpenNow(user, index),
+    [],
+  );
+  const onFocus = useCallback((index: number) => latest.current.onFocusNow(index), []);
 
   return (
     <div className="grid-area">
@@ -217,8 +243,10 @@ export function UserGrid() {
               const user = summaryAt(pages, index);
               cells.push(
                 user ? (
+                  // Keyed by position: a new result reuses the card's DOM and only
+                  // patches what differs, far cheaper than building every card anew.
                   <UserCard
-                    key={`${user.connectionId}/${user.userId}`}
+                    key={`c${c}`}
                     user={user}
                     index={index}
                     colIndex={c + 1}
@@ -228,14 +256,12 @@ export function UserGrid() {
                     selected={
                       target?.connectionId === user.connectionId && target.userId === user.userId
                     }
-                    onFocus={() => {
-                      if (active !== index) setActive(index);
-                    }}
-                    onOpen={(u) => onOpen(u, index)}
-                    onKeyDown={(e) => onCardKey(e, index)}
+                    onFocus={onFocus}
+                    onOpen={onOpen}
+                    onKeyDown={onCardKey}
                   />
                 ) : (
-                  <SkeletonCard key={`s${index}`} colIndex={c + 1} />
+                  <SkeletonCard key={`s${c}`} colIndex={c + 1} />
                 ),
               );
             }
@@ -267,6 +293,7 @@ function EmptyResults() {
   const clearFilters = useDirectory((s) => s.clearFilters);
   const connections = useConnections((s) => s.list);
   const startSync = useSync((s) => s.start);
+  const runs = useSync((s) => s.runs);
   const inScope =
     filters.connectionIds.length > 0
       ? connections.filter((c) => filters.connectionIds.includes(c.id))
@@ -281,7 +308,7 @@ function EmptyResults() {
         <UsersRound size={32} aria-hidden="true" />
         <h2>No users cached{only ? ` for ${only.label}` : ''} yet</h2>
         <p>Sync the directory to fetch everyone, or look someone up by ID with the box above.</p>
-        {only && (
+        {only && !runs[only.id]?.running && (
           <button type="button" className="button primary" onClick={() => void startSync(only.id)}>
             Sync directory
           </button>

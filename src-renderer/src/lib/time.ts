@@ -43,12 +43,18 @@ export function relativeTimeShort(at: number, now: number = Date.now()): string 
 function relative(format: Intl.RelativeTimeFormat, at: number, now: number): string {
   const diff = at - now;
   const abs = Math.abs(diff);
+  const sign = diff < 0 ? -1 : 1;
   if (abs < 45 * SECOND) return 'just now';
-  if (abs < HOUR) return format.format(Math.round(diff / MINUTE), 'minute');
-  if (abs < DAY) return format.format(Math.round(diff / HOUR), 'hour');
-  if (abs < 30 * DAY) return format.format(Math.round(diff / DAY), 'day');
-  if (abs < 365 * DAY) return format.format(Math.round(diff / (30 * DAY)), 'month');
-  return format.format(Math.round(diff / (365 * DAY)), 'year');
+  // Units are chosen after rounding, so 59.9 minutes reads "1 hour", not "60 minutes".
+  const minutes = Math.max(1, Math.round(abs / MINUTE));
+  if (minutes < 60) return format.format(sign * minutes, 'minute');
+  const hours = Math.round(abs / HOUR);
+  if (hours < 24) return format.format(sign * hours, 'hour');
+  const days = Math.round(abs / DAY);
+  if (days < 30) return format.format(sign * days, 'day');
+  const months = Math.round(abs / (30 * DAY));
+  if (months < 12) return format.format(sign * months, 'month');
+  return format.format(sign * Math.max(1, Math.round(abs / (365 * DAY))), 'year');
 }
 
 /** Date and time in the admin's own zone, for tooltips and detail rows. */
@@ -59,6 +65,29 @@ export function absoluteDateTime(at: number): string {
 /** A date alone, for "joined" where the hour is noise. */
 export function absoluteDate(at: number): string {
   return dateFormat.format(at);
+}
+
+const calendarFormat = new Intl.DateTimeFormat(undefined, {
+  year: 'numeric',
+  month: 'short',
+  day: 'numeric',
+  timeZone: 'UTC',
+});
+
+/**
+ * A calendar date from a profile field ("2019-03-14") as the admin's
+ * locale writes it ("Mar 14, 2019"). It is a day, not an instant, so it is
+ * never shifted by a time zone; anything that is not a real date comes back
+ * as it was.
+ */
+export function calendarDate(value: string): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value.trim());
+  if (!m) return value;
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const at = Date.UTC(year, month - 1, day);
+  const back = new Date(at);
+  if (back.getUTCFullYear() !== year || back.getUTCMonth() !== month - 1) return value;
+  return calendarFormat.format(at);
 }
 
 /** Hours and minutes in the admin's own zone. */

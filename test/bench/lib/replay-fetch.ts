@@ -52,10 +52,23 @@ function concat(chunks: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
  */
 export function recordingFetch(inner: FetchLike = (i, n) => fetch(i, n)): Recorder {
   let inFlight = 0;
-  let slots: (Recorded | null)[] = [];
+  // Bodies are joined when the answers are asked for, not as they end: a
+  // 62 MB copy at the end of the body would land on the loop being measured.
+  type Pending = Omit<Recorded, 'body'> & { chunks: Uint8Array[] };
+  let slots: (Recorded | Pending | null)[] = [];
+  const settle = (p: Pending): Recorded => {
+    const { chunks, ...rest } = p;
+    const done = { ...rest, body: concat(chunks) };
+    const at = slots.indexOf(p);
+    if (at >= 0) slots[at] = done;
+    return done;
+  };
   const recorder: Recorder = {
     maxInFlight: 0,
-    answers: () => slots.filter((a): a is Recorded => a !== null),
+    answers: () =>
+      slots
+        .filter((a): a is Recorded | Pending => a !== null)
+        .map((a) => ('chunks' in a ? settle(a) : a)),
     reset() {
       slots = [];
       recorder.maxInFlight = 0;
@@ -74,17 +87,17 @@ export function recordingFetch(inner: FetchLike = (i, n) => fetch(i, n)): Record
       try {
         const response = await inner(input, init);
         const headers = [...response.headers.entries()];
-        const keep = (body: Uint8Array<ArrayBuffer>): void => {
+        const keep = (chunks: Uint8Array[]): void => {
           mine[slot] = {
             url: input,
             status: response.status,
             headers,
-            body,
+            chunks,
             requestHeaders: headerPairs(init),
           };
         };
         if (!response.body) {
-          keep(new Uint8Array(0));
+          keep([]);
           finish();
           return response;
         }
@@ -96,7 +109,7 @@ export function recordingFetch(inner: FetchLike = (i, n) => fetch(i, n)): Record
               controller.enqueue(chunk);
             },
             flush() {
-              keep(concat(chunks));
+              keep(chunks);
               finish();
             },
           }),
@@ -129,6 +142,23 @@ export function switchableFetch(initial: FetchLike): {
   };
 }
 
+/** Socket-sized pieces of a recorded body (views, not copies). */
+const REPLAY_CHUNK_BYTES = 64 * 1024;
+
+function chunked(body: Uint8Array<ArrayBuffer>): ReadableStream<Uint8Array<ArrayBuffer>> {
+  let at = 0;
+  return new ReadableStream<Uint8Array<ArrayBuffer>>({
+    pull(controller) {
+      if (at >= body.byteLength) {
+        controller.close();
+        return;
+      }
+      controller.enqueue(body.subarray(at, at + REPLAY_CHUNK_BYTES));
+      at += REPLAY_CHUNK_BYTES;
+    },
+  });
+}
+
 /** Answers from recorded answers (by URL), never touching the network. */
 export function replayFetch(answers: readonly Recorded[]): FetchLike {
   const byUrl = new Map(answers.map((a) => [a.url, a]));
@@ -136,7 +166,9 @@ export function replayFetch(answers: readonly Recorded[]): FetchLike {
     if (init?.signal?.aborted) throw new DOMException('The operation was aborted.', 'AbortError');
     const a = byUrl.get(input);
     if (!a) throw new TypeError(`fetch failed: ${input} was not recorded`);
-    return new Response(a.status === 204 || a.status === 304 ? null : a.body, {
+    // Streamed in network-sized chunks, as a socket delivers it: one 62 MB
+    // chunk would make undici copy it whole in one go on the measured loop.
+    return new Response(a.status === 204 || a.status === 304 ? null : chunked(a.body), {
       status: a.status,
       headers: a.headers,
     });
