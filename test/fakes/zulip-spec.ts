@@ -7,8 +7,15 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse } from 'yaml';
 
-/** The shared specs live beside the repository (../shared/specs). */
-export const SPECS_DIR = resolve(__dirname, '../../../shared/specs');
+/**
+ * The specs, vendored from the product's shared folder (../shared/specs
+ * beside the repository) so a clean clone tests on its own;
+ * test/core/specs-vendored.test.ts checks the copy against the original
+ * wherever the shared folder is present.
+ */
+export const SPECS_DIR = resolve(__dirname, '../fixtures/specs');
+/** Where the product's shared specs live, when the repository sits beside them. */
+export const SHARED_SPECS_DIR = resolve(__dirname, '../../../shared/specs');
 /** Zulip's OpenAPI description (feature level 339). */
 export const ZULIP_SPEC_PATH = resolve(SPECS_DIR, 'zulip-openapi.yaml');
 
