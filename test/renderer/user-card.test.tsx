@@ -160,4 +160,13 @@ describe('user cards', () => {
     expect(onOpen).toHaveBeenCalledTimes(3);
     spy.mockRestore();
   });
+
+  it('isolates a name with direction overrides, so it cannot reorder the rest of the card', () => {
+    const tricky = '\u202eevil\u202c Name';
+    const record = { ...variants.zulipOwner, user: { ...variants.zulipOwner.user, name: tricky } };
+    const { card } = renderCard(record);
+    const name = within(card).getByText(tricky);
+    expect(name.tagName).toBe('BDI');
+    expect(within(card).getByText('iago.ortiz@acme.example').tagName).toBe('BDI');
+  });
 });

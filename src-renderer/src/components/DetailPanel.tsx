@@ -382,7 +382,7 @@ export function DetailPanel() {
                 id={titleId}
                 title={summary.name !== headerText(summary.name) ? summary.name : undefined}
               >
-                {headerText(summary.name)}
+                <bdi>{headerText(summary.name)}</bdi>
                 {summary.status?.emoji && (
                   <span className="status-emoji" title={summary.status.message ?? undefined}>
                     {' '}

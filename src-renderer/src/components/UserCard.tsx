@@ -162,7 +162,8 @@ export const UserCard = memo(
           />
           <div className="card-title">
             <div className="card-name" title={user.name}>
-              <span className="card-name-text">{user.name}</span>
+              {/* <bdi>: a right-to-left name, or one carrying direction overrides, cannot reorder what follows it. */}
+              <bdi className="card-name-text">{user.name}</bdi>
               {user.status?.emoji && (
                 <span className="status-emoji" title={user.status.message ?? undefined}>
                   {user.status.emoji}
@@ -170,7 +171,7 @@ export const UserCard = memo(
               )}
             </div>
             <div className="card-email" title={user.email ?? undefined}>
-              {user.email ?? <span className="muted">No email shown</span>}
+              {user.email ? <bdi>{user.email}</bdi> : <span className="muted">No email shown</span>}
             </div>
           </div>
           {showKind && (
