@@ -243,10 +243,8 @@ export function UserGrid() {
               const user = summaryAt(pages, index);
               cells.push(
                 user ? (
-                  // Keyed by position: a new result reuses the card's DOM and only
-                  // patches what differs, far cheaper than building every card anew.
                   <UserCard
-                    key={`c${c}`}
+                    key={`${user.connectionId}/${user.userId}`}
                     user={user}
                     index={index}
                     colIndex={c + 1}
@@ -261,7 +259,7 @@ export function UserGrid() {
                     onKeyDown={onCardKey}
                   />
                 ) : (
-                  <SkeletonCard key={`s${c}`} colIndex={c + 1} />
+                  <SkeletonCard key={`s${index}`} colIndex={c + 1} />
                 ),
               );
             }
