@@ -4,7 +4,7 @@
 // (the time box); plus the error words per platform and the in-memory store.
 import { spawn } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
   classifyKeychainError,
@@ -16,6 +16,7 @@ import {
   type SecretStore,
 } from '@core/secrets';
 import { RollcallFailure, type RollcallError } from '@shared/errors';
+import { startBareBus } from '../fakes/bare-bus';
 import { KEYCHAIN_TESTS, reportKeychainSkip, runTsChild, tempDir } from './cache-fixtures';
 
 async function failureOf(run: () => Promise<unknown>): Promise<RollcallError> {
@@ -296,25 +297,9 @@ describe.runIf(KEYCHAIN_TESTS)('the keytar store against a real Secret Service',
 
   it('says KEYCHAIN_UNAVAILABLE, quickly, when the session has no Secret Service', async () => {
     // A bare bus: no service files, so nothing (not gnome-keyring) can be auto-started.
-    const dir = tempDir('rollcall-bus-');
-    const config = join(dir, 'bus.conf');
-    writeFileSync(
-      config,
-      `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <listen>unix:dir=${dir}</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default"><allow send_destination="*"/><allow eavesdrop="true"/><allow own="*"/></policy>
-</busconfig>`,
-    );
-    const bus = spawn('dbus-daemon', [`--config-file=${config}`, '--print-address=1', '--nofork']);
+    const bus = await startBareBus(tempDir('rollcall-bus-'));
     try {
-      const address = await new Promise<string>((resolvePromise, reject) => {
-        bus.stdout.once('data', (d: Buffer) => resolvePromise(d.toString().trim()));
-        bus.once('error', reject);
-      });
+      const address = bus.address;
       for (const busAddress of [address, 'unix:path=/nonexistent/bus']) {
         const env: NodeJS.ProcessEnv = { ...process.env, DBUS_SESSION_BUS_ADDRESS: busAddress };
         delete env.DISPLAY;
@@ -331,7 +316,7 @@ describe.runIf(KEYCHAIN_TESTS)('the keytar store against a real Secret Service',
         expect(probe.state).toBe('missing');
       }
     } finally {
-      bus.kill();
+      bus.stop();
     }
   });
 

@@ -10,14 +10,10 @@ import type { LookupResult, SyncSummary, UserRecord, UserSummary } from '@shared
 import { isRollcallError, type Result } from '@shared/errors';
 import { openTestCore, type TestCore } from '../core/core-fixture';
 import { HOSTILE_CASES } from '../fakes/hostile-corpus';
-import {
-  hostileBaseUrl,
-  hostileMode,
-  hostileUserId,
-  type HostileCase,
-} from '../fakes/hostile-world';
-import { startOpenWebUIFake, type OpenWebUIFake } from '../fakes/openwebui-fake';
-import { startZulipFake, type ZulipFake } from '../fakes/zulip-fake';
+import { hostileBaseUrl, hostileUserId, type HostileCase } from '../fakes/hostile-world';
+import { startHostileServers } from '../fakes/hostile-servers';
+import type { OpenWebUIFake } from '../fakes/openwebui-fake';
+import type { ZulipFake } from '../fakes/zulip-fake';
 import { integrityCheck, unclearError, unsafePicture, unsafeUser } from './checks';
 import { requestsCarrying, secretForms } from './leak-scan';
 
@@ -46,24 +42,7 @@ describe('the hostile corpus against the real core', () => {
   beforeAll(async () => {
     process.on('uncaughtException', onUncaught);
     process.on('unhandledRejection', onUncaught);
-    zulip = await startZulipFake({ count: 60 });
-    owui = await startOpenWebUIFake({ count: 30 });
-    zulip.setMode(
-      hostileMode({
-        product: 'zulip',
-        cases: HOSTILE_CASES,
-        origin: zulip.url,
-        otherOrigin: owui.url,
-      }),
-    );
-    owui.setMode(
-      hostileMode({
-        product: 'openwebui',
-        cases: HOSTILE_CASES,
-        origin: owui.url,
-        otherOrigin: zulip.url,
-      }),
-    );
+    ({ zulip, owui } = await startHostileServers());
     t = await openTestCore();
   });
 

@@ -13,12 +13,12 @@ import {
   ALL_CASES,
   PWN_FLAG,
   hostileBaseUrl,
-  hostileMode,
   hostileUserId,
   type HostileCase,
 } from '../fakes/hostile-world';
-import { startOpenWebUIFake, type OpenWebUIFake } from '../fakes/openwebui-fake';
-import { startZulipFake, type ZulipFake } from '../fakes/zulip-fake';
+import { startHostileServers } from '../fakes/hostile-servers';
+import type { OpenWebUIFake } from '../fakes/openwebui-fake';
+import type { ZulipFake } from '../fakes/zulip-fake';
 import { launchChromium, openApp, type AppUnderTest } from '../e2e/harness';
 import { integrityCheck } from './checks';
 import { findings, probe, PROBE_INIT_SCRIPT } from './page-probe';
@@ -34,24 +34,7 @@ describe('the hostile corpus in the window', () => {
 
   beforeAll(async () => {
     browser = await launchChromium();
-    zulip = await startZulipFake({ count: 60 });
-    owui = await startOpenWebUIFake({ count: 30 });
-    zulip.setMode(
-      hostileMode({
-        product: 'zulip',
-        cases: HOSTILE_CASES,
-        origin: zulip.url,
-        otherOrigin: owui.url,
-      }),
-    );
-    owui.setMode(
-      hostileMode({
-        product: 'openwebui',
-        cases: HOSTILE_CASES,
-        origin: owui.url,
-        otherOrigin: zulip.url,
-      }),
-    );
+    ({ zulip, owui } = await startHostileServers());
   });
 
   afterAll(async () => {

@@ -5,12 +5,13 @@
 // for everything that needs the key, and keep answering from the cache
 // (marked stale) for everything that does not.
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createMemorySecretStore } from '@core/secrets';
 import type { RollcallError } from '@shared/errors';
 import { openTestCore } from '../core/core-fixture';
+import { startBareBus } from '../fakes/bare-bus';
 import { startZulipFake, type ZulipFake } from '../fakes/zulip-fake';
 
 const RUN_TS = resolve(__dirname, '../core/children/run-ts.mjs');
@@ -229,24 +230,9 @@ describe.runIf(TOOLS)('keychain faults', () => {
     const home = tempDir('rollcall-keyfault-missing-');
     const data = join(home, 'userdata');
     cpSync(prepared, data, { recursive: true });
-    const config = join(home, 'bus.conf');
-    writeFileSync(
-      config,
-      `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <listen>unix:dir=${home}</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default"><allow send_destination="*"/><allow eavesdrop="true"/><allow own="*"/></policy>
-</busconfig>`,
-    );
-    const bus = spawn('dbus-daemon', [`--config-file=${config}`, '--print-address=1', '--nofork']);
+    const bus = await startBareBus(home);
     try {
-      const address = await new Promise<string>((resolvePromise, reject) => {
-        bus.stdout.once('data', (d: Buffer) => resolvePromise(d.toString().trim()));
-        bus.once('error', reject);
-      });
+      const address = bus.address;
       const env = { ...isolatedEnv(home), DBUS_SESSION_BUS_ADDRESS: address };
       const { stdout, stderr } = await run(
         process.execPath,
@@ -260,7 +246,7 @@ describe.runIf(TOOLS)('keychain faults', () => {
         'no Secret Service',
       );
     } finally {
-      bus.kill();
+      bus.stop();
     }
   });
 
