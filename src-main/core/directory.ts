@@ -98,6 +98,7 @@ const KEEP_CACHED_ON: ReadonlySet<RollcallError['code']> = new Set([
   'BAD_RESPONSE',
   'TOO_LARGE',
   'KEYCHAIN_UNAVAILABLE',
+  'KEYCHAIN_BUSY',
   'CANCELLED',
 ]);
 

@@ -52,7 +52,8 @@ export function createReachabilityTracker(
       else if (
         error.code !== 'CANCELLED' &&
         error.code !== 'INVALID_INPUT' &&
-        error.code !== 'KEYCHAIN_UNAVAILABLE'
+        error.code !== 'KEYCHAIN_UNAVAILABLE' &&
+        error.code !== 'KEYCHAIN_BUSY'
       ) {
         // NOT_FOUND, FORBIDDEN, RATE_LIMITED, BAD_RESPONSE...: the server did answer.
         set(id, { state: 'online', since: now(), error: null });

@@ -17,6 +17,7 @@ import { randomUUID } from 'node:crypto';
 import type { KeychainState } from '@shared/model';
 import { rollcallError, RollcallFailure } from '@shared/errors';
 import { silentLogger, type Logger } from './log';
+import { processKeychainQueue, QueueRefusal, type KeychainQueue } from './keychain-queue';
 
 /** The keychain service name every entry is filed under. */
 export const KEYCHAIN_SERVICE = 'Rollcall';
@@ -222,27 +223,13 @@ export interface KeytarStoreOptions {
   /** Loads keytar; default `import('keytar')`. Tests pass a loader that fails like a missing libsecret. */
   loadKeytar?: () => Promise<KeytarModule>;
   log?: Logger;
+  /** Whose turn it is; default the process-wide queue. Tests pass their own. */
+  queue?: KeychainQueue;
 }
 
 async function importKeytar(): Promise<KeytarModule> {
   const m = (await import('keytar')) as unknown as { default?: KeytarModule } & KeytarModule;
   return m.default ?? m;
-}
-
-const TIMED_OUT = Symbol('timed out');
-
-/**
- * Every keytar call of the process, one at a time. libsecret answers a
- * listing that meets an entry being deleted (the probe's) with no secret,
- * and keytar dereferences that: a segfault of the whole app, seen when the
- * connection list and the About box asked the keychain at once. Queued, a
- * listing never overlaps a write or a delete.
- */
-let keytarQueue: Promise<unknown> = Promise.resolve();
-function oneAtATime<T>(task: () => Promise<T>): Promise<T> {
-  const run = keytarQueue.then(task, task);
-  keytarQueue = run.catch(() => undefined);
-  return run;
 }
 
 /**
@@ -254,19 +241,16 @@ let probeInFlight: Promise<{ state: KeychainState; message: string | null }> | n
 
 /**
  * The OS keychain through keytar (libsecret on Linux, Keychain on macOS,
- * Credential Vault on Windows).
- *
- * A call that outlives its time box keeps running in keytar's worker thread
- * (it cannot be stopped); until it ends, later calls fail at once instead of
- * piling more stuck threads onto libuv's small pool.
+ * Credential Vault on Windows). Calls go through one process-wide queue
+ * (keychain-queue.ts): one at a time, each time-boxed from when it starts.
  */
 export function createKeytarSecretStore(options: KeytarStoreOptions = {}): SecretStore {
   const timeoutMs = options.timeoutMs ?? DEFAULT_KEYCHAIN_TIMEOUT_MS;
   const platform = options.platform ?? process.platform;
   const log = options.log ?? silentLogger;
   const loadKeytar = options.loadKeytar ?? importKeytar;
+  const queue = options.queue ?? processKeychainQueue;
   let loaded: Promise<KeytarModule> | null = null;
-  let stuck = 0;
 
   const load = (): Promise<KeytarModule> => {
     loaded ??= loadKeytar().catch((thrown: unknown) => {
@@ -277,51 +261,54 @@ export function createKeytarSecretStore(options: KeytarStoreOptions = {}): Secre
   };
 
   const seconds = Math.max(1, Math.round(timeoutMs / 1000));
-  const timeoutFailure = (): KeychainFailure =>
-    new KeychainFailure(
-      'unknown',
-      `The keychain did not answer within ${seconds} s. If it is asking for a password, unlock it there; otherwise: ${keychainAdvice('unknown', platform)}`,
-    );
+  const unlockOrAdvice = `If it is asking for a password, unlock it there; otherwise: ${keychainAdvice('unknown', platform)}`;
 
-  /** Runs one keychain operation under the time box, mapping every failure. */
+  /** The words for a call the queue did not answer. */
+  const refusalFailure = (reason: QueueRefusal['reason']): RollcallFailure => {
+    switch (reason) {
+      case 'timed-out':
+        return new KeychainFailure(
+          'unknown',
+          `The keychain did not answer within ${seconds} s. ${unlockOrAdvice}`,
+        );
+      case 'stuck':
+        return new KeychainFailure(
+          'unknown',
+          `The keychain did not answer an earlier request within ${seconds} s and is still busy with it, so Rollcall is not asking it more for now. ${unlockOrAdvice}`,
+        );
+      case 'full':
+        return new RollcallFailure(
+          rollcallError(
+            'KEYCHAIN_BUSY',
+            'The keychain has too many requests waiting right now. Wait a moment and try again.',
+          ),
+        );
+    }
+  };
+
+  /** Runs one keychain operation in its turn, under the time box, mapping every failure. */
   async function call<T>(
     op: string,
     run: (k: KeytarModule) => Promise<T>,
     secret: string | null = null,
   ): Promise<T> {
-    if (stuck > 0) {
-      log.warn('keychain call refused: an earlier call has not finished', { op });
-      throw timeoutFailure();
-    }
-    const work = oneAtATime(() => load().then(run));
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<typeof TIMED_OUT>((resolve) => {
-      timer = setTimeout(() => resolve(TIMED_OUT), timeoutMs);
-    });
     try {
-      const outcome = await Promise.race([work, deadline]);
-      if (outcome === TIMED_OUT) {
-        stuck++;
-        log.warn('keychain call timed out', { op, timeoutMs });
-        work
-          .then(
-            () => log.warn('a timed-out keychain call finished late', { op }),
-            () => undefined,
-          )
-          .finally(() => {
-            stuck--;
-          });
-        throw timeoutFailure();
-      }
-      return outcome;
+      return await queue.run(() => load().then(run), timeoutMs);
     } catch (thrown) {
+      if (thrown instanceof QueueRefusal) {
+        if (thrown.reason === 'timed-out') {
+          log.warn('keychain call timed out', { op, timeoutMs });
+          void thrown.late?.then(() => log.warn('a timed-out keychain call finished late', { op }));
+        } else {
+          log.warn('keychain call not sent', { op, reason: thrown.reason });
+        }
+        throw refusalFailure(thrown.reason);
+      }
       if (thrown instanceof RollcallFailure) throw thrown;
       const said = systemText(thrown, secret);
       const state = classifyKeychainError(said);
       log.warn('keychain call failed', { op, state, error: said });
       throw keychainFailure(state, platform, said);
-    } finally {
-      clearTimeout(timer);
     }
   }
 

@@ -24,6 +24,7 @@ export const ERROR_TITLES: Record<ErrorCode, string> = {
   SERVER_ERROR: 'Server error',
   CANCELLED: 'Cancelled',
   KEYCHAIN_UNAVAILABLE: 'Keychain unavailable',
+  KEYCHAIN_BUSY: 'Keychain busy',
   CACHE_UNAVAILABLE: 'Cache unavailable',
   NOT_IMPLEMENTED: 'Not available yet',
   INTERNAL: 'Something went wrong',
