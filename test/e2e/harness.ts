@@ -91,6 +91,11 @@ export interface OpenAppOptions {
     dispatch: Dispatch;
     serveAvatar?: (connectionId: string, userId: string) => Promise<FileAnswer>;
   };
+  /**
+   * Open this page instead of the built window (the launch test opens
+   * `npm start`'s dev server); the sender check then trusts its origin.
+   */
+  pageUrl?: string;
 }
 
 export interface AppUnderTest {
@@ -182,7 +187,7 @@ export async function openApp(options: OpenAppOptions): Promise<AppUnderTest> {
     });
   });
   const port = await listen(server);
-  const origin = `http://127.0.0.1:${port}`;
+  const origin = options.pageUrl ? new URL(options.pageUrl).origin : `http://127.0.0.1:${port}`;
 
   const context = await options.browser.newContext({
     colorScheme: options.colorScheme ?? 'light',
@@ -205,7 +210,7 @@ export async function openApp(options: OpenAppOptions): Promise<AppUnderTest> {
     return result;
   });
   await page.addInitScript({ content: await pageBridgeScript() });
-  await page.goto(`${origin}/index.html`);
+  await page.goto(options.pageUrl ?? `${origin}/index.html`);
 
   return {
     page,
