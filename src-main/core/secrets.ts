@@ -17,6 +17,7 @@ import { randomUUID } from 'node:crypto';
 import type { KeychainState } from '@shared/model';
 import { rollcallError, RollcallFailure } from '@shared/errors';
 import { silentLogger, type Logger } from './log';
+import { requireKeytar } from './native-modules';
 import { processKeychainQueue, QueueRefusal, type KeychainQueue } from './keychain-queue';
 
 /** The keychain service name every entry is filed under. */
@@ -220,7 +221,7 @@ export interface KeytarStoreOptions {
   timeoutMs?: number;
   /** Whose words to use in messages; default `process.platform`. */
   platform?: NodeJS.Platform;
-  /** Loads keytar; default `import('keytar')`. Tests pass a loader that fails like a missing libsecret. */
+  /** Loads keytar; default `require('keytar')`. Tests pass a loader that fails like a missing libsecret. */
   loadKeytar?: () => Promise<KeytarModule>;
   log?: Logger;
   /** Whose turn it is; default the process-wide queue. Tests pass their own. */
@@ -228,7 +229,7 @@ export interface KeytarStoreOptions {
 }
 
 async function importKeytar(): Promise<KeytarModule> {
-  const m = (await import('keytar')) as unknown as { default?: KeytarModule } & KeytarModule;
+  const m = requireKeytar() as { default?: KeytarModule } & KeytarModule;
   return m.default ?? m;
 }
 

@@ -25,6 +25,8 @@
  */
 import type { OpenedDatabase } from './db';
 import type { Logger } from './log';
+import type * as Experimental from '@photostructure/sqlite/experimental';
+import { requireSqliteExperimental } from './native-modules';
 
 /** How often the main connection is looked at for new writes. */
 export const CHECKPOINT_INTERVAL_MS = 250;
@@ -77,7 +79,7 @@ interface CheckpointPool {
 }
 
 async function openPool(path: string): Promise<CheckpointPool> {
-  const { DatabasePool } = await import('@photostructure/sqlite/experimental');
+  const { DatabasePool } = requireSqliteExperimental() as typeof Experimental;
   return DatabasePool.open(path, {
     connections: 1,
     // PRAGMAs are the whole point of this connection.

@@ -17,6 +17,7 @@ import { handleAppProtocol, registerSchemes } from './app-protocol';
 import { handleAvatarProtocol } from './avatar-protocol';
 import { createEmitter, registerIpc } from './ipc';
 import { installMenu } from './menu';
+import { closeBeforeQuit } from './quit';
 import { hardenSession, hardenWebContents } from './security';
 import { createMainWindow } from './window';
 
@@ -27,7 +28,8 @@ registerSchemes();
 app.enableSandbox();
 
 let mainWindow: BrowserWindow | null = null;
-let core: Core | null = null;
+/** Core while it opens and after; the quit path waits for it to close. */
+let coreOpening: Promise<Core> | null = null;
 
 function fileLogger(): Logger {
   const dir = join(app.getPath('userData'), 'logs');
@@ -43,21 +45,20 @@ function fileLogger(): Logger {
   });
 }
 
-async function start(): Promise<void> {
+async function start(log: Logger): Promise<void> {
   await app.whenReady();
-  const log = fileLogger();
-  hardenWebContents(log);
+  hardenWebContents(log, devServerUrl);
   hardenSession(session.defaultSession);
   handleAppProtocol(join(__dirname, '../renderer'));
   installMenu(!app.isPackaged);
 
-  core = await openCore({
+  coreOpening = openCore({
     appVersion: app.getVersion(),
     userDataDir: app.getPath('userData'),
     // Chromium's network stack (system proxies apply), with redirects handed
     // back to core so credentials never follow one to another origin.
     fetch: fetchOverNetRequest((options) => net.request(options)),
-    secrets: createKeytarSecretStore(),
+    secrets: createKeytarSecretStore({ log }),
     now: () => Date.now(),
     emit: createEmitter(() => mainWindow),
     openExternal: (url) => shell.openExternal(url),
@@ -77,6 +78,7 @@ async function start(): Promise<void> {
     },
     log,
   });
+  const core = await coreOpening;
   registerIpc(core.dispatch, (url) => isAppPageUrl(url, devServerUrl));
   handleAvatarProtocol(core);
 
@@ -109,13 +111,16 @@ if (!app.requestSingleInstanceLock()) {
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit();
   });
-  app.on('will-quit', () => {
-    void core?.close();
-    // A keychain call stuck in a native thread (a frozen keyring) would keep
-    // the process alive for a minute after the window is gone: do not wait.
-    setTimeout(() => process.kill(process.pid, 'SIGKILL'), 5000).unref();
-  });
-  start().catch((error: unknown) => {
+  const log = fileLogger();
+  closeBeforeQuit(
+    app,
+    async () => {
+      const opened = await coreOpening?.catch(() => null);
+      await opened?.close();
+    },
+    log,
+  );
+  start(log).catch((error: unknown) => {
     dialog.showErrorBox(
       'Rollcall could not start',
       error instanceof Error ? error.message : String(error),

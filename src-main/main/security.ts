@@ -6,13 +6,32 @@
  * Runs in Electron's main process.
  */
 import { app, shell, type Session } from 'electron';
+import { isAppPageUrl } from '../core/app-page';
 import { safeExternalUrl } from '../core/external-url';
 import type { Logger } from '../core/log';
 
-/** Applies the per-page rules to every webContents the app ever creates. */
-export function hardenWebContents(log: Logger): void {
+/**
+ * Whether a navigation goes to the dev server's own page: Vite reloads the
+ * whole window when a file changes under `npm start`. Only ever true when
+ * `devServerUrl` is given, which main does only for an unpackaged app.
+ */
+export function isDevServerReload(url: string, devServerUrl: string | undefined): boolean {
+  if (!devServerUrl || !isAppPageUrl(url, devServerUrl)) return false;
+  try {
+    return new URL(url).origin === new URL(devServerUrl).origin;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Applies the per-page rules to every webContents the app ever creates.
+ * `devServerUrl` (unpackaged only) lets Vite's full reloads through.
+ */
+export function hardenWebContents(log: Logger, devServerUrl?: string): void {
   app.on('web-contents-created', (_event, contents) => {
     contents.on('will-navigate', (event, url) => {
+      if (isDevServerReload(url, devServerUrl)) return;
       event.preventDefault();
       log.warn('Blocked a navigation', {
         to: safeExternalUrl(url) ? new URL(url).origin : 'non-http',

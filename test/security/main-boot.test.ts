@@ -3,11 +3,14 @@
 // is ready, the session and every webContents are hardened, every channel
 // is registered behind the sender check, the window loads the app scheme
 // with developer tools off, and the menu has no developer items.
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, statSync } from 'node:fs';
+import { DatabaseSync } from '@photostructure/sqlite';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { vi } from 'vitest';
 import { APP_PAGE_URL } from '@core/app-page';
+import { DATABASE_FILE_NAME } from '@core/db';
+import type * as SecretsModule from '@core/secrets';
 import { CHANNELS } from '@shared/contract';
 
 const h = vi.hoisted(() => ({
@@ -18,7 +21,21 @@ const h = vi.hoisted(() => ({
   session: {} as Record<string, unknown>,
   errors: [] as string[],
   userData: '',
+  appListeners: new Map<string, (...args: unknown[]) => unknown>(),
+  secretStoreOptions: [] as unknown[],
 }));
+
+// The real keytar store, with the options main gives it recorded.
+vi.mock('../../src-main/core/secrets', async (importOriginal) => {
+  const real = await importOriginal<typeof SecretsModule>();
+  return {
+    ...real,
+    createKeytarSecretStore: (options: Parameters<typeof real.createKeytarSecretStore>[0]) => {
+      h.secretStoreOptions.push(options);
+      return real.createKeytarSecretStore(options);
+    },
+  };
+});
 
 vi.mock('electron', () => {
   class BrowserWindow {
@@ -50,14 +67,17 @@ vi.mock('electron', () => {
       isPackaged: true,
       enableSandbox: () => h.calls.push('app.enableSandbox'),
       requestSingleInstanceLock: () => true,
-      on: (event: string) => h.calls.push(`app.on ${event}`),
+      on: (event: string, listener: (...args: unknown[]) => unknown) => {
+        h.calls.push(`app.on ${event}`);
+        h.appListeners.set(event, listener);
+      },
       whenReady: async () => {
         h.calls.push('app.whenReady');
       },
       getPath: (name: string) => join(h.userData, name),
       getVersion: () => '0.1.0',
       quit: () => h.calls.push('app.quit'),
-      exit: () => h.calls.push('app.exit'),
+      exit: (code?: number) => h.calls.push(`app.exit ${code ?? 0}`),
     },
     BrowserWindow,
     dialog: {
@@ -126,5 +146,29 @@ describe('the packaged app starting up', () => {
     expect((win.options.webPreferences as Record<string, unknown>).devTools).toBe(false);
     const roles = JSON.stringify(h.menu);
     expect(roles).not.toMatch(/toggleDevTools|forceReload|"reload"/);
+  });
+
+  it('hands the keychain store the log, so keychain faults reach main.log', () => {
+    expect(h.secretStoreOptions).toHaveLength(1);
+    const options = h.secretStoreOptions[0] as { log?: { warn?: unknown } } | undefined;
+    expect(typeof options?.log?.warn).toBe('function');
+  });
+
+  it('holds the quit until the cache is closed, then exits, leaving no WAL content behind', async () => {
+    const willQuit = h.appListeners.get('will-quit');
+    expect(willQuit).toBeTypeOf('function');
+    const dbFile = join(h.userData, 'userData', DATABASE_FILE_NAME);
+    expect(existsSync(dbFile)).toBe(true);
+    let prevented = 0;
+    willQuit!({ preventDefault: () => prevented++ });
+    expect(prevented).toBe(1);
+    expect(h.calls).not.toContain('app.exit 0'); // not before core has closed
+    await vi.waitFor(() => expect(h.calls).toContain('app.exit 0'), { timeout: 20_000 });
+    // Closed for real: nothing left in a -wal file, and the file opens cleanly read-only.
+    const wal = `${dbFile}-wal`;
+    expect(existsSync(wal) ? statSync(wal).size : 0).toBe(0);
+    const db = new DatabaseSync(dbFile, { readOnly: true });
+    expect(db.prepare('PRAGMA integrity_check').get()).toEqual({ integrity_check: 'ok' });
+    db.close();
   });
 });

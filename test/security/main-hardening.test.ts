@@ -78,7 +78,8 @@ vi.mock('electron', () => {
   };
 });
 
-const { hardenSession, hardenWebContents } = await import('../../src-main/main/security');
+const { hardenSession, hardenWebContents, isDevServerReload } =
+  await import('../../src-main/main/security');
 const { createMainWindow } = await import('../../src-main/main/window');
 const { handleAppProtocol, registerSchemes } = await import('../../src-main/main/app-protocol');
 
@@ -120,6 +121,10 @@ describe('every webContents the app creates', () => {
     }
   });
 
+  it('lets no dev-server reload through in a packaged app (no dev URL given)', () => {
+    expect(contents.fire('will-navigate', 'http://localhost:5173/')).toBe(true);
+  });
+
   it('never opens a new window; only http(s) links go to the system browser (checklist 14, 15)', async () => {
     hoisted.opened.length = 0;
     for (const url of [
@@ -142,6 +147,38 @@ describe('every webContents the app creates', () => {
     expect(
       contents.fire('will-attach-webview', {}, { src: 'https://evil.example/', allowpopups: true }),
     ).toBe(true);
+  });
+});
+
+describe('every webContents under npm start (unpackaged, with the dev server URL)', () => {
+  const contents = fakeContents();
+  beforeAll(() => {
+    hardenWebContents(silentLogger, 'http://localhost:5173');
+    hoisted.appListeners.get('web-contents-created')?.({}, contents);
+  });
+
+  it("lets Vite's full reloads of the dev page through, and nothing else", () => {
+    for (const url of ['http://localhost:5173/', 'http://localhost:5173/index.html']) {
+      expect(contents.fire('will-navigate', url), url).toBe(false);
+    }
+    for (const url of [
+      'http://localhost:5174/',
+      'http://127.0.0.1:5173/',
+      'https://localhost:5173/',
+      'https://evil.example/',
+      'file:///etc/passwd',
+      'javascript:alert(1)',
+    ]) {
+      expect(contents.fire('will-navigate', url), url).toBe(true);
+    }
+    expect(contents.fire('will-redirect', 'http://localhost:5173/')).toBe(true);
+  });
+
+  it('accepts only a loopback http(s) dev URL as the dev origin', () => {
+    expect(isDevServerReload('http://localhost:5173/', 'http://localhost:5173')).toBe(true);
+    expect(isDevServerReload('http://evil.example/', 'http://evil.example')).toBe(false);
+    expect(isDevServerReload('http://localhost:5173/', undefined)).toBe(false);
+    expect(isDevServerReload('not a url', 'http://localhost:5173')).toBe(false);
   });
 });
 
