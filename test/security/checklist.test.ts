@@ -76,6 +76,16 @@ describe("SECURITY.md's checklist", () => {
   });
 });
 
+describe("SECURITY.md's table of Electron-only paths", () => {
+  it('names only test files that exist', () => {
+    const text = readFileSync(join(ROOT, 'SECURITY.md'), 'utf8');
+    const section = /## Electron-only paths\n([\s\S]*?)\n## /.exec(text)?.[1] ?? '';
+    const files = [...section.matchAll(/`(test\/[^`]+\.test\.tsx?)`/g)].map((m) => m[1]!);
+    expect(files.length).toBeGreaterThan(8);
+    for (const file of files) expect(existsSync(join(ROOT, file)), file).toBe(true);
+  });
+});
+
 describe('Electron fuses (checklist 19)', () => {
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
     build: Record<string, unknown> & { electronFuses: Record<string, boolean>; asar: boolean };
