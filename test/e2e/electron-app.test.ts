@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { _electron } from 'playwright-core';
 import { ROOT } from './harness';
+import { patientPolls } from './walk-helpers';
 
 function electronBinary(): string | null {
   const pathFile = join(ROOT, 'node_modules/electron/path.txt');
@@ -21,6 +22,7 @@ if (!binary) console.warn(`[skipped] Electron smoke test: ${reason}`);
 
 describe.skipIf(!binary)(`Electron smoke test${binary ? '' : ` (skipped: ${reason})`}`, () => {
   it('starts the built app, whose first screen shows the version from app:info', async () => {
+    patientPolls();
     const home = mkdtempSync(join(tmpdir(), 'rollcall-electron-'));
     const app = await _electron.launch({
       executablePath: binary!,

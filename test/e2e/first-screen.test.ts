@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { ROOT, launchChromium, openApp, type AppUnderTest } from './harness';
+import { patientPolls } from './walk-helpers';
 
 const version = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version as string;
 
@@ -10,6 +11,7 @@ describe('first screen through the real bridge and core', () => {
   let app: AppUnderTest;
 
   beforeAll(async () => {
+    patientPolls();
     browser = await launchChromium();
   });
   afterAll(async () => {

@@ -69,6 +69,13 @@ function projectCopy(): string {
   return dir;
 }
 
+/** What the stub Electron recorded about its launch. */
+interface Launched {
+  argv: string[];
+  cwd: string;
+  env: Record<string, string>;
+}
+
 interface Started {
   child: ChildProcess;
   output: () => string;
@@ -141,15 +148,22 @@ process.on('SIGTERM', () => process.exit(0));
     const started = npmStart(project, userEnv({ ELECTRON_EXEC_PATH: stub }));
     let app: AppUnderTest | null = null;
     try {
-      await expect
-        .poll(() => existsSync(record) || started.child.exitCode !== null, { timeout: 240_000 })
-        .toBe(true);
-      expect(existsSync(record), started.output()).toBe(true);
-      const launched = JSON.parse(readFileSync(record, 'utf8')) as {
-        argv: string[];
-        cwd: string;
-        env: Record<string, string>;
+      // The stub writes its record in one call; poll until it parses (or npm start ended).
+      const readRecord = (): Launched | null => {
+        try {
+          return JSON.parse(readFileSync(record, 'utf8')) as Launched;
+        } catch {
+          return null;
+        }
       };
+      await expect
+        .poll(() => readRecord() !== null || started.child.exitCode !== null, {
+          timeout: 240_000,
+        })
+        .toBe(true);
+      const launched = readRecord();
+      expect(launched, started.output()).not.toBeNull();
+      if (!launched) return;
       // Electron on the project folder, with the dev server's URL.
       expect(launched.argv[0]).toBe('.');
       expect(launched.cwd).toBe(project);

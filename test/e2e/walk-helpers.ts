@@ -165,10 +165,20 @@ export async function settle(page: Page): Promise<void> {
   );
 }
 
-/** Closes every toast, so a screenshot shows the window rather than a passing notice. */
+/**
+ * Closes every toast, so a screenshot shows the window rather than a passing
+ * notice. A toast also goes by itself after 5 s, so one counted a moment ago
+ * may be gone before a click reaches it (and a click would then wait for it
+ * in vain): press whatever buttons are there, in the page, until none is left.
+ */
 export async function dismissToasts(page: Page): Promise<void> {
   const buttons = page.getByTestId('toasts').getByRole('button', { name: 'Dismiss notice' });
-  while ((await buttons.count()) > 0) await buttons.first().click();
+  await expect
+    .poll(async () => {
+      await buttons.evaluateAll((els) => els.forEach((b) => (b as HTMLButtonElement).click()));
+      return buttons.count();
+    })
+    .toBe(0);
 }
 
 /** The number the result count shows ("1,234 users" → 1234; "12 of 2,000 users" → 12). */
@@ -261,10 +271,13 @@ export async function fillConnection(page: Page, fields: ConnectionFields): Prom
  */
 export async function openAddDialog(page: Page, kind: 'zulip' | 'openwebui'): Promise<void> {
   const firstRun = page.getByTestId(kind === 'zulip' ? 'first-add-zulip' : 'first-add-openwebui');
+  const sidebarAdd = page.getByTestId('add-connection');
+  // Until the connection list has loaded, the window shows neither: wait for one of them.
+  await firstRun.or(sidebarAdd).first().waitFor();
   if (await firstRun.isVisible()) {
     await firstRun.click();
   } else {
-    await page.getByTestId('add-connection').click();
+    await sidebarAdd.click();
     await page.getByTestId(kind === 'zulip' ? 'add-zulip' : 'add-openwebui').click();
   }
   await page.getByTestId('connection-dialog').waitFor();

@@ -73,11 +73,13 @@ describe('walk: an Open WebUI server', () => {
     expect(await refused.textContent()).toContain('non-admin account');
     expect(await refused.textContent()).toContain('Create one while signed in as an administrator');
     expect(await dialog.getByTestId('field-key').getAttribute('aria-invalid')).toBe('true');
-    // Saving tests first, so it refuses too and nothing is saved.
+    // Saving tests first, so it refuses too and nothing is saved. (The notice
+    // already said FORBIDDEN before the click: wait for the save's own answer.)
     await dialog.getByTestId('save-connection').click();
+    await expect
+      .poll(() => app!.calls.filter((c) => c.channel === 'connections:save').at(-1)?.result)
+      .toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
     await expect.poll(() => refused.getAttribute('data-code')).toBe('FORBIDDEN');
-    const saves = app.calls.filter((c) => c.channel === 'connections:save');
-    expect(saves.at(-1)?.result).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
     expect(await axeSerious(page)).toEqual([]);
     await app.screenshot('walk-openwebui-1-non-admin-key');
 
@@ -93,7 +95,7 @@ describe('walk: an Open WebUI server', () => {
     await dialog.waitFor({ state: 'detached' });
     const row = page.getByTestId('connection-row');
     await row.waitFor();
-    expect(await page.getByTestId('scope-title').textContent()).toBe('Acme AI');
+    await expect.poll(() => page.getByTestId('scope-title').textContent()).toBe('Acme AI');
 
     // Look up by id: the card opens with role, groups and status.
     await page.keyboard.press('Control+L');
@@ -159,7 +161,8 @@ describe('walk: an Open WebUI server', () => {
       expect(values[i]).toBeGreaterThanOrEqual(values[i - 1]!);
     }
     await expect.poll(() => resultCount(page)).toBe(USERS);
-    expect(await row.locator('.conn-count').textContent()).toBe(String(USERS));
+    // The sidebar's count comes from the connection list, reloaded apart from the grid.
+    await expect.poll(() => row.locator('.conn-count').textContent()).toBe(String(USERS));
 
     // Search finds the person among everyone.
     await page.keyboard.press('Control+K');

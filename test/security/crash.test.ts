@@ -1,10 +1,13 @@
 // Crashes: a sync in a child process (the real core, a fake Zulip in this
 // process) SIGKILLed at 20 random points, one after another on the same
-// user-data folder, as a machine that keeps crashing would. After each kill
-// the cache opens through the app's own open path without being set aside,
-// passes integrity_check, still holds every user it held before, and holds
-// every user the child reported committed (with what that sync wrote). A
-// sync restarted after the last kill completes with the full directory.
+// user-data folder, as a machine that keeps crashing would. Half the kills
+// land while users are written, at a random count the child reports (not at
+// a time, which a busier or quieter moment would move out of the writes).
+// After each kill the cache opens through the app's own open path without
+// being set aside, passes integrity_check, still holds every user it held
+// before, and holds every user the child reported committed (with what that
+// sync wrote). A sync restarted after the last kill completes with the full
+// directory.
 import { spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,15 +34,14 @@ interface ChildRun {
   result: unknown;
   /** Milliseconds from spawn to "ready". */
   startupMs: number;
-  /** Milliseconds from the first "writing" progress to the end (0: never wrote). */
-  writingMs: number;
 }
 
-/** When to kill: `afterMs` after the child started, opened its cache, or began writing users. */
-interface KillPoint {
-  from: 'spawn' | 'ready' | 'writing';
-  afterMs: number;
-}
+/**
+ * When to kill: `afterMs` after the child started or opened its cache, or
+ * as soon as it reports having written `afterUsers` users of this sync.
+ */
+type KillPoint =
+  { from: 'spawn' | 'ready'; afterMs: number } | { from: 'writing'; afterUsers: number };
 
 /** Runs the child, SIGKILLing it at `kill` (or letting it finish). */
 function runChild(
@@ -49,7 +51,6 @@ function runChild(
   return new Promise((resolvePromise, reject) => {
     const started = Date.now();
     let readyAt = 0;
-    let writingAt = 0;
     let committed = 0;
     const phases: string[] = [];
     let killed = false;
@@ -80,11 +81,10 @@ function runChild(
         } else if (line.startsWith('progress ')) {
           const [, phase = '', done = '0'] = line.split(' ');
           phases.push(phase);
-          if (phase === 'writing' && writingAt === 0) {
-            writingAt = Date.now();
-            if (kill?.from === 'writing') setTimeout(killNow, kill.afterMs);
-          }
           committed = Math.max(committed, Number(done));
+          if (kill?.from === 'writing' && phase === 'writing' && committed >= kill.afterUsers) {
+            killNow();
+          }
         } else if (line.startsWith('{"result":')) {
           result = (JSON.parse(line) as { result: unknown }).result;
         }
@@ -103,7 +103,6 @@ function runChild(
         killed: killed && signal === 'SIGKILL',
         result,
         startupMs: (readyAt || Date.now()) - started,
-        writingMs: writingAt ? Date.now() - writingAt : 0,
       });
     });
   });
@@ -194,19 +193,18 @@ describe('a sync killed at random points', () => {
     const points: string[] = [];
     let killedMidWrite = 0;
     for (let k = 0; k < KILLS; k++) {
-      // Half the kills land while users are being written, a few while the
-      // cache opens, the rest anywhere in the sync.
-      const from: KillPoint['from'] = k % 2 === 0 ? 'writing' : k % 7 === 3 ? 'spawn' : 'ready';
-      // (Writing is the first part of what follows the first "writing" event.)
-      const span =
-        from === 'writing'
-          ? full.writingMs * 0.6
-          : from === 'spawn'
-            ? full.startupMs
-            : full.ms * 1.05;
-      const afterMs = Math.round(rng() * span);
-      const run = await runChild({ ...args, dir }, { from, afterMs });
-      points.push(`${from}+${afterMs}ms:${run.phases.at(-1) ?? 'none'}:${run.committed}`);
+      // Half the kills land while users are being written (within the first
+      // 60% of them, so the writes outlast the signal), a few while the cache
+      // opens, the rest anywhere in the sync.
+      const kill: KillPoint =
+        k % 2 === 0
+          ? { from: 'writing', afterUsers: Math.round(rng() * order.length * 0.6) }
+          : k % 7 === 3
+            ? { from: 'spawn', afterMs: Math.round(rng() * full.startupMs) }
+            : { from: 'ready', afterMs: Math.round(rng() * full.ms * 1.05) };
+      const run = await runChild({ ...args, dir }, kill);
+      const at = kill.from === 'writing' ? `${kill.afterUsers} users` : `${kill.afterMs}ms`;
+      points.push(`${kill.from}+${at}:${run.phases.at(-1) ?? 'none'}:${run.committed}`);
       if (run.killed && run.phases.includes('writing') && !run.phases.includes('done'))
         killedMidWrite++;
 

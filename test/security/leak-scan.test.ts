@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { launchChromium, openApp, ROOT, type AppUnderTest } from '../e2e/harness';
+import { patientPolls } from '../e2e/walk-helpers';
 import { startOpenWebUIFake, type OpenWebUIFake } from '../fakes/openwebui-fake';
 import { startZulipFake, type ZulipFake } from '../fakes/zulip-fake';
 import { requestsCarrying, scanFolder, scanText, scanValues, secretForms } from './leak-scan';
@@ -26,6 +27,7 @@ describe('secret leak scan after driving the app', () => {
   const WRONG_KEY = 'WrongKeyTypedByMistake0123456789';
 
   beforeAll(async () => {
+    patientPolls();
     browser = await launchChromium();
     zulip = await startZulipFake({ count: 60 });
     owui = await startOpenWebUIFake({ count: 30 });
@@ -122,7 +124,17 @@ describe('secret leak scan after driving the app', () => {
       }, kind);
       await page.getByTestId('lookup-connection').selectOption({ label });
       await page.getByTestId('lookup-input').fill(ref);
+      // The box ignores Enter while an earlier lookup is still on its way.
+      await expect.poll(() => page.getByTestId('lookup-submit').isEnabled()).toBe(true);
       await page.getByTestId('lookup-input').press('Enter');
+      // This lookup's own answer: the panel of the one before may still be open.
+      await expect
+        .poll(() =>
+          app.calls.some(
+            (c) => c.channel === 'users:lookup' && (c.arg as { ref?: string }).ref === ref,
+          ),
+        )
+        .toBe(true);
       await page
         .getByTestId('detail-source')
         .or(page.getByTestId('lookup-error'))
@@ -163,10 +175,13 @@ describe('secret leak scan after driving the app', () => {
       expect(exported).toMatchObject({ ok: true });
     }
 
-    // The other origins were reached (so the scan of their requests means something).
-    expect(owui.requests.some((r) => r.path === '/user.png')).toBe(true);
+    // The other origins were reached (so the scan of their requests means
+    // something). Pictures are fetched as the window asks for them: polled.
+    await expect.poll(() => owui.requests.some((r) => r.path === '/user.png')).toBe(true);
     expect(owui.requests.some((r) => r.path === `/api/v1/users/${zRedirected.user_id}`)).toBe(true);
-    expect(zulip.requests.some((r) => r.path.startsWith('/user_avatars/from-owui/'))).toBe(true);
+    await expect
+      .poll(() => zulip.requests.some((r) => r.path.startsWith('/user_avatars/from-owui/')))
+      .toBe(true);
     expect(zulip.requests.some((r) => r.path === `/api/v1/users/${oRedirected.id}`)).toBe(true);
 
     // What the page holds, then the log as main would have written it.

@@ -43,7 +43,7 @@ describe('quitting', () => {
     await new Promise((r) => setTimeout(r, 20));
     expect(order).toEqual(['close started']);
     finish();
-    await vi.waitFor(() => expect(order).toEqual(['close started', 'exit 0']));
+    await vi.waitFor(() => expect(order).toEqual(['close started', 'exit 0']), { timeout: 20_000 });
   });
 
   it('exits after the bound when closing hangs, and says so in the log', async () => {
@@ -56,7 +56,7 @@ describe('quitting', () => {
       50,
     );
     quit();
-    await vi.waitFor(() => expect(order).toEqual(['exit 0']));
+    await vi.waitFor(() => expect(order).toEqual(['exit 0']), { timeout: 20_000 });
     expect(lines.join('\n')).toMatch(/quitting before the cache finished closing/);
   });
 
@@ -71,7 +71,7 @@ describe('quitting', () => {
       createLogger((l) => lines.push(l)),
     );
     quit();
-    await vi.waitFor(() => expect(order).toEqual(['exit 1']));
+    await vi.waitFor(() => expect(order).toEqual(['exit 1']), { timeout: 20_000 });
     expect(lines.join('\n')).toMatch(/disk gone/);
   });
 });
