@@ -398,7 +398,8 @@ describe.runIf(KEYCHAIN_TESTS)('saving with no Secret Service in the session', (
     expect(result.error?.message).not.toContain('no-keychain-secret-1');
     expect(result.rows).toBe(0);
     expect(result.probe.state).toBe('missing');
-    expect(result.ms).toBeLessThan(5000);
+    // Failed on the bus's answer, not on the 10 s time box.
+    expect(result.error?.message).not.toMatch(/did not answer/);
     expect(
       readFileSync(`${dir}/rollcall.sqlite`).includes(Buffer.from('no-keychain-secret-1')),
     ).toBe(false);

@@ -345,11 +345,11 @@ describe('sync', () => {
 
   function expectMonotone(progress: SyncProgress[], total: number): void {
     expect(progress.length).toBeGreaterThan(2);
+    // (How often the window hears is the pacer's rule, tested on a fake clock in
+    // service-helpers.test.ts: a real clock on a busy machine says nothing about it.)
     for (let i = 1; i < progress.length; i++) {
       expect(progress[i]!.done).toBeGreaterThanOrEqual(progress[i - 1]!.done);
       expect(progress[i]!.at).toBeGreaterThanOrEqual(progress[i - 1]!.at);
-      // Never silent for long: the window hears at least every 250 ms (with scheduling slack).
-      expect(progress[i]!.at - progress[i - 1]!.at).toBeLessThan(1000);
     }
     expect(progress.at(-1)).toMatchObject({ phase: 'done', done: total, summary: { total } });
   }

@@ -391,7 +391,8 @@ describe('429 and Retry-After', () => {
     );
     const error = await pending;
     expect(error.code).toBe('CANCELLED');
-    expect(Date.now() - started).toBeLessThan(5000);
+    // Well inside the 30 s the server asked to wait (a bound, not a speed).
+    expect(Date.now() - started).toBeLessThan(20_000);
   });
 });
 

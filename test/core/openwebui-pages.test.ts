@@ -135,7 +135,7 @@ describe('Open WebUI directory pages', () => {
     const { server, pagesAsked } = await listServer({
       count: 3000,
       delayMs: 10,
-      laterDelayMs: 5_000,
+      laterDelayMs: 60_000,
     });
     try {
       const provider = createOpenWebUIProvider({ http: testClient() });
@@ -151,8 +151,8 @@ describe('Open WebUI directory pages', () => {
       controller.abort();
       const error = await failureOf(next);
       expect(error.code).toBe('CANCELLED');
-      // Long before the 5 s the server takes to answer the pages in flight.
-      expect(Date.now() - started).toBeLessThan(2_500);
+      // Long before the 60 s the server takes to answer the pages in flight.
+      expect(Date.now() - started).toBeLessThan(30_000);
       await new Promise((r) => setTimeout(r, 300));
       expect(pagesAsked().length).toBe(asked); // nothing new was asked for
     } finally {

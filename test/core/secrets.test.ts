@@ -439,7 +439,8 @@ describe.runIf(KEYCHAIN_TESTS)('the keytar store against a real Secret Service',
         const { first, probe } = out.result as NonNullable<typeof out.result>;
         expect(first.error?.code).toBe('KEYCHAIN_UNAVAILABLE');
         expect(first.error?.message).toMatch(/No keychain \(Secret Service\) is running/);
-        expect(first.ms).toBeLessThan(5_000);
+        // Failed on the bus's answer, not on the 10 s time box.
+        expect(first.error?.message).not.toMatch(/did not answer/);
         expect(probe.state).toBe('missing');
       }
     } finally {
@@ -474,9 +475,10 @@ kill -CONT "$KEYRING_PID"
     expect(result.first.error?.code, stderr).toBe('KEYCHAIN_UNAVAILABLE');
     expect(result.first.error?.message).toMatch(/did not answer within 2 s/);
     expect(result.first.ms).toBeGreaterThanOrEqual(1400);
-    expect(result.first.ms).toBeLessThan(10_000); // libsecret alone would wait 25 s
+    expect(result.first.ms).toBeLessThan(20_000); // libsecret alone would wait 25 s
     expect(result.second.error?.message).toMatch(/did not answer/);
-    expect(result.second.ms).toBeLessThan(1000); // failed fast: no second stuck thread
+    // Failed fast: refused while the first is stuck, so no second stuck thread.
+    expect(result.second.error?.message).toMatch(/did not answer an earlier request/);
     expect(result.probe.state).toBe('unknown');
   });
 });
