@@ -7,7 +7,7 @@
  */
 import type { EventName, PayloadOf } from '@shared/contract';
 import type { Logger } from './log';
-import type { SecretStore } from './secrets';
+import type { SecretStore } from './store/secrets';
 
 /** The subset of `fetch` core uses: Electron's `net.fetch` or Node's global one. */
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;

@@ -36,12 +36,12 @@ import type {
 } from '@shared/model';
 import { avatarKeyOf } from '@shared/summary';
 import type { FileAnswer } from './app-page';
-import { createAvatarStore } from './avatar-store';
-import { createConnectionsRepo, type StoredConnection } from './connections-repo';
-import { databasePath, openDatabase, yieldToEventLoop, type OpenedDatabase } from './db';
-import { stringifyJsonInSlices } from './json-slices';
+import { createAvatarStore } from './store/avatar-store';
+import { createConnectionsRepo, type StoredConnection } from './store/connections-repo';
+import { databasePath, openDatabase, yieldToEventLoop, type OpenedDatabase } from './store/db';
+import { stringifyJsonInSlices } from './net/json-slices';
 import type { CoreDeps } from './deps';
-import { loadDemoDirectory, DEMO_CONNECTION_IDS } from './demo';
+import { loadDemoDirectory, DEMO_CONNECTION_IDS } from './services/demo-directory';
 import {
   CSV_BOM,
   csvHeader,
@@ -49,11 +49,11 @@ import {
   exportFileName,
   profileFieldColumns,
   type ExportRecord,
-} from './export-format';
+} from './services/export-format';
 import { safeExternalUrl } from './external-url';
-import { createHttpClient } from './http';
+import { createHttpClient } from './net/http';
 import { registerSecret } from './log';
-import { createMetaRepo } from './meta-repo';
+import { createMetaRepo } from './store/meta-repo';
 import { createProgressPacer } from './progress';
 import {
   createProviders,
@@ -62,19 +62,19 @@ import {
   type ProviderContext,
   type ProviderSession,
 } from './providers';
-import { createReachabilityTracker } from './reachability';
-import { redactPayload, redactUser } from './redact-payload';
+import { createReachabilityTracker } from './net/reachability';
+import { redactPayload, redactUser } from './store/redact-payload';
 import {
   describeRef,
   directUserId,
   isLoopbackHost,
   parseServerUrl,
   type UserRef,
-} from './server-url';
+} from './net/server-url';
 import { createSingleFlight } from './single-flight';
-import { createSearchIndex } from './search-index';
-import { createUsersRepo, type UserWrite } from './users-repo';
-import { startWalCheckpointer } from './wal-checkpointer';
+import { createSearchIndex } from './search/search-index';
+import { createUsersRepo, type UserWrite } from './store/users-repo';
+import { startWalCheckpointer } from './store/wal-checkpointer';
 
 /** How long a cached picture is served before it is fetched again (when online). */
 export const AVATAR_MAX_AGE_MS = 24 * 60 * 60 * 1000;

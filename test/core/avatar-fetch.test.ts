@@ -1,10 +1,15 @@
 // Avatar bytes: data: URLs decoded without a request, server pictures with
 // the connection's credentials, everything else without, raster images only
 // (checked by their bytes), under a size cap, and typed errors otherwise.
-import { fetchAvatar, decodeDataUrl, sniffImageType, AVATAR_MAX_BYTES } from '@core/avatar-fetch';
+import {
+  fetchAvatar,
+  decodeDataUrl,
+  sniffImageType,
+  AVATAR_MAX_BYTES,
+} from '@core/net/avatar-fetch';
 import type { FetchLike } from '@core/deps';
-import { createHttpClient } from '@core/http';
-import { syntheticPng } from '@core/synthetic';
+import { createHttpClient } from '@core/net/http';
+import { syntheticPng } from '@core/services/synthetic';
 import { sendBytes, startFakeServer, type FakeControls } from '../fakes/fake-http';
 import { failureOf, testClient } from '../fakes/test-client';
 

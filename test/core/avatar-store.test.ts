@@ -4,8 +4,8 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { AVATARS_DIR, MAX_AVATAR_BYTES, createAvatarStore } from '@core/avatar-store';
-import { createUsersRepo } from '@core/users-repo';
+import { AVATARS_DIR, MAX_AVATAR_BYTES, createAvatarStore } from '@core/store/avatar-store';
+import { createUsersRepo } from '@core/store/users-repo';
 import { RollcallFailure, type RollcallError } from '@shared/errors';
 import { addConnectionRow, makeUser, openTestCache, testClock } from './cache-fixtures';
 

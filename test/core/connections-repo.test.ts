@@ -4,11 +4,15 @@
 // keychain inside the private keyring of `npm test`, and on the in-memory
 // store everywhere (for the failure paths a real keychain cannot be told to take).
 import { readFileSync, existsSync } from 'node:fs';
-import { createAvatarStore } from '@core/avatar-store';
-import { createConnectionsRepo } from '@core/connections-repo';
-import { createKeytarSecretStore, createMemorySecretStore, type SecretStore } from '@core/secrets';
-import { createUsersRepo } from '@core/users-repo';
-import { createMetaRepo } from '@core/meta-repo';
+import { createAvatarStore } from '@core/store/avatar-store';
+import { createConnectionsRepo } from '@core/store/connections-repo';
+import {
+  createKeytarSecretStore,
+  createMemorySecretStore,
+  type SecretStore,
+} from '@core/store/secrets';
+import { createUsersRepo } from '@core/store/users-repo';
+import { createMetaRepo } from '@core/store/meta-repo';
 import { RollcallFailure, type RollcallError } from '@shared/errors';
 import type { SyncSummary } from '@shared/model';
 import {

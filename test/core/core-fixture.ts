@@ -12,7 +12,7 @@ import type { Result } from '@shared/errors';
 import type { CoreDeps } from '@core/deps';
 import { openCore, type Core } from '@core/handlers';
 import { createLogger } from '@core/log';
-import { createKeytarSecretStore, createMemorySecretStore } from '@core/secrets';
+import { createKeytarSecretStore, createMemorySecretStore } from '@core/store/secrets';
 
 let warned = false;
 

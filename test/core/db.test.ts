@@ -22,9 +22,9 @@ import {
   openDatabase,
   type Migration,
   type OpenedDatabase,
-} from '@core/db';
+} from '@core/store/db';
 import { createLogger, silentLogger } from '@core/log';
-import { createUsersRepo } from '@core/users-repo';
+import { createUsersRepo } from '@core/store/users-repo';
 import { RollcallFailure } from '@shared/errors';
 import {
   addConnectionRow,

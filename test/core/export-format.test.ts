@@ -6,7 +6,7 @@ import {
   csvUserRow,
   exportFileName,
   profileFieldColumns,
-} from '@core/export-format';
+} from '@core/services/export-format';
 import type { DirectoryUser } from '@shared/model';
 
 function user(over: Partial<DirectoryUser> = {}): DirectoryUser {

@@ -17,7 +17,7 @@ import {
   serverMessageOf,
   type NetClientRequest,
   type NetRequestOptions,
-} from '@core/http';
+} from '@core/net/http';
 import { rollcallError } from '@shared/errors';
 import { sendJson, startFakeServer, type FakeControls, type Router } from '../fakes/fake-http';
 import {

@@ -3,7 +3,7 @@
 // as an own key, the same refusals of malformed text and invalid UTF-8;
 // and it lets the event loop run while it works.
 import fc from 'fast-check';
-import { JsonSliceError, parseJsonInSlices, stringifyJsonInSlices } from '@core/json-slices';
+import { JsonSliceError, parseJsonInSlices, stringifyJsonInSlices } from '@core/net/json-slices';
 
 const encode = (text: string): Uint8Array => new TextEncoder().encode(text);
 

@@ -1,6 +1,6 @@
 // Per-connection JSON: profile field definitions and provider context,
 // replaced on write and gone with their connection. Real SQLite.
-import { createMetaRepo } from '@core/meta-repo';
+import { createMetaRepo } from '@core/store/meta-repo';
 import { RollcallFailure } from '@shared/errors';
 import type { ProfileFieldDefinition } from '@shared/model';
 import { addConnectionRow, openTestCache, testClock } from './cache-fixtures';

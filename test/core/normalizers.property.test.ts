@@ -9,7 +9,7 @@ import { CONNECTION_KINDS, ROLES, type DirectoryUser } from '@shared/model';
 import { summarize } from '@shared/summary';
 import { normalizeOpenWebUIUser } from '@core/providers/openwebui';
 import { normalizeZulipProfileFields, normalizeZulipUser } from '@core/providers/zulip';
-import { generateOpenWebUIDirectory, generateZulipDirectory } from '@core/synthetic';
+import { generateOpenWebUIDirectory, generateZulipDirectory } from '@core/services/synthetic';
 import { fixture } from '../fakes/openwebui-fixtures';
 import { successExample } from '../fakes/zulip-spec';
 

@@ -1,4 +1,4 @@
-import { REDACTED, redactPayload, redactUser } from '@core/redact-payload';
+import { REDACTED, redactPayload, redactUser } from '@core/store/redact-payload';
 import type { DirectoryUser, JsonValue } from '@shared/model';
 
 describe('payload redaction', () => {

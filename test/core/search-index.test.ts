@@ -6,11 +6,11 @@
 // when another program writes to the file.
 import { DatabaseSync } from '@photostructure/sqlite';
 import fc from 'fast-check';
-import { codePointSortKey, createSearchIndex, type IndexedRow } from '@core/search-index';
-import { compareCodePoints, searchRowOf, searchRows } from '@core/search-text';
+import { codePointSortKey, createSearchIndex, type IndexedRow } from '@core/search/search-index';
+import { compareCodePoints, searchRowOf, searchRows } from '@core/search/search-text';
 import { silentLogger } from '@core/log';
-import { createUsersRepo, deleteConnectionUsers, type UsersRepo } from '@core/users-repo';
-import { startWalCheckpointer } from '@core/wal-checkpointer';
+import { createUsersRepo, deleteConnectionUsers, type UsersRepo } from '@core/store/users-repo';
+import { startWalCheckpointer } from '@core/store/wal-checkpointer';
 import {
   DEFAULT_SEARCH_SPEC,
   OPENWEBUI_ROLES,

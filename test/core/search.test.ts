@@ -10,8 +10,8 @@ import {
   searchRowOf,
   searchRows,
   searchTerms,
-} from '@core/search-text';
-import { createUsersRepo, type UsersRepo } from '@core/users-repo';
+} from '@core/search/search-text';
+import { createUsersRepo, type UsersRepo } from '@core/store/users-repo';
 import type { DirectoryUser, OpenWebUIRole, Role, SearchQuery, ZulipRole } from '@shared/model';
 import { DEFAULT_SEARCH_SPEC, OPENWEBUI_ROLES, ZULIP_ROLES } from '@shared/model';
 import { addConnectionRow, field, makeBot, makeUser, openTestCache } from './cache-fixtures';

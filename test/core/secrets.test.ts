@@ -14,8 +14,8 @@ import {
   PROBE_ACCOUNT,
   type KeytarModule,
   type SecretStore,
-} from '@core/secrets';
-import { createKeychainQueue, QueueRefusal } from '@core/keychain-queue';
+} from '@core/store/secrets';
+import { createKeychainQueue, QueueRefusal } from '@core/store/keychain-queue';
 import { RollcallFailure, type RollcallError } from '@shared/errors';
 import { startBareBus } from '../fakes/bare-bus';
 import { KEYCHAIN_TESTS, reportKeychainSkip, runTsChild, tempDir } from './cache-fixtures';

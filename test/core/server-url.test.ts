@@ -7,7 +7,7 @@ import {
   parseOpenWebUIUserRef,
   parseServerUrl,
   parseZulipUserRef,
-} from '@core/server-url';
+} from '@core/net/server-url';
 
 function failureOf(run: () => unknown): RollcallFailure {
   try {

@@ -1,6 +1,6 @@
 import { vi } from 'vitest';
 import { createProgressPacer } from '@core/progress';
-import { createReachabilityTracker } from '@core/reachability';
+import { createReachabilityTracker } from '@core/net/reachability';
 import { createSingleFlight } from '@core/single-flight';
 import { rollcallError } from '@shared/errors';
 import type { SyncProgress } from '@shared/model';

@@ -6,14 +6,14 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { inflateSync } from 'node:zlib';
-import { decodeDataUrl } from '@core/avatar-fetch';
+import { decodeDataUrl } from '@core/net/avatar-fetch';
 import {
   generateOpenWebUIDirectory,
   generateZulipDirectory,
   mulberry32,
   REFERENCE_NOW_MS,
   syntheticPng,
-} from '@core/synthetic';
+} from '@core/services/synthetic';
 
 const zulip = generateZulipDirectory({ seed: 42, count: 2000 });
 const owui = generateOpenWebUIDirectory({ seed: 42, count: 2000 });
@@ -65,7 +65,10 @@ describe('determinism', () => {
   });
 
   it('uses no Math.random and imports only node:crypto, so app code can use it', () => {
-    const source = readFileSync(resolve(__dirname, '../../src-main/core/synthetic.ts'), 'utf8');
+    const source = readFileSync(
+      resolve(__dirname, '../../src-main/core/services/synthetic.ts'),
+      'utf8',
+    );
     expect(source).not.toMatch(/Math\.random\(/);
     expect([...source.matchAll(/^import .* from '([^']+)';$/gm)].map((m) => m[1])).toEqual([
       'node:crypto',

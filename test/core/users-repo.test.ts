@@ -2,9 +2,9 @@
 // boundaries, gone users after a full sync, bot owner names filled at read
 // time, and a crash (SIGKILL) in the middle of a batch. Real SQLite.
 import { DatabaseSync } from '@photostructure/sqlite';
-import { databasePath, openDatabase } from '@core/db';
+import { databasePath, openDatabase } from '@core/store/db';
 import { silentLogger } from '@core/log';
-import { createUsersRepo, type UserWrite } from '@core/users-repo';
+import { createUsersRepo, type UserWrite } from '@core/store/users-repo';
 import { RollcallFailure } from '@shared/errors';
 import type { DirectoryUser } from '@shared/model';
 import {

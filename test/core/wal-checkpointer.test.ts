@@ -4,10 +4,10 @@
 // over, and closing hands checkpoints back to SQLite. Real SQLite files.
 import { statSync } from 'node:fs';
 import { DatabaseSync } from '@photostructure/sqlite';
-import { databasePath, openDatabase, type SqliteDb } from '@core/db';
+import { databasePath, openDatabase, type SqliteDb } from '@core/store/db';
 import { silentLogger } from '@core/log';
-import { createUsersRepo, type UserWrite } from '@core/users-repo';
-import { SETTLE_EVERY_MS, startWalCheckpointer } from '@core/wal-checkpointer';
+import { createUsersRepo, type UserWrite } from '@core/store/users-repo';
+import { SETTLE_EVERY_MS, startWalCheckpointer } from '@core/store/wal-checkpointer';
 import { addConnectionRow, makeUser, openTestCache, tempDir } from './cache-fixtures';
 
 const pragma = (db: SqliteDb, name: string): unknown =>

@@ -13,8 +13,8 @@ import {
   zulipPresenceOf,
 } from '@core/providers/zulip';
 import type { ProviderSession, ZulipContext } from '@core/providers/types';
-import { createHttpClient } from '@core/http';
-import { syntheticPng, type ZulipWireUser } from '@core/synthetic';
+import { createHttpClient } from '@core/net/http';
+import { syntheticPng, type ZulipWireUser } from '@core/services/synthetic';
 import { startFakeServer, sendBytes } from '../fakes/fake-http';
 import { startZulipFake, type ZulipFake } from '../fakes/zulip-fake';
 import { successExample } from '../fakes/zulip-spec';

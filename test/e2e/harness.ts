@@ -15,7 +15,7 @@ import { serveAppFile, isAppPageUrl, type FileAnswer } from '@core/app-page';
 import type { CoreDeps } from '@core/deps';
 import { openCore, type Core, type Dispatch } from '@core/handlers';
 import { createLogger } from '@core/log';
-import { createKeytarSecretStore, createMemorySecretStore } from '@core/secrets';
+import { createKeytarSecretStore, createMemorySecretStore } from '@core/store/secrets';
 import type { EventName } from '@shared/contract';
 
 export const ROOT = resolve(__dirname, '../..');

@@ -20,7 +20,7 @@ import {
   watchCsp,
 } from './walk-helpers';
 
-/** The demo: 240 Zulip-like and 120 Open-WebUI-like users (src-main/core/demo.ts). */
+/** The demo: 240 Zulip-like and 120 Open-WebUI-like users (src-main/core/services/demo-directory.ts). */
 const DEMO_USERS = 240 + 120;
 
 async function focusedTestId(

@@ -10,7 +10,7 @@
  */
 import AxeBuilder from '@axe-core/playwright';
 import type { Page } from 'playwright-core';
-import { generateOpenWebUIDirectory, generateZulipDirectory } from '@core/synthetic';
+import { generateOpenWebUIDirectory, generateZulipDirectory } from '@core/services/synthetic';
 import { startOpenWebUIFake, type OpenWebUIFake } from '../fakes/openwebui-fake';
 import { startZulipFake, type ZulipFake } from '../fakes/zulip-fake';
 import type { AppUnderTest } from './harness';

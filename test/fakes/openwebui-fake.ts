@@ -1,6 +1,6 @@
 /**
  * A fake Open WebUI: a real HTTP server on 127.0.0.1 serving a seeded
- * instance (src-main/core/synthetic.ts) in the exact shapes of the fixture
+ * instance (src-main/core/services/synthetic.ts) in the exact shapes of the fixture
  * files in shared/specs/openwebui, with the real auth checks and error texts
  * (a non-admin gets 401, API keys can be disabled or restricted, unknown
  * paths answer 200 with the web app's HTML), 30 users a page, the image
@@ -15,7 +15,7 @@ import {
   syntheticPng,
   type OpenWebUIDirectory,
   type OpenWebUIWireUser,
-} from '@core/synthetic';
+} from '@core/services/synthetic';
 import {
   authorizationOf,
   sendBytes,

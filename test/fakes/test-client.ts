@@ -5,7 +5,12 @@
  * fails with.
  */
 import { RollcallFailure, type RollcallError } from '@shared/errors';
-import { createHttpClient, type HttpClient, type HttpClientOptions, type Sleep } from '@core/http';
+import {
+  createHttpClient,
+  type HttpClient,
+  type HttpClientOptions,
+  type Sleep,
+} from '@core/net/http';
 import type { FetchLike } from '@core/deps';
 
 /** Node's fetch, as main would pass Electron's. */

@@ -1,6 +1,6 @@
 /**
  * A fake Zulip server: a real HTTP server on 127.0.0.1 serving a seeded
- * organization (src-main/core/synthetic.ts) with Zulip's real auth checks,
+ * organization (src-main/core/services/synthetic.ts) with Zulip's real auth checks,
  * error bodies and status codes (shared/specs/README.md: 401 for a bad key,
  * 400 "No such user", 429 with a float Retry-After and X-RateLimit-*
  * headers), a switchable rate limit, and the broken modes of fake-http.ts.
@@ -15,7 +15,7 @@ import {
   syntheticPng,
   type ZulipDirectory,
   type ZulipWireUser,
-} from '@core/synthetic';
+} from '@core/services/synthetic';
 import { gravatarUrl } from '@core/providers/gravatar';
 import {
   authorizationOf,

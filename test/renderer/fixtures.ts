@@ -10,7 +10,7 @@
  *
  * Runs in Node and jsdom (no DOM use).
  */
-import { mulberry32 } from '@core/synthetic';
+import { mulberry32 } from '@core/services/synthetic';
 import { contract, type Channel } from '@shared/contract';
 import { err, ok, rollcallError, type Result } from '@shared/errors';
 import {

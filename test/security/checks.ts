@@ -6,7 +6,7 @@
  * cache file passes SQLite's own integrity check.
  */
 import { DatabaseSync } from '@photostructure/sqlite';
-import { sniffImageType } from '@core/avatar-fetch';
+import { sniffImageType } from '@core/net/avatar-fetch';
 import type { FileAnswer } from '@core/app-page';
 import { ERROR_CODES, isRollcallError, type RollcallError } from '@shared/errors';
 import type { JsonValue, UserRecord } from '@shared/model';

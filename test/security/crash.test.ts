@@ -13,9 +13,9 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DatabaseSync } from '@photostructure/sqlite';
-import { databasePath, openDatabase } from '@core/db';
+import { databasePath, openDatabase } from '@core/store/db';
 import { silentLogger } from '@core/log';
-import { mulberry32 } from '@core/synthetic';
+import { mulberry32 } from '@core/services/synthetic';
 import { openTestCore } from '../core/core-fixture';
 import { startZulipFake, type ZulipFake } from '../fakes/zulip-fake';
 

@@ -5,7 +5,7 @@
 // may throw past the dispatcher; no key may travel to another origin; and
 // the cache must pass integrity_check after every case.
 import { writeFileSync } from 'node:fs';
-import { databasePath } from '@core/db';
+import { databasePath } from '@core/store/db';
 import type { LookupResult, SyncSummary, UserRecord, UserSummary } from '@shared/model';
 import { isRollcallError, type Result } from '@shared/errors';
 import { openTestCore, type TestCore } from '../core/core-fixture';

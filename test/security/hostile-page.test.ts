@@ -7,7 +7,7 @@
 // the sidebar and the connection dialog. A control proves the payloads are
 // live: without the app's defences they do run.
 import type { Browser, Page } from 'playwright-core';
-import { databasePath } from '@core/db';
+import { databasePath } from '@core/store/db';
 import { HOSTILE_CASES, XSS_VECTORS } from '../fakes/hostile-corpus';
 import {
   ALL_CASES,

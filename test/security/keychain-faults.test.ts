@@ -8,7 +8,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createMemorySecretStore } from '@core/secrets';
+import { createMemorySecretStore } from '@core/store/secrets';
 import type { RollcallError } from '@shared/errors';
 import { openTestCore } from '../core/core-fixture';
 import { startBareBus } from '../fakes/bare-bus';

@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { vi } from 'vitest';
 import { APP_PAGE_URL } from '@core/app-page';
-import { DATABASE_FILE_NAME } from '@core/db';
-import type * as SecretsModule from '@core/secrets';
+import { DATABASE_FILE_NAME } from '@core/store/db';
+import type * as SecretsModule from '@core/store/secrets';
 import { CHANNELS } from '@shared/contract';
 
 const h = vi.hoisted(() => ({
@@ -26,7 +26,7 @@ const h = vi.hoisted(() => ({
 }));
 
 // The real keytar store, with the options main gives it recorded.
-vi.mock('../../src-main/core/secrets', async (importOriginal) => {
+vi.mock('../../src-main/core/store/secrets', async (importOriginal) => {
   const real = await importOriginal<typeof SecretsModule>();
   return {
     ...real,

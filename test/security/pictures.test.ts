@@ -1,8 +1,8 @@
 // Pictures that need no key (another origin, a data: URL) are served without
 // reading the keychain and reach the other origin without credentials, also
 // while the keychain is locked; pictures on the server itself carry the key.
-import { createMemorySecretStore, type MemorySecretStore } from '@core/secrets';
-import { syntheticPng } from '@core/synthetic';
+import { createMemorySecretStore, type MemorySecretStore } from '@core/store/secrets';
+import { syntheticPng } from '@core/services/synthetic';
 import { openTestCore, type TestCore } from '../core/core-fixture';
 import { startOpenWebUIFake, type OpenWebUIFake } from '../fakes/openwebui-fake';
 import { startZulipFake, type ZulipFake } from '../fakes/zulip-fake';

@@ -6,7 +6,7 @@
  * Node only; never imports `electron`.
  */
 import type { ConnectionKind } from '@shared/model';
-import type { HttpClient } from '../http';
+import type { HttpClient } from '../net/http';
 import { createOpenWebUIProvider } from './openwebui';
 import type { Provider } from './types';
 import { createZulipProvider } from './zulip';

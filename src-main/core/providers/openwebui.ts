@@ -16,20 +16,20 @@ import type {
   OpenWebUIRole,
   UserStatus,
 } from '@shared/model';
-import { fetchAvatar } from '../avatar-fetch';
+import { fetchAvatar } from '../net/avatar-fetch';
 import {
   LIST_MAX_BYTES,
   type Credentials,
   type HttpClient,
   type HttpErrorInfo,
   type JsonResponse,
-} from '../http';
+} from '../net/http';
 import {
   describeRef,
   parseOpenWebUIUserRef,
   type OpenWebUIUserRef,
   type UserRef,
-} from '../server-url';
+} from '../net/server-url';
 import { apiUrl, bestEffort, checkSession, throwIfCancelled, yieldToEventLoop } from './common';
 import {
   avatarFromUrl,

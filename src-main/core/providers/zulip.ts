@@ -21,15 +21,15 @@ import {
   type ProfileFieldValue,
   type ZulipRole,
 } from '@shared/model';
-import { fetchAvatar } from '../avatar-fetch';
+import { fetchAvatar } from '../net/avatar-fetch';
 import {
   DIRECTORY_MAX_BYTES,
   LIST_MAX_BYTES,
   type Credentials,
   type HttpClient,
   type HttpErrorInfo,
-} from '../http';
-import { describeRef, parseZulipUserRef, type UserRef, type ZulipUserRef } from '../server-url';
+} from '../net/http';
+import { describeRef, parseZulipUserRef, type UserRef, type ZulipUserRef } from '../net/server-url';
 import { apiUrl, bestEffort, checkSession, throwIfCancelled, yieldToEventLoop } from './common';
 import { gravatarUrl } from './gravatar';
 import {

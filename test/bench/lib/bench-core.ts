@@ -12,7 +12,7 @@ import type { ArgOf, Channel, EventName, ResultOf } from '@shared/contract';
 import type { CoreDeps, FetchLike } from '@core/deps';
 import { openCore, type Core } from '@core/handlers';
 import { createLogger } from '@core/log';
-import { createMemorySecretStore } from '@core/secrets';
+import { createMemorySecretStore } from '@core/store/secrets';
 
 /** A running core and what it sent outward. */
 export interface BenchCore {

@@ -8,7 +8,7 @@
  */
 import { existsSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
-import { databasePath } from '@core/db';
+import { databasePath } from '@core/store/db';
 import { addConnection, openBenchCore } from './bench-core';
 import { startFakeProcess } from './fake-process';
 import type { SuiteArgs } from './figures';

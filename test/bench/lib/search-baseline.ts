@@ -9,7 +9,7 @@
  * Runs in Node (bench processes).
  */
 import { DatabaseSync } from '@photostructure/sqlite';
-import { databasePath } from '@core/db';
+import { databasePath } from '@core/store/db';
 import {
   ROLE_LABELS,
   ROLE_RANK,

@@ -3,8 +3,8 @@
 // `searchRows` (checked equal) and a brute-force `Array.filter` baseline.
 // Run: node --expose-gc test/bench/probes/run.mjs test/bench/probes/index.ts '{"count":100000}'
 import { performance } from 'node:perf_hooks';
-import { createSearchIndex, type IndexedRow } from '@core/search-index';
-import { searchRowOf, searchRows, searchTerms } from '@core/search-text';
+import { createSearchIndex, type IndexedRow } from '@core/search/search-index';
+import { searchRowOf, searchRows, searchTerms } from '@core/search/search-text';
 import { DEFAULT_SEARCH_SPEC, type SearchQuery } from '@shared/model';
 import { pct, zulipWrites } from './probe-data';
 

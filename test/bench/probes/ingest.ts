@@ -7,11 +7,11 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { databasePath, openDatabase } from '@core/db';
+import { databasePath, openDatabase } from '@core/store/db';
 import { silentLogger } from '@core/log';
-import { createSearchIndex } from '@core/search-index';
-import { createUsersRepo } from '@core/users-repo';
-import { startWalCheckpointer } from '@core/wal-checkpointer';
+import { createSearchIndex } from '@core/search/search-index';
+import { createUsersRepo } from '@core/store/users-repo';
+import { startWalCheckpointer } from '@core/store/wal-checkpointer';
 import { loopWatch, pct, zulipWrites } from './probe-data';
 
 export async function main(args: {

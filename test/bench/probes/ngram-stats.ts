@@ -3,7 +3,7 @@
 // in-memory index. Run:
 //   node test/bench/probes/run.mjs test/bench/probes/ngram-stats.ts
 import { performance } from 'node:perf_hooks';
-import { buildHaystack, searchTerms } from '@core/search-text';
+import { buildHaystack, searchTerms } from '@core/search/search-text';
 import { zulipWrites } from './probe-data';
 
 export async function main(args: { count?: number }): Promise<unknown> {

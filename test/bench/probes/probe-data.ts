@@ -9,8 +9,8 @@ import {
   type ZulipContext,
 } from '@core/providers';
 import { zulipGroupsOf, zulipPresenceOf } from '@core/providers/zulip';
-import { generateZulipDirectory } from '@core/synthetic';
-import type { UserWrite } from '@core/users-repo';
+import { generateZulipDirectory } from '@core/services/synthetic';
+import type { UserWrite } from '@core/store/users-repo';
 import type { JsonValue } from '@shared/model';
 
 /** Normalized writes of a synthetic Zulip organization, and how long normalizing took. */

@@ -7,11 +7,11 @@
 //   node --expose-gc test/bench/probes/run.mjs test/bench/probes/search-core.ts '{"count":100000}'
 import { existsSync, mkdirSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { databasePath, openDatabase } from '@core/db';
+import { databasePath, openDatabase } from '@core/store/db';
 import { openCore, type Core } from '@core/handlers';
 import { silentLogger } from '@core/log';
-import { createMemorySecretStore } from '@core/secrets';
-import { createUsersRepo } from '@core/users-repo';
+import { createMemorySecretStore } from '@core/store/secrets';
+import { createUsersRepo } from '@core/store/users-repo';
 import { DEFAULT_SEARCH_SPEC, type SearchQuery, type SearchResult } from '@shared/model';
 import { startFakeProcess } from '../lib/fake-process';
 import { QUERY_CLASSES } from './index';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { openCore } from '@core/handlers';
 import { silentLogger } from '@core/log';
-import { createMemorySecretStore } from '@core/secrets';
+import { createMemorySecretStore } from '@core/store/secrets';
 import { startFakeProcess } from '../lib/fake-process';
 import { loopWatch, longTasks } from './probe-data';
 

@@ -7,7 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createHttpClient, DIRECTORY_MAX_BYTES } from '@core/http';
+import { createHttpClient, DIRECTORY_MAX_BYTES } from '@core/net/http';
 import { createZulipProvider } from '@core/providers';
 import { startFakeProcess } from '../lib/fake-process';
 import { loopWatch } from './probe-data';

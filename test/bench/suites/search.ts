@@ -10,7 +10,7 @@
  */
 import { loadavg } from 'node:os';
 import { DatabaseSync } from '@photostructure/sqlite';
-import { databasePath } from '@core/db';
+import { databasePath } from '@core/store/db';
 import type { ArgOf } from '@shared/contract';
 import type { SearchQuery } from '@shared/model';
 import { openBenchCore, type BenchCore } from '../lib/bench-core';

@@ -1,7 +1,7 @@
 // Child of secrets.test.ts: run while the Secret Service is frozen (SIGSTOP)
 // or locked. Times each call of the real keytar store and reports what it
 // threw, so the parent can check the time box and the fail-fast guard.
-import { createKeytarSecretStore } from '@core/secrets';
+import { createKeytarSecretStore } from '@core/store/secrets';
 import { RollcallFailure, type RollcallError } from '@shared/errors';
 
 async function timed(

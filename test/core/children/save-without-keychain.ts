@@ -1,10 +1,10 @@
 // Child of connections-repo.test.ts: run with a D-Bus session that has no
 // Secret Service. Tries to save a connection through the real keytar store
 // and reports the error, the store's probe, and how many rows were written.
-import { createConnectionsRepo } from '@core/connections-repo';
-import { databasePath, openDatabase } from '@core/db';
+import { createConnectionsRepo } from '@core/store/connections-repo';
+import { databasePath, openDatabase } from '@core/store/db';
 import { silentLogger } from '@core/log';
-import { createKeytarSecretStore } from '@core/secrets';
+import { createKeytarSecretStore } from '@core/store/secrets';
 import { RollcallFailure, type RollcallError } from '@shared/errors';
 
 export async function main(args: { dir: string; secret: string }): Promise<unknown> {

@@ -2,9 +2,9 @@
 // repository and prints one line per committed chunk ("committed <done>"),
 // so the parent can SIGKILL it in the middle of the batch and check what a
 // crash leaves behind.
-import { databasePath, openDatabase } from '@core/db';
+import { databasePath, openDatabase } from '@core/store/db';
 import { silentLogger } from '@core/log';
-import { createUsersRepo, type UserWrite } from '@core/users-repo';
+import { createUsersRepo, type UserWrite } from '@core/store/users-repo';
 import type { DirectoryUser } from '@shared/model';
 
 function user(i: number): DirectoryUser {

@@ -8,7 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import { openCore } from '@core/handlers';
 import { createLogger } from '@core/log';
-import { createKeytarSecretStore } from '@core/secrets';
+import { createKeytarSecretStore } from '@core/store/secrets';
 
 /** A keychain call stuck in a native thread must not keep this process alive. */
 export const exitHard = true;

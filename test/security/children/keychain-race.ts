@@ -3,7 +3,7 @@
 // it (the About box, a lookup without a key), through two stores. libsecret
 // answers a listing that meets an entry being deleted with no secret, which
 // keytar dereferenced: a crash of the whole process. It must not crash.
-import { createKeytarSecretStore } from '@core/secrets';
+import { createKeytarSecretStore } from '@core/store/secrets';
 
 export async function main(args: { rounds: number }): Promise<unknown> {
   const a = createKeytarSecretStore();

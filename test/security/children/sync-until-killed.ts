@@ -5,7 +5,7 @@
 // committed before it was printed. The parent SIGKILLs it at random points.
 import { openCore } from '@core/handlers';
 import { silentLogger } from '@core/log';
-import { createKeytarSecretStore, createMemorySecretStore } from '@core/secrets';
+import { createKeytarSecretStore, createMemorySecretStore } from '@core/store/secrets';
 
 export async function main(args: {
   dir: string;

@@ -16,7 +16,7 @@ import {
   type StatementSyncInstance,
 } from '@photostructure/sqlite';
 import { fail, rollcallError, RollcallFailure } from '@shared/errors';
-import type { Logger } from './log';
+import type { Logger } from '../log';
 
 /** A synchronous SQLite connection (node:sqlite's `DatabaseSync` API). */
 export type SqliteDb = DatabaseSyncInstance;

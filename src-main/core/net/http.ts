@@ -11,7 +11,7 @@
  */
 import { rollcallError, RollcallFailure, type ErrorCode, type RollcallError } from '@shared/errors';
 import type { JsonValue } from '@shared/model';
-import type { FetchLike } from './deps';
+import type { FetchLike } from '../deps';
 import { JsonSliceError, parseJsonInSlices } from './json-slices';
 
 /** Credentials for one server; sent only to the origin of the request's first URL. */

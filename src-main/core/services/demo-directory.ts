@@ -7,21 +7,21 @@
  *
  * Node only; never imports `electron`.
  */
-import type { Emit } from './deps';
-import type { ConnectionsRepo } from './connections-repo';
-import type { MetaRepo } from './meta-repo';
-import { createProgressPacer } from './progress';
+import type { Emit } from '../deps';
+import type { ConnectionsRepo } from '../store/connections-repo';
+import type { MetaRepo } from '../store/meta-repo';
+import { createProgressPacer } from '../progress';
 import {
   normalizeOpenWebUIUser,
   normalizeZulipProfileFields,
   normalizeZulipUser,
   type OpenWebUIContext,
   type ZulipContext,
-} from './providers';
-import { openWebUIGroupNames } from './providers/openwebui';
-import { zulipGroupsOf, zulipPresenceOf } from './providers/zulip';
+} from '../providers';
+import { openWebUIGroupNames } from '../providers/openwebui';
+import { zulipGroupsOf, zulipPresenceOf } from '../providers/zulip';
 import { generateOpenWebUIDirectory, generateZulipDirectory } from './synthetic';
-import type { UsersRepo, UserWrite } from './users-repo';
+import type { UsersRepo, UserWrite } from '../store/users-repo';
 import type { DirectoryUser, JsonValue, SyncSummary } from '@shared/model';
 
 /** The two demo connections' fixed IDs. */

@@ -18,7 +18,7 @@ import {
 import { rollcallError, RollcallFailure } from '@shared/errors';
 import type { AvatarStore } from './avatar-store';
 import { cacheFailure, inTransaction, statementCache, type OpenedDatabase } from './db';
-import { registerSecret, silentLogger, type Logger } from './log';
+import { registerSecret, silentLogger, type Logger } from '../log';
 import type { SecretStore } from './secrets';
 import { deleteConnectionUsers } from './users-repo';
 

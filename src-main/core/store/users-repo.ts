@@ -32,8 +32,8 @@ import {
   type OpenedDatabase,
   type SqliteDb,
 } from './db';
-import { silentLogger, type Logger } from './log';
-import type { IndexedRow, SearchIndex } from './search-index';
+import { silentLogger, type Logger } from '../log';
+import type { IndexedRow, SearchIndex } from '../search/search-index';
 import {
   buildHaystack,
   searchTerms,
@@ -41,7 +41,7 @@ import {
   timeKey,
   type SearchFilter,
   type SearchRow,
-} from './search-text';
+} from '../search/search-text';
 
 /** One user as a provider delivered it, ready to cache. */
 export interface UserWrite {

@@ -16,7 +16,7 @@
 import { randomUUID } from 'node:crypto';
 import type { KeychainState } from '@shared/model';
 import { rollcallError, RollcallFailure } from '@shared/errors';
-import { silentLogger, type Logger } from './log';
+import { silentLogger, type Logger } from '../log';
 import { requireKeytar } from './native-modules';
 import { processKeychainQueue, QueueRefusal, type KeychainQueue } from './keychain-queue';
 

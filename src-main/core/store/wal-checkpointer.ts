@@ -24,7 +24,7 @@
  * Node only; never imports `electron`.
  */
 import type { OpenedDatabase } from './db';
-import type { Logger } from './log';
+import type { Logger } from '../log';
 import type * as Experimental from '@photostructure/sqlite/experimental';
 import { requireSqliteExperimental } from './native-modules';
 

@@ -14,7 +14,7 @@ import { mkdir, readdir, readFile, rename, rm, unlink, writeFile } from 'node:fs
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { rollcallError, RollcallFailure } from '@shared/errors';
 import { cacheFailure, statementCache, type OpenedDatabase } from './db';
-import { silentLogger, type Logger } from './log';
+import { silentLogger, type Logger } from '../log';
 
 /** The folder under the user-data folder that holds every picture. */
 export const AVATARS_DIR = 'avatars';
