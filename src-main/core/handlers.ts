@@ -1,5 +1,5 @@
 /**
- * Channel name -> the function that answers it. Main's ipc.ts and the browser
+ * Channel name -> the service function that answers it. Main's ipc.ts and the browser
  * test harness both call `createDispatcher`, so the window meets the same
  * parsing, the same errors and the same behaviour in tests as in the app.
  *
@@ -24,7 +24,15 @@ import {
 } from '@shared/errors';
 import type { FileAnswer } from './app-page';
 import type { CoreDeps } from './deps';
-import { openDirectory, type Directory } from './directory';
+import type { AppInfoService } from './services/app-info';
+import type { AvatarsService } from './services/avatars';
+import type { ConnectionsService } from './services/connections';
+import type { DemoService } from './services/demo';
+import type { ExportService } from './services/export';
+import type { LinksService } from './services/links';
+import type { LookupService } from './services/lookup';
+import type { SearchService } from './services/search';
+import type { SyncService } from './services/sync';
 
 /** One function per channel, taking the parsed argument. */
 export type Handlers = {
@@ -34,22 +42,35 @@ export type Handlers = {
 /** Answers one raw request: any channel name, any argument, always a `Result`. */
 export type Dispatch = (channel: unknown, arg: unknown) => Promise<Result<unknown>>;
 
-/** Maps every channel to the directory service. */
-export function createHandlers(directory: Directory): Handlers {
+/** One service per capability, as open-core.ts builds them. */
+export interface Services {
+  appInfo: AppInfoService;
+  connections: ConnectionsService;
+  lookup: LookupService;
+  search: SearchService;
+  sync: SyncService;
+  export: ExportService;
+  demo: DemoService;
+  links: LinksService;
+  avatars: AvatarsService;
+}
+
+/** Maps every channel to the service that answers it. */
+export function createHandlers(services: Services): Handlers {
   return {
-    'app:info': () => directory.appInfo(),
-    'connections:list': () => directory.listConnections(),
-    'connections:save': (arg) => directory.saveConnection(arg),
-    'connections:remove': (arg) => directory.removeConnection(arg),
-    'connections:test': (arg) => directory.testConnection(arg),
-    'users:lookup': (arg) => directory.lookup(arg),
-    'users:get': (arg) => directory.getUser(arg),
-    'users:search': (arg) => directory.search(arg),
-    'directory:sync': (arg) => directory.sync(arg),
-    'directory:cancel-sync': (arg) => directory.cancelSync(arg),
-    'directory:export': (arg) => directory.exportDirectory(arg),
-    'demo:load': () => directory.loadDemo(),
-    'shell:open-external': (arg) => directory.openExternal(arg),
+    'app:info': () => services.appInfo.appInfo(),
+    'connections:list': () => services.connections.list(),
+    'connections:save': (arg) => services.connections.save(arg),
+    'connections:remove': (arg) => services.connections.remove(arg),
+    'connections:test': (arg) => services.connections.test(arg),
+    'users:lookup': (arg) => services.lookup.lookup(arg),
+    'users:get': (arg) => services.lookup.getUser(arg),
+    'users:search': (arg) => services.search.search(arg),
+    'directory:sync': (arg) => services.sync.sync(arg),
+    'directory:cancel-sync': (arg) => services.sync.cancel(arg),
+    'directory:export': (arg) => services.export.exportDirectory(arg),
+    'demo:load': () => services.demo.loadDemo(),
+    'shell:open-external': (arg) => services.links.openExternal(arg),
   };
 }
 
@@ -96,16 +117,4 @@ export interface Core {
   serveAvatar(connectionId: string, userId: string): Promise<FileAnswer>;
   /** Releases files and timers; the app calls it on quit. */
   close(): Promise<void>;
-}
-
-/** Starts core over its dependencies: opens the cache and the directory service. */
-export async function openCore(deps: CoreDeps): Promise<Core> {
-  const directory = await openDirectory(deps);
-  const handlers = createHandlers(directory);
-  return {
-    handlers,
-    dispatch: createDispatcher(handlers, deps),
-    serveAvatar: (connectionId, userId) => directory.serveAvatar(connectionId, userId),
-    close: () => directory.close(),
-  };
 }

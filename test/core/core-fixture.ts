@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import type { ArgOf, Channel, EventName, PayloadOf, ResultOf } from '@shared/contract';
 import type { Result } from '@shared/errors';
 import type { CoreDeps } from '@core/deps';
-import { openCore, type Core } from '@core/handlers';
+import type { Core } from '@core/handlers';
+import { openCore } from '@core/open-core';
 import { createLogger } from '@core/log';
 import { createKeytarSecretStore, createMemorySecretStore } from '@core/store/secrets';
 

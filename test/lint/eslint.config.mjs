@@ -51,6 +51,8 @@ export default tseslint.config(
       'node_modules/**',
       'test/e2e/screenshots/**',
       'test/bench/results/**',
+      // Runs in a worktree of the commit that made the fixture, against that commit's code.
+      'test/fixtures/caches/**/make-fixture.ts',
     ],
   },
   js.configs.recommended,

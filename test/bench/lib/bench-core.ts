@@ -10,7 +10,8 @@ import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ArgOf, Channel, EventName, ResultOf } from '@shared/contract';
 import type { CoreDeps, FetchLike } from '@core/deps';
-import { openCore, type Core } from '@core/handlers';
+import type { Core } from '@core/handlers';
+import { openCore } from '@core/open-core';
 import { createLogger } from '@core/log';
 import { createMemorySecretStore } from '@core/store/secrets';
 

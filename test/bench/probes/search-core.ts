@@ -8,7 +8,8 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { databasePath, openDatabase } from '@core/store/db';
-import { openCore, type Core } from '@core/handlers';
+import type { Core } from '@core/handlers';
+import { openCore } from '@core/open-core';
 import { silentLogger } from '@core/log';
 import { createMemorySecretStore } from '@core/store/secrets';
 import { createUsersRepo } from '@core/store/users-repo';

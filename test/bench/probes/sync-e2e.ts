@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { openCore } from '@core/handlers';
+import { openCore } from '@core/open-core';
 import { silentLogger } from '@core/log';
 import { createMemorySecretStore } from '@core/store/secrets';
 import { startFakeProcess } from '../lib/fake-process';

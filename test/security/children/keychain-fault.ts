@@ -6,7 +6,7 @@
 // times every channel that needs (or must not need) the key, and returns
 // what each answered. `killed` reads the daemon's pid from ROLLCALL_KEYRING_PID.
 import { spawnSync } from 'node:child_process';
-import { openCore } from '@core/handlers';
+import { openCore } from '@core/open-core';
 import { createLogger } from '@core/log';
 import { createKeytarSecretStore } from '@core/store/secrets';
 

@@ -3,7 +3,7 @@
 // open, then one line per sync progress event ("progress <phase> <done>"),
 // synchronously (stdout is a pipe), so every count the parent reads was
 // committed before it was printed. The parent SIGKILLs it at random points.
-import { openCore } from '@core/handlers';
+import { openCore } from '@core/open-core';
 import { silentLogger } from '@core/log';
 import { createKeytarSecretStore, createMemorySecretStore } from '@core/store/secrets';
 

@@ -1,0 +1,37 @@
+/**
+ * What a fetched user becomes in the cache: the normalized user and the raw
+ * payload, both with secrets redacted, stamped with when they were fetched.
+ * Lookups write one; syncs write pages of them, a slice at a time.
+ *
+ * Node only; never imports `electron`.
+ */
+import type { DirectoryUser, JsonValue } from '@shared/model';
+import type { FetchedUser } from '../providers';
+import { yieldToEventLoop } from '../store/db';
+import { redactPayload, redactUser } from '../store/redact-payload';
+import type { UserWrite } from '../store/users-repo';
+
+/** Longest stretch of sync work (per page, outside the cache's own chunks) between two yields. */
+const INGEST_SLICE_MS = 8;
+
+/** One fetched user, redacted, as the cache stores it. */
+export function toWrite(fetched: { user: DirectoryUser; raw: JsonValue }, at: number): UserWrite {
+  return { user: redactUser(fetched.user), raw: redactPayload(fetched.raw), fetchedAt: at };
+}
+
+/**
+ * `toWrite` over a page, a slice at a time: redacting the payloads of a
+ * 2 000-user page takes tens of milliseconds, too long to hold the loop.
+ */
+export async function writesOf(fetched: readonly FetchedUser[], at: number): Promise<UserWrite[]> {
+  const out: UserWrite[] = [];
+  let sliceStart = performance.now();
+  for (const f of fetched) {
+    out.push(toWrite(f, at));
+    if (performance.now() - sliceStart >= INGEST_SLICE_MS) {
+      await yieldToEventLoop();
+      sliceStart = performance.now();
+    }
+  }
+  return out;
+}
