@@ -7,7 +7,7 @@ import {
   parseOpenWebUIUserRef,
   parseServerUrl,
   parseZulipUserRef,
-} from '@core/net/server-url';
+} from '../../src-main/shared/server-url';
 
 function failureOf(run: () => unknown): RollcallFailure {
   try {

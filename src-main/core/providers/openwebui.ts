@@ -29,7 +29,7 @@ import {
   parseOpenWebUIUserRef,
   type OpenWebUIUserRef,
   type UserRef,
-} from '../net/server-url';
+} from '../../shared/server-url';
 import { apiUrl, bestEffort, checkSession, throwIfCancelled, yieldToEventLoop } from './common';
 import {
   avatarFromUrl,

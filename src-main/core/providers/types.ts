@@ -13,9 +13,9 @@ import type {
   KeyOwner,
   ProfileFieldDefinition,
 } from '@shared/model';
-import type { UserRef } from '../net/server-url';
+import type { UserRef } from '@shared/server-url';
 
-export type { UserRef } from '../net/server-url';
+export type { UserRef } from '@shared/server-url';
 
 /** What a provider needs of a connection for one call. The secret never leaves the request headers. */
 export interface ProviderSession {

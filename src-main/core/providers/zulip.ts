@@ -29,7 +29,12 @@ import {
   type HttpClient,
   type HttpErrorInfo,
 } from '../net/http';
-import { describeRef, parseZulipUserRef, type UserRef, type ZulipUserRef } from '../net/server-url';
+import {
+  describeRef,
+  parseZulipUserRef,
+  type UserRef,
+  type ZulipUserRef,
+} from '@shared/server-url';
 import { apiUrl, bestEffort, checkSession, throwIfCancelled, yieldToEventLoop } from './common';
 import { gravatarUrl } from './gravatar';
 import {

@@ -12,7 +12,7 @@ import { fail, RollcallFailure, toRollcallError, type RollcallError } from '@sha
 import type { ConnectionKind, ConnectionSummary, ConnectionTestResult } from '@shared/model';
 import { registerSecret } from '../log';
 import type { ReachabilityTracker } from '../net/reachability';
-import { isLoopbackHost, parseServerUrl } from '../net/server-url';
+import { isInsecureHttpUrl, looksLikeEmail, parseServerUrl } from '@shared/server-url';
 import type { Provider, ProviderSession } from '../providers';
 import type { ConnectionsRepo, StoredConnection } from '../store/connections-repo';
 import type { SecretStore } from '../store/secrets';
@@ -41,16 +41,6 @@ export interface ConnectionsDeps {
   now: () => number;
   /** Tells the window a connection's summary changed. */
   changed: (connectionId: string | null) => void;
-}
-
-/** Whether a server URL is plain http to another machine (flagged to the admin). */
-function isInsecure(baseUrl: string): boolean {
-  try {
-    const url = new URL(baseUrl);
-    return url.protocol === 'http:' && !isLoopbackHost(url.hostname);
-  } catch {
-    return false;
-  }
 }
 
 /** The field of the connection dialog an error belongs to. */
@@ -85,7 +75,7 @@ function checkedDraft(draft: ParsedArgOf<'connections:save'>['draft']): {
       field: 'loginEmail',
     });
   }
-  if (!/^[^\s@]+@[^\s@]+$/.test(loginEmail)) {
+  if (!looksLikeEmail(loginEmail)) {
     fail('INVALID_INPUT', 'That does not look like an email address.', { field: 'loginEmail' });
   }
   return { baseUrl, loginEmail };
@@ -133,7 +123,7 @@ export function createConnectionsService(deps: ConnectionsDeps): ConnectionsServ
         ? { state: 'online', since: null, error: null }
         : reachability.get(conn.id),
       syncing: deps.syncs.isRunning(conn.id),
-      insecureHttp: !conn.demo && isInsecure(conn.baseUrl),
+      insecureHttp: !conn.demo && isInsecureHttpUrl(conn.baseUrl),
     };
   }
 

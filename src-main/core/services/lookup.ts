@@ -11,7 +11,7 @@ import type { ParsedArgOf } from '@shared/contract';
 import { err, fail, ok, toRollcallError, type RollcallError } from '@shared/errors';
 import type { ConnectionKind, LookupResult, UserRecord } from '@shared/model';
 import type { Emit } from '../deps';
-import { describeRef, directUserId, type UserRef } from '../net/server-url';
+import { describeRef, directUserId, type UserRef } from '@shared/server-url';
 import type { Provider } from '../providers';
 import { createSingleFlight } from '../single-flight';
 import type { StoredConnection } from '../store/connections-repo';

@@ -5,9 +5,10 @@
  * ID or email, an Open WebUI id or `shared-{chat_id}`). Bad input is an
  * INVALID_INPUT naming the field, never a request.
  *
- * Node only; never imports `electron` (pure, in fact: it could run anywhere).
+ * Runs everywhere (no `electron`, no `node:*`, no DOM): the connection
+ * dialog checks what is typed with the same rules core applies on save.
  */
-import { fail } from '@shared/errors';
+import { fail } from './errors';
 
 /** A server URL ready to have API paths appended. */
 export interface ParsedServerUrl {
@@ -55,6 +56,19 @@ export function isLoopbackHost(hostname: string): boolean {
   if (host === '::1' || host === '0:0:0:0:0:0:0:1') return true;
   // ::ffff:127.x.y.z, which URL writes as ::ffff:7fxx:yyzz
   return /^::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}$/.test(host);
+}
+
+/**
+ * Whether a typed server URL would send the key in clear: plain http to a
+ * host that is not this machine. False for anything that does not parse
+ * (the parse error says what is wrong instead).
+ */
+export function isInsecureHttpUrl(input: string): boolean {
+  try {
+    return parseServerUrl(input).insecureHttp;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -142,6 +156,15 @@ function invalidRef(message: string): never {
 const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,255}$/;
 
 /**
+ * Whether text looks like an email address, loosely (one @, something on
+ * each side, no spaces): servers have the final word, this only catches
+ * what was clearly typed wrong. The dialog and core use this one rule.
+ */
+export function looksLikeEmail(text: string): boolean {
+  return text.length <= 320 && EMAIL.test(text);
+}
+
+/**
  * A Zulip reference: a positive integer ID (leading zeros and a leading #
  * tolerated) or an email address (the API email or, on Zulip 10+, the real
  * one where visible).
@@ -160,7 +183,7 @@ export function parseZulipUserRef(input: string): ZulipUserRef {
   if (/^-?\d+(\.\d+)?$/.test(text)) {
     invalidRef(`${text} is not a Zulip user ID: IDs are whole numbers from 1 up.`);
   }
-  if (text.length <= 320 && EMAIL.test(text) && !text.includes('/')) {
+  if (looksLikeEmail(text) && !text.includes('/')) {
     return { kind: 'zulip-email', email: text };
   }
   invalidRef(
