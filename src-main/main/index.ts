@@ -11,7 +11,7 @@ import { app, BrowserWindow, dialog, net, session, shell } from 'electron';
 import { APP_PAGE_URL, isAppPageUrl } from '../core/app-page';
 import type { Core } from '../core/handlers';
 import { openCore } from '../core/open-core';
-import { fetchOverNetRequest } from '../core/net/http';
+import { fetchOverNetRequest } from '../core/net/net-request';
 import { createLogger, type Logger } from '../core/log';
 import { createKeytarSecretStore } from '../core/store/secrets';
 import { handleAppProtocol, registerSchemes } from './app-protocol';

@@ -9,15 +9,13 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { net } from 'electron';
+import { createHttpClient, retryAfterSeconds } from '@core/net/http';
+import { networkError, serverMessageOf } from '@core/net/http-errors';
 import {
-  createHttpClient,
   fetchOverNetRequest,
-  networkError,
-  retryAfterSeconds,
-  serverMessageOf,
   type NetClientRequest,
   type NetRequestOptions,
-} from '@core/net/http';
+} from '@core/net/net-request';
 import { rollcallError } from '@shared/errors';
 import { sendJson, startFakeServer, type FakeControls, type Router } from '../fakes/fake-http';
 import {

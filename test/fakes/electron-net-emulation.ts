@@ -10,7 +10,11 @@
  */
 import { EventEmitter } from 'node:events';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
-import type { NetClientRequest, NetIncomingMessage, NetRequestOptions } from '@core/net/http';
+import type {
+  NetClientRequest,
+  NetIncomingMessage,
+  NetRequestOptions,
+} from '@core/net/net-request';
 import type { FetchLike } from '@core/deps';
 
 /** Every request the emulation made, with the headers it was given. */

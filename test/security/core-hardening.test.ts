@@ -2,7 +2,7 @@
 // nested thousands of levels deep yields no server message (instead of
 // exhausting the stack), and server-rendered HTML too large to sanitize
 // quickly is shown as its plain value (instead of freezing the window).
-import { serverMessageOf } from '@core/net/http';
+import { serverMessageOf } from '@core/net/http-errors';
 import { normalizeZulipUser } from '@core/providers';
 import { MAX_RENDERED_HTML_CHARS } from '@core/providers/zulip';
 import type { JsonValue } from '@shared/model';
