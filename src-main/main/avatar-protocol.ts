@@ -8,6 +8,8 @@
  * Runs in Electron's main process.
  */
 import { protocol } from 'electron';
+import { z } from 'zod';
+import { connectionIdSchema, userIdSchema } from '@shared/contract';
 import { AVATAR_HOST, AVATAR_SCHEME } from '@shared/csp';
 import type { Core } from '../core/handlers';
 
@@ -23,11 +25,12 @@ export function parseAvatarUrl(raw: string): { connectionId: string; userId: str
   const parts = url.pathname.split('/').filter((p) => p !== '');
   if (parts.length !== 2) return null;
   try {
-    const [connectionId, userId] = parts.map((p) => decodeURIComponent(p)) as [string, string];
-    if (!/^[A-Za-z0-9_-]{1,64}$/.test(connectionId) || userId.length === 0 || userId.length > 200) {
-      return null;
-    }
-    return { connectionId, userId };
+    const [connectionId, userId] = parts.map((p) => decodeURIComponent(p));
+    // The same ID rules as every channel of the contract.
+    const ids = z
+      .object({ connectionId: connectionIdSchema, userId: userIdSchema })
+      .safeParse({ connectionId, userId });
+    return ids.success ? ids.data : null;
   } catch {
     return null;
   }

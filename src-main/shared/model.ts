@@ -6,6 +6,8 @@
  * Runs everywhere: no `electron`, no `node:*`, no DOM. Every value here is
  * JSON-safe (timestamps are epoch milliseconds), because it crosses IPC.
  */
+import type { z } from 'zod';
+import type { searchQuerySchema } from './contract';
 import type { RollcallError } from './errors';
 
 /** The kinds of server Rollcall reads. */
@@ -233,18 +235,11 @@ export interface UserSummary {
 export const SORT_KEYS = ['name', 'role', 'lastActive', 'joined'] as const;
 export type SortKey = (typeof SORT_KEYS)[number];
 
-/** A search over the cache. Empty text and empty lists mean "everything". */
-export interface SearchQuery {
-  text: string;
-  connectionIds: string[];
-  roles: Role[];
-  accounts: 'all' | 'humans' | 'bots';
-  status: 'all' | 'active' | 'deactivated';
-  sort: SortKey;
-  direction: 'asc' | 'desc';
-  offset: number;
-  limit: number;
-}
+/**
+ * A search over the cache. Empty text and empty lists mean "everything".
+ * The contract's schema is its one definition; this is what the parse gives.
+ */
+export type SearchQuery = z.output<typeof searchQuerySchema>;
 
 /** A search's question without its window (offset, limit). */
 export type SearchSpec = Omit<SearchQuery, 'offset' | 'limit'>;
