@@ -13,7 +13,8 @@ import type {
   SearchQuery,
 } from '@shared/model';
 import { DEFAULT_SEARCH_SPEC, ZULIP_BOT_TYPE_LABELS } from '@shared/model';
-import { databasePath, openDatabase, type Migration, type OpenedDatabase } from '@core/store/db';
+import { databasePath, openDatabase, type OpenedDatabase } from '@core/store/db';
+import type { Migration } from '@core/store/migrations';
 import { silentLogger } from '@core/log';
 
 /** Folders made by `tempDir`, removed after each file's tests. */

@@ -14,15 +14,13 @@ import {
 import { join } from 'node:path';
 import { DatabaseSync } from '@photostructure/sqlite';
 import {
-  MIGRATIONS,
   PAGE_SIZE,
   damageMarkerPath,
-  SCHEMA_VERSION,
   databasePath,
   openDatabase,
-  type Migration,
   type OpenedDatabase,
 } from '@core/store/db';
+import { MIGRATIONS, SCHEMA_VERSION, type Migration } from '@core/store/migrations';
 import { createLogger, silentLogger } from '@core/log';
 import { createUsersRepo } from '@core/store/users-repo';
 import { RollcallFailure } from '@shared/errors';

@@ -9,7 +9,8 @@ import fc from 'fast-check';
 import { codePointSortKey, createSearchIndex, type IndexedRow } from '@core/search/search-index';
 import { compareCodePoints, searchRowOf, searchRows } from '@core/search/search-text';
 import { silentLogger } from '@core/log';
-import { createUsersRepo, deleteConnectionUsers, type UsersRepo } from '@core/store/users-repo';
+import { createUsersRepo, type UsersRepo } from '@core/store/users-repo';
+import { deleteConnectionUsers } from '@core/store/users-write';
 import { startWalCheckpointer } from '@core/store/wal-checkpointer';
 import {
   DEFAULT_SEARCH_SPEC,

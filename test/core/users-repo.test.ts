@@ -4,7 +4,8 @@
 import { DatabaseSync } from '@photostructure/sqlite';
 import { databasePath, openDatabase } from '@core/store/db';
 import { silentLogger } from '@core/log';
-import { createUsersRepo, type UserWrite } from '@core/store/users-repo';
+import { createUsersRepo } from '@core/store/users-repo';
+import type { UserWrite } from '@core/store/users-rows';
 import { RollcallFailure } from '@shared/errors';
 import type { DirectoryUser } from '@shared/model';
 import {

@@ -4,9 +4,11 @@
 // over, and closing hands checkpoints back to SQLite. Real SQLite files.
 import { statSync } from 'node:fs';
 import { DatabaseSync } from '@photostructure/sqlite';
-import { databasePath, openDatabase, type SqliteDb } from '@core/store/db';
+import { databasePath, openDatabase } from '@core/store/db';
+import type { SqliteDb } from '@core/store/sqlite-helpers';
 import { silentLogger } from '@core/log';
-import { createUsersRepo, type UserWrite } from '@core/store/users-repo';
+import { createUsersRepo } from '@core/store/users-repo';
+import type { UserWrite } from '@core/store/users-rows';
 import { SETTLE_EVERY_MS, startWalCheckpointer } from '@core/store/wal-checkpointer';
 import { addConnectionRow, makeUser, openTestCache, tempDir } from './cache-fixtures';
 

@@ -1,6 +1,6 @@
 /**
  * What a directory search means, written down once. The in-memory index
- * (search-index.ts) and the SQLite search of users-repo.ts must give the
+ * (search-index.ts) and the SQLite search of users-search-sql.ts must give the
  * same answers, so the rules live here, with a reference implementation
  * (`searchRows`) that the tests hold both against.
  *

@@ -21,7 +21,8 @@ import {
 import { openWebUIGroupNames } from '../providers/openwebui';
 import { zulipGroupsOf, zulipPresenceOf } from '../providers/zulip';
 import { generateOpenWebUIDirectory, generateZulipDirectory } from './synthetic';
-import type { UsersRepo, UserWrite } from '../store/users-repo';
+import type { UsersRepo } from '../store/users-repo';
+import type { UserWrite } from '../store/users-rows';
 import type { DirectoryUser, JsonValue, SyncSummary } from '@shared/model';
 
 /** The two demo connections' fixed IDs. */

@@ -7,9 +7,9 @@
  */
 import type { DirectoryUser, JsonValue } from '@shared/model';
 import type { FetchedUser } from '../providers';
-import { yieldToEventLoop } from '../store/db';
+import { yieldToEventLoop } from '../store/sqlite-helpers';
 import { redactPayload, redactUser } from '../store/redact-payload';
-import type { UserWrite } from '../store/users-repo';
+import type { UserWrite } from '../store/users-rows';
 
 /** Longest stretch of sync work (per page, outside the cache's own chunks) between two yields. */
 const INGEST_SLICE_MS = 8;

@@ -13,7 +13,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { rollcallError, RollcallFailure } from '@shared/errors';
-import { cacheFailure, statementCache, type OpenedDatabase } from './db';
+import type { OpenedDatabase } from './db';
+import { cacheFailure } from './sqlite-errors';
+import { statementCache } from './sqlite-helpers';
 import { silentLogger, type Logger } from '../log';
 
 /** The folder under the user-data folder that holds every picture. */

@@ -17,10 +17,12 @@ import {
 } from '@shared/model';
 import { rollcallError, RollcallFailure } from '@shared/errors';
 import type { AvatarStore } from './avatar-store';
-import { cacheFailure, inTransaction, statementCache, type OpenedDatabase } from './db';
+import type { OpenedDatabase } from './db';
+import { cacheFailure } from './sqlite-errors';
+import { inTransaction, statementCache } from './sqlite-helpers';
 import { registerSecret, silentLogger, type Logger } from '../log';
 import type { SecretStore } from './secrets';
-import { deleteConnectionUsers } from './users-repo';
+import { deleteConnectionUsers } from './users-write';
 
 /** A connection as the cache keeps it. */
 export interface StoredConnection {

@@ -1,191 +1,30 @@
 /**
- * The cache file: one SQLite database in the user-data folder. Opens (or
- * creates) it with WAL and foreign keys, brings its schema up to date one
- * migration at a time, opens a file written by a newer Rollcall read-only
- * (never altering it), and moves a damaged file aside (kept, never deleted)
- * so the app still starts.
+ * The cache file: opening it and recovering it. Opens (or creates) the one
+ * SQLite database in the user-data folder with WAL and foreign keys, brings
+ * its schema up to date (migrations.ts), opens a file written by a newer
+ * Rollcall read-only (never altering it), and moves a damaged file aside
+ * (kept, never deleted) so the app still starts, with the notices the
+ * window shows about it.
  *
  * Node only; never imports `electron`. The bindings are
  * `@photostructure/sqlite` (Node-API: one build loads in Node and Electron).
  */
 import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import {
-  DatabaseSync,
-  type DatabaseSyncInstance,
-  type StatementSyncInstance,
-} from '@photostructure/sqlite';
-import { fail, rollcallError, RollcallFailure } from '@shared/errors';
+import { fail, RollcallFailure } from '@shared/errors';
 import type { Logger } from '../log';
-
-/** A synchronous SQLite connection (node:sqlite's `DatabaseSync` API). */
-export type SqliteDb = DatabaseSyncInstance;
+import { checkMigrations, migrate, MIGRATIONS, type Migration } from './migrations';
+import { cacheFailure, errorText, isCorruption } from './sqlite-errors';
+import {
+  BUSY_TIMEOUT_MS,
+  inTransaction,
+  openConnection,
+  pragmaValue,
+  type SqliteDb,
+} from './sqlite-helpers';
 
 /** The cache file's name inside the user-data folder. */
 export const DATABASE_FILE_NAME = 'rollcall.sqlite';
-
-/** How long a statement waits for a lock held by another connection. */
-export const BUSY_TIMEOUT_MS = 5_000;
-
-/** One step of the schema. `up` runs inside the migration's transaction. */
-export interface Migration {
-  version: number;
-  name: string;
-  up(db: SqliteDb): void;
-}
-
-/**
- * v1: the base tables. Columns are ordered small and fixed first, so reading
- * the filter and sort columns never reaches a row's long tail. Never edit a
- * shipped migration: add a new one.
- */
-const V1_BASE = `
-CREATE TABLE connections (
-  id             TEXT PRIMARY KEY NOT NULL,
-  kind           TEXT NOT NULL CHECK (kind IN ('zulip', 'openwebui')),
-  label          TEXT NOT NULL,
-  base_url       TEXT NOT NULL,
-  login_email    TEXT,
-  demo           INTEGER NOT NULL DEFAULT 0 CHECK (demo IN (0, 1)),
-  created_at     INTEGER NOT NULL,
-  updated_at     INTEGER NOT NULL,
-  last_test_json TEXT,
-  last_sync_at   INTEGER,
-  last_sync_json TEXT,
-  removed_at     INTEGER
-) STRICT;
-
-CREATE TABLE users (
-  row_id         INTEGER PRIMARY KEY,
-  connection_id  TEXT NOT NULL REFERENCES connections (id) ON DELETE CASCADE,
-  user_id        TEXT NOT NULL,
-  kind           TEXT NOT NULL,
-  role           TEXT NOT NULL,
-  role_rank      INTEGER NOT NULL,
-  is_bot         INTEGER NOT NULL,
-  bot_type       INTEGER,
-  bot_owner_id   TEXT,
-  deactivated    INTEGER NOT NULL,
-  joined_at      INTEGER,
-  last_active_at INTEGER,
-  fetched_at     INTEGER NOT NULL,
-  seen_at        INTEGER NOT NULL,
-  gone_at        INTEGER,
-  content_hash   TEXT NOT NULL,
-  timezone       TEXT,
-  name           TEXT NOT NULL,
-  sort_name      TEXT NOT NULL,
-  email          TEXT,
-  delivery_email TEXT,
-  group_names    TEXT NOT NULL,
-  profile_text   TEXT NOT NULL,
-  search_text    TEXT NOT NULL,
-  summary_json   TEXT NOT NULL,
-  UNIQUE (connection_id, user_id)
-) STRICT;
-
--- The big JSON lives apart, so scans, filters and "seen" updates of users
--- touch small rows only.
-CREATE TABLE user_payloads (
-  row_id    INTEGER PRIMARY KEY REFERENCES users (row_id) ON DELETE CASCADE,
-  user_json TEXT NOT NULL,
-  raw_json  TEXT NOT NULL
-) STRICT;
-
-CREATE TABLE profile_fields (
-  connection_id    TEXT PRIMARY KEY NOT NULL REFERENCES connections (id) ON DELETE CASCADE,
-  definitions_json TEXT NOT NULL,
-  fetched_at       INTEGER NOT NULL
-) STRICT;
-
-CREATE TABLE avatars (
-  connection_id TEXT NOT NULL,
-  user_id       TEXT NOT NULL,
-  content_type  TEXT NOT NULL,
-  path          TEXT NOT NULL,
-  sha256        TEXT NOT NULL,
-  byte_size     INTEGER NOT NULL,
-  source_key    TEXT,
-  fetched_at    INTEGER NOT NULL,
-  PRIMARY KEY (connection_id, user_id),
-  FOREIGN KEY (connection_id, user_id) REFERENCES users (connection_id, user_id) ON DELETE CASCADE
-) STRICT;
-CREATE INDEX avatars_path ON avatars (path);
-`;
-
-/**
- * v2: search. A trigram full-text index over the folded haystack (external
- * content: the text lives once, in users.search_text), kept in step by
- * triggers, and the indexes the filters and sorts of search-text.ts need.
- */
-const V2_SEARCH = `
-CREATE VIRTUAL TABLE users_fts USING fts5 (
-  search_text,
-  content = 'users',
-  content_rowid = 'row_id',
-  tokenize = 'trigram case_sensitive 1'
-);
-CREATE TRIGGER users_fts_insert AFTER INSERT ON users BEGIN
-  INSERT INTO users_fts (rowid, search_text) VALUES (new.row_id, new.search_text);
-END;
-CREATE TRIGGER users_fts_delete AFTER DELETE ON users BEGIN
-  INSERT INTO users_fts (users_fts, rowid, search_text) VALUES ('delete', old.row_id, old.search_text);
-END;
-CREATE TRIGGER users_fts_update AFTER UPDATE OF search_text ON users
-WHEN old.search_text IS NOT new.search_text BEGIN
-  INSERT INTO users_fts (users_fts, rowid, search_text) VALUES ('delete', old.row_id, old.search_text);
-  INSERT INTO users_fts (rowid, search_text) VALUES (new.row_id, new.search_text);
-END;
-INSERT INTO users_fts (users_fts) VALUES ('rebuild');
-
-CREATE INDEX users_by_name ON users (sort_name, connection_id, user_id);
-CREATE INDEX users_by_role ON users (role_rank, sort_name, connection_id, user_id);
-CREATE INDEX users_by_last_active ON users (last_active_at, sort_name, connection_id, user_id);
-CREATE INDEX users_by_joined ON users (joined_at, sort_name, connection_id, user_id);
-CREATE INDEX users_seen ON users (connection_id, seen_at);
-CREATE INDEX users_gone ON users (connection_id, gone_at) WHERE gone_at IS NOT NULL;
-CREATE INDEX users_bot_owner ON users (connection_id, bot_owner_id) WHERE bot_owner_id IS NOT NULL;
-`;
-
-/** v3: per-connection JSON (a provider's context: groups, field definitions...). */
-const V3_META = `
-CREATE TABLE connection_meta (
-  connection_id TEXT NOT NULL REFERENCES connections (id) ON DELETE CASCADE,
-  key           TEXT NOT NULL,
-  value_json    TEXT NOT NULL,
-  updated_at    INTEGER NOT NULL,
-  PRIMARY KEY (connection_id, key)
-) STRICT;
-`;
-
-/**
- * v4: the trigram index goes. Searches are answered by the in-memory index
- * (search-index.ts), and until it is built by exact `instr()` scans of
- * users.search_text; keeping the trigram index in step cost two thirds of
- * every user written (100 000 users: 38 s against 12 s) and its merges held
- * the event loop up to 100 ms at a commit. The sort indexes stay.
- */
-const V4_DROP_TRIGRAMS = `
-DROP TRIGGER IF EXISTS users_fts_insert;
-DROP TRIGGER IF EXISTS users_fts_delete;
-DROP TRIGGER IF EXISTS users_fts_update;
-DROP TABLE IF EXISTS users_fts;
-`;
-
-/** Every migration, in order. `PRAGMA user_version` is the last one applied. */
-export const MIGRATIONS: readonly Migration[] = [
-  { version: 1, name: 'base tables', up: (db) => db.exec(V1_BASE) },
-  { version: 2, name: 'full-text search and sort indexes', up: (db) => db.exec(V2_SEARCH) },
-  { version: 3, name: 'per-connection metadata', up: (db) => db.exec(V3_META) },
-  {
-    version: 4,
-    name: 'in-memory search instead of the trigram index',
-    up: (db) => db.exec(V4_DROP_TRIGRAMS),
-  },
-];
-
-/** The schema version this build writes. */
-export const SCHEMA_VERSION = MIGRATIONS.length;
 
 /** An open cache: the connection plus what the window should be told about it. */
 export interface OpenedDatabase {
@@ -230,172 +69,6 @@ export const QUICK_CHECK_MAX_BYTES = 64 * 1024 * 1024;
 /** The file whose presence says "damage was met: check at the next start". */
 export function damageMarkerPath(path: string): string {
   return `${path}.damaged`;
-}
-
-/** SQLite's primary result codes Rollcall branches on. */
-export const SQLITE = {
-  PERM: 3,
-  BUSY: 5,
-  LOCKED: 6,
-  READONLY: 8,
-  IOERR: 10,
-  CORRUPT: 11,
-  FULL: 13,
-  CANTOPEN: 14,
-  CONSTRAINT: 19,
-  NOTADB: 26,
-} as const;
-
-/** SQLite's extended code for a broken foreign key (SQLITE_CONSTRAINT_FOREIGNKEY). */
-export const SQLITE_CONSTRAINT_FOREIGNKEY = 787;
-
-/** The extended SQLite result code of a thrown error, or null if it is not one. */
-export function sqliteExtendedCodeOf(thrown: unknown): number | null {
-  if (typeof thrown !== 'object' || thrown === null) return null;
-  const e = thrown as { sqliteExtendedCode?: unknown; errcode?: unknown };
-  const code = typeof e.sqliteExtendedCode === 'number' ? e.sqliteExtendedCode : e.errcode;
-  return typeof code === 'number' ? code : null;
-}
-
-/** The primary SQLite result code of a thrown error, or null if it is not one. */
-export function sqliteCodeOf(thrown: unknown): number | null {
-  if (typeof thrown !== 'object' || thrown === null) return null;
-  const e = thrown as { errcode?: unknown; sqliteCode?: unknown };
-  const code = typeof e.errcode === 'number' ? e.errcode : e.sqliteCode;
-  return typeof code === 'number' ? code & 0xff : null;
-}
-
-function isCorruption(thrown: unknown): boolean {
-  const code = sqliteCodeOf(thrown);
-  return code === SQLITE.CORRUPT || code === SQLITE.NOTADB;
-}
-
-function errorText(thrown: unknown): string {
-  return thrown instanceof Error ? `${thrown.name}: ${thrown.message}` : String(thrown);
-}
-
-/**
- * Turns a SQLite error into a `RollcallFailure` an admin can act on. Repositories
- * wrap their writes with it, passing the cache so damage is remembered for the
- * next start; `RollcallFailure`s pass through unchanged.
- */
-export function cacheFailure(
-  thrown: unknown,
-  doing: string,
-  cache?: Pick<OpenedDatabase, 'markDamaged'>,
-): RollcallFailure {
-  if (thrown instanceof RollcallFailure) return thrown;
-  const code = sqliteCodeOf(thrown);
-  if (isCorruption(thrown)) cache?.markDamaged();
-  const say = (message: string): RollcallFailure =>
-    new RollcallFailure(rollcallError('CACHE_UNAVAILABLE', message));
-  switch (code) {
-    case SQLITE.READONLY:
-      return say(
-        `Rollcall could not ${doing}: the cache is open read-only (it was written by a newer Rollcall, or the file is not writable). Update Rollcall or check the file's permissions.`,
-      );
-    case SQLITE.FULL:
-      return say(`Rollcall could not ${doing}: the disk is full. Free some space and try again.`);
-    case SQLITE.BUSY:
-    case SQLITE.LOCKED:
-      return say(
-        `Rollcall could not ${doing}: the cache file is in use by another program. Close other copies of Rollcall and try again.`,
-      );
-    case SQLITE.CORRUPT:
-    case SQLITE.NOTADB:
-      return say(
-        `Rollcall could not ${doing}: the cache file is damaged. Restart Rollcall: it will set the file aside and start a fresh cache.`,
-      );
-    case SQLITE.CONSTRAINT:
-      if (sqliteExtendedCodeOf(thrown) !== SQLITE_CONSTRAINT_FOREIGNKEY) {
-        return say(`Rollcall could not ${doing} in its cache.`);
-      }
-      return new RollcallFailure(
-        rollcallError(
-          'INVALID_INPUT',
-          `Rollcall could not ${doing}: the connection or user it belongs to is not in the cache (it may have just been removed).`,
-        ),
-      );
-    case SQLITE.IOERR:
-    case SQLITE.PERM:
-    case SQLITE.CANTOPEN:
-      return say(
-        `Rollcall could not ${doing}: the cache file could not be read or written. Check the disk and the permissions of the user-data folder.`,
-      );
-    default:
-      return say(`Rollcall could not ${doing} in its cache.`);
-  }
-}
-
-/**
- * Runs `fn` in one transaction (`BEGIN IMMEDIATE`: the write lock is taken
- * up front, so a conflict shows at BEGIN, not halfway). Rolls back on throw.
- */
-export function inTransaction<T>(db: SqliteDb, fn: () => T): T {
-  db.exec('BEGIN IMMEDIATE');
-  try {
-    const result = fn();
-    db.exec('COMMIT');
-    return result;
-  } catch (thrown) {
-    if (db.isTransaction) db.exec('ROLLBACK');
-    throw thrown;
-  }
-}
-
-/** Reads one pragma's single value. */
-function pragmaValue(db: SqliteDb, pragma: string): unknown {
-  const row = db.prepare(`PRAGMA ${pragma}`).get() as Record<string, unknown> | undefined;
-  return row ? Object.values(row)[0] : undefined;
-}
-
-function checkMigrations(migrations: readonly Migration[]): void {
-  migrations.forEach((m, i) => {
-    if (m.version !== i + 1) {
-      throw new Error(`Migration "${m.name}" is number ${m.version}, expected ${i + 1}`);
-    }
-  });
-}
-
-/** Applies every migration above the file's version, each in its own transaction. */
-function migrate(
-  db: SqliteDb,
-  from: number,
-  migrations: readonly Migration[],
-  log: Logger,
-): number {
-  let version = from;
-  for (const m of migrations) {
-    if (m.version <= version) continue;
-    try {
-      inTransaction(db, () => {
-        m.up(db);
-        db.exec(`PRAGMA user_version = ${m.version}`);
-      });
-    } catch (thrown) {
-      if (isCorruption(thrown)) throw thrown;
-      log.error('cache migration failed', {
-        to: m.version,
-        name: m.name,
-        error: errorText(thrown),
-      });
-      throw cacheFailure(
-        thrown,
-        `update the cache to this version of Rollcall (step ${m.version}, ${m.name}); the file was left as it was`,
-      );
-    }
-    log.info('cache migrated', { to: m.version, name: m.name });
-    version = m.version;
-  }
-  return version;
-}
-
-function openConnection(path: string, readOnly: boolean): SqliteDb {
-  return new DatabaseSync(path, {
-    readOnly,
-    timeout: BUSY_TIMEOUT_MS,
-    enableForeignKeyConstraints: true,
-  });
 }
 
 /** File-name-safe ISO time: `2026-01-31T12-00-00.000Z`. */
@@ -679,41 +352,4 @@ export function openDatabase(path: string, options: OpenDatabaseOptions): Opened
 /** The cache's path inside a user-data folder. */
 export function databasePath(userDataDir: string): string {
   return join(userDataDir, DATABASE_FILE_NAME);
-}
-
-/** A prepared statement of `SqliteDb`. */
-export type SqliteStatement = StatementSyncInstance;
-
-/**
- * Statements prepared on first use and reused, keyed by their SQL (the
- * least recently used are finalized past `capacity`). Lazy, so a repository
- * over a read-only file of another schema fails only where it differs.
- */
-export function statementCache(db: SqliteDb, capacity = 64): (sql: string) => SqliteStatement {
-  const cache = new Map<string, SqliteStatement>();
-  return (sql) => {
-    const hit = cache.get(sql);
-    if (hit) {
-      cache.delete(sql);
-      cache.set(sql, hit);
-      return hit;
-    }
-    const stmt = db.prepare(sql);
-    cache.set(sql, stmt);
-    if (cache.size > capacity) {
-      const [oldest, old] = cache.entries().next().value as [string, SqliteStatement];
-      cache.delete(oldest);
-      try {
-        old.close();
-      } catch {
-        // Already finalized.
-      }
-    }
-    return stmt;
-  };
-}
-
-/** Lets the event loop run (timers, IPC) between chunks of work. */
-export function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }

@@ -8,7 +8,9 @@
  */
 import type { JsonValue, ProfileFieldDefinition } from '@shared/model';
 import { rollcallError, RollcallFailure } from '@shared/errors';
-import { cacheFailure, statementCache, type OpenedDatabase } from './db';
+import type { OpenedDatabase } from './db';
+import { cacheFailure } from './sqlite-errors';
+import { statementCache } from './sqlite-helpers';
 
 /** A stored value and when it was written. */
 export interface StoredMeta<T> {

@@ -10,7 +10,7 @@ import {
 } from '@core/providers';
 import { zulipGroupsOf, zulipPresenceOf } from '@core/providers/zulip';
 import { generateZulipDirectory } from '@core/services/synthetic';
-import type { UserWrite } from '@core/store/users-repo';
+import type { UserWrite } from '@core/store/users-rows';
 import type { JsonValue } from '@shared/model';
 
 /** Normalized writes of a synthetic Zulip organization, and how long normalizing took. */

@@ -4,7 +4,8 @@
 // crash leaves behind.
 import { databasePath, openDatabase } from '@core/store/db';
 import { silentLogger } from '@core/log';
-import { createUsersRepo, type UserWrite } from '@core/store/users-repo';
+import { createUsersRepo } from '@core/store/users-repo';
+import type { UserWrite } from '@core/store/users-rows';
 import type { DirectoryUser } from '@shared/model';
 
 function user(i: number): DirectoryUser {

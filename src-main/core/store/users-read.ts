@@ -1,0 +1,158 @@
+/**
+ * Reads of cached users that do not search: one user with its payloads,
+ * one summary, the user behind an address, counts, summaries by row ID (the
+ * page of a search or an export), and every user's summary and search
+ * columns in storage order (what an in-memory index is loaded from).
+ *
+ * Node only; never imports `electron`.
+ */
+import type { DirectoryUser, JsonValue, UserRecord, UserSummary } from '@shared/model';
+import { rollcallError, RollcallFailure } from '@shared/errors';
+import { yieldToEventLoop } from './sqlite-helpers';
+import { parseSummary, storedSearchRowOf, type Row, type UsersAccess } from './users-rows';
+import type { SearchRow } from '../search/search-text';
+
+/** A summary with the search columns it was stored with (for an in-memory index). */
+export interface IndexedSummary {
+  summary: UserSummary;
+  row: SearchRow;
+}
+
+const SQL = {
+  get: `SELECT p.user_json, p.raw_json, u.fetched_at, u.gone_at
+    FROM users u JOIN user_payloads p ON p.row_id = u.row_id
+    WHERE u.connection_id = ? AND u.user_id = ?`,
+  summary: `SELECT u.summary_json, u.gone_at, o.name AS owner_name FROM users u
+    LEFT JOIN users o ON o.connection_id = u.connection_id AND o.user_id = u.bot_owner_id
+    WHERE u.connection_id = ? AND u.user_id = ?`,
+  summariesByIds: `SELECT u.row_id, u.summary_json, u.gone_at, o.name AS owner_name
+    FROM json_each(?) AS page JOIN users u ON u.row_id = page.value
+    LEFT JOIN users o ON o.connection_id = u.connection_id AND o.user_id = u.bot_owner_id`,
+  findByEmail: `SELECT user_id FROM users WHERE connection_id = ?
+    AND (email = ? COLLATE NOCASE OR delivery_email = ? COLLATE NOCASE)
+    ORDER BY gone_at IS NOT NULL, user_id LIMIT 1`,
+};
+
+/** Summaries of row IDs, in the order given: a search or export picks the IDs, this fills the page. */
+export function summariesByIds(access: UsersAccess, ids: number[]): UserSummary[] {
+  if (ids.length === 0) return [];
+  const byId = new Map<number, UserSummary>();
+  for (const row of access.stmt(SQL.summariesByIds).all(JSON.stringify(ids)) as Row[]) {
+    byId.set(Number(row.row_id), parseSummary(row));
+  }
+  return ids.flatMap((id) => {
+    const s = byId.get(id);
+    return s ? [s] : [];
+  });
+}
+
+/** One cached user as stored (the detail view); a row that no longer parses says to sync again. */
+export function readUser(
+  access: UsersAccess,
+  connectionId: string,
+  userId: string,
+): UserRecord | null {
+  const row = access.reading(
+    'read the cached user',
+    () => access.stmt(SQL.get).get(connectionId, userId) as Row | undefined,
+  );
+  if (!row) return null;
+  try {
+    return {
+      user: JSON.parse(String(row.user_json)) as DirectoryUser,
+      raw: JSON.parse(String(row.raw_json)) as JsonValue,
+      fetchedAt: Number(row.fetched_at),
+      goneAt: row.gone_at === null ? null : Number(row.gone_at),
+    };
+  } catch {
+    access.log.error('cached user is unreadable', { connectionId });
+    throw new RollcallFailure(
+      rollcallError(
+        'CACHE_UNAVAILABLE',
+        'This cached user is unreadable. Sync the connection to fetch it again.',
+      ),
+    );
+  }
+}
+
+/** The ID of the cached user with this address (API or real, any case): lookups by email answer from the cache. */
+export function findUserIdByEmail(
+  access: UsersAccess,
+  connectionId: string,
+  email: string,
+): string | null {
+  const row = access.reading(
+    'read the cached user',
+    () => access.stmt(SQL.findByEmail).get(connectionId, email, email) as Row | undefined,
+  );
+  return row ? String(row.user_id) : null;
+}
+
+/** One cached user's card, without reading its payloads. */
+export function readSummary(
+  access: UsersAccess,
+  connectionId: string,
+  userId: string,
+): UserSummary | null {
+  return access.reading('read the cached user', () => {
+    const row = access.stmt(SQL.summary).get(connectionId, userId) as Row | undefined;
+    return row ? parseSummary(row) : null;
+  });
+}
+
+/** Users still on their server (gone ones only with `includeGone`), for the sidebar and sync. */
+export function countUsers(
+  access: UsersAccess,
+  connectionId: string | undefined,
+  options: { includeGone?: boolean },
+): number {
+  const gone = options.includeGone ? '' : 'gone_at IS NULL';
+  const conds = [connectionId === undefined ? '' : 'connection_id = ?', gone].filter(Boolean);
+  const sql = `SELECT count(*) AS n FROM users${conds.length ? ` WHERE ${conds.join(' AND ')}` : ''}`;
+  return access.reading('count the cached users', () => {
+    const row = (
+      connectionId === undefined ? access.stmt(sql).get() : access.stmt(sql).get(connectionId)
+    ) as Row;
+    return Number(row.n);
+  });
+}
+
+/** Users still on their server, per connection, in one statement. */
+export function countUsersByConnection(access: UsersAccess): Map<string, number> {
+  return access.reading('count the cached users', () => {
+    const rows = access
+      .stmt(
+        'SELECT connection_id, count(*) AS n FROM users WHERE gone_at IS NULL GROUP BY connection_id',
+      )
+      .all() as Row[];
+    return new Map(rows.map((r) => [String(r.connection_id), Number(r.n)]));
+  });
+}
+
+/** Every cached user with its search columns, in storage order, a chunk at a time, yielding between. */
+export async function* iterateSummaries(
+  access: UsersAccess,
+  options: { connectionIds?: string[]; chunkSize?: number },
+): AsyncGenerator<IndexedSummary[]> {
+  const chunkSize = Math.max(1, options.chunkSize ?? 1000);
+  const ids = [...new Set(options.connectionIds ?? [])];
+  const filter = ids.length > 0 ? `AND u.connection_id IN (${ids.map(() => '?').join(', ')})` : '';
+  const sql = `SELECT u.row_id, u.connection_id, u.user_id, u.search_text, u.sort_name, u.role,
+          u.role_rank, u.is_bot, u.deactivated, u.gone_at, u.last_active_at, u.joined_at,
+          u.summary_json, o.name AS owner_name
+        FROM users u
+        LEFT JOIN users o ON o.connection_id = u.connection_id AND o.user_id = u.bot_owner_id
+        WHERE u.row_id > ? ${filter} ORDER BY u.row_id LIMIT ?`;
+  let after = 0;
+  for (;;) {
+    const rows = access.reading(
+      'read the cache',
+      () => access.stmt(sql).all(after, ...ids, chunkSize) as Row[],
+    );
+    if (rows.length === 0) return;
+    after = Number(rows[rows.length - 1]?.row_id);
+    yield rows.map((r) => ({ summary: parseSummary(r), row: storedSearchRowOf(r) }));
+    if (rows.length < chunkSize) return;
+    await yieldToEventLoop();
+  }
+}

@@ -1,0 +1,331 @@
+/**
+ * The users and user_payloads rows, and how a user maps to them: checks a
+ * write before anything is written, hashes it (an unchanged user costs one
+ * small update), derives the summary and search columns, writes one user's
+ * rows, and turns rows read back into summaries and index rows. Also the
+ * access (statement cache, failed-read wording) every part of the users
+ * repository shares.
+ *
+ * Node only; never imports `electron`.
+ */
+import { createHash } from 'node:crypto';
+import {
+  CONNECTION_KINDS,
+  ROLE_RANK,
+  ROLES,
+  type DirectoryUser,
+  type JsonValue,
+  type Role,
+  type UserSummary,
+} from '@shared/model';
+import { rollcallError, RollcallFailure } from '@shared/errors';
+import { summarize } from '@shared/summary';
+import type { OpenedDatabase } from './db';
+import { cacheFailure } from './sqlite-errors';
+import { statementCache, type SqliteDb, type SqliteStatement } from './sqlite-helpers';
+import type { IndexChange } from './users-index-sync';
+import type { Logger } from '../log';
+import type { IndexedRow } from '../search/search-index';
+import { buildHaystack, sortNameOf, timeKey, type SearchRow } from '../search/search-text';
+
+/** One user as a provider delivered it, ready to cache. */
+export interface UserWrite {
+  user: DirectoryUser;
+  raw: JsonValue;
+  fetchedAt: number;
+}
+
+/** A row as the bindings return it (column name to value), before it is mapped. */
+export type Row = Record<string, unknown>;
+
+/**
+ * What every part of the users repository goes through: the cache, one
+ * statement cache and one way to report a failed read, shared so the parts
+ * in their own files behave as the one closure they came from.
+ */
+export interface UsersAccess {
+  cache: OpenedDatabase;
+  db: SqliteDb;
+  log: Logger;
+  stmt: (sql: string) => SqliteStatement;
+  /** Runs a read, turning SQLite errors (damage above all) into a `RollcallFailure`. */
+  reading<T>(doing: string, run: () => T): T;
+}
+
+/** Builds the access of one users repository: its own statement cache over the cache's connection. */
+export function usersAccess(cache: OpenedDatabase, log: Logger): UsersAccess {
+  const { db } = cache;
+  const stmt = statementCache(db);
+
+  /** Runs a read, turning SQLite errors (damage above all) into a `RollcallFailure`. */
+  function reading<T>(doing: string, run: () => T): T {
+    try {
+      return run();
+    } catch (thrown) {
+      if (!(thrown instanceof RollcallFailure)) {
+        log.error('cache read failed', {
+          doing,
+          error: thrown instanceof Error ? thrown.message : String(thrown),
+        });
+      }
+      throw cacheFailure(thrown, doing, cache);
+    }
+  }
+
+  return { cache, db, log, stmt, reading };
+}
+
+/** An `INVALID_INPUT` failure: a batch is refused whole, before anything is written. */
+export function invalid(message: string, field?: string): RollcallFailure {
+  return new RollcallFailure(rollcallError('INVALID_INPUT', message, field ? { field } : {}));
+}
+
+const isStr = (v: unknown): v is string => typeof v === 'string';
+const isStrOrNull = (v: unknown): boolean => v === null || typeof v === 'string';
+const isNumOrNull = (v: unknown): boolean =>
+  v === null || (typeof v === 'number' && Number.isFinite(v));
+
+/** Checks a record enough that writing it cannot fail halfway or store nonsense. */
+export function checkWrite(w: UserWrite, index: number): void {
+  const where = `User ${index + 1} of the batch`;
+  if (typeof w !== 'object' || w === null || typeof w.user !== 'object' || w.user === null) {
+    throw invalid(`${where} is not a user.`);
+  }
+  const u = w.user;
+  if (!isStr(u.connectionId) || u.connectionId === '') throw invalid(`${where} has no connection.`);
+  if (!isStr(u.userId) || u.userId === '' || u.userId.length > 200) {
+    throw invalid(`${where} has no valid user ID.`);
+  }
+  const who = `User ${u.userId}`;
+  if (!(CONNECTION_KINDS as readonly string[]).includes(u.kind))
+    throw invalid(`${who} has an unknown kind.`);
+  if (!isStr(u.name)) throw invalid(`${who} has no name.`);
+  if (!(ROLES as readonly string[]).includes(u.role)) throw invalid(`${who} has an unknown role.`);
+  if (typeof u.isBot !== 'boolean' || typeof u.deactivated !== 'boolean') {
+    throw invalid(`${who} lacks its bot or deactivated flag.`);
+  }
+  if (![u.username, u.email, u.deliveryEmail, u.timezone].every(isStrOrNull)) {
+    throw invalid(`${who} has a malformed name, email or timezone.`);
+  }
+  if (!isNumOrNull(u.joinedAt) || !isNumOrNull(u.presence?.lastActiveAt ?? null)) {
+    throw invalid(`${who} has a malformed time.`);
+  }
+  if (!Array.isArray(u.groups) || !Array.isArray(u.profileFields)) {
+    throw invalid(`${who} lacks its groups or profile fields.`);
+  }
+  if (typeof w.fetchedAt !== 'number' || !Number.isFinite(w.fetchedAt)) {
+    throw invalid(`${who} has no fetch time.`);
+  }
+}
+
+/** A user's JSON and its content hash: all an unchanged user costs to write. */
+export interface HashedWrite {
+  record: UserWrite;
+  connectionId: string;
+  userId: string;
+  userJson: string;
+  rawJson: string;
+  hash: string;
+  fetchedAt: number;
+}
+
+/** Serializes and hashes a checked record, so an unchanged user is known without deriving its columns. */
+export function hashWrite(record: UserWrite): HashedWrite {
+  const u = record.user;
+  let userJson: string;
+  let rawJson: string;
+  try {
+    userJson = JSON.stringify(u);
+    rawJson = JSON.stringify(record.raw ?? null) ?? 'null';
+  } catch {
+    throw invalid(`User ${u.userId} cannot be stored: its data is not plain JSON.`);
+  }
+  return {
+    record,
+    connectionId: u.connectionId,
+    userId: u.userId,
+    userJson,
+    rawJson,
+    hash: createHash('sha256').update(userJson).update('\n').update(rawJson).digest('hex'),
+    fetchedAt: Math.round(record.fetchedAt),
+  };
+}
+
+/** A user's search columns, as the index holds them (no row ID yet). */
+type IndexFields = Omit<IndexedRow, 'rowId'>;
+
+/** The users columns of DATA_COLUMNS, in order, for a new or changed user, and its search columns. */
+function columnsOf(h: HashedWrite): { params: (string | number | null)[]; fields: IndexFields } {
+  const u = h.record.user;
+  const { hash, fetchedAt } = h;
+  const summaryJson = JSON.stringify(summarize(u));
+  const botType =
+    u.isBot && typeof u.bot?.type === 'number' && Number.isFinite(u.bot.type)
+      ? Math.trunc(u.bot.type)
+      : null;
+  const searchText = buildHaystack(u);
+  const sortName = sortNameOf(u.name);
+  const joinedAt = timeKey(u.joinedAt);
+  const lastActiveAt = timeKey(u.presence?.lastActiveAt ?? null);
+  const fields: IndexFields = {
+    connectionId: u.connectionId,
+    userId: u.userId,
+    searchText,
+    sortName,
+    role: u.role,
+    roleRank: ROLE_RANK[u.role],
+    isBot: u.isBot,
+    deactivated: u.deactivated,
+    gone: false,
+    lastActiveAt,
+    joinedAt,
+  };
+  const params = [
+    u.kind,
+    u.role,
+    ROLE_RANK[u.role],
+    u.isBot ? 1 : 0,
+    botType,
+    u.isBot ? (u.bot?.ownerId ?? null) : null,
+    u.deactivated ? 1 : 0,
+    joinedAt,
+    lastActiveAt,
+    fetchedAt,
+    hash,
+    u.timezone,
+    u.name,
+    sortName,
+    u.email,
+    u.deliveryEmail,
+    u.groups.map((g) => g.name).join('\n'),
+    u.profileFields
+      .map((f) => f.text)
+      .filter((t) => t !== '')
+      .join('\n'),
+    searchText,
+    summaryJson,
+  ];
+  return { params, fields };
+}
+
+/** The users columns a write sets, in the order of `columnsOf`. */
+const DATA_COLUMNS = [
+  'kind',
+  'role',
+  'role_rank',
+  'is_bot',
+  'bot_type',
+  'bot_owner_id',
+  'deactivated',
+  'joined_at',
+  'last_active_at',
+  'fetched_at',
+  'content_hash',
+  'timezone',
+  'name',
+  'sort_name',
+  'email',
+  'delivery_email',
+  'group_names',
+  'profile_text',
+  'search_text',
+  'summary_json',
+];
+
+const SQL = {
+  find: 'SELECT row_id, content_hash FROM users WHERE connection_id = ? AND user_id = ?',
+  insert: `INSERT INTO users (connection_id, user_id, ${DATA_COLUMNS.join(', ')}, seen_at, gone_at)
+    VALUES (?, ?, ${DATA_COLUMNS.map(() => '?').join(', ')}, ?, NULL)`,
+  update: `UPDATE users SET ${DATA_COLUMNS.map((c) => `${c} = ?`).join(', ')}, seen_at = ?, gone_at = NULL
+    WHERE row_id = ?`,
+  touch: 'UPDATE users SET fetched_at = ?, seen_at = ?, gone_at = NULL WHERE row_id = ?',
+  insertPayload: 'INSERT INTO user_payloads (row_id, user_json, raw_json) VALUES (?, ?, ?)',
+  updatePayload: 'UPDATE user_payloads SET user_json = ?, raw_json = ? WHERE row_id = ?',
+};
+
+/**
+ * Writes one prepared row; must run inside a transaction. What the index
+ * must learn is pushed to `changes` (only when `indexed`: a repository with
+ * an index), to apply once the transaction commits.
+ */
+export function writeRow(
+  access: UsersAccess,
+  p: HashedWrite,
+  seenAt: number,
+  changes: IndexChange[],
+  indexed: boolean,
+): 'added' | 'updated' | 'unchanged' {
+  const { stmt } = access;
+  const found = stmt(SQL.find).get(p.connectionId, p.userId) as Row | undefined;
+  if (!found) {
+    const { params, fields } = columnsOf(p);
+    const inserted = stmt(SQL.insert).run(p.connectionId, p.userId, ...params, seenAt);
+    stmt(SQL.insertPayload).run(inserted.lastInsertRowid, p.userJson, p.rawJson);
+    if (indexed)
+      changes.push({
+        kind: 'upsert',
+        row: { ...fields, rowId: Number(inserted.lastInsertRowid) },
+      });
+    return 'added';
+  }
+  const rowId = Number(found.row_id);
+  if (found.content_hash === p.hash) {
+    stmt(SQL.touch).run(p.fetchedAt, seenAt, rowId);
+    if (indexed) changes.push({ kind: 'seen', rowId });
+    return 'unchanged';
+  }
+  const { params, fields } = columnsOf(p);
+  stmt(SQL.update).run(...params, seenAt, rowId);
+  stmt(SQL.updatePayload).run(p.userJson, p.rawJson, rowId);
+  if (indexed) changes.push({ kind: 'upsert', row: { ...fields, rowId } });
+  return 'updated';
+}
+
+/** The row IDs a `RETURNING row_id` statement (or a row ID query) gave. */
+export function rowIdsOf(rows: Row[]): number[] {
+  return rows.map((r) => Number(r.row_id));
+}
+
+/** A stored summary with what is not stored in it: gone (a column) and the bot owner's name (a join). */
+export function parseSummary(row: Row): UserSummary {
+  const summary = JSON.parse(String(row.summary_json)) as UserSummary;
+  summary.gone = row.gone_at !== null && row.gone_at !== undefined;
+  summary.botOwnerName =
+    summary.botOwnerId === null ? null : ((row.owner_name as string | null) ?? null);
+  return summary;
+}
+
+/** An index row from a read of the search columns with `gone_at IS NOT NULL AS gone`. */
+export function indexedRowOf(r: Row): IndexedRow {
+  return {
+    rowId: Number(r.row_id),
+    connectionId: String(r.connection_id),
+    userId: String(r.user_id),
+    searchText: String(r.search_text),
+    sortName: String(r.sort_name),
+    role: r.role as Role,
+    roleRank: Number(r.role_rank),
+    isBot: r.is_bot === 1,
+    deactivated: r.deactivated === 1,
+    gone: r.gone === 1,
+    lastActiveAt: r.last_active_at === null ? null : Number(r.last_active_at),
+    joinedAt: r.joined_at === null ? null : Number(r.joined_at),
+  };
+}
+
+/** The search columns of a row read with `gone_at` itself, as `iterateSummaries` hands them out. */
+export function storedSearchRowOf(r: Row): SearchRow {
+  return {
+    connectionId: String(r.connection_id),
+    userId: String(r.user_id),
+    searchText: String(r.search_text),
+    sortName: String(r.sort_name),
+    role: r.role as Role,
+    roleRank: Number(r.role_rank),
+    isBot: r.is_bot === 1,
+    deactivated: r.deactivated === 1,
+    gone: r.gone_at !== null,
+    lastActiveAt: r.last_active_at === null ? null : Number(r.last_active_at),
+    joinedAt: r.joined_at === null ? null : Number(r.joined_at),
+  };
+}

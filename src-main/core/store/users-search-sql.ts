@@ -1,0 +1,139 @@
+/**
+ * The SQL search path: the WHERE and ORDER BY of rules 3 to 5 of
+ * search-text.ts over the users table, and the count-then-page search built
+ * on them, on this connection or on the background one. It answers until
+ * the in-memory index (search-index.ts) is ready, and whenever that index is
+ * out of step with the file; both must give the same results.
+ *
+ * Node only; never imports `electron`.
+ */
+import type { Role, SearchQuery, SearchResult } from '@shared/model';
+import { rowIdsOf, type Row, type UsersAccess } from './users-rows';
+import { summariesByIds } from './users-read';
+import { searchTerms, type SearchFilter } from '../search/search-text';
+
+/** Runs a read on another thread (wal-checkpointer.ts `read`); slow scans go there. */
+export type BackgroundRead = (sql: string, params: readonly (string | number)[]) => Promise<Row[]>;
+
+/** The sorting and filtering part of a search, without paging. */
+export type SearchSpec = Omit<SearchQuery, 'offset' | 'limit'>;
+
+/** WHERE clause and parameters of a filter, as rules 3 and 4 of search-text.ts say. */
+export function whereOf(filter: SearchFilter): {
+  sql: string;
+  params: (string | number)[];
+} {
+  const conds: string[] = [];
+  const params: (string | number)[] = [];
+  const ids = [...new Set(filter.connectionIds)];
+  if (ids.length > 0) {
+    conds.push(`u.connection_id IN (${ids.map(() => '?').join(', ')})`);
+    params.push(...ids);
+  }
+  const roles = [...new Set(filter.roles)] as Role[];
+  if (roles.length > 0) {
+    conds.push(`u.role IN (${roles.map(() => '?').join(', ')})`);
+    params.push(...roles);
+  }
+  if (filter.accounts === 'humans') conds.push('u.is_bot = 0');
+  if (filter.accounts === 'bots') conds.push('u.is_bot = 1');
+  if (filter.status === 'active') conds.push('u.deactivated = 0 AND u.gone_at IS NULL');
+  if (filter.status === 'deactivated') conds.push('(u.deactivated = 1 OR u.gone_at IS NOT NULL)');
+  // Every term, short or long, is an exact substring test (the in-memory
+  // index answers most searches; this is the path until it is ready).
+  for (const t of new Set(searchTerms(filter.text))) {
+    conds.push('instr(u.search_text, ?) > 0');
+    params.push(t);
+  }
+  return { sql: conds.length > 0 ? `WHERE ${conds.join(' AND ')}` : '', params };
+}
+
+/**
+ * ORDER BY of rule 5 of search-text.ts. With `walkIndex` false the columns
+ * are written `+col`, which keeps SQLite from walking a sort index: right when
+ * few rows match, where walking the index in order may visit most of the
+ * table to find them (100 000 users, a one-letter CJK term: 290 ms walking,
+ * 47 ms scanning and sorting).
+ */
+export function orderOf(
+  sort: SearchQuery['sort'],
+  direction: SearchQuery['direction'],
+  walkIndex = true,
+): string {
+  const dir = direction === 'desc' ? 'DESC' : 'ASC';
+  const c = (column: string): string => (walkIndex ? `u.${column}` : `+u.${column}`);
+  const ties = `${c('sort_name')} ASC, ${c('connection_id')} ASC, ${c('user_id')} ASC`;
+  switch (sort) {
+    case 'name':
+      return `${c('sort_name')} ${dir}, ${c('connection_id')} ${dir}, ${c('user_id')} ${dir}`;
+    case 'role':
+      return `${c('role_rank')} ${dir}, ${ties}`;
+    case 'lastActive':
+      return `(u.last_active_at IS NULL) ASC, ${c('last_active_at')} ${dir}, ${ties}`;
+    case 'joined':
+      return `(u.joined_at IS NULL) ASC, ${c('joined_at')} ${dir}, ${ties}`;
+  }
+}
+
+/** A search answered by SQL on this connection: the path until the index is ready. */
+export function searchSql(access: UsersAccess, query: SearchQuery): SearchResult {
+  const { stmt } = access;
+  const where = whereOf(query);
+  // Count first, then fetch the page. Not one statement with `count(*)
+  // OVER ()`: a window count makes SQLite visit every match even when a
+  // sort index could stop at LIMIT (2 ms as two statements, 52 ms as one).
+  const total = Number(
+    (stmt(`SELECT count(*) AS n FROM users u ${where.sql}`).get(...where.params) as Row).n,
+  );
+  if (total === 0 || query.offset >= total) return { total, items: [] };
+  // Walk a sort index only when at least half the table matches: the walk
+  // then passes at most half the table before the page is full, however
+  // the matches cluster (CJK names all sort last). Else scan and sort.
+  const walkIndex =
+    where.sql === '' ||
+    total * 2 >= Number((stmt('SELECT count(*) AS n FROM users').get() as Row).n);
+  const ids = stmt(
+    `SELECT u.row_id FROM users u ${where.sql}
+       ORDER BY ${orderOf(query.sort, query.direction, walkIndex)} LIMIT ? OFFSET ?`,
+  )
+    .all(...where.params, query.limit, query.offset)
+    .map((r: Row) => Number(r.row_id));
+  return { total, items: summariesByIds(access, ids) };
+}
+
+/**
+ * The SQL search with its two scans (count, then the page's row IDs) on the
+ * background connection, so a slow scan does not hold the window's thread.
+ */
+export async function searchSqlInBackground(
+  access: UsersAccess,
+  query: SearchQuery,
+  read: BackgroundRead,
+): Promise<SearchResult> {
+  const where = whereOf(query);
+  const [counted] = await read(`SELECT count(*) AS n FROM users u ${where.sql}`, where.params);
+  const total = Number(counted?.n ?? 0);
+  if (total === 0 || query.offset >= total) return { total, items: [] };
+  const [all] = await read('SELECT count(*) AS n FROM users', []);
+  const walkIndex = where.sql === '' || total * 2 >= Number(all?.n ?? 0);
+  const rows = await read(
+    `SELECT u.row_id FROM users u ${where.sql}
+       ORDER BY ${orderOf(query.sort, query.direction, walkIndex)} LIMIT ? OFFSET ?`,
+    [...where.params, query.limit, query.offset],
+  );
+  return {
+    total,
+    items: access.reading('search the cache', () => summariesByIds(access, rowIdsOf(rows))),
+  };
+}
+
+/** Every match's row ID in order, by SQL: an export fixes its order once, before reading pages. */
+export function matchingIdsSql(access: UsersAccess, spec: SearchSpec): number[] {
+  const where = whereOf(spec);
+  return access
+    .stmt(
+      `SELECT u.row_id FROM users u ${where.sql} ORDER BY ${orderOf(spec.sort, spec.direction)}`,
+    )
+    .all(...where.params)
+    .map((r: Row) => Number(r.row_id));
+}

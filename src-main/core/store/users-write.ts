@@ -1,0 +1,357 @@
+/**
+ * Writing cached users: one user, a sync's batch in short transactions that
+ * yield to the event loop in between (so a 100 000-user sync never freezes
+ * the window and a crash leaves whole chunks only), and the reconciling
+ * after a sync: marking who the server no longer lists, purging them, and
+ * deleting a removed connection's users. Every write reaches the search
+ * index once its transaction has committed.
+ *
+ * Node only; never imports `electron`.
+ */
+import { rollcallError, RollcallFailure } from '@shared/errors';
+import { cacheFailure } from './sqlite-errors';
+import { inTransaction, yieldToEventLoop, type SqliteDb } from './sqlite-helpers';
+import { indexesOver, type IndexChange, type IndexSync } from './users-index-sync';
+import {
+  checkWrite,
+  hashWrite,
+  invalid,
+  rowIdsOf,
+  writeRow,
+  type Row,
+  type UsersAccess,
+  type UserWrite,
+} from './users-rows';
+
+/** What a batch did. `unchanged` rows had the same content; they were still marked seen. */
+export interface UpsertCounts {
+  added: number;
+  updated: number;
+  unchanged: number;
+}
+
+/** How one written chunk went, for progress bars and measurements. */
+export interface ChunkReport {
+  /** Records written so far, this chunk included. */
+  done: number;
+  total: number;
+  rows: number;
+  /** Time the event loop was held by this chunk, in milliseconds. */
+  ms: number;
+  /** Of which the COMMIT took this long. */
+  commitMs?: number;
+  /** Of which bringing the search index up to date took this long. */
+  indexMs?: number;
+}
+
+/** Options of `upsertBatch`. */
+export interface UpsertBatchOptions {
+  /** Stops between chunks: what was committed stays, the rest is not written. */
+  signal?: AbortSignal;
+  /** The sync's time stamp for `seen_at`; default now. */
+  seenAt?: number;
+  /** Most rows one transaction holds (default 1000). */
+  maxChunkRows?: number;
+  /**
+   * A chunk stops taking rows once it has held the event loop this long,
+   * counting what its commit and index update are expected to add (default 12 ms).
+   */
+  chunkBudgetMs?: number;
+  onChunk?: (report: ChunkReport) => void;
+}
+
+const SQL = {
+  connectionKind: 'SELECT kind FROM connections WHERE id = ?',
+  markGone: `UPDATE users SET gone_at = ? WHERE connection_id = ? AND user_id = ? AND gone_at IS NULL
+    RETURNING row_id`,
+  markMissingChunk: `UPDATE users SET gone_at = ? WHERE row_id IN (
+    SELECT row_id FROM users WHERE connection_id = ? AND seen_at < ? AND gone_at IS NULL LIMIT ?)
+    RETURNING row_id`,
+  purgeChunk: `DELETE FROM users WHERE row_id IN (
+    SELECT row_id FROM users WHERE connection_id = ? AND gone_at IS NOT NULL LIMIT ?)
+    RETURNING row_id`,
+  deleteChunk: `DELETE FROM users WHERE row_id IN (
+    SELECT row_id FROM users WHERE connection_id = ? LIMIT ?) RETURNING row_id`,
+};
+
+/** Default time budget of one written chunk, in milliseconds. */
+const DEFAULT_CHUNK_BUDGET_MS = 12;
+/** Changes a batch lets pile up before merging them into the index's sort orders. */
+const ORDER_MERGE_ROWS = 500;
+/** Highest per-row cost the chunk planner believes (ms). */
+const MAX_PER_ROW_MS = 0.5;
+/** Rows one delete statement removes before the event loop gets a turn. */
+const DELETE_CHUNK_ROWS = 500;
+/** Rows one "mark gone" statement updates before the event loop gets a turn. */
+const UPDATE_CHUNK_ROWS = 2000;
+
+/** A per-row cost estimate a chunk plans with (see `costModel`). */
+interface CostModel {
+  estimate(rows: number): number;
+  learn(rows: number, ms: number): void;
+}
+
+/**
+ * A running estimate of a per-row cost (ms), learned from each chunk, so a
+ * chunk stops taking rows early enough that its commit and index update
+ * still fit the budget.
+ */
+function costModel(initialPerRowMs: number): CostModel {
+  let perRow = initialPerRowMs;
+  return {
+    estimate: (rows) => rows * perRow,
+    learn(rows, ms) {
+      if (rows <= 0) return;
+      // A moving average: one stalled chunk (a GC pause, a busy disk) must
+      // not shrink the chunks after it to a handful of rows.
+      perRow = Math.min(MAX_PER_ROW_MS, perRow * 0.75 + (ms / rows) * 0.25);
+    },
+  };
+}
+
+/** One repository's write side: its access, its index, and what its chunks have learned. */
+export interface UsersWriter {
+  access: UsersAccess;
+  sync: IndexSync;
+  now: () => number;
+  /** Awaited between two chunks of a batch. */
+  betweenChunks: () => Promise<void>;
+  /** What a chunk's commit costs per row, learned as chunks go. */
+  commitCost: CostModel;
+  /** What a chunk's index update costs per row, learned as chunks go. */
+  indexCost: CostModel;
+}
+
+/** Builds a repository's write side; the cost estimates start from what a typical disk takes. */
+export function usersWriter(
+  access: UsersAccess,
+  sync: IndexSync,
+  deps: { now: () => number; betweenChunks: () => Promise<void> },
+): UsersWriter {
+  return {
+    access,
+    sync,
+    now: deps.now,
+    betweenChunks: deps.betweenChunks,
+    commitCost: costModel(0.02),
+    indexCost: costModel(sync.index ? 0.05 : 0),
+  };
+}
+
+function readOnlyFailure(): RollcallFailure {
+  return new RollcallFailure(
+    rollcallError(
+      'CACHE_UNAVAILABLE',
+      'The cache is open read-only because a newer version of Rollcall wrote it. Update Rollcall to sync.',
+    ),
+  );
+}
+
+/** Refuses every write to a cache opened read-only, before any SQL runs. */
+function writable(w: UsersWriter): void {
+  if (w.access.cache.readOnly) throw readOnlyFailure();
+}
+
+/** Checks the batch's connections exist and are of the users' kind. */
+function checkConnections(access: UsersAccess, records: readonly UserWrite[]): void {
+  const kinds = new Map<string, string>();
+  for (const r of records) {
+    const id = r.user.connectionId;
+    let kind = kinds.get(id);
+    if (kind === undefined) {
+      const row = access.stmt(SQL.connectionKind).get(id) as Row | undefined;
+      if (!row) throw invalid(`There is no connection ${id} to store users under.`);
+      kind = String(row.kind);
+      kinds.set(id, kind);
+    }
+    if (kind !== r.user.kind) {
+      throw invalid(
+        `User ${r.user.userId} is a ${r.user.kind} user, but connection ${id} is ${kind}.`,
+      );
+    }
+  }
+}
+
+/** Writes one user in one transaction (a lookup's answer). */
+export function upsertOne(
+  w: UsersWriter,
+  record: UserWrite,
+  seenAt: number | undefined,
+): 'added' | 'updated' | 'unchanged' {
+  writable(w);
+  checkWrite(record, 0);
+  checkConnections(w.access, [record]);
+  const prepared = hashWrite(record);
+  const changes: IndexChange[] = [];
+  const indexed = w.sync.index !== null;
+  let outcome: 'added' | 'updated' | 'unchanged';
+  try {
+    outcome = inTransaction(w.access.db, () =>
+      writeRow(w.access, prepared, Math.round(seenAt ?? w.now()), changes, indexed),
+    );
+  } catch (thrown) {
+    throw cacheFailure(thrown, `save user ${record.user.userId}`, w.access.cache);
+  }
+  w.sync.apply(changes);
+  return outcome;
+}
+
+/**
+ * Writes a sync's users in chunks, each one transaction within a time
+ * budget, yielding between chunks. Checks every record's shape before
+ * writing any; a cancel between chunks keeps what was committed.
+ */
+export async function upsertBatch(
+  w: UsersWriter,
+  records: readonly UserWrite[],
+  options: UpsertBatchOptions,
+): Promise<UpsertCounts> {
+  writable(w);
+  records.forEach(checkWrite);
+  checkConnections(w.access, records);
+  const { access, sync, commitCost, indexCost } = w;
+  const index = sync.index;
+  const indexed = index !== null;
+  const seenAt = Math.round(options.seenAt ?? w.now());
+  const maxRows = Math.max(1, options.maxChunkRows ?? 1000);
+  const budget = options.chunkBudgetMs ?? DEFAULT_CHUNK_BUDGET_MS;
+  const counts: UpsertCounts = { added: 0, updated: 0, unchanged: 0 };
+  let i = 0;
+  while (i < records.length) {
+    if (options.signal?.aborted) {
+      throw new RollcallFailure(
+        rollcallError('CANCELLED', 'The sync was cancelled; users written so far are kept.'),
+      );
+    }
+    const started = performance.now();
+    const chunk: UpsertCounts = { added: 0, updated: 0, unchanged: 0 };
+    const changes: IndexChange[] = [];
+    const from = i;
+    let commitStart = 0;
+    try {
+      inTransaction(access.db, () => {
+        let n = 0;
+        while (i < records.length && n < maxRows) {
+          chunk[writeRow(access, hashWrite(records[i] as UserWrite), seenAt, changes, indexed)]++;
+          i++;
+          n++;
+          // Leave room for what comes after the rows: the commit and the index.
+          const after = commitCost.estimate(n) + indexCost.estimate(changes.length);
+          if (performance.now() - started + after >= budget) break;
+        }
+        commitStart = performance.now();
+      });
+    } catch (thrown) {
+      i = from;
+      throw cacheFailure(thrown, 'save the users it fetched', access.cache);
+    }
+    const indexStart = performance.now();
+    commitCost.learn(i - from, indexStart - commitStart);
+    sync.apply(changes);
+    const end = performance.now();
+    indexCost.learn(changes.length, end - indexStart);
+    counts.added += chunk.added;
+    counts.updated += chunk.updated;
+    counts.unchanged += chunk.unchanged;
+    options.onChunk?.({
+      done: i,
+      total: records.length,
+      rows: i - from,
+      ms: end - started,
+      commitMs: indexStart - commitStart,
+      indexMs: end - indexStart,
+    });
+    if (i < records.length) await w.betweenChunks();
+    // The index's sort orders take many chunks' changes at once, in a
+    // turn of their own (a copy of each order: a few ms at 100 000 users).
+    if (index && index.pendingOrder >= ORDER_MERGE_ROWS) {
+      if (i >= records.length) await w.betweenChunks();
+      index.flushOrder();
+    }
+  }
+  return counts;
+}
+
+/** The server said this user no longer exists: true if it was not marked yet. */
+export function markUserGone(
+  w: UsersWriter,
+  connectionId: string,
+  userId: string,
+  at: number,
+): boolean {
+  writable(w);
+  let ids: number[];
+  try {
+    ids = rowIdsOf(w.access.stmt(SQL.markGone).all(Math.round(at), connectionId, userId) as Row[]);
+  } catch (thrown) {
+    throw cacheFailure(thrown, 'mark the user as gone', w.access.cache);
+  }
+  w.sync.apply([{ kind: 'gone', rowIds: ids }]);
+  return ids.length > 0;
+}
+
+/**
+ * After a COMPLETED full sync: marks every user not seen since `seenBefore`
+ * as gone, in chunks (a server that lost everyone is 100 000 updates).
+ */
+export async function markMissingAsGone(
+  w: UsersWriter,
+  connectionId: string,
+  seenBefore: number,
+  at: number,
+): Promise<number> {
+  writable(w);
+  let total = 0;
+  try {
+    for (;;) {
+      const ids = rowIdsOf(
+        w.access
+          .stmt(SQL.markMissingChunk)
+          .all(Math.round(at), connectionId, Math.round(seenBefore), UPDATE_CHUNK_ROWS) as Row[],
+      );
+      w.sync.apply([{ kind: 'gone', rowIds: ids }]);
+      total += ids.length;
+      if (ids.length < UPDATE_CHUNK_ROWS) return total;
+      await yieldToEventLoop();
+    }
+  } catch (thrown) {
+    throw cacheFailure(thrown, 'mark the users the server no longer lists', w.access.cache);
+  }
+}
+
+/** Deletes the users marked gone, in chunks (their avatar rows go too; sweep the files after). */
+export async function purgeGone(w: UsersWriter, connectionId: string): Promise<number> {
+  writable(w);
+  let total = 0;
+  try {
+    for (;;) {
+      const ids = rowIdsOf(
+        w.access.stmt(SQL.purgeChunk).all(connectionId, DELETE_CHUNK_ROWS) as Row[],
+      );
+      w.sync.apply([{ kind: 'remove', rowIds: ids }]);
+      total += ids.length;
+      if (ids.length < DELETE_CHUNK_ROWS) return total;
+      await yieldToEventLoop();
+    }
+  } catch (thrown) {
+    throw cacheFailure(thrown, 'delete the users that are gone', w.access.cache);
+  }
+}
+
+/**
+ * Deletes every cached user of a connection, a chunk per transaction, so a
+ * large directory does not hold the event loop (the FTS index is updated row
+ * by row). Their avatar rows go with them (foreign key); files are the
+ * avatar store's to remove.
+ */
+export async function deleteConnectionUsers(db: SqliteDb, connectionId: string): Promise<number> {
+  const stmt = db.prepare(SQL.deleteChunk);
+  let total = 0;
+  for (;;) {
+    const ids = rowIdsOf(stmt.all(connectionId, DELETE_CHUNK_ROWS) as Row[]);
+    for (const index of indexesOver(db)) index.remove(ids);
+    total += ids.length;
+    if (ids.length < DELETE_CHUNK_ROWS) return total;
+    await yieldToEventLoop();
+  }
+}
