@@ -4,14 +4,10 @@
 // limit, broken modes and avatars with the right credentials.
 import type { DirectoryUser, ProfileFieldDefinition } from '@shared/model';
 import { md5Hex } from '@core/providers/gravatar';
-import {
-  asZulipContext,
-  createZulipProvider,
-  normalizeZulipProfileFields,
-  normalizeZulipUser,
-  zulipGroupsOf,
-  zulipPresenceOf,
-} from '@core/providers/zulip';
+import { createZulipProvider } from '@core/providers/zulip';
+import { normalizeZulipProfileFields } from '@core/providers/zulip-fields';
+import { asZulipContext, normalizeZulipUser } from '@core/providers/zulip-user';
+import { zulipGroupsOf, zulipPresenceOf } from '@core/providers/zulip-wire';
 import type { ProviderSession, ZulipContext } from '@core/providers/types';
 import { createHttpClient } from '@core/net/http';
 import { syntheticPng, type ZulipWireUser } from '@core/services/synthetic';

@@ -4,7 +4,7 @@
 // quickly is shown as its plain value (instead of freezing the window).
 import { serverMessageOf } from '@core/net/http-errors';
 import { normalizeZulipUser } from '@core/providers';
-import { MAX_RENDERED_HTML_CHARS } from '@core/providers/zulip';
+import { MAX_RENDERED_HTML_CHARS } from '@core/providers/zulip-fields';
 import type { JsonValue } from '@shared/model';
 
 function nested(key: string, depth: number, leaf: JsonValue): JsonValue {

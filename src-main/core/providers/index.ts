@@ -12,7 +12,9 @@ import type { Provider } from './types';
 import { createZulipProvider } from './zulip';
 
 export type * from './types';
-export { normalizeZulipUser, normalizeZulipProfileFields, createZulipProvider } from './zulip';
+export { createZulipProvider } from './zulip';
+export { normalizeZulipProfileFields } from './zulip-fields';
+export { normalizeZulipUser } from './zulip-user';
 export { normalizeOpenWebUIUser, createOpenWebUIProvider } from './openwebui';
 
 /** What every provider is built from. */

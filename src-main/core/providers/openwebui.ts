@@ -4,26 +4,21 @@
  * connection test, and the normalizer that turns Open WebUI's user into a
  * `DirectoryUser`. The traps are in shared/specs/README.md: unknown paths
  * answer 200 with the web app's HTML, non-admins get 401 (not 403), and
- * timestamps are seconds.
+ * timestamps are seconds. The error wording is in openwebui-errors.ts.
  *
  * Node only; never imports `electron`.
  */
-import { rollcallError, RollcallFailure, type RollcallError } from '@shared/errors';
+import { rollcallError, RollcallFailure } from '@shared/errors';
 import type {
   AvatarSource,
   DirectoryUser,
   GroupRef,
+  JsonValue,
   OpenWebUIRole,
   UserStatus,
 } from '@shared/model';
 import { fetchAvatar } from '../net/avatar-fetch';
-import {
-  LIST_MAX_BYTES,
-  type Credentials,
-  type HttpClient,
-  type HttpErrorInfo,
-  type JsonResponse,
-} from '../net/http';
+import { LIST_MAX_BYTES, type Credentials, type HttpClient, type JsonResponse } from '../net/http';
 import {
   describeRef,
   parseOpenWebUIUserRef,
@@ -44,23 +39,23 @@ import {
   str,
   type JsonObject,
 } from './json';
-import type { CallOptions, FetchedUser, KeyOwnerReport, OpenWebUIContext, Provider } from './types';
+import type {
+  CallOptions,
+  DirectoryPage,
+  FetchedUser,
+  KeyOwnerReport,
+  OpenWebUIContext,
+  Provider,
+  ProviderContext,
+  ProviderSession,
+} from './types';
+import {
+  describeOpenWebUIError,
+  OPENWEBUI_NON_ADMIN,
+  OPENWEBUI_URL_HINT,
+} from './openwebui-errors';
 
 const PRODUCT = 'an Open WebUI server';
-const URL_HINT =
-  'Enter the address you open Open WebUI at in a browser, like https://chat.example.com; Rollcall adds /api/v1 itself.';
-const KEY_HELP =
-  'Create a new API key in Open WebUI (Settings → Account → API Keys), or paste a fresh JWT.';
-const NON_ADMIN =
-  'This key belongs to a non-admin account; Rollcall needs an admin key. Create one while signed in as an administrator.';
-
-/** Open WebUI's own error texts (backend/open_webui/constants.py). */
-const ACCESS_PROHIBITED =
-  'You do not have permission to access this resource. Please contact your administrator for assistance.';
-const USER_NOT_FOUND = "We could not find what you're looking for :/";
-const API_KEY_NOT_ALLOWED = 'Use of API key is not enabled in the environment.';
-const NOT_AUTHENTICATED = 'Not authenticated';
-
 const ROLES: readonly OpenWebUIRole[] = ['admin', 'user', 'pending'];
 
 /** Keys kept in `extra` for the raw view, when the server sends them. */
@@ -231,277 +226,275 @@ function credentialsOf(session: { secret: string }): Credentials {
   return { kind: 'bearer', token: session.secret.trim() };
 }
 
-/** Open WebUI's error texts in words an admin can act on. */
-function describeOpenWebUIError(
-  info: HttpErrorInfo,
-  ref?: OpenWebUIUserRef,
-): RollcallError | undefined {
-  if (info.credentialsDropped) return undefined;
-  const detail = info.serverMessage;
-  const extra = {
-    status: info.status,
-    url: info.url,
-    ...(detail ? { serverMessage: detail } : {}),
-  };
-  if (detail === ACCESS_PROHIBITED && info.status === 401)
-    return rollcallError('FORBIDDEN', NON_ADMIN, extra);
-  if (detail === ACCESS_PROHIBITED && info.status === 403) {
-    return rollcallError(
-      'FORBIDDEN',
-      'The server does not let API keys use this part of the API. An administrator can allow it (Admin Panel → Settings → General → API key endpoint restrictions), or use a JWT instead of an API key.',
-      extra,
-    );
-  }
-  if (detail === API_KEY_NOT_ALLOWED) {
-    return rollcallError(
-      'FORBIDDEN',
-      'API keys are turned off on this server. An administrator can enable them in Admin Panel → Settings → General; meanwhile a JWT works.',
-      extra,
-    );
-  }
-  if (detail === NOT_AUTHENTICATED) {
-    return rollcallError(
-      'UNAUTHORIZED',
-      'Open WebUI did not receive the key. If a proxy sits in front of it, it may be removing the Authorization header.',
-      extra,
-    );
-  }
-  if (info.status === 401)
-    return rollcallError(
-      'UNAUTHORIZED',
-      `The server said this key is invalid, expired or revoked. ${KEY_HELP}`,
-      extra,
-    );
-  if (info.status === 400 && detail === USER_NOT_FOUND) {
-    return rollcallError(
-      'NOT_FOUND',
-      ref?.kind === 'openwebui-shared-chat'
-        ? `Open WebUI found no shared chat ${ref.chatId}, or this server no longer resolves shared chats to their owner.`
-        : ref
-          ? `Open WebUI has no user with id ${ref.userId}.`
-          : 'Open WebUI has no such user.',
-      extra,
-    );
-  }
-  if (info.status === 403)
-    return rollcallError(
-      'FORBIDDEN',
-      `Open WebUI refused: ${detail ?? 'this key may not do this'}.`,
-      extra,
-    );
-  return undefined;
+/** What a request needs of a connection. */
+type OpenWebUISession = { baseUrl: string; secret: string };
+
+/** One GET of the Open WebUI API, with what it may override. */
+interface GetOptions extends CallOptions {
+  query?: Record<string, string>;
+  maxBytes?: number;
+  ref?: OpenWebUIUserRef;
 }
 
-/** Builds the Open WebUI provider over an HTTP client. */
-export function createOpenWebUIProvider(deps: OpenWebUIProviderDeps): Provider {
-  const { http } = deps;
-  const now = deps.now ?? Date.now;
-  const concurrency = Math.max(1, Math.floor(deps.pageConcurrency ?? PAGE_CONCURRENCY));
+/** A GET of `path` with the key, its failures described in Open WebUI's words. */
+type OpenWebUIGet = (
+  session: OpenWebUISession,
+  path: string,
+  options: GetOptions,
+) => Promise<JsonResponse>;
 
-  const get = (
-    session: { baseUrl: string; secret: string },
-    path: string,
-    options: CallOptions & {
-      query?: Record<string, string>;
-      maxBytes?: number;
-      ref?: OpenWebUIUserRef;
-    },
-  ) =>
+/** What one provider's requests share. */
+interface OpenWebUICalls {
+  get: OpenWebUIGet;
+  now: () => number;
+  /** List pages in flight at once during a directory fetch. */
+  concurrency: number;
+}
+
+function openWebUIGet(http: HttpClient): OpenWebUIGet {
+  return (session, path, options) =>
     http.getJson({
       url: apiUrl(session.baseUrl, path, options.query),
       credentials: credentialsOf(session),
       signal: options.signal,
       onWait: options.onWait,
       maxBytes: options.maxBytes,
-      urlHint: URL_HINT,
+      urlHint: OPENWEBUI_URL_HINT,
       describeError: (info) => describeOpenWebUIError(info, options.ref),
     });
+}
 
-  async function loadContext(
-    session: { baseUrl: string; secret: string },
-    options: CallOptions,
-  ): Promise<OpenWebUIContext> {
-    const answer = await bestEffort(() => get(session, '/api/v1/groups/', options));
-    return {
-      kind: 'openwebui',
-      fetchedAt: now(),
-      groupNames: answer ? openWebUIGroupNames(answer.json) : {},
-    };
+/** Group names for the list's bare `group_ids`; best-effort, so none when refused. */
+async function loadContext(
+  calls: OpenWebUICalls,
+  session: OpenWebUISession,
+  options: CallOptions,
+): Promise<OpenWebUIContext> {
+  const { get, now } = calls;
+  const answer = await bestEffort(() => get(session, '/api/v1/groups/', options));
+  return {
+    kind: 'openwebui',
+    fetchedAt: now(),
+    groupNames: answer ? openWebUIGroupNames(answer.json) : {},
+  };
+}
+
+/** One user by id or by a chat they shared, with the groups it names folded into the context. */
+async function fetchUser(
+  calls: OpenWebUICalls,
+  session: ProviderSession,
+  ref: UserRef,
+  options: CallOptions & { context?: ProviderContext | null },
+): Promise<FetchedUser & { context: ProviderContext }> {
+  const { get, now } = calls;
+  checkSession(session, false);
+  if (ref.kind !== 'openwebui-id' && ref.kind !== 'openwebui-shared-chat') {
+    throw new RollcallFailure(
+      rollcallError(
+        'INVALID_INPUT',
+        `An Open WebUI connection cannot look up ${describeRef(ref as UserRef)}.`,
+        { field: 'ref' },
+      ),
+    );
   }
+  const segment = ref.kind === 'openwebui-id' ? ref.userId : `shared-${ref.chatId}`;
+  const res = await get(session, `/api/v1/users/${encodeURIComponent(segment)}`, {
+    ...options,
+    ref,
+  });
+  const raw = res.json;
+  // The single-user answer names its groups; fold them into the context.
+  const given = asOpenWebUIContext(options.context ?? null);
+  const context: OpenWebUIContext = given ?? {
+    kind: 'openwebui',
+    fetchedAt: now(),
+    groupNames: {},
+  };
+  const groups = isObject(raw) ? field(raw, 'groups') : undefined;
+  const learned = openWebUIGroupNames(groups);
+  const merged: OpenWebUIContext =
+    Object.keys(learned).length > 0
+      ? { ...context, groupNames: { ...context.groupNames, ...learned } }
+      : context;
+  const user = normalizeOpenWebUIUser(raw, {
+    connectionId: session.connectionId,
+    baseUrl: session.baseUrl,
+    context: merged,
+  });
+  return { user, raw, context: merged };
+}
+
+/**
+ * One list page's users and the total it reports (null when none); an old
+ * server's bare array or anything else unreadable is BAD_RESPONSE.
+ */
+function readListPage(res: JsonResponse): { list: JsonValue[]; reported: number | null } {
+  const body = res.json;
+  if (Array.isArray(body)) {
+    throw new RollcallFailure(
+      rollcallError(
+        'BAD_RESPONSE',
+        'This Open WebUI sends the user list in an older format. Rollcall needs Open WebUI 0.6 or newer.',
+        { url: res.url },
+      ),
+    );
+  }
+  if (!isObject(body)) badUser(PRODUCT, 'the user list is not an object');
+  const list = field(body, 'users');
+  if (!Array.isArray(list)) badUser(PRODUCT, 'the user list has no users');
+  return { list, reported: num(field(body, 'total')) };
+}
+
+/** Every user, page by page (`?page=N`, oldest first), a few pages in flight at once. */
+async function* fetchDirectory(
+  calls: OpenWebUICalls,
+  session: ProviderSession,
+  options: CallOptions,
+): AsyncGenerator<DirectoryPage, void, void> {
+  const { get, concurrency } = calls;
+  checkSession(session, false);
+  const context = await loadContext(calls, session, options);
+  const seen = new Set<string>();
+  let total: number | null = null;
+  let pageSize = 0;
+  // Pages are fetched a few at a time but handed out in order; leaving
+  // early (done, failed, cancelled) aborts the ones still in flight.
+  const inFlight = new AbortController();
+  const stopInFlight = (): void => inFlight.abort();
+  options.signal?.addEventListener('abort', stopInFlight, { once: true });
+  const requested = new Map<number, Promise<JsonResponse>>();
+  const request = (page: number): Promise<JsonResponse> => {
+    let pending = requested.get(page);
+    if (!pending) {
+      pending = get(session, '/api/v1/users/', {
+        ...options,
+        signal: inFlight.signal,
+        query: { page: String(page), order_by: 'created_at', direction: 'asc' },
+        maxBytes: LIST_MAX_BYTES,
+      });
+      // Awaited in order later; until then a failure must not go unhandled.
+      pending.catch(() => {});
+      requested.set(page, pending);
+    }
+    return pending;
+  };
+  // Once page 1 has told the total, read ahead up to the page that should
+  // hold the last user; past it (users added mid-sync), or with no total
+  // to go by, one page at a time.
+  const readAhead = (from: number): void => {
+    if (total === null || pageSize <= 0) return;
+    const lastPlanned = Math.ceil(total / pageSize);
+    for (let ahead = from; ahead < from + concurrency && ahead <= lastPlanned; ahead++) {
+      request(ahead);
+    }
+  };
+  try {
+    for (let page = 1; ; page++) {
+      throwIfCancelled(options.signal);
+      readAhead(page);
+      let res: JsonResponse;
+      try {
+        res = await request(page);
+      } finally {
+        requested.delete(page);
+      }
+      throwIfCancelled(options.signal);
+      const { list, reported } = readListPage(res);
+      if (reported !== null && reported >= 0) total = Math.floor(reported);
+      if (page === 1) pageSize = list.length;
+      // The next pages travel while this one is written.
+      if (list.length > 0) readAhead(page + 1);
+
+      const users: FetchedUser[] = [];
+      for (const raw of list) {
+        const user = normalizeOpenWebUIUser(raw, {
+          connectionId: session.connectionId,
+          baseUrl: session.baseUrl,
+          context,
+        });
+        if (seen.has(user.userId)) continue;
+        seen.add(user.userId);
+        users.push({ user, raw: raw as JsonObject });
+      }
+      if (users.length > 0 || page === 1) {
+        yield { users, done: seen.size, total, context };
+      }
+      // Done when the server has no more, when its total is reached, or
+      // (a server without totals) when a page comes back short.
+      if (list.length === 0) break;
+      if (total !== null && seen.size >= total) break;
+      if (total === null && list.length < pageSize) break;
+      // Never page forever: users added mid-sync come last (oldest first), so
+      // a few pages past the total are plenty.
+      const limit = total !== null ? Math.ceil(total / Math.max(1, pageSize)) + 5 : 100_000;
+      if (page >= limit) break;
+      await yieldToEventLoop();
+    }
+  } finally {
+    options.signal?.removeEventListener('abort', stopInFlight);
+    stopInFlight();
+  }
+}
+
+/** Whose key this is (`/api/v1/auths/`), refusing any but an admin's. */
+async function testConnection(
+  calls: OpenWebUICalls,
+  session: ProviderSession,
+  options: CallOptions,
+): Promise<KeyOwnerReport> {
+  const { get } = calls;
+  checkSession(session, false);
+  const res = await get(session, '/api/v1/auths/', options);
+  const body = res.json;
+  if (!isObject(body)) badUser(PRODUCT, 'the key owner is not an object');
+  const id = nonEmpty(field(body, 'id'));
+  const role = str(field(body, 'role'));
+  if (id === null || role === null) badUser(PRODUCT, 'the key owner has no id or role');
+  const extra = { url: res.url };
+  if (role === 'pending') {
+    throw new RollcallFailure(
+      rollcallError(
+        'FORBIDDEN',
+        'This key belongs to an account still pending approval; Rollcall needs an admin key.',
+        extra,
+      ),
+    );
+  }
+  if (role !== 'admin')
+    throw new RollcallFailure(rollcallError('FORBIDDEN', OPENWEBUI_NON_ADMIN, extra));
+  const email = nonEmpty(field(body, 'email'));
+  const serverUrl = res.url.endsWith('/api/v1/auths/')
+    ? res.url.slice(0, -'/api/v1/auths/'.length)
+    : session.baseUrl;
+  const report: KeyOwnerReport = {
+    userId: id,
+    name: nonEmpty(field(body, 'name')) ?? email ?? id,
+    email,
+    role: 'admin',
+    serverUrl,
+  };
+  return report;
+}
+
+/** Builds the Open WebUI provider over an HTTP client. */
+export function createOpenWebUIProvider(deps: OpenWebUIProviderDeps): Provider {
+  const { http } = deps;
+  const calls: OpenWebUICalls = {
+    get: openWebUIGet(http),
+    now: deps.now ?? Date.now,
+    concurrency: Math.max(1, Math.floor(deps.pageConcurrency ?? PAGE_CONCURRENCY)),
+  };
 
   return {
     kind: 'openwebui',
 
     parseRef: (ref) => parseOpenWebUIUserRef(ref),
 
-    async fetchUser(session, ref, options = {}) {
-      checkSession(session, false);
-      if (ref.kind !== 'openwebui-id' && ref.kind !== 'openwebui-shared-chat') {
-        throw new RollcallFailure(
-          rollcallError(
-            'INVALID_INPUT',
-            `An Open WebUI connection cannot look up ${describeRef(ref as UserRef)}.`,
-            { field: 'ref' },
-          ),
-        );
-      }
-      const segment = ref.kind === 'openwebui-id' ? ref.userId : `shared-${ref.chatId}`;
-      const res = await get(session, `/api/v1/users/${encodeURIComponent(segment)}`, {
-        ...options,
-        ref,
-      });
-      const raw = res.json;
-      // The single-user answer names its groups; fold them into the context.
-      const given = asOpenWebUIContext(options.context ?? null);
-      const context: OpenWebUIContext = given ?? {
-        kind: 'openwebui',
-        fetchedAt: now(),
-        groupNames: {},
-      };
-      const groups = isObject(raw) ? field(raw, 'groups') : undefined;
-      const learned = openWebUIGroupNames(groups);
-      const merged: OpenWebUIContext =
-        Object.keys(learned).length > 0
-          ? { ...context, groupNames: { ...context.groupNames, ...learned } }
-          : context;
-      const user = normalizeOpenWebUIUser(raw, {
-        connectionId: session.connectionId,
-        baseUrl: session.baseUrl,
-        context: merged,
-      });
-      return { user, raw, context: merged };
-    },
+    fetchUser: (session, ref, options = {}) => fetchUser(calls, session, ref, options),
 
-    async *fetchDirectory(session, options = {}) {
-      checkSession(session, false);
-      const context = await loadContext(session, options);
-      const seen = new Set<string>();
-      let total: number | null = null;
-      let pageSize = 0;
-      // Pages are fetched a few at a time but handed out in order; leaving
-      // early (done, failed, cancelled) aborts the ones still in flight.
-      const inFlight = new AbortController();
-      const stopInFlight = (): void => inFlight.abort();
-      options.signal?.addEventListener('abort', stopInFlight, { once: true });
-      const requested = new Map<number, Promise<JsonResponse>>();
-      const request = (page: number): Promise<JsonResponse> => {
-        let pending = requested.get(page);
-        if (!pending) {
-          pending = get(session, '/api/v1/users/', {
-            ...options,
-            signal: inFlight.signal,
-            query: { page: String(page), order_by: 'created_at', direction: 'asc' },
-            maxBytes: LIST_MAX_BYTES,
-          });
-          // Awaited in order later; until then a failure must not go unhandled.
-          pending.catch(() => {});
-          requested.set(page, pending);
-        }
-        return pending;
-      };
-      // Once page 1 has told the total, read ahead up to the page that should
-      // hold the last user; past it (users added mid-sync), or with no total
-      // to go by, one page at a time.
-      const readAhead = (from: number): void => {
-        if (total === null || pageSize <= 0) return;
-        const lastPlanned = Math.ceil(total / pageSize);
-        for (let ahead = from; ahead < from + concurrency && ahead <= lastPlanned; ahead++) {
-          request(ahead);
-        }
-      };
-      try {
-        for (let page = 1; ; page++) {
-          throwIfCancelled(options.signal);
-          readAhead(page);
-          let res: JsonResponse;
-          try {
-            res = await request(page);
-          } finally {
-            requested.delete(page);
-          }
-          throwIfCancelled(options.signal);
-          const body = res.json;
-          if (Array.isArray(body)) {
-            throw new RollcallFailure(
-              rollcallError(
-                'BAD_RESPONSE',
-                'This Open WebUI sends the user list in an older format. Rollcall needs Open WebUI 0.6 or newer.',
-                { url: res.url },
-              ),
-            );
-          }
-          if (!isObject(body)) badUser(PRODUCT, 'the user list is not an object');
-          const list = field(body, 'users');
-          if (!Array.isArray(list)) badUser(PRODUCT, 'the user list has no users');
-          const reported = num(field(body, 'total'));
-          if (reported !== null && reported >= 0) total = Math.floor(reported);
-          if (page === 1) pageSize = list.length;
-          // The next pages travel while this one is written.
-          if (list.length > 0) readAhead(page + 1);
+    fetchDirectory: (session, options = {}) => fetchDirectory(calls, session, options),
 
-          const users: FetchedUser[] = [];
-          for (const raw of list) {
-            const user = normalizeOpenWebUIUser(raw, {
-              connectionId: session.connectionId,
-              baseUrl: session.baseUrl,
-              context,
-            });
-            if (seen.has(user.userId)) continue;
-            seen.add(user.userId);
-            users.push({ user, raw: raw as JsonObject });
-          }
-          if (users.length > 0 || page === 1) {
-            yield { users, done: seen.size, total, context };
-          }
-          // Done when the server has no more, when its total is reached, or
-          // (a server without totals) when a page comes back short.
-          if (list.length === 0) break;
-          if (total !== null && seen.size >= total) break;
-          if (total === null && list.length < pageSize) break;
-          // Never page forever: users added mid-sync come last (oldest first), so
-          // a few pages past the total are plenty.
-          const limit = total !== null ? Math.ceil(total / Math.max(1, pageSize)) + 5 : 100_000;
-          if (page >= limit) break;
-          await yieldToEventLoop();
-        }
-      } finally {
-        options.signal?.removeEventListener('abort', stopInFlight);
-        stopInFlight();
-      }
-    },
-
-    async testConnection(session, options = {}) {
-      checkSession(session, false);
-      const res = await get(session, '/api/v1/auths/', options);
-      const body = res.json;
-      if (!isObject(body)) badUser(PRODUCT, 'the key owner is not an object');
-      const id = nonEmpty(field(body, 'id'));
-      const role = str(field(body, 'role'));
-      if (id === null || role === null) badUser(PRODUCT, 'the key owner has no id or role');
-      const extra = { url: res.url };
-      if (role === 'pending') {
-        throw new RollcallFailure(
-          rollcallError(
-            'FORBIDDEN',
-            'This key belongs to an account still pending approval; Rollcall needs an admin key.',
-            extra,
-          ),
-        );
-      }
-      if (role !== 'admin') throw new RollcallFailure(rollcallError('FORBIDDEN', NON_ADMIN, extra));
-      const email = nonEmpty(field(body, 'email'));
-      const serverUrl = res.url.endsWith('/api/v1/auths/')
-        ? res.url.slice(0, -'/api/v1/auths/'.length)
-        : session.baseUrl;
-      const report: KeyOwnerReport = {
-        userId: id,
-        name: nonEmpty(field(body, 'name')) ?? email ?? id,
-        email,
-        role: 'admin',
-        serverUrl,
-      };
-      return report;
-    },
+    testConnection: (session, options = {}) => testConnection(calls, session, options),
 
     async fetchAvatar(session, user, options = {}) {
       // Only a picture on the server itself needs the key: other origins and

@@ -19,7 +19,7 @@ import {
   type ZulipContext,
 } from '../providers';
 import { openWebUIGroupNames } from '../providers/openwebui';
-import { zulipGroupsOf, zulipPresenceOf } from '../providers/zulip';
+import { zulipGroupsOf, zulipPresenceOf } from '../providers/zulip-wire';
 import { generateOpenWebUIDirectory, generateZulipDirectory } from './synthetic';
 import type { UsersRepo } from '../store/users-repo';
 import type { UserWrite } from '../store/users-rows';

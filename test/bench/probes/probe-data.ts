@@ -8,7 +8,7 @@ import {
   normalizeZulipUser,
   type ZulipContext,
 } from '@core/providers';
-import { zulipGroupsOf, zulipPresenceOf } from '@core/providers/zulip';
+import { zulipGroupsOf, zulipPresenceOf } from '@core/providers/zulip-wire';
 import { generateZulipDirectory } from '@core/services/synthetic';
 import type { UserWrite } from '@core/store/users-rows';
 import type { JsonValue } from '@shared/model';

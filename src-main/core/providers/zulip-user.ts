@@ -1,0 +1,173 @@
+/**
+ * Zulip's user object (from `/users`, `/users/{id}` or `/users/{email}`)
+ * mapped to a `DirectoryUser`: role, bot details, avatar (a null URL means
+ * Gravatar), groups and custom profile values from the context, and the
+ * check of a cached context before it is used.
+ *
+ * Node only; never imports `electron`.
+ */
+import {
+  ZULIP_BOT_TYPE_LABELS,
+  type AvatarSource,
+  type DirectoryUser,
+  type GroupRef,
+  type Presence,
+  type ProfileFieldDefinition,
+} from '@shared/model';
+import { gravatarUrl } from './gravatar';
+import {
+  avatarFromUrl,
+  badUser,
+  bool,
+  field,
+  int,
+  isObject,
+  isoToMs,
+  nonEmpty,
+  num,
+  type JsonObject,
+} from './json';
+import type { ZulipContext } from './types';
+import { ZULIP_PRODUCT } from './zulip-errors';
+import { zulipProfileValues } from './zulip-fields';
+import { ZULIP_ROLES, zulipRoleOf } from './zulip-wire';
+
+/** What normalizing one Zulip user needs besides the user: where it came from, and the context it is read against. */
+export interface ZulipNormalizeEnv {
+  connectionId: string;
+  baseUrl: string;
+  /** Definitions and groups; null (or anything unreadable) means none known. */
+  context: ZulipContext | null;
+  /** From `/realm/presence` or `/users/{id}/presence`, when fetched. */
+  presence?: Presence | null;
+}
+
+function avatarOf(
+  raw: JsonObject,
+  userId: number,
+  email: string | null,
+  deliveryEmail: string | null,
+  baseUrl: string,
+): AvatarSource {
+  const version = int(field(raw, 'avatar_version'));
+  if (!Object.prototype.hasOwnProperty.call(raw, 'avatar_url')) {
+    // The server left it out: its own avatar route redirects to the picture.
+    return avatarFromUrl(`/avatar/${userId}`, baseUrl);
+  }
+  const url = field(raw, 'avatar_url');
+  if (typeof url === 'string' && url.trim() !== '') return avatarFromUrl(url, baseUrl);
+  const forHash = deliveryEmail ?? email;
+  return forHash ? { kind: 'external', url: gravatarUrl(forHash, version) } : { kind: 'none' };
+}
+
+function groupsOf(userId: string, context: ZulipContext | null): GroupRef[] {
+  const names = context?.groupNames;
+  const ids = context?.groupIdsByUser?.[userId];
+  if (!names || !Array.isArray(ids)) return [];
+  const out: GroupRef[] = [];
+  for (const id of ids) {
+    const name = typeof id === 'string' ? names[id] : undefined;
+    if (typeof name === 'string') out.push({ id, name });
+  }
+  // zulipGroupsOf lists each user's groups in name order already.
+  return out;
+}
+
+/**
+ * A Zulip user object (from `/users`, `/users/{id}` or `/users/{email}`) as
+ * a DirectoryUser. Total: any JSON gives a user or a BAD_RESPONSE failure.
+ */
+export function normalizeZulipUser(raw: unknown, env: ZulipNormalizeEnv): DirectoryUser {
+  if (!isObject(raw)) badUser(ZULIP_PRODUCT, 'not an object');
+  const id = int(field(raw, 'user_id'));
+  if (id === null || id <= 0) badUser(ZULIP_PRODUCT, 'no user_id');
+  const userId = String(id);
+  const context = asZulipContext(env.context);
+  const email = nonEmpty(field(raw, 'email'));
+  const deliveryEmail = nonEmpty(field(raw, 'delivery_email'));
+  const botType = int(field(raw, 'bot_type'));
+  const isBot = field(raw, 'is_bot') === true || botType !== null;
+  const ownerId = int(field(raw, 'bot_owner_id'));
+  const timezone = nonEmpty(field(raw, 'timezone'));
+  const extra: DirectoryUser['extra'] = {};
+  const billing = bool(field(raw, 'is_billing_admin'));
+  if (billing !== null) extra.is_billing_admin = billing;
+  const avatarVersion = int(field(raw, 'avatar_version'));
+  if (avatarVersion !== null) extra.avatar_version = avatarVersion;
+  const roleCode = field(raw, 'role');
+  if (roleCode !== undefined && !(typeof roleCode === 'number' && ZULIP_ROLES[roleCode])) {
+    extra.role = roleCode;
+  }
+  return {
+    connectionId: env.connectionId,
+    kind: 'zulip',
+    userId,
+    name: nonEmpty(field(raw, 'full_name')) ?? email ?? `User ${userId}`,
+    username: null,
+    email,
+    deliveryEmail,
+    role: zulipRoleOf(raw),
+    isBot,
+    bot: isBot
+      ? {
+          type: botType,
+          typeLabel: (botType !== null ? ZULIP_BOT_TYPE_LABELS[botType] : undefined) ?? 'Bot',
+          ownerId: ownerId !== null ? String(ownerId) : null,
+        }
+      : null,
+    deactivated: field(raw, 'is_active') === false,
+    timezone: timezone !== null && timezone.length <= 100 ? timezone : null,
+    joinedAt: isoToMs(field(raw, 'date_joined')),
+    updatedAt: null,
+    presence: env.presence ?? null,
+    status: null,
+    avatar: avatarOf(raw, id, email, deliveryEmail, env.baseUrl),
+    groups: groupsOf(userId, context),
+    profileFields: zulipProfileValues(field(raw, 'profile_data'), context?.profileFields ?? []),
+    bio: null,
+    gender: null,
+    dateOfBirth: null,
+    extra,
+  };
+}
+
+/** Contexts already checked, and what the check gave. */
+const checkedContexts = new WeakMap<object, ZulipContext | null>();
+
+/**
+ * A cached context, checked: anything malformed counts as no context. The
+ * caller stores it as JSON, so it is as untrusted as the server's answers.
+ */
+export function asZulipContext(value: unknown): ZulipContext | null {
+  if (typeof value !== 'object' || value === null) return null;
+  // A sync normalizes thousands of users against one context: check it once.
+  if (checkedContexts.has(value)) return checkedContexts.get(value) ?? null;
+  const checked = checkZulipContext(value);
+  checkedContexts.set(value, checked);
+  return checked;
+}
+
+function checkZulipContext(value: unknown): ZulipContext | null {
+  if (!isObject(value) || value.kind !== 'zulip') return null;
+  const fetchedAt = num(value.fetchedAt);
+  if (fetchedAt === null || !Array.isArray(value.profileFields)) return null;
+  const fieldsOk = value.profileFields.every(
+    (f) =>
+      isObject(f) &&
+      typeof f.id === 'string' &&
+      typeof f.name === 'string' &&
+      typeof f.type === 'string' &&
+      typeof f.order === 'number' &&
+      Array.isArray(f.choices),
+  );
+  if (!fieldsOk) return null;
+  const names = value.groupNames;
+  const byUser = value.groupIdsByUser;
+  return {
+    kind: 'zulip',
+    fetchedAt,
+    profileFields: value.profileFields as unknown as ProfileFieldDefinition[],
+    groupNames: isObject(names) ? (names as Record<string, string>) : null,
+    groupIdsByUser: isObject(byUser) ? (byUser as unknown as Record<string, string[]>) : null,
+  };
+}
