@@ -1,0 +1,184 @@
+/**
+ * The common pieces of the search index: the accelerator for long terms
+ * that match many rows. Substrings that many haystacks share (a field, an
+ * email's domain, a word) are counted in hashed buckets, and once common
+ * are tracked with the rows that hold them, so a term inside such a piece
+ * needs no string check for those rows.
+ *
+ * Node only; never imports `electron` (plain TypeScript; no I/O).
+ */
+import * as postingOps from './postings';
+import type { Posting, PostingPool } from './postings';
+import * as slotBits from './slot-bits';
+import type { SlotColumns } from './slot-columns';
+
+// Bound once (see slot-bits.ts): these run per piece and per slot.
+const { Posting: PostingClass, postingBytes, removeFrom } = postingOps;
+const { lowerBound, setBit } = slotBits;
+
+/** Hashed piece counters: 2^20 of them (2 MB). */
+const PIECE_BUCKETS = 1 << 20;
+/** A piece seen this often is tracked with its rows. */
+const PIECE_HOT = 8;
+
+/** Letters and digits of any script: what words are made of. */
+function isWordUnit(c: number): boolean {
+  return (
+    c >= 0x80 || (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a)
+  );
+}
+
+/**
+ * The pieces of a haystack that rows commonly share, each a substring of it
+ * at least 3 units long: every line (one field), the part of a line from its
+ * last "@" (an email's domain), and every word of a line. Calls `visit` with
+ * the piece's bounds and the hash of its units (FNV-1a, bucketed).
+ */
+function forEachPiece(
+  text: string,
+  visit: (start: number, end: number, hash: number) => void,
+): void {
+  const hashOf = (start: number, end: number): number => {
+    let h = 0x811c9dc5;
+    for (let i = start; i < end; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+    return (h >>> 0) & (PIECE_BUCKETS - 1);
+  };
+  let lineStart = 0;
+  while (lineStart <= text.length) {
+    let lineEnd = text.indexOf('\n', lineStart);
+    if (lineEnd < 0) lineEnd = text.length;
+    if (lineEnd - lineStart >= 3) visit(lineStart, lineEnd, hashOf(lineStart, lineEnd));
+    const at = text.lastIndexOf('@', lineEnd - 1);
+    if (at > lineStart && lineEnd - at >= 3) visit(at, lineEnd, hashOf(at, lineEnd));
+    let i = lineStart;
+    while (i < lineEnd) {
+      while (i < lineEnd && !isWordUnit(text.charCodeAt(i))) i++;
+      const wordStart = i;
+      while (i < lineEnd && isWordUnit(text.charCodeAt(i))) i++;
+      const whole = wordStart === lineStart && i === lineEnd;
+      if (i - wordStart >= 3 && !whole) visit(wordStart, i, hashOf(wordStart, i));
+    }
+    lineStart = lineEnd + 1;
+  }
+}
+
+/** The common pieces of one index. */
+export interface CommonPieces {
+  /**
+   * Counts a row's pieces in or out, and keeps the rows of every tracked
+   * piece. A piece becomes tracked once its (hashed) count reaches
+   * `PIECE_HOT`; rows that had it before stay unlisted, which only costs
+   * them a string check later, never a wrong answer.
+   */
+  indexPieces(slot: number, text: string, add: boolean): void;
+  /** The rows certain to hold `term`: those with a tracked piece that holds it. Null: none known. */
+  certainRows(term: string): Uint32Array | null;
+  /** Forgets every count and piece. */
+  clear(): void;
+  /** Bytes of the pieces' postings. */
+  typedBytes(): number;
+  /** Pieces tracked. */
+  readonly count: number;
+}
+
+/** No pieces yet, over `cols`, writing through `pool`. */
+export function createCommonPieces(cols: SlotColumns, pool: PostingPool): CommonPieces {
+  const { addTo } = pool;
+  const pieceCounts = new Uint16Array(PIECE_BUCKETS);
+  /** 1 where some piece of the bucket is tracked, so removals look only there. */
+  const pieceTracked = new Uint8Array(PIECE_BUCKETS);
+  const pieceIndex = new Map<string, number>();
+  const pieceTexts: string[] = [];
+  /** The tracked pieces joined by "\n" (rebuilt when pieces were added), and where each starts. */
+  let pieceBlob = '';
+  let pieceStarts = new Int32Array(0);
+  let pieceBlobCount = 0;
+  const piecePostings: Posting[] = [];
+
+  function indexPieces(slot: number, text: string, add: boolean): void {
+    const words = cols.words;
+    forEachPiece(text, (start, end, hash) => {
+      const c = pieceCounts[hash] as number;
+      if (add) {
+        if (c < 0xffff) pieceCounts[hash] = c + 1;
+        if (c + 1 < PIECE_HOT) return;
+        const piece = text.slice(start, end);
+        let at = pieceIndex.get(piece);
+        if (at === undefined) {
+          at = pieceTexts.length;
+          pieceTexts.push(piece);
+          piecePostings.push(new PostingClass());
+          pieceIndex.set(piece, at);
+          pieceTracked[hash] = 1;
+        }
+        addTo(piecePostings[at] as Posting, slot, words);
+      } else {
+        if (c > 0 && c < 0xffff) pieceCounts[hash] = c - 1;
+        if (pieceTracked[hash] !== 1) return;
+        const at = pieceIndex.get(text.slice(start, end));
+        if (at !== undefined) removeFrom(piecePostings[at] as Posting, slot);
+      }
+    });
+  }
+
+  function certainRows(term: string): Uint32Array | null {
+    const words = cols.words;
+    // One scan of one string, not a visit to every piece: pieces never hold
+    // "\n", and a term never does either.
+    if (pieceBlobCount !== pieceTexts.length) {
+      pieceBlob = pieceTexts.join('\n');
+      pieceStarts = new Int32Array(pieceTexts.length);
+      let at = 0;
+      for (let i = 0; i < pieceTexts.length; i++) {
+        pieceStarts[i] = at;
+        at += (pieceTexts[i] as string).length + 1;
+      }
+      pieceBlobCount = pieceTexts.length;
+    }
+    let out: Uint32Array | null = null;
+    for (let hit = pieceBlob.indexOf(term); hit >= 0;) {
+      const i = lowerBound(pieceStarts, pieceBlobCount, hit + 1) - 1;
+      const next = i + 1 < pieceBlobCount ? (pieceStarts[i + 1] as number) : pieceBlob.length;
+      hit = pieceBlob.indexOf(term, next);
+      const p = piecePostings[i] as Posting;
+      if (p.count === 0) continue;
+      out ??= new Uint32Array(words);
+      if (p.bits) {
+        const b = p.bits;
+        const n = Math.min(words, b.length);
+        for (let w = 0; w < n; w++) out[w] = (out[w] as number) | (b[w] as number);
+      } else {
+        const list = p.list as Int32Array;
+        for (let j = 0; j < p.count; j++) setBit(out, list[j] as number);
+      }
+    }
+    return out;
+  }
+
+  function clear(): void {
+    pieceCounts.fill(0);
+    pieceTracked.fill(0);
+    pieceIndex.clear();
+    pieceTexts.length = 0;
+    piecePostings.length = 0;
+    pieceBlob = '';
+    pieceStarts = new Int32Array(0);
+    pieceBlobCount = 0;
+  }
+
+  function typedBytes(): number {
+    let typed = 0;
+    for (const p of piecePostings) typed += postingBytes(p);
+    return typed;
+  }
+
+  return {
+    indexPieces,
+    certainRows,
+    clear,
+    typedBytes,
+    get count() {
+      return pieceTexts.length;
+    },
+  };
+}

@@ -1,0 +1,59 @@
+/**
+ * The filter of a search (rule 4 of search-text.ts: connections, roles,
+ * bots or humans, active or deactivated) as one bitset over the index's
+ * slots, built by ANDing and ORing whole words of the filter bitsets.
+ *
+ * Node only; never imports `electron` (plain TypeScript; no I/O).
+ */
+import type { SearchQuery } from '@shared/model';
+import { ROLE_INDEX, type SlotColumns } from './slot-columns';
+
+/** The parts of a search that filter rows. */
+export type FilterSpec = Pick<SearchQuery, 'connectionIds' | 'roles' | 'accounts' | 'status'>;
+
+/** Keeps in `out` the slots that are in at least one of `sets`. */
+function orInto(out: Uint32Array, sets: Uint32Array[], words: number): void {
+  for (let i = 0; i < words; i++) {
+    let w = 0;
+    for (const s of sets) w |= s[i] as number;
+    out[i] = (out[i] as number) & w;
+  }
+}
+
+/** The live slots that pass the filter of rule 4, as a fresh bitset a query may narrow in place. */
+export function filterBits(cols: SlotColumns, spec: FilterSpec): Uint32Array {
+  const { words, live, bot, deactivated, gone, byConn, byRole, connIndex } = cols;
+  const out = new Uint32Array(words);
+  out.set(live);
+  if (spec.connectionIds.length > 0) {
+    const sets: Uint32Array[] = [];
+    for (const id of new Set(spec.connectionIds)) {
+      const i = connIndex.get(id);
+      if (i !== undefined) sets.push(byConn[i] as Uint32Array);
+    }
+    orInto(out, sets, words);
+  }
+  if (spec.roles.length > 0) {
+    const sets: Uint32Array[] = [];
+    for (const r of new Set(spec.roles)) {
+      const i = ROLE_INDEX.get(r);
+      if (i !== undefined) sets.push(byRole[i] as Uint32Array);
+    }
+    orInto(out, sets, words);
+  }
+  if (spec.accounts !== 'all') {
+    const wantBot = spec.accounts === 'bots';
+    for (let i = 0; i < words; i++) {
+      const b = bot[i] as number;
+      out[i] = (out[i] as number) & (wantBot ? b : ~b);
+    }
+  }
+  if (spec.status !== 'all') {
+    const wantInactive = spec.status === 'deactivated';
+    for (let i = 0; i < words; i++) {
+      const inactive = (deactivated[i] as number) | (gone[i] as number);
+      out[i] = (out[i] as number) & (wantInactive ? inactive : ~inactive);
+    }
+  }
+  return out;
+}

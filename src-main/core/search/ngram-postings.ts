@@ -1,0 +1,149 @@
+/**
+ * The n-gram postings of the search index: for every UTF-16 unit, pair and
+ * triple of adjacent units of the haystacks (never across a "\n"), the
+ * slots that hold it. A term of one or two units IS its posting; a longer
+ * one must be in the posting of each of its triples (they only prove
+ * absence: the survivors are checked with `includes`).
+ *
+ * Node only; never imports `electron` (plain TypeScript; no I/O).
+ */
+import { postingBytes, type Posting, type PostingPool } from './postings';
+import type { SlotColumns } from './slot-columns';
+
+/**
+ * The key of a pair of unit IDs (see `unitIdOf`: small numbers given to the
+ * UTF-16 units in the order they are first met). Below 2^30, which V8 keeps
+ * unboxed even with pointer compression (Electron), so indexing a row
+ * allocates nothing; beyond 32 767 distinct units the keys go negative.
+ */
+function pairKey(a: number, b: number): number {
+  return a < 0x8000 && b < 0x8000 ? a * 0x8000 + b : -(a * 0x10000 + b) - 1;
+}
+
+/** The key of three unit IDs: below 2^30 while the directory uses fewer than 1 024 distinct units. */
+function tripleKey(a: number, b: number, c: number): number {
+  return a < 0x400 && b < 0x400 && c < 0x400
+    ? a * 0x100000 + b * 0x400 + c
+    : -(a * 0x100000000 + b * 0x10000 + c) - 1;
+}
+
+/** The n-gram tables of one index. */
+export interface NgramPostings {
+  /** Adds (or removes) a slot to the postings of every unit, pair and triple of its text. */
+  indexText(slot: number, text: string, add: boolean): void;
+  /**
+   * The postings a term must be in, fewest slots first: its unit, its pair,
+   * or every triple of it. Null: none can match.
+   */
+  postingsOf(term: string): Posting[] | null;
+  /** Drops every posting; unit IDs are kept. */
+  clear(): void;
+  /** Bytes of the postings' typed arrays. */
+  typedBytes(): number;
+  readonly unigrams: number;
+  readonly bigrams: number;
+  readonly trigrams: number;
+}
+
+/** Empty tables over `cols`, writing through `pool`. */
+export function createNgramPostings(cols: SlotColumns, pool: PostingPool): NgramPostings {
+  const { addToKey, removeFromKey } = pool;
+  const unigram = new Map<number, Posting>();
+  const trigram = new Map<number, Posting>();
+  const bigram = new Map<number, Posting>();
+
+  /** Small numbers for the UTF-16 units met so far (0: never met), so n-gram keys stay small. */
+  const unitIds = new Int32Array(0x10000);
+  let unitCount = 0;
+  function unitIdOf(c: number): number {
+    let id = unitIds[c] as number;
+    if (id === 0) {
+      id = ++unitCount;
+      unitIds[c] = id;
+    }
+    return id;
+  }
+
+  function indexText(slot: number, text: string, add: boolean): void {
+    const words = cols.words;
+    let prev = -1;
+    let prev2 = -1;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 10) {
+        prev = -1;
+        prev2 = -1;
+        continue;
+      }
+      if (add) addToKey(unigram, c, slot, words);
+      else removeFromKey(unigram, c, slot);
+      const u = unitIdOf(c);
+      if (prev >= 0) {
+        if (add) addToKey(bigram, pairKey(prev, u), slot, words);
+        else removeFromKey(bigram, pairKey(prev, u), slot);
+        if (prev2 >= 0) {
+          if (add) addToKey(trigram, tripleKey(prev2, prev, u), slot, words);
+          else removeFromKey(trigram, tripleKey(prev2, prev, u), slot);
+        }
+      }
+      prev2 = prev;
+      prev = u;
+    }
+  }
+
+  function postingsOf(term: string): Posting[] | null {
+    if (term.length === 1) {
+      const p = unigram.get(term.charCodeAt(0));
+      return p ? [p] : null;
+    }
+    const ids: number[] = [];
+    for (let i = 0; i < term.length; i++) {
+      const id = unitIds[term.charCodeAt(i)] as number;
+      if (id === 0) return null; // A unit no row has.
+      ids.push(id);
+    }
+    const keys = new Set<number>();
+    if (ids.length === 2) keys.add(pairKey(ids[0] as number, ids[1] as number));
+    for (let i = 0; i + 2 < ids.length; i++) {
+      keys.add(tripleKey(ids[i] as number, ids[i + 1] as number, ids[i + 2] as number));
+    }
+    const map = term.length === 2 ? bigram : trigram;
+    const out: Posting[] = [];
+    for (const k of keys) {
+      const p = map.get(k);
+      if (!p) return null;
+      out.push(p);
+    }
+    return out.sort((a, b) => a.count - b.count);
+  }
+
+  function clear(): void {
+    unigram.clear();
+    bigram.clear();
+    trigram.clear();
+  }
+
+  function typedBytes(): number {
+    let typed = 0;
+    for (const table of [unigram, bigram, trigram]) {
+      for (const p of table.values()) typed += postingBytes(p);
+    }
+    return typed;
+  }
+
+  return {
+    indexText,
+    postingsOf,
+    clear,
+    typedBytes,
+    get unigrams() {
+      return unigram.size;
+    },
+    get bigrams() {
+      return bigram.size;
+    },
+    get trigrams() {
+      return trigram.size;
+    },
+  };
+}
