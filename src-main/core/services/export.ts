@@ -2,12 +2,13 @@
  * Exporting the current search (query and filters) as CSV or JSON to a file
  * the admin chooses. Rows are streamed a chunk at a time into a partial file
  * that is renamed into place only when complete, so a failed export never
- * leaves half a file under the chosen name. CSV cells are guarded against
- * formulas (export-format.ts).
+ * leaves half a file under the chosen name, and a place that cannot be
+ * written (a folder that cannot be made, a name that is a folder) says so.
+ * CSV cells are guarded against formulas (export-format.ts).
  *
  * Node only; never imports `electron`.
  */
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { ParsedArgOf } from '@shared/contract';
 import { fail, toRollcallError } from '@shared/errors';
@@ -54,6 +55,43 @@ function jsonItem(item: ExportRecord): string {
 /** Builds the export service. */
 export function createExportService(deps: ExportDeps): ExportService {
   const { connections, users, meta, now } = deps;
+  /** Writes the header, every matching user and the end; returns how many users. */
+  async function writeUsers(
+    file: FileHandle,
+    arg: ParsedArgOf<'directory:export'>,
+    columns: ReturnType<typeof profileFieldColumns>,
+    labels: Map<string, string>,
+  ): Promise<number> {
+    let count = 0;
+    if (arg.format === 'csv') {
+      await file.write(CSV_BOM + csvHeader(columns));
+    } else {
+      await file.write(
+        `{"exportedAt":${JSON.stringify(new Date(now()).toISOString())},"query":${JSON.stringify(arg.query)},"users":[`,
+      );
+    }
+    for await (const chunk of users.searchAll(arg.query, { chunkSize: 500 })) {
+      let text = '';
+      for (const summary of chunk) {
+        const record = users.get(summary.connectionId, summary.userId);
+        if (!record) continue;
+        const item: ExportRecord = {
+          user: record.user,
+          connectionLabel: labels.get(summary.connectionId) ?? summary.connectionId,
+          fetchedAt: record.fetchedAt,
+          goneAt: record.goneAt,
+          botOwnerName: summary.botOwnerName,
+        };
+        if (arg.format === 'csv') text += csvUserRow(item, columns);
+        else text += (count > 0 ? ',' : '') + jsonItem(item);
+        count++;
+      }
+      await file.write(text);
+    }
+    if (arg.format === 'json') await file.write(`],"count":${count}}\n`);
+    return count;
+  }
+
   return {
     async exportDirectory(arg) {
       const path = await deps.chooseSavePath({
@@ -68,47 +106,24 @@ export function createExportService(deps: ExportDeps): ExportService {
         arg.query.connectionIds.length > 0 ? arg.query.connectionIds : [...labels.keys()];
       const definitions = connectionIds.flatMap((id) => meta.getProfileFields(id)?.value ?? []);
       const columns = profileFieldColumns(definitions);
-      await mkdir(dirname(path), { recursive: true });
       const tmp = `${path}.rollcall-partial`;
-      const file = await open(tmp, 'w');
       let count = 0;
       try {
-        if (arg.format === 'csv') {
-          await file.write(CSV_BOM + csvHeader(columns));
-        } else {
-          await file.write(
-            `{"exportedAt":${JSON.stringify(new Date(now()).toISOString())},"query":${JSON.stringify(arg.query)},"users":[`,
-          );
+        await mkdir(dirname(path), { recursive: true });
+        const file = await open(tmp, 'w');
+        try {
+          count = await writeUsers(file, arg, columns, labels);
+          await file.sync();
+        } finally {
+          await file.close().catch(() => {});
         }
-        for await (const chunk of users.searchAll(arg.query, { chunkSize: 500 })) {
-          let text = '';
-          for (const summary of chunk) {
-            const record = users.get(summary.connectionId, summary.userId);
-            if (!record) continue;
-            const item: ExportRecord = {
-              user: record.user,
-              connectionLabel: labels.get(summary.connectionId) ?? summary.connectionId,
-              fetchedAt: record.fetchedAt,
-              goneAt: record.goneAt,
-              botOwnerName: summary.botOwnerName,
-            };
-            if (arg.format === 'csv') text += csvUserRow(item, columns);
-            else text += (count > 0 ? ',' : '') + jsonItem(item);
-            count++;
-          }
-          await file.write(text);
-        }
-        if (arg.format === 'json') await file.write(`],"count":${count}}\n`);
-        await file.sync();
+        await rename(tmp, path);
       } catch (thrown) {
-        await file.close().catch(() => {});
-        await rm(tmp, { force: true });
+        await rm(tmp, { force: true }).catch(() => {});
         const error = toRollcallError(thrown);
         if (error.code !== 'INTERNAL') throw thrown;
         fail('INVALID_INPUT', `Rollcall could not write ${path}. Choose another place.`);
       }
-      await file.close();
-      await rename(tmp, path);
       return { path, count };
     },
   };

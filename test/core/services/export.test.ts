@@ -222,4 +222,26 @@ describe('when nothing should be written', () => {
     expect(error.code).toBe('CACHE_UNAVAILABLE');
     expect(filesUnder(outDir)).toEqual([]);
   });
+
+  it('says the place cannot be written, and leaves nothing, when the name is a folder', async () => {
+    const path = join(outDir, 'taken');
+    mkdirSync(join(path, 'inside'), { recursive: true });
+    const error = await rejection(
+      exporter(path).service.exportDirectory({ format: 'csv', query: spec() }),
+    );
+    expect(error.code).toBe('INVALID_INPUT');
+    expect(error.message).toBe(`Rollcall could not write ${path}. Choose another place.`);
+    expect(filesUnder(outDir)).toEqual(['taken', 'taken/inside']); // no partial file left
+  });
+
+  it('says the place cannot be written when its folder cannot be made', async () => {
+    mkdirSync(outDir, { recursive: true });
+    writeFileSync(join(outDir, 'a-file'), 'not a folder');
+    const path = join(outDir, 'a-file', 'users.json');
+    const error = await rejection(
+      exporter(path).service.exportDirectory({ format: 'json', query: spec() }),
+    );
+    expect(error.code).toBe('INVALID_INPUT');
+    expect(error.message).toBe(`Rollcall could not write ${path}. Choose another place.`);
+  });
 });
