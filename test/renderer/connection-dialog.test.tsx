@@ -33,7 +33,9 @@ describe('the add/edit connection dialog', () => {
     await user.click(within(dialog).getByRole('button', { name: 'Add connection' }));
     const url = within(dialog).getByLabelText('Server URL');
     expect(url).toHaveAttribute('aria-invalid', 'true');
-    expect(url).toHaveAccessibleDescription(/Use an https:\/\/ \(or http:\/\/\) address\./);
+    expect(url).toHaveAccessibleDescription(
+      /Rollcall connects over https:\/\/ \(or http:\/\/\), not ftp:\./,
+    );
     expect(within(dialog).getByLabelText('Login email')).toHaveAccessibleDescription(
       /That does not look like an email address\./,
     );
@@ -49,7 +51,7 @@ describe('the add/edit connection dialog', () => {
     await user.clear(url);
     await user.type(url, 'http://chat example');
     await user.click(within(dialog).getByRole('button', { name: 'Add connection' }));
-    expect(url).toHaveAccessibleDescription(/A web address has no spaces\./);
+    expect(url).toHaveAccessibleDescription(/A server URL cannot contain spaces\./);
     // Fixing a field clears its error at once.
     await user.clear(url);
     await user.type(url, 'chat.acme.example');
@@ -217,6 +219,23 @@ describe('the add/edit connection dialog', () => {
     expect(within(dialog).getByLabelText('Login email')).toHaveValue('iago@acme.example');
   });
 
+  it('writes the URL as core will store it on blur, and previews only a valid one', async () => {
+    const { user, dialog } = await openAdd('zulip');
+    const url = within(dialog).getByLabelText('Server URL');
+    const label = within(dialog).getByLabelText(/Label/);
+    await user.type(url, 'ftp://chat.acme.example');
+    expect(label).toHaveAttribute('placeholder', 'Acme chat');
+    await user.clear(url);
+    await user.type(url, 'Chat.Acme.Example/api/v1/');
+    expect(label).toHaveAttribute('placeholder', 'chat.acme.example');
+    await user.tab();
+    expect(url).toHaveValue('https://chat.acme.example');
+    await user.clear(url);
+    await user.type(url, 'http://chat example');
+    await user.tab();
+    expect(url).toHaveValue('http://chat example');
+  });
+
   it('warns that plain http sends the key in clear, except to this machine', async () => {
     const { user, dialog } = await openAdd('openwebui');
     const url = within(dialog).getByLabelText('Server URL');
@@ -224,6 +243,9 @@ describe('the add/edit connection dialog', () => {
     expect(within(dialog).getByTestId('insecure-warning')).toHaveTextContent('travel unencrypted');
     await user.clear(url);
     await user.type(url, 'http://localhost:8080');
+    expect(within(dialog).queryByTestId('insecure-warning')).not.toBeInTheDocument();
+    await user.clear(url);
+    await user.type(url, 'http://ai.localhost:8080');
     expect(within(dialog).queryByTestId('insecure-warning')).not.toBeInTheDocument();
   });
 

@@ -18,13 +18,14 @@ import {
   TriangleAlert,
 } from 'lucide-react';
 import { useId, useState, type ChangeEvent, type ClipboardEvent, type ReactNode } from 'react';
-import type { RollcallError } from '@shared/errors';
+import { toRollcallError, type RollcallError } from '@shared/errors';
 import {
   CONNECTION_KIND_LABELS,
   type ConnectionKind,
   type ConnectionSummary,
   type ConnectionTestResult,
 } from '@shared/model';
+import { isInsecureHttpUrl, looksLikeEmail, parseServerUrl } from '@shared/server-url';
 import { connectionFieldOf, fieldMessage, type ConnectionField } from '../lib/errors';
 import { looksLikeZuliprc, parseZuliprc, type Zuliprc } from '../lib/zuliprc';
 import { api } from '../stores/bridge';
@@ -38,25 +39,14 @@ import { Segmented } from './Segmented';
 
 type FieldErrors = Partial<Record<ConnectionField, string>>;
 
-/** Adds https:// when no scheme was typed: "chat.example.com" is what people paste. */
-export function normalizeUrl(raw: string): string {
-  const trimmed = raw.trim();
-  if (trimmed === '' || /^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed)) return trimmed;
-  return `https://${trimmed}`;
-}
-
-/** Whether a URL sends the key in clear: plain http to a host that is not this machine. */
-export function isInsecureUrl(raw: string): boolean {
+/** The server URL as core will store it, or null when it does not parse. */
+export function parsedBaseUrl(raw: string): string | null {
   try {
-    const url = new URL(normalizeUrl(raw));
-    if (url.protocol !== 'http:') return false;
-    return !/^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/i.test(url.hostname);
+    return parseServerUrl(raw).baseUrl;
   } catch {
-    return false;
+    return null;
   }
 }
-
-const EMAIL = /^[^\s@]+@[^\s@]+$/;
 
 interface Values {
   kind: ConnectionKind;
@@ -70,29 +60,16 @@ interface Values {
 export function validateConnection(values: Values, needKey: boolean): FieldErrors {
   const errors: FieldErrors = {};
   if (values.label.trim().length > 100) errors.label = 'Keep the label under 100 characters.';
-  const url = normalizeUrl(values.baseUrl);
-  if (url === '') {
-    errors.baseUrl = "Enter the server's address, like https://chat.example.com.";
-  } else if (/\s/.test(url)) {
-    errors.baseUrl = 'A web address has no spaces. Try something like https://chat.example.com.';
-  } else {
-    try {
-      const parsed = new URL(url);
-      if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
-        errors.baseUrl = 'Use an https:// (or http://) address.';
-      } else if (parsed.hostname === '' || /[%\s]/.test(parsed.hostname)) {
-        errors.baseUrl = 'That is not a web address. Try something like https://chat.example.com.';
-      } else if (parsed.username || parsed.password) {
-        errors.baseUrl = 'Leave the user name and password out of the URL; the key goes below.';
-      }
-    } catch {
-      errors.baseUrl = 'That is not a web address. Try something like https://chat.example.com.';
-    }
+  try {
+    parseServerUrl(values.baseUrl);
+  } catch (thrown) {
+    errors.baseUrl = toRollcallError(thrown).message;
   }
   if (values.kind === 'zulip') {
     const email = values.loginEmail.trim();
     if (email === '') errors.loginEmail = 'Enter the email you log in with (or the bot’s email).';
-    else if (!EMAIL.test(email)) errors.loginEmail = 'That does not look like an email address.';
+    else if (!looksLikeEmail(email))
+      errors.loginEmail = 'That does not look like an email address.';
   }
   if (needKey) {
     if (values.secret === '') errors.secret = 'Paste the API key.';
@@ -262,7 +239,7 @@ function ConnectionForm({
   const draft = () => ({
     kind,
     label: values.label.trim(),
-    baseUrl: normalizeUrl(values.baseUrl),
+    baseUrl: parsedBaseUrl(values.baseUrl) ?? values.baseUrl.trim(),
     ...(kind === 'zulip' ? { loginEmail: values.loginEmail.trim() } : {}),
     ...(needKey ? { secret: values.secret.trim() } : {}),
   });
@@ -328,8 +305,8 @@ function ConnectionForm({
     );
   };
 
-  const host = hostLabel(normalizeUrl(values.baseUrl));
-  const insecure = isInsecureUrl(values.baseUrl);
+  const host = hostLabel(values.baseUrl);
+  const insecure = isInsecureHttpUrl(values.baseUrl);
   const busy = testing || saving;
 
   return (
@@ -493,7 +470,7 @@ function ConnectionForm({
             value={values.baseUrl}
             onChange={(e) => set({ baseUrl: e.target.value })}
             onBlur={() =>
-              values.baseUrl && setValues((v) => ({ ...v, baseUrl: normalizeUrl(v.baseUrl) }))
+              setValues((v) => ({ ...v, baseUrl: parsedBaseUrl(v.baseUrl) ?? v.baseUrl }))
             }
             aria-invalid={errors.baseUrl ? true : undefined}
             aria-describedby={describedBy(ids.baseUrl, true, Boolean(errors.baseUrl))}
@@ -630,12 +607,10 @@ function ConnectionForm({
   );
 }
 
-function hostLabel(url: string): string {
-  try {
-    return new URL(url).host;
-  } catch {
-    return '';
-  }
+/** The host (and port) of a server URL that parses; nothing for one that does not. */
+function hostLabel(raw: string): string {
+  const baseUrl = parsedBaseUrl(raw);
+  return baseUrl === null ? '' : new URL(baseUrl).host;
 }
 
 /** The dialog, when one is asked for. */
