@@ -6,6 +6,9 @@
  * Runs in the window.
  */
 import { useEffect } from 'react';
+import { closeDetail } from './actions/close-detail';
+import { syncProgressed } from './actions/sync-progressed';
+import { userRefreshed } from './actions/user-refreshed';
 import { LOOKUP_INPUT_ID } from './components/LookupBox';
 import { SEARCH_INPUT_ID } from './components/SearchBox';
 import { hasModKey } from './lib/keys';
@@ -16,7 +19,6 @@ import { useConnections } from './stores/connections-store';
 import { useDetail } from './stores/detail-store';
 import { useDirectory } from './stores/directory-store';
 import { REPROBE_INTERVAL_MS, useOnline } from './stores/online-store';
-import { setSyncFinishedHandler, useSync } from './stores/sync-store';
 import { useUi } from './stores/ui-store';
 
 /** Loads the app's facts and connections, and follows main's events. */
@@ -24,10 +26,6 @@ export function useBootstrap(): void {
   useEffect(() => {
     void useAppInfo.getState().load();
     void useConnections.getState().load();
-    setSyncFinishedHandler(() => {
-      void useConnections.getState().load();
-      useDirectory.getState().refresh();
-    });
     // When the connections or their caches change (added, removed, synced), ask again.
     const signature = (list: { id: string; userCount: number; lastSyncAt: number | null }[]) =>
       list.map((c) => `${c.id}:${c.userCount}:${c.lastSyncAt ?? ''}`).join('|');
@@ -41,11 +39,8 @@ export function useBootstrap(): void {
       rc.onConnectionsChanged(() => {
         void useConnections.getState().load();
       }),
-      rc.onSyncProgress((progress) => useSync.getState().onProgress(progress)),
-      rc.onUserRefreshed((payload) => {
-        useDetail.getState().applyRefreshed(payload);
-        if (useDirectory.getState().generation > 0) useDirectory.getState().refresh();
-      }),
+      rc.onSyncProgress(syncProgressed),
+      rc.onUserRefreshed(userRefreshed),
     ];
     return () => offs.forEach((off) => off());
   }, []);
@@ -119,8 +114,7 @@ export function useShortcuts(): void {
         if (useUi.getState().dialog || useUi.getState().confirmRemove) return;
         if (useDetail.getState().target) {
           e.preventDefault();
-          useDetail.getState().close();
-          useUi.getState().focusGrid();
+          closeDetail();
         }
       }
     };

@@ -26,11 +26,11 @@ import {
   type ConnectionTestResult,
 } from '@shared/model';
 import { isInsecureHttpUrl, looksLikeEmail, parseServerUrl } from '@shared/server-url';
+import { connectionSaved } from '../actions/connection-saved';
 import { connectionFieldOf, fieldMessage, type ConnectionField } from '../lib/errors';
 import { looksLikeZuliprc, parseZuliprc, type Zuliprc } from '../lib/zuliprc';
 import { api } from '../stores/bridge';
 import { findConnection, useConnections } from '../stores/connections-store';
-import { useDirectory } from '../stores/directory-store';
 import { useUi, type ConnectionDialogState } from '../stores/ui-store';
 import { RoleBadge } from './Badges';
 import { ErrorNotice } from './ErrorNotice';
@@ -154,9 +154,6 @@ function ConnectionForm({
   existing?: ConnectionSummary;
 }) {
   const close = useUi((s) => s.closeDialog);
-  const toast = useUi((s) => s.toast);
-  const setLookup = useUi((s) => s.setLookupConnection);
-  const reload = useConnections((s) => s.load);
   const formId = useId();
   const ids = {
     label: `${formId}-label`,
@@ -293,16 +290,7 @@ function ConnectionForm({
       showError(result.error);
       return;
     }
-    const { connection } = result.value;
-    await reload();
-    useDirectory.getState().setFilters({ connectionIds: [connection.id] });
-    setLookup(connection.id);
-    close();
-    toast(
-      editing
-        ? `Saved ${connection.label}.`
-        : `Added ${connection.label}. Sync the directory to fetch everyone, or look someone up by ID.`,
-    );
+    await connectionSaved(result.value.connection, editing ? 'edited' : 'added');
   };
 
   const host = hostLabel(values.baseUrl);

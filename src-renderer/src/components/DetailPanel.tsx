@@ -25,6 +25,7 @@ import {
   type UserSummary,
 } from '@shared/model';
 import { summarize } from '@shared/summary';
+import { closeDetail } from '../actions/close-detail';
 import { copyText } from '../lib/clipboard';
 import { ERROR_TITLES } from '../lib/errors';
 import { presenceOf } from '../lib/presence';
@@ -322,8 +323,6 @@ export function DetailPanel() {
   const tab = useDetail((s) => s.tab);
   const setTab = useDetail((s) => s.setTab);
   const refresh = useDetail((s) => s.refresh);
-  const close = useDetail((s) => s.close);
-  const focusGrid = useUi((s) => s.focusGrid);
   const toast = useUi((s) => s.toast);
   const now = useClock((s) => s.now);
   const [expandAll, setExpandAll] = useState(false);
@@ -338,10 +337,6 @@ export function DetailPanel() {
   const presence = summary ? presenceOf(summary, now) : null;
   const clock = summary ? localTime(summary.timezone, now) : null;
 
-  const onClose = (): void => {
-    close();
-    focusGrid();
-  };
   const copyJson = async (): Promise<void> => {
     if (!record) return;
     const ok = await copyText(JSON.stringify(record.raw, null, 2));
@@ -424,7 +419,7 @@ export function DetailPanel() {
           type="button"
           className="icon-button detail-close"
           aria-label="Close details"
-          onClick={onClose}
+          onClick={() => closeDetail()}
         >
           <X size={16} aria-hidden="true" />
         </button>

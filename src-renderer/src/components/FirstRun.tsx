@@ -8,6 +8,7 @@
 import { ChevronRight, FlaskConical, LoaderCircle } from 'lucide-react';
 import { useState } from 'react';
 import type { RollcallError } from '@shared/errors';
+import { loadDemo } from '../actions/load-demo';
 import { useConnections } from '../stores/connections-store';
 import { useUi } from '../stores/ui-store';
 import { AppFacts } from './AppFacts';
@@ -17,8 +18,6 @@ import { ErrorNotice } from './ErrorNotice';
 /** The empty state shown before any connection exists. */
 export function FirstRun() {
   const openAdd = useUi((s) => s.openAdd);
-  const toast = useUi((s) => s.toast);
-  const loadDemo = useConnections((s) => s.loadDemo);
   const listError = useConnections((s) => s.error);
   const [demoError, setDemoError] = useState<RollcallError | null>(null);
   const [loadingDemo, setLoadingDemo] = useState(false);
@@ -26,10 +25,9 @@ export function FirstRun() {
   const exploreDemo = async (): Promise<void> => {
     setLoadingDemo(true);
     setDemoError(null);
-    const result = await loadDemo();
+    const failed = await loadDemo();
     setLoadingDemo(false);
-    if (!result.ok) setDemoError(result.error);
-    else toast('Loaded the demo directory. Remove it from its menu in the sidebar when done.');
+    if (failed) setDemoError(failed);
   };
 
   return (

@@ -9,11 +9,11 @@ import { ArrowRight, LoaderCircle } from 'lucide-react';
 import { useState } from 'react';
 import type { RollcallError } from '@shared/errors';
 import { rollcallError } from '@shared/errors';
+import { userLookedUp } from '../actions/user-looked-up';
 import { modKeyLabel } from '../lib/keys';
 import { KIND_ID_HINTS } from '../lib/profile';
 import { api } from '../stores/bridge';
 import { useConnections } from '../stores/connections-store';
-import { useDetail } from '../stores/detail-store';
 import { useDirectory } from '../stores/directory-store';
 import { useUi } from '../stores/ui-store';
 import { ErrorNotice } from './ErrorNotice';
@@ -41,7 +41,6 @@ export function LookupBox() {
   const list = useConnections((s) => s.list);
   const connectionId = useLookupConnectionId();
   const setConnection = useUi((s) => s.setLookupConnection);
-  const showLookup = useDetail((s) => s.showLookup);
   const [ref, setRef] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<{ error: RollcallError; ref: string; label: string } | null>(
@@ -64,14 +63,8 @@ export function LookupBox() {
     setError(null);
     const result = await api().lookupUser({ connectionId: connection.id, ref: wanted });
     setBusy(false);
-    if (result.ok) {
-      showLookup(result.value, wanted);
-      // A user fetched from the server is now cached: count and list them.
-      if (result.value.source === 'network') {
-        void useConnections.getState().load();
-        useDirectory.getState().refresh();
-      }
-    } else setError({ error: result.error, ref: wanted, label: connection.label });
+    if (result.ok) userLookedUp(result.value, wanted);
+    else setError({ error: result.error, ref: wanted, label: connection.label });
   };
 
   return (

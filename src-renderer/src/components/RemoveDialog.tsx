@@ -8,10 +8,9 @@
 import { LoaderCircle, Trash2 } from 'lucide-react';
 import { useState } from 'react';
 import type { RollcallError } from '@shared/errors';
+import { removeConnection } from '../actions/remove-connection';
 import { plural } from '../lib/time';
-import { useConnections } from '../stores/connections-store';
-import { useDetail } from '../stores/detail-store';
-import { useDirectory } from '../stores/directory-store';
+import { removedTogether, useConnections } from '../stores/connections-store';
 import { useUi } from '../stores/ui-store';
 import { ErrorNotice } from './ErrorNotice';
 import { Modal } from './Modal';
@@ -20,14 +19,12 @@ import { Modal } from './Modal';
 export function RemoveDialog() {
   const id = useUi((s) => s.confirmRemove);
   const askRemove = useUi((s) => s.askRemove);
-  const toast = useUi((s) => s.toast);
   const list = useConnections((s) => s.list);
-  const remove = useConnections((s) => s.remove);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<RollcallError | null>(null);
   const target = list.find((c) => c.id === id);
   if (!id || !target) return null;
-  const victims = target.demo ? list.filter((c) => c.demo) : [target];
+  const victims = removedTogether(list, target);
   const users = victims.reduce((n, c) => n + c.userCount, 0);
   const close = (): void => {
     setError(null);
@@ -36,23 +33,9 @@ export function RemoveDialog() {
 
   const confirm = async (): Promise<void> => {
     setBusy(true);
-    for (const c of victims) {
-      const result = await remove(c.id);
-      if (!result.ok) {
-        setBusy(false);
-        setError(result.error);
-        return;
-      }
-    }
+    const failed = await removeConnection(target);
     setBusy(false);
-    const { filters, setFilters, refresh } = useDirectory.getState();
-    const remaining = filters.connectionIds.filter((x) => !victims.some((v) => v.id === x));
-    if (remaining.length !== filters.connectionIds.length) setFilters({ connectionIds: remaining });
-    else refresh();
-    const open = useDetail.getState().target;
-    if (open && victims.some((v) => v.id === open.connectionId)) useDetail.getState().close();
-    close();
-    toast(target.demo ? 'Removed the demo directory.' : `Removed ${target.label}.`);
+    setError(failed);
   };
 
   return (

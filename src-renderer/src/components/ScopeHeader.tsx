@@ -6,6 +6,7 @@
  */
 import { LayoutGrid, LoaderCircle, Pencil, RefreshCw } from 'lucide-react';
 import { CONNECTION_KIND_LABELS } from '@shared/model';
+import { startSync } from '../actions/start-sync';
 import { lastSyncText } from '../lib/connection-state';
 import { absoluteDateTime, plural } from '../lib/time';
 import { useClock } from '../stores/clock-store';
@@ -29,7 +30,6 @@ export function ScopeHeader() {
   const list = useConnections((s) => s.list);
   const scope = useDirectory((s) => s.filters.connectionIds);
   const runs = useSync((s) => s.runs);
-  const startSync = useSync((s) => s.start);
   const openEdit = useUi((s) => s.openEdit);
   const now = useClock((s) => s.now);
   const single = scope.length === 1 ? list.find((c) => c.id === scope[0]) : undefined;

@@ -16,6 +16,7 @@ import {
   X,
 } from 'lucide-react';
 import type { ConnectionSummary } from '@shared/model';
+import { startSync } from '../actions/start-sync';
 import {
   absoluteDateTime,
   countText,
@@ -177,7 +178,6 @@ function SyncNotice({ c }: { c: ConnectionSummary }) {
   const run = useSync((s) => s.runs[c.id]);
   const cancel = useSync((s) => s.cancel);
   const dismiss = useSync((s) => s.dismiss);
-  const start = useSync((s) => s.start);
   if (!run) return null;
   // The demo is bundled, not synced: loading it reports progress, but a
   // "Synced" summary for made-up data would only push the cards down.
@@ -273,7 +273,7 @@ function SyncNotice({ c }: { c: ConnectionSummary }) {
         onDismiss={() => dismiss(c.id)}
         testId="sync-error"
         actions={
-          <button type="button" className="button small" onClick={() => void start(c.id)}>
+          <button type="button" className="button small" onClick={() => void startSync(c.id)}>
             <RefreshCw size={14} aria-hidden="true" />
             Try again
           </button>

@@ -8,6 +8,8 @@
  */
 import { Ellipsis, LayoutGrid, Pencil, Plus, RefreshCw, Trash2 } from 'lucide-react';
 import { CONNECTION_KIND_LABELS, type ConnectionSummary } from '@shared/model';
+import { selectScope } from '../actions/select-scope';
+import { startSync } from '../actions/start-sync';
 import { connectionState, lastSyncText } from '../lib/connection-state';
 import { modKeyLabel } from '../lib/keys';
 import { absoluteDateTime, countText } from '../lib/time';
@@ -21,15 +23,8 @@ import { Badge, KindIcon } from './Badges';
 import { MenuItem, PopoverButton } from './Menu';
 import { SyncProgressBar } from './SyncProgressBar';
 
-/** Narrows the grid to one connection (or all) and points lookups at it. */
-export function selectScope(id: string | null): void {
-  useDirectory.getState().setFilters({ connectionIds: id ? [id] : [] });
-  if (id) useUi.getState().setLookupConnection(id);
-}
-
 function ConnectionRow({ c, selected }: { c: ConnectionSummary; selected: boolean }) {
   const run = useSync((s) => s.runs[c.id]);
-  const startSync = useSync((s) => s.start);
   const openEdit = useUi((s) => s.openEdit);
   const askRemove = useUi((s) => s.askRemove);
   const now = useClock((s) => s.now);

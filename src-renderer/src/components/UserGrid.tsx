@@ -18,6 +18,7 @@ import {
   type KeyboardEvent,
 } from 'react';
 import type { UserSummary } from '@shared/model';
+import { startSync } from '../actions/start-sync';
 import { useElementWidth } from '../lib/use-element-width';
 import { useConnections } from '../stores/connections-store';
 import { useDetail } from '../stores/detail-store';
@@ -290,7 +291,6 @@ function EmptyResults() {
   const setFilters = useDirectory((s) => s.setFilters);
   const clearFilters = useDirectory((s) => s.clearFilters);
   const connections = useConnections((s) => s.list);
-  const startSync = useSync((s) => s.start);
   const runs = useSync((s) => s.runs);
   const inScope =
     filters.connectionIds.length > 0

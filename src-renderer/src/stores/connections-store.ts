@@ -11,12 +11,15 @@ import type { Result, RollcallError } from '@shared/errors';
 import type { ConnectionSummary, ConnectionTestResult } from '@shared/model';
 import { api } from './bridge';
 
-interface ConnectionsState {
+interface ConnectionsData {
   status: 'loading' | 'ready' | 'error';
   list: ConnectionSummary[];
   error: RollcallError | null;
   /** Connections being re-probed right now. */
   probing: Record<string, boolean>;
+}
+
+interface ConnectionsState extends ConnectionsData {
   load(): Promise<void>;
   /** Tests a saved connection again (the offline re-probe), then reloads the list. */
   probe(id: string): Promise<Result<ConnectionTestResult>>;
@@ -25,14 +28,14 @@ interface ConnectionsState {
   reset(): void;
 }
 
+/** Before the first list arrived. */
+const initial: ConnectionsData = { status: 'loading', list: [], error: null, probing: {} };
+
 let sequence = 0;
 
 /** All connections, in the order main lists them. */
 export const useConnections = create<ConnectionsState>()((set, get) => ({
-  status: 'loading',
-  list: [],
-  error: null,
-  probing: {},
+  ...initial,
   async load() {
     const mine = ++sequence;
     const result = await api().listConnections();
@@ -59,9 +62,17 @@ export const useConnections = create<ConnectionsState>()((set, get) => ({
   },
   reset() {
     sequence++;
-    set({ status: 'loading', list: [], error: null, probing: {} });
+    set(initial);
   },
 }));
+
+/** What removing `target` removes: the connection, or every demo connection (the demo goes whole). */
+export function removedTogether(
+  list: ConnectionSummary[],
+  target: ConnectionSummary,
+): ConnectionSummary[] {
+  return target.demo ? list.filter((c) => c.demo) : [target];
+}
 
 /** One connection by id, or undefined. */
 export function findConnection(

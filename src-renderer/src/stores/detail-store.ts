@@ -25,7 +25,7 @@ export interface RecordOrigin {
   stale: RollcallError | null;
 }
 
-interface DetailState {
+interface DetailData {
   target: DetailTarget | null;
   /** The card's summary, drawn at once while the full record loads. */
   summary: UserSummary | null;
@@ -41,6 +41,9 @@ interface DetailState {
   tab: 'profile' | 'raw';
   /** Names of other users, by `connectionId/userId`; null while unknown or missing. */
   people: Record<string, string | null>;
+}
+
+interface DetailState extends DetailData {
   openSummary(summary: UserSummary): Promise<void>;
   openUser(connectionId: string, userId: string): Promise<void>;
   showLookup(result: LookupResult, ref: string): void;
@@ -60,18 +63,22 @@ let sequence = 0;
 /** People whose names are being asked for right now. */
 const asked = new Set<string>();
 
-const EMPTY = {
+/** The panel with nobody in it (what closing it leaves, names and tab aside). */
+const EMPTY: Omit<DetailData, 'people'> = {
   target: null,
   summary: null,
   record: null,
-  origin: { source: 'cache', stale: null } as RecordOrigin,
+  origin: { source: 'cache', stale: null },
   loading: false,
   error: null,
   refreshing: false,
   pendingRef: null,
   refreshError: null,
-  tab: 'profile' as const,
+  tab: 'profile',
 };
+
+/** Nobody shown, no names known. */
+const initial: DetailData = { ...EMPTY, people: {} };
 
 /** Key of a person in `people`. */
 export function personKey(connectionId: string, userId: string): string {
@@ -109,8 +116,7 @@ export const useDetail = create<DetailState>()((set, get) => {
   };
 
   return {
-    ...EMPTY,
-    people: {},
+    ...initial,
     openSummary: (summary) => load(summary.connectionId, summary.userId, summary),
     openUser: (connectionId, userId) => load(connectionId, userId, null),
     showLookup(result, ref) {
@@ -196,7 +202,7 @@ export const useDetail = create<DetailState>()((set, get) => {
     reset() {
       sequence++;
       asked.clear();
-      set({ ...EMPTY, people: {} });
+      set(initial);
     },
   };
 });

@@ -30,7 +30,7 @@ export interface ResultPage {
   items: UserSummary[];
 }
 
-interface DirectoryState {
+interface DirectoryData {
   filters: Filters;
   /** Bumped when the filters change: the grid scrolls back to the top. */
   queryVersion: number;
@@ -44,6 +44,9 @@ interface DirectoryState {
   total: number | null;
   pages: ReadonlyMap<number, ResultPage>;
   error: RollcallError | null;
+}
+
+interface DirectoryState extends DirectoryData {
   setFilters(patch: Partial<Filters>): void;
   /** Clears role, account and status filters; keeps the text and the connection scope. */
   clearFilters(): void;
@@ -53,6 +56,18 @@ interface DirectoryState {
   ensureRange(first: number, last: number): void;
   reset(): void;
 }
+
+/** No question asked yet: everything, sorted by name. */
+const initial: DirectoryData = {
+  filters: DEFAULT_FILTERS,
+  queryVersion: 0,
+  generation: 0,
+  filtersGeneration: 0,
+  answered: -1,
+  total: null,
+  pages: new Map(),
+  error: null,
+};
 
 const inflight = new Set<string>();
 
@@ -100,14 +115,7 @@ export const useDirectory = create<DirectoryState>()((set, get) => {
   };
 
   return {
-    filters: DEFAULT_FILTERS,
-    queryVersion: 0,
-    generation: 0,
-    filtersGeneration: 0,
-    answered: -1,
-    total: null,
-    pages: new Map(),
-    error: null,
+    ...initial,
     setFilters(patch) {
       ask(patch, [0]);
     },
@@ -130,16 +138,7 @@ export const useDirectory = create<DirectoryState>()((set, get) => {
     },
     reset() {
       inflight.clear();
-      set({
-        filters: DEFAULT_FILTERS,
-        queryVersion: 0,
-        generation: 0,
-        filtersGeneration: 0,
-        answered: -1,
-        total: null,
-        pages: new Map(),
-        error: null,
-      });
+      set(initial);
     },
   };
 });

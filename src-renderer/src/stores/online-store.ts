@@ -10,13 +10,23 @@ import { create } from 'zustand';
 /** How often offline connections are tested again. */
 export const REPROBE_INTERVAL_MS = 30_000;
 
-interface OnlineState {
+interface OnlineData {
   osOnline: boolean;
-  setOsOnline(online: boolean): void;
 }
+
+interface OnlineState extends OnlineData {
+  setOsOnline(online: boolean): void;
+  reset(): void;
+}
+
+/** Online, unless the OS said otherwise when the window opened. */
+const initial: OnlineData = {
+  osOnline: typeof navigator === 'undefined' ? true : navigator.onLine,
+};
 
 /** The OS's view of the network. */
 export const useOnline = create<OnlineState>()((set) => ({
-  osOnline: typeof navigator === 'undefined' ? true : navigator.onLine,
+  ...initial,
   setOsOnline: (osOnline) => set({ osOnline }),
+  reset: () => set(initial),
 }));

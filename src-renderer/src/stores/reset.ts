@@ -20,5 +20,5 @@ export function resetStores(): void {
   useDirectory.getState().reset();
   useSync.getState().reset();
   useUi.getState().reset();
-  useOnline.getState().setOsOnline(true);
+  useOnline.getState().reset();
 }

@@ -2,7 +2,9 @@
  * Directory syncs per connection: the latest progress event, the summary
  * when one finishes, the error when one fails. Fed both by the
  * `directory:sync` answer and by `directory:sync-progress` events, so a sync
- * started before the window opened still shows.
+ * started before the window opened still shows. What the rest of the window
+ * does when a sync ends is the `syncFinished` action's business: `start` and
+ * `onProgress` only say that one ended.
  *
  * Runs in the window.
  */
@@ -30,23 +32,25 @@ const IDLE: SyncRun = {
   error: null,
 };
 
-interface SyncState {
+interface SyncData {
   runs: Record<string, SyncRun>;
-  /** Starts a sync; resolves when it ends, with whatever it ended in. */
-  start(connectionId: string): Promise<void>;
+}
+
+interface SyncState extends SyncData {
+  /**
+   * Starts a sync; resolves when it ends, with whatever it ended in: true
+   * then, false when one was already running (and nothing was started).
+   */
+  start(connectionId: string): Promise<boolean>;
   cancel(connectionId: string): Promise<void>;
-  onProgress(progress: SyncProgress): void;
+  /** Takes a progress event; true when it ended a sync this window saw running. */
+  onProgress(progress: SyncProgress): boolean;
   dismiss(connectionId: string): void;
   reset(): void;
 }
 
-/** Called after every sync ends, to reload the list and the results. */
-let onFinished: (connectionId: string) => void = () => {};
-
-/** Sets what happens when a sync ends (the app wires the other stores in). */
-export function setSyncFinishedHandler(handler: (connectionId: string) => void): void {
-  onFinished = handler;
-}
+/** No sync seen yet. */
+const initial: SyncData = { runs: {} };
 
 const FINAL_PHASES = new Set(['done', 'cancelled', 'failed']);
 
@@ -57,9 +61,9 @@ export const useSync = create<SyncState>()((set, get) => {
   };
 
   return {
-    runs: {},
+    ...initial,
     async start(connectionId) {
-      if (get().runs[connectionId]?.running) return;
+      if (get().runs[connectionId]?.running) return false;
       patch(connectionId, {
         ...IDLE,
         running: true,
@@ -91,7 +95,7 @@ export const useSync = create<SyncState>()((set, get) => {
           summary: null,
         });
       }
-      onFinished(connectionId);
+      return true;
     },
     async cancel(connectionId) {
       patch(connectionId, { cancelling: true });
@@ -115,16 +119,16 @@ export const useSync = create<SyncState>()((set, get) => {
                   message: progress.message || 'The sync stopped.',
                 }),
         });
-        if (wasRunning) onFinished(id);
-      } else {
-        patch(id, { running: true, progress, summary: null, error: null });
+        return wasRunning;
       }
+      patch(id, { running: true, progress, summary: null, error: null });
+      return false;
     },
     dismiss(connectionId) {
       patch(connectionId, { summary: null, error: null, progress: null });
     },
     reset() {
-      set({ runs: {} });
+      set(initial);
     },
   };
 });

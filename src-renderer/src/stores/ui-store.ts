@@ -18,7 +18,7 @@ export interface Toast {
   tone: 'info' | 'error';
 }
 
-interface UiState {
+interface UiData {
   dialog: ConnectionDialogState | null;
   /** The connection whose removal awaits confirmation. */
   confirmRemove: string | null;
@@ -29,6 +29,9 @@ interface UiState {
   gridActive: number;
   /** Bumped to ask the grid to focus its active card (after the panel closes). */
   gridFocusRequest: number;
+}
+
+interface UiState extends UiData {
   setGridActive(index: number): void;
   focusGrid(): void;
   openAdd(kind: ConnectionKind): void;
@@ -41,16 +44,21 @@ interface UiState {
   reset(): void;
 }
 
-let toastId = 0;
-
-/** Shared UI state. */
-export const useUi = create<UiState>()((set) => ({
+/** No dialog, no notice, lookups to the first connection. */
+const initial: UiData = {
   dialog: null,
   confirmRemove: null,
   lookupConnectionId: null,
   toasts: [],
   gridActive: 0,
   gridFocusRequest: 0,
+};
+
+let toastId = 0;
+
+/** Shared UI state. */
+export const useUi = create<UiState>()((set) => ({
+  ...initial,
   setGridActive: (gridActive) => set({ gridActive }),
   focusGrid: () => set((s) => ({ gridFocusRequest: s.gridFocusRequest + 1 })),
   openAdd: (kind) => set({ dialog: { mode: 'add', kind } }),
@@ -64,13 +72,5 @@ export const useUi = create<UiState>()((set) => ({
     setTimeout(() => set((s) => ({ toasts: s.toasts.filter((t) => t.id !== id) })), 5000);
   },
   dismissToast: (id) => set((s) => ({ toasts: s.toasts.filter((t) => t.id !== id) })),
-  reset: () =>
-    set({
-      dialog: null,
-      confirmRemove: null,
-      lookupConnectionId: null,
-      toasts: [],
-      gridActive: 0,
-      gridFocusRequest: 0,
-    }),
+  reset: () => set(initial),
 }));
