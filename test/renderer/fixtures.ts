@@ -10,11 +10,11 @@
  *
  * Runs in Node and jsdom (no DOM use).
  */
+import { searchRowOf, searchRows } from '@core/search/search-text';
 import { mulberry32 } from '@core/services/synthetic';
 import { contract, type Channel } from '@shared/contract';
 import { err, ok, rollcallError, type Result } from '@shared/errors';
 import {
-  ROLE_RANK,
   ZULIP_BOT_TYPE_LABELS,
   type ConnectionSummary,
   type DirectoryUser,
@@ -871,22 +871,6 @@ export function owuiDirectory(now: number = Date.now(), count = 120): UserRecord
 
 // ---------------------------------------------------------------- the in-memory directory
 
-function matches(s: UserSummary, text: string): boolean {
-  if (text === '') return true;
-  const needle = text.toLocaleLowerCase();
-  const hay = [
-    s.name,
-    s.email ?? '',
-    s.userId,
-    s.botTypeLabel ?? '',
-    ...s.groups,
-    ...s.summaryFields.map((f) => f.text),
-  ]
-    .join('\n')
-    .toLocaleLowerCase();
-  return needle.split(/\s+/).every((w) => hay.includes(w));
-}
-
 /** What core's cache does for searches and reads, over fixture records. */
 export class FixtureDirectory {
   private records = new Map<string, UserRecord>();
@@ -933,36 +917,14 @@ export class FixtureDirectory {
     return summarize(record.user, record.goneAt, owner?.user.name ?? null);
   }
 
+  /** Core's reference search (search-text.ts: folding, terms, filters, order) over the records. */
   search(query: SearchQuery): SearchResult {
-    const all = [...this.records.values()]
-      .filter(
-        (r) =>
-          query.connectionIds.length === 0 || query.connectionIds.includes(r.user.connectionId),
-      )
-      .filter((r) => query.roles.length === 0 || query.roles.includes(r.user.role))
-      .filter((r) => query.accounts === 'all' || (query.accounts === 'bots') === r.user.isBot)
-      .filter(
-        (r) =>
-          query.status === 'all' ||
-          (query.status === 'deactivated') === (r.user.deactivated || r.goneAt !== null),
-      )
-      .map((r) => this.summary(r))
-      .filter((s) => matches(s, query.text.trim()));
-    const byName = (a: UserSummary, b: UserSummary) =>
-      a.name.localeCompare(b.name) || a.userId.localeCompare(b.userId);
-    const nullsLast = (a: number | null, b: number | null) =>
-      a === null ? (b === null ? 0 : 1) : b === null ? -1 : a - b;
-    const compare: Record<SearchQuery['sort'], (a: UserSummary, b: UserSummary) => number> = {
-      name: byName,
-      role: (a, b) => ROLE_RANK[a.role] - ROLE_RANK[b.role] || byName(a, b),
-      lastActive: (a, b) =>
-        nullsLast(a.presence?.lastActiveAt ?? null, b.presence?.lastActiveAt ?? null) ||
-        byName(a, b),
-      joined: (a, b) => nullsLast(a.joinedAt, b.joinedAt) || byName(a, b),
-    };
-    all.sort(compare[query.sort]);
-    if (query.direction === 'desc') all.reverse();
-    return { total: all.length, items: all.slice(query.offset, query.offset + query.limit) };
+    const rows = [...this.records.values()].map((record) => ({
+      ...searchRowOf(record.user, record.goneAt !== null),
+      record,
+    }));
+    const { total, items } = searchRows(rows, query);
+    return { total, items: items.map((row) => this.summary(row.record)) };
   }
 }
 
