@@ -24,6 +24,7 @@ import { generateOpenWebUIDirectory, generateZulipDirectory } from './synthetic'
 import type { UsersRepo } from '../store/users-repo';
 import type { UserWrite } from '../store/users-rows';
 import type { DirectoryUser, JsonValue, SyncSummary } from '@shared/model';
+import { rollcallError, RollcallFailure, toRollcallError } from '@shared/errors';
 
 /** The two demo connections' fixed IDs. */
 export const DEMO_CONNECTION_IDS = ['demo-zulip', 'demo-openwebui'] as const;
@@ -173,7 +174,17 @@ export async function loadDemoDirectory(deps: {
       });
       out[id] = summary;
     } catch (thrown) {
-      pacer.finish({ phase: 'failed', message: 'The demo directory could not be created.' });
+      const error = toRollcallError(thrown);
+      if (deps.signal?.aborted || error.code === 'CANCELLED') {
+        // Said as calmly as a real sync's cancel: the users written so far are kept.
+        const cancelled = rollcallError(
+          'CANCELLED',
+          'The sync was cancelled; users saved so far are kept.',
+        );
+        pacer.finish({ phase: 'cancelled', error: cancelled, message: cancelled.message });
+        throw new RollcallFailure(cancelled);
+      }
+      pacer.finish({ phase: 'failed', error, message: 'The demo directory could not be created.' });
       throw thrown;
     }
   }

@@ -388,4 +388,18 @@ describe('the demo', () => {
     expect(demoProgress.at(-1)).toMatchObject({ phase: 'done', summary });
     expect(sync.isRunning('demo-zulip')).toBe(false);
   });
+
+  it('says a cancel calmly, as a real sync does, and keeps what was written', async () => {
+    await saveDemoZulip(world);
+    const { sync } = harness();
+    const running = rejection(sync.sync({ connectionId: 'demo-zulip' }));
+    expect(await sync.cancel({ connectionId: 'demo-zulip' })).toEqual({ cancelled: true });
+    expect((await running).code).toBe('CANCELLED');
+    const last = world.events
+      .of('directory:sync-progress')
+      .filter((p) => p.connectionId === 'demo-zulip')
+      .at(-1);
+    expect(last).toMatchObject({ phase: 'cancelled', error: { code: 'CANCELLED' } });
+    expect(sync.isRunning('demo-zulip')).toBe(false);
+  });
 });
