@@ -323,7 +323,6 @@ export interface ConnectionSummary {
 export const SYNC_PHASES = [
   'starting',
   'fetching',
-  'definitions',
   'writing',
   'reconciling',
   'waiting',

@@ -330,7 +330,6 @@ describe('the Open WebUI provider against the fake server', () => {
       name: 'Zoë Müller',
       email: admin.email,
       role: 'admin',
-      serverUrl: fake.url,
     });
     expect(fake.requests[0]?.path).toBe('/api/v1/auths/');
     expect(fake.requests[0]?.headers.authorization).toBe(`Bearer ${fake.adminKey}`);

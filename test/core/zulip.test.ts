@@ -528,7 +528,6 @@ describe('the Zulip provider against the fake server', () => {
       name: 'Zoë Müller',
       email: fake.admin.email,
       role: 'owner',
-      serverUrl: fake.url,
     });
   });
 

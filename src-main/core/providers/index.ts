@@ -30,8 +30,3 @@ export function createProviders(deps: ProviderDeps): Record<ConnectionKind, Prov
     openwebui: createOpenWebUIProvider(deps),
   };
 }
-
-/** The provider for one kind of connection. */
-export function providerFor(kind: ConnectionKind, deps: ProviderDeps): Provider {
-  return kind === 'zulip' ? createZulipProvider(deps) : createOpenWebUIProvider(deps);
-}

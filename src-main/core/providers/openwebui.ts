@@ -13,6 +13,7 @@ import type {
   AvatarSource,
   DirectoryUser,
   GroupRef,
+  KeyOwner,
   JsonValue,
   OpenWebUIRole,
   UserStatus,
@@ -43,7 +44,6 @@ import type {
   CallOptions,
   DirectoryPage,
   FetchedUser,
-  KeyOwnerReport,
   OpenWebUIContext,
   Provider,
   ProviderContext,
@@ -441,7 +441,7 @@ async function testConnection(
   calls: OpenWebUICalls,
   session: ProviderSession,
   options: CallOptions,
-): Promise<KeyOwnerReport> {
+): Promise<KeyOwner> {
   const { get } = calls;
   checkSession(session, false);
   const res = await get(session, '/api/v1/auths/', options);
@@ -463,15 +463,11 @@ async function testConnection(
   if (role !== 'admin')
     throw new RollcallFailure(rollcallError('FORBIDDEN', OPENWEBUI_NON_ADMIN, extra));
   const email = nonEmpty(field(body, 'email'));
-  const serverUrl = res.url.endsWith('/api/v1/auths/')
-    ? res.url.slice(0, -'/api/v1/auths/'.length)
-    : session.baseUrl;
-  const report: KeyOwnerReport = {
+  const report: KeyOwner = {
     userId: id,
     name: nonEmpty(field(body, 'name')) ?? email ?? id,
     email,
     role: 'admin',
-    serverUrl,
   };
   return report;
 }

@@ -71,12 +71,6 @@ export interface DirectoryPage {
   context: ProviderContext;
 }
 
-/** Who a key belongs to, and where the server answered. */
-export interface KeyOwnerReport extends KeyOwner {
-  /** The server URL that answered (differs from the one given after a same-origin redirect). */
-  serverUrl: string;
-}
-
 /** Options every call takes. */
 export interface CallOptions {
   signal?: AbortSignal;
@@ -106,7 +100,7 @@ export interface Provider {
     options?: CallOptions,
   ): AsyncGenerator<DirectoryPage, void, void>;
   /** Checks the URL and key, and says whose key it is. Open WebUI requires an admin. */
-  testConnection(session: ProviderSession, options?: CallOptions): Promise<KeyOwnerReport>;
+  testConnection(session: ProviderSession, options?: CallOptions): Promise<KeyOwner>;
   /** A user's picture with the right credentials: raster images only, size-capped. */
   fetchAvatar(
     session: ProviderSession,

@@ -10,7 +10,7 @@
  * Node only; never imports `electron`.
  */
 import { rollcallError, RollcallFailure, type RollcallError } from '@shared/errors';
-import type { Presence } from '@shared/model';
+import type { KeyOwner, Presence } from '@shared/model';
 import { fetchAvatar } from '../net/avatar-fetch';
 import {
   DIRECTORY_MAX_BYTES,
@@ -31,7 +31,6 @@ import type {
   CallOptions,
   DirectoryPage,
   FetchedUser,
-  KeyOwnerReport,
   Provider,
   ProviderContext,
   ProviderSession,
@@ -317,10 +316,10 @@ async function testConnection(
   calls: ZulipCalls,
   session: ProviderSession,
   options: CallOptions,
-): Promise<KeyOwnerReport> {
+): Promise<KeyOwner> {
   const { get } = calls;
   checkSession(session, true);
-  const { body, url } = await get(session, '/users/me', {
+  const { body } = await get(session, '/users/me', {
     ...options,
     describe: (info) =>
       info.status === 404 && !info.credentialsDropped
@@ -333,15 +332,11 @@ async function testConnection(
   const id = int(field(body, 'user_id'));
   if (id === null) badUser(ZULIP_PRODUCT, 'the key owner has no user_id');
   const email = nonEmpty(field(body, 'delivery_email')) ?? nonEmpty(field(body, 'email'));
-  const serverUrl = url.endsWith('/api/v1/users/me')
-    ? url.slice(0, -'/api/v1/users/me'.length)
-    : session.baseUrl;
-  const report: KeyOwnerReport = {
+  const report: KeyOwner = {
     userId: String(id),
     name: nonEmpty(field(body, 'full_name')) ?? email ?? `User ${id}`,
     email,
     role: zulipRoleOf(body),
-    serverUrl,
   };
   return report;
 }

@@ -133,11 +133,6 @@ function zoneFormat(zone: string): Intl.DateTimeFormat | null {
   return format;
 }
 
-/** Whether the runtime knows this IANA zone; unknown zones are treated as none. */
-export function isValidTimezone(zone: string | null | undefined): zone is string {
-  return !!zone && zoneFormat(zone) !== null;
-}
-
 /** A user's wall clock now: "14:05" plus the zone's offset ("GMT+1"). */
 export interface LocalTime {
   time: string;

@@ -137,7 +137,6 @@ export const useSync = create<SyncState>()((set, get) => {
 export const PHASE_LABELS: Record<SyncProgress['phase'], string> = {
   starting: 'Starting',
   fetching: 'Fetching users',
-  definitions: 'Reading profile fields',
   writing: 'Saving to the cache',
   reconciling: 'Checking who is gone',
   waiting: 'Waiting for the rate limit',

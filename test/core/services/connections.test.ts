@@ -78,7 +78,7 @@ function harness(
   return { service, zulip, changed, running, stops, secretLists: () => lists };
 }
 
-const owner = { testConnection: async () => keyOwner('https://chat.example.com') };
+const owner = { testConnection: async () => keyOwner() };
 
 function zulipDraft(
   overrides: Partial<ParsedArgOf<'connections:save'>['draft']> = {},

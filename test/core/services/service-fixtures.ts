@@ -9,6 +9,7 @@ import type {
   ConnectionKind,
   DirectoryUser,
   JsonValue,
+  KeyOwner,
   ProfileFieldDefinition,
 } from '@shared/model';
 import type { Emit } from '@core/deps';
@@ -19,7 +20,6 @@ import type {
   CallOptions,
   DirectoryPage,
   FetchedUser,
-  KeyOwnerReport,
   OpenWebUIContext,
   Provider,
   ProviderContext,
@@ -272,7 +272,7 @@ export interface StandInAnswers {
     session: ProviderSession,
     options: CallOptions,
   ) => AsyncGenerator<DirectoryPage, void, void>;
-  testConnection?: (session: ProviderSession) => Promise<KeyOwnerReport>;
+  testConnection?: (session: ProviderSession) => Promise<KeyOwner>;
   fetchAvatar?: (
     session: ProviderSession,
     user: DirectoryUser,
@@ -340,12 +340,11 @@ export function providersWith(provider: StandInProvider): Record<ConnectionKind,
 }
 
 /** A key owner as a connection test reports it. */
-export function keyOwner(serverUrl: string): KeyOwnerReport {
+export function keyOwner(): KeyOwner {
   return {
     userId: '8',
     name: 'Iago Admin',
     email: 'admin@example.com',
     role: 'administrator',
-    serverUrl,
   };
 }
