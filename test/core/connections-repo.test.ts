@@ -207,6 +207,32 @@ describe.each(stores)('connections repository on the %s', (_name, makeStore) => 
     cache.close();
   });
 
+  it('reads back a test and a sync an older version stored: missing fields as defaults, nonsense as none', async () => {
+    const { cache, repo, track } = setup();
+    const saved = track(await repo.save({ ...zulip, secret: 'key-for-sync-2' }));
+    const set = (column: string, json: string): void => {
+      cache.db.prepare(`UPDATE connections SET ${column} = ? WHERE id = ?`).run(json, saved.id);
+    };
+    set('last_sync_json', '{"added":3,"updated":1,"total":4,"startedAt":10,"finishedAt":"soon"}');
+    set('last_test_json', '{"ok":true,"at":7,"error":{"code":"A_NEW_CODE","message":"Hm."}}');
+    expect(repo.get(saved.id)).toMatchObject({
+      lastSync: {
+        added: 3,
+        updated: 1,
+        unchanged: 0,
+        gone: 0,
+        total: 4,
+        startedAt: 10,
+        finishedAt: 0,
+      },
+      lastTest: { ok: true, at: 7, who: null, error: { code: 'INTERNAL', message: 'Hm.' } },
+    });
+    set('last_sync_json', '[1, 2]');
+    set('last_test_json', '{not json');
+    expect(repo.get(saved.id)).toMatchObject({ lastSync: null, lastTest: null });
+    cache.close();
+  });
+
   it('removes a connection with its cache: keychain entry, row, users, fields, pictures', async () => {
     const { clock, cache, secrets, avatars, repo, track } = setup();
     const saved = track(await repo.save({ ...zulip, secret: 'remove-me-key-1' }));

@@ -32,6 +32,26 @@ describe('meta repository', () => {
     cache.close();
   });
 
+  it('reads back definitions an older version stored: missing fields as defaults, unreadable ones left out', () => {
+    const clock = testClock();
+    const cache = openTestCache({ now: clock.now });
+    addConnectionRow(cache, 'conn-a');
+    const meta = createMetaRepo(cache, { now: clock.now });
+    const { hint: _hint, externalAccount: _external, ...older } = team;
+    cache.db
+      .prepare(
+        'INSERT INTO profile_fields (connection_id, definitions_json, fetched_at) VALUES (?, ?, 5)',
+      )
+      .run('conn-a', JSON.stringify([{ ...older, type: 'hologram' }, { name: 'no id' }]));
+    expect(meta.getProfileFields('conn-a')).toEqual({
+      value: [{ ...team, type: 'unknown', hint: '', externalAccount: null }],
+      updatedAt: 5,
+    });
+    cache.db.prepare("UPDATE profile_fields SET definitions_json = '{}'").run();
+    expect(meta.getProfileFields('conn-a')).toBeNull();
+    cache.close();
+  });
+
   it('stores any JSON under a key, and forgets it with the connection', () => {
     const clock = testClock();
     const cache = openTestCache({ now: clock.now });

@@ -321,6 +321,147 @@ describe('users repository', () => {
   });
 });
 
+describe('reading back what an older version stored', () => {
+  /** Sets a column of one user's row (users or user_payloads) to raw SQL. */
+  function setColumn(
+    cache: ReturnType<typeof setup>['cache'],
+    table: 'users' | 'user_payloads',
+    column: string,
+    sql: string,
+    userId: string,
+  ): void {
+    const where =
+      table === 'users'
+        ? 'connection_id = ? AND user_id = ?'
+        : 'row_id = (SELECT row_id FROM users WHERE connection_id = ? AND user_id = ?)';
+    cache.db.prepare(`UPDATE ${table} SET ${column} = ${sql} WHERE ${where}`).run('conn-a', userId);
+  }
+
+  it('gives a card the defaults of the fields its JSON lacks or holds in an older shape, never undefined', async () => {
+    const { cache, users, write } = setup();
+    const full = makeUser({
+      userId: '1',
+      name: 'Ada Lovelace',
+      presence: { lastActiveAt: 5, idle: false },
+      status: { emoji: '🌴', message: 'away', expiresAt: null },
+      groups: [{ id: 'g', name: 'Analysts' }],
+      profileFields: [
+        {
+          fieldId: '1',
+          name: 'Team',
+          type: 'short_text',
+          order: 1,
+          displayInSummary: true,
+          value: 'Engines',
+          text: 'Engines',
+          renderedHtml: null,
+          url: null,
+          userIds: null,
+        },
+      ],
+    });
+    await users.upsertBatch([write(full)]);
+    const fresh = users.getSummary('conn-a', '1')!;
+    // As a version before these fields would have stored it, with one more in a shape that changed.
+    setColumn(
+      cache,
+      'users',
+      'summary_json',
+      `json_set(json_remove(summary_json, '$.status', '$.summaryFields', '$.avatarKey', '$.timezone'),
+        '$.groups', json('[1, "Analysts", null]'), '$.presence', 'online')`,
+      '1',
+    );
+    const card = users.getSummary('conn-a', '1')!;
+    expect(card).toEqual({
+      ...fresh,
+      status: null,
+      summaryFields: [],
+      avatarKey: null,
+      timezone: null,
+      presence: null,
+      groups: ['Analysts'],
+    });
+    expect(Object.values(card)).not.toContain(undefined);
+    // The same card comes back from a search and from the iteration an index loads from.
+    expect(users.search(searchQuery()).items).toEqual([card]);
+    for await (const chunk of users.iterateSummaries()) expect(chunk[0]?.summary).toEqual(card);
+    cache.close();
+  });
+
+  it('shows what the columns hold when a card is not JSON at all, and logs it once', async () => {
+    const { clock, cache, write } = setup();
+    const lines: string[] = [];
+    const { createLogger } = await import('@core/log');
+    const users = createUsersRepo(cache, {
+      now: clock.now,
+      log: createLogger((l) => lines.push(l)),
+    });
+    await users.upsertBatch([
+      write(makeUser({ userId: '1', name: 'Grace Hopper', role: 'administrator' })),
+      write(makeUser({ userId: '2', name: 'Alan Turing' })),
+    ]);
+    setColumn(cache, 'users', 'summary_json', `'{not json'`, '1');
+    setColumn(cache, 'users', 'summary_json', `'[]'`, '2');
+    expect(users.getSummary('conn-a', '1')).toMatchObject({
+      connectionId: 'conn-a',
+      userId: '1',
+      kind: 'zulip',
+      name: 'Grace Hopper',
+      role: 'administrator',
+      isBot: false,
+      deactivated: false,
+      groups: [],
+      email: null,
+    });
+    expect(users.search(searchQuery()).items.map((c) => c.name)).toEqual([
+      'Alan Turing',
+      'Grace Hopper',
+    ]);
+    expect(lines.filter((l) => l.includes('a cached card is unreadable'))).toHaveLength(1);
+    cache.close();
+  });
+
+  it('gives a user the defaults of the fields its JSON lacks, and says to sync again when it is not a user', async () => {
+    const { cache, users, write } = setup();
+    const user = makeUser({
+      userId: '1',
+      bio: 'Poet of science',
+      bot: null,
+      extra: { info: { desk: 4 } },
+    });
+    users.upsert(write(user, { id: '1', name: 'Ada' }));
+    users.upsert(write(makeUser({ userId: '2' })));
+    setColumn(
+      cache,
+      'user_payloads',
+      'user_json',
+      `json_set(json_remove(user_json, '$.bio', '$.dateOfBirth', '$.name'), '$.avatar', json('{"kind":"hologram"}'))`,
+      '1',
+    );
+    const record = users.get('conn-a', '1')!;
+    expect(record.user).toEqual({
+      ...user,
+      bio: null,
+      dateOfBirth: null,
+      avatar: { kind: 'none' },
+      // Kept in a column too: read from there.
+      name: user.name,
+    });
+    expect(record.raw).toEqual({ id: '1', name: 'Ada' });
+
+    setColumn(cache, 'user_payloads', 'user_json', `'"a string"'`, '2');
+    const failure = await failureOf(() => users.get('conn-a', '2'));
+    expect(failure.error).toMatchObject({
+      code: 'CACHE_UNAVAILABLE',
+      message: 'This cached user is unreadable. Sync the connection to fetch it again.',
+    });
+    // Only that user: the others, and every card, still read.
+    expect(users.get('conn-a', '1')).not.toBeNull();
+    expect(users.getSummary('conn-a', '2')?.userId).toBe('2');
+    cache.close();
+  });
+});
+
 describe('a crash in the middle of a batch', () => {
   it('leaves an intact database holding every user committed before the SIGKILL', async () => {
     const dir = tempDir();

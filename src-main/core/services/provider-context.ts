@@ -10,6 +10,8 @@
 import type { JsonValue } from '@shared/model';
 import { stringifyJsonInSlices } from '../net/json-slices';
 import type { ProviderContext } from '../providers';
+import { asOpenWebUIContext } from '../providers/openwebui';
+import { asZulipContext } from '../providers/zulip-user';
 import type { MetaRepo } from '../store/meta-repo';
 
 /** The meta key under which a provider's context (definitions, groups) is cached. */
@@ -22,10 +24,31 @@ export interface ProviderContexts {
   store(connectionId: string, context: ProviderContext): Promise<void>;
 }
 
+/** Stored values already checked, and what the check gave (the meta repository keeps each parsed once). */
+const checked = new WeakMap<object, ProviderContext | null>();
+
+/**
+ * A stored context, checked by its provider's own reader: anything
+ * malformed, or of a kind this version does not know, counts as none.
+ */
+export function parseProviderContext(value: JsonValue | null): ProviderContext | null {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
+  const known = checked.get(value);
+  if (known !== undefined) return known;
+  const context: ProviderContext | null =
+    value.kind === 'zulip'
+      ? asZulipContext(value)
+      : value.kind === 'openwebui'
+        ? asOpenWebUIContext(value)
+        : null;
+  checked.set(value, context);
+  return context;
+}
+
 /** Builds the context store over the meta repository. */
 export function createProviderContexts(meta: MetaRepo): ProviderContexts {
   const get = (connectionId: string): ProviderContext | null =>
-    (meta.get(connectionId, CONTEXT_KEY)?.value ?? null) as ProviderContext | null;
+    parseProviderContext(meta.get(connectionId, CONTEXT_KEY)?.value ?? null);
   return {
     get,
     async store(connectionId, context) {

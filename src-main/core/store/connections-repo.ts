@@ -20,6 +20,7 @@ import type { AvatarStore } from './avatar-store';
 import type { OpenedDatabase } from './db';
 import { cacheFailure } from './sqlite-errors';
 import { inTransaction, statementCache } from './sqlite-helpers';
+import { parseStoredSyncSummary, parseStoredTestResult } from './stored-connections';
 import { registerSecret, silentLogger, type Logger } from '../log';
 import type { SecretStore } from './secrets';
 import { deleteConnectionUsers } from './users-write';
@@ -92,28 +93,20 @@ function invalid(message: string, field?: string): RollcallFailure {
   return new RollcallFailure(rollcallError('INVALID_INPUT', message, field ? { field } : {}));
 }
 
-function parseJson<T>(value: unknown): T | null {
-  if (value === null || value === undefined) return null;
-  try {
-    return JSON.parse(String(value)) as T;
-  } catch {
-    return null;
-  }
-}
-
 function connectionOf(row: Row): StoredConnection {
   return {
     id: String(row.id),
-    kind: row.kind as ConnectionKind,
+    // The table's CHECK holds it to the known kinds.
+    kind: CONNECTION_KINDS.find((k) => k === row.kind) ?? 'zulip',
     label: String(row.label),
     baseUrl: String(row.base_url),
     loginEmail: row.login_email === null ? null : String(row.login_email),
     demo: row.demo === 1,
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
-    lastTest: parseJson<ConnectionTestResult>(row.last_test_json),
+    lastTest: parseStoredTestResult(row.last_test_json),
     lastSyncAt: row.last_sync_at === null ? null : Number(row.last_sync_at),
-    lastSync: parseJson<SyncSummary>(row.last_sync_json),
+    lastSync: parseStoredSyncSummary(row.last_sync_json),
     removedAt: row.removed_at === null ? null : Number(row.removed_at),
   };
 }

@@ -11,6 +11,7 @@ import { rollcallError, RollcallFailure } from '@shared/errors';
 import type { OpenedDatabase } from './db';
 import { cacheFailure } from './sqlite-errors';
 import { statementCache } from './sqlite-helpers';
+import { parseStoredDefinitions } from './stored-connections';
 
 /** A stored value and when it was written. */
 export interface StoredMeta<T> {
@@ -48,11 +49,17 @@ type Row = Record<string, unknown>;
 
 const KEY_RE = /^[a-z0-9][a-z0-9._:-]{0,63}$/;
 
-function parse<T>(json: unknown): T | null {
+/**
+ * Stored JSON text as a value (JSON text only ever parses to JSON values);
+ * `undefined` when it is not JSON. Not checked further here: a provider's
+ * context can be megabytes, and its reader checks it (provider-context.ts).
+ */
+function parseJsonValue(json: unknown): JsonValue | undefined {
   try {
-    return JSON.parse(String(json)) as T;
+    const value: JsonValue = JSON.parse(String(json));
+    return value;
   } catch {
-    return null;
+    return undefined;
   }
 }
 
@@ -116,8 +123,8 @@ export function createMetaRepo(cache: OpenedDatabase, deps: { now: () => number 
         'SELECT definitions_json, fetched_at FROM profile_fields WHERE connection_id = ?',
       ).get(connectionId) as Row | undefined;
       if (!row) return null;
-      const value = parse<ProfileFieldDefinition[]>(row.definitions_json);
-      return Array.isArray(value) ? { value, updatedAt: Number(row.fetched_at) } : null;
+      const value = parseStoredDefinitions(row.definitions_json);
+      return value ? { value, updatedAt: Number(row.fetched_at) } : null;
     },
 
     setProfileFields(connectionId, definitions, fetchedAt) {
@@ -149,12 +156,12 @@ export function createMetaRepo(cache: OpenedDatabase, deps: { now: () => number 
         'SELECT value_json, updated_at FROM connection_meta WHERE connection_id = ? AND key = ?',
       ).get(connectionId, key) as Row | undefined;
       if (!row) return null;
-      const value = parse<JsonValue>(row.value_json);
-      if (value === null && String(row.value_json) !== 'null') {
+      const value = parseJsonValue(row.value_json);
+      if (value === undefined) {
         parsed.delete(memo);
         return null;
       }
-      const stored = { value: value as JsonValue, updatedAt: Number(row.updated_at) };
+      const stored = { value, updatedAt: Number(row.updated_at) };
       parsed.set(memo, stored);
       return stored;
     },

@@ -9,7 +9,8 @@
  */
 import type { IndexedRow, SearchIndex } from '../search/search-index';
 import { yieldToEventLoop, type SqliteDb } from './sqlite-helpers';
-import { indexedRowOf, type Row, type UsersAccess } from './users-rows';
+import { indexedRowOf } from './stored-users';
+import type { Row, UsersAccess } from './users-rows';
 
 /** See `UsersRepo.searchIndexState`. */
 export type SearchIndexState = 'off' | 'empty' | 'building' | 'ready';

@@ -6,10 +6,18 @@
  *
  * Node only; never imports `electron`.
  */
-import type { DirectoryUser, JsonValue, UserRecord, UserSummary } from '@shared/model';
+import type { UserRecord, UserSummary } from '@shared/model';
 import { rollcallError, RollcallFailure } from '@shared/errors';
 import { yieldToEventLoop } from './sqlite-helpers';
-import { parseSummary, storedSearchRowOf, type Row, type UsersAccess } from './users-rows';
+import {
+  identityOf,
+  parseStoredRaw,
+  parseStoredUser,
+  parseSummary,
+  storedSearchRowOf,
+  SUMMARY_COLUMNS,
+} from './stored-users';
+import type { Row, UsersAccess } from './users-rows';
 import type { SearchRow } from '../search/search-text';
 
 /** A summary with the search columns it was stored with (for an in-memory index). */
@@ -19,13 +27,14 @@ export interface IndexedSummary {
 }
 
 const SQL = {
-  get: `SELECT p.user_json, p.raw_json, u.fetched_at, u.gone_at
+  get: `SELECT u.connection_id, u.user_id, u.kind, u.name, u.role, u.is_bot, u.deactivated,
+      p.user_json, p.raw_json, u.fetched_at, u.gone_at
     FROM users u JOIN user_payloads p ON p.row_id = u.row_id
     WHERE u.connection_id = ? AND u.user_id = ?`,
-  summary: `SELECT u.summary_json, u.gone_at, o.name AS owner_name FROM users u
+  summary: `SELECT ${SUMMARY_COLUMNS}, o.name AS owner_name FROM users u
     LEFT JOIN users o ON o.connection_id = u.connection_id AND o.user_id = u.bot_owner_id
     WHERE u.connection_id = ? AND u.user_id = ?`,
-  summariesByIds: `SELECT u.row_id, u.summary_json, u.gone_at, o.name AS owner_name
+  summariesByIds: `SELECT u.row_id, ${SUMMARY_COLUMNS}, o.name AS owner_name
     FROM json_each(?) AS page JOIN users u ON u.row_id = page.value
     LEFT JOIN users o ON o.connection_id = u.connection_id AND o.user_id = u.bot_owner_id`,
   findByEmail: `SELECT user_id FROM users WHERE connection_id = ?
@@ -38,7 +47,7 @@ export function summariesByIds(access: UsersAccess, ids: number[]): UserSummary[
   if (ids.length === 0) return [];
   const byId = new Map<number, UserSummary>();
   for (const row of access.stmt(SQL.summariesByIds).all(JSON.stringify(ids)) as Row[]) {
-    byId.set(Number(row.row_id), parseSummary(row));
+    byId.set(Number(row.row_id), parseSummary(row, access.log));
   }
   return ids.flatMap((id) => {
     const s = byId.get(id);
@@ -46,7 +55,11 @@ export function summariesByIds(access: UsersAccess, ids: number[]): UserSummary[
   });
 }
 
-/** One cached user as stored (the detail view); a row that no longer parses says to sync again. */
+/**
+ * One cached user as stored (the detail view), parsed: an older row's
+ * missing fields read as their defaults. A row whose user or payload is not
+ * JSON at all says to sync again.
+ */
 export function readUser(
   access: UsersAccess,
   connectionId: string,
@@ -57,15 +70,13 @@ export function readUser(
     () => access.stmt(SQL.get).get(connectionId, userId) as Row | undefined,
   );
   if (!row) return null;
-  try {
-    return {
-      user: JSON.parse(String(row.user_json)) as DirectoryUser,
-      raw: JSON.parse(String(row.raw_json)) as JsonValue,
-      fetchedAt: Number(row.fetched_at),
-      goneAt: row.gone_at === null ? null : Number(row.gone_at),
-    };
-  } catch {
-    access.log.error('cached user is unreadable', { connectionId });
+  const user = parseStoredUser(row.user_json, identityOf(row));
+  const raw = parseStoredRaw(row.raw_json);
+  if (user === null || raw === undefined) {
+    access.log.error('cached user is unreadable', {
+      connectionId,
+      part: user === null ? 'user' : 'payload',
+    });
     throw new RollcallFailure(
       rollcallError(
         'CACHE_UNAVAILABLE',
@@ -73,6 +84,12 @@ export function readUser(
       ),
     );
   }
+  return {
+    user,
+    raw,
+    fetchedAt: Number(row.fetched_at),
+    goneAt: row.gone_at === null ? null : Number(row.gone_at),
+  };
 }
 
 /** The ID of the cached user with this address (API or real, any case): lookups by email answer from the cache. */
@@ -96,7 +113,7 @@ export function readSummary(
 ): UserSummary | null {
   return access.reading('read the cached user', () => {
     const row = access.stmt(SQL.summary).get(connectionId, userId) as Row | undefined;
-    return row ? parseSummary(row) : null;
+    return row ? parseSummary(row, access.log) : null;
   });
 }
 
@@ -137,9 +154,8 @@ export async function* iterateSummaries(
   const chunkSize = Math.max(1, options.chunkSize ?? 1000);
   const ids = [...new Set(options.connectionIds ?? [])];
   const filter = ids.length > 0 ? `AND u.connection_id IN (${ids.map(() => '?').join(', ')})` : '';
-  const sql = `SELECT u.row_id, u.connection_id, u.user_id, u.search_text, u.sort_name, u.role,
-          u.role_rank, u.is_bot, u.deactivated, u.gone_at, u.last_active_at, u.joined_at,
-          u.summary_json, o.name AS owner_name
+  const sql = `SELECT u.row_id, ${SUMMARY_COLUMNS}, u.search_text, u.sort_name, u.role_rank,
+          u.last_active_at, u.joined_at, o.name AS owner_name
         FROM users u
         LEFT JOIN users o ON o.connection_id = u.connection_id AND o.user_id = u.bot_owner_id
         WHERE u.row_id > ? ${filter} ORDER BY u.row_id LIMIT ?`;
@@ -151,7 +167,7 @@ export async function* iterateSummaries(
     );
     if (rows.length === 0) return;
     after = Number(rows[rows.length - 1]?.row_id);
-    yield rows.map((r) => ({ summary: parseSummary(r), row: storedSearchRowOf(r) }));
+    yield rows.map((r) => ({ summary: parseSummary(r, access.log), row: storedSearchRowOf(r) }));
     if (rows.length < chunkSize) return;
     await yieldToEventLoop();
   }

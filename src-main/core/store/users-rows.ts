@@ -1,10 +1,10 @@
 /**
  * The users and user_payloads rows, and how a user maps to them: checks a
  * write before anything is written, hashes it (an unchanged user costs one
- * small update), derives the summary and search columns, writes one user's
- * rows, and turns rows read back into summaries and index rows. Also the
- * access (statement cache, failed-read wording) every part of the users
- * repository shares.
+ * small update), derives the summary and search columns, and writes one
+ * user's rows. Rows read back become cards and index rows in
+ * stored-users.ts. Also the access (statement cache, failed-read wording)
+ * every part of the users repository shares.
  *
  * Node only; never imports `electron`.
  */
@@ -15,8 +15,6 @@ import {
   ROLES,
   type DirectoryUser,
   type JsonValue,
-  type Role,
-  type UserSummary,
 } from '@shared/model';
 import { rollcallError, RollcallFailure } from '@shared/errors';
 import { summarize } from '@shared/summary';
@@ -26,7 +24,7 @@ import { statementCache, type SqliteDb, type SqliteStatement } from './sqlite-he
 import type { IndexChange } from './users-index-sync';
 import type { Logger } from '../log';
 import type { IndexedRow } from '../search/search-index';
-import { buildHaystack, sortNameOf, timeKey, type SearchRow } from '../search/search-text';
+import { buildHaystack, sortNameOf, timeKey } from '../search/search-text';
 
 /** One user as a provider delivered it, ready to cache. */
 export interface UserWrite {
@@ -284,48 +282,4 @@ export function writeRow(
 /** The row IDs a `RETURNING row_id` statement (or a row ID query) gave. */
 export function rowIdsOf(rows: Row[]): number[] {
   return rows.map((r) => Number(r.row_id));
-}
-
-/** A stored summary with what is not stored in it: gone (a column) and the bot owner's name (a join). */
-export function parseSummary(row: Row): UserSummary {
-  const summary = JSON.parse(String(row.summary_json)) as UserSummary;
-  summary.gone = row.gone_at !== null && row.gone_at !== undefined;
-  summary.botOwnerName =
-    summary.botOwnerId === null ? null : ((row.owner_name as string | null) ?? null);
-  return summary;
-}
-
-/** An index row from a read of the search columns with `gone_at IS NOT NULL AS gone`. */
-export function indexedRowOf(r: Row): IndexedRow {
-  return {
-    rowId: Number(r.row_id),
-    connectionId: String(r.connection_id),
-    userId: String(r.user_id),
-    searchText: String(r.search_text),
-    sortName: String(r.sort_name),
-    role: r.role as Role,
-    roleRank: Number(r.role_rank),
-    isBot: r.is_bot === 1,
-    deactivated: r.deactivated === 1,
-    gone: r.gone === 1,
-    lastActiveAt: r.last_active_at === null ? null : Number(r.last_active_at),
-    joinedAt: r.joined_at === null ? null : Number(r.joined_at),
-  };
-}
-
-/** The search columns of a row read with `gone_at` itself, as `iterateSummaries` hands them out. */
-export function storedSearchRowOf(r: Row): SearchRow {
-  return {
-    connectionId: String(r.connection_id),
-    userId: String(r.user_id),
-    searchText: String(r.search_text),
-    sortName: String(r.sort_name),
-    role: r.role as Role,
-    roleRank: Number(r.role_rank),
-    isBot: r.is_bot === 1,
-    deactivated: r.deactivated === 1,
-    gone: r.gone_at !== null,
-    lastActiveAt: r.last_active_at === null ? null : Number(r.last_active_at),
-    joinedAt: r.joined_at === null ? null : Number(r.joined_at),
-  };
 }
