@@ -22,6 +22,7 @@ import { createExportService } from './services/export';
 import { createLinksService } from './services/links';
 import { createLookupService } from './services/lookup';
 import { createProviderContexts } from './services/provider-context';
+import { startRederiver } from './services/rederive';
 import { createSearchService } from './services/search';
 import { createSyncService } from './services/sync';
 import { createAvatarStore } from './store/avatar-store';
@@ -82,6 +83,15 @@ export async function openCore(deps: CoreDeps): Promise<Core> {
   const reachability = createReachabilityTracker(now, changed);
   const access = createConnectionAccess({ connections, reachability });
   const contexts = createProviderContexts(meta);
+  // Rows an older version derived are derived again from their payloads,
+  // in slices that yield, once the index has loaded (services/rederive.ts).
+  const rederiver = startRederiver({
+    users,
+    contexts,
+    log,
+    readOnly: cache.readOnly,
+    after: indexLoaded,
+  });
 
   const syncs = createSyncService({
     access,
@@ -149,6 +159,7 @@ export async function openCore(deps: CoreDeps): Promise<Core> {
       await syncs.stopAll();
       indexLoad.abort();
       await indexLoaded;
+      await rederiver.stop();
       await checkpointer?.close();
       cache.close();
     },

@@ -6,12 +6,17 @@
 // answers and the cached pictures exactly as v0.1.0 showed them, with no
 // network at all (every fetch is refused and recorded), and keeps them
 // through a close and a second start. Fields this version adds are allowed;
-// anything v0.1.0 showed that is missing or different fails.
+// anything v0.1.0 showed that is missing or different fails. Every row is
+// derived again in the background from the payload v0.1.0 kept (issue 14:
+// derived values carry the version of the code that derived them), and the
+// comparisons run after that, so they hold this version's derivation of
+// v0.1.0's answers to what v0.1.0 showed.
 import { cpSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { DatabaseSync } from '@photostructure/sqlite';
 import { databasePath } from '@core/store/db';
+import { DERIVATION_VERSION } from '@core/store/derivation';
 import { SCHEMA_VERSION } from '@core/store/migrations';
 import { createMemorySecretStore } from '@core/store/secrets';
 import type { ArgOf, Channel, ResultOf } from '@shared/contract';
@@ -94,15 +99,50 @@ const everyExpectedUser = (): [string, string, UserRecord][] =>
     ]),
   );
 
-/** The file's schema version, through a read-only connection of its own. */
-function fileSchemaVersion(userDataDir: string): number {
+/** Reads the file through a read-only connection of its own (beside the core's). */
+function readFile<T>(userDataDir: string, read: (db: InstanceType<typeof DatabaseSync>) => T): T {
   const db = new DatabaseSync(databasePath(userDataDir), { readOnly: true });
   try {
-    const row = db.prepare('PRAGMA user_version').get() as { user_version: number };
-    return Number(row.user_version);
+    return read(db);
   } finally {
     db.close();
   }
+}
+
+/** The file's schema version. */
+function fileSchemaVersion(userDataDir: string): number {
+  return readFile(userDataDir, (db) =>
+    Number((db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version),
+  );
+}
+
+/** How many rows of the file carry each derivation version. */
+function derivedVersions(userDataDir: string): Record<number, number> {
+  return readFile(userDataDir, (db) =>
+    Object.fromEntries(
+      (
+        db.prepare('SELECT derived_version AS v, count(*) AS n FROM users GROUP BY 1').all() as {
+          v: number;
+          n: number;
+        }[]
+      ).map((r) => [Number(r.v), Number(r.n)]),
+    ),
+  );
+}
+
+/** Polls until `check` holds (the re-derivation runs in the background). */
+async function until(check: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** The fields of the last log line with `message`. */
+function logged(lines: string[], message: string): Record<string, unknown> | null {
+  const line = lines.findLast((l) => l.includes(` ${message} {`));
+  return line ? (JSON.parse(line.slice(line.indexOf('{'))) as Record<string, unknown>) : null;
 }
 
 describe('a cache written by v0.1.0 (32ed7ec), opened by this version with no network', () => {
@@ -160,6 +200,37 @@ describe('a cache written by v0.1.0 (32ed7ec), opened by this version with no ne
     expect(fileSchemaVersion(dir)).toBe(SCHEMA_VERSION);
     // Not set aside as damaged: no .corrupt-* file beside it.
     expect(readdirSync(dir).filter((f) => f.includes('corrupt'))).toEqual([]);
+  });
+
+  it('derives every row again from the payload v0.1.0 kept, in the background, and stamps this version', async () => {
+    await until(
+      () => logged(t.logLines, 'cached users derived again') !== null,
+      'the re-derivation to finish',
+    );
+    expect(logged(t.logLines, 'deriving again the cached users an older version derived')).toEqual({
+      rows: 180,
+    });
+    // Read against the stored context: all but the two gone users, who keep their stored user.
+    expect(logged(t.logLines, 'cached users derived again')).toMatchObject({
+      rows: 180,
+      fromPayload: 178,
+      fromStored: 2,
+      left: 0,
+    });
+    expect(t.logLines.filter((l) => /cannot read|left as they were/.test(l))).toEqual([]);
+    expect(derivedVersions(dir)).toEqual({ [DERIVATION_VERSION]: 180 });
+  });
+
+  it('dropped the columns nothing read, and keeps the payloads whole', () => {
+    const columns = readFile(dir, (db) =>
+      (db.prepare('PRAGMA table_info(users)').all() as { name: string }[]).map((c) => c.name),
+    );
+    expect(columns).toContain('derived_version');
+    for (const dead of ['timezone', 'bot_type', 'group_names', 'profile_text']) {
+      expect(columns).not.toContain(dead);
+    }
+    const integrity = readFile(dir, (db) => db.prepare('PRAGMA integrity_check').all());
+    expect(integrity).toEqual([{ integrity_check: 'ok' }]);
   });
 
   it('lists both connections as v0.1.0 saved them, with their keys left to the keychain', async () => {
@@ -259,5 +330,8 @@ describe('a cache written by v0.1.0 (32ed7ec), opened by this version with no ne
     const everyone = expected.searches.find((s) => s.name === 'everyone')!;
     expect((await call('users:search', { limit: 1000 })).total).toBe(everyone.total);
     expect((await call('app:info', {})).counts).toEqual(expected.counts);
+    // Every row carries this version: the second start has nothing to derive again.
+    expect(t.logLines.filter((l) => l.includes('deriving again'))).toEqual([]);
+    expect(derivedVersions(dir)).toEqual({ [DERIVATION_VERSION]: 180 });
   });
 });

@@ -11,6 +11,7 @@ import {
   closeSync,
   statSync,
 } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { DatabaseSync } from '@photostructure/sqlite';
 import {
@@ -24,6 +25,9 @@ import { MIGRATIONS, SCHEMA_VERSION, type Migration } from '@core/store/migratio
 import { createLogger, silentLogger } from '@core/log';
 import { createUsersRepo } from '@core/store/users-repo';
 import { RollcallFailure } from '@shared/errors';
+import { ROLE_RANK, type DirectoryUser, type JsonValue } from '@shared/model';
+import { summarize } from '@shared/summary';
+import { buildHaystack, sortNameOf } from '@core/search/search-text';
 import {
   addConnectionRow,
   makeUser,
@@ -47,6 +51,46 @@ function schemaOf(cache: OpenedDatabase): string[] {
       )
       .all() as { type: string; name: string; sql: string | null }[]
   ).map((r) => `${r.type} ${r.name}: ${(r.sql ?? '').replace(/\s+/g, ' ')}`);
+}
+
+/** Writes a user's rows with the columns of schema versions 1 to 4, as Rollcall 0.1.0 did. */
+function writeAsV1(cache: OpenedDatabase, u: DirectoryUser, raw: JsonValue, at: number): void {
+  const userJson = JSON.stringify(u);
+  const rawJson = JSON.stringify(raw);
+  const inserted = cache.db
+    .prepare(
+      `INSERT INTO users (connection_id, user_id, kind, role, role_rank, is_bot, bot_type,
+        bot_owner_id, deactivated, joined_at, last_active_at, fetched_at, seen_at, gone_at,
+        content_hash, timezone, name, sort_name, email, delivery_email, group_names,
+        profile_text, search_text, summary_json)
+       VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    )
+    .run(
+      u.connectionId,
+      u.userId,
+      u.kind,
+      u.role,
+      ROLE_RANK[u.role],
+      u.isBot ? 1 : 0,
+      u.deactivated ? 1 : 0,
+      u.joinedAt,
+      u.presence?.lastActiveAt ?? null,
+      at,
+      at,
+      createHash('sha256').update(userJson).update('\n').update(rawJson).digest('hex'),
+      u.timezone,
+      u.name,
+      sortNameOf(u.name),
+      u.email,
+      u.deliveryEmail,
+      u.groups.map((g) => g.name).join('\n'),
+      u.profileFields.map((f) => f.text).join('\n'),
+      buildHaystack(u),
+      JSON.stringify(summarize(u)),
+    );
+  cache.db
+    .prepare('INSERT INTO user_payloads (row_id, user_json, raw_json) VALUES (?, ?, ?)')
+    .run(inserted.lastInsertRowid, userJson, rawJson);
 }
 
 function catching(fn: () => unknown): RollcallFailure {
@@ -158,19 +202,9 @@ describe('opening the cache', () => {
       expect(old.schemaVersion).toBe(from);
       if (from >= 1) {
         addConnectionRow(old, 'conn-a');
-        const users = createUsersRepo(old, { now: clock.now });
-        await users.upsertBatch([
-          {
-            user: makeUser({ userId: '7', name: 'Zoë Müller' }),
-            raw: { id: 7 },
-            fetchedAt: clock.now(),
-          },
-          {
-            user: makeUser({ userId: '8', name: 'Иван Петров' }),
-            raw: { id: 8 },
-            fetchedAt: clock.now(),
-          },
-        ]);
+        // As the version of that schema wrote them (this version writes columns it lacks).
+        writeAsV1(old, makeUser({ userId: '7', name: 'Zoë Müller' }), { id: 7 }, clock.now());
+        writeAsV1(old, makeUser({ userId: '8', name: 'Иван Петров' }), { id: 8 }, clock.now());
       }
       old.close();
 
@@ -188,10 +222,88 @@ describe('opening the cache', () => {
           '8',
         ]);
         expect(users.get('conn-a', '7')?.raw).toEqual({ id: 7 });
+        expect(users.get('conn-a', '8')?.user.name).toBe('Иван Петров');
+        // Derived by a version before versions: the re-deriver's to do.
+        expect(users.countUnderived()).toBe(2);
       }
       upgraded.close();
     });
   }
+
+  it('rebuilds the users table at version 5 without losing a payload, a picture or a row ID', () => {
+    const dir = tempDir();
+    const clock = testClock();
+    const old = openTestCache({ dir, migrations: MIGRATIONS.slice(0, 4), now: clock.now });
+    addConnectionRow(old, 'conn-a');
+    for (let i = 1; i <= 30; i++) {
+      writeAsV1(old, makeUser({ userId: String(i) }), { id: i }, clock.now());
+    }
+    old.db
+      .prepare(
+        `INSERT INTO avatars (connection_id, user_id, content_type, path, sha256, byte_size, fetched_at)
+         VALUES ('conn-a', '7', 'image/png', 'a/7.png', 'x', 1, 1)`,
+      )
+      .run();
+    const ids = old.db.prepare('SELECT row_id, user_id FROM users ORDER BY row_id').all();
+    old.close();
+
+    const upgraded = openTestCache({ dir, now: clock.now });
+    expect(upgraded.schemaVersion).toBe(SCHEMA_VERSION);
+    expect(upgraded.db.prepare('SELECT row_id, user_id FROM users ORDER BY row_id').all()).toEqual(
+      ids,
+    );
+    const count = (table: string): unknown =>
+      (upgraded.db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+    expect(count('user_payloads')).toBe(30);
+    expect(count('avatars')).toBe(1);
+    expect(upgraded.db.prepare('SELECT DISTINCT derived_version AS v FROM users').all()).toEqual([
+      { v: 0 },
+    ]);
+    const columns = (
+      upgraded.db.prepare('PRAGMA table_info(users)').all() as { name: string }[]
+    ).map((c) => c.name);
+    for (const gone of ['timezone', 'bot_type', 'group_names', 'profile_text']) {
+      expect(columns).not.toContain(gone);
+    }
+    // Foreign keys are on again, and still hold: a user's payload and picture go with it.
+    expect(pragma(upgraded, 'foreign_keys')).toBe(1);
+    expect(upgraded.db.prepare('PRAGMA foreign_key_check').all()).toEqual([]);
+    upgraded.db.exec("DELETE FROM users WHERE user_id = '7'");
+    expect(count('avatars')).toBe(0);
+    expect(count('user_payloads')).toBe(29);
+    upgraded.close();
+  });
+
+  it('rolls a table rebuild back when it would leave a reference dangling, with foreign keys on again', () => {
+    const dir = tempDir();
+    const base = openTestCache({ dir, migrations: MIGRATIONS.slice(0, 4) });
+    addConnectionRow(base, 'conn-a');
+    writeAsV1(base, makeUser({ userId: '1' }), { id: 1 }, 1);
+    base.close();
+    const dangling: Migration[] = [
+      ...MIGRATIONS.slice(0, 4),
+      {
+        version: 5,
+        name: 'drops the users a payload points at',
+        rebuildsTables: true,
+        up: (db) => db.exec('CREATE TABLE users_copy AS SELECT * FROM users; DROP TABLE users;'),
+      },
+    ];
+    const lines: string[] = [];
+    expect(() =>
+      openDatabase(databasePath(dir), {
+        log: createLogger((l) => lines.push(l)),
+        now: Date.now,
+        migrations: dangling,
+      }),
+    ).toThrow(RollcallFailure);
+    expect(lines.some((l) => l.includes('would reference rows that are gone'))).toBe(true);
+    const after = openTestCache({ dir, migrations: MIGRATIONS.slice(0, 4) });
+    expect(after.schemaVersion).toBe(4);
+    expect(pragma(after, 'foreign_keys')).toBe(1);
+    expect(createUsersRepo(after, { now: Date.now }).count()).toBe(1);
+    after.close();
+  });
 
   it('leaves a file at its last good version when a migration fails', () => {
     const dir = tempDir();

@@ -47,12 +47,13 @@ const DEMO = {
 };
 
 /** A demo user as cached: no network, so only inline pictures are kept. */
+export function offlineDemoUser(user: DirectoryUser): DirectoryUser {
+  return { ...user, avatar: user.avatar.kind === 'inline' ? user.avatar : { kind: 'none' } };
+}
+
+/** A demo user and its payload, ready to cache. */
 function offlineWrite(user: DirectoryUser, raw: unknown, now: number): UserWrite {
-  return {
-    user: { ...user, avatar: user.avatar.kind === 'inline' ? user.avatar : { kind: 'none' } },
-    raw: raw as JsonValue,
-    fetchedAt: now,
-  };
+  return { user: offlineDemoUser(user), raw: raw as JsonValue, fetchedAt: now };
 }
 
 function zulipWrites(

@@ -14,6 +14,12 @@ export interface Migration {
   version: number;
   name: string;
   up(db: SqliteDb): void;
+  /**
+   * Runs with foreign keys off (SQLite's way to rebuild a table: dropping
+   * the old one would otherwise cascade to the rows that reference it), and
+   * checks them all before committing.
+   */
+  rebuildsTables?: boolean;
 }
 
 /**
@@ -154,6 +160,67 @@ DROP TRIGGER IF EXISTS users_fts_update;
 DROP TABLE IF EXISTS users_fts;
 `;
 
+/**
+ * v5: every derived value records the code that derived it, and the columns
+ * nothing reads go. `derived_version` (derivation.ts) is stamped on every
+ * write; rows of an older version, every row of an older file included
+ * (version 0), are derived again from their payload after the cache opens
+ * (services/rederive.ts). timezone, bot_type, group_names and profile_text
+ * were written on every save and never read (the card and the search text
+ * hold them). SQLite drops one column per statement, rewriting the whole
+ * table each time (100 000 users: four passes, each as slow as this one
+ * copy), so the table is rebuilt once, SQLite's way: a new table, the rows
+ * copied by row ID (user_payloads and avatars keep pointing at the same
+ * rows), the old one dropped with foreign keys off (see `rebuildsTables`),
+ * the new one renamed, its indexes made again.
+ */
+const V5_DERIVED_VERSION = `
+CREATE TABLE users_v5 (
+  row_id          INTEGER PRIMARY KEY,
+  connection_id   TEXT NOT NULL REFERENCES connections (id) ON DELETE CASCADE,
+  user_id         TEXT NOT NULL,
+  kind            TEXT NOT NULL,
+  role            TEXT NOT NULL,
+  role_rank       INTEGER NOT NULL,
+  is_bot          INTEGER NOT NULL,
+  bot_owner_id    TEXT,
+  deactivated     INTEGER NOT NULL,
+  derived_version INTEGER NOT NULL DEFAULT 0,
+  joined_at       INTEGER,
+  last_active_at  INTEGER,
+  fetched_at      INTEGER NOT NULL,
+  seen_at         INTEGER NOT NULL,
+  gone_at         INTEGER,
+  content_hash    TEXT NOT NULL,
+  name            TEXT NOT NULL,
+  sort_name       TEXT NOT NULL,
+  email           TEXT,
+  delivery_email  TEXT,
+  search_text     TEXT NOT NULL,
+  summary_json    TEXT NOT NULL,
+  UNIQUE (connection_id, user_id)
+) STRICT;
+INSERT INTO users_v5 (row_id, connection_id, user_id, kind, role, role_rank, is_bot,
+    bot_owner_id, deactivated, derived_version, joined_at, last_active_at, fetched_at, seen_at,
+    gone_at, content_hash, name, sort_name, email, delivery_email, search_text, summary_json)
+  SELECT row_id, connection_id, user_id, kind, role, role_rank, is_bot,
+    bot_owner_id, deactivated, 0, joined_at, last_active_at, fetched_at, seen_at,
+    gone_at, content_hash, name, sort_name, email, delivery_email, search_text, summary_json
+  FROM users ORDER BY row_id;
+DROP TABLE users;
+ALTER TABLE users_v5 RENAME TO users;
+
+CREATE INDEX users_by_name ON users (sort_name, connection_id, user_id);
+CREATE INDEX users_by_role ON users (role_rank, sort_name, connection_id, user_id);
+CREATE INDEX users_by_last_active ON users (last_active_at, sort_name, connection_id, user_id);
+CREATE INDEX users_by_joined ON users (joined_at, sort_name, connection_id, user_id);
+CREATE INDEX users_seen ON users (connection_id, seen_at);
+CREATE INDEX users_gone ON users (connection_id, gone_at) WHERE gone_at IS NOT NULL;
+CREATE INDEX users_bot_owner ON users (connection_id, bot_owner_id) WHERE bot_owner_id IS NOT NULL;
+-- The re-deriver's queue: rows of an older version, oldest version first, by row ID.
+CREATE INDEX users_by_derived_version ON users (derived_version);
+`;
+
 /** Every migration, in order. `PRAGMA user_version` is the last one applied. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'base tables', up: (db) => db.exec(V1_BASE) },
@@ -163,6 +230,12 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 4,
     name: 'in-memory search instead of the trigram index',
     up: (db) => db.exec(V4_DROP_TRIGRAMS),
+  },
+  {
+    version: 5,
+    name: 'derived values carry their version; unread columns dropped',
+    up: (db) => db.exec(V5_DERIVED_VERSION),
+    rebuildsTables: true,
   },
 ];
 
@@ -178,6 +251,14 @@ export function checkMigrations(migrations: readonly Migration[]): void {
   });
 }
 
+/** Throws (rolling the migration back) if a rebuilt table left a reference dangling. */
+function checkForeignKeys(db: SqliteDb): void {
+  const broken = db.prepare('PRAGMA foreign_key_check').all();
+  if (broken.length > 0) {
+    throw new Error(`${broken.length} rows would reference rows that are gone`);
+  }
+}
+
 /** Applies every migration above the file's version, each in its own transaction. */
 export function migrate(
   db: SqliteDb,
@@ -189,10 +270,17 @@ export function migrate(
   for (const m of migrations) {
     if (m.version <= version) continue;
     try {
-      inTransaction(db, () => {
-        m.up(db);
-        db.exec(`PRAGMA user_version = ${m.version}`);
-      });
+      // Only outside a transaction does this pragma take effect.
+      if (m.rebuildsTables) db.exec('PRAGMA foreign_keys = OFF');
+      try {
+        inTransaction(db, () => {
+          m.up(db);
+          if (m.rebuildsTables) checkForeignKeys(db);
+          db.exec(`PRAGMA user_version = ${m.version}`);
+        });
+      } finally {
+        if (m.rebuildsTables) db.exec('PRAGMA foreign_keys = ON');
+      }
     } catch (thrown) {
       if (isCorruption(thrown)) throw thrown;
       log.error('cache migration failed', {

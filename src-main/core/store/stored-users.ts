@@ -5,9 +5,9 @@
  * index row. A row written by an older Rollcall may lack a field this one
  * added, or hold one in an older shape: each field reads as its default
  * then (`.catch`), so a card shows "no value", never `undefined`, until the
- * row is written again. The fields a row also keeps in columns (connection,
- * ID, kind, name, role, bot and deactivated flags) fall back to those
- * columns.
+ * re-deriver (services/rederive.ts) has derived the row again. The fields a
+ * row also keeps in columns (connection, ID, kind, name, role, bot and
+ * deactivated flags) fall back to those columns.
  *
  * Node only; never imports `electron`.
  */
@@ -19,6 +19,7 @@ import {
   type ConnectionKind,
   type DirectoryUser,
   type JsonValue,
+  type Presence,
   type Role,
   type UserSummary,
 } from '@shared/model';
@@ -255,6 +256,11 @@ export function parseStoredUser(json: unknown, row: RowIdentity): DirectoryUser 
     dateOfBirth: u.dateOfBirth,
     extra: u.extra,
   };
+}
+
+/** A stored user's presence, alone (JSON text of `user_json.presence`); null when none or unreadable. */
+export function parseStoredPresence(json: unknown): Presence | null {
+  return presenceSchema.parse(parseJsonText(json));
 }
 
 /** A stored payload (`raw_json`) as JSON; `undefined` when it is not JSON at all. */

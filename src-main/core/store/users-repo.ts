@@ -8,8 +8,9 @@
  *
  * The parts: users-rows.ts (a user <-> its rows), users-read.ts (reads),
  * users-search-sql.ts (the SQL search), users-write.ts (writes in chunks
- * that yield, and the reconciling after a sync), users-index-sync.ts (the
- * index kept in step).
+ * that yield, and the reconciling after a sync), users-rederive.ts (rows an
+ * older version derived, derived again), users-index-sync.ts (the index
+ * kept in step).
  *
  * Node only; never imports `electron`.
  */
@@ -28,6 +29,13 @@ import {
   summariesByIds,
   type IndexedSummary,
 } from './users-read';
+import {
+  countUnderived,
+  rederiveRows,
+  type DeriveRow,
+  type RederiveCounts,
+  type RederiveOptions,
+} from './users-rederive';
 import { usersAccess, type UsersAccess, type UserWrite } from './users-rows';
 import {
   matchingIdsSql,
@@ -99,6 +107,14 @@ export interface UsersRepo {
   buildSearchIndex(options?: { signal?: AbortSignal; budgetMs?: number }): Promise<void>;
   /** Where the search index stands: none given, not built, loading, or serving searches. */
   searchIndexState(): SearchIndexState;
+  /**
+   * Derives again, with `derive`, every row an older version of the code
+   * derived (derivation.ts), in slices that yield, keeping when each was
+   * fetched, seen and gone; see users-rederive.ts.
+   */
+  rederive(derive: DeriveRow, options?: RederiveOptions): Promise<RederiveCounts>;
+  /** Rows an older version of the code derived: what `rederive` has left to do. */
+  countUnderived(): number;
 }
 
 /** A search from the index when it may answer (and named only users the cache holds), else by SQL. */
@@ -216,5 +232,7 @@ export function createUsersRepo(
     searchIndexState: () => sync.state(),
     searchAll: (spec, options = {}) => searchAllUsers(access, sync, spec, options),
     iterateSummaries: (options = {}) => iterateSummaries(access, options),
+    rederive: (derive, options = {}) => rederiveRows(writer, derive, options),
+    countUnderived: () => countUnderived(access),
   };
 }

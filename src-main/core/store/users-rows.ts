@@ -1,8 +1,9 @@
 /**
  * The users and user_payloads rows, and how a user maps to them: checks a
  * write before anything is written, hashes it (an unchanged user costs one
- * small update), derives the summary and search columns, and writes one
- * user's rows. Rows read back become cards and index rows in
+ * small update), derives the summary and search columns (stamped with
+ * DERIVATION_VERSION), and writes one user's rows, or an existing row's
+ * derivation again. Rows read back become cards and index rows in
  * stored-users.ts. Also the access (statement cache, failed-read wording)
  * every part of the users repository shares.
  *
@@ -19,6 +20,7 @@ import {
 import { rollcallError, RollcallFailure } from '@shared/errors';
 import { summarize } from '@shared/summary';
 import type { OpenedDatabase } from './db';
+import { DERIVATION_VERSION } from './derivation';
 import { cacheFailure } from './sqlite-errors';
 import { statementCache, type SqliteDb, type SqliteStatement } from './sqlite-helpers';
 import type { IndexChange } from './users-index-sync';
@@ -157,10 +159,6 @@ function columnsOf(h: HashedWrite): { params: (string | number | null)[]; fields
   const u = h.record.user;
   const { hash, fetchedAt } = h;
   const summaryJson = JSON.stringify(summarize(u));
-  const botType =
-    u.isBot && typeof u.bot?.type === 'number' && Number.isFinite(u.bot.type)
-      ? Math.trunc(u.bot.type)
-      : null;
   const searchText = buildHaystack(u);
   const sortName = sortNameOf(u.name);
   const joinedAt = timeKey(u.joinedAt);
@@ -183,55 +181,47 @@ function columnsOf(h: HashedWrite): { params: (string | number | null)[]; fields
     u.role,
     ROLE_RANK[u.role],
     u.isBot ? 1 : 0,
-    botType,
     u.isBot ? (u.bot?.ownerId ?? null) : null,
     u.deactivated ? 1 : 0,
+    DERIVATION_VERSION,
     joinedAt,
     lastActiveAt,
     fetchedAt,
     hash,
-    u.timezone,
     u.name,
     sortName,
     u.email,
     u.deliveryEmail,
-    u.groups.map((g) => g.name).join('\n'),
-    u.profileFields
-      .map((f) => f.text)
-      .filter((t) => t !== '')
-      .join('\n'),
     searchText,
     summaryJson,
   ];
   return { params, fields };
 }
 
-/** The users columns a write sets, in the order of `columnsOf`. */
+/** The users columns a write sets, in the order of `columnsOf`: everything derived, and the version that derived it. */
 const DATA_COLUMNS = [
   'kind',
   'role',
   'role_rank',
   'is_bot',
-  'bot_type',
   'bot_owner_id',
   'deactivated',
+  'derived_version',
   'joined_at',
   'last_active_at',
   'fetched_at',
   'content_hash',
-  'timezone',
   'name',
   'sort_name',
   'email',
   'delivery_email',
-  'group_names',
-  'profile_text',
   'search_text',
   'summary_json',
 ];
 
 const SQL = {
-  find: 'SELECT row_id, content_hash FROM users WHERE connection_id = ? AND user_id = ?',
+  find: `SELECT row_id, content_hash, derived_version FROM users
+    WHERE connection_id = ? AND user_id = ?`,
   insert: `INSERT INTO users (connection_id, user_id, ${DATA_COLUMNS.join(', ')}, seen_at, gone_at)
     VALUES (?, ?, ${DATA_COLUMNS.map(() => '?').join(', ')}, ?, NULL)`,
   update: `UPDATE users SET ${DATA_COLUMNS.map((c) => `${c} = ?`).join(', ')}, seen_at = ?, gone_at = NULL
@@ -239,6 +229,9 @@ const SQL = {
   touch: 'UPDATE users SET fetched_at = ?, seen_at = ?, gone_at = NULL WHERE row_id = ?',
   insertPayload: 'INSERT INTO user_payloads (row_id, user_json, raw_json) VALUES (?, ?, ?)',
   updatePayload: 'UPDATE user_payloads SET user_json = ?, raw_json = ? WHERE row_id = ?',
+  // Derived again: when it was fetched, seen or gone, and the payload, stay.
+  rederive: `UPDATE users SET ${DATA_COLUMNS.map((c) => `${c} = ?`).join(', ')} WHERE row_id = ?`,
+  rederivePayload: 'UPDATE user_payloads SET user_json = ? WHERE row_id = ?',
 };
 
 /**
@@ -267,7 +260,8 @@ export function writeRow(
     return 'added';
   }
   const rowId = Number(found.row_id);
-  if (found.content_hash === p.hash) {
+  // Same content, derived by this version: nothing to write but "seen".
+  if (found.content_hash === p.hash && Number(found.derived_version) >= DERIVATION_VERSION) {
     stmt(SQL.touch).run(p.fetchedAt, seenAt, rowId);
     if (indexed) changes.push({ kind: 'seen', rowId });
     return 'unchanged';
@@ -277,6 +271,53 @@ export function writeRow(
   stmt(SQL.updatePayload).run(p.userJson, p.rawJson, rowId);
   if (indexed) changes.push({ kind: 'upsert', row: { ...fields, rowId } });
   return 'updated';
+}
+
+/**
+ * The derived user of an existing row, ready to write over it: the user
+ * derived again and the payload as stored (its text untouched), hashed as a
+ * sync of the same answer would hash it.
+ */
+export function hashRederived(
+  user: DirectoryUser,
+  rawJson: string,
+  fetchedAt: number,
+): HashedWrite {
+  let userJson: string;
+  try {
+    userJson = JSON.stringify(user);
+  } catch {
+    throw invalid(`User ${user.userId} cannot be stored: its data is not plain JSON.`);
+  }
+  return {
+    record: { user, raw: null, fetchedAt },
+    connectionId: user.connectionId,
+    userId: user.userId,
+    userJson,
+    rawJson,
+    hash: createHash('sha256').update(userJson).update('\n').update(rawJson).digest('hex'),
+    fetchedAt: Math.round(fetchedAt),
+  };
+}
+
+/**
+ * Writes a row's derived columns and user again, as `writeRow` derives them,
+ * leaving when it was fetched, seen and gone and its payload as they were;
+ * must run inside a transaction. The index learns it like any write.
+ */
+export function rewriteDerived(
+  access: UsersAccess,
+  rowId: number,
+  p: HashedWrite,
+  gone: boolean,
+  changes: IndexChange[],
+  indexed: boolean,
+): void {
+  const { stmt } = access;
+  const { params, fields } = columnsOf(p);
+  stmt(SQL.rederive).run(...params, rowId);
+  stmt(SQL.rederivePayload).run(p.userJson, rowId);
+  if (indexed) changes.push({ kind: 'upsert', row: { ...fields, gone, rowId } });
 }
 
 /** The row IDs a `RETURNING row_id` statement (or a row ID query) gave. */
