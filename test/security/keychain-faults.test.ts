@@ -18,8 +18,8 @@ const RUN_TS = resolve(__dirname, '../core/children/run-ts.mjs');
 const CHILD = resolve(__dirname, 'children/keychain-fault.ts');
 /**
  * Longest any one call may take in a faulty keychain: a bound on a hang, not
- * a pace. The store's time box is 5 s a call; this leaves a loaded machine
- * room, and stays below the 25 s a D-Bus call waits for its reply by default
+ * a pace. The store's time box is 10 s a call (these faults answer in
+ * milliseconds); this leaves a loaded machine room, and stays below the 25 s a D-Bus call waits for its reply by default
  * (what a call without the time box would wait, or forever on a prompt).
  */
 const BOUND_MS = 20_000;

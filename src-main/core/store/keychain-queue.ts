@@ -4,10 +4,13 @@
  * not overlap; but waiting in line is not the keychain being slow, so a
  * call's time box starts when it leaves the queue, not when it joins it.
  *
- * A call whose own run outlives its box is "stuck": keytar's worker thread
- * cannot be stopped, so while it runs nothing else is sent (the calls waiting
- * behind it are refused, and so are new ones) instead of piling more stuck
- * threads onto libuv's small pool. Once it ends, the queue works again.
+ * A call whose own run outlives its box fails and leaves the queue "stuck":
+ * keytar's worker thread cannot be stopped, so while it runs nothing else is
+ * sent, instead of piling more stuck threads onto libuv's small pool. A call
+ * that meets a stuck queue (waiting in line, or arriving) waits for the
+ * stuck run to end, but only for its own time box from that moment: a slow
+ * moment of the keyring costs the one call that ran into it, while a keyring
+ * that really hangs fails every caller within a bound.
  *
  * Node only; never imports `electron`.
  */
@@ -19,7 +22,7 @@ export const DEFAULT_MAX_WAITING = 1_000;
 export type QueueRefusalReason =
   /** This call's own run outlived its time box (it may still finish, unseen). */
   | 'timed-out'
-  /** An earlier call's run outlived its box and has not ended: this one never ran. */
+  /** An earlier call's run outlived its box and did not end within this one's: it never ran. */
   | 'stuck'
   /** Too many calls were already waiting: this one never ran. */
   | 'full';
@@ -50,6 +53,10 @@ export interface KeychainQueue {
 }
 
 interface Waiter {
+  /** This call's own time box, also how long it waits on a stuck run. */
+  timeoutMs: number;
+  /** The timer of a wait on a stuck run, if one is running. */
+  stuckTimer: NodeJS.Timeout | null;
   start(): void;
   refuse(reason: QueueRefusalReason): void;
 }
@@ -69,51 +76,71 @@ export function createKeychainQueue(maxWaiting: number = DEFAULT_MAX_WAITING): K
     }
   };
 
+  /** Gives a waiter its own time box to wait on the stuck run. */
+  const waitOnStuck = (waiter: Waiter): void => {
+    waiter.stuckTimer = setTimeout(() => {
+      const at = line.indexOf(waiter);
+      if (at >= 0) line.splice(at, 1);
+      waiter.refuse('stuck');
+    }, waiter.timeoutMs);
+  };
+
+  /** The stuck run ended: nobody waits on it any more, and the line moves again. */
+  const unstick = (): void => {
+    stuck = false;
+    for (const waiter of line) {
+      if (waiter.stuckTimer) clearTimeout(waiter.stuckTimer);
+      waiter.stuckTimer = null;
+    }
+    startNext();
+  };
+
   function run<T>(task: () => Promise<T>, timeoutMs: number): Promise<T> {
-    if (stuck) return Promise.reject(new QueueRefusal('stuck'));
     if (running && line.length >= maxWaiting) return Promise.reject(new QueueRefusal('full'));
     return new Promise<T>((resolve, reject) => {
-      const start = (): void => {
-        let decided = false;
-        const work = Promise.resolve().then(task);
-        const timer = setTimeout(() => {
-          if (decided) return;
-          decided = true;
-          stuck = true;
-          const late = work.then(
-            () => undefined,
-            () => undefined,
+      const waiter: Waiter = {
+        timeoutMs,
+        stuckTimer: null,
+        start: () => {
+          let decided = false;
+          const work = Promise.resolve().then(task);
+          const timer = setTimeout(() => {
+            if (decided) return;
+            decided = true;
+            stuck = true;
+            const late = work.then(
+              () => undefined,
+              () => undefined,
+            );
+            reject(new QueueRefusal('timed-out', late));
+            for (const behind of line) waitOnStuck(behind);
+            void late.then(unstick);
+          }, timeoutMs);
+          work.then(
+            (value) => {
+              if (decided) return;
+              decided = true;
+              clearTimeout(timer);
+              resolve(value);
+              startNext();
+            },
+            (thrown: unknown) => {
+              if (decided) return;
+              decided = true;
+              clearTimeout(timer);
+              reject(thrown);
+              startNext();
+            },
           );
-          reject(new QueueRefusal('timed-out', late));
-          // The keychain is not answering: nobody behind this call will be served soon.
-          for (const waiter of line.splice(0)) waiter.refuse('stuck');
-          void late.then(() => {
-            stuck = false;
-            startNext();
-          });
-        }, timeoutMs);
-        work.then(
-          (value) => {
-            if (decided) return;
-            decided = true;
-            clearTimeout(timer);
-            resolve(value);
-            startNext();
-          },
-          (thrown: unknown) => {
-            if (decided) return;
-            decided = true;
-            clearTimeout(timer);
-            reject(thrown);
-            startNext();
-          },
-        );
+        },
+        refuse: (reason) => reject(new QueueRefusal(reason)),
       };
       if (running) {
-        line.push({ start, refuse: (reason) => reject(new QueueRefusal(reason)) });
+        line.push(waiter);
+        if (stuck) waitOnStuck(waiter);
       } else {
         running = true;
-        start();
+        waiter.start();
       }
     });
   }

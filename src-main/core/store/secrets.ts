@@ -26,8 +26,13 @@ export const KEYCHAIN_SERVICE = 'Rollcall';
 /** The account `probe()` writes and deletes; never a connection ID, never listed. */
 export const PROBE_ACCOUNT = 'rollcall-keychain-probe';
 
-/** How long one keychain call may take before Rollcall stops waiting. */
-export const DEFAULT_KEYCHAIN_TIMEOUT_MS = 5_000;
+/**
+ * How long one keychain call may run before Rollcall stops waiting. Long
+ * enough for a keyring daemon starved of CPU (seen over 5 s on a loaded
+ * two-core machine), short enough that a hung keyring is reported well
+ * before D-Bus's own 25 s.
+ */
+export const DEFAULT_KEYCHAIN_TIMEOUT_MS = 10_000;
 
 /** The longest secret accepted (the IPC contract's limit). */
 export const MAX_SECRET_LENGTH = 4096;
@@ -275,7 +280,7 @@ export function createKeytarSecretStore(options: KeytarStoreOptions = {}): Secre
       case 'stuck':
         return new KeychainFailure(
           'unknown',
-          `The keychain did not answer an earlier request within ${seconds} s and is still busy with it, so Rollcall is not asking it more for now. ${unlockOrAdvice}`,
+          `The keychain did not answer an earlier request within ${seconds} s and was still busy with it ${seconds} s later, so Rollcall is not asking it more for now. ${unlockOrAdvice}`,
         );
       case 'full':
         return new RollcallFailure(
