@@ -87,7 +87,7 @@ export interface FileAnswer {
 }
 
 /** Headers every app file is sent with: the CSP and no sniffing. */
-export const APP_FILE_HEADERS: Record<string, string> = {
+const APP_FILE_HEADERS: Record<string, string> = {
   'Content-Security-Policy': CONTENT_SECURITY_POLICY,
   'X-Content-Type-Options': 'nosniff',
   'Cross-Origin-Opener-Policy': 'same-origin',

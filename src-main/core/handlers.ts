@@ -75,7 +75,7 @@ export function createHandlers(services: Services): Handlers {
 }
 
 /** Turns a failed zod parse into one INVALID_INPUT error naming the field. */
-export function invalidInput(error: z.ZodError): RollcallError {
+function invalidInput(error: z.ZodError): RollcallError {
   const issue = error.issues[0];
   const field = issue?.path.map(String).join('.') || undefined;
   const what = issue?.message ?? 'The request is malformed.';

@@ -26,7 +26,7 @@ export function registerSecret(secret: string): void {
 }
 
 /** Masks every registered secret and anything shaped like a credential. */
-export function redact(text: string): string {
+function redact(text: string): string {
   let out = text;
   for (const s of secrets) out = out.split(s).join('[secret]');
   return out

@@ -11,7 +11,7 @@
 import type { Logger } from '../core/log';
 
 /** How long closing core may take before the app exits anyway. */
-export const CLOSE_BOUND_MS = 5_000;
+const CLOSE_BOUND_MS = 5_000;
 
 /** The part of Electron's `app` the quit path uses. */
 export interface QuittingApp {

@@ -28,7 +28,7 @@ import {
 export const connectionIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'Not a connection ID.');
 
 /** A user reference as typed by the admin; its form is checked per provider. */
-export const userRefSchema = z.string().trim().min(1, 'Type an ID or email.').max(320);
+const userRefSchema = z.string().trim().min(1, 'Type an ID or email.').max(320);
 
 /** A user ID as stored in the cache. */
 export const userIdSchema = z.string().min(1).max(200);
@@ -53,7 +53,7 @@ export const searchQuerySchema = z
   .strict();
 
 /** A connection as entered in the add/edit dialog. */
-export const connectionDraftSchema = z
+const connectionDraftSchema = z
   .object({
     kind: z.enum(CONNECTION_KINDS),
     label: z.string().trim().max(100).default(''),

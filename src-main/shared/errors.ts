@@ -48,7 +48,7 @@ export interface RollcallError {
 }
 
 /** The sentence shown when a caller has nothing more specific to say. */
-export const DEFAULT_MESSAGES: Record<ErrorCode, string> = {
+const DEFAULT_MESSAGES: Record<ErrorCode, string> = {
   INVALID_INPUT: 'That input is not valid.',
   NOT_FOUND: 'The server has no such user.',
   UNAUTHORIZED: 'The server rejected the credentials. Check the API key and login email.',

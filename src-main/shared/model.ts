@@ -143,7 +143,7 @@ export interface UserStatus {
 }
 
 /** Bot details (Zulip). */
-export interface BotInfo {
+interface BotInfo {
   type: number | null;
   typeLabel: string;
   ownerId: string | null;
@@ -320,17 +320,15 @@ export interface ConnectionSummary {
 }
 
 /** Phases of a sync, in the order they usually happen. */
-export const SYNC_PHASES = [
-  'starting',
-  'fetching',
-  'writing',
-  'reconciling',
-  'waiting',
-  'done',
-  'cancelled',
-  'failed',
-] as const;
-export type SyncPhase = (typeof SYNC_PHASES)[number];
+type SyncPhase =
+  | 'starting'
+  | 'fetching'
+  | 'writing'
+  | 'reconciling'
+  | 'waiting'
+  | 'done'
+  | 'cancelled'
+  | 'failed';
 
 /** A sync progress event: where it is, how far, and the outcome at the end. */
 export interface SyncProgress {

@@ -81,7 +81,7 @@ const escape = (text: string): string => text.replace(/\|/g, '\\|');
 const ID_ORDER = ['search.', 'start.', 'sync.', 'ingest.', 'lookup.', 'window.', 'bundle.'];
 
 /** Figures grouped, groups in the order (then as they come), figures in order within. */
-export function grouped(figures: readonly Figure[]): Figure[] {
+function grouped(figures: readonly Figure[]): Figure[] {
   const rank = (f: Figure): number => {
     const i = ID_ORDER.findIndex((p) => f.id.startsWith(p));
     return i < 0 ? ID_ORDER.length : i;
@@ -96,7 +96,7 @@ export function grouped(figures: readonly Figure[]): Figure[] {
 }
 
 /** The markdown table of every figure, grouped. */
-export function markdownTable(unordered: readonly Figure[]): string {
+function markdownTable(unordered: readonly Figure[]): string {
   const figures = grouped(unordered);
   const lines = [
     '| Benchmark | median | p95 | min–max | n | baseline (median) | ratio | target | holds |',

@@ -209,7 +209,7 @@ const BACKDROP = [
 const HAIR = ['#2b2118', '#4a2f1b', '#7a4b2a', '#c9a227', '#1f1f1f', '#8c8c8c', '#a0522d'];
 
 /** A small, friendly, deterministic face: stands in for uploaded photos. */
-export function faceSvg(seed: string): string {
+function faceSvg(seed: string): string {
   const h = parseInt(shortHash(seed), 16);
   const at = (list: string[], shift: number) => list[(h >>> shift) % list.length]!;
   const skin = at(SKIN, 0);

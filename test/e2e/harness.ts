@@ -20,12 +20,12 @@ import { createKeytarSecretStore, createMemorySecretStore } from '@core/store/se
 import type { EventName } from '@shared/contract';
 
 export const ROOT = resolve(__dirname, '../..');
-export const RENDERER_DIR = join(ROOT, 'out/renderer');
-export const SCREENSHOT_DIR = join(ROOT, 'test/e2e/screenshots');
+const RENDERER_DIR = join(ROOT, 'out/renderer');
+const SCREENSHOT_DIR = join(ROOT, 'test/e2e/screenshots');
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 
 /** The flags this machine needs: no sandbox as root, no calls home. */
-export const CHROMIUM_ARGS = [
+const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
   '--disable-gpu',
@@ -44,7 +44,7 @@ export function launchChromium(): Promise<Browser> {
 let bridgeScript: Promise<string> | null = null;
 
 /** The page-side bridge, bundled once per process with the app's own createBridge. */
-export function pageBridgeScript(): Promise<string> {
+function pageBridgeScript(): Promise<string> {
   bridgeScript ??= build({
     configFile: false,
     logLevel: 'silent',
@@ -69,7 +69,7 @@ export function pageBridgeScript(): Promise<string> {
 }
 
 /** One recorded bridge call. */
-export interface RecordedCall {
+interface RecordedCall {
   channel: string;
   arg: unknown;
   result: unknown;

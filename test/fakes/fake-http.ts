@@ -62,7 +62,7 @@ export type FakeMode =
   | { kind: 'hostile'; answer: (url: URL, req: IncomingMessage) => FakeMode | null };
 
 /** When a mode applies: the next `times` matching requests (all, if not given). */
-export interface ModeScope {
+interface ModeScope {
   times?: number;
   /** Only requests whose path passes this. */
   match?: (path: string) => boolean;

@@ -59,7 +59,7 @@ export const XSS_VECTORS: Record<string, string> = {
 };
 
 /** Every vector in one string, for fields shown as text. */
-export const ALL_VECTORS = Object.values(XSS_VECTORS).join(' ');
+const ALL_VECTORS = Object.values(XSS_VECTORS).join(' ');
 
 /** A 10 000-character name, with and without places to wrap. */
 const LONG_WORDS = Array.from({ length: 1000 }, (_, i) => `Name${i % 10}…`)

@@ -14,13 +14,13 @@ import { syntheticPng } from '@core/services/synthetic';
 import type { FakeMode } from './fake-http';
 
 /** Which product a world imitates. */
-export type HostileProduct = 'zulip' | 'openwebui';
+type HostileProduct = 'zulip' | 'openwebui';
 
 /** A JSON-ish wire object: hostile payloads are whatever a server may send. */
 export type Wire = Record<string, unknown>;
 
 /** Where the corpus lives on a fake: `<fake url>/hostile/<case id>`. */
-export const HOSTILE_PREFIX = '/hostile';
+const HOSTILE_PREFIX = '/hostile';
 
 /** The world holding every case at once. */
 export const ALL_CASES = 'all';
@@ -120,10 +120,10 @@ export function raw(
 export const PICTURE = syntheticPng([0x3b, 0x82, 0xf6], 16);
 
 /** The Zulip key owner every world answers the connection test with. */
-export const ZULIP_OWNER_ID = 1;
+const ZULIP_OWNER_ID = 1;
 const ZULIP_MEMBER_ID = 2;
 /** Open WebUI's admin and a plain user. */
-export const OWUI_ADMIN_ID = 'admin-1';
+const OWUI_ADMIN_ID = 'admin-1';
 const OWUI_USER_ID = 'user-2';
 
 /** A plain Zulip user; cases override fields of it. */

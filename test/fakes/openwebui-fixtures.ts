@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import { SPECS_DIR } from './zulip-spec';
 
 /** Where the captured Open WebUI answers live. */
-export const OPENWEBUI_FIXTURES_DIR = resolve(SPECS_DIR, 'openwebui');
+const OPENWEBUI_FIXTURES_DIR = resolve(SPECS_DIR, 'openwebui');
 
 /** One fixture file, parsed. */
 export function fixture(name: string): unknown {

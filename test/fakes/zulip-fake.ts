@@ -27,7 +27,7 @@ import {
 } from './fake-http';
 
 /** One account that can log in: the API email and key to send. */
-export interface ZulipAccount {
+interface ZulipAccount {
   email: string;
   apiKey: string;
   userId: number;
@@ -47,7 +47,7 @@ export interface ZulipFakeOptions {
 }
 
 /** Zulip's rate limit: `limit` requests per `windowSeconds` per key. */
-export interface RateLimit {
+interface RateLimit {
   limit: number;
   windowSeconds: number;
 }

@@ -17,7 +17,7 @@ export const SPECS_DIR = resolve(__dirname, '../fixtures/specs');
 /** Where the product's shared specs live, when the repository sits beside them. */
 export const SHARED_SPECS_DIR = resolve(__dirname, '../../../shared/specs');
 /** Zulip's OpenAPI description (feature level 339). */
-export const ZULIP_SPEC_PATH = resolve(SPECS_DIR, 'zulip-openapi.yaml');
+const ZULIP_SPEC_PATH = resolve(SPECS_DIR, 'zulip-openapi.yaml');
 
 type Doc = Record<string, unknown>;
 let spec: Doc | null = null;

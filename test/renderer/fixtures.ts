@@ -33,7 +33,7 @@ const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 
 /** A small seeded random generator (the app's own), so every run builds the same people. */
-export const seeded = mulberry32;
+const seeded = mulberry32;
 
 function pick<T>(rand: () => number, list: readonly T[]): T {
   return list[Math.floor(rand() * list.length)]!;
@@ -42,9 +42,9 @@ function pick<T>(rand: () => number, list: readonly T[]): T {
 // ---------------------------------------------------------------- connections
 
 /** Id of the fixture Zulip connection. */
-export const ZULIP_ID = 'acme-zulip';
+const ZULIP_ID = 'acme-zulip';
 /** Id of the fixture Open WebUI connection. */
-export const OWUI_ID = 'lab-openwebui';
+const OWUI_ID = 'lab-openwebui';
 
 /** A connection summary with sensible defaults. */
 export function connection(overrides: Partial<ConnectionSummary> = {}): ConnectionSummary {
@@ -85,7 +85,7 @@ export function owuiConnection(overrides: Partial<ConnectionSummary> = {}): Conn
 // ---------------------------------------------------------------- Zulip
 
 /** The organization's custom profile fields, one of each of the 8 types. */
-export const ZULIP_FIELDS = [
+const ZULIP_FIELDS = [
   { id: '1', name: 'Pronouns', type: 'pronouns', typeCode: 8, order: 1, summary: true },
   { id: '2', name: 'Team', type: 'choice', typeCode: 3, order: 2, summary: true },
   { id: '3', name: 'Phone', type: 'short_text', typeCode: 1, order: 3, summary: false },
@@ -298,7 +298,7 @@ function owuiRaw(u: DirectoryUser): JsonValue {
 }
 
 /** An Open WebUI user record; every field can be overridden. */
-export function owuiUser(
+function owuiUser(
   overrides: Partial<DirectoryUser> & { userId: string; name: string },
   options: { now?: number; fetchedAt?: number; goneAt?: number | null } = {},
 ): UserRecord {

@@ -16,7 +16,7 @@ import type { Credentials, HttpClient } from './http';
 export const AVATAR_MAX_BYTES = 5 * 1024 * 1024;
 
 /** Raster types Rollcall serves to the window, by their canonical name. */
-export const RASTER_IMAGE_TYPES = [
+const RASTER_IMAGE_TYPES = [
   'image/png',
   'image/jpeg',
   'image/gif',
@@ -70,7 +70,7 @@ function canonicalType(contentType: string): string {
 }
 
 /** Whether a declared type may be a picture: a raster type, or untyped bytes to be sniffed. */
-export function acceptableImageType(contentType: string): boolean {
+function acceptableImageType(contentType: string): boolean {
   const t = canonicalType(contentType);
   return (
     (RASTER_IMAGE_TYPES as readonly string[]).includes(t) ||
@@ -89,7 +89,7 @@ function notAPicture(what: string, url?: string): never {
 }
 
 /** Checks bytes are a raster image within the cap; returns them with their real type. */
-export function checkImage(
+function checkImage(
   bytes: Uint8Array,
   declared: string,
   maxBytes: number,

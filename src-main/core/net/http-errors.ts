@@ -582,7 +582,7 @@ function statusFallback(
 }
 
 /** "1.5 seconds", "1 minute", "2 minutes 30 seconds". */
-export function formatSeconds(seconds: number): string {
+function formatSeconds(seconds: number): string {
   if (seconds < 60) {
     const s = Math.round(seconds * 10) / 10;
     return `${s} second${s === 1 ? '' : 's'}`;

@@ -80,7 +80,7 @@ export interface JsonResponse {
 }
 
 /** A binary answer. */
-export interface BytesResponse {
+interface BytesResponse {
   status: number;
   url: string;
   headers: Headers;
@@ -121,7 +121,7 @@ export interface HttpClientOptions {
 }
 
 /** Body caps the providers use. */
-export const ONE_USER_MAX_BYTES = 2 * 1024 * 1024;
+const ONE_USER_MAX_BYTES = 2 * 1024 * 1024;
 /** A page of users, or a list endpoint (presence, groups) of a large organization. */
 export const LIST_MAX_BYTES = 64 * 1024 * 1024;
 /**
@@ -133,12 +133,12 @@ export const DIRECTORY_MAX_BYTES = 256 * 1024 * 1024;
 /** A large body is assembled this many bytes per turn of the event loop. */
 const COPY_SLICE_BYTES = 4 * 1024 * 1024;
 /** JSON bodies larger than this are parsed in slices (json-slices.ts), not in one `JSON.parse`. */
-export const SLICED_PARSE_MIN_BYTES = 1024 * 1024;
+const SLICED_PARSE_MIN_BYTES = 1024 * 1024;
 /** Error bodies are read only this far: enough for any server's message. */
 const ERROR_BODY_MAX_BYTES = 256 * 1024;
 
 /** The default sleep: a timer that a signal can cut short. */
-export const abortableSleep: Sleep = (ms, signal) =>
+const abortableSleep: Sleep = (ms, signal) =>
   new Promise<void>((resolve, reject) => {
     if (signal?.aborted) {
       reject(cancelled());
@@ -166,7 +166,7 @@ function authorizationOf(credentials: Credentials): string {
 }
 
 /** Whether a content type is JSON (`application/json`, `application/*+json`). */
-export function isJsonContentType(contentType: string | null): boolean {
+function isJsonContentType(contentType: string | null): boolean {
   if (!contentType) return false;
   const type = contentType.split(';')[0]?.trim().toLowerCase() ?? '';
   return type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json'));

@@ -47,11 +47,6 @@ export function bool(value: unknown): boolean | null {
   return typeof value === 'boolean' ? value : null;
 }
 
-/** A JSON value as given, or null for undefined: for `extra`, which must stay JSON. */
-export function json(value: JsonValue | undefined): JsonValue {
-  return value === undefined ? null : value;
-}
-
 /** Earliest and latest plausible instants: anything else is a unit mistake or garbage. */
 const MIN_MS = Date.UTC(1990, 0, 1);
 const MAX_MS = Date.UTC(2200, 0, 1);

@@ -55,7 +55,7 @@ const {
 const { codePointSortKey } = sortKey;
 
 export { codePointSortKey };
-export type { IndexSpec };
+;
 
 /** One cached user as the index keeps it: the search columns and the cache's row ID. */
 export interface IndexedRow extends SearchRow {
@@ -63,7 +63,7 @@ export interface IndexedRow extends SearchRow {
 }
 
 /** Rough sizes of what the index holds, for measurements and logs. */
-export interface SearchIndexStats {
+interface SearchIndexStats {
   rows: number;
   slots: number;
   unigrams: number;

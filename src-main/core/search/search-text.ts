@@ -85,7 +85,7 @@ export function searchTerms(text: string): string[] {
 }
 
 /** The fields of rule 2, unfolded, in order: also what the cache's columns hold. */
-export function haystackFields(user: DirectoryUser): string[] {
+function haystackFields(user: DirectoryUser): string[] {
   const fields = [
     user.name,
     user.username ?? '',
@@ -174,7 +174,7 @@ export type SearchFilter = Pick<
 >;
 
 /** Rules 3 and 4 for one row, with the terms already split. */
-export function rowMatches(
+function rowMatches(
   row: SearchRow,
   filter: SearchFilter,
   terms: readonly string[],
@@ -197,7 +197,7 @@ function compareNullsLast(a: number | null, b: number | null, sign: number): num
 }
 
 /** Rule 5 as a comparator. */
-export function compareRows(
+function compareRows(
   sort: SearchQuery['sort'],
   direction: SearchQuery['direction'],
 ): (a: SearchRow, b: SearchRow) => number {

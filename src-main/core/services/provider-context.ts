@@ -31,7 +31,7 @@ const checked = new WeakMap<object, ProviderContext | null>();
  * A stored context, checked by its provider's own reader: anything
  * malformed, or of a kind this version does not know, counts as none.
  */
-export function parseProviderContext(value: JsonValue | null): ProviderContext | null {
+function parseProviderContext(value: JsonValue | null): ProviderContext | null {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
   const known = checked.get(value);
   if (known !== undefined) return known;

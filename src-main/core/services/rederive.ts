@@ -37,7 +37,7 @@ import { offlineDemoUser } from './demo-directory';
 import type { ProviderContexts } from './provider-context';
 
 /** How each connection's rows were derived again. */
-export interface ConnectionTally {
+interface ConnectionTally {
   /** From the payload, by the normalizer. */
   fromPayload: number;
   /** From the stored user: gone from the server, or no readable context. */

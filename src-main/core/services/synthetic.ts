@@ -40,7 +40,7 @@ export interface ZulipWireUser {
 }
 
 /** One custom profile field as `GET /realm/profile_fields` sends it. */
-export interface ZulipWireProfileField {
+interface ZulipWireProfileField {
   id: number;
   name: string;
   type: number;
@@ -53,10 +53,10 @@ export interface ZulipWireProfileField {
 }
 
 /** A group-setting value: a group ID or an anonymous group. */
-export type ZulipGroupSetting = number | { direct_members: number[]; direct_subgroups: number[] };
+type ZulipGroupSetting = number | { direct_members: number[]; direct_subgroups: number[] };
 
 /** One user group as `GET /user_groups` sends it. */
-export interface ZulipWireUserGroup {
+interface ZulipWireUserGroup {
   description: string;
   id: number;
   creator_id: number | null;
@@ -75,7 +75,7 @@ export interface ZulipWireUserGroup {
 }
 
 /** One client's presence in Zulip's legacy format. */
-export interface ZulipWirePresenceEntry {
+interface ZulipWirePresenceEntry {
   client: string;
   status: 'active' | 'idle';
   timestamp: number;
@@ -83,7 +83,7 @@ export interface ZulipWirePresenceEntry {
 }
 
 /** A user's presence as `GET /realm/presence` keys it (by API email). */
-export interface ZulipWirePresence {
+interface ZulipWirePresence {
   website: ZulipWirePresenceEntry;
   aggregated: ZulipWirePresenceEntry;
 }
@@ -128,7 +128,7 @@ export interface OpenWebUIWireUser {
 }
 
 /** One group as `GET /api/v1/groups/` sends it to an admin. */
-export interface OpenWebUIWireGroup {
+interface OpenWebUIWireGroup {
   id: string;
   user_id: string;
   name: string;

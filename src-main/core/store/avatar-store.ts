@@ -25,7 +25,7 @@ export const AVATARS_DIR = 'avatars';
 export const MAX_AVATAR_BYTES = 5 * 1024 * 1024;
 
 /** Raster image types the window may show, with the file extension used for each. */
-export const AVATAR_TYPES: Record<string, string> = {
+const AVATAR_TYPES: Record<string, string> = {
   'image/png': 'png',
   'image/jpeg': 'jpg',
   'image/gif': 'gif',
@@ -37,7 +37,7 @@ export const AVATAR_TYPES: Record<string, string> = {
 };
 
 /** A cached picture's record, without its bytes. */
-export interface AvatarEntry {
+interface AvatarEntry {
   connectionId: string;
   userId: string;
   contentType: string;
@@ -51,12 +51,12 @@ export interface AvatarEntry {
 }
 
 /** A cached picture with its bytes. */
-export interface AvatarFile extends AvatarEntry {
+interface AvatarFile extends AvatarEntry {
   bytes: Uint8Array;
 }
 
 /** What `put` stores. */
-export interface AvatarInput {
+interface AvatarInput {
   bytes: Uint8Array;
   contentType: string;
   sourceKey: string | null;

@@ -48,7 +48,7 @@ export interface StoredConnection {
 }
 
 /** What `save` takes: a new connection (no `id`, or a fixed one for demos) or an edit. */
-export interface SaveConnectionInput {
+interface SaveConnectionInput {
   id?: string;
   kind: ConnectionKind;
   label?: string;

@@ -64,7 +64,7 @@ export interface OpenDatabaseOptions {
 }
 
 /** Up to this size `auto` checks the file at every start (a few tenths of a second). */
-export const QUICK_CHECK_MAX_BYTES = 64 * 1024 * 1024;
+const QUICK_CHECK_MAX_BYTES = 64 * 1024 * 1024;
 
 /** The file whose presence says "damage was met: check at the next start". */
 export function damageMarkerPath(path: string): string {

@@ -16,7 +16,7 @@
  */
 
 /** How many calls may wait behind the running one before new ones are refused. */
-export const DEFAULT_MAX_WAITING = 1_000;
+const DEFAULT_MAX_WAITING = 1_000;
 
 /** Why the queue did not give a call its answer. */
 export type QueueRefusalReason =

@@ -14,7 +14,7 @@ import { statementCache } from './sqlite-helpers';
 import { parseStoredDefinitions } from './stored-connections';
 
 /** A stored value and when it was written. */
-export interface StoredMeta<T> {
+interface StoredMeta<T> {
   value: T;
   updatedAt: number;
 }

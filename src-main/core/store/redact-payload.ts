@@ -17,7 +17,7 @@ const CREDENTIAL_KEY =
   /(^|[_\-.\s])(api[_\-\s]?keys?|apikeys?|keys?|tokens?|access[_\-\s]?tokens?|refresh[_\-\s]?tokens?|id[_\-\s]?tokens?|secrets?|client[_\-\s]?secrets?|passwords?|passwd|pass|auth|authorization|bearer|cookies?|session[_\-\s]?id|private[_\-\s]?keys?|credentials?)$/i;
 
 /** Whether a key names a credential. */
-export function isCredentialKey(key: string): boolean {
+function isCredentialKey(key: string): boolean {
   return CREDENTIAL_KEY.test(key) || /api[_-]?key|secret|password|token/i.test(key);
 }
 

@@ -8,7 +8,7 @@
 import { rollcallError, RollcallFailure } from '@shared/errors';
 
 /** SQLite's primary result codes Rollcall branches on. */
-export const SQLITE = {
+const SQLITE = {
   PERM: 3,
   BUSY: 5,
   LOCKED: 6,
@@ -22,10 +22,10 @@ export const SQLITE = {
 } as const;
 
 /** SQLite's extended code for a broken foreign key (SQLITE_CONSTRAINT_FOREIGNKEY). */
-export const SQLITE_CONSTRAINT_FOREIGNKEY = 787;
+const SQLITE_CONSTRAINT_FOREIGNKEY = 787;
 
 /** The extended SQLite result code of a thrown error, or null if it is not one. */
-export function sqliteExtendedCodeOf(thrown: unknown): number | null {
+function sqliteExtendedCodeOf(thrown: unknown): number | null {
   if (typeof thrown !== 'object' || thrown === null) return null;
   const e = thrown as { sqliteExtendedCode?: unknown; errcode?: unknown };
   const code = typeof e.sqliteExtendedCode === 'number' ? e.sqliteExtendedCode : e.errcode;
@@ -33,7 +33,7 @@ export function sqliteExtendedCodeOf(thrown: unknown): number | null {
 }
 
 /** The primary SQLite result code of a thrown error, or null if it is not one. */
-export function sqliteCodeOf(thrown: unknown): number | null {
+function sqliteCodeOf(thrown: unknown): number | null {
   if (typeof thrown !== 'object' || thrown === null) return null;
   const e = thrown as { errcode?: unknown; sqliteCode?: unknown };
   const code = typeof e.errcode === 'number' ? e.errcode : e.sqliteCode;

@@ -159,7 +159,7 @@ function roleOf(parsed: Role | undefined, column: unknown, kind: ConnectionKind)
 }
 
 /** A role read from a column: one this version knows, else the kind's plain member role. */
-export function asRole(value: unknown, kind: ConnectionKind | null = null): Role {
+function asRole(value: unknown, kind: ConnectionKind | null = null): Role {
   const known = ROLES.find((r) => r === value);
   if (known) return known;
   return kind === 'openwebui' ? 'user' : 'member';
@@ -187,7 +187,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
  * also keeps in columns from those columns. Never throws; `readable` is
  * false when `summary_json` was not a JSON object at all.
  */
-export function parseStoredSummary(
+function parseStoredSummary(
   json: unknown,
   row: RowIdentity,
 ): { summary: UserSummary; readable: boolean } {

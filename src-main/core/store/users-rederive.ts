@@ -80,9 +80,9 @@ export interface RederiveOptions {
 }
 
 /** Default time budget of one slice (ms): well under a frame, like the batch writes. */
-export const REDERIVE_SLICE_MS = 8;
+const REDERIVE_SLICE_MS = 8;
 /** Default most rows of one slice. */
-export const REDERIVE_SLICE_ROWS = 200;
+const REDERIVE_SLICE_ROWS = 200;
 /** Rows read per statement inside a slice. */
 const READ_ROWS = 16;
 /** Changes let pile up before merging them into the index's sort orders. */

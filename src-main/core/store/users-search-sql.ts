@@ -19,7 +19,7 @@ export type BackgroundRead = (sql: string, params: readonly (string | number)[])
 export type SearchSpec = Omit<SearchQuery, 'offset' | 'limit'>;
 
 /** WHERE clause and parameters of a filter, as rules 3 and 4 of search-text.ts say. */
-export function whereOf(filter: SearchFilter): {
+function whereOf(filter: SearchFilter): {
   sql: string;
   params: (string | number)[];
 } {
@@ -55,7 +55,7 @@ export function whereOf(filter: SearchFilter): {
  * table to find them (100 000 users, a one-letter CJK term: 290 ms walking,
  * 47 ms scanning and sorting).
  */
-export function orderOf(
+function orderOf(
   sort: SearchQuery['sort'],
   direction: SearchQuery['direction'],
   walkIndex = true,

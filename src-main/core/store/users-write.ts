@@ -31,7 +31,7 @@ export interface UpsertCounts {
 }
 
 /** How one written chunk went, for progress bars and measurements. */
-export interface ChunkReport {
+interface ChunkReport {
   /** Records written so far, this chunk included. */
   done: number;
   total: number;

@@ -29,7 +29,7 @@ import type * as Experimental from '@photostructure/sqlite/experimental';
 import { requireSqliteExperimental } from './native-modules';
 
 /** How often the main connection is looked at for new writes. */
-export const CHECKPOINT_INTERVAL_MS = 250;
+const CHECKPOINT_INTERVAL_MS = 250;
 
 /** How often a bulk writer waits for a checkpoint to catch up (see `betweenWrites`). */
 export const SETTLE_EVERY_MS = 200;
@@ -38,7 +38,7 @@ export const SETTLE_EVERY_MS = 200;
 const SQLITE_DEFAULT_AUTOCHECKPOINT = 1000;
 
 /** A checkpoint's outcome, as `PRAGMA wal_checkpoint` reports it. */
-export interface CheckpointResult {
+interface CheckpointResult {
   /** 1 when it could not finish because another connection held a lock. */
   busy: number;
   /** Frames in the WAL. */

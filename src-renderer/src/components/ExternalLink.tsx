@@ -10,7 +10,7 @@ import type { ReactNode } from 'react';
 import { isWebUrl } from '../lib/sanitize';
 
 /** Opens a URL in the system browser through main. */
-export function openExternal(url: string): void {
+function openExternal(url: string): void {
   if (isWebUrl(url)) void window.rollcall.openExternal({ url });
 }
 

@@ -27,7 +27,7 @@ function describedBy(id: string, hint: boolean, error: boolean): string | undefi
 }
 
 /** The attributes that tie a control to its field's hint and error. */
-export function fieldAria(
+function fieldAria(
   id: string,
   hint: ReactNode,
   error: string | undefined,
@@ -39,7 +39,7 @@ export function fieldAria(
 }
 
 /** A field around any control (`children`): label, control, hint, error. */
-export function Field({
+function Field({
   id,
   label,
   hint,

@@ -27,7 +27,7 @@ const LOOKUP_PLACEHOLDERS = {
 export const LOOKUP_INPUT_ID = 'rc-lookup';
 
 /** The connection lookups go to: the chosen one, else the one in scope, else the first. */
-export function useLookupConnectionId(): string | null {
+function useLookupConnectionId(): string | null {
   const list = useConnections((s) => s.list);
   const chosen = useUi((s) => s.lookupConnectionId);
   const scope = useDirectory((s) => s.filters.connectionIds);

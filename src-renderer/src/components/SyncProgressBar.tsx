@@ -10,7 +10,7 @@ import { PHASE_LABELS } from '../stores/sync-store';
 import { countText, waitText } from '../lib/time';
 
 /** The phase and counts as one line. */
-export function progressText(p: SyncProgress): string {
+function progressText(p: SyncProgress): string {
   const phase = PHASE_LABELS[p.phase];
   if (p.phase === 'waiting' && p.retryAfterSeconds !== null) {
     return `${phase}: ${waitText(p.retryAfterSeconds)}`;

@@ -29,14 +29,14 @@ import { ErrorNotice } from './ErrorNotice';
 import { CARD_HEIGHT, UserCard } from './UserCard';
 
 /** Narrowest a card may get before a column is dropped. */
-export const MIN_CARD_WIDTH = 264;
+const MIN_CARD_WIDTH = 264;
 /** Space between cards, both ways. */
-export const GAP = 12;
+const GAP = 12;
 const PADDING = 16;
 const ROW_HEIGHT = CARD_HEIGHT + GAP;
 
 /** Columns that fit a width. */
-export function columnsFor(width: number): number {
+function columnsFor(width: number): number {
   return Math.max(1, Math.floor((width - 2 * PADDING + GAP) / (MIN_CARD_WIDTH + GAP)));
 }
 

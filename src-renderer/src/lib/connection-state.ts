@@ -8,7 +8,7 @@ import type { ConnectionSummary } from '@shared/model';
 import { relativeTime, relativeTimeShort, sinceText } from './time';
 
 /** The colour family of a connection's state dot. */
-export type ConnectionTone = 'online' | 'offline' | 'unauthorized' | 'unknown' | 'syncing';
+type ConnectionTone = 'online' | 'offline' | 'unauthorized' | 'unknown' | 'syncing';
 
 /** A connection's state: its tone and the words for it. */
 export interface ConnectionStateView {

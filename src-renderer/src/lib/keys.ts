@@ -6,7 +6,7 @@
  */
 
 /** Whether we run on macOS, where shortcuts use Cmd. */
-export function isMac(): boolean {
+function isMac(): boolean {
   const platform =
     (navigator as Navigator & { userAgentData?: { platform?: string } }).userAgentData?.platform ??
     navigator.platform ??

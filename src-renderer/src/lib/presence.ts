@@ -10,7 +10,7 @@ import type { ConnectionKind, Presence } from '@shared/model';
 import { relativeTime } from './time';
 
 /** How long after the last ping each kind still counts someone as active. */
-export const ACTIVE_WINDOW_MS: Record<ConnectionKind, number> = {
+const ACTIVE_WINDOW_MS: Record<ConnectionKind, number> = {
   zulip: 140_000,
   openwebui: 180_000,
 };

@@ -91,7 +91,7 @@ export function calendarDate(value: string): string {
 }
 
 /** Hours and minutes in the admin's own zone. */
-export function clockTime(at: number): string {
+function clockTime(at: number): string {
   return timeFormat.format(at);
 }
 

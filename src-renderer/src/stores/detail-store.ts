@@ -13,13 +13,13 @@ import type { LookupResult, UserRecord, UserSummary } from '@shared/model';
 import { api } from './bridge';
 
 /** Which user the panel shows. */
-export interface DetailTarget {
+interface DetailTarget {
   connectionId: string;
   userId: string;
 }
 
 /** Where the shown record came from. */
-export interface RecordOrigin {
+interface RecordOrigin {
   source: 'cache' | 'network';
   /** Why the server could not be asked (offline...), when the copy is older. */
   stale: RollcallError | null;

@@ -16,13 +16,13 @@ import { api } from './bridge';
 /** Results per request; divisible by every column count up to 6 so rows never straddle pages oddly. */
 export const PAGE_SIZE = 60;
 /** Pages kept in memory; the farthest from the newest answer go first. */
-export const MAX_PAGES = 40;
+const MAX_PAGES = 40;
 
 /** The question without the window (offset, limit). */
 export type Filters = SearchSpec;
 
 /** Everything, sorted by name. */
-export const DEFAULT_FILTERS: Filters = DEFAULT_SEARCH_SPEC;
+const DEFAULT_FILTERS: Filters = DEFAULT_SEARCH_SPEC;
 
 /** One page of results and the question generation it answers. */
 export interface ResultPage {

@@ -12,7 +12,7 @@ export type ConnectionDialogState =
   { mode: 'add'; kind: ConnectionKind } | { mode: 'edit'; id: string };
 
 /** A short notice at the bottom of the window. */
-export interface Toast {
+interface Toast {
   id: number;
   text: string;
   tone: 'info' | 'error';

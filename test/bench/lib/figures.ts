@@ -24,14 +24,14 @@ export interface Stats {
 export type Unit = 'ms' | 's' | 'KiB' | 'MB' | 'cards' | 'tasks';
 
 /** What a figure is compared against, measured in the same run. */
-export interface Baseline {
+interface Baseline {
   /** What the baseline is, in a few words (the README explains why). */
   name: string;
   stats: Stats | null;
 }
 
 /** A target from the issue (or the brief) and whether this run met it. */
-export interface Target {
+interface Target {
   text: string;
   holds: boolean;
   /** Why it does not hold, or what it was judged on. */
@@ -66,7 +66,7 @@ export interface Figure {
 }
 
 /** Nearest-rank percentile of sorted samples (p in 0..100). */
-export function percentile(sorted: readonly number[], p: number): number {
+function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
   const rank = Math.ceil((p / 100) * sorted.length);
   return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))] as number;
@@ -95,7 +95,7 @@ export function statsOf(samples: readonly number[]): Stats | null {
 }
 
 /** Median over median, or null when either side is missing or zero. */
-export function ratioOf(stats: Stats | null, baseline: Stats | null): number | null {
+function ratioOf(stats: Stats | null, baseline: Stats | null): number | null {
   if (!stats || !baseline || baseline.median === 0) return null;
   return stats.median / baseline.median;
 }

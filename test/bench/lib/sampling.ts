@@ -86,7 +86,7 @@ export interface LoopDelay {
 }
 
 /** The event-loop delay histogram of the brief: resolution 10 ms. */
-export const LOOP_RESOLUTION_MS = 10;
+const LOOP_RESOLUTION_MS = 10;
 
 /** Starts watching the event loop of this process; `stop` returns what it saw. */
 export function watchEventLoop(): { stop(): LoopDelay } {
@@ -152,7 +152,7 @@ export async function waitUntilIdle(
 }
 
 /** A scavenge of V8's young generation, when Node runs with --expose-gc. */
-export function scavenge(): void {
+function scavenge(): void {
   const gc = (globalThis as { gc?: (options?: { type: 'minor'; execution: 'sync' }) => void }).gc;
   gc?.({ type: 'minor', execution: 'sync' });
 }

@@ -58,7 +58,7 @@ export function connectionRow(
     .run(id, kind, `Test ${id}`, baseUrlOf(id), kind === 'zulip' ? 'admin@example.com' : null);
 }
 
-export function baseUrlOf(id: string): string {
+function baseUrlOf(id: string): string {
   return `https://${id}.example.com`;
 }
 

@@ -41,7 +41,7 @@ import { createMemorySecretStore, type MemorySecretStore } from '@core/store/sec
 import { createUsersRepo, type UsersRepo } from '@core/store/users-repo';
 import { makeUser, openTestCache, testClock } from '../cache-fixtures';
 
-export { makeUser, testClock } from '../cache-fixtures';
+;
 
 /** Throws what a provider throws: a `RollcallFailure` with this code. */
 export function failure(code: ErrorCode, message?: string): RollcallFailure {
@@ -95,13 +95,13 @@ export async function rejection(promise: Promise<unknown>): Promise<RollcallFail
 }
 
 /** An `emit` that keeps every event, in order. */
-export interface EventLog {
+interface EventLog {
   emit: Emit;
   all: { event: EventName; payload: unknown }[];
   of<E extends EventName>(event: E): PayloadOf<E>[];
 }
 
-export function recordEvents(): EventLog {
+function recordEvents(): EventLog {
   const all: EventLog['all'] = [];
   return {
     all,
@@ -254,7 +254,7 @@ export function page(
 }
 
 /** What a stand-in provider was asked, in order. */
-export interface ProviderCalls {
+interface ProviderCalls {
   fetchUser: { session: ProviderSession; ref: UserRef; context: ProviderContext | null }[];
   fetchDirectory: { session: ProviderSession; options: CallOptions }[];
   testConnection: ProviderSession[];
