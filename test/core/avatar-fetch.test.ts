@@ -9,7 +9,7 @@ import {
 } from '@core/net/avatar-fetch';
 import type { FetchLike } from '@core/deps';
 import { createHttpClient } from '@core/net/http';
-import { syntheticPng } from '@core/services/synthetic';
+import { syntheticPng } from '@core/services/synthetic/pictures';
 import { sendBytes, startFakeServer, type FakeControls } from '../fakes/fake-http';
 import { failureOf, testClient } from '../fakes/test-client';
 

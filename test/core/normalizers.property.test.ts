@@ -10,7 +10,8 @@ import { summarize } from '@shared/summary';
 import { normalizeOpenWebUIUser } from '@core/providers/openwebui';
 import { normalizeZulipProfileFields } from '@core/providers/zulip-fields';
 import { normalizeZulipUser } from '@core/providers/zulip-user';
-import { generateOpenWebUIDirectory, generateZulipDirectory } from '@core/services/synthetic';
+import { generateOpenWebUIDirectory } from '@core/services/synthetic/openwebui-instance';
+import { generateZulipDirectory } from '@core/services/synthetic/zulip-organization';
 import { fixture } from '../fakes/openwebui-fixtures';
 import { successExample } from '../fakes/zulip-spec';
 

@@ -11,7 +11,7 @@ import {
   openWebUIGroupNames,
 } from '@core/providers/openwebui';
 import type { OpenWebUIContext, ProviderSession } from '@core/providers/types';
-import type { OpenWebUIWireUser } from '@core/services/synthetic';
+import type { OpenWebUIWireUser } from '@core/services/synthetic/wire-shapes';
 import { sendBytes, sendJson, startFakeServer } from '../fakes/fake-http';
 import { fixture, fixtureNames, fixtureStatus } from '../fakes/openwebui-fixtures';
 import { startOpenWebUIFake, type OpenWebUIFake } from '../fakes/openwebui-fake';

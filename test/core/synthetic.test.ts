@@ -3,17 +3,15 @@
 // real owners, all eight field types, many scripts, every kind of avatar),
 // internally consistent (references point at real users), and importable by
 // app code.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { inflateSync } from 'node:zlib';
 import { decodeDataUrl } from '@core/net/avatar-fetch';
-import {
-  generateOpenWebUIDirectory,
-  generateZulipDirectory,
-  mulberry32,
-  REFERENCE_NOW_MS,
-  syntheticPng,
-} from '@core/services/synthetic';
+import { generateOpenWebUIDirectory } from '@core/services/synthetic/openwebui-instance';
+import { syntheticPng } from '@core/services/synthetic/pictures';
+import { mulberry32 } from '@core/services/synthetic/random';
+import { REFERENCE_NOW_MS } from '@core/services/synthetic/wire-shapes';
+import { generateZulipDirectory } from '@core/services/synthetic/zulip-organization';
 
 const zulip = generateZulipDirectory({ seed: 42, count: 2000 });
 const owui = generateOpenWebUIDirectory({ seed: 42, count: 2000 });
@@ -64,15 +62,20 @@ describe('determinism', () => {
     }
   });
 
-  it('uses no Math.random and imports only node:crypto, so app code can use it', () => {
-    const source = readFileSync(
-      resolve(__dirname, '../../src-main/core/services/synthetic.ts'),
-      'utf8',
+  it('uses no Math.random and imports only node:crypto and itself, so app code can use it', () => {
+    const folder = resolve(__dirname, '../../src-main/core/services/synthetic');
+    const files = readdirSync(folder).filter((name) => name.endsWith('.ts'));
+    const imports = files.flatMap((file) => {
+      const source = readFileSync(resolve(folder, file), 'utf8');
+      expect(source).not.toMatch(/Math\.random\(/);
+      return [...source.matchAll(/^import[^;]*? from '([^']+)';$/gm)].map((m) => m[1] ?? '');
+    });
+    expect(imports).toContain('node:crypto');
+    expect(imports).toContain('./random');
+    const outside = imports.filter(
+      (from) => from !== 'node:crypto' && !files.includes(`${from.replace(/^\.\//, '')}.ts`),
     );
-    expect(source).not.toMatch(/Math\.random\(/);
-    expect([...source.matchAll(/^import .* from '([^']+)';$/gm)].map((m) => m[1])).toEqual([
-      'node:crypto',
-    ]);
+    expect(outside).toEqual([]);
   });
 
   it('tiny and empty directories are fine', () => {

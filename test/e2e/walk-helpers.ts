@@ -10,7 +10,8 @@
  */
 import AxeBuilder from '@axe-core/playwright';
 import type { Page } from 'playwright-core';
-import { generateOpenWebUIDirectory, generateZulipDirectory } from '@core/services/synthetic';
+import { generateOpenWebUIDirectory } from '@core/services/synthetic/openwebui-instance';
+import { generateZulipDirectory } from '@core/services/synthetic/zulip-organization';
 import { startOpenWebUIFake, type OpenWebUIFake } from '../fakes/openwebui-fake';
 import { startZulipFake, type ZulipFake } from '../fakes/zulip-fake';
 import type { AppUnderTest } from './harness';

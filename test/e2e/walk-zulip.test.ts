@@ -10,7 +10,7 @@
  * Runs in Node, driving Debian's Chromium over the real core and HTTP.
  */
 import type { Browser, Page } from 'playwright-core';
-import type { ZulipWireUser } from '@core/services/synthetic';
+import type { ZulipWireUser } from '@core/services/synthetic/wire-shapes';
 import type { ZulipFake } from '../fakes/zulip-fake';
 import { launchChromium, openApp, type AppUnderTest } from './harness';
 import {

@@ -10,7 +10,7 @@
  * may send Rollcall to a host outside 127.0.0.1 (no Gravatar, no CDN).
  */
 import type { IncomingMessage } from 'node:http';
-import { syntheticPng } from '@core/services/synthetic';
+import { syntheticPng } from '@core/services/synthetic/pictures';
 import type { FakeMode } from './fake-http';
 
 /** Which product a world imitates. */

@@ -1,21 +1,16 @@
 /**
  * A fake Open WebUI: a real HTTP server on 127.0.0.1 serving a seeded
- * instance (src-main/core/services/synthetic.ts) in the exact shapes of the fixture
+ * instance (src-main/core/services/synthetic/) in the exact shapes of the fixture
  * files in shared/specs/openwebui, with the real auth checks and error texts
  * (a non-admin gets 401, API keys can be disabled or restricted, unknown
  * paths answer 200 with the web app's HTML), 30 users a page, the image
  * route, and the broken modes of fake-http.ts.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import {
-  AVATAR_COLOURS,
-  colourIndexOf,
-  generateOpenWebUIDirectory,
-  mulberry32,
-  syntheticPng,
-  type OpenWebUIDirectory,
-  type OpenWebUIWireUser,
-} from '@core/services/synthetic';
+import { generateOpenWebUIDirectory } from '@core/services/synthetic/openwebui-instance';
+import { AVATAR_COLOURS, colourIndexOf, syntheticPng } from '@core/services/synthetic/pictures';
+import { mulberry32 } from '@core/services/synthetic/random';
+import type { OpenWebUIDirectory, OpenWebUIWireUser } from '@core/services/synthetic/wire-shapes';
 import {
   authorizationOf,
   sendBytes,

@@ -1,21 +1,16 @@
 /**
  * A fake Zulip server: a real HTTP server on 127.0.0.1 serving a seeded
- * organization (src-main/core/services/synthetic.ts) with Zulip's real auth checks,
+ * organization (src-main/core/services/synthetic/) with Zulip's real auth checks,
  * error bodies and status codes (shared/specs/README.md: 401 for a bad key,
  * 400 "No such user", 429 with a float Retry-After and X-RateLimit-*
  * headers), a switchable rate limit, and the broken modes of fake-http.ts.
  * Serialized bodies are cached, so 100 000 users are served at once.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import {
-  AVATAR_COLOURS,
-  colourIndexOf,
-  generateZulipDirectory,
-  mulberry32,
-  syntheticPng,
-  type ZulipDirectory,
-  type ZulipWireUser,
-} from '@core/services/synthetic';
+import { AVATAR_COLOURS, colourIndexOf, syntheticPng } from '@core/services/synthetic/pictures';
+import { mulberry32 } from '@core/services/synthetic/random';
+import type { ZulipDirectory, ZulipWireUser } from '@core/services/synthetic/wire-shapes';
+import { generateZulipDirectory } from '@core/services/synthetic/zulip-organization';
 import { gravatarUrl } from '@core/providers/gravatar';
 import {
   authorizationOf,

@@ -11,7 +11,7 @@
  * Runs in Node and jsdom (no DOM use).
  */
 import { searchRowOf, searchRows } from '@core/search/search-text';
-import { mulberry32 } from '@core/services/synthetic';
+import { mulberry32 } from '@core/services/synthetic/random';
 import { contract, type Channel } from '@shared/contract';
 import { err, ok, rollcallError, type Result } from '@shared/errors';
 import {

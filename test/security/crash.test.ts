@@ -15,7 +15,7 @@ import { join, resolve } from 'node:path';
 import { DatabaseSync } from '@photostructure/sqlite';
 import { databasePath, openDatabase } from '@core/store/db';
 import { silentLogger } from '@core/log';
-import { mulberry32 } from '@core/services/synthetic';
+import { mulberry32 } from '@core/services/synthetic/random';
 import { openTestCore } from '../core/core-fixture';
 import { startZulipFake, type ZulipFake } from '../fakes/zulip-fake';
 

@@ -2,7 +2,7 @@
 // reading the keychain and reach the other origin without credentials, also
 // while the keychain is locked; pictures on the server itself carry the key.
 import { createMemorySecretStore, type MemorySecretStore } from '@core/store/secrets';
-import { syntheticPng } from '@core/services/synthetic';
+import { syntheticPng } from '@core/services/synthetic/pictures';
 import { openTestCore, type TestCore } from '../core/core-fixture';
 import { startOpenWebUIFake, type OpenWebUIFake } from '../fakes/openwebui-fake';
 import { startZulipFake, type ZulipFake } from '../fakes/zulip-fake';

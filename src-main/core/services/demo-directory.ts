@@ -20,7 +20,8 @@ import {
 } from '../providers';
 import { openWebUIGroupNames } from '../providers/openwebui';
 import { zulipGroupsOf, zulipPresenceOf } from '../providers/zulip-wire';
-import { generateOpenWebUIDirectory, generateZulipDirectory } from './synthetic';
+import { generateOpenWebUIDirectory } from './synthetic/openwebui-instance';
+import { generateZulipDirectory } from './synthetic/zulip-organization';
 import type { UsersRepo } from '../store/users-repo';
 import type { UserWrite } from '../store/users-rows';
 import type { DirectoryUser, JsonValue, SyncSummary } from '@shared/model';

@@ -9,7 +9,7 @@ import {
   type ZulipContext,
 } from '@core/providers';
 import { zulipGroupsOf, zulipPresenceOf } from '@core/providers/zulip-wire';
-import { generateZulipDirectory } from '@core/services/synthetic';
+import { generateZulipDirectory } from '@core/services/synthetic/zulip-organization';
 import type { UserWrite } from '@core/store/users-rows';
 import type { JsonValue } from '@shared/model';
 

@@ -11,7 +11,8 @@ import { normalizeOpenWebUIUser, openWebUIGroupNames } from '@core/providers/ope
 import type { OpenWebUIContext, ZulipContext } from '@core/providers';
 import { zulipGroupsOf, zulipPresenceOf } from '@core/providers/zulip-wire';
 import { createProviderContexts, type ProviderContexts } from '@core/services/provider-context';
-import { generateOpenWebUIDirectory, generateZulipDirectory } from '@core/services/synthetic';
+import { generateOpenWebUIDirectory } from '@core/services/synthetic/openwebui-instance';
+import { generateZulipDirectory } from '@core/services/synthetic/zulip-organization';
 import { toWrite } from '@core/services/user-writes';
 import type { OpenedDatabase } from '@core/store/db';
 import { createMetaRepo } from '@core/store/meta-repo';
