@@ -109,8 +109,6 @@ export const contract = {
     z
       .object({
         id: connectionIdSchema,
-        /** Also delete its cached users and avatar files. */
-        deleteCache: z.boolean().default(true),
       })
       .strict(),
   ),

@@ -321,14 +321,7 @@ export interface ConnectionSummary {
 
 /** Phases of a sync, in the order they usually happen. */
 type SyncPhase =
-  | 'starting'
-  | 'fetching'
-  | 'writing'
-  | 'reconciling'
-  | 'waiting'
-  | 'done'
-  | 'cancelled'
-  | 'failed';
+  'starting' | 'fetching' | 'writing' | 'reconciling' | 'waiting' | 'done' | 'cancelled' | 'failed';
 
 /** A sync progress event: where it is, how far, and the outcome at the end. */
 export interface SyncProgress {

@@ -88,7 +88,6 @@ describe.each(stores)('connections repository on the %s', (_name, makeStore) => 
       lastTest: null,
       lastSyncAt: null,
       lastSync: null,
-      removedAt: null,
     });
     expect(await secrets.get(saved.id)).toBe('zulip-key-0001');
     expect(await repo.getSecret(saved.id)).toBe('zulip-key-0001');
@@ -160,7 +159,7 @@ describe.each(stores)('connections repository on the %s', (_name, makeStore) => 
       expect(error.code).toBe('INVALID_INPUT');
       expect(error.field).toBe(field);
     }
-    expect(repo.list({ includeRemoved: true })).toEqual([]);
+    expect(repo.list()).toEqual([]);
     expect(await secrets.list().then((l) => l.filter((a) => a.startsWith('conn-')))).toEqual([]);
     cache.close();
   });
@@ -260,7 +259,7 @@ describe.each(stores)('connections repository on the %s', (_name, makeStore) => 
       sourceKey: null,
     });
 
-    expect(await repo.remove(saved.id, { deleteCache: true })).toEqual({ removed: true });
+    expect(await repo.remove(saved.id)).toEqual({ removed: true });
     expect(await secrets.get(saved.id)).toBeNull();
     expect(repo.get(saved.id)).toBeNull();
     expect(users.count(saved.id, { includeGone: true })).toBe(0);
@@ -275,35 +274,7 @@ describe.each(stores)('connections repository on the %s', (_name, makeStore) => 
     expect(await secrets.get(other.id)).toBe('keep-me-key-2');
     expect(users.count(other.id)).toBe(1);
     expect((await avatars.get(other.id, '1'))?.bytes).toEqual(new Uint8Array([4, 5, 6]));
-    expect(await repo.remove(saved.id, { deleteCache: true })).toEqual({ removed: false });
-    cache.close();
-  });
-
-  it('removes a connection but keeps its cached users readable when asked to', async () => {
-    const { clock, cache, secrets, repo, track } = setup();
-    const saved = track(await repo.save({ ...zulip, secret: 'archive-key-1' }));
-    const users = createUsersRepo(cache, { now: clock.now });
-    await users.upsertBatch([
-      {
-        user: makeUser({ userId: '42', connectionId: saved.id, name: 'Kept Person' }),
-        raw: {},
-        fetchedAt: 1,
-      },
-    ]);
-    clock.advance(500);
-    expect(await repo.remove(saved.id, { deleteCache: false })).toEqual({ removed: true });
-    expect(await secrets.get(saved.id)).toBeNull();
-    expect(repo.list()).toEqual([]);
-    expect(repo.list({ includeRemoved: true }).map((c) => [c.id, c.removedAt])).toEqual([
-      [saved.id, clock.now()],
-    ]);
-    expect(users.get(saved.id, '42')?.user.name).toBe('Kept Person');
-    expect(await repo.getSecret(saved.id)).toBeNull();
-    // Coming back needs a key again.
-    expect((await failureOf(() => repo.save({ id: saved.id, ...zulip }))).field).toBe('secret');
-    const back = await repo.save({ id: saved.id, ...zulip, secret: 'archive-key-2' });
-    expect(back.removedAt).toBeNull();
-    expect(await secrets.get(saved.id)).toBe('archive-key-2');
+    expect(await repo.remove(saved.id)).toEqual({ removed: false });
     cache.close();
   });
 
@@ -321,7 +292,7 @@ describe.each(stores)('connections repository on the %s', (_name, makeStore) => 
     expect(
       (await failureOf(() => repo.save({ ...zulip, id: 'demo-2', demo: true, secret: 'x' }))).field,
     ).toBe('secret');
-    expect(await repo.remove('demo-zulip', { deleteCache: true })).toEqual({ removed: true });
+    expect(await repo.remove('demo-zulip')).toEqual({ removed: true });
     cache.close();
   });
 });
@@ -340,7 +311,7 @@ describe('connections repository when a write fails', () => {
     secrets.setUnavailable('missing');
     const error = await failureOf(() => repo.save({ ...zulip, secret: 'never-stored' }));
     expect(error.code).toBe('KEYCHAIN_UNAVAILABLE');
-    expect(repo.list({ includeRemoved: true })).toEqual([]);
+    expect(repo.list()).toEqual([]);
     cache.close();
   });
 
@@ -371,9 +342,7 @@ describe('connections repository when a write fails', () => {
     const { cache, secrets, repo } = setup();
     const saved = await repo.save({ ...zulip, secret: 'stuck-key-1' });
     secrets.setUnavailable('locked');
-    expect((await failureOf(() => repo.remove(saved.id, { deleteCache: true }))).code).toBe(
-      'KEYCHAIN_UNAVAILABLE',
-    );
+    expect((await failureOf(() => repo.remove(saved.id))).code).toBe('KEYCHAIN_UNAVAILABLE');
     expect(repo.get(saved.id)).not.toBeNull();
     secrets.setUnavailable(null);
     expect(await secrets.get(saved.id)).toBe('stuck-key-1');
@@ -384,7 +353,7 @@ describe('connections repository when a write fails', () => {
     const { cache, secrets, repo } = setup();
     const live = await repo.save({ ...zulip, secret: 'live-key-1' });
     const archived = await repo.save({ ...zulip, secret: 'archived-key-1' });
-    await repo.remove(archived.id, { deleteCache: false });
+    await repo.remove(archived.id);
     await secrets.set('crashed-before-row', 'orphan-key');
     expect(await repo.pruneOrphanSecrets()).toEqual(['crashed-before-row']);
     expect(await secrets.list()).toEqual([live.id]);

@@ -22,6 +22,8 @@ import {
   type OpenedDatabase,
 } from '@core/store/db';
 import { MIGRATIONS, SCHEMA_VERSION, type Migration } from '@core/store/migrations';
+import { createConnectionsRepo } from '@core/store/connections-repo';
+import { createMemorySecretStore } from '@core/store/secrets';
 import { createLogger, silentLogger } from '@core/log';
 import { createUsersRepo } from '@core/store/users-repo';
 import { RollcallFailure } from '@shared/errors';
@@ -202,9 +204,14 @@ describe('opening the cache', () => {
       expect(old.schemaVersion).toBe(from);
       if (from >= 1) {
         addConnectionRow(old, 'conn-a');
-        // As the version of that schema wrote them (this version writes columns it lacks).
-        writeAsV1(old, makeUser({ userId: '7', name: 'Zoë Müller' }), { id: 7 }, clock.now());
-        writeAsV1(old, makeUser({ userId: '8', name: 'Иван Петров' }), { id: 8 }, clock.now());
+        const written = [
+          { user: makeUser({ userId: '7', name: 'Zoë Müller' }), raw: { id: 7 }, fetchedAt: 1 },
+          { user: makeUser({ userId: '8', name: 'Иван Петров' }), raw: { id: 8 }, fetchedAt: 1 },
+        ];
+        // As the version of that schema wrote them: before version 5, with the
+        // columns it dropped; from it on, with this version's users table.
+        if (from < 5) for (const w of written) writeAsV1(old, w.user, w.raw, clock.now());
+        else await createUsersRepo(old, { now: clock.now }).upsertBatch(written);
       }
       old.close();
 
@@ -224,7 +231,7 @@ describe('opening the cache', () => {
         expect(users.get('conn-a', '7')?.raw).toEqual({ id: 7 });
         expect(users.get('conn-a', '8')?.user.name).toBe('Иван Петров');
         // Derived by a version before versions: the re-deriver's to do.
-        expect(users.countUnderived()).toBe(2);
+        expect(users.countUnderived()).toBe(from < 5 ? 2 : 0);
       }
       upgraded.close();
     });
@@ -271,6 +278,39 @@ describe('opening the cache', () => {
     upgraded.db.exec("DELETE FROM users WHERE user_id = '7'");
     expect(count('avatars')).toBe(0);
     expect(count('user_payloads')).toBe(29);
+    upgraded.close();
+  });
+
+  it('keeps a connection an older version removed with its users kept, as one without a key (version 6)', async () => {
+    const dir = tempDir();
+    const clock = testClock();
+    const old = openTestCache({ dir, migrations: MIGRATIONS.slice(0, 5), now: clock.now });
+    addConnectionRow(old, 'conn-live');
+    addConnectionRow(old, 'conn-kept', 'zulip', 2);
+    old.db.prepare("UPDATE connections SET removed_at = 5 WHERE id = 'conn-kept'").run();
+    const users = createUsersRepo(old, { now: clock.now });
+    await users.upsertBatch([
+      {
+        user: makeUser({ userId: '1', connectionId: 'conn-kept', name: 'Kept Person' }),
+        raw: {},
+        fetchedAt: 1,
+      },
+    ]);
+    old.close();
+
+    const upgraded = openTestCache({ dir, now: clock.now });
+    expect(upgraded.schemaVersion).toBe(SCHEMA_VERSION);
+    const columns = (
+      upgraded.db.prepare('PRAGMA table_info(connections)').all() as { name: string }[]
+    ).map((c) => c.name);
+    expect(columns).not.toContain('removed_at');
+    const secrets = createMemorySecretStore();
+    const repo = createConnectionsRepo(upgraded, { secrets, now: clock.now });
+    expect(repo.list().map((c) => c.id)).toEqual(['conn-live', 'conn-kept']);
+    expect(await repo.getSecret('conn-kept')).toBeNull();
+    expect(createUsersRepo(upgraded, { now: clock.now }).get('conn-kept', '1')?.user.name).toBe(
+      'Kept Person',
+    );
     upgraded.close();
   });
 

@@ -118,15 +118,11 @@ describe('connections', () => {
     expect(byId.ok).toBe(true);
   });
 
-  it('removes a connection with its cache, or keeps the cache without the key', async () => {
+  it('removes a connection with its cache', async () => {
     const a = await addZulip(t, zulip);
     await t.call('directory:sync', { connectionId: a.id });
     expect((await t.call('users:search', { connectionIds: [a.id] })).total).toBe(80);
-    await t.call('connections:remove', { id: a.id, deleteCache: false });
-    const kept = await t.call('connections:list', {});
-    expect(kept[0]).toMatchObject({ id: a.id, hasSecret: false });
-    expect((await t.call('users:search', { connectionIds: [a.id] })).total).toBe(80);
-    await t.call('connections:remove', { id: a.id, deleteCache: true });
+    await t.call('connections:remove', { id: a.id });
     expect(await t.call('connections:list', {})).toEqual([]);
     expect((await t.call('users:search', {})).total).toBe(0);
   });
@@ -525,7 +521,7 @@ describe('demo and app info', () => {
       expect(looked).toMatchObject({ source: 'cache', refreshing: false });
       const synced = await t.call('directory:sync', { connectionId: 'demo-zulip' });
       expect(synced.total).toBe(240);
-      await t.call('connections:remove', { id: 'demo-zulip', deleteCache: true });
+      await t.call('connections:remove', { id: 'demo-zulip' });
       expect((await t.call('users:search', { limit: 1 })).total).toBe(120);
       const info = await t.call('app:info', {});
       expect(info.counts).toMatchObject({ connections: 1, users: 120 });

@@ -71,8 +71,8 @@ describe('first run and the demo', () => {
     expect(
       bridge.calls.filter((c) => c.channel === 'connections:remove').map((c) => c.arg),
     ).toEqual([
-      { id: 'demo-zulip', deleteCache: true },
-      { id: 'demo-openwebui', deleteCache: true },
+      { id: 'demo-zulip' },
+      { id: 'demo-openwebui' },
     ]);
     // And back again: the directory asks afresh, it does not show the old empty answer.
     await user.click(await screen.findByRole('button', { name: /Explore a demo directory/ }));

@@ -46,8 +46,8 @@ describe('removing a connection', () => {
     expect(
       bridge.calls.filter((c) => c.channel === 'connections:remove').map((c) => c.arg),
     ).toEqual([
-      { id: acme.id, deleteCache: true },
-      { id: acme.id, deleteCache: true },
+      { id: acme.id },
+      { id: acme.id },
     ]);
   });
 });

@@ -15,7 +15,7 @@ export type * from './types';
 export { createZulipProvider } from './zulip';
 export { normalizeZulipProfileFields } from './zulip-fields';
 export { normalizeZulipUser } from './zulip-user';
-export { normalizeOpenWebUIUser,  } from './openwebui';
+export { normalizeOpenWebUIUser } from './openwebui';
 
 /** What every provider is built from. */
 export interface ProviderDeps {

@@ -55,8 +55,6 @@ const {
 const { codePointSortKey } = sortKey;
 
 export { codePointSortKey };
-;
-
 /** One cached user as the index keeps it: the search columns and the cache's row ID. */
 export interface IndexedRow extends SearchRow {
   rowId: number;

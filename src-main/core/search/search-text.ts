@@ -174,11 +174,7 @@ export type SearchFilter = Pick<
 >;
 
 /** Rules 3 and 4 for one row, with the terms already split. */
-function rowMatches(
-  row: SearchRow,
-  filter: SearchFilter,
-  terms: readonly string[],
-): boolean {
+function rowMatches(row: SearchRow, filter: SearchFilter, terms: readonly string[]): boolean {
   if (filter.connectionIds.length > 0 && !filter.connectionIds.includes(row.connectionId)) {
     return false;
   }

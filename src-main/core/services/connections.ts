@@ -104,7 +104,6 @@ export function createConnectionsService(deps: ConnectionsDeps): ConnectionsServ
     counts: Map<string, number>,
     accounts: Set<string> | null,
   ): ConnectionSummary {
-    const live = conn.removedAt === null;
     return {
       id: conn.id,
       kind: conn.kind,
@@ -114,7 +113,7 @@ export function createConnectionsService(deps: ConnectionsDeps): ConnectionsServ
       demo: conn.demo,
       createdAt: conn.createdAt,
       updatedAt: conn.updatedAt,
-      hasSecret: !conn.demo && live && (accounts ? accounts.has(conn.id) : true),
+      hasSecret: !conn.demo && (accounts ? accounts.has(conn.id) : true),
       lastTest: conn.lastTest,
       userCount: counts.get(conn.id) ?? 0,
       lastSyncAt: conn.lastSyncAt,
@@ -152,7 +151,7 @@ export function createConnectionsService(deps: ConnectionsDeps): ConnectionsServ
   }
 
   async function list(): Promise<ConnectionSummary[]> {
-    const rows = connections.list({ includeRemoved: true });
+    const rows = connections.list();
     const counts = users.countsByConnection();
     const accounts = rows.some((r) => !r.demo) ? await knownSecretAccounts() : null;
     return rows.map((r) => summaryOf(r, counts, accounts));
@@ -169,9 +168,7 @@ export function createConnectionsService(deps: ConnectionsDeps): ConnectionsServ
       });
     }
     const { baseUrl, loginEmail } = checkedDraft(arg.draft);
-    const secret =
-      arg.draft.secret ??
-      (existing && existing.removedAt === null ? await connections.getSecret(existing.id) : null);
+    const secret = arg.draft.secret ?? (existing ? await connections.getSecret(existing.id) : null);
     if (!secret) fail('INVALID_INPUT', 'Enter the API key.', { field: 'secret' });
     registerSecret(secret);
 
@@ -205,7 +202,7 @@ export function createConnectionsService(deps: ConnectionsDeps): ConnectionsServ
 
   async function remove(arg: ParsedArgOf<'connections:remove'>): Promise<{ removed: boolean }> {
     await deps.syncs.stop(arg.id);
-    const result = await connections.remove(arg.id, { deleteCache: arg.deleteCache });
+    const result = await connections.remove(arg.id);
     secretAccounts = null;
     reachability.forget(arg.id);
     deps.changed(arg.id);
@@ -226,9 +223,7 @@ export function createConnectionsService(deps: ConnectionsDeps): ConnectionsServ
       loginEmail: arg.draft?.loginEmail ?? saved?.loginEmail ?? undefined,
     };
     const { baseUrl, loginEmail } = checkedDraft(draft);
-    const secret =
-      arg.draft?.secret ??
-      (saved && saved.removedAt === null ? await connections.getSecret(saved.id) : null);
+    const secret = arg.draft?.secret ?? (saved ? await connections.getSecret(saved.id) : null);
     if (!secret) fail('INVALID_INPUT', 'Enter the API key.', { field: 'secret' });
     registerSecret(secret);
     const result = await runTest(

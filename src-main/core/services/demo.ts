@@ -34,7 +34,7 @@ export function createDemoService(deps: DemoDeps): DemoService {
   const { connections, users, meta, now, emit } = deps;
   return {
     async loadDemo() {
-      const present = DEMO_CONNECTION_IDS.every((id) => connections.get(id)?.removedAt === null);
+      const present = DEMO_CONNECTION_IDS.every((id) => connections.get(id) !== null);
       if (!present) {
         await loadDemoDirectory({ connections, users, meta, now, emit });
         deps.changed(null);

@@ -99,9 +99,7 @@ export function createExportService(deps: ExportDeps): ExportService {
         format: arg.format,
       });
       if (!path) return { path: null, count: 0 };
-      const labels = new Map(
-        connections.list({ includeRemoved: true }).map((c) => [c.id, c.label]),
-      );
+      const labels = new Map(connections.list().map((c) => [c.id, c.label]));
       const connectionIds =
         arg.query.connectionIds.length > 0 ? arg.query.connectionIds : [...labels.keys()];
       const definitions = connectionIds.flatMap((id) => meta.getProfileFields(id)?.value ?? []);

@@ -165,11 +165,6 @@ export function createSyncService(deps: SyncDeps): SyncService {
     const already = running.get(arg.connectionId);
     if (already) return already.promise;
     const conn = access.require(arg.connectionId);
-    if (conn.removedAt !== null) {
-      fail('UNAUTHORIZED', `No API key is saved for “${conn.label}”. Edit it and enter its key.`, {
-        field: 'secret',
-      });
-    }
     const controller = new AbortController();
     const promise = (
       conn.demo

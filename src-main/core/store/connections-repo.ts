@@ -40,11 +40,6 @@ export interface StoredConnection {
   lastTest: ConnectionTestResult | null;
   lastSyncAt: number | null;
   lastSync: SyncSummary | null;
-  /**
-   * Set when the connection was removed but its cached users were kept: its
-   * key is gone, its users stay readable. Null for a live connection.
-   */
-  removedAt: number | null;
 }
 
 /** What `save` takes: a new connection (no `id`, or a fixed one for demos) or an edit. */
@@ -61,17 +56,16 @@ interface SaveConnectionInput {
 
 /** Everything Rollcall does with saved connections. */
 export interface ConnectionsRepo {
-  /** Live connections, oldest first (removed ones kept for their cache only with `includeRemoved`). */
-  list(options?: { includeRemoved?: boolean }): StoredConnection[];
+  /** Every saved connection, oldest first. */
+  list(): StoredConnection[];
   get(id: string): StoredConnection | null;
   /** Creates or edits a connection: keychain first, row second. */
   save(input: SaveConnectionInput): Promise<StoredConnection>;
   /**
    * Deletes the keychain entry, then the row with its cached users, profile
-   * fields and pictures (`deleteCache`), or keeps the row as a removed
-   * connection whose cached users stay readable (`deleteCache: false`).
+   * fields and pictures: removing a connection removes what it fetched.
    */
-  remove(id: string, options: { deleteCache: boolean }): Promise<{ removed: boolean }>;
+  remove(id: string): Promise<{ removed: boolean }>;
   /** The connection's secret, for its provider. Never for the window. */
   getSecret(id: string): Promise<string | null>;
   setLastTest(id: string, result: ConnectionTestResult): void;
@@ -107,7 +101,6 @@ function connectionOf(row: Row): StoredConnection {
     lastTest: parseStoredTestResult(row.last_test_json),
     lastSyncAt: row.last_sync_at === null ? null : Number(row.last_sync_at),
     lastSync: parseStoredSyncSummary(row.last_sync_json),
-    removedAt: row.removed_at === null ? null : Number(row.removed_at),
   };
 }
 
@@ -191,12 +184,8 @@ export function createConnectionsRepo(
   }
 
   return {
-    list(options = {}) {
-      const rows = stmt(
-        options.includeRemoved
-          ? 'SELECT * FROM connections ORDER BY created_at, id'
-          : 'SELECT * FROM connections WHERE removed_at IS NULL ORDER BY created_at, id',
-      ).all() as Row[];
+    list() {
+      const rows = stmt('SELECT * FROM connections ORDER BY created_at, id').all() as Row[];
       return rows.map(connectionOf);
     },
 
@@ -218,8 +207,7 @@ export function createConnectionsRepo(
       }
       const secret = input.secret;
       if (demo && secret !== undefined) throw invalid('A demo connection has no key.', 'secret');
-      // A new connection needs a key; so does a removed one coming back (its key was deleted).
-      const needsSecret = !demo && (existing === null || existing.removedAt !== null);
+      const needsSecret = !demo && existing === null;
       if (needsSecret && (secret === undefined || secret === '')) {
         throw invalid('Enter the API key.', 'secret');
       }
@@ -229,7 +217,7 @@ export function createConnectionsRepo(
         let previous: string | null = null;
         if (secret !== undefined) {
           registerSecret(secret);
-          if (existing && existing.removedAt === null) previous = await deps.secrets.get(id);
+          if (existing) previous = await deps.secrets.get(id);
           await deps.secrets.set(id, secret); // Keychain first: a failure here writes no row.
         }
         const now = Math.round(deps.now());
@@ -237,8 +225,7 @@ export function createConnectionsRepo(
           inTransaction(db, () => {
             if (existing) {
               stmt(
-                `UPDATE connections SET label = ?, base_url = ?, login_email = ?, updated_at = ?,
-                   removed_at = NULL WHERE id = ?`,
+                'UPDATE connections SET label = ?, base_url = ?, login_email = ?, updated_at = ? WHERE id = ?',
               ).run(fields.label, fields.baseUrl, fields.loginEmail, now, id);
             } else {
               stmt(
@@ -273,35 +260,26 @@ export function createConnectionsRepo(
       }
     },
 
-    async remove(id, options) {
+    async remove(id) {
       writable('remove the connection');
       const existing = get(id);
       if (!existing) return { removed: false };
       // Keychain first: if it cannot be reached, nothing is removed and the admin is told why.
-      if (!existing.demo && existing.removedAt === null) await deps.secrets.delete(id);
+      if (!existing.demo) await deps.secrets.delete(id);
       try {
-        if (options.deleteCache) {
-          await deleteConnectionUsers(db, id);
-          stmt('DELETE FROM connections WHERE id = ?').run(id);
-        } else {
-          const now = Math.round(deps.now());
-          stmt('UPDATE connections SET removed_at = ?, updated_at = ? WHERE id = ?').run(
-            now,
-            now,
-            id,
-          );
-        }
+        await deleteConnectionUsers(db, id);
+        stmt('DELETE FROM connections WHERE id = ?').run(id);
       } catch (thrown) {
         throw cacheFailure(thrown, 'remove the connection', cache);
       }
-      if (options.deleteCache && deps.avatars) await deps.avatars.removeConnection(id);
-      log.info('connection removed', { connectionId: id, deleteCache: options.deleteCache });
+      if (deps.avatars) await deps.avatars.removeConnection(id);
+      log.info('connection removed', { connectionId: id });
       return { removed: true };
     },
 
     async getSecret(id) {
       const existing = get(id);
-      if (!existing || existing.demo || existing.removedAt !== null) return null;
+      if (!existing || existing.demo) return null;
       const secret = await deps.secrets.get(id);
       if (secret !== null) registerSecret(secret);
       return secret;
@@ -334,9 +312,7 @@ export function createConnectionsRepo(
 
     async pruneOrphanSecrets() {
       const live = new Set(
-        (
-          stmt('SELECT id FROM connections WHERE removed_at IS NULL AND demo = 0').all() as Row[]
-        ).map((r) => String(r.id)),
+        (stmt('SELECT id FROM connections WHERE demo = 0').all() as Row[]).map((r) => String(r.id)),
       );
       const orphans = (await deps.secrets.list()).filter((a) => !live.has(a) && !saving.has(a));
       const deleted: string[] = [];

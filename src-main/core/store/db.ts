@@ -104,7 +104,6 @@ const CONNECTION_COLUMNS = [
   'last_test_json',
   'last_sync_at',
   'last_sync_json',
-  'removed_at',
 ];
 
 /**

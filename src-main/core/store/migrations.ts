@@ -221,6 +221,16 @@ CREATE INDEX users_bot_owner ON users (connection_id, bot_owner_id) WHERE bot_ow
 CREATE INDEX users_by_derived_version ON users (derived_version);
 `;
 
+/**
+ * v6: removing a connection always removes what it fetched, so `removed_at`
+ * goes. A row an older Rollcall kept as removed (its key deleted, its users
+ * kept) was listed as a connection without a key; it stays exactly that, with
+ * every cached user, and the admin can enter a key or remove it.
+ */
+const V6_DROP_REMOVED_AT = `
+ALTER TABLE connections DROP COLUMN removed_at;
+`;
+
 /** Every migration, in order. `PRAGMA user_version` is the last one applied. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'base tables', up: (db) => db.exec(V1_BASE) },
@@ -236,6 +246,11 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'derived values carry their version; unread columns dropped',
     up: (db) => db.exec(V5_DERIVED_VERSION),
     rebuildsTables: true,
+  },
+  {
+    version: 6,
+    name: 'one way to remove a connection',
+    up: (db) => db.exec(V6_DROP_REMOVED_AT),
   },
 ];
 

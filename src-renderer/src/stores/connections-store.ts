@@ -51,7 +51,7 @@ export const useConnections = create<ConnectionsState>()((set, get) => ({
     return result;
   },
   async remove(id) {
-    const result = await api().removeConnection({ id, deleteCache: true });
+    const result = await api().removeConnection({ id });
     await get().load();
     return result;
   },

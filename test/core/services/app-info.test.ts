@@ -88,7 +88,7 @@ describe('over a real cache', () => {
   });
   afterEach(() => world.close());
 
-  it('counts live connections, cached users still on their server, and pictures', async () => {
+  it('counts connections, cached users still on their server, and pictures', async () => {
     await saveZulip(world, { id: 'conn-z' });
     await saveOpenWebUI(world, { id: 'conn-o' });
     await saveOpenWebUI(world, { id: 'conn-removed' });
@@ -101,7 +101,7 @@ describe('over a real cache', () => {
       contentType: 'image/png',
       sourceKey: null,
     });
-    await world.connections.remove('conn-removed', { deleteCache: false });
+    await world.connections.remove('conn-removed');
     const info = await createAppInfoService({
       appVersion: '0.1.0',
       userDataDir: world.cache.dir,

@@ -152,12 +152,12 @@ describe('list', () => {
     });
   });
 
-  it('keeps a removed connection whose users were kept, without a key', async () => {
+  it('lists a connection whose key the keychain lost, with its cached users', async () => {
     await saveZulip(world, { id: 'conn-z' });
     world.users.upsert(toWrite(fetched('conn-z', '1'), world.now()));
-    await world.connections.remove('conn-z', { deleteCache: false });
-    const [removed] = await harness().service.list();
-    expect(removed).toMatchObject({ id: 'conn-z', hasSecret: false, userCount: 1 });
+    await world.secrets.delete('conn-z');
+    const [keyless] = await harness().service.list();
+    expect(keyless).toMatchObject({ id: 'conn-z', hasSecret: false, userCount: 1 });
   });
 
   it('asks the keychain for its key list at most every 10 s', async () => {
@@ -222,7 +222,7 @@ describe('save', () => {
     });
     const error = await rejection(h.service.save({ draft: zulipDraft(), skipTest: false }));
     expect(error).toMatchObject({ code, field });
-    expect(world.connections.list({ includeRemoved: true })).toEqual([]);
+    expect(world.connections.list()).toEqual([]);
     expect(await world.secrets.list()).toEqual([]);
     expect(h.changed).toEqual([]);
   });
@@ -330,7 +330,7 @@ describe('remove', () => {
     const stopping = deferred();
     const h = harness({}, () => stopping.promise);
     h.running.add('conn-z');
-    const removal = h.service.remove({ id: 'conn-z', deleteCache: true });
+    const removal = h.service.remove({ id: 'conn-z' });
     await new Promise((r) => setTimeout(r, 20));
     expect(h.stops).toEqual(['conn-z']);
     expect(world.connections.get('conn-z')).not.toBeNull();
@@ -343,22 +343,24 @@ describe('remove', () => {
 
   it('forgets reachability, drops the cached key list, and tells the window', async () => {
     await saveZulip(world, { id: 'conn-z' });
+    await saveZulip(world, { id: 'conn-y' });
     world.users.upsert(toWrite(fetched('conn-z', '1'), world.now()));
     world.reachability.answered('conn-z');
     const h = harness();
-    expect((await h.service.list())[0]?.hasSecret).toBe(true);
-    await h.service.remove({ id: 'conn-z', deleteCache: false });
+    expect((await h.service.list()).map((c) => c.hasSecret)).toEqual([true, true]);
+    await h.service.remove({ id: 'conn-z' });
     expect(world.reachability.get('conn-z').state).toBe('unknown');
     expect(h.changed).toEqual(['conn-z']);
-    const [kept] = await h.service.list();
-    expect(kept).toMatchObject({ id: 'conn-z', hasSecret: false, userCount: 1 });
+    const left = await h.service.list();
+    expect(left.map((c) => [c.id, c.hasSecret])).toEqual([['conn-y', true]]);
+    expect(world.users.count('conn-z', { includeGone: true })).toBe(0);
     expect(h.secretLists()).toBe(2);
   });
 
-  it('deletes the cached users with deleteCache', async () => {
+  it("deletes the connection's cached users with it", async () => {
     await saveZulip(world, { id: 'conn-z' });
     world.users.upsert(toWrite(fetched('conn-z', '1'), world.now()));
-    await harness().service.remove({ id: 'conn-z', deleteCache: true });
+    await harness().service.remove({ id: 'conn-z' });
     expect(world.users.get('conn-z', '1')).toBeNull();
   });
 });

@@ -42,7 +42,7 @@ it('creates both demo connections with users, offline, and tells the window once
   expect(changed).toEqual([null]);
   for (const id of DEMO_CONNECTION_IDS) {
     const conn = world.connections.get(id);
-    expect(conn).toMatchObject({ demo: true, removedAt: null });
+    expect(conn).toMatchObject({ demo: true });
     expect(conn?.lastSync?.total).toBe(world.users.count(id));
     expect(world.users.count(id)).toBeGreaterThan(0);
     expect(world.meta.get(id, 'provider-context')).not.toBeNull();
@@ -82,22 +82,23 @@ it('loads the demo again when the admin removed one of its connections', async (
   const { demo, changed } = harness();
   await demo.loadDemo();
   const zulipUsers = world.users.count('demo-zulip');
-  await world.connections.remove('demo-openwebui', { deleteCache: true });
+  await world.connections.remove('demo-openwebui');
   expect(world.connections.get('demo-openwebui')).toBeNull();
   world.clock.advance(60_000);
   await demo.loadDemo();
-  expect(world.connections.get('demo-openwebui')).toMatchObject({ demo: true, removedAt: null });
+  expect(world.connections.get('demo-openwebui')).toMatchObject({ demo: true });
   expect(world.users.count('demo-openwebui')).toBeGreaterThan(0);
   expect(world.users.count('demo-zulip')).toBe(zulipUsers);
   expect(changed).toEqual([null, null]);
 });
 
-it('brings back a demo removed with its users kept', async () => {
+it('brings back a demo connection that was removed', async () => {
   const { demo } = harness();
   await demo.loadDemo();
-  await world.connections.remove('demo-zulip', { deleteCache: false });
-  expect(world.connections.get('demo-zulip')?.removedAt).not.toBeNull();
+  await world.connections.remove('demo-zulip');
+  expect(world.connections.get('demo-zulip')).toBeNull();
   world.clock.advance(60_000);
   await demo.loadDemo();
-  expect(world.connections.get('demo-zulip')?.removedAt).toBeNull();
+  expect(world.connections.get('demo-zulip')).not.toBeNull();
+  expect(world.users.count('demo-zulip')).toBeGreaterThan(0);
 });

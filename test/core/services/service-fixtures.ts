@@ -41,8 +41,6 @@ import { createMemorySecretStore, type MemorySecretStore } from '@core/store/sec
 import { createUsersRepo, type UsersRepo } from '@core/store/users-repo';
 import { makeUser, openTestCache, testClock } from '../cache-fixtures';
 
-;
-
 /** Throws what a provider throws: a `RollcallFailure` with this code. */
 export function failure(code: ErrorCode, message?: string): RollcallFailure {
   return new RollcallFailure(rollcallError(code, message));

@@ -357,8 +357,8 @@ describe('the rate limit', () => {
 });
 
 describe('connections it will not sync', () => {
-  it('a removed connection whose users were kept is UNAUTHORIZED on field secret', async () => {
-    await world.connections.remove('conn-z', { deleteCache: false });
+  it('a connection whose key the keychain lost is UNAUTHORIZED on field secret', async () => {
+    await world.secrets.delete('conn-z');
     const { sync, zulip } = harness(pages());
     expect(await rejection(sync.sync({ connectionId: 'conn-z' }))).toMatchObject({
       code: 'UNAUTHORIZED',
