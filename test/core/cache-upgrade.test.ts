@@ -20,7 +20,13 @@ import { DERIVATION_VERSION } from '@core/store/derivation';
 import { SCHEMA_VERSION } from '@core/store/migrations';
 import { createMemorySecretStore } from '@core/store/secrets';
 import type { ArgOf, Channel, ResultOf } from '@shared/contract';
-import type { ConnectionSummary, SearchQuery, UserRecord, UserSummary } from '@shared/model';
+import {
+  PROFILE_FIELD_TYPES,
+  type ConnectionSummary,
+  type SearchQuery,
+  type UserRecord,
+  type UserSummary,
+} from '@shared/model';
 import { tempDir } from './cache-fixtures';
 import { openTestCore, type TestCore } from './core-fixture';
 
@@ -258,19 +264,7 @@ describe('a cache written by v0.1.0 (32ed7ec), opened by this version with no ne
   it('keeps the details that matter: fields of every type, bots, deactivated and gone users, groups, presence', () => {
     const records = everyExpectedUser().map(([, , r]) => r);
     const fieldTypes = new Set(records.flatMap((r) => r.user.profileFields.map((f) => f.type)));
-    expect([...fieldTypes].sort()).toEqual(
-      [
-        'short_text',
-        'long_text',
-        'choice',
-        'date',
-        'link',
-        'person',
-        'external_account',
-        'pronouns',
-        'unknown',
-      ].sort(),
-    );
+    expect([...fieldTypes].sort()).toEqual([...PROFILE_FIELD_TYPES].sort());
     expect(records.filter((r) => r.user.isBot).length).toBeGreaterThan(0);
     expect(records.filter((r) => r.user.deactivated).length).toBeGreaterThan(0);
     expect(records.filter((r) => r.goneAt !== null)).toHaveLength(2);

@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import {
   CONNECTION_KINDS,
   type ConnectionKind,
+  type ConnectionSummary,
   type ConnectionTestResult,
   type SyncSummary,
 } from '@shared/model';
@@ -25,22 +26,21 @@ import { registerSecret, silentLogger, type Logger } from '../log';
 import type { SecretStore } from './secrets';
 import { deleteConnectionUsers } from './users-write';
 
-/** A connection as the cache keeps it. */
-export interface StoredConnection {
-  id: string;
-  kind: ConnectionKind;
-  label: string;
-  baseUrl: string;
-  /** Zulip's login email; null for Open WebUI. */
-  loginEmail: string | null;
-  /** A bundled offline demo: no server, no secret. */
-  demo: boolean;
-  createdAt: number;
-  updatedAt: number;
-  lastTest: ConnectionTestResult | null;
-  lastSyncAt: number | null;
-  lastSync: SyncSummary | null;
-}
+/** A connection as the cache keeps it: the window's summary without what each session adds. */
+export type StoredConnection = Pick<
+  ConnectionSummary,
+  | 'id'
+  | 'kind'
+  | 'label'
+  | 'baseUrl'
+  | 'loginEmail'
+  | 'demo'
+  | 'createdAt'
+  | 'updatedAt'
+  | 'lastTest'
+  | 'lastSyncAt'
+  | 'lastSync'
+>;
 
 /** What `save` takes: a new connection (no `id`, or a fixed one for demos) or an edit. */
 interface SaveConnectionInput {

@@ -311,10 +311,9 @@ export function parseSummary(row: Row, log?: Logger): UserSummary {
 /** Logs that already told of an unreadable card (once each is enough). */
 const unreadableCardLogged = new WeakSet<Logger>();
 
-/** An index row from a read of the search columns with `gone_at IS NOT NULL AS gone`. */
-export function indexedRowOf(r: Row): IndexedRow {
+/** The search columns of a row; `gone` is read by the caller, whose query names it. */
+function searchColumnsOf(r: Row, gone: boolean): SearchRow {
   return {
-    rowId: Number(r.row_id),
     connectionId: String(r.connection_id),
     userId: String(r.user_id),
     searchText: String(r.search_text),
@@ -323,25 +322,18 @@ export function indexedRowOf(r: Row): IndexedRow {
     roleRank: Number(r.role_rank),
     isBot: r.is_bot === 1,
     deactivated: r.deactivated === 1,
-    gone: r.gone === 1,
+    gone,
     lastActiveAt: r.last_active_at === null ? null : Number(r.last_active_at),
     joinedAt: r.joined_at === null ? null : Number(r.joined_at),
   };
 }
 
+/** An index row from a read of the search columns with `gone_at IS NOT NULL AS gone`. */
+export function indexedRowOf(r: Row): IndexedRow {
+  return { rowId: Number(r.row_id), ...searchColumnsOf(r, r.gone === 1) };
+}
+
 /** The search columns of a row read with `gone_at` itself, as `iterateSummaries` hands them out. */
 export function storedSearchRowOf(r: Row): SearchRow {
-  return {
-    connectionId: String(r.connection_id),
-    userId: String(r.user_id),
-    searchText: String(r.search_text),
-    sortName: String(r.sort_name),
-    role: asRole(r.role),
-    roleRank: Number(r.role_rank),
-    isBot: r.is_bot === 1,
-    deactivated: r.deactivated === 1,
-    gone: r.gone_at !== null,
-    lastActiveAt: r.last_active_at === null ? null : Number(r.last_active_at),
-    joinedAt: r.joined_at === null ? null : Number(r.joined_at),
-  };
+  return searchColumnsOf(r, r.gone_at !== null);
 }

@@ -9,14 +9,9 @@
  * Runs in Node (bench processes).
  */
 import { DatabaseSync } from '@photostructure/sqlite';
+import { haystackFields } from '@core/search/search-text';
 import { databasePath } from '@core/store/db';
-import {
-  ROLE_LABELS,
-  ROLE_RANK,
-  type DirectoryUser,
-  type Role,
-  type SearchQuery,
-} from '@shared/model';
+import { ROLE_RANK, type DirectoryUser, type Role, type SearchQuery } from '@shared/model';
 import type { BenchCore } from './bench-core';
 
 /** One user as the baseline holds it. */
@@ -35,27 +30,12 @@ export interface BaselineRow {
   joinedAt: number | null;
 }
 
-/** The searchable fields of rule 2 of search-text.ts, unfolded. */
-function fieldsOf(u: DirectoryUser): string[] {
-  return [
-    u.name,
-    u.username ?? '',
-    u.email ?? '',
-    u.deliveryEmail ?? '',
-    u.userId,
-    ROLE_LABELS[u.role] ?? u.role,
-    u.isBot ? (u.bot?.typeLabel ?? '') : '',
-    ...u.groups.map((g) => g.name),
-    ...u.profileFields.map((f) => f.text),
-  ].filter((f) => f !== '');
-}
-
 function rowOf(u: DirectoryUser, gone: boolean): BaselineRow {
   return {
     connectionId: u.connectionId,
     userId: u.userId,
     name: u.name.toLowerCase(),
-    text: fieldsOf(u).join('\n').toLowerCase(),
+    text: haystackFields(u).join('\n').toLowerCase(),
     role: u.role,
     roleRank: ROLE_RANK[u.role],
     isBot: u.isBot,
