@@ -79,6 +79,24 @@ export const PROFILE_FIELD_TYPES = [
 ] as const;
 export type ProfileFieldType = (typeof PROFILE_FIELD_TYPES)[number];
 
+/**
+ * Fields whose server text was longer than Rollcall keeps (shared/text-caps.ts):
+ * they hold the text cut to its cap, ending in "…"; the raw payload has it whole.
+ */
+export const CUT_FIELDS = [
+  'name',
+  'username',
+  'email',
+  'deliveryEmail',
+  'groups',
+  'profileFields',
+  'status',
+  'bio',
+  'gender',
+  'extra',
+] as const;
+export type CutField = (typeof CUT_FIELDS)[number];
+
 /** A JSON value, for payloads kept as the server sent them. */
 export type JsonValue =
   string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -117,6 +135,8 @@ export interface ProfileFieldValue {
   url: string | null;
   /** The people a person-picker field names. */
   userIds: string[] | null;
+  /** Set when the value was cut to its cap or its rendered HTML dropped as too large. */
+  cut?: true;
 }
 
 /** Where a user's picture comes from, and whether fetching it needs credentials. */
@@ -185,6 +205,8 @@ export interface DirectoryUser {
   dateOfBirth: string | null;
   /** Fields only one kind has (Open WebUI's info/oauth/scim/settings, Zulip's billing admin). */
   extra: { [key: string]: JsonValue };
+  /** The fields whose text was cut to its cap; absent when none was. */
+  cut?: CutField[];
 }
 
 /** A cached user with what the server sent and when. */
@@ -229,6 +251,8 @@ export interface UserSummary {
   summaryFields: { name: string; type: ProfileFieldType; text: string; url: string | null }[];
   /** Changes whenever the picture does, so the window can cache by it; null: no picture. */
   avatarKey: string | null;
+  /** The card's fields that were cut to their cap (or lists to their length); absent when none. */
+  cut?: CutField[];
 }
 
 /** Sort keys of the grid. */

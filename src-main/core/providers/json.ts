@@ -8,6 +8,7 @@
  */
 import { fail } from '@shared/errors';
 import type { AvatarSource, JsonValue } from '@shared/model';
+import { capText, TEXT_CAPS, type TextKind } from '@shared/text-caps';
 
 /** A plain JSON object. */
 export type JsonObject = { [key: string]: JsonValue };
@@ -30,6 +31,41 @@ export function str(value: unknown): string | null {
 /** A string with something in it, trimmed of nothing (names keep their spaces). */
 export function nonEmpty(value: unknown): string | null {
   return typeof value === 'string' && value.trim() !== '' ? value : null;
+}
+
+/** Levels below which `capJsonText` leaves a value as it is (redaction hides what is deeper). */
+const CAP_DEPTH = 64;
+
+/**
+ * A JSON value with every string in it (keys left alone) cut to the cap of
+ * `kind`; the same value when none was too long, so a plain payload costs
+ * no copy. Server keys are defined as own properties, never assigned.
+ */
+export function capJsonText(value: JsonValue, kind: TextKind, depth = 0): JsonValue {
+  if (typeof value === 'string') return capText(value, kind);
+  if (value === null || typeof value !== 'object' || depth > CAP_DEPTH) return value;
+  if (Array.isArray(value)) {
+    let out: JsonValue[] | null = null;
+    value.forEach((v, i) => {
+      const capped = capJsonText(v, kind, depth + 1);
+      if (capped !== v) (out ??= value.slice())[i] = capped;
+    });
+    return out ?? value;
+  }
+  let out: JsonObject | null = null;
+  for (const key of Object.keys(value)) {
+    const v = value[key] as JsonValue;
+    const capped = capJsonText(v, kind, depth + 1);
+    if (capped === v) continue;
+    out ??= { ...value };
+    Object.defineProperty(out, key, {
+      value: capped,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
+  return out ?? value;
 }
 
 /** The value if it is a finite number, else null (no NaN or Infinity into the model). */
@@ -89,7 +125,7 @@ export function isoDay(value: unknown): string | null {
 /** An http(s) URL without credentials, normalized; null for anything else. */
 export function safeHttpUrl(value: unknown): string | null {
   const s = str(value);
-  if (s === null || s.length > 8192) return null;
+  if (s === null || s.length > TEXT_CAPS.url) return null;
   let url: URL;
   try {
     url = new URL(s.trim());

@@ -18,6 +18,7 @@ import type {
   OpenWebUIRole,
   UserStatus,
 } from '@shared/model';
+import { capText, TEXT_CAPS, textCutter, type TextCutter } from '@shared/text-caps';
 import { fetchAvatar } from '../net/avatar-fetch';
 import { LIST_MAX_BYTES, type Credentials, type HttpClient, type JsonResponse } from '../net/http';
 import {
@@ -30,6 +31,7 @@ import { apiUrl, bestEffort, checkSession, throwIfCancelled, yieldToEventLoop } 
 import {
   avatarFromUrl,
   badUser,
+  capJsonText,
   field,
   isObject,
   isoDay,
@@ -108,13 +110,18 @@ function avatarOf(raw: JsonObject, id: string, baseUrl: string): AvatarSource {
   return avatarFromUrl(url, baseUrl);
 }
 
-function groupsOf(raw: JsonObject, context: OpenWebUIContext | null): GroupRef[] {
+function groupsOf(
+  raw: JsonObject,
+  context: OpenWebUIContext | null,
+  cutter: TextCutter,
+): GroupRef[] {
   const out: GroupRef[] = [];
   const seen = new Set<string>();
   const add = (id: string, name: string): void => {
     if (seen.has(id)) return;
     seen.add(id);
-    out.push({ id, name });
+    // IDs are shown (as a name or a title) too: both are cut to a label's cap.
+    out.push({ id: cutter.cap(id, 'label', 'groups'), name: cutter.cap(name, 'label', 'groups') });
   };
   const groups = field(raw, 'groups');
   if (Array.isArray(groups)) {
@@ -136,9 +143,9 @@ function groupsOf(raw: JsonObject, context: OpenWebUIContext | null): GroupRef[]
   return out.sort((a, b) => a.name.localeCompare(b.name));
 }
 
-function statusOf(raw: JsonObject): UserStatus | null {
-  const emoji = nonEmpty(field(raw, 'status_emoji'));
-  const message = nonEmpty(field(raw, 'status_message'));
+function statusOf(raw: JsonObject, cutter: TextCutter): UserStatus | null {
+  const emoji = cutter.capOrNull(nonEmpty(field(raw, 'status_emoji')), 'emoji', 'status');
+  const message = cutter.capOrNull(nonEmpty(field(raw, 'status_message')), 'status', 'status');
   const expiresAt = secondsToMs(field(raw, 'status_expires_at'));
   return emoji === null && message === null ? null : { emoji, message, expiresAt };
 }
@@ -153,41 +160,56 @@ export function normalizeOpenWebUIUser(raw: unknown, env: OpenWebUINormalizeEnv)
   const id = nonEmpty(field(raw, 'id'));
   if (id === null || id.length > 200) badUser(PRODUCT, 'no id');
   const context = asOpenWebUIContext(env.context);
-  const email = nonEmpty(field(raw, 'email'));
+  // Every text is cut to its kind's cap here; the payload keeps it whole.
+  const cutter = textCutter();
+  const email = cutter.capOrNull(nonEmpty(field(raw, 'email')), 'email', 'email');
   const roleRaw = field(raw, 'role');
   const role = ROLES.find((r) => r === roleRaw) ?? 'user';
   const extra: DirectoryUser['extra'] = {};
+  const keepExtra = (key: string, v: JsonValue): void => {
+    const capped = capJsonText(v, 'extra');
+    if (capped !== v) cutter.mark('extra');
+    extra[key] = capped;
+  };
   for (const key of EXTRA_KEYS) {
     const v = field(raw, key);
-    if (v !== undefined) extra[key] = v;
+    if (v !== undefined) keepExtra(key, v);
   }
-  if (roleRaw !== undefined && role !== roleRaw) extra.role = roleRaw;
+  if (roleRaw !== undefined && role !== roleRaw) keepExtra('role', roleRaw);
   const lastActive = secondsToMs(field(raw, 'last_active_at'));
   const timezone = nonEmpty(field(raw, 'timezone'));
+  const name = cutter.cap(nonEmpty(field(raw, 'name')) ?? email ?? id, 'name', 'name');
+  const username = cutter.capOrNull(nonEmpty(field(raw, 'username')), 'name', 'username');
+  const status = statusOf(raw, cutter);
+  const groups = groupsOf(raw, context, cutter);
+  const bio = cutter.capOrNull(nonEmpty(field(raw, 'bio')), 'bio', 'bio');
+  const gender = cutter.capOrNull(nonEmpty(field(raw, 'gender')), 'label', 'gender');
+  const cut = cutter.cut();
   return {
     connectionId: env.connectionId,
     kind: 'openwebui',
     userId: id,
-    name: nonEmpty(field(raw, 'name')) ?? email ?? id,
-    username: nonEmpty(field(raw, 'username')),
+    name,
+    username,
     email,
     deliveryEmail: null,
     role,
     isBot: false,
     bot: null,
     deactivated: false,
-    timezone: timezone !== null && timezone.length <= 100 ? timezone : null,
+    timezone: timezone !== null && timezone.length <= TEXT_CAPS.timezone ? timezone : null,
     joinedAt: secondsToMs(field(raw, 'created_at')),
     updatedAt: secondsToMs(field(raw, 'updated_at')),
     presence: lastActive === null ? null : { lastActiveAt: lastActive, idle: false },
-    status: statusOf(raw),
+    status,
     avatar: avatarOf(raw, id, env.baseUrl),
-    groups: groupsOf(raw, context),
+    groups,
     profileFields: [],
-    bio: nonEmpty(field(raw, 'bio')),
-    gender: nonEmpty(field(raw, 'gender')),
+    bio,
+    gender,
     dateOfBirth: isoDay(field(raw, 'date_of_birth')),
     extra,
+    ...(cut ? { cut } : {}),
   };
 }
 
@@ -199,7 +221,7 @@ export function openWebUIGroupNames(raw: unknown): Record<string, string> {
     if (!isObject(g)) continue;
     const id = nonEmpty(field(g, 'id'));
     const name = nonEmpty(field(g, 'name'));
-    if (id !== null && name !== null) out[id] = name;
+    if (id !== null && name !== null) out[id] = capText(name, 'label');
   }
   return out;
 }
@@ -462,10 +484,11 @@ async function testConnection(
   }
   if (role !== 'admin')
     throw new RollcallFailure(rollcallError('FORBIDDEN', OPENWEBUI_NON_ADMIN, extra));
-  const email = nonEmpty(field(body, 'email'));
+  const found = nonEmpty(field(body, 'email'));
+  const email = found === null ? null : capText(found, 'email');
   const report: KeyOwner = {
     userId: id,
-    name: nonEmpty(field(body, 'name')) ?? email ?? id,
+    name: capText(nonEmpty(field(body, 'name')) ?? email ?? id, 'name'),
     email,
     role: 'admin',
   };

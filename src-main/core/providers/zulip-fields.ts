@@ -11,6 +11,7 @@ import type {
   ProfileFieldType,
   ProfileFieldValue,
 } from '@shared/model';
+import { capText, TEXT_CAPS } from '@shared/text-caps';
 import {
   bool,
   field,
@@ -43,12 +44,10 @@ const EXTERNAL_ACCOUNT_PATTERNS: Record<string, string> = {
 };
 
 /**
- * The largest server-rendered HTML (`rendered_value`) kept for display. A
- * long text field renders to a few kilobytes; sanitizing half a megabyte of
- * nested tags froze the window for seconds, so anything larger is shown as
- * its plain value instead.
+ * The largest server-rendered HTML (`rendered_value`) kept for display
+ * (text-caps.ts says why); anything larger is shown as its plain value.
  */
-export const MAX_RENDERED_HTML_CHARS = 64 * 1024;
+export const MAX_RENDERED_HTML_CHARS = TEXT_CAPS.renderedHtml;
 
 // ---------------------------------------------------------------------------
 // Definitions
@@ -79,7 +78,7 @@ function normalizeDefinition(raw: unknown, index: number): ProfileFieldDefinitio
     for (const key of Object.keys(data)) {
       const choice = data[key];
       if (!isObject(choice)) continue;
-      const text = str(field(choice, 'text')) ?? key;
+      const text = capText(str(field(choice, 'text')) ?? key, 'label');
       const orderRaw = field(choice, 'order');
       const order =
         num(typeof orderRaw === 'string' ? Number(orderRaw) : orderRaw) ?? choices.length;
@@ -89,7 +88,7 @@ function normalizeDefinition(raw: unknown, index: number): ProfileFieldDefinitio
   }
   let externalAccount: ProfileFieldDefinition['externalAccount'] = null;
   if (type === 'external_account') {
-    const subtype = str(data ? field(data, 'subtype') : undefined) ?? 'custom';
+    const subtype = capText(str(data ? field(data, 'subtype') : undefined) ?? 'custom', 'label');
     const pattern = str(data ? field(data, 'url_pattern') : undefined);
     externalAccount = {
       subtype,
@@ -98,10 +97,10 @@ function normalizeDefinition(raw: unknown, index: number): ProfileFieldDefinitio
   }
   return {
     id: String(id),
-    name: nonEmpty(field(raw, 'name')) ?? `Field ${id}`,
+    name: capText(nonEmpty(field(raw, 'name')) ?? `Field ${id}`, 'label'),
     type,
     typeCode,
-    hint: str(field(raw, 'hint')) ?? '',
+    hint: capText(str(field(raw, 'hint')) ?? '', 'hint'),
     order: num(field(raw, 'order')) ?? 1000 + index,
     displayInSummary: bool(field(raw, 'display_in_profile_summary')) ?? false,
     required: bool(field(raw, 'required')) ?? false,
@@ -174,16 +173,20 @@ export function zulipProfileValues(
     if (!/^\d{1,12}$/.test(fieldId)) continue;
     const entry = data[fieldId];
     const rawValue = isObject(entry) ? field(entry, 'value') : entry;
-    const value =
+    const whole =
       typeof rawValue === 'string'
         ? rawValue
         : typeof rawValue === 'number'
           ? String(rawValue)
           : null;
-    if (value === null || value.trim() === '') continue;
+    if (whole === null || whole.trim() === '') continue;
+    // Everything below reads the value cut to its cap; the payload keeps it whole.
+    const value = capText(whole, 'fieldValue');
+    const valueCut = value !== whole;
     const renderedRaw = isObject(entry) ? str(field(entry, 'rendered_value')) : null;
     const rendered =
       renderedRaw !== null && renderedRaw.length <= MAX_RENDERED_HTML_CHARS ? renderedRaw : null;
+    const cut = valueCut || (renderedRaw !== null && rendered === null);
     const def = byId.get(fieldId);
     const type: ProfileFieldType = def?.type ?? 'unknown';
     let text = value;
@@ -197,21 +200,25 @@ export function zulipProfileValues(
         text = isoDay(value) ?? value;
         break;
       case 'link':
-        url = safeHttpUrl(value);
+        // A cut link points elsewhere: none.
+        url = valueCut ? null : safeHttpUrl(value);
         break;
       case 'person':
         userIds = personIds(value);
         text = userIds.join(', ');
         break;
       case 'external_account':
-        url = externalUrl(def, value);
+        url = valueCut ? null : externalUrl(def, value);
         break;
       default:
         break;
     }
+    // A choice's text from a cached definition may predate the caps.
+    text = capText(text, 'fieldValue');
     out.push({
       fieldId,
-      name: def?.name ?? `Field ${fieldId}`,
+      // A cached definition may predate the caps: cut here too.
+      name: capText(def?.name ?? `Field ${fieldId}`, 'label'),
       type,
       order: def?.order ?? 10_000 + Number(fieldId),
       displayInSummary: def?.displayInSummary ?? false,
@@ -220,6 +227,7 @@ export function zulipProfileValues(
       renderedHtml: rendered,
       url,
       userIds,
+      ...(cut ? { cut: true as const } : {}),
     });
   }
   return out.sort((a, b) => a.order - b.order || Number(a.fieldId) - Number(b.fieldId));

@@ -14,11 +14,13 @@ import {
   type Presence,
   type ProfileFieldDefinition,
 } from '@shared/model';
+import { TEXT_CAPS, textCutter, type TextCutter } from '@shared/text-caps';
 import { gravatarUrl } from './gravatar';
 import {
   avatarFromUrl,
   badUser,
   bool,
+  capJsonText,
   field,
   int,
   isObject,
@@ -60,14 +62,15 @@ function avatarOf(
   return forHash ? { kind: 'external', url: gravatarUrl(forHash, version) } : { kind: 'none' };
 }
 
-function groupsOf(userId: string, context: ZulipContext | null): GroupRef[] {
+function groupsOf(userId: string, context: ZulipContext | null, cutter: TextCutter): GroupRef[] {
   const names = context?.groupNames;
   const ids = context?.groupIdsByUser?.[userId];
   if (!names || !Array.isArray(ids)) return [];
   const out: GroupRef[] = [];
   for (const id of ids) {
     const name = typeof id === 'string' ? names[id] : undefined;
-    if (typeof name === 'string') out.push({ id, name });
+    // A cached context may predate the caps: cut here too.
+    if (typeof name === 'string') out.push({ id, name: cutter.cap(name, 'label', 'groups') });
   }
   // zulipGroupsOf lists each user's groups in name order already.
   return out;
@@ -83,8 +86,14 @@ export function normalizeZulipUser(raw: unknown, env: ZulipNormalizeEnv): Direct
   if (id === null || id <= 0) badUser(ZULIP_PRODUCT, 'no user_id');
   const userId = String(id);
   const context = asZulipContext(env.context);
-  const email = nonEmpty(field(raw, 'email'));
-  const deliveryEmail = nonEmpty(field(raw, 'delivery_email'));
+  // Every text is cut to its kind's cap here; the payload keeps it whole.
+  const cutter = textCutter();
+  const email = cutter.capOrNull(nonEmpty(field(raw, 'email')), 'email', 'email');
+  const deliveryEmail = cutter.capOrNull(
+    nonEmpty(field(raw, 'delivery_email')),
+    'email',
+    'deliveryEmail',
+  );
   const botType = int(field(raw, 'bot_type'));
   const isBot = field(raw, 'is_bot') === true || botType !== null;
   const ownerId = int(field(raw, 'bot_owner_id'));
@@ -96,13 +105,26 @@ export function normalizeZulipUser(raw: unknown, env: ZulipNormalizeEnv): Direct
   if (avatarVersion !== null) extra.avatar_version = avatarVersion;
   const roleCode = field(raw, 'role');
   if (roleCode !== undefined && !(typeof roleCode === 'number' && ZULIP_ROLES[roleCode])) {
-    extra.role = roleCode;
+    extra.role = capJsonText(roleCode, 'extra');
+    if (extra.role !== roleCode) cutter.mark('extra');
   }
+  const name = cutter.cap(
+    nonEmpty(field(raw, 'full_name')) ?? email ?? `User ${userId}`,
+    'name',
+    'name',
+  );
+  const groups = groupsOf(userId, context, cutter);
+  const profileFields = zulipProfileValues(
+    field(raw, 'profile_data'),
+    context?.profileFields ?? [],
+  );
+  if (profileFields.some((f) => f.cut)) cutter.mark('profileFields');
+  const cut = cutter.cut();
   return {
     connectionId: env.connectionId,
     kind: 'zulip',
     userId,
-    name: nonEmpty(field(raw, 'full_name')) ?? email ?? `User ${userId}`,
+    name,
     username: null,
     email,
     deliveryEmail,
@@ -116,18 +138,19 @@ export function normalizeZulipUser(raw: unknown, env: ZulipNormalizeEnv): Direct
         }
       : null,
     deactivated: field(raw, 'is_active') === false,
-    timezone: timezone !== null && timezone.length <= 100 ? timezone : null,
+    timezone: timezone !== null && timezone.length <= TEXT_CAPS.timezone ? timezone : null,
     joinedAt: isoToMs(field(raw, 'date_joined')),
     updatedAt: null,
     presence: env.presence ?? null,
     status: null,
     avatar: avatarOf(raw, id, email, deliveryEmail, env.baseUrl),
-    groups: groupsOf(userId, context),
-    profileFields: zulipProfileValues(field(raw, 'profile_data'), context?.profileFields ?? []),
+    groups,
+    profileFields,
     bio: null,
     gender: null,
     dateOfBirth: null,
     extra,
+    ...(cut ? { cut } : {}),
   };
 }
 

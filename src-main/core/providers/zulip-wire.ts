@@ -6,6 +6,7 @@
  * Node only; never imports `electron`.
  */
 import type { Presence, ZulipRole } from '@shared/model';
+import { capText } from '@shared/text-caps';
 import { yieldToEventLoop } from './common';
 import { field, int, isObject, nonEmpty, num, type JsonObject } from './json';
 import type { ZulipContext } from './types';
@@ -98,7 +99,7 @@ function groupsReader(raw: unknown): GroupsReader {
         if (field(g, 'is_system_group') === true || name.startsWith('role:')) continue;
         if (field(g, 'deactivated') === true) continue;
         gid = String(id);
-        groupNames[gid] = name;
+        groupNames[gid] = capText(name, 'label');
         const listed = field(g, 'members');
         members = Array.isArray(listed) ? listed : null;
         member = 0;

@@ -11,6 +11,7 @@
  */
 import { rollcallError, RollcallFailure, type RollcallError } from '@shared/errors';
 import type { KeyOwner, Presence } from '@shared/model';
+import { capText } from '@shared/text-caps';
 import { fetchAvatar } from '../net/avatar-fetch';
 import {
   DIRECTORY_MAX_BYTES,
@@ -331,10 +332,11 @@ async function testConnection(
   });
   const id = int(field(body, 'user_id'));
   if (id === null) badUser(ZULIP_PRODUCT, 'the key owner has no user_id');
-  const email = nonEmpty(field(body, 'delivery_email')) ?? nonEmpty(field(body, 'email'));
+  const found = nonEmpty(field(body, 'delivery_email')) ?? nonEmpty(field(body, 'email'));
+  const email = found === null ? null : capText(found, 'email');
   const report: KeyOwner = {
     userId: String(id),
-    name: nonEmpty(field(body, 'full_name')) ?? email ?? `User ${id}`,
+    name: capText(nonEmpty(field(body, 'full_name')) ?? email ?? `User ${id}`, 'name'),
     email,
     role: zulipRoleOf(body),
   };

@@ -14,6 +14,7 @@
 import { z } from 'zod';
 import {
   CONNECTION_KINDS,
+  CUT_FIELDS,
   PROFILE_FIELD_TYPES,
   ROLES,
   type ConnectionKind,
@@ -23,6 +24,7 @@ import {
   type Role,
   type UserSummary,
 } from '@shared/model';
+import { capSummary } from '@shared/summary';
 import type { Logger } from '../log';
 import type { IndexedRow } from '../search/search-index';
 import type { SearchRow } from '../search/search-text';
@@ -59,6 +61,9 @@ const statusSchema = z
 
 const fieldType = z.enum(PROFILE_FIELD_TYPES).catch('unknown');
 
+/** Which fields were cut (absent when none; names this version does not know are dropped). */
+const cutSchema = listOf(z.enum(CUT_FIELDS)).optional();
+
 /** What every card and user row has, column or not. */
 const identity = {
   connectionId: fromColumn(text),
@@ -85,6 +90,7 @@ const storedSummarySchema = z.object({
     z.object({ name: text, type: fieldType, text: text.catch(''), url: textOrNull }),
   ),
   avatarKey: textOrNull,
+  cut: cutSchema,
 });
 
 const avatarSchema = z
@@ -112,6 +118,7 @@ const profileFieldSchema = z.object({
   renderedHtml: textOrNull,
   url: textOrNull,
   userIds: z.array(text).nullable().catch(null),
+  cut: z.literal(true).optional().catch(undefined),
 });
 
 /** A stored user (`user_json`). */
@@ -133,6 +140,7 @@ const storedUserSchema = z.object({
   gender: textOrNull,
   dateOfBirth: textOrNull,
   extra: z.record(z.string(), z.json()).catch({}),
+  cut: cutSchema,
 });
 
 /** What a users row keeps in columns: the fallbacks of the fields above. */
@@ -217,6 +225,7 @@ function parseStoredSummary(
       groups: s.groups,
       summaryFields: s.summaryFields,
       avatarKey: s.avatarKey,
+      ...(s.cut && s.cut.length > 0 ? { cut: s.cut } : {}),
     },
   };
 }
@@ -255,6 +264,7 @@ export function parseStoredUser(json: unknown, row: RowIdentity): DirectoryUser 
     gender: u.gender,
     dateOfBirth: u.dateOfBirth,
     extra: u.extra,
+    ...(u.cut && u.cut.length > 0 ? { cut: u.cut } : {}),
   };
 }
 
@@ -305,7 +315,8 @@ export function parseSummary(row: Row, log?: Logger): UserSummary {
   summary.gone = row.gone_at !== null && row.gone_at !== undefined;
   summary.botOwnerName =
     summary.botOwnerId === null || typeof row.owner_name !== 'string' ? null : row.owner_name;
-  return summary;
+  // Held to the caps whatever wrote it, so no page carries more than they allow.
+  return capSummary(summary);
 }
 
 /** Logs that already told of an unreadable card (once each is enough). */
