@@ -31,11 +31,12 @@
  * Node only; never imports `electron` (plain TypeScript; no I/O).
  */
 import type { SearchQuery } from '@shared/model';
+import { cutToLength, TEXT_CAPS } from '@shared/text-caps';
 import { createCommonPieces } from './common-pieces';
 import { createNgramPostings } from './ngram-postings';
 import { createPostingPool } from './postings';
 import { createQueryExecution, type IndexSpec } from './query-execution';
-import type { SearchRow } from './search-text';
+import { capSearchText, type SearchRow } from './search-text';
 import * as slotBits from './slot-bits';
 import * as slotColumns from './slot-columns';
 import * as sortKey from './sort-key';
@@ -127,7 +128,11 @@ export function createSearchIndex(): SearchIndex {
       const conn = connectionIndexOf(cols, r.connectionId);
       const last = r.lastActiveAt === null ? NaN : r.lastActiveAt;
       const joined = r.joinedAt === null ? NaN : r.joinedAt;
-      const key = codePointSortKey(r.sortName);
+      // Held to the caps of rule 2 and 5 whatever wrote them (a row cached
+      // before the caps is read at start before it is derived again): no
+      // row costs more n-gram work than TEXT_CAPS.searchText units.
+      const searchText = capSearchText(r.searchText);
+      const key = codePointSortKey(cutToLength(r.sortName, TEXT_CAPS.sortName));
       const uKey = codePointSortKey(r.userId);
       if (slot === undefined) {
         slot = cols.freeSlots.pop() ?? cols.nextSlot++;
@@ -136,8 +141,8 @@ export function createSearchIndex(): SearchIndex {
         cols.rowIdOf[slot] = r.rowId;
         cols.size++;
         orders.enter(slot);
-        indexText(slot, r.searchText, true);
-        indexPieces(slot, r.searchText, true);
+        indexText(slot, searchText, true);
+        indexPieces(slot, searchText, true);
       } else {
         const moved =
           nameKey[slot] !== key ||
@@ -147,15 +152,15 @@ export function createSearchIndex(): SearchIndex {
           !Object.is(cols.lastActiveOf[slot], last) ||
           !Object.is(cols.joinedOf[slot], joined);
         if (moved) orders.move(slot);
-        if (hay[slot] !== r.searchText) {
+        if (hay[slot] !== searchText) {
           indexText(slot, hay[slot] as string, false);
           indexPieces(slot, hay[slot] as string, false);
-          indexText(slot, r.searchText, true);
-          indexPieces(slot, r.searchText, true);
+          indexText(slot, searchText, true);
+          indexPieces(slot, searchText, true);
         }
         clearSlotFlags(cols, slot);
       }
-      hay[slot] = r.searchText;
+      hay[slot] = searchText;
       nameKey[slot] = key;
       userKey[slot] = uKey;
       cols.connOf[slot] = conn;

@@ -17,6 +17,8 @@
  *    only), each group name and each profile field's text; folded, empty
  *    ones dropped, each distinct one once (in that order), joined with "\n".
  *    Terms never hold whitespace, so no term can match across two fields.
+ *    At most TEXT_CAPS.searchText units (`capSearchText`): what lies past
+ *    them is not searched, so no user costs the index more than that.
  * 3. Terms (`searchTerms`): the folded query split on whitespace (`/\s+/u`),
  *    empty pieces dropped. A user matches when EVERY term is a substring of
  *    the haystack (AND). No terms: everyone matches. Characters have no
@@ -48,6 +50,7 @@ import {
   type Role,
   type SearchQuery,
 } from '@shared/model';
+import { cutToLength, TEXT_CAPS } from '@shared/text-caps';
 
 const SPELLED_OUT: Record<string, string> = {
   ß: 'ss',
@@ -103,19 +106,30 @@ export function haystackFields(user: DirectoryUser): string[] {
   return fields.filter((f) => typeof f === 'string' && f !== '');
 }
 
-/** Rule 2: the folded text a user's terms are looked for in. */
-export function buildHaystack(user: DirectoryUser): string {
-  const seen = new Set<string>();
-  for (const field of haystackFields(user)) {
-    const folded = foldText(field);
-    if (folded !== '') seen.add(folded); // A repeat (email = delivery email) adds nothing.
-  }
-  return [...seen].join('\n');
+/** Rule 2: a haystack cut to its cap, as the index grams it and the cache stores it. */
+export function capSearchText(text: string): string {
+  return cutToLength(text, TEXT_CAPS.searchText);
 }
 
-/** Rule 5: the key "sort by name" uses. */
+/** Rule 2: the folded text a user's terms are looked for in. */
+export function buildHaystack(user: DirectoryUser): string {
+  const max = TEXT_CAPS.searchText;
+  const seen = new Set<string>();
+  let length = 0;
+  for (const field of haystackFields(user)) {
+    if (length > max) break; // The rest would be cut anyway: fold none of it.
+    const folded = foldText(cutToLength(field, max));
+    if (folded === '' || seen.has(folded)) continue; // A repeat (email = delivery email) adds nothing.
+    seen.add(folded);
+    length += folded.length + 1;
+  }
+  return capSearchText([...seen].join('\n'));
+}
+
+/** Rule 5: the key "sort by name" uses (at most TEXT_CAPS.sortName units). */
 export function sortNameOf(name: string): string {
-  return foldText(name).trim();
+  const max = TEXT_CAPS.sortName;
+  return cutToLength(foldText(cutToLength(name.trimStart(), max)).trim(), max);
 }
 
 /** Rule 5: compares two strings by code point, as SQLite's BINARY collation does on UTF-8. */
