@@ -20,6 +20,7 @@ import {
 import { useEffect, useId, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 import {
   CONNECTION_KIND_LABELS,
+  type CutField,
   type DirectoryUser,
   type UserRecord,
   type UserSummary,
@@ -29,7 +30,13 @@ import { closeDetail } from '../actions/close-detail';
 import { copyText } from '../lib/clipboard';
 import { ERROR_TITLES } from '../lib/errors';
 import { presenceOf } from '../lib/presence';
-import { FIELD_TYPE_LABELS, ROLE_DESCRIPTIONS, flattenExtra } from '../lib/profile';
+import {
+  CUT_HINT,
+  FIELD_TYPE_LABELS,
+  ROLE_DESCRIPTIONS,
+  flattenExtra,
+  wasCut,
+} from '../lib/profile';
 import { absoluteDate, absoluteDateTime, localTime, relativeTime } from '../lib/time';
 import { useClock } from '../stores/clock-store';
 import { findConnection, useConnections } from '../stores/connections-store';
@@ -128,6 +135,9 @@ function Profile({
   }, [user, ownerId, resolvePeople]);
 
   const fields = [...user.profileFields].sort((a, b) => a.order - b.order);
+  /** The hint of a row whose value was cut to its cap (the raw JSON has it whole). */
+  const cut = (field: CutField, also?: string): string | undefined =>
+    [also, wasCut(user, field) ? CUT_HINT : undefined].filter(Boolean).join(' · ') || undefined;
   const extra = flattenExtra(user.extra);
   const ownerName =
     (ownerId && people[personKey(user.connectionId, ownerId)]) || summary.botOwnerName || null;
@@ -153,21 +163,29 @@ function Profile({
       )}
 
       <Section title="Identity" testId="section-identity">
-        <Row label="Name">{user.name}</Row>
+        <Row label="Name" hint={cut('name')}>
+          {user.name}
+        </Row>
         <Row label="User ID">
           <Mono>{user.userId}</Mono>
         </Row>
         {user.kind === 'zulip' ? (
           <>
-            <Row label="Email" hint="real address">
+            <Row label="Email" hint={cut('deliveryEmail', 'real address')}>
               {user.deliveryEmail}
             </Row>
-            <Row label="API email">{user.email}</Row>
+            <Row label="API email" hint={cut('email')}>
+              {user.email}
+            </Row>
           </>
         ) : (
           <>
-            <Row label="Email">{user.email}</Row>
-            <Row label="Username">{user.username}</Row>
+            <Row label="Email" hint={cut('email')}>
+              {user.email}
+            </Row>
+            <Row label="Username" hint={cut('username')}>
+              {user.username}
+            </Row>
           </>
         )}
         <Row label="Connection">
@@ -252,7 +270,7 @@ function Profile({
 
       {(user.kind === 'openwebui' || user.groups.length > 0) && (
         <section className="detail-section" aria-label="Groups" data-testid="section-groups">
-          <h3>Groups</h3>
+          <h3>Groups{wasCut(user, 'groups') && <span className="kv-hint">{CUT_HINT}</span>}</h3>
           {user.groups.length > 0 ? (
             <ul className="chip-list">
               {user.groups.map((g) => (
@@ -276,6 +294,7 @@ function Profile({
                 {FIELD_TYPE_LABELS[f.type].toLowerCase() !== f.name.toLowerCase() && (
                   <span className="kv-hint">{FIELD_TYPE_LABELS[f.type]}</span>
                 )}
+                {f.cut && <span className="kv-hint">{CUT_HINT}</span>}
               </dt>
               <dd>
                 <ProfileFieldView field={f} connectionId={user.connectionId} />
@@ -287,14 +306,21 @@ function Profile({
 
       {(user.bio || user.gender || user.dateOfBirth || user.kind === 'openwebui') && (
         <Section title="About" testId="section-about">
-          <Row label="Bio">{user.bio && <span className="pre-wrap">{user.bio}</span>}</Row>
-          <Row label="Gender">{user.gender}</Row>
+          <Row label="Bio" hint={cut('bio')}>
+            {user.bio && <span className="pre-wrap">{user.bio}</span>}
+          </Row>
+          <Row label="Gender" hint={cut('gender')}>
+            {user.gender}
+          </Row>
           <Row label="Date of birth">{user.dateOfBirth}</Row>
         </Section>
       )}
 
       {extra.length > 0 && (
-        <Section title="More from the server" testId="section-extra">
+        <Section
+          title={`More from the server${wasCut(user, 'extra') ? ` (${CUT_HINT})` : ''}`}
+          testId="section-extra"
+        >
           {extra.map((r) => (
             <Row key={r.path.join('/')} label={r.path.join(' › ')}>
               {r.value === '—' ? (

@@ -5,11 +5,31 @@
  * Runs in the window.
  */
 import type { JsonValue } from '@shared/model';
+import { cutToLength } from '@shared/text-caps';
+
+/**
+ * Characters of one string the tree draws: a server can send ten megabytes
+ * in one field, and drawing them froze the window. Copy as JSON has it all.
+ */
+const SHOWN_STRING_MAX = 10_000;
 
 function Scalar({ value }: { value: JsonValue }) {
   if (value === null) return <span className="json-null">null</span>;
-  if (typeof value === 'string')
-    return <span className="json-string">{JSON.stringify(value)}</span>;
+  if (typeof value === 'string') {
+    if (value.length <= SHOWN_STRING_MAX) {
+      return <span className="json-string">{JSON.stringify(value)}</span>;
+    }
+    const shown = cutToLength(value, SHOWN_STRING_MAX);
+    return (
+      <span className="json-string">
+        {JSON.stringify(shown).slice(0, -1)}…&quot;
+        <span className="muted" data-testid="json-cut">
+          {' '}
+          ({(value.length - shown.length).toLocaleString()} more characters; Copy has them all)
+        </span>
+      </span>
+    );
+  }
   if (typeof value === 'number') return <span className="json-number">{String(value)}</span>;
   if (typeof value === 'boolean') return <span className="json-bool">{String(value)}</span>;
   return null;

@@ -10,6 +10,7 @@ import { Bot, Clock3, Users } from 'lucide-react';
 import { forwardRef, memo, type KeyboardEvent, type MouseEvent, type ReactNode } from 'react';
 import type { UserSummary } from '@shared/model';
 import { presenceOf, type PresenceView } from '../lib/presence';
+import { CUT_TITLE, wasCut } from '../lib/profile';
 import { absoluteDate, absoluteDateTime, calendarDate, localTime, relativeTime } from '../lib/time';
 import { useClock } from '../stores/clock-store';
 import { Avatar } from './Avatar';
@@ -161,7 +162,10 @@ export const UserCard = memo(
             presence={presence.tone}
           />
           <div className="card-title">
-            <div className="card-name" title={user.name}>
+            <div
+              className="card-name"
+              title={wasCut(user, 'name') ? `${user.name}\n${CUT_TITLE}` : user.name}
+            >
               {/* <bdi>: a right-to-left name, or one carrying direction overrides, cannot reorder what follows it. */}
               <bdi className="card-name-text">{user.name}</bdi>
               {user.status?.emoji && (
@@ -170,7 +174,14 @@ export const UserCard = memo(
                 </span>
               )}
             </div>
-            <div className="card-email" title={user.email ?? undefined}>
+            <div
+              className="card-email"
+              title={
+                user.email && wasCut(user, 'email')
+                  ? `${user.email}\n${CUT_TITLE}`
+                  : (user.email ?? undefined)
+              }
+            >
               {user.email ? <bdi>{user.email}</bdi> : <span className="muted">No email shown</span>}
             </div>
           </div>

@@ -5,7 +5,19 @@
  *
  * Runs in the window (pure functions).
  */
-import type { ConnectionKind, JsonValue, ProfileFieldType, Role } from '@shared/model';
+import type { ConnectionKind, CutField, JsonValue, ProfileFieldType, Role } from '@shared/model';
+
+/** The hint beside a value the server sent more of than Rollcall keeps (shared/text-caps.ts). */
+export const CUT_HINT = 'cut short';
+
+/** What a cut value's tooltip adds: why it ends in "…", and where the rest is. */
+export const CUT_TITLE =
+  'Cut short: the server sent more than Rollcall keeps. Raw JSON has it all.';
+
+/** Whether a user's or card's `field` was cut to its cap. */
+export function wasCut(item: { cut?: readonly CutField[] }, field: CutField): boolean {
+  return item.cut?.includes(field) ?? false;
+}
 
 /** One sentence per role: what it lets the person do. */
 export const ROLE_DESCRIPTIONS: Record<Role, string> = {
