@@ -1300,6 +1300,56 @@ function transportCases(): HostileCase[] {
   ];
 }
 
+// Issue 13, class 1 (unbounded text): fields of ten megabytes. A lookup of
+// one user is refused as too large; a sync takes them in, cut to their caps.
+
+/** Ten megabytes of words, built once and shared by every answer that sends it. */
+let tenMegabytes: string | null = null;
+function tenMegabyteText(): string {
+  tenMegabytes ??= `Huge ${Array.from({ length: 20_000 }, (_, i) => `w${i}`).join(' ')} `
+    .repeat(100)
+    .slice(0, 10 * 1024 * 1024);
+  return tenMegabytes;
+}
+
+function unboundedTextCases(): HostileCase[] {
+  const tooLarge = { lookup: ['TOO_LARGE'], sync: 'ok' } as const;
+  return [
+    {
+      id: 'zulip-long-name-10mb',
+      product: 'zulip',
+      category: 'long',
+      title: 'Zulip: a 10 MB full_name',
+      user: (ctx) => zulipUser(id(ctx), { full_name: tenMegabyteText() }),
+      expect: tooLarge,
+    },
+    {
+      id: 'zulip-long-field-10mb',
+      product: 'zulip',
+      category: 'long',
+      title: 'Zulip: a 10 MB long text field value and its rendered HTML',
+      user: (ctx) =>
+        zulipUser(id(ctx), {
+          profile_data: {
+            [ZULIP_FIELD_IDS.longText]: {
+              value: tenMegabyteText(),
+              rendered_value: `<p>${tenMegabyteText()}</p>`,
+            },
+          },
+        }),
+      expect: tooLarge,
+    },
+    {
+      id: 'owui-long-name-10mb',
+      product: 'openwebui',
+      category: 'long',
+      title: 'Open WebUI: a 10 MB name and a 10 MB bio',
+      user: (ctx) => owuiUser(sid(ctx), { name: tenMegabyteText(), bio: tenMegabyteText() }),
+      expect: tooLarge,
+    },
+  ];
+}
+
 /** Every hostile case, Zulip's and Open WebUI's. */
 export const HOSTILE_CASES: readonly HostileCase[] = [
   ...htmlCases(),
@@ -1309,4 +1359,5 @@ export const HOSTILE_CASES: readonly HostileCase[] = [
   ...typeCases(),
   ...nestingAndDuplicateCases(),
   ...transportCases(),
+  ...unboundedTextCases(),
 ];

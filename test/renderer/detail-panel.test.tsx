@@ -2,6 +2,7 @@
 import { act, screen, waitFor, within } from '@testing-library/react';
 import { ok, rollcallError } from '@shared/errors';
 import { contract } from '@shared/contract';
+import { capText } from '@shared/text-caps';
 import { findCard, renderApp } from './harness';
 import { cardVariants, lookupResult, zulipAllFieldsUser } from './fixtures';
 
@@ -140,6 +141,27 @@ describe('the detail panel', () => {
     expect(await screen.findByTestId('toasts')).toHaveTextContent(
       'Copied the JSON the server sent.',
     );
+  });
+
+  it('says which text was cut short, and draws a long raw string cut but copies it whole', async () => {
+    const long = `Iago ${'Ortiz '.repeat(40_000)}`;
+    const owner = v.zulipOwner;
+    const cutOwner = {
+      ...owner,
+      user: { ...owner.user, name: capText(long, 'name'), cut: ['name' as const] },
+      raw: { ...(owner.raw as Record<string, unknown>), full_name: long },
+    };
+    const { user } = renderApp({ records: records.map((r) => (r === owner ? cutOwner : r)) });
+    await user.click(await findCard('8'));
+    const identity = await screen.findByTestId('section-identity');
+    expect(rowOf(identity, 'Name')).toHaveTextContent('cut short');
+    expect(rowOf(identity, 'User ID')).not.toHaveTextContent('cut short');
+    await user.click(await screen.findByRole('tab', { name: 'Raw JSON' }));
+    const tree = await screen.findByTestId('json-tree');
+    expect(within(tree).getByTestId('json-cut')).toHaveTextContent('more characters');
+    expect(tree.textContent!.length).toBeLessThan(long.length / 2);
+    await user.click(screen.getByTestId('copy-json'));
+    expect(JSON.parse(await navigator.clipboard.readText())).toEqual(cutOwner.raw);
   });
 
   it('refreshes from the server and says where the copy came from', async () => {

@@ -3,6 +3,7 @@ import { render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { UserCard } from '@renderer/components/UserCard';
 import type { UserRecord, UserSummary } from '@shared/model';
+import { capText } from '@shared/text-caps';
 import { installFakeBridge } from './fake-bridge';
 import { FixtureDirectory, cardVariants, zulipUser } from './fixtures';
 
@@ -168,5 +169,16 @@ describe('user cards', () => {
     const name = within(card).getByText(tricky);
     expect(name.tagName).toBe('BDI');
     expect(within(card).getByText('iago.ortiz@acme.example').tagName).toBe('BDI');
+  });
+
+  it('says in the name tooltip when the name was cut short, and not otherwise', () => {
+    const owner = variants.zulipOwner;
+    const name = capText(`Iago ${'Ortiz '.repeat(1000)}`, 'name');
+    const record = { ...owner, user: { ...owner.user, name, cut: ['name' as const] } };
+    const { card } = renderCard(record);
+    const title = card.querySelector('.card-name')?.getAttribute('title') ?? '';
+    expect(title.startsWith(name)).toBe(true);
+    expect(title).toMatch(/cut short/i);
+    expect(card.querySelector('.card-email')?.getAttribute('title')).not.toMatch(/cut short/i);
   });
 });

@@ -30,6 +30,9 @@ interface Outcome {
 
 const OWN_KEY_OF_A_USER = 'sk-userOwnKeyShouldBeHidden123';
 
+/** The most one card may weigh on a search page, however long the server's text (issue 13). */
+const MAX_CARD_BYTES = 64 * 1024;
+
 describe('the hostile corpus against the real core', () => {
   let zulip: ZulipFake;
   let owui: OpenWebUIFake;
@@ -202,6 +205,9 @@ describe('the hostile corpus against the real core', () => {
     if (!found.ok) problems.push(`search failed: ${found.error.code}`);
     const items: UserSummary[] = found.ok ? found.value.items : [];
     for (const item of items) {
+      // Every text is cut to its cap: a card weighs the same whatever the server sent.
+      const cardBytes = JSON.stringify(item).length;
+      if (cardBytes > MAX_CARD_BYTES) problems.push(`card of ${item.userId}: ${cardBytes} bytes`);
       const got = await t.result('users:get', { connectionId, userId: item.userId });
       if (!got.ok) {
         problems.push(`cached user ${item.userId} unreadable: ${got.error.code}`);
