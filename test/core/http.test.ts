@@ -9,7 +9,12 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { net } from 'electron';
-import { createHttpClient, retryAfterSeconds } from '@core/net/http';
+import {
+  createHttpClient,
+  INTERACTIVE_WAIT_SECONDS,
+  interactiveWaitBudget,
+  retryAfterSeconds,
+} from '@core/net/http';
 import { networkError, serverMessageOf } from '@core/net/http-errors';
 import {
   fetchOverNetRequest,
@@ -361,6 +366,31 @@ describe('429 and Retry-After', () => {
     expect(main.requests).toHaveLength(1);
   });
 
+  it('a call’s wait budget: a wait that does not fit fails at once, saying when to retry', async () => {
+    main.setMode(limited('45'));
+    const http = testClient();
+    const error = await failureOf(
+      http.getJson({ url: main.url, waitBudget: interactiveWaitBudget() }),
+    );
+    expect(error.code).toBe('RATE_LIMITED');
+    expect(error.retryAfterSeconds).toBe(45);
+    expect(error.message).toMatch(/asks it to wait 45 seconds\. Try again after that/);
+    expect(http.waits).toEqual([]);
+    expect(main.requests).toHaveLength(1);
+  });
+
+  it('the budget is shared by a call’s requests and spent by each wait', async () => {
+    main.setMode(limited('20'), { times: 1 });
+    const http = testClient();
+    const budget = interactiveWaitBudget();
+    expect((await http.getJson({ url: main.url, waitBudget: budget })).status).toBe(200);
+    expect(budget.seconds).toBe(INTERACTIVE_WAIT_SECONDS - 20);
+    main.setMode(limited('20'), { times: 1 });
+    const error = await failureOf(http.getJson({ url: main.url, waitBudget: budget }));
+    expect(error).toMatchObject({ code: 'RATE_LIMITED', retryAfterSeconds: 20 });
+    expect(http.waits).toEqual([20_000]);
+  });
+
   it('reads the wait from an HTTP date or from the body when there is no number', () => {
     const now = Date.parse('2026-01-01T00:00:00Z');
     expect(retryAfterSeconds('Thu, 01 Jan 2026 00:00:30 GMT', null, now)).toBe(30);
@@ -427,21 +457,34 @@ describe('redirects', () => {
 
   it('drops the credentials on a cross-origin hop (asserted at the second server)', async () => {
     main.setMode({ kind: 'redirect', to: other.url, status: 307 });
-    const res = await testClient().getJson({
-      url: `${main.url}/api/v1/users/me`,
-      credentials: bearer,
-    });
+    const res = await testClient().getJson({ url: `${main.url}/api/v1/users/me` });
     expect(res.url).toBe(`${other.url}/api/v1/users/me`);
-    expect(main.requests[0]?.headers.authorization).toBe(`Bearer ${SECRET}`);
-    expect(other.requests).toHaveLength(1);
+    await failureOf(
+      testClient().getJson({ url: `${main.url}/api/v1/users/me`, credentials: bearer }),
+    );
+    expect(main.requests[1]?.headers.authorization).toBe(`Bearer ${SECRET}`);
+    expect(other.requests).toHaveLength(2);
+    expect(other.requests[1]?.headers.authorization).toBeUndefined();
+    expect(JSON.stringify(other.requests[1]?.headers)).not.toContain(SECRET);
+  });
+
+  it('refuses a success from another origin: the key was never checked there', async () => {
+    main.setMode({ kind: 'redirect', to: other.url, status: 302 });
+    const error = await failureOf(
+      testClient().getJson({ url: `${main.url}/api/v1/users/me`, credentials: bearer }),
+    );
+    expect(error.code).toBe('UNAUTHORIZED');
+    expect(error.field).toBe('baseUrl');
+    expect(error.message).toContain(`another origin, ${other.url}`);
+    expect(error.message).toMatch(/key was not sent there and could not be checked/);
     expect(other.requests[0]?.headers.authorization).toBeUndefined();
-    expect(JSON.stringify(other.requests[0]?.headers)).not.toContain(SECRET);
+    expect(JSON.stringify(error)).not.toContain(SECRET);
   });
 
   it('never sends them again after leaving, even back on the first origin', async () => {
     other.setMode({ kind: 'redirect', to: `${main.url}/back`, exact: true }, { times: 1 });
     main.setMode({ kind: 'redirect', to: `${other.url}/away`, exact: true }, { times: 1 });
-    await testClient().getJson({ url: `${main.url}/start`, credentials: bearer });
+    await failureOf(testClient().getJson({ url: `${main.url}/start`, credentials: bearer }));
     expect(main.requests.map((r) => [r.path, r.headers.authorization])).toEqual([
       ['/start', `Bearer ${SECRET}`],
       ['/back', undefined],
@@ -479,6 +522,37 @@ describe('redirects', () => {
     );
     expect(error.code).toBe('BAD_RESPONSE');
     expect(error.message).toMatch(message);
+  });
+
+  it('refuses a redirect to an address with a user name and password, and never shows them', async () => {
+    main.setMode({
+      kind: 'redirect',
+      to: other.url.replace('http://', 'http://alice:hunter2@'),
+      exact: true,
+    });
+    const error = await failureOf(
+      testClient().getJson({ url: `${main.url}/api/v1/users/me`, credentials: bearer }),
+    );
+    expect(error.code).toBe('BAD_RESPONSE');
+    expect(error.message).toMatch(
+      /redirected \(HTTP 302\) to an address with a user name or password/,
+    );
+    expect(error.message).not.toMatch(/cannot be reached/);
+    expect(JSON.stringify(error)).not.toMatch(/alice|hunter2/);
+    expect(other.requests).toHaveLength(0);
+  });
+
+  it('never requests a URL that carries a user name and password', async () => {
+    const error = await failureOf(
+      testClient().getBytes({
+        url: other.url.replace('http://', 'http://alice:hunter2@'),
+        accept: () => true,
+      }),
+    );
+    expect(error.code).toBe('BAD_RESPONSE');
+    expect(error.message).toMatch(/user name or password/);
+    expect(JSON.stringify(error)).not.toMatch(/alice|hunter2/);
+    expect(other.requests).toHaveLength(0);
   });
 
   it('follows at most 5 redirects', async () => {
@@ -626,11 +700,10 @@ describe('over Electron’s network stack (net.request, emulated)', () => {
 
   it('turns redirects into 3xx answers, so credentials stay on their origin', async () => {
     main.setMode({ kind: 'redirect', to: other.url, status: 302 });
-    const res = await electronClient().getJson({
-      url: `${main.url}/api/v1/auths/`,
-      credentials: bearer,
-    });
-    expect(res.url).toBe(`${other.url}/api/v1/auths/`);
+    const error = await failureOf(
+      electronClient().getJson({ url: `${main.url}/api/v1/auths/`, credentials: bearer }),
+    );
+    expect(error.url).toBe(`${other.url}/api/v1/auths/`);
     expect(main.requests[0]?.headers.authorization).toBe(`Bearer ${SECRET}`);
     expect(other.requests[0]?.headers.authorization).toBeUndefined();
   });

@@ -820,12 +820,12 @@ describe('the Zulip provider against the fake server', () => {
     expect(fake.requests.filter((r) => r.path === '/api/v1/users')).toHaveLength(1);
   });
 
-  it('gives up with RATE_LIMITED after the bound', async () => {
+  it('gives up with RATE_LIMITED after the bound (a sync; a lookup does not wait a minute)', async () => {
     fake.setRateLimit({ limit: 1, windowSeconds: 60 });
     const http = testClient({ maxRetries: 2 });
     const p = createZulipProvider({ http });
     await p.testConnection(session);
-    const error = await failureOf(p.testConnection(session));
+    const error = await failureOf(collect(p.fetchDirectory(session)));
     expect(error).toMatchObject({
       code: 'RATE_LIMITED',
       status: 429,

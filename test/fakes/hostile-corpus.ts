@@ -1350,6 +1350,71 @@ function unboundedTextCases(): HostileCase[] {
   ];
 }
 
+// Issue 13, class 8: errors that used to mislead.
+/**
+ * The other product answering a lookup (its error shape names it), a
+ * redirect to an address carrying user:password, and a rate limit asking
+ * for a wait longer than a lookup may take.
+ */
+function misleadingErrorCases(): HostileCase[] {
+  const eachProduct = (
+    name: string,
+    title: string,
+    lookup: (ctx: HostileContext) => FakeAnswer,
+    codes: readonly string[],
+  ): HostileCase[] =>
+    (['zulip', 'openwebui'] as const).map((product) => ({
+      id: `${product === 'zulip' ? 'zulip' : 'owui'}-misleading-${name}`,
+      product,
+      category: 'transport',
+      title: `${product === 'zulip' ? 'Zulip' : 'Open WebUI'}: ${title}`,
+      lookup,
+      expect: { lookup: codes, sync: 'ok' },
+    }));
+  return [
+    {
+      id: 'zulip-misleading-openwebui-answers',
+      product: 'zulip',
+      category: 'error-body',
+      title: 'Zulip: Open WebUI answers the lookup (401 {"detail": ...})',
+      lookup: () => json({ detail: 'Not authenticated' }, 401),
+      expect: { lookup: ['NOT_AN_API'], sync: 'ok' },
+    },
+    {
+      id: 'owui-misleading-zulip-answers',
+      product: 'openwebui',
+      category: 'error-body',
+      title: 'Open WebUI: Zulip answers the lookup (401 {"result":"error",...})',
+      lookup: () =>
+        json(
+          {
+            result: 'error',
+            msg: 'This endpoint requires HTTP basic authentication.',
+            code: 'UNAUTHORIZED',
+          },
+          401,
+        ),
+      expect: { lookup: ['NOT_AN_API'], sync: 'ok' },
+    },
+    ...eachProduct(
+      'redirect-credentials',
+      'a redirect to an address with user:password in it',
+      (ctx) => ({
+        kind: 'redirect',
+        to: `${ctx.otherOrigin.replace('://', '://admin:hunter2@')}/api/v1/users/1`,
+        exact: true,
+      }),
+      ['BAD_RESPONSE'],
+    ),
+    ...eachProduct(
+      'retry-after-longer-than-a-lookup',
+      'HTTP 429 asking a lookup to wait 45 seconds',
+      () => json({ msg: 'slow down' }, 429, { 'Retry-After': '45' }),
+      ['RATE_LIMITED'],
+    ),
+  ];
+}
+
 /** Every hostile case, Zulip's and Open WebUI's. */
 export const HOSTILE_CASES: readonly HostileCase[] = [
   ...htmlCases(),
@@ -1360,4 +1425,6 @@ export const HOSTILE_CASES: readonly HostileCase[] = [
   ...nestingAndDuplicateCases(),
   ...transportCases(),
   ...unboundedTextCases(),
+  // Issue 13, class 8.
+  ...misleadingErrorCases(),
 ];

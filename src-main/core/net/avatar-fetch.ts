@@ -10,7 +10,7 @@
  */
 import { fail, rollcallError, RollcallFailure } from '@shared/errors';
 import type { AvatarSource } from '@shared/model';
-import type { Credentials, HttpClient } from './http';
+import type { Credentials, HttpClient, WaitBudget } from './http';
 
 /** The largest picture accepted. */
 export const AVATAR_MAX_BYTES = 5 * 1024 * 1024;
@@ -172,6 +172,8 @@ export interface AvatarFetchOptions {
   /** The connection's credentials, used only for pictures on its origin. */
   credentials: Credentials | null;
   signal?: AbortSignal;
+  /** What the picture may wait for rate limits in all (`HttpRequest.waitBudget`). */
+  waitBudget?: WaitBudget;
   maxBytes?: number;
 }
 
@@ -205,6 +207,7 @@ export async function fetchAvatar(
         url: avatar.url,
         credentials: sameOrigin ? options.credentials : null,
         signal: options.signal,
+        waitBudget: options.waitBudget,
         maxBytes: max,
         accept: (type) => {
           if (canonicalType(type) === 'image/svg+xml') notAPicture('an SVG drawing', avatar.url);

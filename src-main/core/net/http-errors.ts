@@ -321,6 +321,18 @@ export function unsupportedSchemeError(protocol: string): RollcallError {
   );
 }
 
+/**
+ * A URL to fetch carries `user:password@` (a picture or page URL a server
+ * sent): never requested, and the user info is never shown or logged.
+ */
+export function credentialsInUrlError(url: string): RollcallError {
+  return rollcallError(
+    'BAD_RESPONSE',
+    `${displayUrl(url)} was given with a user name or password in it. Rollcall never sends credentials inside a URL, so it did not request it.`,
+    { url: displayUrl(url) },
+  );
+}
+
 /** The fetch followed or hid a redirect itself (`opaqueredirect`), so it cannot be checked. */
 export function opaqueRedirectError(url: string): RollcallError {
   return rollcallError(
@@ -332,11 +344,14 @@ export function opaqueRedirectError(url: string): RollcallError {
 
 /** Why a redirect is not followed, with what the message names. */
 export type RedirectRefusal =
-  | { why: 'no-location' | 'invalid' | 'loop' }
+  | { why: 'no-location' | 'invalid' | 'loop' | 'credentials' }
   | { why: 'scheme'; protocol: string }
   | { why: 'too-many'; requestUrl: string; maxRedirects: number };
 
-/** A redirect the client will not follow: no or an invalid destination, not http(s), a loop, too many. */
+/**
+ * A redirect the client will not follow: no or an invalid destination, not
+ * http(s), credentials in it, a loop, too many.
+ */
 export function redirectRefusedError(
   refusal: RedirectRefusal,
   shown: string,
@@ -357,6 +372,8 @@ function redirectRefusalMessage(refusal: RedirectRefusal, shown: string, status:
       return `${shown} redirected to an invalid address.`;
     case 'scheme':
       return `${shown} redirected to a ${refusal.protocol} address, which Rollcall never follows.`;
+    case 'credentials':
+      return `${shown} redirected (HTTP ${status}) to an address with a user name or password in it. Rollcall refuses such redirects and sent nothing there; check the server's redirect settings, or use the final server URL.`;
     case 'loop':
       return `${shown} redirects in a loop. Check the server URL and the server's proxy configuration.`;
     case 'too-many':
@@ -436,15 +453,15 @@ type WordedRequest = Pick<HttpRequest, 'url' | 'urlHint' | 'describeError'>;
 
 /**
  * A 429 given up on (after the waits allowed, or asking for a wait too long
- * to make), unless the provider's `describeError` words it better.
+ * to make, or longer than the call's budget has left), unless the provider's `describeError` words it better.
  */
 export function rateLimitedError(
   request: WordedRequest,
   answer: FailedAnswer,
-  wait: { seconds: number; retry: number; maxRetries: number },
+  wait: { seconds: number; retry: number },
 ): RollcallError {
   const { status, body } = answer;
-  const { seconds, retry, maxRetries } = wait;
+  const { seconds, retry } = wait;
   const shown = displayUrl(answer.url);
   const serverMessage = serverMessageOf(body);
   const extra = {
@@ -455,7 +472,7 @@ export function rateLimitedError(
   };
   const limited = rollcallError(
     'RATE_LIMITED',
-    retry > 0 && retry >= maxRetries
+    retry > 0
       ? `The server is still rate limiting Rollcall after ${retry} wait${retry === 1 ? '' : 's'}; it asks for ${formatSeconds(seconds)} more. Try again after that.`
       : `The server is rate limiting Rollcall and asks it to wait ${formatSeconds(seconds)}. Try again after that.`,
     extra,
@@ -514,6 +531,25 @@ function credentialsLeftBehindError(
     'UNAUTHORIZED',
     `The server redirected Rollcall from ${displayUrl(requestUrl)} to ${shown}, another origin, and Rollcall never sends the key across origins. Use ${new URL(finalUrl).origin} as the server URL.`,
     { status, url: shown, ...(serverMessage ? { serverMessage } : {}) },
+  );
+}
+
+/**
+ * A success that came from another origin after a redirect: the key was
+ * left behind, so nothing checked it and the answer is not the connection's.
+ * The URL is what to fix, not the key.
+ */
+export function keyNotCheckedError(
+  requestUrl: string,
+  finalUrl: string,
+  status: number,
+): RollcallError {
+  const shown = displayUrl(finalUrl);
+  const origin = new URL(finalUrl).origin;
+  return rollcallError(
+    'UNAUTHORIZED',
+    `The server redirected Rollcall from ${displayUrl(requestUrl)} to another origin, ${origin}, which answered; Rollcall never sends the key across origins, so the key was not sent there and could not be checked. If ${origin} is the real server, use it as the server URL.`,
+    { status, url: shown, field: 'baseUrl' },
   );
 }
 

@@ -16,10 +16,12 @@ import type { JsonValue } from '@shared/model';
 import type { FetchLike } from '../deps';
 import {
   cancelled,
+  credentialsInUrlError,
   displayUrl,
   failureFromThrow,
   type FailedAnswer,
   invalidUrlError,
+  keyNotCheckedError,
   malformedJsonError,
   notAnApiError,
   notAPictureError,
@@ -33,7 +35,10 @@ import {
 } from './http-errors';
 import { JsonSliceError, parseJsonInSlices } from './json-slices';
 
-/** Credentials for one server; sent only to the origin of the request's first URL. */
+/**
+ * Credentials for one server; sent only to the origin of the request's first
+ * URL. A JSON answer from elsewhere is refused (`getJson`).
+ */
 export type Credentials =
   { kind: 'basic'; username: string; password: string } | { kind: 'bearer'; token: string };
 
@@ -52,6 +57,25 @@ export interface HttpErrorInfo {
   fallback: RollcallError;
 }
 
+/** Seconds a call may still spend waiting for rate limits; the client subtracts each wait. */
+export interface WaitBudget {
+  seconds: number;
+}
+
+/**
+ * What a call someone is watching (a lookup, a connection test, a picture)
+ * may wait for rate limits in all: a short wait passes unnoticed, a longer
+ * one fails at once saying when to try again, rather than holding the
+ * answer for minutes with nothing shown. A sync shows its waits and can be
+ * cancelled, so it has no such budget.
+ */
+export const INTERACTIVE_WAIT_SECONDS = 30;
+
+/** A fresh budget of `INTERACTIVE_WAIT_SECONDS` for one call. */
+export function interactiveWaitBudget(): WaitBudget {
+  return { seconds: INTERACTIVE_WAIT_SECONDS };
+}
+
 /** One request. Only GET: Rollcall never changes anything on a server. */
 export interface HttpRequest {
   url: string;
@@ -64,6 +88,12 @@ export interface HttpRequest {
   maxBytes?: number;
   /** Called before each wait for a 429, with the seconds it will wait. */
   onWait?: (seconds: number) => void;
+  /**
+   * What the call this request belongs to may still spend waiting out 429s,
+   * shared by its requests and spent by each wait: a wait that does not fit
+   * is not waited, RATE_LIMITED at once. None: only the client's bounds.
+   */
+  waitBudget?: WaitBudget;
   /** Turns a failed response into a provider-specific error; undefined keeps the fallback. */
   describeError?: (info: HttpErrorInfo) => RollcallError | undefined;
   /** Appended to NOT_AN_API messages: how this product's URL should look. */
@@ -215,6 +245,9 @@ function checkedUrl(url: string): URL {
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
     throw new RollcallFailure(unsupportedSchemeError(parsed.protocol));
   }
+  if (parsed.username !== '' || parsed.password !== '') {
+    throw new RollcallFailure(credentialsInUrlError(parsed.href));
+  }
   return parsed;
 }
 
@@ -360,6 +393,10 @@ function redirectTarget(
     const refusal = { why: 'scheme', protocol: next.protocol } as const;
     throw new RollcallFailure(redirectRefusedError(refusal, shown, response.status));
   }
+  if (next.username !== '' || next.password !== '') {
+    // Never followed, and never shown: the user info may be a real password.
+    throw new RollcallFailure(redirectRefusedError({ why: 'credentials' }, shown, response.status));
+  }
   next.hash = '';
   if (visited.has(next.href)) {
     throw new RollcallFailure(redirectRefusedError({ why: 'loop' }, shown, response.status));
@@ -476,11 +513,11 @@ async function run(config: ClientConfig, request: HttpRequest, accept: string): 
     if (status === 429) {
       const wait = retryAfterSeconds(a.response.headers.get('retry-after'), answer.body, now());
       const seconds = wait ?? Math.min(maxWait, 2 ** retry);
-      if (retry >= maxRetries || seconds > maxWait) {
-        throw new RollcallFailure(
-          rateLimitedError(request, answer, { seconds, retry, maxRetries }),
-        );
+      const budget = request.waitBudget;
+      if (retry >= maxRetries || seconds > maxWait || (budget && seconds > budget.seconds)) {
+        throw new RollcallFailure(rateLimitedError(request, answer, { seconds, retry }));
       }
+      if (budget) budget.seconds -= seconds;
       request.onWait?.(seconds);
       await sleep(seconds * 1000, request.signal);
       continue;
@@ -499,9 +536,19 @@ function errorBodyJson(contentType: string | null, raw: Uint8Array): JsonValue |
   }
 }
 
-/** `HttpClient.getJson`: the body under its cap, checked to be JSON, then parsed. */
+/**
+ * `HttpClient.getJson`: the body under its cap, checked to be JSON, then
+ * parsed. A request with credentials must be answered by their origin with
+ * them applied: a success from another origin (reached by a redirect, the
+ * key left behind) never checked the key, so it is refused.
+ */
 async function getJson(config: ClientConfig, request: HttpRequest): Promise<JsonResponse> {
   const a = await run(config, request, 'application/json');
+  if (request.credentials && a.credentialsDropped) {
+    a.done();
+    await a.response.body?.cancel().catch(() => undefined);
+    throw new RollcallFailure(keyNotCheckedError(request.url, a.url, a.response.status));
+  }
   const shown = displayUrl(a.url);
   let raw: Uint8Array;
   try {

@@ -6,7 +6,8 @@
  * Node only; never imports `electron`.
  */
 import { fail, RollcallFailure, type ErrorCode } from '@shared/errors';
-import type { ProviderSession } from './types';
+import { interactiveWaitBudget } from '../net/http';
+import type { CallOptions, ProviderSession } from './types';
 
 /** Failures that mean "this extra is not available here", not "the server is in trouble". */
 const UNAVAILABLE: ReadonlySet<ErrorCode> = new Set([
@@ -64,4 +65,12 @@ export function apiUrl(baseUrl: string, path: string, query?: Record<string, str
 /** Throws CANCELLED if the signal has fired; used between steps of a long fetch. */
 export function throwIfCancelled(signal: AbortSignal | undefined): void {
   if (signal?.aborted) fail('CANCELLED');
+}
+
+/**
+ * The options of a call someone waits on (a lookup, a test, a picture): its
+ * rate-limit waits share one budget, `INTERACTIVE_WAIT_SECONDS` unless given.
+ */
+export function interactive<T extends CallOptions>(options: T): T {
+  return options.waitBudget ? options : { ...options, waitBudget: interactiveWaitBudget() };
 }

@@ -27,7 +27,14 @@ import {
   type OpenWebUIUserRef,
   type UserRef,
 } from '../../shared/server-url';
-import { apiUrl, bestEffort, checkSession, throwIfCancelled, yieldToEventLoop } from './common';
+import {
+  apiUrl,
+  bestEffort,
+  checkSession,
+  interactive,
+  throwIfCancelled,
+  yieldToEventLoop,
+} from './common';
 import {
   avatarFromUrl,
   badUser,
@@ -56,6 +63,7 @@ import {
   OPENWEBUI_NON_ADMIN,
   OPENWEBUI_URL_HINT,
 } from './openwebui-errors';
+import { wrongProductError } from './wrong-product';
 
 const PRODUCT = 'an Open WebUI server';
 const ROLES: readonly OpenWebUIRole[] = ['admin', 'user', 'pending'];
@@ -280,9 +288,11 @@ function openWebUIGet(http: HttpClient): OpenWebUIGet {
       credentials: credentialsOf(session),
       signal: options.signal,
       onWait: options.onWait,
+      waitBudget: options.waitBudget,
       maxBytes: options.maxBytes,
       urlHint: OPENWEBUI_URL_HINT,
-      describeError: (info) => describeOpenWebUIError(info, options.ref),
+      describeError: (info) =>
+        wrongProductError('openwebui', info) ?? describeOpenWebUIError(info, options.ref),
     });
 }
 
@@ -509,11 +519,11 @@ export function createOpenWebUIProvider(deps: OpenWebUIProviderDeps): Provider {
 
     parseRef: (ref) => parseOpenWebUIUserRef(ref),
 
-    fetchUser: (session, ref, options = {}) => fetchUser(calls, session, ref, options),
+    fetchUser: (session, ref, options = {}) => fetchUser(calls, session, ref, interactive(options)),
 
     fetchDirectory: (session, options = {}) => fetchDirectory(calls, session, options),
 
-    testConnection: (session, options = {}) => testConnection(calls, session, options),
+    testConnection: (session, options = {}) => testConnection(calls, session, interactive(options)),
 
     async fetchAvatar(session, user, options = {}) {
       // Only a picture on the server itself needs the key: other origins and
@@ -525,6 +535,7 @@ export function createOpenWebUIProvider(deps: OpenWebUIProviderDeps): Provider {
         baseUrl: session.baseUrl,
         credentials: ownServer ? credentialsOf(session) : null,
         signal: options.signal,
+        waitBudget: interactive(options).waitBudget,
       });
     },
   };

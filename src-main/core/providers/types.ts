@@ -14,6 +14,7 @@ import type {
   ProfileFieldDefinition,
 } from '@shared/model';
 import type { UserRef } from '@shared/server-url';
+import type { WaitBudget } from '../net/http';
 
 export type { UserRef } from '@shared/server-url';
 
@@ -76,6 +77,12 @@ export interface CallOptions {
   signal?: AbortSignal;
   /** Called before each wait for a rate limit, with the seconds it will last. */
   onWait?: (seconds: number) => void;
+  /**
+   * What the call may spend waiting for rate limits in all. A lookup, a
+   * connection test and a picture get `INTERACTIVE_WAIT_SECONDS` unless
+   * given one; a directory fetch only the client's per-request bounds.
+   */
+  waitBudget?: WaitBudget;
 }
 
 /** One kind of server. */

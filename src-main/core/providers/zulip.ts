@@ -26,7 +26,14 @@ import {
   type UserRef,
   type ZulipUserRef,
 } from '@shared/server-url';
-import { apiUrl, bestEffort, checkSession, throwIfCancelled, yieldToEventLoop } from './common';
+import {
+  apiUrl,
+  bestEffort,
+  checkSession,
+  interactive,
+  throwIfCancelled,
+  yieldToEventLoop,
+} from './common';
 import { badUser, field, int, isObject, nonEmpty, str, type JsonObject } from './json';
 import type {
   CallOptions,
@@ -43,6 +50,7 @@ import {
   ZULIP_URL_HINT,
   zulipSuccessBody,
 } from './zulip-errors';
+import { wrongProductError } from './wrong-product';
 import { normalizeZulipProfileFields } from './zulip-fields';
 import { asZulipContext, normalizeZulipUser } from './zulip-user';
 import { SLICE_MS, zulipGroupsInSlices, zulipPresenceOf, zulipRoleOf } from './zulip-wire';
@@ -109,10 +117,14 @@ function zulipGet(http: HttpClient): ZulipGet {
       credentials: credentialsOf(session),
       signal: options.signal,
       onWait: options.onWait,
+      waitBudget: options.waitBudget,
       maxBytes: options.maxBytes,
       timeoutMs: options.timeoutMs,
       urlHint: ZULIP_URL_HINT,
-      describeError: (info) => options.describe?.(info) ?? describeZulipError(info, options.ref),
+      describeError: (info) =>
+        wrongProductError('zulip', info) ??
+        options.describe?.(info) ??
+        describeZulipError(info, options.ref),
     });
     return { body: zulipSuccessBody(res.json, res.url), url: res.url };
   };
@@ -357,11 +369,11 @@ export function createZulipProvider(deps: ZulipProviderDeps): Provider {
 
     parseRef: (ref) => parseZulipUserRef(ref),
 
-    fetchUser: (session, ref, options = {}) => fetchUser(calls, session, ref, options),
+    fetchUser: (session, ref, options = {}) => fetchUser(calls, session, ref, interactive(options)),
 
     fetchDirectory: (session, options = {}) => fetchDirectory(calls, session, options),
 
-    testConnection: (session, options = {}) => testConnection(calls, session, options),
+    testConnection: (session, options = {}) => testConnection(calls, session, interactive(options)),
 
     async fetchAvatar(session, user, options = {}) {
       // Only a picture on the server itself needs the key: other origins and
@@ -373,6 +385,7 @@ export function createZulipProvider(deps: ZulipProviderDeps): Provider {
         baseUrl: session.baseUrl,
         credentials: ownServer ? credentialsOf(session) : null,
         signal: options.signal,
+        waitBudget: interactive(options).waitBudget,
       });
     },
   };
