@@ -128,7 +128,15 @@ export async function openCore(deps: CoreDeps): Promise<Core> {
       avatars,
     }),
     connections: connectionsService,
-    lookup: createLookupService({ access, providers, users, contexts, emit, now }),
+    lookup: createLookupService({
+      access,
+      providers,
+      users,
+      contexts,
+      emit,
+      now,
+      readOnly: cache.readOnly,
+    }),
     search: createSearchService({ users }),
     sync: syncs,
     export: createExportService({

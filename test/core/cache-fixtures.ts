@@ -179,17 +179,23 @@ export function runTsChild<T>(
     env?: NodeJS.ProcessEnv;
     onLine?: (line: string, kill: (signal: NodeJS.Signals) => void) => void;
     timeoutMs?: number;
+    /**
+     * Run as `nobody` when the tests run as root, so file permission bits
+     * apply to the child (root ignores them); as this user otherwise.
+     */
+    unprivileged?: boolean;
   } = {},
 ): Promise<ChildOutcome<T>> {
+  const node = [process.execPath, RUN_TS, resolve(__dirname, file), JSON.stringify(args)];
+  const [command, ...commandArgs] =
+    options.unprivileged && process.getuid?.() === 0
+      ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', ...node]
+      : node;
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(
-      process.execPath,
-      [RUN_TS, resolve(__dirname, file), JSON.stringify(args)],
-      {
-        env: options.env ?? process.env,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
+    const child = spawn(command as string, commandArgs, {
+      env: options.env ?? process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     let pending = '';

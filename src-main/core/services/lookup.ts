@@ -51,6 +51,8 @@ export interface LookupDeps {
   contexts: ProviderContexts;
   emit: Emit;
   now: () => number;
+  /** The cache cannot be written (db.ts): fresh answers are shown, not stored. */
+  readOnly?: boolean;
 }
 
 /** Builds the lookup service. */
@@ -79,10 +81,12 @@ export function createLookupService(deps: LookupDeps): LookupService {
       const fetched = await access.talk(conn.id, async () =>
         provider.fetchUser(await access.session(conn), ref, { context: contexts.get(conn.id) }),
       );
-      await contexts.store(conn.id, fetched.context);
       const at = now();
       const write = toWrite(fetched, at);
-      users.upsert(write, at);
+      if (!deps.readOnly) {
+        await contexts.store(conn.id, fetched.context);
+        users.upsert(write, at);
+      }
       if (ref.kind === 'openwebui-shared-chat') {
         sharedChatOwners.set(`${conn.id}\u0000${ref.chatId}`, fetched.user.userId);
       }
@@ -91,7 +95,7 @@ export function createLookupService(deps: LookupDeps): LookupService {
       const error = toRollcallError(thrown);
       if (error.code === 'NOT_FOUND' && cached) {
         const at = now();
-        users.markGone(conn.id, cached.user.userId, at);
+        if (!deps.readOnly) users.markGone(conn.id, cached.user.userId, at);
         return {
           ...cached,
           goneAt: cached.goneAt ?? at,

@@ -14,7 +14,7 @@ import { mkdir, readdir, readFile, rename, rm, unlink, writeFile } from 'node:fs
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { rollcallError, RollcallFailure } from '@shared/errors';
 import type { OpenedDatabase } from './db';
-import { cacheFailure } from './sqlite-errors';
+import { cacheFailure, readOnlyFailure } from './sqlite-errors';
 import { statementCache } from './sqlite-helpers';
 import { silentLogger, type Logger } from '../log';
 
@@ -155,14 +155,7 @@ export function createAvatarStore(
   }
 
   function writable(): void {
-    if (cache.readOnly) {
-      throw new RollcallFailure(
-        rollcallError(
-          'CACHE_UNAVAILABLE',
-          'The cache is open read-only because a newer version of Rollcall wrote it; pictures are not saved.',
-        ),
-      );
-    }
+    if (cache.readOnly) throw readOnlyFailure(cache, 'save pictures');
   }
 
   return {

@@ -19,7 +19,7 @@ import {
 import { rollcallError, RollcallFailure } from '@shared/errors';
 import type { AvatarStore } from './avatar-store';
 import type { OpenedDatabase } from './db';
-import { cacheFailure } from './sqlite-errors';
+import { cacheFailure, readOnlyFailure } from './sqlite-errors';
 import { inTransaction, statementCache } from './sqlite-helpers';
 import { parseStoredSyncSummary, parseStoredTestResult } from './stored-connections';
 import { registerSecret, silentLogger, type Logger } from '../log';
@@ -158,14 +158,7 @@ export function createConnectionsRepo(
   const saving = new Set<string>();
 
   const writable = (doing: string): void => {
-    if (cache.readOnly) {
-      throw new RollcallFailure(
-        rollcallError(
-          'CACHE_UNAVAILABLE',
-          `Rollcall cannot ${doing}: the cache is open read-only because a newer version of Rollcall wrote it. Update Rollcall.`,
-        ),
-      );
-    }
+    if (cache.readOnly) throw readOnlyFailure(cache, doing);
   };
 
   function get(id: string): StoredConnection | null {

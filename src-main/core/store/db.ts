@@ -14,7 +14,8 @@ import { basename, dirname, join } from 'node:path';
 import { fail, RollcallFailure } from '@shared/errors';
 import type { Logger } from '../log';
 import { checkMigrations, migrate, MIGRATIONS, type Migration } from './migrations';
-import { cacheFailure, errorText, isCorruption } from './sqlite-errors';
+import { openUnwritable } from './read-only-open';
+import { cacheFailure, errorText, isCorruption, isUnwritable } from './sqlite-errors';
 import {
   BUSY_TIMEOUT_MS,
   inTransaction,
@@ -30,8 +31,10 @@ export const DATABASE_FILE_NAME = 'rollcall.sqlite';
 export interface OpenedDatabase {
   db: SqliteDb;
   path: string;
-  /** Opened read-only because a newer Rollcall wrote it: every write fails. */
+  /** Opened read-only (a newer Rollcall wrote it, or its folder is read-only): every write fails. */
   readOnly: boolean;
+  /** Why writes are refused, for their errors; unset means a newer Rollcall wrote the file. */
+  readOnlyReason?: string;
   /** Sentences for the window to show verbatim (damaged file set aside, newer version...). */
   notices: string[];
   /** The file's `user_version` (after migrating, unless read-only). */
@@ -159,7 +162,8 @@ function salvageConnections(asidePath: string, fresh: SqliteDb, log: Logger): nu
 /** Page size of new files: a user's JSON (2-3 KB) packs three to a page, not one. */
 export const PAGE_SIZE = 8192;
 
-function applyPragmas(db: SqliteDb, path: string): void {
+/** The pragmas of a connection that writes: WAL, synchronous NORMAL, foreign keys, lock wait. */
+export function applyPragmas(db: SqliteDb, path: string): void {
   const empty = Number(pragmaValue(db, 'schema_version') ?? 0) === 0;
   if (empty) db.exec(`PRAGMA page_size = ${PAGE_SIZE}`); // Only possible before the first table.
   const mode = String(pragmaValue(db, 'journal_mode = WAL')).toLowerCase();
@@ -176,7 +180,7 @@ function applyPragmas(db: SqliteDb, path: string): void {
 type Attempt = { kind: 'ready'; opened: OpenedDatabase } | { kind: 'corrupt'; error: unknown };
 
 /** Leaves the "check me at next start" marker; best effort (the check is a safety net). */
-function damageMarker(path: string, log: Logger): () => void {
+export function damageMarker(path: string, log: Logger): () => void {
   return () => {
     try {
       writeFileSync(damageMarkerPath(path), `${new Date().toISOString()}\n`);
@@ -197,6 +201,11 @@ function shouldCheck(path: string, size: number, options: OpenDatabaseOptions): 
   return uncleanExit || existsSync(damageMarkerPath(path)) || small;
 }
 
+/** The notice for a file a newer Rollcall wrote, which this one opens read-only. */
+export function newerVersionNotice(version: number, target: number): string {
+  return `The cache file was written by a newer version of Rollcall (format ${version}; this version understands up to ${target}). It is open read-only and will not be changed: update Rollcall to sync or edit connections.`;
+}
+
 function newerVersion(
   db: SqliteDb,
   path: string,
@@ -210,9 +219,7 @@ function newerVersion(
     readOnly: true,
     markDamaged: damageMarker(path, log),
     schemaVersion: version,
-    notices: [
-      `The cache file was written by a newer version of Rollcall (format ${version}; this version understands up to ${target}). It is open read-only and will not be changed: update Rollcall to sync or edit connections.`,
-    ],
+    notices: [newerVersionNotice(version, target)],
     close: () => {
       if (db.isOpen) db.close();
     },
@@ -271,6 +278,11 @@ function tryOpen(path: string, options: OpenDatabaseOptions): Attempt {
     }
     applyPragmas(db, path);
     const schemaVersion = migrate(db, version, migrations, options.log);
+    // SQLite opens a file it may not write read-only without a word: take
+    // the write lock once so a read-only file or folder shows now, not at
+    // the first sync.
+    db.exec('BEGIN IMMEDIATE');
+    db.exec('ROLLBACK');
     const rw = db;
     return {
       kind: 'ready',
@@ -296,6 +308,20 @@ function tryOpen(path: string, options: OpenDatabaseOptions): Attempt {
     closeQuietly();
     if (isCorruption(thrown)) return { kind: 'corrupt', error: thrown };
     if (thrown instanceof RollcallFailure) throw thrown;
+    if (isUnwritable(thrown) && existsSync(path) && statSync(path).size > 0) {
+      // The cached directory is still there to read: show it, read-only.
+      options.log.warn('the cache cannot be written here; opening it read-only', {
+        error: errorText(thrown),
+      });
+      try {
+        return { kind: 'ready', opened: openUnwritable(path, { ...options, migrations }) };
+      } catch (second) {
+        if (isCorruption(second)) return { kind: 'corrupt', error: second };
+        options.log.error('the cache could not be opened read-only either', {
+          error: errorText(second),
+        });
+      }
+    }
     options.log.error('cache could not be opened', { error: errorText(thrown) });
     throw cacheFailure(thrown, 'open its cache file');
   }

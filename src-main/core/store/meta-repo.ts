@@ -9,7 +9,7 @@
 import type { JsonValue, ProfileFieldDefinition } from '@shared/model';
 import { rollcallError, RollcallFailure } from '@shared/errors';
 import type { OpenedDatabase } from './db';
-import { cacheFailure } from './sqlite-errors';
+import { cacheFailure, readOnlyFailure } from './sqlite-errors';
 import { statementCache } from './sqlite-helpers';
 import { parseStoredDefinitions } from './stored-connections';
 
@@ -67,14 +67,7 @@ function parseJsonValue(json: unknown): JsonValue | undefined {
 export function createMetaRepo(cache: OpenedDatabase, deps: { now: () => number }): MetaRepo {
   const stmt = statementCache(cache.db);
   const writable = (): void => {
-    if (cache.readOnly) {
-      throw new RollcallFailure(
-        rollcallError(
-          'CACHE_UNAVAILABLE',
-          'The cache is open read-only because a newer version of Rollcall wrote it.',
-        ),
-      );
-    }
+    if (cache.readOnly) throw readOnlyFailure(cache, 'save what it learned of a server');
   };
   const checkKey = (key: string): void => {
     if (!KEY_RE.test(key)) {

@@ -46,6 +46,46 @@ export function isCorruption(thrown: unknown): boolean {
   return code === SQLITE.CORRUPT || code === SQLITE.NOTADB;
 }
 
+/** SQLite's extended codes for a -shm file it could not open or grow (a read-only folder). */
+const SQLITE_IOERR_SHM = new Set([4618, 4874, 5386]);
+
+/** File-system errors that mean "not writable here", not damage or a full disk. */
+const UNWRITABLE_ERRNO = new Set(['EACCES', 'EPERM', 'EROFS']);
+
+/**
+ * Whether a failure to open or set up the cache means it cannot be written
+ * here (a read-only file or folder, a -wal/-shm that cannot be made): the
+ * file can still be read, read-only.
+ */
+export function isUnwritable(thrown: unknown): boolean {
+  const code = sqliteCodeOf(thrown);
+  if (code === SQLITE.READONLY || code === SQLITE.CANTOPEN || code === SQLITE.PERM) return true;
+  const extended = sqliteExtendedCodeOf(thrown);
+  if (extended !== null && SQLITE_IOERR_SHM.has(extended)) return true;
+  const errno = (thrown as { code?: unknown } | null)?.code;
+  return typeof errno === 'string' && UNWRITABLE_ERRNO.has(errno);
+}
+
+/** Why a read-only cache refuses writes, when the cache does not say: a newer Rollcall wrote it. */
+const NEWER_VERSION_REASON =
+  'the cache is open read-only because a newer version of Rollcall wrote it. Update Rollcall';
+
+/**
+ * The failure every repository throws for a write to a cache opened
+ * read-only, before any SQL runs, in the cache's own words of why.
+ */
+export function readOnlyFailure(
+  cache: { readOnlyReason?: string | undefined },
+  doing: string,
+): RollcallFailure {
+  return new RollcallFailure(
+    rollcallError(
+      'CACHE_UNAVAILABLE',
+      `Rollcall cannot ${doing}: ${cache.readOnlyReason ?? NEWER_VERSION_REASON}.`,
+    ),
+  );
+}
+
 /** A thrown value as one line for the log, whatever was thrown. */
 export function errorText(thrown: unknown): string {
   return thrown instanceof Error ? `${thrown.name}: ${thrown.message}` : String(thrown);

@@ -9,7 +9,7 @@
  * Node only; never imports `electron`.
  */
 import { rollcallError, RollcallFailure } from '@shared/errors';
-import { cacheFailure } from './sqlite-errors';
+import { cacheFailure, readOnlyFailure } from './sqlite-errors';
 import { inTransaction, yieldToEventLoop, type SqliteDb } from './sqlite-helpers';
 import { indexesOver, type IndexChange, type IndexSync } from './users-index-sync';
 import {
@@ -138,18 +138,9 @@ export function usersWriter(
   };
 }
 
-function readOnlyFailure(): RollcallFailure {
-  return new RollcallFailure(
-    rollcallError(
-      'CACHE_UNAVAILABLE',
-      'The cache is open read-only because a newer version of Rollcall wrote it. Update Rollcall to sync.',
-    ),
-  );
-}
-
 /** Refuses every write to a cache opened read-only, before any SQL runs. */
 function writable(w: UsersWriter): void {
-  if (w.access.cache.readOnly) throw readOnlyFailure();
+  if (w.access.cache.readOnly) throw readOnlyFailure(w.access.cache, 'save users');
 }
 
 /** Checks the batch's connections exist and are of the users' kind. */

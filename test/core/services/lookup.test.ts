@@ -33,7 +33,10 @@ beforeEach(async () => {
 });
 afterEach(() => world.close());
 
-function harness(answers: StandInAnswers = {}): { service: LookupService; zulip: StandInProvider } {
+function harness(
+  answers: StandInAnswers = {},
+  readOnly = false,
+): { service: LookupService; zulip: StandInProvider } {
   const zulip = standInProvider('zulip', answers);
   const service = createLookupService({
     access: world.access,
@@ -42,6 +45,7 @@ function harness(answers: StandInAnswers = {}): { service: LookupService; zulip:
     contexts: world.contexts,
     emit: world.events.emit,
     now: world.now,
+    readOnly,
   });
   return { service, zulip };
 }
@@ -362,5 +366,27 @@ describe('getUser', () => {
     const { service } = harness();
     const error = await rejection(service.getUser({ connectionId: 'conn-z', userId: '7' }));
     expect(error.code).toBe('NOT_FOUND');
+  });
+});
+
+describe('a read-only cache (issue 13, class 9)', () => {
+  it('shows the fresh answer it cannot store, and a gone user without marking them', async () => {
+    cache('7', 'Old Name');
+    world.cache.readOnly = true;
+    const { service } = harness(answersAs('New Name'), true);
+    const fresh = await service.lookup(lookup('7', { waitForNetwork: true }));
+    expect(fresh).toMatchObject({ source: 'network', user: { name: 'New Name' } });
+    expect(world.users.get('conn-z', '7')?.user.name).toBe('Old Name');
+    const gone = harness(
+      {
+        fetchUser: async () => {
+          throw failure('NOT_FOUND');
+        },
+      },
+      true,
+    ).service;
+    const answer = await gone.lookup(lookup('7', { waitForNetwork: true }));
+    expect(answer.goneAt).not.toBeNull();
+    expect(world.users.get('conn-z', '7')?.goneAt).toBeNull();
   });
 });
