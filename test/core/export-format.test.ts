@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import {
   COMMON_COLUMNS,
   csvCell,
@@ -44,12 +45,20 @@ describe('CSV export format', () => {
     ['+1 555 0100', "'+1 555 0100"],
     ['-2+3', "'-2+3"],
     ['@SUM(A1:A2)', "'@SUM(A1:A2)"],
-    ['\t=1', "'\t=1"],
-    ['\r=1', `"'\r=1"`],
+    ['\t=1', `"'\t'=1"`],
+    ['\r=1', `"'\r'=1"`],
     ['plain', 'plain'],
     ['a,b', '"a,b"'],
     ['say "hi"', '"say ""hi"""'],
     ['line\nbreak', '"line\nbreak"'],
+    ['Eve;=1+1', `"Eve;'=1+1"`],
+    ['Eve,=1+1', `"Eve,'=1+1"`],
+    ['Eve\t@SUM(A1)', `"Eve\t'@SUM(A1)"`],
+    ['a; "-1', `"a; ""'-1"`],
+    [' =1+1', " '=1+1"],
+    ['\uff1dSUM(1)', "'\uff1dSUM(1)"],
+    ['a;b', '"a;b"'],
+    ['x-y=z', 'x-y=z'],
   ])('escapes %j as %j', (input, expected) => {
     expect(csvCell(input)).toBe(expected);
   });
@@ -122,5 +131,76 @@ describe('CSV export format', () => {
 
   it('names files by date', () => {
     expect(exportFileName('csv', Date.UTC(2026, 10, 23, 15))).toBe('rollcall-users-2026-11-23.csv');
+  });
+});
+
+/** The cells a spreadsheet splitting on `separator` reads, RFC 4180 style: quotes only open a cell. */
+function quotedCells(text: string, separator: string): string[] {
+  const cells: string[] = [];
+  let i = 0;
+  while (i <= text.length) {
+    let cell = '';
+    if (text[i] === '"') {
+      i++;
+      while (i < text.length && !(text[i] === '"' && text[i + 1] !== '"')) {
+        cell += text[i] as string;
+        i += text[i] === '"' ? 2 : 1;
+      }
+      i++;
+    }
+    while (i < text.length && text[i] !== separator && text[i] !== '\r' && text[i] !== '\n') {
+      cell += text[i] as string;
+      i++;
+    }
+    cells.push(cell);
+    i++;
+  }
+  return cells;
+}
+
+/** The cells a spreadsheet that ignores quotes reads: every separator and line break splits. */
+function naiveCells(text: string, separator: string): string[] {
+  return text.split(new RegExp(`[${separator}\r\n]`));
+}
+
+/** Whether a spreadsheet could read the cell as a formula (past whitespace and quotes). */
+const readAsFormula = (cell: string): boolean =>
+  /^[=+\-@\t\r\uff1d\uff0b\uff0d\uff20]/.test(cell.replace(/^[\s"]+/, ''));
+
+describe('CSV cells under any separator', () => {
+  const hostileChar = fc.constantFrom(
+    ...'=+-@\t\r\n,;" \'a1(\uff1d\uff0b\uff0d\uff20\u00a0\u3000'.split(''),
+  );
+  const hostileText = fc.oneof(
+    fc.string({ unit: hostileChar, maxLength: 24 }),
+    fc.string({ maxLength: 24 }),
+  );
+
+  it('no spreadsheet splitting on comma, semicolon or tab finds a formula in an export', () => {
+    fc.assert(
+      fc.property(fc.array(hostileText, { minLength: 1, maxLength: 5 }), (values) => {
+        const line = csvRow(['Acme', ...values]);
+        for (const separator of [',', ';', '\t']) {
+          for (const cell of [...quotedCells(line, separator), ...naiveCells(line, separator)]) {
+            expect(readAsFormula(cell), `${JSON.stringify(cell)} in ${JSON.stringify(line)}`).toBe(
+              false,
+            );
+          }
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('reads back every value unchanged but for the apostrophes, with a comma', () => {
+    fc.assert(
+      fc.property(fc.array(hostileText, { minLength: 1, maxLength: 5 }), (values) => {
+        const cells = quotedCells(csvRow(values).slice(0, -2), ',');
+        expect(cells.map((c) => c.replace(/'/g, ''))).toEqual(
+          values.map((v) => v.replace(/'/g, '')),
+        );
+      }),
+      { numRuns: 1000 },
+    );
   });
 });

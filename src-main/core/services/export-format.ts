@@ -2,8 +2,12 @@
  * How an export looks on disk. CSV opens in spreadsheets, which execute
  * cells starting with `=`, `+`, `-`, `@` (and tab or CR) as formulas: a user
  * named `=HYPERLINK(...)` must arrive as text, so such cells get a leading
- * apostrophe (OWASP's advice). Values are quoted per RFC 4180 and the file
- * starts with a BOM so spreadsheet apps read non-Latin names correctly.
+ * apostrophe (OWASP's advice). A spreadsheet may split on `;` or tab rather
+ * than `,`, and then a quote in the middle of its cell is only a character:
+ * so every place in a value where any of those separators could start a
+ * cell is made safe too, not only the value's start. Values are quoted per
+ * RFC 4180 and the file starts with a BOM so spreadsheet apps read
+ * non-Latin names correctly.
  *
  * Node only; never imports `electron`.
  */
@@ -19,15 +23,36 @@ export interface ExportRecord {
   botOwnerName: string | null;
 }
 
-const FORMULA_START = /^[=+\-@\t\r]/;
+/** What starts a formula: OWASP's list, with the full-width forms spreadsheets also read. */
+const FORMULA_CHAR = /[=+\-@\t\r\uff1d\uff0b\uff0d\uff20]/;
+/** What ends a cell in some spreadsheet: `,`, `;`, tab, or a line break. */
+const CELL_BOUNDARIES = new Set([',', ';', '\t', '\r', '\n']);
+/** What a spreadsheet may skip before a cell's content: whitespace and quotes. */
+const SKIPPED_BEFORE_CONTENT = /^[\s"]$/;
+
+/**
+ * `text` with an apostrophe before every formula character that could start
+ * a cell: at the start, or after a separator of any spreadsheet, past any
+ * whitespace or quotes.
+ */
+function defuseFormulas(text: string): string {
+  if (!FORMULA_CHAR.test(text)) return text;
+  let out = '';
+  let cellStart = true;
+  for (const c of text) {
+    if (cellStart && FORMULA_CHAR.test(c)) out += "'";
+    out += c;
+    if (CELL_BOUNDARIES.has(c)) cellStart = true;
+    else if (!(cellStart && SKIPPED_BEFORE_CONTENT.test(c))) cellStart = false;
+  }
+  return out;
+}
 
 /** One CSV cell: formula-safe, quoted when it must be. */
 export function csvCell(value: string | number | boolean | null | undefined): string {
   if (value === null || value === undefined) return '';
-  let text = String(value);
-  if (FORMULA_START.test(text)) text = `'${text}`;
-  if (/[",\r\n]/.test(text)) text = `"${text.replace(/"/g, '""')}"`;
-  return text;
+  const text = defuseFormulas(String(value));
+  return /[",;\t\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
 /** One CSV line (CRLF-terminated). */
