@@ -11,22 +11,24 @@ import type { FetchLike } from '@core/deps';
 import { createHttpClient } from '@core/net/http';
 import { syntheticPng } from '@core/services/synthetic/pictures';
 import { sendBytes, startFakeServer, type FakeControls } from '../fakes/fake-http';
+import {
+  avifClaiming,
+  bmpClaiming,
+  gifClaiming,
+  icoClaiming,
+  jpegClaiming,
+  pngClaiming,
+  webpVp8Claiming,
+} from '../fakes/image-headers';
 import { failureOf, testClient } from '../fakes/test-client';
 
 const PNG = syntheticPng([10, 20, 30], 8);
-const JPEG = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46]);
-const GIF = new TextEncoder().encode('GIF89a\x01\x00\x01\x00');
-const WEBP = new Uint8Array([
-  ...new TextEncoder().encode('RIFF'),
-  0x24,
-  0,
-  0,
-  0,
-  ...new TextEncoder().encode('WEBPVP8 '),
-]);
-const AVIF = new Uint8Array([0, 0, 0, 0x1c, ...new TextEncoder().encode('ftypavif'), 0, 0, 0, 0]);
-const BMP = new Uint8Array([0x42, 0x4d, ...new Array<number>(40).fill(0)]);
-const ICO = new Uint8Array([0, 0, 1, 0, 1, 0, ...new Array<number>(30).fill(0)]);
+const JPEG = jpegClaiming(2, 2);
+const GIF = gifClaiming([1, 1]);
+const WEBP = webpVp8Claiming(2, 2);
+const AVIF = avifClaiming(2, 2);
+const BMP = bmpClaiming(2, 2);
+const ICO = icoClaiming(2, 2);
 const SVG = new TextEncoder().encode('<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>');
 const basic = { kind: 'basic' as const, username: 'admin@example.com', password: 'K3Y-0123456789' };
 
@@ -190,6 +192,17 @@ describe('fetching', () => {
     expect(
       (await failureOf(fetchAvatar({ kind: 'external', url: `${other.url}/x` }, options()))).code,
     ).toBe('TOO_LARGE');
+  });
+
+  it('a picture whose header claims 16000×16000 pixels is TOO_LARGE, typed or not', async () => {
+    for (const type of ['image/png', 'application/octet-stream']) {
+      answer = { type, body: pngClaiming(16000, 16000) };
+      const error = await failureOf(
+        fetchAvatar({ kind: 'server', url: `${server.url}/zulip/user_avatars/1.png` }, options()),
+      );
+      expect(error.code).toBe('TOO_LARGE');
+      expect(error.message).toMatch(/16000×16000 pixels/);
+    }
   });
 
   it('a gone picture is NOT_FOUND; an unreachable host is OFFLINE', async () => {

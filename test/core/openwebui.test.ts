@@ -12,6 +12,7 @@ import {
 } from '@core/providers/openwebui';
 import type { OpenWebUIContext, ProviderSession } from '@core/providers/types';
 import type { OpenWebUIWireUser } from '@core/services/synthetic/wire-shapes';
+import { jpegClaiming } from '../fakes/image-headers';
 import { sendBytes, sendJson, startFakeServer } from '../fakes/fake-http';
 import { fixture, fixtureNames, fixtureStatus } from '../fakes/openwebui-fixtures';
 import { startOpenWebUIFake, type OpenWebUIFake } from '../fakes/openwebui-fake';
@@ -600,7 +601,7 @@ describe('the Open WebUI provider against the fake server', () => {
     }
 
     const cdn = await startFakeServer((_req, res) =>
-      sendBytes(res, 200, 'image/jpeg', new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 0, 0x10])),
+      sendBytes(res, 200, 'image/jpeg', jpegClaiming(2, 2)),
     );
     try {
       // The image route answers 302 to the external picture: the key stays behind.

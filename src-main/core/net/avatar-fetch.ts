@@ -3,14 +3,17 @@
  * source calls for: the connection's own for pictures on the server's
  * origin, none for Gravatar and other origins, and no request at all for
  * `data:` URLs (decoded here). Only raster images pass (PNG, JPEG, GIF,
- * WebP, AVIF, BMP, ICO), checked by their bytes, under a size cap: an SVG
- * can carry script, and a server can lie about a content type.
+ * WebP, AVIF, BMP, ICO), checked by their bytes, under a size cap and with
+ * a header that says how large they decode (image-size.ts): an SVG can
+ * carry script, a server can lie about a content type, and a tiny file can
+ * decode to gigabytes.
  *
  * Node only; never imports `electron`.
  */
 import { fail, rollcallError, RollcallFailure } from '@shared/errors';
 import type { AvatarSource } from '@shared/model';
 import type { Credentials, HttpClient, WaitBudget } from './http';
+import { imageSize, oversizeReason } from './image-size';
 
 /** The largest picture accepted. */
 export const AVATAR_MAX_BYTES = 5 * 1024 * 1024;
@@ -88,11 +91,16 @@ function notAPicture(what: string, url?: string): never {
   );
 }
 
-/** Checks bytes are a raster image within the cap; returns them with their real type. */
-function checkImage(
+/**
+ * The one check every picture passes before it is stored or served
+ * (fetched, decoded from a `data:` URL, or read back from the cache): a
+ * raster image by its bytes, within the byte cap, whose header says it
+ * decodes to a sane size. Returns the bytes with their real type.
+ */
+export function checkPicture(
   bytes: Uint8Array,
   declared: string,
-  maxBytes: number,
+  maxBytes = AVATAR_MAX_BYTES,
   url?: string,
 ): AvatarBytes {
   if (bytes.byteLength > maxBytes) {
@@ -111,6 +119,18 @@ function checkImage(
         : `not an image its bytes show (declared ${canonicalType(declared) || 'untyped'})`,
       url,
     );
+  }
+  const size = imageSize(bytes, sniffed);
+  if (size === null) {
+    fail(
+      'BAD_RESPONSE',
+      `The avatar's header does not say how large the picture is, so Rollcall does not show it.`,
+      url ? { url } : {},
+    );
+  }
+  const oversize = oversizeReason(size);
+  if (oversize !== null) {
+    fail('TOO_LARGE', `The avatar is ${oversize}, larger than Rollcall shows.`, url ? { url } : {});
   }
   return { contentType: sniffed, bytes };
 }
@@ -143,7 +163,7 @@ export function decodeDataUrl(dataUrl: string, maxBytes = AVATAR_MAX_BYTES): Ava
   } else {
     bytes = percentDecode(payload) ?? notAPicture('a data: URL with broken escapes');
   }
-  return checkImage(bytes, declared, maxBytes);
+  return checkPicture(bytes, declared, maxBytes);
 }
 
 /** %XX escapes as raw bytes (a picture is not UTF-8); other characters as UTF-8. */
@@ -222,7 +242,7 @@ export async function fetchAvatar(
               )
             : undefined,
       });
-      return checkImage(res.bytes, res.contentType, max, avatar.url);
+      return checkPicture(res.bytes, res.contentType, max, avatar.url);
     }
   }
 }

@@ -2,7 +2,9 @@
  * Pictures for `rollcall-avatar://`: the cached file while it is fresh,
  * otherwise fetched again (with the key only for the server's own pictures),
  * stored, and served; "no picture" is a 204, so the window shows initials
- * without logging an error for every card. The demo stays offline.
+ * without logging an error for every card. Every file served passes the
+ * fetcher's picture check again, so a cache written by an older version
+ * never hands the window a picture this one refuses. The demo stays offline.
  *
  * Node only; never imports `electron`.
  */
@@ -11,6 +13,7 @@ import type { ConnectionKind } from '@shared/model';
 import { avatarKeyOf } from '@shared/summary';
 import type { FileAnswer } from '../app-page';
 import type { Logger } from '../log';
+import { checkPicture } from '../net/avatar-fetch';
 import type { Provider, ProviderSession } from '../providers';
 import { createSingleFlight } from '../single-flight';
 import type { AvatarStore } from '../store/avatar-store';
@@ -67,6 +70,23 @@ function pictureAnswer(file: { contentType: string; bytes: Uint8Array }): FileAn
 export function createAvatarsService(deps: AvatarsDeps): AvatarsService {
   const { access, providers, connections, users, avatars, now, log } = deps;
   const inFlight = createSingleFlight<boolean>();
+  /** A stored picture checked again (it may predate a check), or "no picture" and why in the log. */
+  const served = (
+    connectionId: string,
+    file: { contentType: string; bytes: Uint8Array },
+  ): FileAnswer => {
+    try {
+      return pictureAnswer(checkPicture(file.bytes, file.contentType));
+    } catch (thrown) {
+      const error = toRollcallError(thrown);
+      log.warn('a cached avatar is not shown', {
+        connectionId,
+        code: error.code,
+        why: error.message,
+      });
+      return noPictureAnswer();
+    }
+  };
   return {
     async serveAvatar(connectionId, userId) {
       const record = users.get(connectionId, userId);
@@ -80,7 +100,7 @@ export function createAvatarsService(deps: AvatarsDeps): AvatarsService {
         stored !== null && stored.sourceKey === key && now() - stored.fetchedAt < AVATAR_MAX_AGE_MS;
       if (fresh) {
         const file = await avatars.get(connectionId, userId);
-        if (file) return pictureAnswer(file);
+        if (file) return served(connectionId, file);
       }
       const offlineDemo = conn.demo && source.kind !== 'inline';
       if (!offlineDemo) {
@@ -101,14 +121,16 @@ export function createAvatarsService(deps: AvatarsDeps): AvatarsService {
             return true;
           });
         } catch (thrown) {
+          const error = toRollcallError(thrown);
           log.warn('an avatar could not be fetched', {
             connectionId,
-            code: toRollcallError(thrown).code,
+            code: error.code,
+            why: error.message,
           });
         }
       }
       const file = await avatars.get(connectionId, userId);
-      return file ? pictureAnswer(file) : noPictureAnswer();
+      return file ? served(connectionId, file) : noPictureAnswer();
     },
   };
 }

@@ -7,13 +7,15 @@
 // 204; the demo fetches nothing but inline pictures.
 import type { AvatarSource } from '@shared/model';
 import { avatarKeyOf } from '@shared/summary';
-import { silentLogger } from '@core/log';
+import { createLogger, silentLogger, type Logger } from '@core/log';
+import { syntheticPng } from '@core/services/synthetic/pictures';
 import {
   AVATAR_MAX_AGE_MS,
   createAvatarsService,
   type AvatarsService,
 } from '@core/services/avatars';
 import { toWrite } from '@core/services/user-writes';
+import { pngClaiming } from '../../fakes/image-headers';
 import {
   deferred,
   eventually,
@@ -29,8 +31,8 @@ import {
   type World,
 } from './service-fixtures';
 
-const OLD = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 1, 1, 1]);
-const NEW = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 2, 2, 2]);
+const OLD = syntheticPng([1, 1, 1], 4);
+const NEW = syntheticPng([2, 2, 2], 4);
 const SERVER: AvatarSource = { kind: 'server', url: 'https://chat.example.com/avatar/7.png' };
 const EXTERNAL: AvatarSource = { kind: 'external', url: 'https://secure.gravatar.com/avatar/ab' };
 const INLINE: AvatarSource = { kind: 'inline', dataUrl: 'data:image/png;base64,iVBORw0KGgo=' };
@@ -42,7 +44,10 @@ beforeEach(async () => {
 });
 afterEach(() => world.close());
 
-function harness(answers: StandInAnswers = {}): {
+function harness(
+  answers: StandInAnswers = {},
+  log: Logger = silentLogger,
+): {
   avatars: AvatarsService;
   zulip: StandInProvider;
 } {
@@ -54,7 +59,7 @@ function harness(answers: StandInAnswers = {}): {
     users: world.users,
     avatars: world.avatars,
     now: world.now,
-    log: silentLogger,
+    log,
   });
   return { avatars, zulip };
 }
@@ -214,6 +219,38 @@ describe('a failed fetch', () => {
     });
     expect((await avatars.serveAvatar('conn-z', '7')).status).toBe(204);
     expect(world.avatars.info('conn-z', '7')).toBeNull();
+  });
+});
+
+describe('an image bomb', () => {
+  const BOMB = pngClaiming(16000, 16000);
+
+  it('cached by an older version is not served, and the log says why', async () => {
+    cacheUser(SERVER);
+    await storePicture(SERVER, BOMB);
+    const lines: string[] = [];
+    const { avatars, zulip } = harness(
+      serving(NEW),
+      createLogger((l) => lines.push(l)),
+    );
+    const answer = await avatars.serveAvatar('conn-z', '7');
+    expect(answer.status).toBe(204);
+    expect(answer.body).toHaveLength(0);
+    expect(zulip.calls.fetchAvatar).toEqual([]);
+    expect(lines.join('\n')).toMatch(/cached avatar is not shown.*16000×16000 pixels/);
+    expect(lines.join('\n')).not.toContain('zulip-key-123456');
+  });
+
+  it('kept from before a failed fetch is not served either', async () => {
+    cacheUser(SERVER);
+    await storePicture(SERVER, BOMB);
+    world.clock.advance(AVATAR_MAX_AGE_MS + 1);
+    const { avatars } = harness({
+      fetchAvatar: async () => {
+        throw failure('OFFLINE');
+      },
+    });
+    expect((await avatars.serveAvatar('conn-z', '7')).status).toBe(204);
   });
 });
 
