@@ -4,11 +4,14 @@
 import {
   fetchAvatar,
   decodeDataUrl,
+  mayCarryCredentials,
   sniffImageType,
   AVATAR_MAX_BYTES,
 } from '@core/net/avatar-fetch';
 import type { FetchLike } from '@core/deps';
 import { createHttpClient } from '@core/net/http';
+import { OPENWEBUI_AVATAR_PATHS } from '@core/providers/openwebui';
+import { ZULIP_AVATAR_PATHS } from '@core/providers/zulip';
 import { syntheticPng } from '@core/services/synthetic/pictures';
 import { sendBytes, startFakeServer, type FakeControls } from '../fakes/fake-http';
 import {
@@ -109,12 +112,13 @@ describe('fetching', () => {
   const options = () => ({
     http: testClient(),
     baseUrl: `${server.url}/zulip`,
+    avatarPaths: ZULIP_AVATAR_PATHS,
     credentials: basic,
   });
 
   it('a picture on the server goes with the credentials', async () => {
     const picture = await fetchAvatar(
-      { kind: 'server', url: `${server.url}/user_avatars/1.png` },
+      { kind: 'server', url: `${server.url}/zulip/user_avatars/1.png` },
       options(),
     );
     expect(picture).toEqual({ contentType: 'image/png', bytes: PNG });
@@ -135,20 +139,45 @@ describe('fetching', () => {
 
   it('a server picture redirected elsewhere leaves the credentials behind', async () => {
     server.setMode({ kind: 'redirect', to: `${other.url}/face.png`, exact: true }, { times: 1 });
-    await fetchAvatar(
-      { kind: 'server', url: `${server.url}/api/v1/users/x/profile/image` },
-      options(),
-    );
+    await fetchAvatar({ kind: 'server', url: `${server.url}/zulip/avatar/5` }, options());
     expect(server.requests[0]?.headers.authorization).toMatch(/^Basic /);
     expect(other.requests[0]?.path).toBe('/face.png');
     expect(other.requests[0]?.headers.authorization).toBeUndefined();
+  });
+
+  it('a server picture redirected on its own origin leaves the credentials behind', async () => {
+    server.setMode(
+      { kind: 'redirect', to: `${server.url}/zulip/api/v1/users`, exact: true },
+      { times: 1 },
+    );
+    await fetchAvatar({ kind: 'server', url: `${server.url}/zulip/avatar/5` }, options());
+    expect(server.requests[0]?.headers.authorization).toMatch(/^Basic /);
+    expect(server.requests[1]?.path).toBe('/zulip/api/v1/users');
+    expect(server.requests[1]?.headers.authorization).toBeUndefined();
+  });
+
+  it.each([
+    ['an API route', '/zulip/api/v1/users'],
+    ['a path outside the base path', '/other-app/user_avatars/1.png'],
+    ['dot segments out of the picture folder', '/zulip/user_avatars/../api/v1/users'],
+    ['encoded dot segments', '/zulip/user_avatars/%2e%2e/api/v1/users'],
+    ['an encoded slash', '/zulip/avatar/5%2f..%2f..%2fapi'],
+  ])('a "server" picture at %s goes without', async (_what, path) => {
+    await fetchAvatar({ kind: 'server', url: `${server.url}${path}` }, options());
+    expect(server.requests).toHaveLength(1);
+    expect(server.requests[0]?.headers.authorization).toBeUndefined();
   });
 
   it('an inline picture makes no request at all', async () => {
     const noFetch: FetchLike = () => Promise.reject(new Error('no request expected'));
     const picture = await fetchAvatar(
       { kind: 'inline', dataUrl: `data:image/png;base64,${Buffer.from(PNG).toString('base64')}` },
-      { http: createHttpClient({ fetch: noFetch }), baseUrl: server.url, credentials: basic },
+      {
+        http: createHttpClient({ fetch: noFetch }),
+        baseUrl: server.url,
+        avatarPaths: ZULIP_AVATAR_PATHS,
+        credentials: basic,
+      },
     );
     expect(picture.contentType).toBe('image/png');
   });
@@ -221,5 +250,69 @@ describe('fetching', () => {
       fetchAvatar({ kind: 'external', url: 'file:///etc/passwd' }, options()),
     );
     expect(error.code).toBe('BAD_RESPONSE');
+  });
+});
+
+describe('which picture URLs get the key', () => {
+  const OWUI = 'https://owui.example/chat/';
+  it.each([
+    ['/chat/api/v1/users/u-1/profile/image', true],
+    ['/chat/api/v1/users/e19f7b26-4a3c-4d58-9e02-6b7c1a8d5f30/profile/image?v=2', true],
+    ['/chat/user.png', true],
+    ['/chat/api/v1/auths/api_key', false],
+    ['/chat/api/v1/users/', false],
+    ['/chat/api/v1/users/u-1/profile/image/', false],
+    ['/chat/api/v1/users/u-1/profile/image/../../../../auths/api_key', false],
+    ['/chat/api/v1/users/%2e%2e/profile/image', false],
+    ['/chat/api/v1/users/.%2E/profile/image', false],
+    ['/chat/api/v1/users/x%2f..%2f..%2fauths/profile/image', false],
+    ['/chat/api/v1/users/x%5C..%5Cauths/profile/image', false],
+    ['/chat/api/v1/users/x%00/profile/image', false],
+    ['/chat/..\\other-app/user.png', false],
+    ['/chat/../other-app/user.png', false],
+    ['/chat/%2e%2e/other-app/user.png', false],
+    ['/chat//api/v1/users/u-1/profile/image', false],
+    ['/chatroom/user.png', false],
+    ['/user.png', false],
+    ['/other-app/api/v1/users/u-1/profile/image', false],
+  ])('Open WebUI at https://owui.example/chat/: %s → %s', (path, keyed) => {
+    expect(mayCarryCredentials(`https://owui.example${path}`, OWUI, OPENWEBUI_AVATAR_PATHS)).toBe(
+      keyed,
+    );
+  });
+
+  it.each([
+    ['https://other.example/chat/user.png'],
+    ['http://owui.example/chat/user.png'],
+    ['https://owui.example:8443/chat/user.png'],
+    ['https://admin:pw@owui.example/chat/user.png'],
+    ['not a url'],
+  ])('Open WebUI never for another origin or a URL with a login: %s', (url) => {
+    expect(mayCarryCredentials(url, OWUI, OPENWEBUI_AVATAR_PATHS)).toBe(false);
+  });
+
+  it.each([
+    ['/user_avatars/2/4f8a.png?version=3', true],
+    ['/user_avatars/2/4f8a-medium.png', true],
+    ['/avatar/7', true],
+    ['/avatar/7/medium', true],
+    ['/avatar/iago@zulip.example', true],
+    ['/user_avatars', false],
+    ['/user_avatars/', false],
+    ['/user_avatars/../api/v1/users', false],
+    ['/user_avatars/%2e%2e/api/v1/users', false],
+    ['/avatar/7/../../api/v1/users/me', false],
+    ['/avatar/7/full', false],
+    ['/avatar/', false],
+    ['/api/v1/users', false],
+    ['/json/users', false],
+  ])('Zulip at its root: %s → %s', (path, keyed) => {
+    expect(
+      mayCarryCredentials(
+        `https://zulip.example${path}`,
+        'https://zulip.example',
+        ZULIP_AVATAR_PATHS,
+      ),
+    ).toBe(keyed);
   });
 });

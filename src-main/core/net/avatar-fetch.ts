@@ -1,7 +1,9 @@
 /**
  * A user's picture as bytes, fetched with exactly the credentials its
- * source calls for: the connection's own for pictures on the server's
- * origin, none for Gravatar and other origins, and no request at all for
+ * source calls for: the connection's own only for the server's own picture
+ * paths under the connection's base URL (a user who may set their picture
+ * URL must not aim the admin's key at any other path of the origin), none
+ * for anything else, never past a redirect, and no request at all for
  * `data:` URLs (decoded here). Only raster images pass (PNG, JPEG, GIF,
  * WebP, AVIF, BMP, ICO), checked by their bytes, under a size cap and with
  * a header that says how large they decode (image-size.ts): an SVG can
@@ -184,12 +186,55 @@ function percentDecode(text: string): Uint8Array | null {
   return new Uint8Array(out);
 }
 
+/**
+ * The paths, relative to a connection's base URL, where its product keeps
+ * pictures: each an anchored pattern over the normalized path (query
+ * excluded), built from `PATH_SEGMENT` so no segment can climb out.
+ */
+export type AvatarPaths = readonly RegExp[];
+
+/**
+ * One path segment a picture path may hold: no `.` or `..`, no encoded dot,
+ * slash, backslash or NUL (a server may decode them after Rollcall checked).
+ */
+export const PATH_SEGMENT = String.raw`(?!\.{1,2}(?:/|$))(?:[A-Za-z0-9._~!$&'()*+,;=:@-]|%(?![01]|2[eEfF]|5[cC])[0-9A-Fa-f]{2})+`;
+
+/**
+ * Whether a picture URL may carry the connection's credentials: http(s)
+ * on the base URL's origin, under its path (a connection at
+ * `https://host/chat/` trusts nothing outside `/chat/`), with no empty
+ * segment, and its path below the base one of the product's picture paths.
+ * Decided on the URL as WHATWG normalizes it (dot segments resolved,
+ * backslashes made slashes), which is the URL the request goes to.
+ */
+export function mayCarryCredentials(url: string, baseUrl: string, paths: AvatarPaths): boolean {
+  let target: URL;
+  let base: URL;
+  try {
+    target = new URL(url);
+    base = new URL(baseUrl);
+  } catch {
+    return false;
+  }
+  if (target.protocol !== 'https:' && target.protocol !== 'http:') return false;
+  if (target.username !== '' || target.password !== '' || target.origin !== base.origin) {
+    return false;
+  }
+  const prefix = base.pathname.replace(/\/+$/, '');
+  const path = target.pathname;
+  if (!path.startsWith(`${prefix}/`) || path.includes('//')) return false;
+  const below = path.slice(prefix.length);
+  return paths.some((pattern) => pattern.test(below));
+}
+
 /** What fetching a picture needs. */
 export interface AvatarFetchOptions {
   http: HttpClient;
-  /** The connection's base URL: only its origin gets credentials. */
+  /** The connection's base URL: only picture paths under it get credentials. */
   baseUrl: string;
-  /** The connection's credentials, used only for pictures on its origin. */
+  /** Where the product keeps pictures, below the base URL. */
+  avatarPaths: AvatarPaths;
+  /** The connection's credentials, used only for its own picture paths. */
   credentials: Credentials | null;
   signal?: AbortSignal;
   /** What the picture may wait for rate limits in all (`HttpRequest.waitBudget`). */
@@ -197,11 +242,11 @@ export interface AvatarFetchOptions {
   maxBytes?: number;
 }
 
-function originOf(url: string): string | null {
+function isHttpUrl(url: string): boolean {
   try {
-    return new URL(url).origin;
+    return /^https?:$/.test(new URL(url).protocol) && /^https?:\/\//i.test(url);
   } catch {
-    return null;
+    return false;
   }
 }
 
@@ -218,14 +263,15 @@ export async function fetchAvatar(
       return decodeDataUrl(avatar.dataUrl, max);
     case 'server':
     case 'external': {
-      const target = originOf(avatar.url);
-      if (target === null || !/^https?:\/\//i.test(avatar.url))
-        notAPicture('at an address Rollcall does not fetch');
-      // Credentials only for the connection's own origin, whatever the source says.
-      const sameOrigin = avatar.kind === 'server' && target === originOf(options.baseUrl);
+      if (!isHttpUrl(avatar.url)) notAPicture('at an address Rollcall does not fetch');
+      // Credentials only for the server's own picture paths, whatever the source says.
+      const keyed =
+        avatar.kind === 'server' &&
+        mayCarryCredentials(avatar.url, options.baseUrl, options.avatarPaths);
       const res = await options.http.getBytes({
         url: avatar.url,
-        credentials: sameOrigin ? options.credentials : null,
+        credentials: keyed ? options.credentials : null,
+        credentialsFollowRedirects: false,
         signal: options.signal,
         waitBudget: options.waitBudget,
         maxBytes: max,

@@ -98,6 +98,12 @@ export interface HttpRequest {
   describeError?: (info: HttpErrorInfo) => RollcallError | undefined;
   /** Appended to NOT_AN_API messages: how this product's URL should look. */
   urlHint?: string;
+  /**
+   * Whether the credentials may follow a redirect that stays on the origin
+   * (default yes). Pictures say no: only the picture path they were checked
+   * against is trusted with the key, not wherever the server sends them next.
+   */
+  credentialsFollowRedirects?: boolean;
 }
 
 /** A JSON answer. */
@@ -310,7 +316,10 @@ async function attempt(
   try {
     for (let hop = 0; ; hop++) {
       visited.add(url);
-      const sameOrigin = new URL(url).origin === first.origin && !credentialsDropped;
+      const sameOrigin =
+        new URL(url).origin === first.origin &&
+        !credentialsDropped &&
+        (hop === 0 || request.credentialsFollowRedirects !== false);
       const init = requestInit(config, request, accept, sameOrigin, controller.signal);
       let response: Response;
       try {

@@ -19,7 +19,7 @@ import type {
   UserStatus,
 } from '@shared/model';
 import { capText, TEXT_CAPS, textCutter, type TextCutter } from '@shared/text-caps';
-import { fetchAvatar } from '../net/avatar-fetch';
+import { fetchAvatar, PATH_SEGMENT, type AvatarPaths } from '../net/avatar-fetch';
 import { LIST_MAX_BYTES, type Credentials, type HttpClient, type JsonResponse } from '../net/http';
 import {
   describeRef,
@@ -64,6 +64,15 @@ import {
   OPENWEBUI_URL_HINT,
 } from './openwebui-errors';
 import { wrongProductError } from './wrong-product';
+
+/**
+ * Where Open WebUI keeps pictures, below the server URL: a user's image
+ * route and the default picture. Only these get the bearer key.
+ */
+export const OPENWEBUI_AVATAR_PATHS: AvatarPaths = [
+  new RegExp(`^/api/v1/users/${PATH_SEGMENT}/profile/image$`),
+  /^\/user\.png$/,
+];
 
 const PRODUCT = 'an Open WebUI server';
 const ROLES: readonly OpenWebUIRole[] = ['admin', 'user', 'pending'];
@@ -533,6 +542,7 @@ export function createOpenWebUIProvider(deps: OpenWebUIProviderDeps): Provider {
       return fetchAvatar(user.avatar, {
         http,
         baseUrl: session.baseUrl,
+        avatarPaths: OPENWEBUI_AVATAR_PATHS,
         credentials: ownServer ? credentialsOf(session) : null,
         signal: options.signal,
         waitBudget: interactive(options).waitBudget,

@@ -12,7 +12,7 @@
 import { rollcallError, RollcallFailure, type RollcallError } from '@shared/errors';
 import type { KeyOwner, Presence } from '@shared/model';
 import { capText } from '@shared/text-caps';
-import { fetchAvatar } from '../net/avatar-fetch';
+import { fetchAvatar, PATH_SEGMENT, type AvatarPaths } from '../net/avatar-fetch';
 import {
   DIRECTORY_MAX_BYTES,
   LIST_MAX_BYTES,
@@ -54,6 +54,16 @@ import { wrongProductError } from './wrong-product';
 import { normalizeZulipProfileFields } from './zulip-fields';
 import { asZulipContext, normalizeZulipUser } from './zulip-user';
 import { SLICE_MS, zulipGroupsInSlices, zulipPresenceOf, zulipRoleOf } from './zulip-wire';
+
+/**
+ * Where Zulip keeps pictures, below the server URL: uploaded avatars under
+ * `/user_avatars/` and the `/avatar/{id or email}` route (with `/medium`),
+ * which redirects to one. Only these get the key.
+ */
+export const ZULIP_AVATAR_PATHS: AvatarPaths = [
+  new RegExp(`^/user_avatars(?:/${PATH_SEGMENT})+$`),
+  new RegExp(`^/avatar/${PATH_SEGMENT}(?:/medium)?$`),
+];
 
 /** How long a cached context is trusted for a single lookup. */
 const DEFAULT_CONTEXT_MAX_AGE_MS = 15 * 60 * 1000;
@@ -383,6 +393,7 @@ export function createZulipProvider(deps: ZulipProviderDeps): Provider {
       return fetchAvatar(user.avatar, {
         http,
         baseUrl: session.baseUrl,
+        avatarPaths: ZULIP_AVATAR_PATHS,
         credentials: ownServer ? credentialsOf(session) : null,
         signal: options.signal,
         waitBudget: interactive(options).waitBudget,
