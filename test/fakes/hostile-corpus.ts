@@ -9,6 +9,7 @@
  * answer inert or as a clear error.
  */
 import { gzipSync } from 'node:zlib';
+import { gifClaiming, jpegClaiming, pngClaiming, webpVp8xClaiming } from './image-headers';
 import {
   PICTURE,
   PWN_FLAG,
@@ -1350,6 +1351,126 @@ function unboundedTextCases(): HostileCase[] {
   ];
 }
 
+// Issue 13, class 6: picture URLs aiming the admin's key at other paths of the
+// server's origin. hostile-core.test.ts checks no request to a path holding
+// `leak-target` or `api_key` carried a key.
+function pictureKeyCases(): HostileCase[] {
+  const owui = (
+    slug: string,
+    what: string,
+    url: (ctx: HostileContext) => string,
+    avatar: 'image' | 'none' = 'none',
+  ): HostileCase => ({
+    id: `owui-picture-key-${slug}`,
+    product: 'openwebui',
+    category: 'url',
+    title: `Open WebUI: a picture URL aimed at ${what} (fetched without the key)`,
+    user: (ctx) => owuiUser(sid(ctx), { profile_image_url: url(ctx) }),
+    expect: { lookup: 'user', sync: 'ok', avatar },
+  });
+  const zulip = (
+    slug: string,
+    what: string,
+    url: (ctx: HostileContext) => string,
+  ): HostileCase => ({
+    id: `zulip-picture-key-${slug}`,
+    product: 'zulip',
+    category: 'url',
+    title: `Zulip: a picture URL aimed at ${what} (fetched without the key)`,
+    user: (ctx) => zulipUser(id(ctx), { avatar_url: url(ctx) }),
+    expect: { lookup: 'user', sync: 'ok', avatar: 'none' },
+  });
+  return [
+    owui('api-key-route', 'the API key route', () => '/api/v1/auths/api_key'),
+    owui('dot-segments', 'another app by dot segments', () => '../leak-target/user.png'),
+    owui(
+      'encoded-dot-segments',
+      'a path climbed out of the image route by %2e%2e',
+      () => '/api/v1/users/%2e%2e/%2e%2e/%2e%2e/leak-target/profile/image',
+    ),
+    owui(
+      'encoded-slash',
+      'a path smuggled in as %2f',
+      () => '/api/v1/users/x%2f..%2f..%2fleak-target/profile/image',
+      // The world's image route answers it, without the key: a picture.
+      'image',
+    ),
+    owui('backslash', 'another app by backslashes', () => '..\\leak-target\\user.png'),
+    owui(
+      'absolute-outside-base',
+      'an absolute URL on the origin outside the base path',
+      (ctx) => `${ctx.origin}/leak-target/api/v1/users/x/profile/image`,
+    ),
+    zulip('api-route', 'an API route', () => '/api/v1/leak-target/api_key'),
+    zulip(
+      'dot-segments',
+      'a path climbed out of the avatars folder',
+      () => '/user_avatars/../leak-target/1.png',
+    ),
+    zulip(
+      'absolute-outside-base',
+      'an absolute URL on the origin outside the base path',
+      (ctx) => `${ctx.origin}/leak-target/user_avatars/1.png`,
+    ),
+  ];
+}
+
+// Issue 13, class 7: image bombs, a header claiming far more pixels than it
+// carries. The picture must become the initials (no picture), not be decoded.
+function imageBombCases(): HostileCase[] {
+  const bomb = (
+    product: 'zulip' | 'openwebui',
+    slug: string,
+    what: string,
+    bytes: Uint8Array,
+    type: string,
+  ): HostileCase => ({
+    id: `${product === 'zulip' ? 'zulip' : 'owui'}-picture-bomb-${slug}`,
+    product,
+    category: 'transport',
+    title: `${product === 'zulip' ? 'Zulip' : 'Open WebUI'}: ${what} (an image bomb, refused)`,
+    user: (ctx) => (product === 'zulip' ? zulipUser(id(ctx)) : owuiUser(sid(ctx))),
+    avatar: () => raw(bytes, type),
+    expect: { lookup: 'user', sync: 'ok', avatar: 'none' },
+  });
+  return [
+    bomb('zulip', 'png', 'a 16000×16000 PNG', pngClaiming(16000, 16000), 'image/png'),
+    bomb('zulip', 'jpeg', 'a 16000×16000 JPEG', jpegClaiming(16000, 16000), 'image/jpeg'),
+    bomb(
+      'openwebui',
+      'gif',
+      'a GIF frame of 16000×16000',
+      gifClaiming([16, 16], [0, 0, 16000, 16000]),
+      'image/gif',
+    ),
+    bomb(
+      'openwebui',
+      'webp',
+      'a 16000×16000 VP8X WebP',
+      webpVp8xClaiming(16000, 16000),
+      'image/webp',
+    ),
+    bomb(
+      'openwebui',
+      'no-size',
+      'a JPEG whose header has no size',
+      jpegClaiming(0, 0),
+      'image/jpeg',
+    ),
+    {
+      id: 'owui-picture-bomb-inline',
+      product: 'openwebui',
+      category: 'url',
+      title: 'Open WebUI: a 16000×16000 PNG inline as a data: URL (an image bomb, refused)',
+      user: (ctx) =>
+        owuiUser(sid(ctx), {
+          profile_image_url: `data:image/png;base64,${Buffer.from(pngClaiming(16000, 16000)).toString('base64')}`,
+        }),
+      expect: { lookup: 'user', sync: 'ok', avatar: 'none' },
+    },
+  ];
+}
+
 // Issue 13, class 8: errors that used to mislead.
 /**
  * The other product answering a lookup (its error shape names it), a
@@ -1427,4 +1548,7 @@ export const HOSTILE_CASES: readonly HostileCase[] = [
   ...unboundedTextCases(),
   // Issue 13, class 8.
   ...misleadingErrorCases(),
+  // Issue 13, classes 6 and 7.
+  ...pictureKeyCases(),
+  ...imageBombCases(),
 ];

@@ -111,6 +111,12 @@ describe('the hostile corpus against the real core', () => {
     const owuiKey = secretForms(owui.adminKey);
     expect(requestsCarrying(owui.requests, zulipKey)).toEqual([]);
     expect(requestsCarrying(zulip.requests, owuiKey)).toEqual([]);
+    // Nor to a path of the server's own origin that is not one of its pictures.
+    const offPicture = (hit: string): boolean => /leak-target|api_key/.test(hit);
+    expect(requestsCarrying(zulip.requests, zulipKey).filter(offPicture)).toEqual([]);
+    expect(requestsCarrying(owui.requests, owuiKey).filter(offPicture)).toEqual([]);
+    expect(zulip.requests.some((r) => r.path.includes('leak-target'))).toBe(true);
+    expect(owui.requests.some((r) => r.path.includes('api_key'))).toBe(true);
     // ...and the other origin did receive requests (cross-origin redirects and pictures).
     expect(owui.requests.some((r) => r.path === '/user.png')).toBe(true);
     expect(zulip.requests.some((r) => r.path === '/user_avatars/7.png')).toBe(true);
