@@ -294,7 +294,12 @@ export async function startFakeServer(
     const s = createServer((req, res) => {
       void handle(req, res);
     });
-    s.keepAliveTimeout = 1000;
+    // Long, as real servers keep it (nginx 75 s). Node's idle timer destroys
+    // the socket, and "idle" includes a client that has paused reading a big
+    // body: at 1 s a loaded machine's slow reader of a gzip bomb lost the
+    // rest of it and saw a dropped connection (OFFLINE) instead of TOO_LARGE.
+    // stop() destroys every socket, so a long timer never delays a test.
+    s.keepAliveTimeout = 60_000;
     s.on('connection', (socket) => {
       sockets.add(socket);
       socket.on('close', () => sockets.delete(socket));
