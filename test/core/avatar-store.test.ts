@@ -90,7 +90,16 @@ describe('avatar store', () => {
 
   it('refuses what is not a raster picture, an empty one, a huge one, and a user not cached', async () => {
     const { cache, avatars, dir } = await setup();
-    for (const contentType of ['image/svg+xml', 'text/html', 'application/octet-stream', '']) {
+    for (const contentType of [
+      'image/svg+xml',
+      'text/html',
+      'application/octet-stream',
+      '',
+      // Named like Object.prototype members (issue 13): refused in words, not a crash.
+      'constructor',
+      '__proto__',
+      'toString',
+    ]) {
       const error = await failureOf(() =>
         avatars.put('conn-a', '1', { bytes: PNG, contentType, sourceKey: null }),
       );

@@ -60,4 +60,17 @@ describe('payload redaction', () => {
     const user = { extra: { settings: { secret: 's3cr3t-value' } } } as unknown as DirectoryUser;
     expect(JSON.stringify(redactUser(user))).not.toContain('s3cr3t-value');
   });
+
+  it('keeps keys named like Object.prototype members, `__proto__` included (issue 13)', () => {
+    const names = [...new Set([...Object.getOwnPropertyNames(Object.prototype), '__proto__'])];
+    const text = JSON.stringify(Object.fromEntries(names.map((n) => [n, { token: 't0k3n', n }])));
+    const payload = JSON.parse(`{"info":${text},"__proto__":{"password":"pw-123"}}`) as JsonValue;
+    const out = redactPayload(payload);
+    expect(Object.keys(out as object).sort()).toEqual(['__proto__', 'info']);
+    const info = (out as { info: { [key: string]: JsonValue } }).info;
+    expect(Object.keys(info).sort()).toEqual([...names].sort());
+    const round = JSON.stringify(structuredClone(out));
+    expect(round).toContain('"__proto__":{"password":"[hidden by Rollcall]"}');
+    expect(round).not.toMatch(/t0k3n|pw-123/);
+  });
 });

@@ -181,4 +181,29 @@ describe('errors and extra data', () => {
       { path: ['Billing admin'], value: 'No' },
     ]);
   });
+
+  it('labels keys named like Object.prototype members with their own words (issue 13)', () => {
+    const names = [...new Set([...Object.getOwnPropertyNames(Object.prototype), '__proto__'])];
+    // fromEntries and JSON.parse both make `__proto__` an own key, as a server's payload has it.
+    const info = JSON.stringify(Object.fromEntries(names.map((n) => [n, `v-${n}`])));
+    const parsed = JSON.parse(`{"__proto__":"v-__proto__","info":${info}}`) as {
+      [key: string]: string;
+    };
+    const rows = flattenExtra(parsed);
+    for (const row of rows) {
+      for (const label of row.path) {
+        expect(typeof label).toBe('string');
+        expect(label).not.toMatch(/native code|function/);
+      }
+    }
+    expect(rows.map((r) => r.path.at(-1))).toContain('Constructor');
+    expect(rows.map((r) => r.path.at(-1))).toContain('To string');
+    expect(rows.find((r) => r.path.length === 1)?.path).toEqual(['Proto']);
+    expect(connectionFieldOf(rollcallError('INVALID_INPUT', 'x', { field: 'constructor' }))).toBe(
+      null,
+    );
+    expect(connectionFieldOf(rollcallError('INVALID_INPUT', 'x', { field: 'toString' }))).toBe(
+      null,
+    );
+  });
 });

@@ -31,13 +31,14 @@ const RASTER_IMAGE_TYPES = [
   'image/x-icon',
 ] as const;
 
-const TYPE_ALIASES: Record<string, string> = {
-  'image/jpg': 'image/jpeg',
-  'image/pjpeg': 'image/jpeg',
-  'image/x-png': 'image/png',
-  'image/vnd.microsoft.icon': 'image/x-icon',
-  'image/x-ms-bmp': 'image/bmp',
-};
+/** Aliases of raster types; a Map, since the declared type is the server's string. */
+const TYPE_ALIASES: ReadonlyMap<string, string> = new Map([
+  ['image/jpg', 'image/jpeg'],
+  ['image/pjpeg', 'image/jpeg'],
+  ['image/x-png', 'image/png'],
+  ['image/vnd.microsoft.icon', 'image/x-icon'],
+  ['image/x-ms-bmp', 'image/bmp'],
+]);
 
 /** A picture, ready to cache and serve. */
 export interface AvatarBytes {
@@ -71,7 +72,7 @@ export function sniffImageType(bytes: Uint8Array): string | null {
 /** A declared content type, lower-cased, parameters dropped, aliases resolved. */
 function canonicalType(contentType: string): string {
   const t = contentType.split(';')[0]?.trim().toLowerCase() ?? '';
-  return TYPE_ALIASES[t] ?? t;
+  return TYPE_ALIASES.get(t) ?? t;
 }
 
 /** Whether a declared type may be a picture: a raster type, or untyped bytes to be sniffed. */

@@ -6,6 +6,7 @@
  *
  * Node only; never imports `electron` (pure).
  */
+import { ownValue } from '@shared/dictionary';
 import { fail } from '@shared/errors';
 import type { AvatarSource, JsonValue } from '@shared/model';
 import { capText, TEXT_CAPS, type TextKind } from '@shared/text-caps';
@@ -20,7 +21,7 @@ export function isObject(value: unknown): value is JsonObject {
 
 /** Own property only: `__proto__` and `constructor` in a payload are just keys. */
 export function field(obj: JsonObject, key: string): JsonValue | undefined {
-  return Object.prototype.hasOwnProperty.call(obj, key) ? obj[key] : undefined;
+  return ownValue(obj, key);
 }
 
 /** The value if it is a string, else null. */

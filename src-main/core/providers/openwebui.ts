@@ -8,6 +8,7 @@
  *
  * Node only; never imports `electron`.
  */
+import { dictionary, ownValue } from '@shared/dictionary';
 import { rollcallError, RollcallFailure } from '@shared/errors';
 import type {
   AvatarSource,
@@ -105,9 +106,9 @@ export function asOpenWebUIContext(value: unknown): OpenWebUIContext | null {
   const fetchedAt = num(value.fetchedAt);
   const names = value.groupNames;
   if (fetchedAt === null || !isObject(names)) return null;
-  const groupNames: Record<string, string> = {};
+  const groupNames = dictionary<string>();
   for (const key of Object.keys(names)) {
-    const name = names[key];
+    const name = field(names, key);
     if (typeof name === 'string') groupNames[key] = name;
   }
   return { kind: 'openwebui', fetchedAt, groupNames };
@@ -125,6 +126,11 @@ function avatarOf(raw: JsonObject, id: string, baseUrl: string): AvatarSource {
     return avatarFromUrl(imageRoute(baseUrl, id), baseUrl);
   }
   return avatarFromUrl(url, baseUrl);
+}
+
+/** A group's name from the context; the id is the server's string, so own keys only. */
+function groupName(context: OpenWebUIContext | null, id: string): string | undefined {
+  return context ? ownValue(context.groupNames, id) : undefined;
 }
 
 function groupsOf(
@@ -146,7 +152,7 @@ function groupsOf(
       if (!isObject(g)) continue;
       const id = nonEmpty(field(g, 'id'));
       if (id === null) continue;
-      add(id, nonEmpty(field(g, 'name')) ?? context?.groupNames[id] ?? id);
+      add(id, nonEmpty(field(g, 'name')) ?? groupName(context, id) ?? id);
     }
   }
   const ids = field(raw, 'group_ids');
@@ -154,7 +160,7 @@ function groupsOf(
     for (const id of ids) {
       const gid = nonEmpty(id);
       // An id the groups list did not name stays, shown as itself.
-      if (gid !== null) add(gid, context?.groupNames[gid] ?? gid);
+      if (gid !== null) add(gid, groupName(context, gid) ?? gid);
     }
   }
   return out.sort((a, b) => a.name.localeCompare(b.name));
@@ -232,7 +238,7 @@ export function normalizeOpenWebUIUser(raw: unknown, env: OpenWebUINormalizeEnv)
 
 /** Group id → name from a `/api/v1/groups/` answer. */
 export function openWebUIGroupNames(raw: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
+  const out = dictionary<string>();
   if (!Array.isArray(raw)) return out;
   for (const g of raw) {
     if (!isObject(g)) continue;
@@ -316,7 +322,7 @@ async function loadContext(
   return {
     kind: 'openwebui',
     fetchedAt: now(),
-    groupNames: answer ? openWebUIGroupNames(answer.json) : {},
+    groupNames: answer ? openWebUIGroupNames(answer.json) : dictionary<string>(),
   };
 }
 
@@ -349,13 +355,16 @@ async function fetchUser(
   const context: OpenWebUIContext = given ?? {
     kind: 'openwebui',
     fetchedAt: now(),
-    groupNames: {},
+    groupNames: dictionary<string>(),
   };
   const groups = isObject(raw) ? field(raw, 'groups') : undefined;
   const learned = openWebUIGroupNames(groups);
   const merged: OpenWebUIContext =
     Object.keys(learned).length > 0
-      ? { ...context, groupNames: { ...context.groupNames, ...learned } }
+      ? {
+          ...context,
+          groupNames: Object.assign(dictionary<string>(), context.groupNames, learned),
+        }
       : context;
   const user = normalizeOpenWebUIUser(raw, {
     connectionId: session.connectionId,

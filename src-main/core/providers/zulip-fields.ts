@@ -26,22 +26,22 @@ import {
 } from './json';
 
 /** The wire's field type numbers. */
-const FIELD_TYPES: Record<number, ProfileFieldType> = {
-  1: 'short_text',
-  2: 'long_text',
-  3: 'choice',
-  4: 'date',
-  5: 'link',
-  6: 'person',
-  7: 'external_account',
-  8: 'pronouns',
-};
+const FIELD_TYPES: ReadonlyMap<number, ProfileFieldType> = new Map([
+  [1, 'short_text'],
+  [2, 'long_text'],
+  [3, 'choice'],
+  [4, 'date'],
+  [5, 'link'],
+  [6, 'person'],
+  [7, 'external_account'],
+  [8, 'pronouns'],
+]);
 
-/** Zulip's built-in external account subtypes. */
-const EXTERNAL_ACCOUNT_PATTERNS: Record<string, string> = {
-  github: 'https://github.com/%(username)s',
-  twitter: 'https://twitter.com/%(username)s',
-};
+/** Zulip's built-in external account subtypes; a Map, since the subtype is the server's string. */
+const EXTERNAL_ACCOUNT_PATTERNS: ReadonlyMap<string, string> = new Map([
+  ['github', 'https://github.com/%(username)s'],
+  ['twitter', 'https://twitter.com/%(username)s'],
+]);
 
 /**
  * The largest server-rendered HTML (`rendered_value`) kept for display
@@ -71,12 +71,12 @@ function normalizeDefinition(raw: unknown, index: number): ProfileFieldDefinitio
   const id = int(field(raw, 'id'));
   if (id === null) return null;
   const typeCode = int(field(raw, 'type')) ?? 0;
-  const type = FIELD_TYPES[typeCode] ?? 'unknown';
+  const type = FIELD_TYPES.get(typeCode) ?? 'unknown';
   const data = parseFieldData(field(raw, 'field_data'));
   const choices: ProfileFieldDefinition['choices'] = [];
   if (type === 'choice' && data) {
     for (const key of Object.keys(data)) {
-      const choice = data[key];
+      const choice = field(data, key);
       if (!isObject(choice)) continue;
       const text = capText(str(field(choice, 'text')) ?? key, 'label');
       const orderRaw = field(choice, 'order');
@@ -92,7 +92,7 @@ function normalizeDefinition(raw: unknown, index: number): ProfileFieldDefinitio
     const pattern = str(data ? field(data, 'url_pattern') : undefined);
     externalAccount = {
       subtype,
-      urlPattern: pattern ?? EXTERNAL_ACCOUNT_PATTERNS[subtype] ?? null,
+      urlPattern: pattern ?? EXTERNAL_ACCOUNT_PATTERNS.get(subtype) ?? null,
     };
   }
   return {
@@ -171,7 +171,7 @@ export function zulipProfileValues(
   const out: ProfileFieldValue[] = [];
   for (const fieldId of Object.keys(data)) {
     if (!/^\d{1,12}$/.test(fieldId)) continue;
-    const entry = data[fieldId];
+    const entry = field(data, fieldId);
     const rawValue = isObject(entry) ? field(entry, 'value') : entry;
     const whole =
       typeof rawValue === 'string'

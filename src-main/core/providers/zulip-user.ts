@@ -6,6 +6,7 @@
  *
  * Node only; never imports `electron`.
  */
+import { ownValue } from '@shared/dictionary';
 import {
   ZULIP_BOT_TYPE_LABELS,
   type AvatarSource,
@@ -64,11 +65,12 @@ function avatarOf(
 
 function groupsOf(userId: string, context: ZulipContext | null, cutter: TextCutter): GroupRef[] {
   const names = context?.groupNames;
-  const ids = context?.groupIdsByUser?.[userId];
+  const byUser = context?.groupIdsByUser;
+  const ids = byUser ? ownValue(byUser, userId) : undefined;
   if (!names || !Array.isArray(ids)) return [];
   const out: GroupRef[] = [];
   for (const id of ids) {
-    const name = typeof id === 'string' ? names[id] : undefined;
+    const name = typeof id === 'string' ? ownValue(names, id) : undefined;
     // A cached context may predate the caps: cut here too.
     if (typeof name === 'string') out.push({ id, name: cutter.cap(name, 'label', 'groups') });
   }

@@ -5,6 +5,7 @@
  *
  * Node only; never imports `electron`.
  */
+import { dictionary } from '@shared/dictionary';
 import type { Presence, ZulipRole } from '@shared/model';
 import { capText } from '@shared/text-caps';
 import { yieldToEventLoop } from './common';
@@ -68,8 +69,8 @@ function groupsReader(raw: unknown): GroupsReader {
   const list = isObject(raw) ? field(raw, 'user_groups') : undefined;
   const valid = Array.isArray(list);
   const groups: unknown[] = Array.isArray(list) ? list : [];
-  const groupNames: Record<string, string> = {};
-  const groupIdsByUser: Record<string, string[]> = {};
+  const groupNames = dictionary<string>();
+  const groupIdsByUser = dictionary<string[]>();
   let next = 0;
   let members: unknown[] | null = null;
   let member = 0;

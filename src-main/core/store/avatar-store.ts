@@ -25,16 +25,16 @@ export const AVATARS_DIR = 'avatars';
 export const MAX_AVATAR_BYTES = 5 * 1024 * 1024;
 
 /** Raster image types the window may show, with the file extension used for each. */
-const AVATAR_TYPES: Record<string, string> = {
-  'image/png': 'png',
-  'image/jpeg': 'jpg',
-  'image/gif': 'gif',
-  'image/webp': 'webp',
-  'image/avif': 'avif',
-  'image/bmp': 'bmp',
-  'image/x-icon': 'ico',
-  'image/vnd.microsoft.icon': 'ico',
-};
+const AVATAR_TYPES: ReadonlyMap<string, string> = new Map([
+  ['image/png', 'png'],
+  ['image/jpeg', 'jpg'],
+  ['image/gif', 'gif'],
+  ['image/webp', 'webp'],
+  ['image/avif', 'avif'],
+  ['image/bmp', 'bmp'],
+  ['image/x-icon', 'ico'],
+  ['image/vnd.microsoft.icon', 'ico'],
+]);
 
 /** A cached picture's record, without its bytes. */
 interface AvatarEntry {
@@ -162,7 +162,7 @@ export function createAvatarStore(
     put(connectionId, userId, input) {
       writable();
       const type = baseType(input.contentType);
-      const ext = AVATAR_TYPES[type];
+      const ext = AVATAR_TYPES.get(type);
       if (!ext) {
         throw new RollcallFailure(
           rollcallError(

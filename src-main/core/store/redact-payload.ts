@@ -7,6 +7,7 @@
  *
  * Node only; never imports `electron`.
  */
+import { dictionary } from '@shared/dictionary';
 import type { DirectoryUser, JsonValue } from '@shared/model';
 
 /** What a redacted value reads as. */
@@ -26,7 +27,8 @@ export function redactPayload(value: JsonValue, depth = 0): JsonValue {
   if (depth > 64) return REDACTED;
   if (Array.isArray(value)) return value.map((v) => redactPayload(v, depth + 1));
   if (value !== null && typeof value === 'object') {
-    const out: { [key: string]: JsonValue } = {};
+    // No prototype: a `__proto__` key the server sent stays a key of the copy.
+    const out = dictionary<JsonValue>();
     for (const [k, v] of Object.entries(value)) {
       out[k] =
         isCredentialKey(k) && v !== null && v !== '' && typeof v !== 'boolean'

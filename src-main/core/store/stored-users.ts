@@ -139,7 +139,9 @@ const storedUserSchema = z.object({
   bio: textOrNull,
   gender: textOrNull,
   dateOfBirth: textOrNull,
-  extra: z.record(z.string(), z.json()).catch({}),
+  // Kept as JSON.parse read it (always JSON): zod's record and json schemas
+  // rebuild objects and drop a `__proto__` key the server sent.
+  extra: z.unknown().transform((v) => (isRecord(v) ? (v as DirectoryUser['extra']) : {})),
   cut: cutSchema,
 });
 
@@ -273,12 +275,13 @@ export function parseStoredPresence(json: unknown): Presence | null {
   return presenceSchema.parse(parseJsonText(json));
 }
 
-/** A stored payload (`raw_json`) as JSON; `undefined` when it is not JSON at all. */
+/**
+ * A stored payload (`raw_json`) as JSON; `undefined` when it is not JSON at
+ * all. What JSON.parse gives is JSON already, and kept as it is: rebuilding
+ * it (zod's json schema) would drop a `__proto__` key the server sent.
+ */
 export function parseStoredRaw(json: unknown): JsonValue | undefined {
-  const value = parseJsonText(json);
-  if (value === undefined) return undefined;
-  const parsed = z.json().safeParse(value);
-  return parsed.success ? parsed.data : undefined;
+  return parseJsonText(json) as JsonValue | undefined;
 }
 
 /** The users columns every read of a card selects: `summary_json`, and the columns its fields fall back to. */

@@ -6,6 +6,7 @@
  *
  * Runs in the window (pure functions).
  */
+import { ownValue } from '@shared/dictionary';
 import type { ErrorCode, RollcallError } from '@shared/errors';
 
 /** Headline per code, as an admin would say it. */
@@ -54,7 +55,7 @@ const FIELD_NAMES: Record<string, ConnectionField> = {
 export function connectionFieldOf(error: RollcallError): ConnectionField | null {
   if (error.field) {
     const last = error.field.split('.').pop() ?? '';
-    const mapped = FIELD_NAMES[last];
+    const mapped = ownValue(FIELD_NAMES, last);
     if (mapped) return mapped;
   }
   switch (error.code) {

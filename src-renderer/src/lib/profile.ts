@@ -50,22 +50,23 @@ export const KIND_ID_HINTS: Record<ConnectionKind, string> = {
   openwebui: 'Open WebUI id or shared-{chat_id}',
 };
 
-const KEY_LABELS: Record<string, string> = {
-  is_billing_admin: 'Billing admin',
-  oauth: 'OAuth',
-  oidc: 'OIDC',
-  sub: 'Subject',
-  scim: 'SCIM',
-  info: 'Info',
-  settings: 'Settings',
-  ui: 'Interface',
-  api_key: 'API key',
-  profile_banner_image_url: 'Banner image',
-};
+/** Labels of keys servers send; a Map, since the keys are the server's strings. */
+const KEY_LABELS: ReadonlyMap<string, string> = new Map([
+  ['is_billing_admin', 'Billing admin'],
+  ['oauth', 'OAuth'],
+  ['oidc', 'OIDC'],
+  ['sub', 'Subject'],
+  ['scim', 'SCIM'],
+  ['info', 'Info'],
+  ['settings', 'Settings'],
+  ['ui', 'Interface'],
+  ['api_key', 'API key'],
+  ['profile_banner_image_url', 'Banner image'],
+]);
 
 /** `is_billing_admin` -> "Billing admin", `chatBubble` -> "Chat bubble". */
 export function humanizeKey(key: string): string {
-  const known = KEY_LABELS[key];
+  const known = KEY_LABELS.get(key);
   if (known) return known;
   const words = key
     .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
