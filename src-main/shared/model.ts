@@ -318,6 +318,10 @@ export interface SyncSummary {
   total: number;
   startedAt: number;
   finishedAt: number;
+  /** Members the server listed that could not be read: skipped, and never marked gone for it. */
+  unreadable: number;
+  /** Why the first of them could not be read; null when none were skipped. */
+  unreadableReason: string | null;
 }
 
 /** A connection as the window sees it: never the secret, only whether one is stored. */

@@ -165,6 +165,15 @@ export function looksLikeEmail(text: string): boolean {
 }
 
 /**
+ * Whether a value is a Zulip user ID: a positive safe integer. The one rule
+ * for what a lookup accepts, what a sync keeps and whose key a connection
+ * test reports.
+ */
+export function isZulipUserId(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value > 0;
+}
+
+/**
  * A Zulip reference: a positive integer ID (leading zeros and a leading #
  * tolerated) or an email address (the API email or, on Zulip 10+, the real
  * one where visible).
@@ -175,7 +184,7 @@ export function parseZulipUserRef(input: string): ZulipUserRef {
   const digits = /^#?(\d{1,16})$/.exec(text)?.[1];
   if (digits !== undefined) {
     const id = Number(digits);
-    if (!Number.isSafeInteger(id) || id <= 0) {
+    if (!isZulipUserId(id)) {
       invalidRef(`${text} is not a Zulip user ID: IDs are whole numbers from 1 up.`);
     }
     return { kind: 'zulip-id', userId: id };
@@ -194,6 +203,22 @@ export function parseZulipUserRef(input: string): ZulipUserRef {
 /** Open WebUI ids are UUIDs today; older and imported ones are other safe strings. */
 const OWUI_ID = /^[A-Za-z0-9][A-Za-z0-9._:@+-]{0,199}$/;
 
+/**
+ * Whether a value is an Open WebUI user id: a UUID today, another safe
+ * string on older or imported accounts, but never `shared-…`, which the
+ * server reads as a shared chat (so a user by that id could not be looked
+ * up). The one rule for what a lookup accepts, what a sync keeps and whose
+ * key a connection test reports.
+ */
+export function isOpenWebUIUserId(value: unknown): boolean {
+  return (
+    typeof value === 'string' &&
+    OWUI_ID.test(value) &&
+    !value.includes('..') &&
+    !/^shared-/i.test(value)
+  );
+}
+
 /** An Open WebUI reference: a user id, or `shared-{chat_id}` (the owner of a shared chat). */
 export function parseOpenWebUIUserRef(input: string): OpenWebUIUserRef {
   const text = typeof input === 'string' ? input.trim() : '';
@@ -208,7 +233,7 @@ export function parseOpenWebUIUserRef(input: string): OpenWebUIUserRef {
     }
     return { kind: 'openwebui-shared-chat', chatId };
   }
-  if (!OWUI_ID.test(text) || text.includes('..')) {
+  if (!isOpenWebUIUserId(text)) {
     invalidRef(
       `"${text.slice(0, 80)}" is not an Open WebUI user id. Ids look like 7d1e4a90-3c2b-4f6e-8a57-b91c0d2e6f13 (Admin Panel → Users).`,
     );

@@ -200,6 +200,8 @@ describe.each(stores)('connections repository on the %s', (_name, makeStore) => 
       total: 4,
       startedAt: 10,
       finishedAt: 20,
+      unreadable: 0,
+      unreadableReason: null,
     };
     repo.setLastSync(saved.id, summary);
     expect(repo.get(saved.id)).toMatchObject({ lastTest: test, lastSync: summary, lastSyncAt: 20 });
@@ -225,6 +227,18 @@ describe.each(stores)('connections repository on the %s', (_name, makeStore) => 
         finishedAt: 0,
       },
       lastTest: { ok: true, at: 7, who: null, error: { code: 'INTERNAL', message: 'Hm.' } },
+    });
+    // A summary stored before issue 13 reads as "no member skipped".
+    expect(repo.get(saved.id)?.lastSync).toEqual({
+      added: 3,
+      updated: 1,
+      unchanged: 0,
+      gone: 0,
+      total: 4,
+      startedAt: 10,
+      finishedAt: 0,
+      unreadable: 0,
+      unreadableReason: null,
     });
     set('last_sync_json', '[1, 2]');
     set('last_test_json', '{not json');

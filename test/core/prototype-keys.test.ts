@@ -10,7 +10,7 @@
 import type { ServerResponse } from 'node:http';
 import type { JsonValue, UserRecord } from '@shared/model';
 import { dictionary } from '@shared/dictionary';
-import { parseOpenWebUIUserRef } from '@shared/server-url';
+import { isOpenWebUIUserId } from '@shared/server-url';
 import { sendJson, startFakeServer, type FakeControls } from '../fakes/fake-http';
 import { openTestCore, type TestCore } from './core-fixture';
 
@@ -93,9 +93,13 @@ function everyKey(): Record<string, unknown> {
   return keyed(NAMES.map((name) => [name, name === '__proto__' ? { nested: name } : `v-${name}`]));
 }
 
+/** The name itself where it is an Open WebUI id (`constructor`, `toString`, ...), else a prefixed one. */
+const owuiId = (name: string): string =>
+  isOpenWebUIUserId(name) ? name : `u-${name.replace(/_/g, '')}`;
+
 function owuiUser(name: string, shape: 'list' | 'single'): unknown {
   return {
-    id: name,
+    id: owuiId(name),
     email: `${name}@owui.example`,
     name,
     role: 'user',
@@ -144,7 +148,8 @@ function route(res: ServerResponse, url: URL): void {
   }
   const one = /^\/o\/api\/v1\/users\/([^/]+)$/.exec(path);
   const id = one ? decodeURIComponent(one[1] ?? '') : '';
-  if (NAMES.includes(id)) return sendJson(res, 200, JSON.stringify(owuiUser(id, 'single')));
+  const name = NAMES.find((n) => owuiId(n) === id);
+  if (name !== undefined) return sendJson(res, 200, JSON.stringify(owuiUser(name, 'single')));
   sendJson(res, 404, JSON.stringify({ detail: 'Not Found' }));
 }
 
@@ -201,7 +206,7 @@ describe('server strings named like Object.prototype members', () => {
   function checkOpenWebUI(record: UserRecord, name: string): void {
     expectCloneable(record);
     const { user, raw } = record;
-    expect(user.userId).toBe(name);
+    expect(user.userId).toBe(owuiId(name));
     expect(user.name).toBe(name);
     expect(user.groups.map((g) => g.name)).toEqual(byName(NAMES.map((n) => `Group ${n}`)));
     expect(user.groups.map((g) => g.id).sort()).toEqual([...NAMES].sort());
@@ -257,25 +262,16 @@ describe('server strings named like Object.prototype members', () => {
 
     const summary = await t.call('directory:sync', { connectionId });
     expect(summary.total).toBe(NAMES.length);
+    expect(summary.unreadable).toBe(0);
     for (const name of NAMES) {
-      checkOpenWebUI(await t.call('users:get', { connectionId, userId: name }), name);
+      checkOpenWebUI(await t.call('users:get', { connectionId, userId: owuiId(name) }), name);
     }
 
-    // Lookups of the ids an admin can type; their answers name the groups.
-    const typeable = NAMES.filter((n) => {
-      try {
-        return parseOpenWebUIUserRef(n).kind === 'openwebui-id';
-      } catch {
-        return false;
-      }
-    });
-    expect(typeable).toContain('constructor');
-    for (const name of typeable) {
-      const looked = await t.call('users:lookup', {
-        connectionId,
-        ref: name,
-        waitForNetwork: true,
-      });
+    // Lookups, whose answers name the groups the context then holds.
+    expect(NAMES.filter((n) => owuiId(n) === n)).toContain('constructor');
+    for (const name of NAMES) {
+      const ref = owuiId(name);
+      const looked = await t.call('users:lookup', { connectionId, ref, waitForNetwork: true });
       expect(looked.source).toBe('network');
       checkOpenWebUI(looked, name);
     }

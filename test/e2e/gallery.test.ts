@@ -310,6 +310,8 @@ describe.each(['light', 'dark'] as const)('gallery (%s)', (scheme) => {
       total: 3245,
       startedAt: Date.now() - 4200,
       finishedAt: Date.now(),
+      unreadable: 0,
+      unreadableReason: null,
     };
     app!.emit('directory:sync-progress', {
       ...progress('acme-zulip', 'done', 3400, 3400),

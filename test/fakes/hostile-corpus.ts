@@ -669,7 +669,8 @@ function typeCases(): HostileCase[] {
     expect,
     breaksList,
   });
-  const bad = { lookup: ['BAD_RESPONSE'], sync: ['BAD_RESPONSE'] } as const;
+  // The lookup cannot read the user; a sync skips and counts it, and the rest syncs (issue 13).
+  const bad = { lookup: ['BAD_RESPONSE'], sync: 'ok' } as const;
   return [
     z(
       'user-id-string',
@@ -897,7 +898,8 @@ function nestingAndDuplicateCases(): HostileCase[] {
           email: 'mel@zulip.example',
         }),
       listUsers: () => [],
-      expect: { lookup: 'user', sync: 'ok' },
+      // Not the user asked for: an error in words, nothing cached (issue 13).
+      expect: { lookup: ['BAD_RESPONSE'], sync: 'ok' },
     },
     {
       id: 'zulip-duplicates-json-keys',
@@ -1471,6 +1473,82 @@ function imageBombCases(): HostileCase[] {
   ];
 }
 
+// ---------------------------------------------------------------------------
+// Issue 13, round 2 of trust: server strings as keys, members that cannot be
+// read, and lookups answered with another user.
+
+/** Every name Object.prototype answers to, `__proto__` included. */
+const PROTOTYPE_NAMES = [
+  ...new Set([...Object.getOwnPropertyNames(Object.prototype), '__proto__']),
+];
+
+/** An object with exactly these keys, `__proto__` an own one (as JSON.parse makes it). */
+const keyedBy = (value: (name: string) => unknown): Wire =>
+  Object.fromEntries(PROTOTYPE_NAMES.map((n) => [n, value(n)])) as Wire;
+
+/** Class 2: server strings named like Object.prototype members, wherever one becomes a key. */
+function prototypeKeyCases(): HostileCase[] {
+  return [
+    {
+      id: 'zulip-proto-keys-fields-groups',
+      product: 'zulip',
+      category: 'types',
+      title:
+        'Zulip: external-account subtypes, field names, choice keys and group names named constructor, __proto__, toString…',
+      fields: () => [
+        ...PROTOTYPE_NAMES.map((name, i) => ({
+          id: 700 + i,
+          name,
+          type: 7,
+          order: 700 + i,
+          field_data: JSON.stringify({ subtype: name }),
+        })),
+        {
+          id: 699,
+          name: 'valueOf',
+          type: 3,
+          order: 699,
+          field_data: JSON.stringify(keyedBy((n) => ({ text: n, order: '1' }))),
+        },
+      ],
+      groups: (ctx) =>
+        PROTOTYPE_NAMES.map((name, i) => ({
+          id: 900 + i,
+          name,
+          members: [id(ctx)],
+          is_system_group: false,
+          deactivated: false,
+        })),
+      user: (ctx) =>
+        zulipUser(id(ctx), {
+          full_name: 'constructor',
+          profile_data: {
+            ...Object.fromEntries(PROTOTYPE_NAMES.map((n, i) => [String(700 + i), { value: n }])),
+            '699': { value: '__proto__' },
+            ...keyedBy((n) => ({ value: n })),
+          },
+        }),
+      expect: { lookup: 'user', sync: 'ok' },
+    },
+    {
+      id: 'owui-proto-keys-groups-info',
+      product: 'openwebui',
+      category: 'types',
+      title:
+        'Open WebUI: group ids and names, info and settings keys named constructor, __proto__, valueOf…',
+      groups: () => PROTOTYPE_NAMES.map((n) => ({ id: `g-${n}`, name: n })),
+      user: (ctx) =>
+        owuiUser(sid(ctx), {
+          groups: PROTOTYPE_NAMES.map((n) => ({ id: n })),
+          group_ids: [...PROTOTYPE_NAMES, ...PROTOTYPE_NAMES.map((n) => `g-${n}`)],
+          info: keyedBy((n) => `info ${n}`),
+          settings: { ...keyedBy((n) => n), ui: keyedBy(() => true) },
+        }),
+      expect: { lookup: 'user', sync: 'ok' },
+    },
+  ];
+}
+
 // Issue 13, class 8: errors that used to mislead.
 /**
  * The other product answering a lookup (its error shape names it), a
@@ -1536,6 +1614,96 @@ function misleadingErrorCases(): HostileCase[] {
   ];
 }
 
+/** Class 3: members a normalizer cannot read are skipped and counted; the rest syncs. */
+function unreadableMemberCases(): HostileCase[] {
+  return [
+    {
+      id: 'zulip-unreadable-members-in-list',
+      product: 'zulip',
+      category: 'types',
+      title: 'Zulip: the directory holds members with user_id 0, -3, "1000", none, and a string',
+      user: (ctx) => zulipUser(id(ctx)),
+      listUsers: (ctx) => [
+        zulipUser(0),
+        zulipUser(-3, { full_name: XSS_VECTORS.script }),
+        zulipUser(id(ctx), { user_id: String(id(ctx)) }),
+        { full_name: 'No ID at all' },
+        XSS_VECTORS.imgOnerror,
+        zulipUser(id(ctx)),
+      ],
+      breaksList: true,
+      expect: { lookup: 'user', sync: 'ok' },
+    },
+    {
+      id: 'owui-unreadable-members-in-list',
+      product: 'openwebui',
+      category: 'types',
+      title: 'Open WebUI: a page holds members with ids shared-…, "a..b", 42, none, and a string',
+      user: (ctx) => owuiUser(sid(ctx)),
+      list: (ctx, page) =>
+        json({
+          users:
+            page === 1
+              ? [
+                  owuiUser('shared-3f2c9a7e'),
+                  owuiUser('a..b'),
+                  owuiUser(sid(ctx), { id: 42 }),
+                  { name: 'No id at all' },
+                  XSS_VECTORS.svgOnload,
+                  owuiUser(sid(ctx)),
+                ]
+              : [],
+          total: 6,
+        }),
+      expect: { lookup: 'user', sync: 'ok' },
+    },
+    {
+      id: 'zulip-unreadable-key-owner',
+      product: 'zulip',
+      category: 'types',
+      title: 'Zulip: the connection test names a key owner with user_id 0',
+      me: () =>
+        json({ result: 'success', msg: '', ...zulipUser(0, { role: 100, is_owner: true }) }),
+      user: (ctx) => zulipUser(id(ctx)),
+      expect: { lookup: 'user', sync: 'ok', test: ['BAD_RESPONSE'] },
+    },
+    {
+      id: 'owui-unreadable-key-owner',
+      product: 'openwebui',
+      category: 'types',
+      title: 'Open WebUI: the connection test names a key owner with id shared-…',
+      me: () => json({ id: 'shared-owner', role: 'admin', name: 'Ada', email: 'ada@owui.example' }),
+      user: (ctx) => owuiUser(sid(ctx)),
+      expect: { lookup: 'user', sync: 'ok', test: ['BAD_RESPONSE'] },
+    },
+  ];
+}
+
+/** Class 4: a lookup answered with another user than the one asked for. */
+function wrongUserCases(): HostileCase[] {
+  return [
+    {
+      id: 'zulip-answers-unknown-other-user',
+      product: 'zulip',
+      category: 'duplicates',
+      title: 'Zulip: a lookup answered with a user the directory does not list',
+      lookup: (ctx) =>
+        json({ result: 'success', msg: '', user: zulipUser(id(ctx) + 1, { full_name: 'Other' }) }),
+      user: (ctx) => zulipUser(id(ctx)),
+      expect: { lookup: ['BAD_RESPONSE'], sync: 'ok' },
+    },
+    {
+      id: 'owui-answers-other-user',
+      product: 'openwebui',
+      category: 'duplicates',
+      title: "Open WebUI: a lookup answered with another user's id",
+      lookup: () => json(owuiUser('user-2', { name: `Impostor ${XSS_VECTORS.imgOnerror}` })),
+      user: (ctx) => owuiUser(sid(ctx)),
+      expect: { lookup: ['BAD_RESPONSE'], sync: 'ok' },
+    },
+  ];
+}
+
 /** Every hostile case, Zulip's and Open WebUI's. */
 export const HOSTILE_CASES: readonly HostileCase[] = [
   ...htmlCases(),
@@ -1551,4 +1719,8 @@ export const HOSTILE_CASES: readonly HostileCase[] = [
   // Issue 13, classes 6 and 7.
   ...pictureKeyCases(),
   ...imageBombCases(),
+  // Issue 13 (trust, round 2): classes 2, 3 and 4.
+  ...prototypeKeyCases(),
+  ...unreadableMemberCases(),
+  ...wrongUserCases(),
 ];

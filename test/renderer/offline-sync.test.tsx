@@ -197,6 +197,8 @@ describe('sync', () => {
       total: 3245,
       startedAt: Date.now() - 4200,
       finishedAt: Date.now(),
+      unreadable: 0,
+      unreadableReason: null,
     };
     const searchesBefore = bridge.calls.filter((c) => c.channel === 'users:search').length;
     act(() => bridge.emit('directory:sync-progress', progress('done', 3400, 3400, { summary })));
@@ -204,6 +206,7 @@ describe('sync', () => {
     const done = await screen.findByTestId('sync-summary');
     expect(done).toHaveTextContent('Synced Acme Chat: 3,245 users in 4.2 s');
     expect(done).toHaveTextContent('12 added340 updated3 gone2,890 unchanged');
+    expect(within(done).queryByTestId('sync-unreadable')).not.toBeInTheDocument();
     expect(screen.queryByTestId('sync-panel')).not.toBeInTheDocument();
     // The results are asked for again so new users show.
     await waitFor(() =>
@@ -213,6 +216,31 @@ describe('sync', () => {
     );
     await user.click(within(done).getByRole('button', { name: 'Dismiss sync summary' }));
     expect(screen.queryByTestId('sync-summary')).not.toBeInTheDocument();
+  });
+
+  it('says how many users could not be read, with the first reason (issue 13)', async () => {
+    const summary: SyncSummary = {
+      added: 2,
+      updated: 0,
+      unchanged: 0,
+      gone: 0,
+      total: 2,
+      startedAt: Date.now() - 1000,
+      finishedAt: Date.now(),
+      unreadable: 3,
+      unreadableReason: 'its user_id -5 is not a whole number from 1 up',
+    };
+    const { user } = renderApp({
+      records: Object.values(v),
+      answers: { 'directory:sync': () => ok(summary) },
+    });
+    await findCards();
+    await user.click(screen.getByRole('button', { name: /^Acme Chat,/ }));
+    await user.click(await screen.findByRole('button', { name: 'Sync directory' }));
+    const done = await screen.findByTestId('sync-summary');
+    expect(within(done).getByTestId('sync-unreadable')).toHaveTextContent(
+      '3 users could not be read (first: its user_id -5 is not a whole number from 1 up); the rest were synced.',
+    );
   });
 
   it('says why a sync stopped and offers to try again; a cancel is said calmly', async () => {

@@ -7,7 +7,9 @@
  */
 import { fail, RollcallFailure, type ErrorCode } from '@shared/errors';
 import { interactiveWaitBudget } from '../net/http';
-import type { CallOptions, ProviderSession } from './types';
+import { describeRef, type UserRef } from '@shared/server-url';
+import { field, isObject, UnreadableUser } from './json';
+import type { CallOptions, ProviderSession, UnreadableMembers } from './types';
 
 /** Failures that mean "this extra is not available here", not "the server is in trouble". */
 const UNAVAILABLE: ReadonlySet<ErrorCode> = new Set([
@@ -73,4 +75,77 @@ export function throwIfCancelled(signal: AbortSignal | undefined): void {
  */
 export function interactive<T extends CallOptions>(options: T): T {
   return options.waitBudget ? options : { ...options, waitBudget: interactiveWaitBudget() };
+}
+
+/** IDs of skipped members remembered per sync, at most: enough for any real directory. */
+const MAX_UNREADABLE_IDS = 100_000;
+
+/** Counts the members a directory fetch skips, and what they were. */
+export interface UnreadableTally {
+  /**
+   * Records one skipped member: the failure that skipped it (its reason, if
+   * a normalizer gave one) and, under `idKey`, whatever ID it carries.
+   */
+  add(thrown: unknown, raw: unknown, idKey: string): void;
+  /** A copy of the counts so far, for a page. */
+  snapshot(): UnreadableMembers;
+}
+
+/** A fresh tally of skipped members. */
+export function unreadableTally(): UnreadableTally {
+  let count = 0;
+  let firstReason: string | null = null;
+  const ids = new Set<string>();
+  return {
+    add(thrown, raw, idKey) {
+      count++;
+      firstReason ??=
+        thrown instanceof UnreadableUser
+          ? thrown.reason
+          : thrown instanceof RollcallFailure
+            ? thrown.error.message
+            : 'Rollcall failed to read it';
+      const id = isObject(raw) ? field(raw, idKey) : undefined;
+      const text =
+        typeof id === 'number' && Number.isFinite(id)
+          ? String(id)
+          : typeof id === 'string' && id.length <= 200
+            ? id.trim()
+            : '';
+      if (text !== '' && ids.size < MAX_UNREADABLE_IDS) ids.add(text);
+    },
+    snapshot: () => ({ count, firstReason, ids: [...ids] }),
+  };
+}
+
+/**
+ * Fails unless the server answered a lookup with the user it asked for:
+ * the same ID, or an email of theirs (API or real, any case). A shared
+ * chat's owner is whoever the server says. BAD_RESPONSE, before anything
+ * is cached under either ID.
+ */
+export function checkAnsweredUser(
+  ref: UserRef,
+  answered: { userId: string; emails: readonly (string | null)[] },
+): void {
+  let asked: string;
+  switch (ref.kind) {
+    case 'zulip-id':
+    case 'openwebui-id':
+      if (answered.userId === String(ref.userId)) return;
+      asked = `user ${ref.userId}`;
+      break;
+    case 'zulip-email': {
+      const wanted = ref.email.toLowerCase();
+      if (answered.emails.some((e) => e !== null && e.toLowerCase() === wanted)) return;
+      asked = describeRef(ref);
+      break;
+    }
+    case 'openwebui-shared-chat':
+      return;
+  }
+  fail(
+    'BAD_RESPONSE',
+    `The server answered with user ${answered.userId} when asked for ${asked}. Nothing was saved; check the server or any proxy in front of it.`,
+  );
 }

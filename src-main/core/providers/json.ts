@@ -7,7 +7,7 @@
  * Node only; never imports `electron` (pure).
  */
 import { ownValue } from '@shared/dictionary';
-import { fail } from '@shared/errors';
+import { rollcallError, RollcallFailure } from '@shared/errors';
 import type { AvatarSource, JsonValue } from '@shared/model';
 import { capText, TEXT_CAPS, type TextKind } from '@shared/text-caps';
 
@@ -198,10 +198,37 @@ function parsedBase(baseUrl: string): { href: string; origin: string; prefix: st
   return entry;
 }
 
+/**
+ * The BAD_RESPONSE of a user a normalizer cannot read, with the short
+ * reason on its own: a lookup shows the whole message, a sync skips the
+ * member and reports the reason of the first one it skipped.
+ */
+export class UnreadableUser extends RollcallFailure {
+  constructor(
+    product: string,
+    readonly reason: string,
+  ) {
+    super(
+      rollcallError(
+        'BAD_RESPONSE',
+        `The server sent a user Rollcall cannot read (${reason}). Is this really ${product}?`,
+      ),
+    );
+    this.name = 'UnreadableUser';
+  }
+}
+
 /** Throws the BAD_RESPONSE every normalizer uses for a payload it cannot read. */
 export function badUser(product: string, what: string): never {
-  fail(
-    'BAD_RESPONSE',
-    `The server sent a user Rollcall cannot read (${what}). Is this really ${product}?`,
-  );
+  throw new UnreadableUser(product, what);
+}
+
+/** A server value as a message may quote it: short, and typed when it is not text or a number. */
+export function quoted(value: unknown): string {
+  if (value === undefined) return 'none';
+  if (typeof value === 'number') return String(value);
+  if (typeof value === 'string') {
+    return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  }
+  return value === null ? 'null' : Array.isArray(value) ? 'a list' : `a ${typeof value}`;
 }

@@ -24,6 +24,7 @@ import { fetchAvatar, PATH_SEGMENT, type AvatarPaths } from '../net/avatar-fetch
 import { LIST_MAX_BYTES, type Credentials, type HttpClient, type JsonResponse } from '../net/http';
 import {
   describeRef,
+  isOpenWebUIUserId,
   parseOpenWebUIUserRef,
   type OpenWebUIUserRef,
   type UserRef,
@@ -31,9 +32,11 @@ import {
 import {
   apiUrl,
   bestEffort,
+  checkAnsweredUser,
   checkSession,
   interactive,
   throwIfCancelled,
+  unreadableTally,
   yieldToEventLoop,
 } from './common';
 import {
@@ -46,6 +49,7 @@ import {
   MAX_INLINE_AVATAR_CHARS,
   nonEmpty,
   num,
+  quoted,
   secondsToMs,
   str,
   type JsonObject,
@@ -174,14 +178,28 @@ function statusOf(raw: JsonObject, cutter: TextCutter): UserStatus | null {
 }
 
 /**
+ * An Open WebUI user's id by the one rule (`isOpenWebUIUserId`); a user
+ * without one cannot be read (UnreadableUser, whose reason says why).
+ */
+function openWebUIUserIdOf(raw: JsonObject): string {
+  const value = field(raw, 'id');
+  if (typeof value !== 'string' || !isOpenWebUIUserId(value)) {
+    badUser(
+      PRODUCT,
+      value === undefined ? 'it has no id' : `its id ${quoted(value)} is not an Open WebUI user id`,
+    );
+  }
+  return value;
+}
+
+/**
  * An Open WebUI user (the single-user shape with `groups`, or the list shape
  * with `group_ids`) as a DirectoryUser. Total: any JSON gives a user or a
  * BAD_RESPONSE failure.
  */
 export function normalizeOpenWebUIUser(raw: unknown, env: OpenWebUINormalizeEnv): DirectoryUser {
   if (!isObject(raw)) badUser(PRODUCT, 'not an object');
-  const id = nonEmpty(field(raw, 'id'));
-  if (id === null || id.length > 200) badUser(PRODUCT, 'no id');
+  const id = openWebUIUserIdOf(raw);
   const context = asOpenWebUIContext(env.context);
   // Every text is cut to its kind's cap here; the payload keeps it whole.
   const cutter = textCutter();
@@ -350,6 +368,8 @@ async function fetchUser(
     ref,
   });
   const raw = res.json;
+  if (!isObject(raw)) badUser(PRODUCT, 'not an object');
+  checkAnsweredUser(ref, { userId: openWebUIUserIdOf(raw), emails: [] });
   // The single-user answer names its groups; fold them into the context.
   const given = asOpenWebUIContext(options.context ?? null);
   const context: OpenWebUIContext = given ?? {
@@ -357,7 +377,7 @@ async function fetchUser(
     fetchedAt: now(),
     groupNames: dictionary<string>(),
   };
-  const groups = isObject(raw) ? field(raw, 'groups') : undefined;
+  const groups = field(raw, 'groups');
   const learned = openWebUIGroupNames(groups);
   const merged: OpenWebUIContext =
     Object.keys(learned).length > 0
@@ -405,6 +425,7 @@ async function* fetchDirectory(
   checkSession(session, false);
   const context = await loadContext(calls, session, options);
   const seen = new Set<string>();
+  const unreadable = unreadableTally();
   let total: number | null = null;
   let pageSize = 0;
   // Pages are fetched a few at a time but handed out in order; leaving
@@ -456,23 +477,32 @@ async function* fetchDirectory(
       if (list.length > 0) readAhead(page + 1);
 
       const users: FetchedUser[] = [];
+      const skippedBefore = unreadable.snapshot().count;
       for (const raw of list) {
-        const user = normalizeOpenWebUIUser(raw, {
-          connectionId: session.connectionId,
-          baseUrl: session.baseUrl,
-          context,
-        });
+        let user: DirectoryUser;
+        try {
+          user = normalizeOpenWebUIUser(raw, {
+            connectionId: session.connectionId,
+            baseUrl: session.baseUrl,
+            context,
+          });
+        } catch (thrown) {
+          // One member the normalizer cannot read must not fail the whole sync.
+          unreadable.add(thrown, raw, 'id');
+          continue;
+        }
         if (seen.has(user.userId)) continue;
         seen.add(user.userId);
         users.push({ user, raw: raw as JsonObject });
       }
-      if (users.length > 0 || page === 1) {
-        yield { users, done: seen.size, total, context };
+      const skipped = unreadable.snapshot();
+      if (users.length > 0 || page === 1 || skipped.count > skippedBefore) {
+        yield { users, done: seen.size, total, context, unreadable: skipped };
       }
       // Done when the server has no more, when its total is reached, or
       // (a server without totals) when a page comes back short.
       if (list.length === 0) break;
-      if (total !== null && seen.size >= total) break;
+      if (total !== null && seen.size + skipped.count >= total) break;
       if (total === null && list.length < pageSize) break;
       // Never page forever: users added mid-sync come last (oldest first), so
       // a few pages past the total are plenty.
@@ -497,9 +527,9 @@ async function testConnection(
   const res = await get(session, '/api/v1/auths/', options);
   const body = res.json;
   if (!isObject(body)) badUser(PRODUCT, 'the key owner is not an object');
-  const id = nonEmpty(field(body, 'id'));
+  const id = openWebUIUserIdOf(body);
   const role = str(field(body, 'role'));
-  if (id === null || role === null) badUser(PRODUCT, 'the key owner has no id or role');
+  if (role === null) badUser(PRODUCT, 'the key owner has no role');
   const extra = { url: res.url };
   if (role === 'pending') {
     throw new RollcallFailure(

@@ -62,6 +62,19 @@ export interface OpenWebUIContext {
 /** Whatever a provider needs beyond one user to normalize it; JSON-safe, cacheable. */
 export type ProviderContext = ZulipContext | OpenWebUIContext;
 
+/**
+ * Members of a directory the normalizer could not read (no valid ID, not
+ * an object, ...): skipped so the rest of the sync finishes, counted, and
+ * kept from being marked gone.
+ */
+export interface UnreadableMembers {
+  count: number;
+  /** Why the first one could not be read, in words. */
+  firstReason: string | null;
+  /** The IDs they seem to carry, as text: a cached user under one of these is not marked gone. */
+  ids: string[];
+}
+
 /** One batch of a directory fetch. */
 export interface DirectoryPage {
   users: FetchedUser[];
@@ -70,6 +83,8 @@ export interface DirectoryPage {
   /** How many the server says there are, when it says. */
   total: number | null;
   context: ProviderContext;
+  /** The members skipped so far, this batch's included. */
+  unreadable: UnreadableMembers;
 }
 
 /** Options every call takes. */

@@ -7,6 +7,7 @@
  * Node only; never imports `electron`.
  */
 import { ownValue } from '@shared/dictionary';
+import { isZulipUserId } from '@shared/server-url';
 import {
   ZULIP_BOT_TYPE_LABELS,
   type AvatarSource,
@@ -28,6 +29,7 @@ import {
   isoToMs,
   nonEmpty,
   num,
+  quoted,
   type JsonObject,
 } from './json';
 import type { ZulipContext } from './types';
@@ -79,13 +81,30 @@ function groupsOf(userId: string, context: ZulipContext | null, cutter: TextCutt
 }
 
 /**
+ * A Zulip user's ID by the one rule (a positive safe integer); a user
+ * without one cannot be read (UnreadableUser, whose reason says why).
+ */
+export function zulipUserIdOf(raw: unknown): number {
+  if (!isObject(raw)) badUser(ZULIP_PRODUCT, 'not an object');
+  const value = field(raw, 'user_id');
+  if (!isZulipUserId(value)) {
+    badUser(
+      ZULIP_PRODUCT,
+      value === undefined
+        ? 'it has no user_id'
+        : `its user_id ${quoted(value)} is not a whole number from 1 up`,
+    );
+  }
+  return value;
+}
+
+/**
  * A Zulip user object (from `/users`, `/users/{id}` or `/users/{email}`) as
  * a DirectoryUser. Total: any JSON gives a user or a BAD_RESPONSE failure.
  */
 export function normalizeZulipUser(raw: unknown, env: ZulipNormalizeEnv): DirectoryUser {
   if (!isObject(raw)) badUser(ZULIP_PRODUCT, 'not an object');
-  const id = int(field(raw, 'user_id'));
-  if (id === null || id <= 0) badUser(ZULIP_PRODUCT, 'no user_id');
+  const id = zulipUserIdOf(raw);
   const userId = String(id);
   const context = asZulipContext(env.context);
   // Every text is cut to its kind's cap here; the payload keeps it whole.
@@ -98,7 +117,8 @@ export function normalizeZulipUser(raw: unknown, env: ZulipNormalizeEnv): Direct
   );
   const botType = int(field(raw, 'bot_type'));
   const isBot = field(raw, 'is_bot') === true || botType !== null;
-  const ownerId = int(field(raw, 'bot_owner_id'));
+  const ownerRaw = field(raw, 'bot_owner_id');
+  const ownerId = isZulipUserId(ownerRaw) ? ownerRaw : null;
   const timezone = nonEmpty(field(raw, 'timezone'));
   const extra: DirectoryUser['extra'] = {};
   const billing = bool(field(raw, 'is_billing_admin'));

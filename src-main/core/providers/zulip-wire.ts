@@ -6,6 +6,7 @@
  * Node only; never imports `electron`.
  */
 import { dictionary } from '@shared/dictionary';
+import { isZulipUserId } from '@shared/server-url';
 import type { Presence, ZulipRole } from '@shared/model';
 import { capText } from '@shared/text-caps';
 import { yieldToEventLoop } from './common';
@@ -85,8 +86,8 @@ function groupsReader(raw: unknown): GroupsReader {
       while (next < groups.length || members !== null) {
         if (members !== null) {
           while (member < members.length) {
-            const uid = int(members[member++]);
-            if (uid !== null) (groupIdsByUser[String(uid)] ??= []).push(gid);
+            const uid = members[member++];
+            if (isZulipUserId(uid)) (groupIdsByUser[String(uid)] ??= []).push(gid);
             if (due()) return false;
           }
           members = null;

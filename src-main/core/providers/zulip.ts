@@ -29,12 +29,15 @@ import {
 import {
   apiUrl,
   bestEffort,
+  checkAnsweredUser,
   checkSession,
   interactive,
   throwIfCancelled,
+  unreadableTally,
   yieldToEventLoop,
+  type UnreadableTally,
 } from './common';
-import { badUser, field, int, isObject, nonEmpty, str, type JsonObject } from './json';
+import { badUser, field, isObject, nonEmpty, str, type JsonObject } from './json';
 import type {
   CallOptions,
   DirectoryPage,
@@ -52,7 +55,7 @@ import {
 } from './zulip-errors';
 import { wrongProductError } from './wrong-product';
 import { normalizeZulipProfileFields } from './zulip-fields';
-import { asZulipContext, normalizeZulipUser } from './zulip-user';
+import { asZulipContext, normalizeZulipUser, zulipUserIdOf } from './zulip-user';
 import { SLICE_MS, zulipGroupsInSlices, zulipPresenceOf, zulipRoleOf } from './zulip-wire';
 
 /**
@@ -196,7 +199,11 @@ async function fetchUser(
   });
   const raw = field(body, 'user');
   if (!isObject(raw)) badUser(ZULIP_PRODUCT, 'the answer has no user');
-  const id = int(field(raw, 'user_id'));
+  const id = zulipUserIdOf(raw);
+  checkAnsweredUser(ref, {
+    userId: String(id),
+    emails: [nonEmpty(field(raw, 'email')), nonEmpty(field(raw, 'delivery_email'))],
+  });
 
   // The context: reuse a fresh one that knows every field this user has.
   let context = asZulipContext(options.context ?? null);
@@ -217,7 +224,7 @@ async function fetchUser(
   }
 
   let presence: Presence | null = null;
-  if (id !== null && field(raw, 'is_bot') !== true && field(raw, 'is_active') !== false) {
+  if (field(raw, 'is_bot') !== true && field(raw, 'is_active') !== false) {
     const answer = await bestEffort(() => get(session, `/users/${id}/presence`, options));
     presence = answer ? zulipPresenceOf(field(answer.body, 'presence')) : null;
   }
@@ -253,17 +260,27 @@ function slicesOf(signal: AbortSignal | undefined): Slices {
   };
 }
 
-/** The list's members, each user once (first wins); BAD_RESPONSE for one without a user_id. */
-async function uniqueMembers(members: unknown[], slices: Slices): Promise<JsonObject[]> {
-  const seen = new Set<string>();
+/**
+ * The list's members, each user once (first wins); a member without a valid
+ * user_id is skipped and counted, so the rest of the directory still syncs.
+ */
+async function uniqueMembers(
+  members: unknown[],
+  slices: Slices,
+  unreadable: UnreadableTally,
+): Promise<JsonObject[]> {
+  const seen = new Set<number>();
   const unique: JsonObject[] = [];
   for (const m of members) {
-    const id = isObject(m) ? int(field(m, 'user_id')) : null;
-    if (id === null)
-      badUser(ZULIP_PRODUCT, `user #${unique.length + 1} of the list has no user_id`);
-    const key = String(id);
-    if (!seen.has(key)) {
-      seen.add(key);
+    let id: number;
+    try {
+      id = zulipUserIdOf(m);
+    } catch (thrown) {
+      unreadable.add(thrown, m, 'user_id');
+      continue;
+    }
+    if (!seen.has(id)) {
+      seen.add(id);
       unique.push(m as JsonObject);
     }
     if (slices.due()) await slices.pause();
@@ -300,33 +317,44 @@ async function* fetchDirectory(
   if (!Array.isArray(members)) badUser(ZULIP_PRODUCT, 'the user list has no members');
 
   const slices = slicesOf(options.signal);
-  const unique = await uniqueMembers(members, slices);
+  const unreadable = unreadableTally();
+  const unique = await uniqueMembers(members, slices, unreadable);
   const total = unique.length;
   if (total === 0) {
-    yield { users: [], done: 0, total, context };
+    yield { users: [], done: 0, total, context, unreadable: unreadable.snapshot() };
     return;
   }
   let done = 0;
   let users: FetchedUser[] = [];
-  for (const raw of unique) {
+  for (const [index, raw] of unique.entries()) {
     const email = str(field(raw, 'email'));
     const presence =
       isObject(presences) && email !== null ? zulipPresenceOf(field(presences, email)) : null;
-    users.push({
-      user: normalizeZulipUser(raw, {
+    try {
+      const user = normalizeZulipUser(raw, {
         connectionId: session.connectionId,
         baseUrl: session.baseUrl,
         context,
         presence,
-      }),
-      raw,
-    });
-    if (users.length === BATCH || done + users.length === total) {
+      });
+      users.push({ user, raw });
+    } catch (thrown) {
+      // One member the normalizer cannot read must not fail the whole sync.
+      unreadable.add(thrown, raw, 'user_id');
+    }
+    const last = index === unique.length - 1;
+    if (users.length === BATCH || last) {
       done += users.length;
-      const page: DirectoryPage = { users, done, total, context };
+      const page: DirectoryPage = {
+        users,
+        done,
+        total,
+        context,
+        unreadable: unreadable.snapshot(),
+      };
       users = [];
       yield page;
-      if (done === total) break;
+      if (last) break;
       await slices.pause();
     } else if (slices.due()) {
       await slices.pause();
@@ -352,8 +380,7 @@ async function testConnection(
           })
         : undefined,
   });
-  const id = int(field(body, 'user_id'));
-  if (id === null) badUser(ZULIP_PRODUCT, 'the key owner has no user_id');
+  const id = zulipUserIdOf(body);
   const found = nonEmpty(field(body, 'delivery_email')) ?? nonEmpty(field(body, 'email'));
   const email = found === null ? null : capText(found, 'email');
   const report: KeyOwner = {

@@ -165,6 +165,8 @@ export async function loadDemoDirectory(deps: {
         total: writes.length,
         startedAt,
         finishedAt: deps.now(),
+        unreadable: 0,
+        unreadableReason: null,
       };
       deps.connections.setLastSync(id, summary);
       pacer.finish({

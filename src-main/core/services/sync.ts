@@ -10,10 +10,12 @@
 import type { ParsedArgOf } from '@shared/contract';
 import { fail, rollcallError, RollcallFailure, toRollcallError } from '@shared/errors';
 import type { SyncSummary } from '@shared/model';
+import { unreadableText } from '@shared/sync-summary';
 import type { Emit } from '../deps';
 import type { ReachabilityTracker } from '../net/reachability';
 import { createProgressPacer } from '../progress';
 import type { Provider, ProviderContext } from '../providers';
+import type { UnreadableMembers } from '../providers/types';
 import type { ConnectionKind } from '@shared/model';
 import type { ConnectionsRepo, StoredConnection } from '../store/connections-repo';
 import type { MetaRepo } from '../store/meta-repo';
@@ -62,9 +64,16 @@ export function createSyncService(deps: SyncDeps): SyncService {
     signal: AbortSignal,
     pacer: ReturnType<typeof createProgressPacer>,
     startedAt: number,
-  ): Promise<{ added: number; updated: number; unchanged: number; total: number }> {
+  ): Promise<{
+    added: number;
+    updated: number;
+    unchanged: number;
+    total: number;
+    unreadable: UnreadableMembers;
+  }> {
     const counts = { added: 0, updated: 0, unchanged: 0 };
     let total = 0;
+    let unreadable: UnreadableMembers = { count: 0, firstReason: null, ids: [] };
     const provider = providers[conn.kind];
     const session = await access.session(conn);
     pacer.update({ phase: 'fetching', message: 'Asking the server for its directory…' });
@@ -108,6 +117,7 @@ export function createSyncService(deps: SyncDeps): SyncService {
       counts.updated += written.updated;
       counts.unchanged += written.unchanged;
       total = page.done;
+      unreadable = page.unreadable;
       pacer.update({
         phase: 'fetching',
         done: total,
@@ -118,7 +128,7 @@ export function createSyncService(deps: SyncDeps): SyncService {
             : `Fetched ${total}${page.total !== null ? ` of ${page.total}` : ''} users…`,
       });
     }
-    return { ...counts, total };
+    return { ...counts, total, unreadable };
   }
 
   async function runSync(conn: StoredConnection, signal: AbortSignal): Promise<SyncSummary> {
@@ -129,19 +139,29 @@ export function createSyncService(deps: SyncDeps): SyncService {
     });
     const startedAt = now();
     try {
-      const { total, ...counts } = await fetchAndWrite(conn, signal, pacer, startedAt);
+      const { total, unreadable, ...counts } = await fetchAndWrite(conn, signal, pacer, startedAt);
       if (signal.aborted) fail('CANCELLED', CANCELLED_MESSAGE);
       reachability.answered(conn.id);
       pacer.update({ phase: 'reconciling', message: 'Marking users no longer on the server…' });
-      const gone = await users.markMissingAsGone(conn.id, startedAt, now());
-      const summary: SyncSummary = { ...counts, gone, total, startedAt, finishedAt: now() };
+      // A member that could not be read this time is not gone: keep its cached copy.
+      const gone = await users.markMissingAsGone(conn.id, startedAt, now(), unreadable.ids);
+      const summary: SyncSummary = {
+        ...counts,
+        gone,
+        total,
+        startedAt,
+        finishedAt: now(),
+        unreadable: unreadable.count,
+        unreadableReason: unreadable.firstReason,
+      };
       connections.setLastSync(conn.id, summary);
+      const skipped = unreadableText(summary);
       pacer.finish({
         phase: 'done',
         done: total,
         total,
         summary,
-        message: `Synced ${total} users: ${summary.added} new, ${summary.updated} updated, ${gone} gone.`,
+        message: `Synced ${total} users: ${summary.added} new, ${summary.updated} updated, ${gone} gone.${skipped ? ` ${skipped}` : ''}`,
       });
       return summary;
     } catch (thrown) {

@@ -29,6 +29,9 @@ const syncSummarySchema = z.object({
   total: count,
   startedAt: count,
   finishedAt: count,
+  // Added in issue 13: a summary stored before reads as "none skipped".
+  unreadable: count.default(0),
+  unreadableReason: textOrNull.default(null),
 });
 
 const errorSchema = z

@@ -80,9 +80,15 @@ export interface UsersRepo {
   markGone(connectionId: string, userId: string, at: number): boolean;
   /**
    * After a COMPLETED full sync: marks every user not seen since `seenBefore`
-   * as gone, in chunks (a server that lost everyone is 100 000 updates).
+   * as gone, in chunks (a server that lost everyone is 100 000 updates),
+   * except the IDs in `keep` (members listed but not readable this time).
    */
-  markMissingAsGone(connectionId: string, seenBefore: number, at: number): Promise<number>;
+  markMissingAsGone(
+    connectionId: string,
+    seenBefore: number,
+    at: number,
+    keep?: readonly string[],
+  ): Promise<number>;
   /** Deletes the users marked gone (their avatar rows go too; sweep the files after). */
   purgeGone(connectionId: string): Promise<number>;
   search(query: SearchQuery): SearchResult;
@@ -223,8 +229,8 @@ export function createUsersRepo(
     count: (connectionId, options = {}) => countUsers(access, connectionId, options),
     countsByConnection: () => countUsersByConnection(access),
     markGone: (connectionId, userId, at) => markUserGone(writer, connectionId, userId, at),
-    markMissingAsGone: (connectionId, seenBefore, at) =>
-      markMissingAsGone(writer, connectionId, seenBefore, at),
+    markMissingAsGone: (connectionId, seenBefore, at, keep) =>
+      markMissingAsGone(writer, connectionId, seenBefore, at, keep),
     purgeGone: (connectionId) => purgeGone(writer, connectionId),
     search,
     searchAsync: (query) => searchUsersAsync(access, sync, deps.backgroundRead, query),

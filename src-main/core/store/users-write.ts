@@ -65,7 +65,8 @@ const SQL = {
   markGone: `UPDATE users SET gone_at = ? WHERE connection_id = ? AND user_id = ? AND gone_at IS NULL
     RETURNING row_id`,
   markMissingChunk: `UPDATE users SET gone_at = ? WHERE row_id IN (
-    SELECT row_id FROM users WHERE connection_id = ? AND seen_at < ? AND gone_at IS NULL LIMIT ?)
+    SELECT row_id FROM users WHERE connection_id = ? AND seen_at < ? AND gone_at IS NULL
+      AND user_id NOT IN (SELECT value FROM json_each(?)) LIMIT ?)
     RETURNING row_id`,
   purgeChunk: `DELETE FROM users WHERE row_id IN (
     SELECT row_id FROM users WHERE connection_id = ? AND gone_at IS NOT NULL LIMIT ?)
@@ -283,22 +284,31 @@ export function markUserGone(
 
 /**
  * After a COMPLETED full sync: marks every user not seen since `seenBefore`
- * as gone, in chunks (a server that lost everyone is 100 000 updates).
+ * as gone, in chunks (a server that lost everyone is 100 000 updates),
+ * except the IDs in `keep` (members listed but not readable this time).
  */
 export async function markMissingAsGone(
   w: UsersWriter,
   connectionId: string,
   seenBefore: number,
   at: number,
+  keep: readonly string[] = [],
 ): Promise<number> {
   writable(w);
   let total = 0;
+  const kept = JSON.stringify(keep);
   try {
     for (;;) {
       const ids = rowIdsOf(
         w.access
           .stmt(SQL.markMissingChunk)
-          .all(Math.round(at), connectionId, Math.round(seenBefore), UPDATE_CHUNK_ROWS) as Row[],
+          .all(
+            Math.round(at),
+            connectionId,
+            Math.round(seenBefore),
+            kept,
+            UPDATE_CHUNK_ROWS,
+          ) as Row[],
       );
       w.sync.apply([{ kind: 'gone', rowIds: ids }]);
       total += ids.length;

@@ -16,6 +16,7 @@ import {
   X,
 } from 'lucide-react';
 import type { ConnectionSummary } from '@shared/model';
+import { unreadableText } from '@shared/sync-summary';
 import { startSync } from '../actions/start-sync';
 import {
   absoluteDateTime,
@@ -208,6 +209,7 @@ function SyncNotice({ c }: { c: ConnectionSummary }) {
   }
   if (run.summary) {
     const s = run.summary;
+    const skipped = unreadableText(s);
     return (
       <div
         className="notice notice-ok"
@@ -235,6 +237,11 @@ function SyncNotice({ c }: { c: ConnectionSummary }) {
               <strong>{countText(s.unchanged)}</strong> unchanged
             </li>
           </ul>
+          {skipped && (
+            <p className="notice-text" data-testid="sync-unreadable">
+              {skipped}
+            </p>
+          )}
         </div>
         <button
           type="button"

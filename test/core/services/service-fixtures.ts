@@ -247,8 +247,9 @@ export function page(
   done: number,
   total: number | null,
   context: ProviderContext,
+  unreadable: DirectoryPage['unreadable'] = { count: 0, firstReason: null, ids: [] },
 ): DirectoryPage {
-  return { users, done, total, context };
+  return { users, done, total, context, unreadable };
 }
 
 /** What a stand-in provider was asked, in order. */

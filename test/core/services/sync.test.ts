@@ -138,6 +138,27 @@ describe('a complete sync', () => {
     expect(progress().filter((p) => p.phase === 'done')).toHaveLength(1);
   });
 
+  it('finishes past members it could not read, counts them and keeps them from gone (issue 13)', async () => {
+    cacheEarlier(users(1, 4));
+    const reason = 'its user_id "3" is not a whole number from 1 up';
+    const { sync } = harness(
+      pages(
+        page(users(1, 1), 1, 3, CONTEXT, { count: 1, firstReason: reason, ids: ['3'] }),
+        page(users(2, 2), 2, 3, CONTEXT, { count: 2, firstReason: reason, ids: ['3', '-9'] }),
+      ),
+    );
+    const summary = await sync.sync({ connectionId: 'conn-z' });
+    expect(summary).toMatchObject({ total: 2, gone: 1, unreadable: 2, unreadableReason: reason });
+    // 3 was listed but unreadable: still there. 4 was not listed at all: gone.
+    expect(world.users.get('conn-z', '3')?.goneAt).toBeNull();
+    expect(world.users.get('conn-z', '4')?.goneAt).toBe(world.now());
+    expect(world.connections.get('conn-z')?.lastSync).toEqual(summary);
+    expect(progress().at(-1)).toMatchObject({
+      phase: 'done',
+      message: `Synced 2 users: 0 new, 0 updated, 1 gone. 2 users could not be read (first: ${reason}); the rest were synced.`,
+    });
+  });
+
   it('counts added, updated, unchanged and gone users, and records the sync', async () => {
     cacheEarlier(users(1, 3));
     const { sync } = harness(
@@ -153,6 +174,8 @@ describe('a complete sync', () => {
       total: 3,
       startedAt,
       finishedAt: world.now(),
+      unreadable: 0,
+      unreadableReason: null,
     });
     expect(world.users.get('conn-z', '1')?.user.name).toBe('Renamed');
     expect(world.users.get('conn-z', '3')?.goneAt).toBe(world.now());
