@@ -200,8 +200,8 @@ export function parseZulipUserRef(input: string): ZulipUserRef {
   );
 }
 
-/** Open WebUI ids are UUIDs today; older and imported ones are other safe strings. */
-const OWUI_ID = /^[A-Za-z0-9][A-Za-z0-9._:@+-]{0,199}$/;
+/** Open WebUI ids are UUIDs today; older and imported ones are other URL-safe strings (`john_doe`). */
+const OWUI_ID = /^[A-Za-z0-9_][A-Za-z0-9._~:@+=-]{0,199}$/;
 
 /**
  * Whether a value is an Open WebUI user id: a UUID today, another safe

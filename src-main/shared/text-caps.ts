@@ -43,7 +43,7 @@ export const TEXT_CAPS = {
   /** A line of text on a card: a summary field's text. */
   cardLine: 256,
   /** The folded text a user is searched by: what the index makes n-grams of, per user. */
-  searchText: 4096,
+  searchText: 16 * 1024,
   /** The folded name a user is sorted by. */
   sortName: 256,
 } as const;
