@@ -9,12 +9,12 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { net } from 'electron';
+import { createHttpClient } from '@core/net/http';
 import {
-  createHttpClient,
   INTERACTIVE_WAIT_SECONDS,
   interactiveWaitBudget,
   retryAfterSeconds,
-} from '@core/net/http';
+} from '@core/net/rate-limit';
 import { networkError, serverMessageOf } from '@core/net/http-errors';
 import {
   fetchOverNetRequest,

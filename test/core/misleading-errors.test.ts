@@ -6,7 +6,7 @@
 import { createOpenWebUIProvider } from '@core/providers/openwebui';
 import { createZulipProvider } from '@core/providers/zulip';
 import type { ProviderSession } from '@core/providers/types';
-import { INTERACTIVE_WAIT_SECONDS } from '@core/net/http';
+import { INTERACTIVE_WAIT_SECONDS } from '@core/net/rate-limit';
 import { sendJson, startFakeServer, type FakeControls } from '../fakes/fake-http';
 import { startOpenWebUIFake, type OpenWebUIFake } from '../fakes/openwebui-fake';
 import { startZulipFake, type ZulipFake } from '../fakes/zulip-fake';

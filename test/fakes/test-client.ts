@@ -5,12 +5,8 @@
  * fails with.
  */
 import { RollcallFailure, type RollcallError } from '@shared/errors';
-import {
-  createHttpClient,
-  type HttpClient,
-  type HttpClientOptions,
-  type Sleep,
-} from '@core/net/http';
+import { createHttpClient, type HttpClient, type HttpClientOptions } from '@core/net/http';
+import type { Sleep } from '@core/net/rate-limit';
 import type { FetchLike } from '@core/deps';
 
 /** Node's fetch, as main would pass Electron's. */

@@ -14,7 +14,8 @@
  */
 import { fail, rollcallError, RollcallFailure } from '@shared/errors';
 import type { AvatarSource } from '@shared/model';
-import type { Credentials, HttpClient, WaitBudget } from './http';
+import type { Credentials, HttpClient } from './http';
+import type { WaitBudget } from './rate-limit';
 import { imageSize, oversizeReason } from './image-size';
 
 /** The largest picture accepted. */

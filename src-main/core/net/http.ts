@@ -16,24 +16,27 @@ import type { JsonValue } from '@shared/model';
 import type { FetchLike } from '../deps';
 import {
   cancelled,
-  credentialsInUrlError,
   displayUrl,
   failureFromThrow,
   type FailedAnswer,
-  invalidUrlError,
   keyNotCheckedError,
   malformedJsonError,
   notAnApiError,
   notAPictureError,
   notUtf8Error,
-  opaqueRedirectError,
   rateLimitedError,
-  redirectRefusedError,
   statusError,
   tooLarge,
-  unsupportedSchemeError,
 } from './http-errors';
 import { JsonSliceError, parseJsonInSlices } from './json-slices';
+import { abortableSleep, retryAfterSeconds, type Sleep, type WaitBudget } from './rate-limit';
+import {
+  credentialsInUrlError,
+  invalidUrlError,
+  opaqueRedirectError,
+  redirectRefusedError,
+  unsupportedSchemeError,
+} from './url-errors';
 
 /**
  * Credentials for one server; sent only to the origin of the request's first
@@ -55,25 +58,6 @@ export interface HttpErrorInfo {
   credentialsDropped: boolean;
   /** The error the client would raise on its own. */
   fallback: RollcallError;
-}
-
-/** Seconds a call may still spend waiting for rate limits; the client subtracts each wait. */
-export interface WaitBudget {
-  seconds: number;
-}
-
-/**
- * What a call someone is watching (a lookup, a connection test, a picture)
- * may wait for rate limits in all: a short wait passes unnoticed, a longer
- * one fails at once saying when to try again, rather than holding the
- * answer for minutes with nothing shown. A sync shows its waits and can be
- * cancelled, so it has no such budget.
- */
-export const INTERACTIVE_WAIT_SECONDS = 30;
-
-/** A fresh budget of `INTERACTIVE_WAIT_SECONDS` for one call. */
-export function interactiveWaitBudget(): WaitBudget {
-  return { seconds: INTERACTIVE_WAIT_SECONDS };
 }
 
 /** One request. Only GET: Rollcall never changes anything on a server. */
@@ -134,9 +118,6 @@ export interface HttpClient {
   ): Promise<BytesResponse>;
 }
 
-/** Waits `ms`, or rejects with CANCELLED as soon as `signal` aborts. */
-export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
-
 /** How the client behaves; every field has a sensible default. */
 export interface HttpClientOptions {
   fetch: FetchLike;
@@ -173,27 +154,6 @@ const SLICED_PARSE_MIN_BYTES = 1024 * 1024;
 /** Error bodies are read only this far: enough for any server's message. */
 const ERROR_BODY_MAX_BYTES = 256 * 1024;
 
-/** The default sleep: a timer that a signal can cut short. */
-const abortableSleep: Sleep = (ms, signal) =>
-  new Promise<void>((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(cancelled());
-      return;
-    }
-    const timer = setTimeout(
-      () => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      },
-      Math.max(0, ms),
-    );
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(cancelled());
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-
 /** The `Authorization` header value for the credentials. */
 function authorizationOf(credentials: Credentials): string {
   if (credentials.kind === 'bearer') return `Bearer ${credentials.token}`;
@@ -214,28 +174,6 @@ function isHtml(contentType: string | null, firstBytes: Uint8Array): boolean {
   if (type === 'text/html' || type === 'application/xhtml+xml') return true;
   const head = new TextDecoder().decode(firstBytes.subarray(0, 64)).trimStart().toLowerCase();
   return head.startsWith('<!doctype html') || head.startsWith('<html');
-}
-
-/**
- * Seconds to wait from a Retry-After header (seconds, possibly fractional,
- * or an HTTP date), else from Zulip's `retry-after` body field.
- */
-export function retryAfterSeconds(
-  header: string | null,
-  body: JsonValue | null,
-  now: number,
-): number | null {
-  if (header !== null) {
-    const trimmed = header.trim();
-    if (/^\d+(\.\d+)?$/.test(trimmed)) return Number(trimmed);
-    const date = Date.parse(trimmed);
-    if (!Number.isNaN(date)) return Math.max(0, (date - now) / 1000);
-  }
-  if (typeof body === 'object' && body !== null && !Array.isArray(body)) {
-    const v = body['retry-after'];
-    if (typeof v === 'number' && Number.isFinite(v) && v >= 0) return v;
-  }
-  return null;
 }
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);

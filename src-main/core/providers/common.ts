@@ -6,7 +6,7 @@
  * Node only; never imports `electron`.
  */
 import { fail, RollcallFailure, type ErrorCode } from '@shared/errors';
-import { interactiveWaitBudget } from '../net/http';
+import { interactiveWaitBudget } from '../net/rate-limit';
 import { describeRef, type UserRef } from '@shared/server-url';
 import { field, isObject, UnreadableUser } from './json';
 import type { CallOptions, ProviderSession, UnreadableMembers } from './types';

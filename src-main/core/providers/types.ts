@@ -14,7 +14,7 @@ import type {
   ProfileFieldDefinition,
 } from '@shared/model';
 import type { UserRef } from '@shared/server-url';
-import type { WaitBudget } from '../net/http';
+import type { WaitBudget } from '../net/rate-limit';
 
 export type { UserRef } from '@shared/server-url';
 
