@@ -4,12 +4,17 @@
  * `npm start` (and `npm run preview`): makes sure the Electron binary is
  * there, then hands over to electron-vite.
  *
- * Electron's npm package has no install script, so `npm install` never
+ * Electron's npm package has no install script, so on its own `npm install` never
  * fetches the binary, and electron-vite only says "Electron uninstall" when
  * it is missing. Here, a missing binary is downloaded with Electron's own
  * installer (it honours ELECTRON_MIRROR and the download cache); when that
  * cannot happen, the admin reads one plain sentence saying what is missing
  * and what fixes it, with no stack trace.
+ *
+ * `npm install` runs it too, as `install` (the package's postinstall): the
+ * binary is fetched then, while the admin expects a download, and a machine
+ * that cannot reach the download server still installs, told that
+ * `npm start` will fetch it later.
  *
  * Runs in plain Node before anything is built: no TypeScript, no electron.
  * `ELECTRON_EXEC_PATH` (electron-vite's own variable) points at another
@@ -23,8 +28,16 @@ import { dirname, join, resolve } from 'node:path';
 const require = createRequire(import.meta.url);
 const projectRoot = resolve(import.meta.dirname, '../..');
 
+const command = process.argv[2] ?? 'dev';
+/** At install time a missing binary is worth a note, never a failed install. */
+const installing = command === 'install';
+
 /** Prints the one sentence for a launch that cannot go on, and exits. */
 function stop(sentence) {
+  if (installing) {
+    console.warn(`\nRollcall: the Electron binary was not fetched now: ${sentence}\n`);
+    process.exit(0);
+  }
   console.error(`\nRollcall cannot start: ${sentence}\n`);
   process.exit(1);
 }
@@ -95,6 +108,7 @@ async function ensureElectron() {
   }
   const pkg = electronPackage();
   if (!pkg) {
+    if (installing) process.exit(0); // An install without dev dependencies: nothing to fetch.
     stop('the electron package is not installed. Run `npm install` in this folder first.');
   }
   if (installedBinary(pkg.dir)) return;
@@ -130,9 +144,8 @@ function runElectronVite(command) {
   child.on('close', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 }
 
-const command = process.argv[2] ?? 'dev';
-if (command !== 'dev' && command !== 'preview') {
-  stop(`unknown command "${command}": use dev or preview.`);
+if (command !== 'dev' && command !== 'preview' && !installing) {
+  stop(`unknown command "${command}": use dev, preview or install.`);
 }
 await ensureElectron();
-runElectronVite(command);
+if (!installing) runElectronVite(command);

@@ -82,10 +82,10 @@ interface Started {
   exited: Promise<number | null>;
 }
 
-/** Runs `npm start` in a folder, in its own process group so all of it can be stopped. */
-function npmStart(cwd: string, env: NodeJS.ProcessEnv): Started {
+/** Runs `npm start` (or another script) in a folder, in its own process group so all of it can be stopped. */
+function npmStart(cwd: string, env: NodeJS.ProcessEnv, script = 'start'): Started {
   let output = '';
-  const child = spawn('npm', ['start'], { cwd, env, detached: true });
+  const child = spawn('npm', ['run', script], { cwd, env, detached: true });
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
   const exited = new Promise<number | null>((done) => child.on('close', (code) => done(code)));
@@ -236,6 +236,25 @@ process.on('SIGTERM', () => process.exit(0));
       expect(output).not.toMatch(/^\s+at /m);
       expect(output).not.toContain('Electron uninstall');
       expect(existsSync(join(project, 'out'))).toBe(false);
+      expect(existsSync(join(project, 'node_modules/electron/path.txt'))).toBe(false);
+    });
+
+    it('is tried by npm install, which still succeeds and says npm start will fetch it', async () => {
+      const project = projectCopy();
+      // The script npm runs after installing the project's packages.
+      const started = npmStart(
+        project,
+        userEnv({ ELECTRON_MIRROR: mirror, electron_config_cache: tempDir('rollcall-cache-') }),
+        'postinstall',
+      );
+      const code = await started.exited;
+      const output = started.output();
+      expect(code, output).toBe(0);
+      expect(output).toContain('fetching it once');
+      expect(output).toContain('Rollcall: the Electron binary was not fetched now');
+      expect(output).toMatch(/403/);
+      expect(output).toContain('run `npm start` again');
+      expect(output).not.toMatch(/^\s+at /m);
       expect(existsSync(join(project, 'node_modules/electron/path.txt'))).toBe(false);
     });
 
