@@ -24,6 +24,7 @@ import {
 } from '@shared/errors';
 import type { FileAnswer } from './app-page';
 import type { CoreDeps } from './deps';
+import type { ActionsService } from './services/actions';
 import type { AppInfoService } from './services/app-info';
 import type { AvatarsService } from './services/avatars';
 import type { ConnectionsService } from './services/connections';
@@ -53,6 +54,7 @@ export interface Services {
   demo: DemoService;
   links: LinksService;
   avatars: AvatarsService;
+  actions: ActionsService;
 }
 
 /** Maps every channel to the service that answers it. */
@@ -69,6 +71,12 @@ export function createHandlers(services: Services): Handlers {
     'directory:sync': (arg) => services.sync.sync(arg),
     'directory:cancel-sync': (arg) => services.sync.cancel(arg),
     'directory:export': (arg) => services.export.exportDirectory(arg),
+    'actions:available': (arg) => services.actions.available(arg),
+    'actions:plan': (arg) => services.actions.plan(arg),
+    'actions:run': (arg) => services.actions.run(arg),
+    'actions:cancel': (arg) => services.actions.cancel(arg),
+    'audit:list': (arg) => services.actions.listAudit(arg),
+    'audit:export': (arg) => services.actions.exportAudit(arg),
     'demo:load': () => services.demo.loadDemo(),
     'shell:open-external': (arg) => services.links.openExternal(arg),
   };

@@ -13,6 +13,7 @@ import { createHttpClient } from './net/http';
 import { createReachabilityTracker } from './net/reachability';
 import { createProviders } from './providers';
 import { createSearchIndex } from './search/search-index';
+import { createActionsService } from './services/actions';
 import { createAppInfoService } from './services/app-info';
 import { createAvatarsService } from './services/avatars';
 import { createConnectionAccess } from './services/connection-access';
@@ -157,6 +158,7 @@ export async function openCore(deps: CoreDeps): Promise<Core> {
     }),
     links: createLinksService(deps),
     avatars: createAvatarsService({ access, providers, connections, users, avatars, now, log }),
+    actions: createActionsService(),
   };
   const handlers = createHandlers(services);
   return {

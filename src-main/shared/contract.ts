@@ -8,6 +8,14 @@
  * Runs everywhere: no `electron`, no `node:*`, no DOM.
  */
 import { z } from 'zod';
+import {
+  actionSpecSchema,
+  type ActionAvailability,
+  type ActionPlan,
+  type ActionProgress,
+  type ActionRunSummary,
+  type AuditEntry,
+} from './actions';
 import type { Result } from './errors';
 import {
   CONNECTION_KINDS,
@@ -161,6 +169,64 @@ export const contract = {
       })
       .strict(),
   ),
+  'actions:available': channel<ActionAvailability[]>()(
+    'availableActions',
+    z.object({ connectionId: connectionIdSchema }).strict(),
+  ),
+  'actions:plan': channel<ActionPlan>()(
+    'planAction',
+    z
+      .object({
+        connectionId: connectionIdSchema,
+        action: actionSpecSchema,
+        target: z.discriminatedUnion('kind', [
+          z
+            .object({
+              kind: z.literal('users'),
+              userIds: z.array(userIdSchema).min(1).max(100_000),
+            })
+            .strict(),
+          /** The current search (text and filters); its connectionIds are narrowed to `connectionId`. */
+          z
+            .object({
+              kind: z.literal('query'),
+              query: searchQuerySchema.omit({ offset: true, limit: true }),
+            })
+            .strict(),
+        ]),
+      })
+      .strict(),
+  ),
+  'actions:run': channel<ActionRunSummary>()(
+    'runAction',
+    z
+      .object({
+        planId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'Not a plan ID.'),
+        /** What the admin typed, when the plan asks for a typed confirmation. */
+        confirmation: z.string().max(200).optional(),
+      })
+      .strict(),
+  ),
+  'actions:cancel': channel<{ cancelled: boolean }>()(
+    'cancelAction',
+    z.object({ runId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'Not a run ID.') }).strict(),
+  ),
+  'audit:list': channel<{ total: number; entries: AuditEntry[] }>()(
+    'listAudit',
+    z
+      .object({
+        connectionId: connectionIdSchema.optional(),
+        offset: z.number().int().min(0).max(10_000_000).default(0),
+        limit: z.number().int().min(1).max(1000).default(200),
+      })
+      .strict(),
+  ),
+  'audit:export': channel<{ path: string | null; count: number }>()(
+    'exportAudit',
+    z
+      .object({ format: z.enum(['csv', 'json']), connectionId: connectionIdSchema.optional() })
+      .strict(),
+  ),
   'demo:load': channel<ConnectionSummary[]>()('loadDemo', empty),
   'shell:open-external': channel<{ opened: boolean }>()(
     'openExternal',
@@ -172,6 +238,7 @@ export const contract = {
 export const events = {
   'directory:sync-progress': event<SyncProgress>()('onSyncProgress'),
   'connections:changed': event<{ connectionId: string | null }>()('onConnectionsChanged'),
+  'actions:progress': event<ActionProgress>()('onActionProgress'),
   'users:refreshed': event<{ connectionId: string; ref: string; result: Result<LookupResult> }>()(
     'onUserRefreshed',
   ),
