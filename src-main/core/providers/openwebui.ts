@@ -9,7 +9,7 @@
  * Node only; never imports `electron`.
  */
 import { dictionary, ownValue } from '@shared/dictionary';
-import { rollcallError, RollcallFailure } from '@shared/errors';
+import { fail, rollcallError, RollcallFailure } from '@shared/errors';
 import type {
   AvatarSource,
   DirectoryUser,
@@ -572,6 +572,7 @@ export function createOpenWebUIProvider(deps: OpenWebUIProviderDeps): Provider {
     fetchDirectory: (session, options = {}) => fetchDirectory(calls, session, options),
 
     testConnection: (session, options = {}) => testConnection(calls, session, interactive(options)),
+    applyAction: () => fail('NOT_IMPLEMENTED', 'Acting on users is not available yet.'),
 
     async fetchAvatar(session, user, options = {}) {
       // Only a picture on the server itself needs the key: other origins and

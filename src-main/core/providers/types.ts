@@ -6,6 +6,7 @@
  *
  * Node only; never imports `electron`.
  */
+import type { ActionSpec } from '@shared/actions';
 import type {
   ConnectionKind,
   DirectoryUser,
@@ -129,4 +130,16 @@ export interface Provider {
     user: DirectoryUser,
     options?: CallOptions,
   ): Promise<{ contentType: string; bytes: Uint8Array }>;
+  /**
+   * Sends one action on one user and resolves when the server accepted it;
+   * throws `RollcallFailure` with the server's refusal in words otherwise.
+   * `current` is the user as last fetched: Open WebUI's update form wants the
+   * whole user. Callers fetch the user again afterwards to see what changed.
+   */
+  applyAction(
+    session: ProviderSession,
+    current: FetchedUser,
+    action: ActionSpec,
+    options?: CallOptions,
+  ): Promise<void>;
 }

@@ -9,7 +9,7 @@
  *
  * Node only; never imports `electron`.
  */
-import { rollcallError, RollcallFailure, type RollcallError } from '@shared/errors';
+import { fail, rollcallError, RollcallFailure, type RollcallError } from '@shared/errors';
 import type { KeyOwner, Presence } from '@shared/model';
 import { capText } from '@shared/text-caps';
 import { fetchAvatar, PATH_SEGMENT, type AvatarPaths } from '../net/avatar-fetch';
@@ -411,6 +411,7 @@ export function createZulipProvider(deps: ZulipProviderDeps): Provider {
     fetchDirectory: (session, options = {}) => fetchDirectory(calls, session, options),
 
     testConnection: (session, options = {}) => testConnection(calls, session, interactive(options)),
+    applyAction: () => fail('NOT_IMPLEMENTED', 'Acting on users is not available yet.'),
 
     async fetchAvatar(session, user, options = {}) {
       // Only a picture on the server itself needs the key: other origins and

@@ -1,3 +1,4 @@
+import type { ActionSpec } from '@shared/actions';
 // Stand-ins and small real collaborators for the unit tests of one service
 // at a time (issue 14): a real SQLite cache with its real repositories, the
 // in-memory secret store, a reachability tracker, a recording `emit`, a
@@ -258,6 +259,7 @@ interface ProviderCalls {
   fetchDirectory: { session: ProviderSession; options: CallOptions }[];
   testConnection: ProviderSession[];
   fetchAvatar: { session: ProviderSession; user: DirectoryUser }[];
+  applyAction: { session: ProviderSession; current: FetchedUser; action: ActionSpec }[];
 }
 
 /** What a stand-in provider answers; anything left out fails the test if called. */
@@ -276,6 +278,11 @@ export interface StandInAnswers {
     session: ProviderSession,
     user: DirectoryUser,
   ) => Promise<{ contentType: string; bytes: Uint8Array }>;
+  applyAction?: (
+    session: ProviderSession,
+    current: FetchedUser,
+    action: ActionSpec,
+  ) => Promise<void>;
 }
 
 export type StandInProvider = Provider & { calls: ProviderCalls };
@@ -297,6 +304,7 @@ export function standInProvider(
     fetchDirectory: [],
     testConnection: [],
     fetchAvatar: [],
+    applyAction: [],
   };
   return {
     kind,
@@ -326,6 +334,12 @@ export function standInProvider(
       return answers.fetchAvatar
         ? answers.fetchAvatar(session, user)
         : unexpected('fetch a picture');
+    },
+    async applyAction(session, current, action) {
+      calls.applyAction.push({ session, current, action });
+      return answers.applyAction
+        ? answers.applyAction(session, current, action)
+        : unexpected('act on a user');
     },
   };
 }
