@@ -765,3 +765,121 @@ describe('over Electron’s network stack (net.request, emulated)', () => {
     expect(waits).toEqual([1500]);
   });
 });
+
+describe('writes (the actions of issue 15)', () => {
+  /** Echoes the method, content type and body it received. */
+  const echo: Router = async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    sendJson(
+      res,
+      200,
+      JSON.stringify({
+        method: req.method,
+        type: req.headers['content-type'] ?? null,
+        body: Buffer.concat(chunks).toString('utf8'),
+      }),
+    );
+  };
+
+  it.each([
+    ['Node’s fetch', () => testClient()],
+    [
+      'Electron’s net.request',
+      () =>
+        createHttpClient({
+          fetch: fetchOverNetRequest(emulatedNetRequest),
+          sleep: recordingSleep().sleep,
+        }),
+    ],
+  ])('sends the method and the body, form or JSON, over %s', async (_name, client) => {
+    const server = await startFakeServer(echo);
+    try {
+      const form = await client().getJson({
+        url: `${server.url}/api/v1/users/8`,
+        method: 'PATCH',
+        body: { kind: 'form', fields: { role: '400', note: 'a&b=c' } },
+        credentials: bearer,
+      });
+      expect(form.json).toEqual({
+        method: 'PATCH',
+        type: 'application/x-www-form-urlencoded',
+        body: 'role=400&note=a%26b%3Dc',
+      });
+      const json = await client().getJson({
+        url: `${server.url}/api/v1/users/x/update`,
+        method: 'POST',
+        body: { kind: 'json', value: { role: 'pending', name: 'Zoë' } },
+        credentials: bearer,
+      });
+      expect(json.json).toEqual({
+        method: 'POST',
+        type: 'application/json',
+        body: '{"role":"pending","name":"Zoë"}',
+      });
+      const remove = await client().getJson({
+        url: `${server.url}/api/v1/users/x`,
+        method: 'DELETE',
+        credentials: bearer,
+      });
+      expect(remove.json).toEqual({ method: 'DELETE', type: null, body: '' });
+      expect(server.requests.map((r) => r.headers.authorization)).toEqual([
+        `Bearer ${SECRET}`,
+        `Bearer ${SECRET}`,
+        `Bearer ${SECRET}`,
+      ]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it.each([301, 302, 303, 307, 308])(
+    'a write answered with a redirect (%i) is refused, not sent on, even to its own origin',
+    async (status) => {
+      main.setMode(
+        { kind: 'redirect', to: `${main.url}/elsewhere`, status, exact: true },
+        { times: 1 },
+      );
+      const error = await failureOf(
+        testClient().getJson({
+          url: `${main.url}/api/v1/users/8`,
+          method: 'PATCH',
+          body: { kind: 'form', fields: { role: '600' } },
+          credentials: bearer,
+        }),
+      );
+      expect(error.code).toBe('BAD_RESPONSE');
+      expect(error.message).toMatch(
+        new RegExp(
+          `answered a change with a redirect \\(HTTP ${status}\\)\\. Rollcall never sends a change on`,
+        ),
+      );
+      expect(main.requests.map((r) => r.path)).toEqual(['/api/v1/users/8']);
+    },
+  );
+
+  it('a 429 on a write is waited out and the write sent again, body and all', async () => {
+    const server = await startFakeServer(echo);
+    try {
+      server.setMode(
+        { kind: 'status', status: 429, body: '{}', headers: { 'Retry-After': '2' } },
+        { times: 1, method: 'POST' },
+      );
+      const http = testClient();
+      const res = await http.getJson({
+        url: server.url,
+        method: 'POST',
+        body: { kind: 'json', value: { role: 'user' } },
+      });
+      expect(res.json).toEqual({
+        method: 'POST',
+        type: 'application/json',
+        body: '{"role":"user"}',
+      });
+      expect(http.waits).toEqual([2000]);
+      expect(server.requests.map((r) => r.method)).toEqual(['POST', 'POST']);
+    } finally {
+      await server.close();
+    }
+  });
+});

@@ -66,7 +66,7 @@ class EmulatedClientRequest extends EventEmitter {
     this.req?.destroy();
   }
 
-  end(): void {
+  end(chunk?: string): void {
     emulatedRequests.push({ options: this.options, headers: { ...this.headers } });
     const url = new URL(this.options.url);
     const req = httpRequest(url, { method: this.options.method, headers: this.headers });
@@ -99,7 +99,7 @@ class EmulatedClientRequest extends EventEmitter {
             : 'ERR_FAILED';
       this.emit('error', new Error(`net::${code}`));
     });
-    req.end();
+    req.end(chunk);
   }
 }
 

@@ -66,6 +66,8 @@ interface ModeScope {
   times?: number;
   /** Only requests whose path passes this. */
   match?: (path: string) => boolean;
+  /** Only requests of this method (e.g. a write's PATCH, to misbehave mid-run on writes only). */
+  method?: string;
 }
 
 /** Answers one request that passed the mode; returns false to fall through to 404. */
@@ -275,7 +277,12 @@ export async function startFakeServer(
       at: Date.now(),
     });
     let active: FakeMode = { kind: 'normal' };
-    if (mode.kind !== 'normal' && remaining > 0 && (!scope.match || scope.match(url.pathname))) {
+    if (
+      mode.kind !== 'normal' &&
+      remaining > 0 &&
+      (!scope.match || scope.match(url.pathname)) &&
+      (!scope.method || scope.method === req.method)
+    ) {
       active = mode;
       remaining -= 1;
       if (remaining === 0) mode = { kind: 'normal' };

@@ -60,9 +60,24 @@ export interface HttpErrorInfo {
   fallback: RollcallError;
 }
 
-/** One request. Only GET: Rollcall never changes anything on a server. */
+/**
+ * A write's body: form fields (Zulip) or JSON (Open WebUI). Only the user
+ * actions of issue 15 send one; every read is a GET without a body.
+ */
+export type WriteBody =
+  { kind: 'form'; fields: Record<string, string> } | { kind: 'json'; value: JsonValue };
+
+/**
+ * One request: a GET, or (for an action on a user) a POST, PATCH or DELETE.
+ * A write never follows a redirect: it is refused, so a change is never
+ * sent on to an address the connection does not name.
+ */
 export interface HttpRequest {
   url: string;
+  /** GET unless given. */
+  method?: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  /** Sent with a write; never with a GET. */
+  body?: WriteBody;
   credentials?: Credentials | null;
   headers?: Record<string, string>;
   signal?: AbortSignal;
@@ -110,7 +125,10 @@ interface BytesResponse {
 
 /** The client providers are given. */
 export interface HttpClient {
-  /** GETs JSON: non-JSON answers are NOT_AN_API, invalid JSON is BAD_RESPONSE. */
+  /**
+   * Requests JSON (a GET unless `method` says otherwise): non-JSON answers
+   * are NOT_AN_API, invalid JSON is BAD_RESPONSE.
+   */
   getJson(request: HttpRequest): Promise<JsonResponse>;
   /** GETs bytes whose content type passes `accept` (the avatar fetcher checks images). */
   getBytes(
@@ -272,6 +290,10 @@ async function attempt(
         return { response, url, credentialsDropped, timedOut: () => timedOut, done };
       }
       await response.body?.cancel().catch(() => undefined);
+      if ((request.method ?? 'GET') !== 'GET') {
+        const shown = displayUrl(url);
+        throw new RollcallFailure(redirectRefusedError({ why: 'write' }, shown, response.status));
+      }
       const next = redirectTarget(response, url, visited, hop, config.maxRedirects, request.url);
       if (next.origin !== first.origin) credentialsDropped = true;
       url = next.href;
@@ -300,10 +322,20 @@ function requestInit(
   };
   if (request.credentials && sameOrigin)
     headers.Authorization = authorizationOf(request.credentials);
+  const method = request.method ?? 'GET';
+  let body: string | undefined;
+  if (method !== 'GET' && request.body?.kind === 'form') {
+    headers['Content-Type'] = 'application/x-www-form-urlencoded';
+    body = new URLSearchParams(request.body.fields).toString();
+  } else if (method !== 'GET' && request.body?.kind === 'json') {
+    headers['Content-Type'] = 'application/json';
+    body = JSON.stringify(request.body.value);
+  }
   // No cookies and no HTTP cache: Electron's net.fetch would otherwise
   // use the session's, and users' data must not linger there.
   return {
-    method: 'GET',
+    method,
+    ...(body === undefined ? {} : { body }),
     headers,
     redirect: 'manual',
     signal,

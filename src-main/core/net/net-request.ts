@@ -44,7 +44,8 @@ export interface NetClientRequest {
   ): unknown;
   on(event: 'error', listener: (error: Error) => void): unknown;
   abort(): void;
-  end(): void;
+  /** Sends the request, with a write's body when there is one. */
+  end(chunk?: string): void;
 }
 
 /** Statuses a `Response` must be built without a body for (its constructor throws otherwise). */
@@ -74,6 +75,12 @@ export function fetchOverNetRequest(
         reject(abortReason(signal));
         return;
       }
+      // A write's body (http.ts sends form or JSON text): anything else is a caller's mistake.
+      if (init.body !== undefined && init.body !== null && typeof init.body !== 'string') {
+        reject(new TypeError('fetchOverNetRequest sends text bodies only'));
+        return;
+      }
+      const payload = init.body ?? undefined;
       let settled = false;
       let body: ReadableStreamDefaultController<Uint8Array> | null = null;
       const req = request({
@@ -150,6 +157,6 @@ export function fetchOverNetRequest(
       });
 
       req.on('error', (error) => fail(error));
-      req.end();
+      req.end(payload);
     });
 }

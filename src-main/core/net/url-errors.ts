@@ -45,13 +45,13 @@ export function opaqueRedirectError(url: string): RollcallError {
 
 /** Why a redirect is not followed, with what the message names. */
 export type RedirectRefusal =
-  | { why: 'no-location' | 'invalid' | 'loop' | 'credentials' }
+  | { why: 'no-location' | 'invalid' | 'loop' | 'credentials' | 'write' }
   | { why: 'scheme'; protocol: string }
   | { why: 'too-many'; requestUrl: string; maxRedirects: number };
 
 /**
  * A redirect the client will not follow: no or an invalid destination, not
- * http(s), credentials in it, a loop, too many.
+ * http(s), credentials in it, a loop, too many, or any redirect of a write.
  */
 export function redirectRefusedError(
   refusal: RedirectRefusal,
@@ -77,6 +77,8 @@ function redirectRefusalMessage(refusal: RedirectRefusal, shown: string, status:
       return `${shown} redirected (HTTP ${status}) to an address with a user name or password in it. Rollcall refuses such redirects and sent nothing there; check the server's redirect settings, or use the final server URL.`;
     case 'loop':
       return `${shown} redirects in a loop. Check the server URL and the server's proxy configuration.`;
+    case 'write':
+      return `${shown} answered a change with a redirect (HTTP ${status}). Rollcall never sends a change on to another address, so it stopped there; check on the server whether the change was made, and use the final server URL in the connection.`;
     case 'too-many':
       return `${displayUrl(refusal.requestUrl)} redirected more than ${refusal.maxRedirects} times. Use the final server URL instead.`;
   }
