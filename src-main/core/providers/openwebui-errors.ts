@@ -88,3 +88,100 @@ export function describeOpenWebUIError(
     );
   return undefined;
 }
+
+/** Open WebUI's texts the user routes raise (backend/open_webui/constants.py, routers/users.py). */
+const ACTION_PROHIBITED = 'The requested action has been restricted as a security measure.';
+const EMAIL_TAKEN =
+  'Uh-oh! This email is already registered. Sign in with your existing account or choose another email to start anew.';
+const DELETE_USER_ERROR =
+  'Oops! Something went wrong. We encountered an issue while trying to delete the user. Please give it another shot.';
+const PRIMARY_ADMIN_UNVERIFIED = 'Could not verify primary admin status.';
+const SOMETHING_WENT_WRONG = 'Something went wrong :/';
+
+/** The action an Open WebUI refusal answers, and the user it was for. */
+export interface OpenWebUIActionTarget {
+  action: 'set-role' | 'delete';
+  userId: string;
+  name: string;
+  /** The address sent in the update form. */
+  email: string | null;
+}
+
+/**
+ * The refusals of `POST /users/{id}/update` and `DELETE /users/{id}` in
+ * words (routers/users.py): the primary admin (403 ACTION_PROHIBITED, or the
+ * 500 older servers turn it into), self-deletion, an email now taken, an
+ * unknown id, a save or delete that failed, and a form the server wants
+ * otherwise (422). Undefined leaves `describeOpenWebUIError` (non-admin
+ * key, API keys off, invalid token, ...).
+ */
+export function describeOpenWebUIActionError(
+  info: HttpErrorInfo,
+  target: OpenWebUIActionTarget,
+): RollcallError | undefined {
+  if (info.credentialsDropped) return undefined;
+  const detail = info.serverMessage;
+  const extra = {
+    status: info.status,
+    url: info.url,
+    ...(detail ? { serverMessage: detail } : {}),
+  };
+  const { name } = target;
+  const verb = target.action === 'delete' ? 'delete' : 'change the role of';
+  if (detail === ACTION_PROHIBITED) {
+    return rollcallError(
+      'FORBIDDEN',
+      target.action === 'delete'
+        ? `Open WebUI refused to delete ${name}: it never deletes its primary administrator (the first account), nor the account of the key in use.`
+        : `Open WebUI refused to change the role of ${name}: the primary administrator (the first account) cannot be changed by other admins, and keeps the admin role.`,
+      extra,
+    );
+  }
+  if (detail === PRIMARY_ADMIN_UNVERIFIED) {
+    return rollcallError(
+      'FORBIDDEN',
+      `Open WebUI refused to ${verb} ${name} with an internal error (“${PRIMARY_ADMIN_UNVERIFIED}”). Servers before the fix answer this way when ${name} is the primary administrator (the first account), whom no other admin may change or delete; it can also be a database fault. Nothing was changed.`,
+      extra,
+    );
+  }
+  if (info.status === 400 && detail === EMAIL_TAKEN) {
+    return rollcallError(
+      'INVALID_INPUT',
+      `Open WebUI refused to ${verb} ${name}: the email address Rollcall sent with it${target.email ? ` (${target.email})` : ''} now belongs to another account, so their details changed on the server. Sync, then try again.`,
+      extra,
+    );
+  }
+  if (info.status === 400 && detail === USER_NOT_FOUND) {
+    return rollcallError(
+      'NOT_FOUND',
+      `Open WebUI has no user with id ${target.userId} (${name}): they may have been deleted. Sync to refresh the list.`,
+      extra,
+    );
+  }
+  if (info.status === 500 && detail === DELETE_USER_ERROR) {
+    return rollcallError(
+      'SERVER_ERROR',
+      `Open WebUI could not delete ${name}: it failed while deleting. Try again; if it persists, check the server's logs.`,
+      extra,
+    );
+  }
+  if (
+    info.status === 400 &&
+    detail !== undefined &&
+    (detail === SOMETHING_WENT_WRONG || detail.startsWith('[ERROR:'))
+  ) {
+    return rollcallError(
+      'SERVER_ERROR',
+      `Open WebUI could not save the new role of ${name} (“${detail}”). Try again; if it persists, check the server's logs.`,
+      extra,
+    );
+  }
+  if (info.status === 422) {
+    return rollcallError(
+      'INVALID_INPUT',
+      `This Open WebUI server wants the ${target.action === 'delete' ? 'request' : 'update form'} for ${name} otherwise: ${detail ?? 'it did not say how'}. It may be a version Rollcall does not know.`,
+      extra,
+    );
+  }
+  return undefined;
+}

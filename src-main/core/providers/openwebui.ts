@@ -9,7 +9,7 @@
  * Node only; never imports `electron`.
  */
 import { dictionary, ownValue } from '@shared/dictionary';
-import { fail, rollcallError, RollcallFailure } from '@shared/errors';
+import { rollcallError, RollcallFailure } from '@shared/errors';
 import type {
   AvatarSource,
   DirectoryUser,
@@ -69,6 +69,7 @@ import {
   OPENWEBUI_URL_HINT,
 } from './openwebui-errors';
 import { wrongProductError } from './wrong-product';
+import { applyOpenWebUIAction } from './openwebui-actions';
 
 /**
  * Where Open WebUI keeps pictures, below the server URL: a user's image
@@ -572,7 +573,8 @@ export function createOpenWebUIProvider(deps: OpenWebUIProviderDeps): Provider {
     fetchDirectory: (session, options = {}) => fetchDirectory(calls, session, options),
 
     testConnection: (session, options = {}) => testConnection(calls, session, interactive(options)),
-    applyAction: () => fail('NOT_IMPLEMENTED', 'Acting on users is not available yet.'),
+    applyAction: (session, current, action, options = {}) =>
+      applyOpenWebUIAction({ http, credentials: credentialsOf }, session, current, action, options),
 
     async fetchAvatar(session, user, options = {}) {
       // Only a picture on the server itself needs the key: other origins and

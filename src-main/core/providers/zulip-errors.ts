@@ -111,3 +111,119 @@ export function zulipSuccessBody(json: JsonValue, url: string): JsonObject {
   }
   return json;
 }
+
+/** The action a Zulip refusal answers, and the user it was for. */
+export interface ZulipActionTarget {
+  action: 'set-role' | 'deactivate' | 'reactivate';
+  userId: string;
+  name: string;
+}
+
+const ACTION_VERBS: Record<ZulipActionTarget['action'], string> = {
+  'set-role': 'change the role of',
+  deactivate: 'deactivate',
+  reactivate: 'reactivate',
+};
+
+/** A server message as compared: lower case, no trailing period or space. */
+function messageKey(message: string | undefined): string {
+  return (message ?? '')
+    .trim()
+    .replace(/[.!]+$/, '')
+    .toLowerCase();
+}
+
+/**
+ * The refusals of `PATCH /users/{id}`, `DELETE /users/{id}` and `POST
+ * /users/{id}/reactivate` in words: each `msg` of zerver/views/users.py and
+ * zerver/lib/users.py (access_user_common) that these endpoints raise, with
+ * the 400 they come with, and any 403 as "this key may not", never as
+ * "the credentials were rejected". Undefined leaves `describeZulipError`
+ * (invalid key, deactivated account or organization, ...).
+ */
+export function describeZulipActionError(
+  info: HttpErrorInfo,
+  target: ZulipActionTarget,
+): RollcallError | undefined {
+  if (info.credentialsDropped) return undefined;
+  const body = isObject(info.body) ? info.body : null;
+  if (info.status !== 400 && info.status !== 403 && info.status !== 404) return undefined;
+  const extra = {
+    status: info.status,
+    url: info.url,
+    ...(info.serverMessage ? { serverMessage: info.serverMessage } : {}),
+  };
+  const { name } = target;
+  const verb = ACTION_VERBS[target.action];
+  const forbidden = (message: string): RollcallError => rollcallError('FORBIDDEN', message, extra);
+  const invalid = (message: string): RollcallError =>
+    rollcallError('INVALID_INPUT', message, extra);
+  switch (messageKey(info.serverMessage)) {
+    case 'no such user':
+      return rollcallError(
+        'NOT_FOUND',
+        `Zulip has no user with ID ${target.userId} that this key may manage (${name}): they may have been removed. Sync to refresh the list.`,
+        extra,
+      );
+    case 'user is deactivated':
+      return invalid(`${name} is already deactivated, so Zulip did not deactivate them again.`);
+    case 'user is already active':
+      return invalid(`${name} is already active, so Zulip did not reactivate them.`);
+    case 'insufficient permission':
+      return forbidden(
+        `Zulip refused to ${verb} ${name}: the account this key belongs to may not manage them. Use the API key of an organization administrator.`,
+      );
+    case 'must be an organization owner':
+      return forbidden(
+        target.action === 'set-role'
+          ? `Only an organization owner can give or take away the owner role, so Zulip refused to change the role of ${name}. Use an owner's API key.`
+          : `Only an organization owner can ${verb} ${name}, an owner (or a bot only owners manage). Use an owner's API key.`,
+      );
+    case 'must be an organization administrator':
+      return forbidden(
+        `Only an organization administrator can ${verb} ${name}, so Zulip refused. Use an administrator's API key.`,
+      );
+    case 'cannot deactivate the only organization owner':
+      return forbidden(
+        `${name} is the organization's only owner, and Zulip never deactivates its only owner. Make someone else an owner first.`,
+      );
+    case 'the owner permission cannot be removed from the only organization owner':
+      return forbidden(
+        `${name} is the organization's only owner, and Zulip never takes the owner role from its only owner. Make someone else an owner first.`,
+      );
+    case 'guests cannot be organization administrators':
+      return invalid(
+        `This Zulip server does not make a guest an administrator in one step. Make ${name} a member first, then an administrator.`,
+      );
+    case 'invalid role':
+      return invalid(
+        `This Zulip server does not know that role (moderators need Zulip 4.0 or newer), so the role of ${name} was not changed.`,
+      );
+    case 'name is already in use':
+      return invalid(
+        `Zulip will not reactivate the bot ${name}: an active bot already has that name. Rename one of them in Zulip first.`,
+      );
+    default:
+      break;
+  }
+  const code = body ? str(field(body, 'code')) : null;
+  if (code === 'INVALID_API_KEY' || code === 'USER_DEACTIVATED' || code === 'REALM_DEACTIVATED')
+    return undefined;
+  if (info.status === 403) {
+    return forbidden(
+      `Zulip refused to ${verb} ${name}: the account this key belongs to may not do this. Use the API key of an organization administrator (an owner for owners).`,
+    );
+  }
+  if (info.status === 404) {
+    return body && str(field(body, 'result')) === 'error'
+      ? rollcallError(
+          'NOT_FOUND',
+          `This Zulip server does not offer to ${verb} users through its API; it may be too old. Rollcall needs Zulip 4.0 or newer.`,
+          extra,
+        )
+      : undefined;
+  }
+  return info.serverMessage
+    ? invalid(`Zulip refused to ${verb} ${name}: “${info.serverMessage}”`)
+    : invalid(`Zulip refused to ${verb} ${name} as an invalid request (HTTP 400).`);
+}

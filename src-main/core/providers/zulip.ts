@@ -9,7 +9,7 @@
  *
  * Node only; never imports `electron`.
  */
-import { fail, rollcallError, RollcallFailure, type RollcallError } from '@shared/errors';
+import { rollcallError, RollcallFailure, type RollcallError } from '@shared/errors';
 import type { KeyOwner, Presence } from '@shared/model';
 import { capText } from '@shared/text-caps';
 import { fetchAvatar, PATH_SEGMENT, type AvatarPaths } from '../net/avatar-fetch';
@@ -54,6 +54,7 @@ import {
   zulipSuccessBody,
 } from './zulip-errors';
 import { wrongProductError } from './wrong-product';
+import { applyZulipAction } from './zulip-actions';
 import { normalizeZulipProfileFields } from './zulip-fields';
 import { asZulipContext, normalizeZulipUser, zulipUserIdOf } from './zulip-user';
 import { SLICE_MS, zulipGroupsInSlices, zulipPresenceOf, zulipRoleOf } from './zulip-wire';
@@ -411,7 +412,8 @@ export function createZulipProvider(deps: ZulipProviderDeps): Provider {
     fetchDirectory: (session, options = {}) => fetchDirectory(calls, session, options),
 
     testConnection: (session, options = {}) => testConnection(calls, session, interactive(options)),
-    applyAction: () => fail('NOT_IMPLEMENTED', 'Acting on users is not available yet.'),
+    applyAction: (session, current, action, options = {}) =>
+      applyZulipAction({ http, credentials: credentialsOf }, session, current, action, options),
 
     async fetchAvatar(session, user, options = {}) {
       // Only a picture on the server itself needs the key: other origins and
