@@ -1,64 +1,25 @@
 // The fakes answer as the real servers do. Every Zulip fake answer (users,
 // one user by ID and by email, the key owner, fields, presence, groups, and
-// the error bodies) validates against the schemas of Zulip's own OpenAPI
-// description; every Open WebUI fake answer has exactly the keys, order and
-// value types of the fixture files captured from a real server.
-import Ajv, { type ValidateFunction } from 'ajv';
+// the error bodies, and the answers to role changes, deactivations and
+// reactivations) validates against the schemas of Zulip's own OpenAPI
+// description, as do the write requests it is sent; every Open WebUI fake
+// answer has exactly the keys, order and value types of the fixture files
+// captured from a real server.
 import { startOpenWebUIFake, type OpenWebUIFake } from '../fakes/openwebui-fake';
 import { fixture } from '../fakes/openwebui-fixtures';
 import { startZulipFake, type ZulipFake } from '../fakes/zulip-fake';
-import { at, zulipSpec } from '../fakes/zulip-spec';
+import { at, pointerSegment, zulipSchemaErrors, zulipValidator } from '../fakes/zulip-spec';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
-/**
- * OpenAPI 3.0 schema → JSON Schema: `nullable: true` becomes a null type
- * (and is dropped where no type is given, as it then adds nothing).
- */
-function toJsonSchema(node: unknown): unknown {
-  if (Array.isArray(node)) return node.map(toJsonSchema);
-  if (typeof node !== 'object' || node === null) return node;
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(node)) {
-    if (key === 'nullable' || key === 'example' || key === 'examples') continue;
-    out[key] = toJsonSchema(value);
-  }
-  const n = node as { nullable?: unknown; type?: unknown; enum?: unknown[] };
-  if (n.nullable === true && typeof n.type === 'string') {
-    out.type = [n.type, 'null'];
-    if (Array.isArray(n.enum)) out.enum = [...n.enum, null];
-  }
-  return out;
-}
-
-let ajv: Ajv;
-const validators = new Map<string, ValidateFunction>();
-
-/** A validator for a JSON pointer into the description, e.g. /components/schemas/User. */
-function validatorFor(pointer: string): ValidateFunction {
-  let v = validators.get(pointer);
-  if (!v) {
-    v = ajv.getSchema(`zulip-openapi#${pointer}`);
-    if (!v) throw new Error(`no schema at ${pointer}`);
-    validators.set(pointer, v);
-  }
-  return v;
-}
-
-const esc = (segment: string) => segment.replace(/~/g, '~0').replace(/\//g, '~1');
+const esc = pointerSegment;
 const success = (endpoint: string) =>
   `/paths/${esc(endpoint)}/get/responses/200/content/application~1json/schema`;
 const component = (name: string) => `/components/schemas/${name}`;
 
 function expectValid(pointer: string, body: unknown): void {
-  const validate = validatorFor(pointer);
-  const ok = validate(body);
-  if (!ok) {
-    const errors = (validate.errors ?? [])
-      .slice(0, 5)
-      .map((e) => `${e.instancePath} ${e.message} ${JSON.stringify(e.params)}`);
-    throw new Error(`answer does not match ${pointer}:\n${errors.join('\n')}`);
-  }
+  const errors = zulipSchemaErrors(pointer, body);
+  if (errors.length > 0) throw new Error(`answer does not match ${pointer}:\n${errors.join('\n')}`);
 }
 
 describe('the Zulip fake against Zulip’s OpenAPI description', () => {
@@ -66,14 +27,7 @@ describe('the Zulip fake against Zulip’s OpenAPI description', () => {
   let auth: string;
 
   beforeAll(async () => {
-    const doc = toJsonSchema(zulipSpec()) as Record<string, unknown>;
-    ajv = new Ajv({
-      strict: false,
-      allErrors: true,
-      validateFormats: false,
-      validateSchema: false,
-    });
-    ajv.addSchema({ ...doc, $id: 'zulip-openapi' });
+    zulipValidator(component('User'));
     fake = await startZulipFake({ seed: 11, count: 250 });
     auth = `Basic ${Buffer.from(`${fake.admin.email}:${fake.admin.apiKey}`).toString('base64')}`;
   });
@@ -214,6 +168,68 @@ describe('the Zulip fake against Zulip’s OpenAPI description', () => {
     } finally {
       fake.setRateLimit(null);
     }
+  });
+
+  it('the write endpoints: requests checked and answers valid against the description', async () => {
+    const send = async (method: string, path: string, form?: Record<string, string>) => {
+      const res = await fetch(`${fake.url}/api/v1${path}`, {
+        method,
+        headers: {
+          Authorization: auth,
+          ...(form ? { 'Content-Type': 'application/x-www-form-urlencoded' } : {}),
+        },
+        ...(form ? { body: new URLSearchParams(form).toString() } : {}),
+      });
+      expect(res.headers.get('content-type')).toBe('application/json');
+      return { status: res.status, body: (await res.json()) as unknown };
+    };
+    const member = fake.directory.members.find((m) => m.role === 400 && m.is_active && !m.is_bot);
+    const bot = fake.directory.members.find((m) => m.is_bot && m.is_active);
+    if (!member || !bot) throw new Error('no member or bot');
+    const ok = component('JsonSuccess');
+    const refused = component('CodedError');
+    const cases: [string, string, Record<string, string> | undefined, number, string][] = [
+      ['PATCH', `/users/${member.user_id}`, { role: '300' }, 200, ok],
+      ['PATCH', `/users/${member.user_id}`, { role: '400' }, 200, ok],
+      ['PATCH', `/users/${member.user_id}`, { full_name: member.full_name }, 200, ok],
+      ['PATCH', `/users/${member.user_id}`, { role: '250' }, 400, refused],
+      ['PATCH', '/users/999999', { role: '400' }, 400, refused],
+      ['DELETE', `/users/${bot.user_id}`, undefined, 400, refused],
+      ['DELETE', `/users/${member.user_id}`, undefined, 200, ok],
+      ['DELETE', `/users/${member.user_id}`, undefined, 400, refused],
+      ['POST', `/users/${member.user_id}/reactivate`, undefined, 200, ok],
+      [
+        'DELETE',
+        `/users/${fake.admin.userId}`,
+        { deactivation_notification_comment: '' },
+        400,
+        refused,
+      ],
+    ];
+    const owners = fake.directory.members.filter(
+      (m) => m.role === 100 && !m.is_bot && m.user_id !== fake.admin.userId,
+    );
+    for (const o of owners) fake.putUser({ ...o, role: 400, is_owner: false, is_admin: false });
+    try {
+      for (const [method, path, form, status, schema] of cases) {
+        const answer = await send(method, path, form);
+        expect([method, path, answer.status]).toEqual([method, path, status]);
+        expectValid(schema, answer.body);
+      }
+    } finally {
+      for (const o of owners) fake.putUser(o);
+    }
+    expect(fake.writeViolations).toEqual([]);
+    expect(fake.userById(member.user_id)).toMatchObject({ role: 400, is_active: true });
+
+    // The checks catch a request the description does not allow.
+    await send('PATCH', `/users/${member.user_id}`, { surprise: '1' });
+    await send('POST', `/users/${member.user_id}/reactivate`, { role: '400' });
+    expect(fake.writeViolations).toEqual([
+      `PATCH /api/v1/users/${member.user_id}: parameter surprise is not described`,
+      `POST /api/v1/users/${member.user_id}/reactivate: a body where none is described: role=400`,
+    ]);
+    fake.writeViolations.length = 0;
   });
 
   it('the schemas are strict enough to catch a wrong answer', () => {
@@ -416,6 +432,62 @@ describe('the Open WebUI fake against the fixture files', () => {
       403,
       fixture('error_403_endpoint_restricted.json'),
     ]);
+  });
+
+  it('the write endpoints: the update answers UserModel, the delete true, refusals {detail}', async () => {
+    const send = async (method: string, path: string, body?: unknown) => {
+      const res = await fetch(`${fake.url}${path}`, {
+        method,
+        headers: {
+          Authorization: `Bearer ${fake.adminKey}`,
+          ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      expect(res.headers.get('content-type')).toBe('application/json');
+      return { status: res.status, body: (await res.json()) as unknown };
+    };
+    const target = fake.directory.users.find((u) => u.role === 'user');
+    const other = fake.directory.users.find((u) => u.role === 'user' && u.id !== target?.id);
+    if (!target || !other) throw new Error('no users');
+    const form = {
+      name: target.name,
+      email: target.email,
+      role: 'pending',
+      profile_image_url: target.profile_image_url,
+    };
+    const updated = await send('POST', `/api/v1/users/${target.id}/update`, form);
+    expect(updated.status).toBe(200);
+    const modelKeys = singleShape.keys.filter((k) => k !== 'groups' && k !== 'is_active');
+    expect(Object.keys(updated.body as object).sort()).toEqual([...modelKeys].sort());
+    expect(updated.body).toMatchObject({ id: target.id, role: 'pending' });
+    await send('POST', `/api/v1/users/${target.id}/update`, { ...form, role: 'user' });
+
+    const taken = await send('POST', `/api/v1/users/${target.id}/update`, {
+      ...form,
+      email: other.email,
+    });
+    expect(taken).toEqual({
+      status: 400,
+      body: {
+        detail:
+          'Uh-oh! This email is already registered. Sign in with your existing account or choose another email to start anew.',
+      },
+    });
+    const unknown = await send('POST', '/api/v1/users/no-such-id/update', form);
+    expect(unknown).toEqual({ status: 400, body: fixture('error_400_user_not_found.json') });
+    const notAdmin = await fetch(`${fake.url}/api/v1/users/${target.id}`, {
+      method: 'DELETE',
+      headers: { Authorization: `Bearer ${fake.userKey}` },
+    });
+    expect([notAdmin.status, await notAdmin.json()]).toEqual([
+      401,
+      fixture('error_401_not_admin.json'),
+    ]);
+    const deleted = await send('DELETE', `/api/v1/users/${other.id}`);
+    expect(deleted).toEqual({ status: 200, body: true });
+    fake.putUser(other);
+    expect(fake.writeViolations).toEqual([]);
   });
 
   it('unknown paths, the vendor page’s path and the list without its slash answer the web app', async () => {

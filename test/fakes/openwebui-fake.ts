@@ -4,7 +4,8 @@
  * files in shared/specs/openwebui, with the real auth checks and error texts
  * (a non-admin gets 401, API keys can be disabled or restricted, unknown
  * paths answer 200 with the web app's HTML), 30 users a page, the image
- * route, and the broken modes of fake-http.ts.
+ * route, the write endpoints of openwebui-writes.ts (update, delete), and
+ * the broken modes of fake-http.ts.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { generateOpenWebUIDirectory } from '@core/services/synthetic/openwebui-instance';
@@ -19,6 +20,7 @@ import {
   startFakeServer,
   type FakeControls,
 } from './fake-http';
+import { openWebUIWrite, primaryAdminOf, type OpenWebUIWriteState } from './openwebui-writes';
 
 /** How to start the fake Open WebUI. */
 export interface OpenWebUIFakeOptions {
@@ -56,6 +58,16 @@ export interface OpenWebUIFake extends FakeControls {
   /** Adds or replaces a user (single-user shape). */
   putUser(user: OpenWebUIWireUser): void;
   userById(id: string): OpenWebUIWireUser | undefined;
+  /** The primary admin: the oldest account, which no other admin may change or delete. */
+  primaryAdminId(): string | undefined;
+  /** An API key for any user (a second admin's, for the primary-admin rules). */
+  issueKey(userId: string): string;
+  /** "Lying 200": updates and deletions answer success and change nothing. */
+  setLyingWrites(lying: boolean): void;
+  /** How the primary-admin guard answers: 403, or the 500 of servers before the fix. */
+  setPrimaryGuard(answer: 'forbidden' | 'wrapped-500'): void;
+  /** Write requests that broke a rule Rollcall keeps (a password sent, a field missing). */
+  readonly writeViolations: string[];
 }
 
 const detail = (text: string): string => JSON.stringify({ detail: text });
@@ -131,6 +143,14 @@ export async function startOpenWebUIFake(
   const invalidate = (): void => {
     bodyCache.clear();
     sorted = new Map();
+  };
+  const writes: OpenWebUIWriteState = {
+    byId,
+    users: directory.users,
+    lying: false,
+    primaryGuard: 'forbidden',
+    violations: [],
+    changed: invalidate,
   };
 
   const isActive = (u: OpenWebUIWireUser): boolean => now() / 1000 - u.last_active_at <= 180;
@@ -210,12 +230,13 @@ export async function startOpenWebUIFake(
     }
     // The web app's fallback: every path that is not a route is the app's HTML.
     const routes =
-      /^\/api\/v1\/(users\/|users\/[^/]+|users\/[^/]+\/profile\/image|groups\/|auths\/)$/;
+      /^\/api\/v1\/(users\/|users\/[^/]+|users\/[^/]+\/profile\/image|users\/[^/]+\/update|groups\/|auths\/)$/;
     if (!routes.test(path)) {
       sendHtml(res);
       return;
     }
-    if (req.method !== 'GET') {
+    const write = /^\/api\/v1\/users\/[^/]+(?:\/update)?$/.test(path) && req.method !== 'GET';
+    if (req.method !== 'GET' && !write) {
       sendJson(res, 405, detail('Method Not Allowed'));
       return;
     }
@@ -313,6 +334,16 @@ export async function startOpenWebUIFake(
     // get_admin_user from here on.
     if (caller.role !== 'admin') {
       sendJson(res, 401, detail(ACCESS_PROHIBITED));
+      return;
+    }
+    if (write) {
+      const answer = await openWebUIWrite(writes, req, path, caller);
+      if (answer) sendJson(res, answer.status, JSON.stringify(answer.body));
+      else sendJson(res, 405, detail('Method Not Allowed'));
+      return;
+    }
+    if (path.endsWith('/update')) {
+      sendJson(res, 405, detail('Method Not Allowed'));
       return;
     }
     if (path === '/api/v1/users/') {
@@ -413,5 +444,20 @@ export async function startOpenWebUIFake(
     userById(id: string) {
       return byId.get(id);
     },
+    primaryAdminId() {
+      return primaryAdminOf(directory.users)?.id;
+    },
+    issueKey(userId: string) {
+      const key = keyFor(seed, 1000 + tokens.size, 'sk-');
+      tokens.set(key, { userId, kind: 'api' });
+      return key;
+    },
+    setLyingWrites(lying: boolean) {
+      writes.lying = lying;
+    },
+    setPrimaryGuard(answer: 'forbidden' | 'wrapped-500') {
+      writes.primaryGuard = answer;
+    },
+    writeViolations: writes.violations,
   });
 }

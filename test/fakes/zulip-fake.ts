@@ -3,7 +3,8 @@
  * organization (src-main/core/services/synthetic/) with Zulip's real auth checks,
  * error bodies and status codes (shared/specs/README.md: 401 for a bad key,
  * 400 "No such user", 429 with a float Retry-After and X-RateLimit-*
- * headers), a switchable rate limit, and the broken modes of fake-http.ts.
+ * headers), a switchable rate limit, the write endpoints of zulip-writes.ts
+ * (role, deactivate, reactivate), and the broken modes of fake-http.ts.
  * Serialized bodies are cached, so 100 000 users are served at once.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -20,6 +21,7 @@ import {
   startFakeServer,
   type FakeControls,
 } from './fake-http';
+import { zulipWrite, type ZulipWriteState } from './zulip-writes';
 
 /** One account that can log in: the API email and key to send. */
 interface ZulipAccount {
@@ -69,6 +71,15 @@ export interface ZulipFake extends FakeControls {
   /** Adds or replaces a member object as given. */
   putUser(user: ZulipWireUser): void;
   userById(userId: number): ZulipWireUser | undefined;
+  /**
+   * "Lying 200": role changes, deactivations and reactivations answer
+   * success and change nothing.
+   */
+  setLyingWrites(lying: boolean): void;
+  /** The credentials of any user (an administrator's, a second owner's, ...). */
+  accountFor(userId: number): ZulipAccount;
+  /** Write requests and answers that did not match Zulip's OpenAPI description. */
+  readonly writeViolations: string[];
 }
 
 const error = (code: string, msg: string): string => JSON.stringify({ result: 'error', msg, code });
@@ -117,6 +128,13 @@ export async function startZulipFake(options: ZulipFakeOptions = {}): Promise<Zu
   let realmDeactivated = false;
   const bodyCache = new Map<string, Buffer>();
   const invalidate = (): void => bodyCache.clear();
+  const writes: ZulipWriteState = {
+    byId,
+    members: directory.members,
+    lying: false,
+    violations: [],
+    changed: invalidate,
+  };
 
   /** A member object as a given caller sees it. */
   function view(
@@ -223,7 +241,8 @@ export async function startZulipFake(options: ZulipFakeOptions = {}): Promise<Zu
       sendHtml(res, path === '/' ? 200 : 404);
       return;
     }
-    if (req.method !== 'GET') {
+    const writeRoute = /^\/api\/v1\/users\/[^/]+(?:\/reactivate)?$/.test(path);
+    if (req.method !== 'GET' && !writeRoute) {
       sendJson(res, 405, error('BAD_REQUEST', 'Method Not Allowed'));
       return;
     }
@@ -283,6 +302,13 @@ export async function startZulipFake(options: ZulipFakeOptions = {}): Promise<Zu
     const ok = (data: Record<string, unknown>): string =>
       JSON.stringify({ result: 'success', msg: '', ...data });
     const rest = path.slice('/api/v1'.length);
+
+    if (req.method !== 'GET') {
+      const answer = await zulipWrite(writes, req, rest, caller);
+      if (answer) sendJson(res, answer.status, JSON.stringify(answer.body));
+      else sendJson(res, 405, error('BAD_REQUEST', 'Method Not Allowed'));
+      return;
+    }
 
     if (rest === '/users') {
       sendJson(res, 200, membersBody({ admin, clientGravatar, fields }));
@@ -443,5 +469,14 @@ export async function startZulipFake(options: ZulipFakeOptions = {}): Promise<Zu
     userById(userId: number) {
       return byId.get(userId);
     },
+    setLyingWrites(lying: boolean) {
+      writes.lying = lying;
+    },
+    accountFor(userId: number) {
+      const u = byId.get(userId);
+      if (!u) throw new Error(`no user ${userId}`);
+      return account(u);
+    },
+    writeViolations: writes.violations,
   });
 }

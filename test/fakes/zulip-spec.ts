@@ -1,10 +1,12 @@
 /**
  * Zulip's OpenAPI description (shared/specs/zulip-openapi.yaml), loaded
  * once: its examples serve as fixtures (what real servers send), and its
- * schemas, turned into JSON Schema for Ajv, validate what the fake sends.
+ * schemas, turned into JSON Schema for Ajv, validate what the fake sends
+ * (and, for writes, what it is sent).
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import Ajv, { type ValidateFunction } from 'ajv';
 import { parse } from 'yaml';
 
 /**
@@ -23,7 +25,7 @@ type Doc = Record<string, unknown>;
 let spec: Doc | null = null;
 
 /** The parsed description (about 0.8 s the first time). */
-export function zulipSpec(): Doc {
+function zulipSpec(): Doc {
   spec ??= parse(readFileSync(ZULIP_SPEC_PATH, 'utf8')) as Doc;
   return spec;
 }
@@ -60,3 +62,62 @@ export function successExample(endpoint: string): Record<string, unknown> {
     throw new Error(`${endpoint} has no example`);
   return structuredClone(example) as Record<string, unknown>;
 }
+
+/**
+ * OpenAPI 3.0 schema → JSON Schema: `nullable: true` becomes a null type
+ * (and is dropped where no type is given, as it then adds nothing).
+ */
+function toJsonSchema(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(toJsonSchema);
+  if (typeof node !== 'object' || node === null) return node;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(node)) {
+    if (key === 'nullable' || key === 'example' || key === 'examples') continue;
+    out[key] = toJsonSchema(value);
+  }
+  const n = node as { nullable?: unknown; type?: unknown; enum?: unknown[] };
+  if (n.nullable === true && typeof n.type === 'string') {
+    out.type = [n.type, 'null'];
+    if (Array.isArray(n.enum)) out.enum = [...n.enum, null];
+  }
+  return out;
+}
+
+let ajv: Ajv | null = null;
+const validators = new Map<string, ValidateFunction>();
+
+/** A validator for a JSON pointer into the description, e.g. /components/schemas/User. */
+export function zulipValidator(pointer: string): ValidateFunction {
+  if (!ajv) {
+    ajv = new Ajv({
+      strict: false,
+      allErrors: true,
+      validateFormats: false,
+      validateSchema: false,
+    });
+    ajv.addSchema({
+      ...(toJsonSchema(zulipSpec()) as Record<string, unknown>),
+      $id: 'zulip-openapi',
+    });
+  }
+  let v = validators.get(pointer);
+  if (!v) {
+    v = ajv.getSchema(`zulip-openapi#${pointer}`);
+    if (!v) throw new Error(`no schema at ${pointer}`);
+    validators.set(pointer, v);
+  }
+  return v;
+}
+
+/** Why `value` does not match the schema at `pointer` (at most five reasons); empty when it does. */
+export function zulipSchemaErrors(pointer: string, value: unknown): string[] {
+  const validate = zulipValidator(pointer);
+  if (validate(value)) return [];
+  return (validate.errors ?? [])
+    .slice(0, 5)
+    .map((e) => `${e.instancePath} ${e.message} ${JSON.stringify(e.params)}`);
+}
+
+/** A JSON pointer segment, escaped. */
+export const pointerSegment = (segment: string): string =>
+  segment.replace(/~/g, '~0').replace(/\//g, '~1');
