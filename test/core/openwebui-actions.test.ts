@@ -142,6 +142,25 @@ describe('what Open WebUI has no such thing for: refused in words, nothing sent'
     expect(fake.requests.length).toBe(start);
   });
 
+  it.each(['..', 'shared-abc', 'a/b', ''])(
+    'an id that is not an Open WebUI user id (%j): refused, no request to another path',
+    async (id) => {
+      const user = await current(someone().id);
+      const start = fake.requests.length;
+      const error = await failureOf(
+        provider().applyAction(
+          admin(),
+          { ...user, user: { ...user.user, userId: id } },
+          {
+            kind: 'delete',
+          },
+        ),
+      );
+      expect(error).toMatchObject({ code: 'INVALID_INPUT', field: 'userId' });
+      expect(fake.requests.length).toBe(start);
+    },
+  );
+
   it('a user whose name or email Rollcall does not have as the server sent them', async () => {
     const user = await current(someone().id);
     const start = fake.requests.length;

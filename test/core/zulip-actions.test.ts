@@ -146,6 +146,25 @@ describe('what Zulip has no such thing for: refused in words, nothing sent', () 
     expect(fake.requests.length).toBe(start);
   });
 
+  it.each(['..', '8/reactivate', 'me', '-1', '08', ''])(
+    'an ID that is not a Zulip user ID (%j): refused, no request to another path',
+    async (id) => {
+      const user = await current(someone(400).user_id);
+      const start = fake.requests.length;
+      const error = await failureOf(
+        provider().applyAction(
+          owner(),
+          { ...user, user: { ...user.user, userId: id } },
+          {
+            kind: 'deactivate',
+          },
+        ),
+      );
+      expect(error).toMatchObject({ code: 'INVALID_INPUT', field: 'userId' });
+      expect(fake.requests.length).toBe(start);
+    },
+  );
+
   it('deactivating a bot: Zulip answers "No such user" for bots there, so it is not sent', async () => {
     const bot = fake.directory.members.find((m) => m.is_bot && m.is_active);
     if (!bot) throw new Error('no bot');

@@ -29,6 +29,7 @@
 import type { ActionSpec } from '@shared/actions';
 import { fail, rollcallError, RollcallFailure } from '@shared/errors';
 import { OPENWEBUI_ROLES, type JsonValue, type OpenWebUIRole } from '@shared/model';
+import { isOpenWebUIUserId } from '@shared/server-url';
 import type { Credentials, HttpClient, HttpRequest } from '../net/http';
 import { apiUrl, checkSession } from './common';
 import { field, isObject, str } from './json';
@@ -79,7 +80,7 @@ function writeFor(
 ): Pick<HttpRequest, 'method' | 'body'> & { path: string; target: OpenWebUIActionTarget } {
   const { user } = current;
   const id = user.userId;
-  if (id.trim() === '' || id.length > 200 || id.startsWith('shared-')) {
+  if (!isOpenWebUIUserId(id)) {
     fail('INVALID_INPUT', `“${user.name}” has no Open WebUI user id Rollcall can act on.`, {
       field: 'userId',
     });
@@ -151,8 +152,8 @@ export async function applyOpenWebUIAction(
   action: ActionSpec,
   options: CallOptions,
 ): Promise<void> {
-  checkSession(session, false);
   const write = writeFor(current, action);
+  checkSession(session, false);
   const res = await deps.http.getJson({
     url: apiUrl(session.baseUrl, write.path),
     method: write.method,

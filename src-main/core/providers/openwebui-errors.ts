@@ -6,6 +6,7 @@
  * Node only; never imports `electron`.
  */
 import { rollcallError, type RollcallError } from '@shared/errors';
+import { capText } from '@shared/text-caps';
 import type { HttpErrorInfo } from '../net/http';
 import type { OpenWebUIUserRef } from '@shared/server-url';
 
@@ -147,7 +148,7 @@ export function describeOpenWebUIActionError(
   if (info.status === 400 && detail === EMAIL_TAKEN) {
     return rollcallError(
       'INVALID_INPUT',
-      `Open WebUI refused to ${verb} ${name}: the email address Rollcall sent with it${target.email ? ` (${target.email})` : ''} now belongs to another account, so their details changed on the server. Sync, then try again.`,
+      `Open WebUI refused to ${verb} ${name}: the email address Rollcall sent with it${target.email ? ` (${capText(target.email, 'email')})` : ''} now belongs to another account, so their details changed on the server. Sync, then try again.`,
       extra,
     );
   }

@@ -111,8 +111,8 @@ export async function applyZulipAction(
   action: ActionSpec,
   options: CallOptions,
 ): Promise<void> {
-  checkSession(session, true);
   const write = writeFor(current, action);
+  checkSession(session, true);
   const target: ZulipActionTarget = {
     action: action.kind === 'delete' ? 'deactivate' : action.kind,
     userId: current.user.userId,
