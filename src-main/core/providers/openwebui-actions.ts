@@ -15,8 +15,9 @@
  * `get_verified_user` / `get_admin_user` refuse every role but user/admin
  * with 401 ACCESS_PROHIBITED. Chats, models and the API all depend on
  * them, so a pending user can sign in but use nothing. Caveats: a websocket
- * already open keeps its cached role until it reconnects on servers before
- * the fix that disconnects sessions on a role change; and where OAuth or
+ * already open may keep the role it cached (SESSION_POOL) until it
+ * reconnects, unless the server disconnects a user's sockets on a role
+ * change (newer router code does); and where OAuth or
  * trusted-header role management is on, the next sign-in may set the role
  * again from the identity provider.
  *
