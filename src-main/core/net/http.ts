@@ -30,6 +30,7 @@ import {
 } from './http-errors';
 import { JsonSliceError, parseJsonInSlices } from './json-slices';
 import { abortableSleep, retryAfterSeconds, type Sleep, type WaitBudget } from './rate-limit';
+import { REDIRECT_STATUSES, redirectTarget } from './redirects';
 import {
   credentialsInUrlError,
   invalidUrlError,
@@ -194,8 +195,6 @@ function isHtml(contentType: string | null, firstBytes: Uint8Array): boolean {
   return head.startsWith('<!doctype html') || head.startsWith('<html');
 }
 
-const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
-
 /** The request's URL, which must be absolute http(s): anything else is a caller's mistake. */
 function checkedUrl(url: string): URL {
   let parsed: URL;
@@ -342,49 +341,6 @@ function requestInit(
     credentials: 'omit',
     cache: 'no-store',
   };
-}
-
-/**
- * Where a redirect leads, or the failure that stops it: a destination must
- * be present, parse, be http(s), not come round again, and be within the
- * hop limit. The fragment is dropped.
- */
-function redirectTarget(
-  response: Response,
-  url: string,
-  visited: ReadonlySet<string>,
-  hop: number,
-  maxRedirects: number,
-  requestUrl: string,
-): URL {
-  const location = response.headers.get('location');
-  const shown = displayUrl(url);
-  if (!location) {
-    throw new RollcallFailure(redirectRefusedError({ why: 'no-location' }, shown, response.status));
-  }
-  let next: URL;
-  try {
-    next = new URL(location, url);
-  } catch {
-    throw new RollcallFailure(redirectRefusedError({ why: 'invalid' }, shown, response.status));
-  }
-  if (next.protocol !== 'https:' && next.protocol !== 'http:') {
-    const refusal = { why: 'scheme', protocol: next.protocol } as const;
-    throw new RollcallFailure(redirectRefusedError(refusal, shown, response.status));
-  }
-  if (next.username !== '' || next.password !== '') {
-    // Never followed, and never shown: the user info may be a real password.
-    throw new RollcallFailure(redirectRefusedError({ why: 'credentials' }, shown, response.status));
-  }
-  next.hash = '';
-  if (visited.has(next.href)) {
-    throw new RollcallFailure(redirectRefusedError({ why: 'loop' }, shown, response.status));
-  }
-  if (hop + 1 > maxRedirects) {
-    const refusal = { why: 'too-many', requestUrl, maxRedirects } as const;
-    throw new RollcallFailure(redirectRefusedError(refusal, shown, response.status));
-  }
-  return next;
 }
 
 /** Reads a body up to `max` bytes; the attempt's timer and signals still apply. */
