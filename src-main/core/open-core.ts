@@ -119,6 +119,20 @@ export async function openCore(deps: CoreDeps): Promise<Core> {
     now,
     changed,
   });
+  const actions = createActionsService({
+    access,
+    providers,
+    users,
+    contexts,
+    reachability,
+    facts: createActionFacts(cache),
+    audit: createAuditRepo(cache, { log }),
+    emit,
+    now,
+    log,
+    chooseSavePath: deps.chooseSavePath,
+    readOnly: cache.readOnly,
+  });
   const services: Services = {
     appInfo: createAppInfoService({
       appVersion: deps.appVersion,
@@ -160,20 +174,7 @@ export async function openCore(deps: CoreDeps): Promise<Core> {
     }),
     links: createLinksService(deps),
     avatars: createAvatarsService({ access, providers, connections, users, avatars, now, log }),
-    actions: createActionsService({
-      access,
-      providers,
-      users,
-      contexts,
-      reachability,
-      facts: createActionFacts(cache),
-      audit: createAuditRepo(cache, { log }),
-      emit,
-      now,
-      log,
-      chooseSavePath: deps.chooseSavePath,
-      readOnly: cache.readOnly,
-    }),
+    actions,
   };
   const handlers = createHandlers(services);
   return {
@@ -182,6 +183,7 @@ export async function openCore(deps: CoreDeps): Promise<Core> {
     serveAvatar: (connectionId, userId) => services.avatars.serveAvatar(connectionId, userId),
     async close() {
       await syncs.stopAll();
+      await actions.stopAll();
       indexLoad.abort();
       await indexLoaded;
       await rederiver.stop();

@@ -58,12 +58,21 @@ export interface ActionsDeps {
   readOnly: boolean;
 }
 
+/** The service, and what closing core needs of it. */
+interface ActionsServiceWithStop extends ActionsService {
+  /** Cancels every run and waits for each to end (closing core): users under way finish. */
+  stopAll(): Promise<void>;
+}
+
 /** Builds the actions service. */
-export function createActionsService(deps: ActionsDeps): ActionsService {
+export function createActionsService(deps: ActionsDeps): ActionsServiceWithStop {
   const { access, reachability, now } = deps;
   const plans = createPlanStore(now);
   /** Running runs by ID, and which connection each acts on. */
-  const runs = new Map<string, { connectionId: string; controller: AbortController }>();
+  const runs = new Map<
+    string,
+    { connectionId: string; controller: AbortController; ended: Promise<unknown> }
+  >();
 
   /** The connection and its key owner, or the reason it cannot act now. */
   function ready(connectionId: string): { conn: StoredConnection; who: KeyOwner } {
@@ -105,7 +114,12 @@ export function createActionsService(deps: ActionsDeps): ActionsService {
       plans.claim(planId);
       const runId = randomId();
       const controller = new AbortController();
-      runs.set(runId, { connectionId: conn.id, controller });
+      let ended!: () => void;
+      runs.set(runId, {
+        connectionId: conn.id,
+        controller,
+        ended: new Promise<void>((resolve) => (ended = resolve)),
+      });
       try {
         let session: ProviderSession;
         try {
@@ -124,6 +138,7 @@ export function createActionsService(deps: ActionsDeps): ActionsService {
         });
       } finally {
         runs.delete(runId);
+        ended();
       }
     },
 
@@ -140,6 +155,12 @@ export function createActionsService(deps: ActionsDeps): ActionsService {
 
     async exportAudit(arg) {
       return exportAuditLog(deps, arg);
+    },
+
+    async stopAll() {
+      const all = [...runs.values()];
+      for (const r of all) r.controller.abort();
+      await Promise.all(all.map((r) => r.ended));
     },
   };
 }

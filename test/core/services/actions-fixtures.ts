@@ -8,7 +8,7 @@ import type { ConnectionKind, DirectoryUser, KeyOwner } from '@shared/model';
 import { directUserId } from '@shared/server-url';
 import { silentLogger } from '@core/log';
 import type { CallOptions, FetchedUser, ProviderSession } from '@core/providers';
-import { createActionsService, type ActionsService } from '@core/services/actions';
+import { createActionsService } from '@core/services/actions';
 import { toWrite } from '@core/services/user-writes';
 import { createActionFacts } from '@core/store/action-facts';
 import { createAuditRepo, type AuditRepo } from '@core/store/audit-repo';
@@ -45,7 +45,7 @@ export interface ActionsWorld {
   /** Replaces what the server does on an action (per test). */
   onApply: { hook: ApplyHook | null };
   audit: AuditRepo;
-  service: ActionsService;
+  service: ReturnType<typeof createActionsService>;
   /** Where the audit export dialog answers (null: cancelled). */
   savePath: { value: string | null };
   close(): void;

@@ -234,4 +234,34 @@ describe('actions:run', () => {
     expect(await w.service.cancel({ runId })).toEqual({ cancelled: false });
     expect(w.audit.list({ offset: 0, limit: 100 }).total).toBe(8);
   });
+
+  it('stops every run when core closes, waiting for the users under way', async () => {
+    const ids = Array.from({ length: 6 }, (_, i) => String(i + 2));
+    w = await openActionsWorld(
+      'zulip',
+      zulipOwner('owner'),
+      ids.map((userId) => ({ userId })),
+    );
+    const gate = deferred();
+    w.onApply.hook = async (current, action) => {
+      await gate.promise;
+      applyToServer(w.server, current.user.userId, action);
+    };
+    const plan = await planOn(ids, { kind: 'deactivate' });
+    const running = w.service.run({ planId: plan.planId });
+    await eventually(
+      () => w.provider.calls.applyAction.length === RUN_CONCURRENCY,
+      'the first users under way',
+    );
+    let stopped = false;
+    const stopping = w.service.stopAll().then(() => (stopped = true));
+    gate.resolve();
+    const summary = await running;
+    await stopping;
+    expect(stopped).toBe(true);
+    expect(summary.counts).toMatchObject({
+      applied: RUN_CONCURRENCY,
+      cancelled: ids.length - RUN_CONCURRENCY,
+    });
+  });
 });
