@@ -104,6 +104,15 @@ describe('actions:available', () => {
       }),
     );
     expect(error.message).toMatch(/Test the connection first/);
+    // A failed test is no better: its words are given.
+    w.world.connections.setLastTest(w.connectionId, {
+      ok: false,
+      at: w.world.now(),
+      who: null,
+      error: rollcallError('UNAUTHORIZED', 'Invalid API key.'),
+    });
+    const failed = await w.service.available({ connectionId: w.connectionId });
+    expect(failed[0]?.reason).toMatch(/last connection test failed \(Invalid API key\.\)/);
   });
 
   it('refuses while the server is offline, saying why, and queues nothing', async () => {

@@ -36,6 +36,12 @@ export function connectionBlock(
       'The cache is open read-only, so the audit log could not record actions. Actions are off until Rollcall can write it.',
     );
   }
+  if (conn.lastTest && !conn.lastTest.ok) {
+    return rollcallError(
+      'INVALID_INPUT',
+      `The last connection test failed (${conn.lastTest.error?.message ?? 'no reason given'}). Fix the connection and test it again before acting on users.`,
+    );
+  }
   if (!conn.lastTest?.who) {
     return rollcallError(
       'INVALID_INPUT',
