@@ -26,6 +26,8 @@ import { createProviderContexts } from './services/provider-context';
 import { startRederiver } from './services/rederive';
 import { createSearchService } from './services/search';
 import { createSyncService } from './services/sync';
+import { createActionFacts } from './store/action-facts';
+import { createAuditRepo } from './store/audit-repo';
 import { createAvatarStore } from './store/avatar-store';
 import { createConnectionsRepo } from './store/connections-repo';
 import { databasePath, openDatabase, type OpenedDatabase } from './store/db';
@@ -117,6 +119,20 @@ export async function openCore(deps: CoreDeps): Promise<Core> {
     now,
     changed,
   });
+  const actions = createActionsService({
+    access,
+    providers,
+    users,
+    contexts,
+    reachability,
+    facts: createActionFacts(cache),
+    audit: createAuditRepo(cache, { log }),
+    emit,
+    now,
+    log,
+    chooseSavePath: deps.chooseSavePath,
+    readOnly: cache.readOnly,
+  });
   const services: Services = {
     appInfo: createAppInfoService({
       appVersion: deps.appVersion,
@@ -158,7 +174,7 @@ export async function openCore(deps: CoreDeps): Promise<Core> {
     }),
     links: createLinksService(deps),
     avatars: createAvatarsService({ access, providers, connections, users, avatars, now, log }),
-    actions: createActionsService(),
+    actions,
   };
   const handlers = createHandlers(services);
   return {
@@ -167,6 +183,7 @@ export async function openCore(deps: CoreDeps): Promise<Core> {
     serveAvatar: (connectionId, userId) => services.avatars.serveAvatar(connectionId, userId),
     async close() {
       await syncs.stopAll();
+      await actions.stopAll();
       indexLoad.abort();
       await indexLoaded;
       await rederiver.stop();

@@ -140,7 +140,11 @@ export function csvUserRow(record: ExportRecord, fieldColumns: string[]): string
   ]);
 }
 
-/** A file name for an export made now: `rollcall-users-2026-11-23.csv`. */
-export function exportFileName(format: 'csv' | 'json', now: number): string {
-  return `rollcall-users-${new Date(now).toISOString().slice(0, 10)}.${format}`;
+/** A file name for an export made now: `rollcall-users-2026-11-23.csv` (or `rollcall-audit-…`). */
+export function exportFileName(
+  format: 'csv' | 'json',
+  now: number,
+  what: 'users' | 'audit' = 'users',
+): string {
+  return `rollcall-${what}-${new Date(now).toISOString().slice(0, 10)}.${format}`;
 }

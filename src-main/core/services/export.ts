@@ -1,17 +1,13 @@
 /**
  * Exporting the current search (query and filters) as CSV or JSON to a file
  * the admin chooses. Rows are streamed a chunk at a time into a partial file
- * that is renamed into place only when complete, so a failed export never
- * leaves half a file under the chosen name, and a place that cannot be
- * written (a folder that cannot be made, a name that is a folder) says so.
+ * that is renamed into place only when complete (export-file.ts).
  * CSV cells are guarded against formulas (export-format.ts).
  *
  * Node only; never imports `electron`.
  */
-import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import type { FileHandle } from 'node:fs/promises';
 import type { ParsedArgOf } from '@shared/contract';
-import { fail, toRollcallError } from '@shared/errors';
 import type { CoreDeps } from '../deps';
 import type { ConnectionsRepo } from '../store/connections-repo';
 import type { MetaRepo } from '../store/meta-repo';
@@ -24,6 +20,7 @@ import {
   profileFieldColumns,
   type ExportRecord,
 } from './export-format';
+import { writeExportFile } from './export-file';
 
 /** The export channel. */
 export interface ExportService {
@@ -104,24 +101,7 @@ export function createExportService(deps: ExportDeps): ExportService {
         arg.query.connectionIds.length > 0 ? arg.query.connectionIds : [...labels.keys()];
       const definitions = connectionIds.flatMap((id) => meta.getProfileFields(id)?.value ?? []);
       const columns = profileFieldColumns(definitions);
-      const tmp = `${path}.rollcall-partial`;
-      let count = 0;
-      try {
-        await mkdir(dirname(path), { recursive: true });
-        const file = await open(tmp, 'w');
-        try {
-          count = await writeUsers(file, arg, columns, labels);
-          await file.sync();
-        } finally {
-          await file.close().catch(() => {});
-        }
-        await rename(tmp, path);
-      } catch (thrown) {
-        await rm(tmp, { force: true }).catch(() => {});
-        const error = toRollcallError(thrown);
-        if (error.code !== 'INTERNAL') throw thrown;
-        fail('INVALID_INPUT', `Rollcall could not write ${path}. Choose another place.`);
-      }
+      const count = await writeExportFile(path, (file) => writeUsers(file, arg, columns, labels));
       return { path, count };
     },
   };

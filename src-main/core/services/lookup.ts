@@ -18,7 +18,7 @@ import type { StoredConnection } from '../store/connections-repo';
 import type { UsersRepo } from '../store/users-repo';
 import type { ConnectionAccess } from './connection-access';
 import type { ProviderContexts } from './provider-context';
-import { toWrite } from './user-writes';
+import { storeFetchedUser, toWrite } from './user-writes';
 
 /** Errors after which a cached copy is still the best answer. */
 const KEEP_CACHED_ON: ReadonlySet<RollcallError['code']> = new Set([
@@ -82,11 +82,9 @@ export function createLookupService(deps: LookupDeps): LookupService {
         provider.fetchUser(await access.session(conn), ref, { context: contexts.get(conn.id) }),
       );
       const at = now();
-      const write = toWrite(fetched, at);
-      if (!deps.readOnly) {
-        await contexts.store(conn.id, fetched.context);
-        users.upsert(write, at);
-      }
+      const write = deps.readOnly
+        ? toWrite(fetched, at)
+        : await storeFetchedUser({ users, contexts }, conn.id, fetched, at);
       if (ref.kind === 'openwebui-shared-chat') {
         sharedChatOwners.set(`${conn.id}\u0000${ref.chatId}`, fetched.user.userId);
       }

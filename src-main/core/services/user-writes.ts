@@ -6,10 +6,12 @@
  * Node only; never imports `electron`.
  */
 import type { DirectoryUser, JsonValue } from '@shared/model';
-import type { FetchedUser } from '../providers';
+import type { FetchedUser, ProviderContext } from '../providers';
 import { yieldToEventLoop } from '../store/sqlite-helpers';
 import { redactPayload, redactUser } from '../store/redact-payload';
+import type { UsersRepo } from '../store/users-repo';
 import type { UserWrite } from '../store/users-rows';
+import type { ProviderContexts } from './provider-context';
 
 /** Longest stretch of sync work (per page, outside the cache's own chunks) between two yields. */
 const INGEST_SLICE_MS = 8;
@@ -17,6 +19,23 @@ const INGEST_SLICE_MS = 8;
 /** One fetched user, redacted, as the cache stores it. */
 export function toWrite(fetched: { user: DirectoryUser; raw: JsonValue }, at: number): UserWrite {
   return { user: redactUser(fetched.user), raw: redactPayload(fetched.raw), fetchedAt: at };
+}
+
+/**
+ * Stores one user the server just answered with, and the context it came
+ * with: the one path a lookup and an action's read-back both write
+ * through, so the cache and the search index show the server's answer.
+ */
+export async function storeFetchedUser(
+  deps: { users: Pick<UsersRepo, 'upsert'>; contexts: Pick<ProviderContexts, 'store'> },
+  connectionId: string,
+  fetched: FetchedUser & { context: ProviderContext },
+  at: number,
+): Promise<UserWrite> {
+  const write = toWrite(fetched, at);
+  await deps.contexts.store(connectionId, fetched.context);
+  deps.users.upsert(write, at);
+  return write;
 }
 
 /**

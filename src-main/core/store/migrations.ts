@@ -231,6 +231,43 @@ const V6_DROP_REMOVED_AT = `
 ALTER TABLE connections DROP COLUMN removed_at;
 `;
 
+/**
+ * v7: the audit log of actions on users (issue 15). One row per user per
+ * run, written as each user finishes, so a crash keeps what was done. It
+ * is append-only: triggers refuse every UPDATE and DELETE, so no code path
+ * (and no bug) can rewrite or drop what happened. No foreign key to
+ * `connections`: the record of what was done outlives the connection.
+ */
+const V7_AUDIT_LOG = `
+CREATE TABLE audit_log (
+  id                 INTEGER PRIMARY KEY AUTOINCREMENT,
+  run_id             TEXT NOT NULL,
+  at                 INTEGER NOT NULL,
+  connection_id      TEXT NOT NULL,
+  connection_label   TEXT NOT NULL,
+  action_json        TEXT NOT NULL,
+  action_label       TEXT NOT NULL,
+  target_description TEXT NOT NULL,
+  user_id            TEXT NOT NULL,
+  user_name          TEXT NOT NULL,
+  before_role        TEXT NOT NULL,
+  before_state       TEXT NOT NULL,
+  after_role         TEXT,
+  after_state        TEXT,
+  outcome            TEXT NOT NULL,
+  message            TEXT
+) STRICT;
+CREATE INDEX audit_log_by_connection ON audit_log (connection_id, id);
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN
+  SELECT RAISE(ABORT, 'the audit log is append-only: rows cannot be changed');
+END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+BEGIN
+  SELECT RAISE(ABORT, 'the audit log is append-only: rows cannot be deleted');
+END;
+`;
+
 /** Every migration, in order. `PRAGMA user_version` is the last one applied. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'base tables', up: (db) => db.exec(V1_BASE) },
@@ -252,6 +289,7 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'one way to remove a connection',
     up: (db) => db.exec(V6_DROP_REMOVED_AT),
   },
+  { version: 7, name: 'append-only audit log of actions', up: (db) => db.exec(V7_AUDIT_LOG) },
 ];
 
 /** The schema version this build writes. */
