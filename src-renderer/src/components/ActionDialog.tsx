@@ -66,7 +66,13 @@ export function ActionDialog() {
     footer = (
       <>
         <span className="spacer" />
-        <button type="button" className="button" onClick={closeAction} data-autofocus="">
+        <button
+          type="button"
+          className="button"
+          onClick={closeAction}
+          data-autofocus=""
+          data-testid="close-action"
+        >
           {error ? 'Close' : 'Cancel'}
         </button>
       </>

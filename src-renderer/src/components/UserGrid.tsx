@@ -192,10 +192,10 @@ export function UserGrid() {
       else if (e.key === 'ArrowUp' || e.key === 'PageUp') next = e.key === 'ArrowUp' ? index : 0;
       else return;
     }
+    const { pages: loaded, queryVersion: version } = useDirectory.getState();
     if (e.shiftKey && e.key.startsWith('Arrow')) {
-      const { pages: loaded, queryVersion: version } = useDirectory.getState();
       useSelection.getState().extendTo(next, version, (i) => summaryAt(loaded, i), index);
-    }
+    } else useSelection.getState().moveAnchor(next, version);
     setActive(next);
     pendingFocus.current = next;
     virtualizer.scrollToIndex(Math.floor(next / cols), { align: 'auto' });

@@ -40,6 +40,11 @@ interface SelectionState extends SelectionData {
    * or, without one, selects `index` alone.
    */
   extendTo(index: number, version: number, at: UserAt, from?: number): void;
+  /**
+   * Plain keyboard movement: the next range starts at the focused card and
+   * adds to what is selected now.
+   */
+  moveAnchor(index: number, version: number): void;
   /** Drops users no longer there (their connection was removed). */
   keepOnly(keep: (user: SelectedUser) => boolean): void;
   clear(): void;
@@ -89,6 +94,9 @@ export const useSelection = create<SelectionState>()((set, get) => ({
       if (user) selected.set(selectionKey(user), user);
     }
     set({ selected });
+  },
+  moveAnchor(index, version) {
+    set({ anchor: { index, version }, base: get().selected });
   },
   keepOnly(keep) {
     const selected = new Map([...get().selected].filter(([, u]) => keep(u)));
