@@ -59,7 +59,7 @@ describe('the act-on-users entries', () => {
       useDirectory.getState().setFilters({ connectionIds: ['acme-zulip'], text: 'member' }),
     );
     await waitFor(() =>
-      expect(screen.getByTestId('act-on-results')).toHaveTextContent('Act on these 3 users'),
+      expect(screen.getByTestId('act-on-results')).toHaveAccessibleName('Act on these 3 users'),
     );
     await user.click(screen.getByTestId('act-on-results'));
     const menu = await screen.findByTestId('act-menu');

@@ -20,6 +20,8 @@ import { PopoverButton } from './Menu';
 interface ActOnMenuProps {
   /** The button's content. */
   label: ReactNode;
+  /** The button's accessible name when its content leans on what is next to it. */
+  ariaLabel?: string;
   /** The one connection acted on; null when there is none, with `blocked` saying why. */
   connectionId: string | null;
   /** Why acting is not possible here, in words; shown inside the menu. */
@@ -36,6 +38,7 @@ interface ActOnMenuProps {
 /** A button opening the actions available for a target. */
 export function ActOnMenu({
   label,
+  ariaLabel,
   connectionId,
   blocked,
   target,
@@ -47,6 +50,8 @@ export function ActOnMenu({
   return (
     <PopoverButton
       className={className}
+      ariaLabel={ariaLabel}
+      title={ariaLabel}
       label={
         <>
           <Zap size={14} aria-hidden="true" />

@@ -1,5 +1,5 @@
 /**
- * "Act on these N users": the actions over every user the current search
+ * "Act on these N users", in the scope header: the actions over every user the current search
  * and filters match (not only the cards on screen). Core narrows the query
  * to one connection, so with several in scope the menu says to pick one.
  *
@@ -26,7 +26,18 @@ export function ActOnResults() {
   const connectionId = scopeConnection(scope, ids === '' ? [] : ids.split('\n'));
   return (
     <ActOnMenu
-      label={total === 1 ? 'Act on this user' : `Act on these ${plural(total, 'user')}`}
+      // The count hides in a narrow window, where the header has no room for it.
+      label={
+        <>
+          Act on
+          <span className="wide-only">
+            {' '}
+            {total === 1 ? 'this user' : `these ${plural(total, 'user')}`}
+          </span>
+          <span className="narrow-only">…</span>
+        </>
+      }
+      ariaLabel={total === 1 ? 'Act on this user' : `Act on these ${plural(total, 'user')}`}
       connectionId={connectionId}
       blocked={
         connectionId

@@ -125,7 +125,7 @@ export function ActionDialog() {
         {failed > 0 && (
           <button
             type="button"
-            className="link-button"
+            className="link-button retry-link"
             onClick={() => void retryFailed()}
             data-testid="retry-failed"
           >

@@ -42,7 +42,13 @@ export function ActionPreview({ plan, typed, onType }: ActionPreviewProps) {
         </p>
       ) : (
         <section aria-label="Users who will change">
-          <ul className="plan-list" data-testid="change-list">
+          {/* Focusable, so a keyboard can scroll it. */}
+          <ul
+            className="plan-list"
+            tabIndex={0}
+            aria-label="Users who will change"
+            data-testid="change-list"
+          >
             {shown.map((c) => (
               <li key={c.userId} className="plan-row" data-testid="change-row">
                 <span className="plan-name">
@@ -78,7 +84,7 @@ export function ActionPreview({ plan, typed, onType }: ActionPreviewProps) {
               <summary>
                 <span className="skip-count">{countText(g.users.length)}</span> {g.reason}
               </summary>
-              <ul className="skip-names">
+              <ul className="skip-names" tabIndex={0} aria-label={`Skipped: ${g.reason}`}>
                 {g.users.slice(0, SKIP_ROWS).map((s) => (
                   <li key={s.userId}>
                     <bdi>{s.name}</bdi>

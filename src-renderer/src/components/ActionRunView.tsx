@@ -106,7 +106,7 @@ export function ActionResults({ summary }: { summary: ActionRunSummary }) {
           </li>
         ))}
       </ul>
-      <ul className="plan-list" data-testid="result-list">
+      <ul className="plan-list" tabIndex={0} aria-label="Results by user" data-testid="result-list">
         {rows.map((r) => (
           <li
             key={r.userId}

@@ -102,7 +102,7 @@ export function AuditView() {
         </p>
       )}
       {entries.length > 0 && (
-        <div className="audit-scroll">
+        <div className="audit-scroll" tabIndex={0} role="region" aria-label="Audit entries">
           <table className="audit-table" data-testid="audit-table" aria-busy={loading}>
             <thead>
               <tr>
@@ -122,7 +122,7 @@ export function AuditView() {
                   <td>
                     <bdi>{e.connectionLabel}</bdi>
                   </td>
-                  <td>{e.actionLabel}</td>
+                  <td className="nowrap">{e.actionLabel}</td>
                   <td>
                     <bdi>{e.userName}</bdi> <span className="muted">({e.userId})</span>
                   </td>

@@ -38,6 +38,7 @@ export function SelectionBar() {
         })}
         note={plural(selected.size, 'selected user')}
         testId="act-on-selection"
+        align="end"
         className="button small primary"
       />
       <button type="button" className="button small" onClick={clear} data-testid="clear-selection">
