@@ -278,6 +278,24 @@ describe('the action dialog', () => {
     expect(bridge.calls.filter((c) => c.channel === 'users:search').length).toBeGreaterThan(1);
   });
 
+  it('drops the users a delete removed from the selection, and keeps the rest', async () => {
+    const { user } = renderActing({
+      'actions:plan': () =>
+        ok(guestPlan(2, { action: { kind: 'delete' }, title: 'Delete 2 users' })),
+      'actions:run': () =>
+        ok({
+          ...summaryOf([result('1', 'applied'), result('2', 'failed', 'Refused.')]),
+          action: { kind: 'delete' as const },
+        }),
+    });
+    await actOnAllCards(user);
+    expect(screen.getByTestId('selection-count')).toHaveTextContent('3 selected');
+    await user.click(await screen.findByTestId('act-deactivate'));
+    await user.click(await screen.findByTestId('run-action'));
+    await screen.findByTestId('action-results');
+    expect(screen.getByTestId('selection-count')).toHaveTextContent('2 selected');
+  });
+
   it('shows why a plan or a run could not be made, in words', async () => {
     let runs = 0;
     const { user } = renderActing({

@@ -1,8 +1,8 @@
 /**
  * The action behind Run in the preview: runs the plan, follows its progress
  * (the run's ID arrives with the first progress event, so Cancel can name
- * it), shows the results, and asks the directory and the open detail panel
- * again so they show what changed.
+ * it), shows the results, asks the directory and the open detail panel
+ * again so they show what changed, and drops deleted users from the selection.
  *
  * Runs in the window.
  */
@@ -10,6 +10,7 @@ import { api } from '../stores/bridge';
 import { useAction } from '../stores/action-store';
 import { useDetail } from '../stores/detail-store';
 import { useDirectory } from '../stores/directory-store';
+import { useSelection } from '../stores/selection-store';
 
 /** Runs the previewed plan; `confirmation` is what the admin typed, when asked. */
 export async function runAction(confirmation?: string): Promise<void> {
@@ -28,6 +29,15 @@ export async function runAction(confirmation?: string): Promise<void> {
     return;
   }
   useAction.getState().set({ step: 'results', plan, summary: result.value });
+  // Deleted users are gone from the server: they cannot stay selected for the next action.
+  if (plan.action.kind === 'delete') {
+    const deleted = new Set(
+      result.value.results.filter((r) => r.outcome === 'applied').map((r) => r.userId),
+    );
+    useSelection
+      .getState()
+      .keepOnly((u) => u.connectionId !== plan.connectionId || !deleted.has(u.userId));
+  }
   useDirectory.getState().refresh();
   const open = useDetail.getState().target;
   if (
