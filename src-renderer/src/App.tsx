@@ -7,6 +7,8 @@
  */
 import { useEffect } from 'react';
 import { useBootstrap, useClockTicker, useReprobe, useShortcuts } from './app-hooks';
+import { ActionDialog } from './components/ActionDialog';
+import { AuditView } from './components/AuditView';
 import { ConnectionDialog } from './components/ConnectionDialog';
 import { DetailPanel } from './components/DetailPanel';
 import { FilterBar } from './components/FilterBar';
@@ -70,6 +72,8 @@ export function App() {
       )}
       <ConnectionDialog />
       <RemoveDialog />
+      <ActionDialog />
+      <AuditView />
       <Toasts />
     </>
   );

@@ -6,12 +6,15 @@
  * Runs in the window.
  */
 import { useEffect } from 'react';
+import { actionProgressed } from './actions/action-progressed';
 import { closeDetail } from './actions/close-detail';
 import { syncProgressed } from './actions/sync-progressed';
 import { userRefreshed } from './actions/user-refreshed';
 import { LOOKUP_INPUT_ID } from './components/LookupBox';
 import { SEARCH_INPUT_ID } from './components/SearchBox';
 import { hasModKey } from './lib/keys';
+import { useAction } from './stores/action-store';
+import { useAudit } from './stores/audit-store';
 import { api } from './stores/bridge';
 import { useAppInfo } from './stores/app-info-store';
 import { CLOCK_TICK_MS, useClock } from './stores/clock-store';
@@ -41,6 +44,7 @@ export function useBootstrap(): void {
       }),
       rc.onSyncProgress(syncProgressed),
       rc.onUserRefreshed(userRefreshed),
+      rc.onActionProgress(actionProgressed),
     ];
     return () => offs.forEach((off) => off());
   }, []);
@@ -112,6 +116,7 @@ export function useShortcuts(): void {
       }
       if (e.key === 'Escape' && !e.defaultPrevented) {
         if (useUi.getState().dialog || useUi.getState().confirmRemove) return;
+        if (useAction.getState().flow || useAudit.getState().open) return;
         if (useDetail.getState().target) {
           e.preventDefault();
           closeDetail();

@@ -8,8 +8,17 @@
  */
 import AxeBuilder from '@axe-core/playwright';
 import type { Browser, Page } from 'playwright-core';
-import { ok, rollcallError, err } from '@shared/errors';
-import type { SyncProgress } from '@shared/model';
+import type { ActionPlan, ActionRunSummary } from '@shared/actions';
+import { contract } from '@shared/contract';
+import { ok, rollcallError, err, type Result } from '@shared/errors';
+import { DEFAULT_SEARCH_SPEC, type SyncProgress } from '@shared/model';
+import {
+  auditEntry,
+  guestPlan,
+  progress as actionProgress,
+  summaryOf,
+  zulipAvailability,
+} from '../renderer/action-fixtures';
 import {
   cardVariants,
   connection,
@@ -320,5 +329,156 @@ describe.each(['light', 'dark'] as const)('gallery (%s)', (scheme) => {
     hold.resolve(ok(summary));
     await page.getByTestId('sync-summary').waitFor();
     await shot('sync-summary');
+  });
+  it('acting on users: selection, menu, preview, confirmation, progress, results, audit', async () => {
+    const server = fullServer();
+    const members = server.dir
+      .search({
+        ...DEFAULT_SEARCH_SPEC,
+        connectionIds: ['acme-zulip'],
+        roles: ['member'],
+        offset: 0,
+        limit: 60,
+      })
+      .items.slice(0, 60);
+    const changes = members.slice(0, 42).map((u) => ({
+      userId: u.userId,
+      name: u.name,
+      email: u.email,
+      before: { role: 'member' as const, state: 'active' as const },
+      expected: { role: 'guest' as const, state: 'active' as const },
+    }));
+    const guest: ActionPlan = {
+      ...guestPlan(0),
+      title: 'Make 42 users Guests',
+      targetDescription: '45 selected users',
+      changes,
+      skipped: [
+        ...members.slice(42, 44).map((u) => ({
+          userId: u.userId,
+          name: u.name,
+          code: 'already' as const,
+          reason: 'Already a Guest.',
+        })),
+        {
+          userId: '8',
+          name: 'Iago Ortiz',
+          code: 'self' as const,
+          reason: 'The key’s own account: Rollcall does not demote it.',
+        },
+      ],
+    };
+    const deletion: ActionPlan = {
+      ...guest,
+      planId: 'plan-2',
+      action: { kind: 'delete' },
+      title: 'Delete 42 users',
+      changes: changes.map((c) => ({ ...c, expected: { ...c.expected, state: 'gone' as const } })),
+      reversible: false,
+      undoNote: 'The server keeps no copy of a deleted user: their chats and files go with them.',
+      confirmation: { kind: 'count', expected: '42', prompt: 'Type 42 to delete 42 users.' },
+    };
+    let finish: (r: Result<ActionRunSummary>) => void = () => undefined;
+    server.overrides['actions:available'] = () =>
+      ok([
+        ...zulipAvailability(),
+        {
+          action: { kind: 'delete' },
+          label: 'Delete…',
+          allowed: true,
+          reason: null,
+          reversible: false,
+        },
+      ]);
+    server.overrides['actions:plan'] = (arg) =>
+      ok(contract['actions:plan'].arg.parse(arg).action.kind === 'delete' ? deletion : guest);
+    server.overrides['actions:run'] = () => new Promise((resolve) => (finish = resolve));
+    server.overrides['audit:list'] = () =>
+      ok({
+        total: 130,
+        entries: Array.from({ length: 50 }, (_, i) =>
+          auditEntry(130 - i, {
+            userName: members[i % members.length]!.name,
+            outcome: i % 7 === 3 ? 'failed' : 'applied',
+            message: i % 7 === 3 ? 'The server refused: this user is the last owner.' : null,
+          }),
+        ),
+      });
+
+    for (const size of [
+      { width: 1280, height: 800 },
+      { width: 1024, height: 700 },
+    ]) {
+      const page = await open(server, size);
+      const tag = `${size.width}`;
+      await page.locator('[data-connection-id="acme-zulip"] .conn-select').click();
+      const cards = page.getByTestId('user-card');
+      await cards.nth(1).waitFor();
+      await cards.nth(1).click({ modifiers: ['Control'] });
+      await cards.nth(3).click({ modifiers: ['Control'] });
+      await cards.nth(6).click({ modifiers: ['Shift'] });
+      await page.getByTestId('selection-bar').waitFor();
+      await page.getByTestId('user-grid').evaluate((g) => g.scrollTo({ top: 0 }));
+      await settle(page);
+      await shot(`actions-selection-${tag}`);
+
+      await page.getByTestId('act-on-selection').click();
+      await page.getByTestId('act-set-role:owner').waitFor();
+      await shot(`actions-menu-${tag}`);
+      await page.getByTestId('act-set-role:guest').click();
+      await page.getByTestId('action-preview').waitFor();
+      await page.getByTestId('skip-already').click();
+      await shot(`actions-preview-${tag}`);
+      expect(await axeSerious(page)).toEqual([]);
+      await page.getByTestId('run-action').click();
+      app!.emit(
+        'actions:progress',
+        actionProgress({
+          planId: guest.planId,
+          total: 42,
+          done: 17,
+          phase: 'waiting',
+          waitSeconds: 23,
+        }),
+      );
+      await page.getByTestId('action-progress-text').filter({ hasText: 'Waiting' }).waitFor();
+      await shot(`actions-progress-${tag}`);
+      expect(await axeSerious(page)).toEqual([]);
+      const results = changes.map((c, i) => ({
+        userId: c.userId,
+        name: c.name,
+        outcome: i === 5 || i === 9 ? ('failed' as const) : ('applied' as const),
+        before: c.before,
+        after: i === 5 || i === 9 ? null : c.expected,
+        error:
+          i === 5 || i === 9
+            ? rollcallError(
+                'FORBIDDEN',
+                'The server refused: only owners may change the role of an administrator.',
+              )
+            : null,
+        at: Date.now(),
+      }));
+      finish(ok({ ...summaryOf(results), planId: guest.planId, title: guest.title }));
+      await page.getByTestId('action-results').waitFor();
+      await shot(`actions-results-${tag}`);
+      expect(await axeSerious(page)).toEqual([]);
+      await page.getByTestId('close-results').click();
+
+      await page.getByTestId('act-on-results').click();
+      await page.getByTestId('act-delete').click();
+      await page.getByTestId('confirm-input').fill('4');
+      await shot(`actions-confirm-${tag}`);
+      await page.keyboard.press('Escape');
+
+      await page.getByTestId('open-audit').click();
+      await page.getByTestId('audit-row').first().waitFor();
+      await shot(`actions-audit-${tag}`);
+      expect(await axeSerious(page)).toEqual([]);
+      expect(app!.pageErrors).toEqual([]);
+      expect(app!.consoleLines.filter((l) => l.type === 'error')).toEqual([]);
+      await app!.close();
+      app = undefined;
+    }
   });
 });

@@ -9,6 +9,7 @@ import type { ConnectionSummary } from '@shared/model';
 import { removedTogether, useConnections } from '../stores/connections-store';
 import { useDetail } from '../stores/detail-store';
 import { useDirectory } from '../stores/directory-store';
+import { useSelection } from '../stores/selection-store';
 import { useUi } from '../stores/ui-store';
 
 /**
@@ -30,6 +31,7 @@ export async function removeConnection(target: ConnectionSummary): Promise<Rollc
   else refresh();
   const open = useDetail.getState().target;
   if (open && gone(open.connectionId)) useDetail.getState().close();
+  useSelection.getState().keepOnly((u) => !gone(u.connectionId));
   const ui = useUi.getState();
   ui.askRemove(null);
   ui.toast(target.demo ? 'Removed the demo directory.' : `Removed ${target.label}.`);

@@ -34,7 +34,7 @@ export function Badge({
   children,
   title,
 }: {
-  tone?: 'neutral' | 'bot' | 'danger' | 'warn' | 'info';
+  tone?: 'neutral' | 'bot' | 'danger' | 'warn' | 'info' | 'ok';
   icon?: ReactNode;
   children: ReactNode;
   title?: string;

@@ -7,16 +7,7 @@
  *
  * Runs in the window.
  */
-import {
-  Braces,
-  Clock3,
-  Copy,
-  History,
-  LoaderCircle,
-  RefreshCw,
-  TriangleAlert,
-  X,
-} from 'lucide-react';
+import { Braces, Clock3, Copy, History, LoaderCircle, TriangleAlert, X } from 'lucide-react';
 import { useEffect, useId, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 import {
   CONNECTION_KIND_LABELS,
@@ -44,6 +35,7 @@ import { personKey, useDetail } from '../stores/detail-store';
 import { useUi } from '../stores/ui-store';
 import { Avatar } from './Avatar';
 import { Badge, BotBadge, KindIcon, RoleBadge } from './Badges';
+import { DetailActions } from './DetailActions';
 import { ErrorNotice } from './ErrorNotice';
 import { JsonTree } from './JsonTree';
 import { ProfileFieldView } from './ProfileFieldView';
@@ -451,32 +443,13 @@ export function DetailPanel() {
         </button>
       </header>
 
-      <div className="detail-actions">
-        <button
-          type="button"
-          className="button small"
-          onClick={() => void refresh()}
-          disabled={refreshing || !record}
-          data-testid="refresh-user"
-        >
-          {refreshing ? (
-            <LoaderCircle size={14} aria-hidden="true" className="spin" />
-          ) : (
-            <RefreshCw size={14} aria-hidden="true" />
-          )}
-          {refreshing ? 'Refreshing…' : 'Refresh from server'}
-        </button>
-        <button
-          type="button"
-          className="button small"
-          onClick={() => void copyJson()}
-          disabled={!record}
-          data-testid="copy-json"
-        >
-          <Copy size={14} aria-hidden="true" />
-          Copy as JSON
-        </button>
-      </div>
+      <DetailActions
+        target={target}
+        canAct={record !== null}
+        refreshing={refreshing}
+        onRefresh={() => void refresh()}
+        onCopy={() => void copyJson()}
+      />
 
       {record?.goneAt !== null && record?.goneAt !== undefined && (
         <div className="notice notice-warn" role="status">

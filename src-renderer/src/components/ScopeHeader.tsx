@@ -14,6 +14,7 @@ import { useConnections } from '../stores/connections-store';
 import { useDirectory } from '../stores/directory-store';
 import { useSync } from '../stores/sync-store';
 import { useUi } from '../stores/ui-store';
+import { ActOnResults } from './ActOnResults';
 import { KindIcon } from './Badges';
 import { ExportButton } from './ExportButton';
 
@@ -94,6 +95,7 @@ export function ScopeHeader() {
             </button>
           </>
         )}
+        <ActOnResults />
         <ExportButton />
       </div>
     </header>

@@ -6,7 +6,7 @@
  *
  * Runs in the window.
  */
-import { Ellipsis, LayoutGrid, Pencil, Plus, RefreshCw, Trash2 } from 'lucide-react';
+import { Ellipsis, LayoutGrid, Pencil, Plus, RefreshCw, ScrollText, Trash2 } from 'lucide-react';
 import { CONNECTION_KIND_LABELS, type ConnectionSummary } from '@shared/model';
 import { selectScope } from '../actions/select-scope';
 import { startSync } from '../actions/start-sync';
@@ -14,6 +14,7 @@ import { connectionState, lastSyncText } from '../lib/connection-state';
 import { modKeyLabel } from '../lib/keys';
 import { absoluteDateTime, countText } from '../lib/time';
 import { useClock } from '../stores/clock-store';
+import { useAudit } from '../stores/audit-store';
 import { useConnections } from '../stores/connections-store';
 import { useDirectory } from '../stores/directory-store';
 import { useSync } from '../stores/sync-store';
@@ -194,6 +195,15 @@ export function Sidebar() {
           <ConnectionRow key={c.id} c={c} selected={scope.length === 1 && scope[0] === c.id} />
         ))}
       </ul>
+      <button
+        type="button"
+        className="button small sidebar-audit"
+        onClick={() => useAudit.getState().show()}
+        data-testid="open-audit"
+      >
+        <ScrollText size={14} aria-hidden="true" />
+        Audit log
+      </button>
       <section className="sidebar-foot" aria-label="Keyboard shortcuts">
         <dl className="shortcuts">
           <dt>
@@ -212,6 +222,10 @@ export function Sidebar() {
             <kbd className="kbd">Enter</kbd> <kbd className="kbd">Esc</kbd>
           </dt>
           <dd>Open, close</dd>
+          <dt>
+            <kbd className="kbd">Space</kbd> <kbd className="kbd">Shift ←→</kbd>
+          </dt>
+          <dd>Select</dd>
         </dl>
       </section>
     </nav>

@@ -6,9 +6,10 @@
  *
  * Runs in the window.
  */
-import { Bot, Clock3, Users } from 'lucide-react';
+import { Bot, Check, Clock3, Users } from 'lucide-react';
 import { forwardRef, memo, type KeyboardEvent, type MouseEvent, type ReactNode } from 'react';
 import type { UserSummary } from '@shared/model';
+import { hasModKey } from '../lib/keys';
 import { presenceOf, type PresenceView } from '../lib/presence';
 import { CUT_TITLE, wasCut } from '../lib/profile';
 import { absoluteDate, absoluteDateTime, calendarDate, localTime, relativeTime } from '../lib/time';
@@ -29,12 +30,20 @@ interface UserCardProps {
    * functions to every card and a card re-renders only when its own props change.
    */
   onOpen: (user: UserSummary, index: number) => void;
+  /**
+   * Selection without opening: ctrl/cmd-click and Space toggle, shift-click
+   * extends a range. Without it, those open the card like a plain click.
+   */
+  onPick?: (user: UserSummary, index: number, how: 'toggle' | 'range') => void;
   tabIndex?: number;
   onFocus?: (index: number) => void;
   onKeyDown?: (e: KeyboardEvent<HTMLDivElement>, index: number) => void;
   colIndex?: number;
   index?: number;
+  /** In the selection: a check mark and `aria-selected`. */
   selected?: boolean;
+  /** Shown in the detail panel. */
+  open?: boolean;
 }
 
 /** Lines under the badges, most telling first. */
@@ -113,6 +122,8 @@ export const UserCard = memo(
       colIndex,
       index,
       selected,
+      open,
+      onPick,
     },
     ref,
   ) {
@@ -123,6 +134,11 @@ export const UserCard = memo(
     const dim = user.deactivated || user.gone;
 
     const onClick = (e: MouseEvent<HTMLDivElement>): void => {
+      if (onPick && (e.shiftKey || hasModKey(e))) {
+        e.preventDefault();
+        onPick(user, index ?? 0, e.shiftKey ? 'range' : 'toggle');
+        return;
+      }
       // Selecting text inside a card must not open it.
       if (window.getSelection()?.toString()) return;
       e.preventDefault();
@@ -136,14 +152,23 @@ export const UserCard = memo(
         aria-colindex={colIndex}
         aria-selected={selected ?? false}
         tabIndex={tabIndex}
-        className={`card${dim ? ' is-dim' : ''}${selected ? ' is-selected' : ''}`}
+        className={`card${dim ? ' is-dim' : ''}${selected ? ' is-selected' : ''}${open ? ' is-open' : ''}`}
         data-testid="user-card"
         data-user-id={user.userId}
         data-connection-id={user.connectionId}
         data-index={index}
         onClick={onClick}
+        onMouseDown={(e) => {
+          // Shift-click selects a range of cards, not the text between them.
+          if (onPick && e.shiftKey) e.preventDefault();
+        }}
         onFocus={onFocus ? () => onFocus(index ?? 0) : undefined}
         onKeyDown={(e) => {
+          if (e.key === ' ' && onPick) {
+            e.preventDefault();
+            onPick(user, index ?? 0, 'toggle');
+            return;
+          }
           if (e.key === 'Enter' || e.key === ' ') {
             e.preventDefault();
             onOpen(user, index ?? 0);
@@ -185,6 +210,12 @@ export const UserCard = memo(
               {user.email ? <bdi>{user.email}</bdi> : <span className="muted">No email shown</span>}
             </div>
           </div>
+          {selected && (
+            // aria-selected says it to screen readers; the mark says it without colour.
+            <span className="card-check" aria-hidden="true" data-testid="card-check">
+              <Check size={12} />
+            </span>
+          )}
           {showKind && (
             <span className="card-kind" title={connectionLabel}>
               <KindIcon kind={user.kind} size={12} />

@@ -3,7 +3,9 @@
  * the width allows, and only the rows in view (plus a few) in the DOM, so
  * 100 000 results cost the same as 100. It asks the directory store for the
  * results it shows and a page beyond. Keyboard: arrows move between cards,
- * Home/End, PageUp/PageDown, Enter or Space opens one.
+ * Home/End, PageUp/PageDown, Enter opens one, Space selects it, shift+arrows
+ * extend the selection. Mouse: a click opens (and selects) one,
+ * ctrl/cmd-click toggles, shift-click selects a range.
  *
  * Runs in the window.
  */
@@ -23,9 +25,11 @@ import { useElementWidth } from '../lib/use-element-width';
 import { useConnections } from '../stores/connections-store';
 import { useDetail } from '../stores/detail-store';
 import { PAGE_SIZE, hasNarrowingFilters, summaryAt, useDirectory } from '../stores/directory-store';
+import { selectionKey, useSelection } from '../stores/selection-store';
 import { useSync } from '../stores/sync-store';
 import { useUi } from '../stores/ui-store';
 import { ErrorNotice } from './ErrorNotice';
+import { SelectionBar } from './SelectionBar';
 import { CARD_HEIGHT, UserCard } from './UserCard';
 
 /** Narrowest a card may get before a column is dropped. */
@@ -69,6 +73,7 @@ export function UserGrid() {
   const connections = useConnections((s) => s.list);
   const openSummary = useDetail((s) => s.openSummary);
   const target = useDetail((s) => s.target);
+  const selection = useSelection((s) => s.selected);
   const active = useUi((s) => s.gridActive);
   const setActive = useUi((s) => s.setGridActive);
   const focusRequest = useUi((s) => s.gridFocusRequest);
@@ -187,6 +192,10 @@ export function UserGrid() {
       else if (e.key === 'ArrowUp' || e.key === 'PageUp') next = e.key === 'ArrowUp' ? index : 0;
       else return;
     }
+    const { pages: loaded, queryVersion: version } = useDirectory.getState();
+    if (e.shiftKey && e.key.startsWith('Arrow')) {
+      useSelection.getState().extendTo(next, version, (i) => summaryAt(loaded, i), index);
+    } else useSelection.getState().moveAnchor(next, version);
     setActive(next);
     pendingFocus.current = next;
     virtualizer.scrollToIndex(Math.floor(next / cols), { align: 'auto' });
@@ -194,7 +203,14 @@ export function UserGrid() {
 
   const onOpenNow = (user: UserSummary, index: number): void => {
     setActive(index);
+    useSelection.getState().selectOnly(user, index, useDirectory.getState().queryVersion);
     void openSummary(user);
+  };
+  const onPickNow = (user: UserSummary, index: number, how: 'toggle' | 'range'): void => {
+    setActive(index);
+    const { pages: loaded, queryVersion: version } = useDirectory.getState();
+    if (how === 'toggle') useSelection.getState().toggle(user, index, version);
+    else useSelection.getState().extendTo(index, version, (i) => summaryAt(loaded, i));
   };
   const onFocusNow = (index: number): void => {
     if (active !== index) setActive(index);
@@ -202,9 +218,9 @@ export function UserGrid() {
 
   // One function of each for every card, reading this render's values
   // through a ref, so memoized cards are not re-rendered by new closures.
-  const latest = useRef({ onCardKeyNow, onOpenNow, onFocusNow });
+  const latest = useRef({ onCardKeyNow, onOpenNow, onFocusNow, onPickNow });
   useLayoutEffect(() => {
-    latest.current = { onCardKeyNow, onOpenNow, onFocusNow };
+    latest.current = { onCardKeyNow, onOpenNow, onFocusNow, onPickNow };
   });
   const onCardKey = useCallback(
     (e: KeyboardEvent<HTMLDivElement>, index: number) => latest.current.onCardKeyNow(e, index),
@@ -215,9 +231,15 @@ export function UserGrid() {
     [],
   );
   const onFocus = useCallback((index: number) => latest.current.onFocusNow(index), []);
+  const onPick = useCallback(
+    (user: UserSummary, index: number, how: 'toggle' | 'range') =>
+      latest.current.onPickNow(user, index, how),
+    [],
+  );
 
   return (
     <div className="grid-area">
+      <SelectionBar />
       {error && (
         <div className="grid-error">
           <ErrorNotice error={error} title="Could not search the directory" testId="search-error" />
@@ -232,6 +254,7 @@ export function UserGrid() {
         aria-rowcount={rows}
         aria-colcount={cols}
         aria-readonly="true"
+        aria-multiselectable="true"
         data-testid="user-grid"
         hidden={total === 0}
       >
@@ -252,11 +275,13 @@ export function UserGrid() {
                     showKind={showKind}
                     connectionLabel={labels.get(user.connectionId)}
                     tabIndex={index === active ? 0 : -1}
-                    selected={
+                    selected={selection.has(selectionKey(user))}
+                    open={
                       target?.connectionId === user.connectionId && target.userId === user.userId
                     }
                     onFocus={onFocus}
                     onOpen={onOpen}
+                    onPick={onPick}
                     onKeyDown={onCardKey}
                   />
                 ) : (

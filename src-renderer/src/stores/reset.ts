@@ -4,11 +4,14 @@
  *
  * Runs in the window (and jsdom).
  */
+import { useAction } from './action-store';
 import { useAppInfo } from './app-info-store';
+import { useAudit } from './audit-store';
 import { useConnections } from './connections-store';
 import { useDetail } from './detail-store';
 import { useDirectory } from './directory-store';
 import { useOnline } from './online-store';
+import { useSelection } from './selection-store';
 import { useSync } from './sync-store';
 import { useUi } from './ui-store';
 
@@ -21,4 +24,7 @@ export function resetStores(): void {
   useSync.getState().reset();
   useUi.getState().reset();
   useOnline.getState().reset();
+  useSelection.getState().reset();
+  useAction.getState().reset();
+  useAudit.getState().reset();
 }
