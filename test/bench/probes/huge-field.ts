@@ -1,0 +1,137 @@
+// Probe (issue 13): one member whose name is `chars` characters long (10 MB
+// by default) in a directory of `count`. A `directory:sync` through the real
+// dispatcher into an empty cache and again (unchanged), then a restart over
+// that cache until the search index is loaded, then opening that user's
+// detail: the longest event-loop hold of each. The fake runs in a child
+// process. Run:
+//   node test/bench/probes/run.mjs test/bench/probes/huge-field.ts '{"kind":"zulip"}'
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { openCore } from '@core/open-core';
+import { DEFAULT_SEARCH_SPEC, type SearchResult } from '@shared/model';
+import { silentLogger, type Logger } from '@core/log';
+import { createMemorySecretStore, type SecretStore } from '@core/store/secrets';
+import { startFakeProcess } from '../lib/fake-process';
+import { loopWatch } from './probe-data';
+
+type Core = Awaited<ReturnType<typeof openCore>>;
+
+async function open(dir: string, secrets: SecretStore, log: Logger): Promise<Core> {
+  return openCore({
+    appVersion: '0',
+    userDataDir: dir,
+    fetch: (input, init) => fetch(input, init),
+    secrets,
+    now: () => Date.now(),
+    emit: () => {},
+    openExternal: async () => {},
+    chooseSavePath: async () => null,
+    log,
+  });
+}
+
+const ms = (n: number): number => +n.toFixed(1);
+
+export async function main(args: {
+  kind?: 'zulip' | 'openwebui';
+  count?: number;
+  chars?: number;
+  /** Return the long loop gaps (to match against a CPU profile). */
+  gaps?: boolean;
+}): Promise<unknown> {
+  const kind = args.kind ?? 'zulip';
+  const count = args.count ?? 2000;
+  const chars = args.chars ?? 10 * 1024 * 1024;
+  const dir = mkdtempSync(join(tmpdir(), 'rollcall-huge-probe-'));
+  const fake = await startFakeProcess(dir, {
+    kind,
+    count,
+    seed: 7,
+    sampleIds: 0,
+    hugeFieldChars: chars,
+  });
+  const target = fake.target;
+  const secrets = createMemorySecretStore();
+  let core = await open(dir, secrets, silentLogger);
+  const saved = await core.dispatch('connections:save', {
+    draft:
+      target.kind === 'zulip'
+        ? {
+            kind: 'zulip',
+            label: 'Z',
+            baseUrl: target.url,
+            loginEmail: target.email,
+            secret: target.apiKey,
+          }
+        : { kind: 'openwebui', label: 'O', baseUrl: target.url, secret: target.apiKey },
+    skipTest: true,
+  });
+  if (!saved.ok) throw new Error(JSON.stringify(saved.error));
+  const id = (saved.value as { connection: { id: string } }).connection.id;
+  const out: Record<string, unknown> = { kind, count, chars };
+  const gaps = (g: [number, number][]): Record<string, unknown> =>
+    args.gaps ? { longGaps: g } : {};
+  for (const pass of ['syncEmpty', 'syncAgain']) {
+    const watch = loopWatch();
+    const t = performance.now();
+    const r = await core.dispatch('directory:sync', { connectionId: id });
+    const took = performance.now() - t;
+    const loop = watch.stop();
+    if (!r.ok) throw new Error(JSON.stringify(r.error));
+    out[pass] = {
+      seconds: +(took / 1000).toFixed(2),
+      loopMaxMs: ms(loop.maxGapMs),
+      ...gaps(loop.longGaps),
+      summary: r.value,
+    };
+  }
+  await core.close();
+
+  // Restart over that cache: open core and wait for the index (and any rederive).
+  let ready: () => void = () => {};
+  const indexReady = new Promise<void>((done) => (ready = done));
+  const log: Logger = {
+    ...silentLogger,
+    info(message) {
+      if (message === 'search index ready') ready();
+    },
+  };
+  const watch = loopWatch();
+  const t = performance.now();
+  core = await open(dir, secrets, log);
+  await indexReady;
+  const readyMs = performance.now() - t;
+  await new Promise((r) => setTimeout(r, 500));
+  const loop = watch.stop();
+  out.restart = { indexReadyMs: ms(readyMs), loopMaxMs: ms(loop.maxGapMs), ...gaps(loop.longGaps) };
+
+  // The detail of the user with the huge name, and a search that finds them.
+  const found = await core.dispatch('users:search', {
+    ...DEFAULT_SEARCH_SPEC,
+    connectionIds: [],
+    roles: [],
+    text: 'nnnnnnnn',
+    offset: 0,
+    limit: 5,
+  });
+  out.search = found.ok ? 'ok' : found.error;
+  const userId = found.ok ? (found.value as SearchResult).items[0]?.userId : undefined;
+  if (userId) {
+    const w = loopWatch();
+    const t2 = performance.now();
+    const got = await core.dispatch('users:get', { connectionId: id, userId });
+    const took = performance.now() - t2;
+    const l = w.stop();
+    out.detail = {
+      ms: ms(took),
+      loopMaxMs: ms(l.maxGapMs),
+      ipcChars: JSON.stringify(got).length,
+    };
+  }
+  await core.close();
+  await fake.close();
+  rmSync(dir, { recursive: true, force: true });
+  return out;
+}
