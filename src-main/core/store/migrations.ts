@@ -231,6 +231,23 @@ const V6_DROP_REMOVED_AT = `
 ALTER TABLE connections DROP COLUMN removed_at;
 `;
 
+/**
+ * v7: a payload too large to write in one go (a member with a ten-megabyte
+ * name, issue 13) is stored in parts (payload-parts.ts); `raw_parts` says
+ * where, and `raw_json` then holds its preview. Older rows have no parts
+ * and read as before.
+ */
+const V7_PAYLOAD_PARTS = `
+ALTER TABLE user_payloads ADD COLUMN raw_parts TEXT;
+CREATE INDEX user_payloads_by_parts ON user_payloads (raw_parts) WHERE raw_parts IS NOT NULL;
+CREATE TABLE payload_parts (
+  payload_id TEXT NOT NULL,
+  seq        INTEGER NOT NULL,
+  part       TEXT NOT NULL,
+  UNIQUE (payload_id, seq)
+) STRICT;
+`;
+
 /** Every migration, in order. `PRAGMA user_version` is the last one applied. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'base tables', up: (db) => db.exec(V1_BASE) },
@@ -252,6 +269,7 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'one way to remove a connection',
     up: (db) => db.exec(V6_DROP_REMOVED_AT),
   },
+  { version: 7, name: 'large payloads in parts', up: (db) => db.exec(V7_PAYLOAD_PARTS) },
 ];
 
 /** The schema version this build writes. */
