@@ -34,6 +34,36 @@ async function open(dir: string, secrets: SecretStore, log: Logger): Promise<Cor
 
 const ms = (n: number): number => +n.toFixed(1);
 
+/**
+ * `loopWatch` with, beside each gap between two timer turns, the CPU time
+ * the process spent in it: on a loaded machine a gap can be time the
+ * process was not scheduled at all, which holds no keystroke of its own.
+ * `cpuHeldMaxMs` is the longest gap counted only as far as the process
+ * was computing (min of the gap and its CPU time).
+ */
+function heldWatch(): {
+  stop(): { loopMaxMs: number; cpuHeldMaxMs: number; longGaps: [number, number][] };
+} {
+  const loop = loopWatch();
+  let last = performance.now();
+  let cpu = process.cpuUsage();
+  let held = 0;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    const used = process.cpuUsage(cpu);
+    held = Math.max(held, Math.min(now - last, (used.user + used.system) / 1000));
+    last = now;
+    cpu = process.cpuUsage();
+  }, 1);
+  return {
+    stop() {
+      clearInterval(timer);
+      const l = loop.stop();
+      return { loopMaxMs: ms(l.maxGapMs), cpuHeldMaxMs: ms(held), longGaps: l.longGaps };
+    },
+  };
+}
+
 export async function main(args: {
   kind?: 'zulip' | 'openwebui';
   count?: number;
@@ -74,16 +104,16 @@ export async function main(args: {
   const gaps = (g: [number, number][]): Record<string, unknown> =>
     args.gaps ? { longGaps: g } : {};
   for (const pass of ['syncEmpty', 'syncAgain']) {
-    const watch = loopWatch();
+    const watch = heldWatch();
     const t = performance.now();
     const r = await core.dispatch('directory:sync', { connectionId: id });
     const took = performance.now() - t;
-    const loop = watch.stop();
+    const { longGaps, ...loop } = watch.stop();
     if (!r.ok) throw new Error(JSON.stringify(r.error));
     out[pass] = {
       seconds: +(took / 1000).toFixed(2),
-      loopMaxMs: ms(loop.maxGapMs),
-      ...gaps(loop.longGaps),
+      ...loop,
+      ...gaps(longGaps),
       summary: r.value,
     };
   }
@@ -98,14 +128,14 @@ export async function main(args: {
       if (message === 'search index ready') ready();
     },
   };
-  const watch = loopWatch();
+  const watch = heldWatch();
   const t = performance.now();
   core = await open(dir, secrets, log);
   await indexReady;
   const readyMs = performance.now() - t;
   await new Promise((r) => setTimeout(r, 500));
-  const loop = watch.stop();
-  out.restart = { indexReadyMs: ms(readyMs), loopMaxMs: ms(loop.maxGapMs), ...gaps(loop.longGaps) };
+  const { longGaps, ...loop } = watch.stop();
+  out.restart = { indexReadyMs: ms(readyMs), ...loop, ...gaps(longGaps) };
 
   // The detail of the user with the huge name, and a search that finds them.
   const found = await core.dispatch('users:search', {
@@ -119,16 +149,10 @@ export async function main(args: {
   out.search = found.ok ? 'ok' : found.error;
   const userId = found.ok ? (found.value as SearchResult).items[0]?.userId : undefined;
   if (userId) {
-    const w = loopWatch();
     const t2 = performance.now();
     const got = await core.dispatch('users:get', { connectionId: id, userId });
-    const took = performance.now() - t2;
-    const l = w.stop();
-    out.detail = {
-      ms: ms(took),
-      loopMaxMs: ms(l.maxGapMs),
-      ipcChars: JSON.stringify(got).length,
-    };
+    // One call, all of it synchronous: its time is the loop hold.
+    out.detail = { ms: ms(performance.now() - t2), ipcChars: JSON.stringify(got).length };
   }
   await core.close();
   await fake.close();
