@@ -107,6 +107,36 @@ describe('a payload too large to write in one go (issue 13)', () => {
     expect(partCount()).toBe(0);
   });
 
+  it('is derived again from its preview, and still re-syncs as unchanged afterwards', async () => {
+    const { cache, clock, users, write, payloadRow, partCount } = setup();
+    const raw = { user_id: 7, full_name: HUGE_NAME };
+    await users.upsertBatch([write(makeUser({ userId: '7', name: 'Ada' }), raw)]);
+    const before = payloadRow('7');
+    cache.db.exec('UPDATE users SET derived_version = 0');
+    const seen: unknown[] = [];
+    let derived: DirectoryUser | null = null;
+    const counts = await users.rederive((row) => {
+      seen.push(row.raw());
+      derived = row.stored();
+      return derived;
+    });
+    expect(counts).toMatchObject({ rederived: 1, skipped: 0 });
+    const name = (seen[0] as { full_name: string }).full_name;
+    expect(name.length).toBe(128 * 1024);
+    const after = payloadRow('7');
+    expect(after.raw_parts).toBe(before.raw_parts);
+    expect(after.raw_json === before.raw_json).toBe(true);
+    // The rederived row's hash is the one a sync of that user and payload computes.
+    clock.advance(1000);
+    expect(await users.upsertBatch([write(derived as unknown as DirectoryUser, raw)])).toEqual({
+      added: 0,
+      updated: 0,
+      unchanged: 1,
+    });
+    expect(await readPayloadText(cache.db, before.raw_parts as string)).toBe(JSON.stringify(raw));
+    expect(partCount()).toBeGreaterThan(0);
+  });
+
   it('sweeps parts a write left behind when it failed before its row committed', async () => {
     const { cache, users, write, partCount } = setup();
     cache.db
