@@ -12,7 +12,7 @@
 import { fail, rollcallError, RollcallFailure, type RollcallError } from '@shared/errors';
 import type { KeyOwner, Presence } from '@shared/model';
 import { capText } from '@shared/text-caps';
-import { fetchAvatar, PATH_SEGMENT, type AvatarPaths } from '../net/avatar-fetch';
+import { avatarTakesKey, fetchAvatar, PATH_SEGMENT, type AvatarPaths } from '../net/avatar-fetch';
 import {
   DIRECTORY_MAX_BYTES,
   LIST_MAX_BYTES,
@@ -449,16 +449,18 @@ export function createZulipProvider(deps: ZulipProviderDeps): Provider {
     testConnection: (session, options = {}) => testConnection(calls, session, interactive(options)),
     applyAction: () => fail('NOT_IMPLEMENTED', 'Acting on users is not available yet.'),
 
+    avatarTakesKey: (baseUrl, avatar) => avatarTakesKey(avatar, baseUrl, ZULIP_AVATAR_PATHS),
     async fetchAvatar(session, user, options = {}) {
-      // Only a picture on the server itself needs the key: other origins and
-      // data: URLs are fetched (or decoded) without reading the keychain.
-      const ownServer = user.avatar.kind === 'server';
-      if (ownServer) checkSession(session, true);
+      // Only the server's own picture paths get the key: other pictures and
+      // data: URLs are fetched (or decoded) without it, from a session that
+      // may not hold it (the keychain was not read for them).
+      const keyed = avatarTakesKey(user.avatar, session.baseUrl, ZULIP_AVATAR_PATHS);
+      if (keyed) checkSession(session, true);
       return fetchAvatar(user.avatar, {
         http,
         baseUrl: session.baseUrl,
         avatarPaths: ZULIP_AVATAR_PATHS,
-        credentials: ownServer ? credentialsOf(session) : null,
+        credentials: keyed ? credentialsOf(session) : null,
         signal: options.signal,
         waitBudget: interactive(options).waitBudget,
       });
