@@ -18,6 +18,8 @@ export interface FakeHostArgs {
   seed: number;
   /** How many user IDs to hand back for lookups. */
   sampleIds: number;
+  /** Give one active member a name this many characters long (issue 13's hostile field). */
+  hugeFieldChars?: number;
 }
 
 /** What the host tells its parent once listening. */
@@ -47,6 +49,8 @@ export async function main(args: FakeHostArgs): Promise<{ requests: number }> {
   let requests: () => number;
   if (args.kind === 'zulip') {
     const fake = await startZulipFake({ seed: args.seed, count: args.count });
+    const huge = fake.directory.members.find((m) => m.is_active && !m.is_bot);
+    if (args.hugeFieldChars && huge) fake.renameUser(huge.user_id, 'n'.repeat(args.hugeFieldChars));
     ready = {
       type: 'ready',
       target: { kind: 'zulip', url: fake.url, email: fake.admin.email, apiKey: fake.admin.apiKey },
@@ -60,6 +64,8 @@ export async function main(args: FakeHostArgs): Promise<{ requests: number }> {
     requests = () => fake.requests.length;
   } else {
     const fake = await startOpenWebUIFake({ seed: args.seed, count: args.count });
+    const huge = fake.directory.users[1];
+    if (args.hugeFieldChars && huge) fake.renameUser(huge.id, 'n'.repeat(args.hugeFieldChars));
     ready = {
       type: 'ready',
       target: { kind: 'openwebui', url: fake.url, apiKey: fake.adminKey },

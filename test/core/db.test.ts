@@ -26,6 +26,7 @@ import { createConnectionsRepo } from '@core/store/connections-repo';
 import { createMemorySecretStore } from '@core/store/secrets';
 import { createLogger, silentLogger } from '@core/log';
 import { createUsersRepo } from '@core/store/users-repo';
+import type { UserWrite } from '@core/store/users-rows';
 import { RollcallFailure } from '@shared/errors';
 import { ROLE_RANK, type DirectoryUser, type JsonValue } from '@shared/model';
 import { summarize } from '@shared/summary';
@@ -93,6 +94,18 @@ function writeAsV1(cache: OpenedDatabase, u: DirectoryUser, raw: JsonValue, at: 
   cache.db
     .prepare('INSERT INTO user_payloads (row_id, user_json, raw_json) VALUES (?, ?, ?)')
     .run(inserted.lastInsertRowid, userJson, rawJson);
+}
+
+/**
+ * Writes users as versions 5 and 6 did: this version's repository over their
+ * tables, with what version 7 added (payloads in parts) taken away again.
+ */
+async function writeAsV5(cache: OpenedDatabase, written: UserWrite[], now: () => number) {
+  (MIGRATIONS[6] as (typeof MIGRATIONS)[number]).up(cache.db);
+  await createUsersRepo(cache, { now }).upsertBatch(written);
+  cache.db.exec(`DROP INDEX user_payloads_by_parts;
+    ALTER TABLE user_payloads DROP COLUMN raw_parts;
+    DROP TABLE payload_parts;`);
 }
 
 function catching(fn: () => unknown): RollcallFailure {
@@ -211,6 +224,7 @@ describe('opening the cache', () => {
         // As the version of that schema wrote them: before version 5, with the
         // columns it dropped; from it on, with this version's users table.
         if (from < 5) for (const w of written) writeAsV1(old, w.user, w.raw, clock.now());
+        else if (from < 7) await writeAsV5(old, written, clock.now);
         else await createUsersRepo(old, { now: clock.now }).upsertBatch(written);
       }
       old.close();
@@ -288,14 +302,17 @@ describe('opening the cache', () => {
     addConnectionRow(old, 'conn-live');
     addConnectionRow(old, 'conn-kept', 'zulip', 2);
     old.db.prepare("UPDATE connections SET removed_at = 5 WHERE id = 'conn-kept'").run();
-    const users = createUsersRepo(old, { now: clock.now });
-    await users.upsertBatch([
-      {
-        user: makeUser({ userId: '1', connectionId: 'conn-kept', name: 'Kept Person' }),
-        raw: {},
-        fetchedAt: 1,
-      },
-    ]);
+    await writeAsV5(
+      old,
+      [
+        {
+          user: makeUser({ userId: '1', connectionId: 'conn-kept', name: 'Kept Person' }),
+          raw: {},
+          fetchedAt: 1,
+        },
+      ],
+      clock.now,
+    );
     old.close();
 
     const upgraded = openTestCache({ dir, now: clock.now });

@@ -3,7 +3,12 @@
 // as an own key, the same refusals of malformed text and invalid UTF-8;
 // and it lets the event loop run while it works.
 import fc from 'fast-check';
-import { JsonSliceError, parseJsonInSlices, stringifyJsonInSlices } from '@core/net/json-slices';
+import {
+  JsonSliceError,
+  jsonTextPieces,
+  parseJsonInSlices,
+  stringifyJsonInSlices,
+} from '@core/net/json-slices';
 
 const encode = (text: string): Uint8Array => new TextEncoder().encode(text);
 
@@ -172,6 +177,48 @@ describe('parsing JSON in slices', () => {
     expect(turns).toBeGreaterThan(2);
   });
 
+  it('parses one long string a slice at a time, never cutting an escape or a character (issue 13)', async () => {
+    // Escapes, 2-, 3- and 4-byte characters, escaped surrogate pairs and a
+    // lone surrogate, at every offset against the slice size.
+    const unit = String.raw`ab\\\"\n\u00e9é中😀\ud83d\ude00\udc00x`;
+    const body = `{"full_name":"${unit.repeat(3000)}","id":1}`;
+    const expected = JSON.parse(body) as { full_name: string };
+    const jsonParse = JSON.parse;
+    for (const leafBytes of [16, 17, 23, 64]) {
+      let parses = 0;
+      const spy = vi.spyOn(JSON, 'parse').mockImplementation((text: string) => {
+        parses++;
+        return jsonParse(text) as unknown;
+      });
+      let actual: unknown;
+      try {
+        actual = await parseJsonInSlices(encode(body), { leafBytes });
+      } finally {
+        spy.mockRestore();
+      }
+      sameAs(actual, expected);
+      expect((actual as { full_name: string }).full_name).toBe(expected.full_name);
+      // One JSON.parse per slice, not one for the whole string.
+      expect(parses).toBeGreaterThan(encode(body).length / leafBytes / 2);
+    }
+  });
+
+  it('refuses a long string with a bad escape or a raw control character, as JSON.parse does', async () => {
+    const a = 'a'.repeat(100);
+    const texts = [
+      String.raw`["${a}\x${a}"]`,
+      String.raw`["${a}\u12"]`,
+      `["${a}\u0001${a}"]`,
+      String.raw`["${a}\"]`,
+      String.raw`"${a}\u00"`,
+    ];
+    for (const text of texts) {
+      const expected = reference(encode(text));
+      expect(expected.ok).toBe(false);
+      expect(await sliced(encode(text), 16)).toEqual({ ok: false, kind: 'syntax' });
+    }
+  });
+
   it('parses a hostile, deeply nested document without splitting it a million times', async () => {
     const depth = 300_000;
     const text = '['.repeat(depth) + ']'.repeat(depth);
@@ -182,6 +229,16 @@ describe('parsing JSON in slices', () => {
 });
 
 describe('serializing JSON in slices', () => {
+  it('gives a long string in pieces of bounded size, joined exactly as JSON.stringify (issue 13)', () => {
+    // Surrogate pairs land on every slice boundary; a lone one is escaped as JSON.stringify does.
+    const name = `${'x'.repeat(65_535)}😀${'é\n"'.repeat(40_000)}\ud800${'😀'.repeat(70_000)}`;
+    const value = { full_name: name, nested: [{ deep: name }], n: 1 };
+    const pieces = [...jsonTextPieces(value)];
+    expect(pieces.join('')).toBe(JSON.stringify(value));
+    expect(Math.max(...pieces.map((p) => p.length))).toBeLessThanOrEqual(6 * 65_537);
+    expect(pieces.length).toBeGreaterThan(8);
+  });
+
   it('gives what JSON.stringify gives for any JSON', async () => {
     await fc.assert(
       fc.asyncProperty(fc.jsonValue({ maxDepth: 6 }), async (value) => {

@@ -10,7 +10,7 @@ import { INTERACTIVE_WAIT_SECONDS } from '@core/net/rate-limit';
 import { sendJson, startFakeServer, type FakeControls } from '../fakes/fake-http';
 import { startOpenWebUIFake, type OpenWebUIFake } from '../fakes/openwebui-fake';
 import { startZulipFake, type ZulipFake } from '../fakes/zulip-fake';
-import { failureOf, testClient } from '../fakes/test-client';
+import { collect, failureOf, testClient } from '../fakes/test-client';
 import { openTestCore } from './core-fixture';
 
 let zulip: ZulipFake;
@@ -61,6 +61,13 @@ describe('the other product answering', () => {
     for (const run of [
       () => zulipProvider().testConnection(zulipSessionAt(owui.url)),
       () => zulipProvider().fetchUser(zulipSessionAt(owui.url), { kind: 'zulip-id', userId: 8 }),
+      // The directory sync and a lookup by email (issue 13): not "a web page".
+      () => collect(zulipProvider().fetchDirectory(zulipSessionAt(owui.url))),
+      () =>
+        zulipProvider().fetchUser(zulipSessionAt(owui.url), {
+          kind: 'zulip-email',
+          email: 'someone@example.com',
+        }),
     ]) {
       const error = await failureOf(run);
       expect(error.code).toBe('NOT_AN_API');
@@ -76,6 +83,12 @@ describe('the other product answering', () => {
       () => owuiProvider().testConnection(owuiSessionAt(zulip.url)),
       () =>
         owuiProvider().fetchUser(owuiSessionAt(zulip.url), { kind: 'openwebui-id', userId: 'x' }),
+      () => collect(owuiProvider().fetchDirectory(owuiSessionAt(zulip.url))),
+      () =>
+        owuiProvider().fetchUser(owuiSessionAt(zulip.url), {
+          kind: 'openwebui-shared-chat',
+          chatId: 'abc',
+        }),
     ]) {
       const error = await failureOf(run);
       expect(error.code).toBe('NOT_AN_API');

@@ -229,6 +229,15 @@ export function mayCarryCredentials(url: string, baseUrl: string, paths: AvatarP
   return paths.some((pattern) => pattern.test(below));
 }
 
+/**
+ * Whether fetching this picture sends the connection's key: only a picture
+ * of the server's own (`server`) at one of its picture paths. Other
+ * pictures go without it, so their fetch need not read the keychain.
+ */
+export function avatarTakesKey(avatar: AvatarSource, baseUrl: string, paths: AvatarPaths): boolean {
+  return avatar.kind === 'server' && mayCarryCredentials(avatar.url, baseUrl, paths);
+}
+
 /** What fetching a picture needs. */
 export interface AvatarFetchOptions {
   http: HttpClient;
@@ -267,9 +276,7 @@ export async function fetchAvatar(
     case 'external': {
       if (!isHttpUrl(avatar.url)) notAPicture('at an address Rollcall does not fetch');
       // Credentials only for the server's own picture paths, whatever the source says.
-      const keyed =
-        avatar.kind === 'server' &&
-        mayCarryCredentials(avatar.url, options.baseUrl, options.avatarPaths);
+      const keyed = avatarTakesKey(avatar, options.baseUrl, options.avatarPaths);
       const res = await options.http.getBytes({
         url: avatar.url,
         credentials: keyed ? options.credentials : null,

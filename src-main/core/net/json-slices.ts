@@ -177,7 +177,10 @@ export async function parseJsonInSlices(
     }
     for (;;) {
       const childEnd = await valueEnd(i);
-      if (childEnd - i > leafBytes && isContainer(b[i]) && depth + 1 < MAX_SPLIT_DEPTH) {
+      if (childEnd - i > leafBytes && b[i] === QUOTE) {
+        await flush();
+        out.push(await parseString(i, childEnd));
+      } else if (childEnd - i > leafBytes && isContainer(b[i]) && depth + 1 < MAX_SPLIT_DEPTH) {
         await flush();
         out.push(await parseRange(i, childEnd, depth + 1));
       } else {
@@ -226,7 +229,12 @@ export async function parseJsonInSlices(
       j = skipSpace(j + 1);
       const valueStart = j;
       const valueStop = await valueEnd(j);
-      if (
+      if (valueStop - valueStart > leafBytes && b[valueStart] === QUOTE) {
+        await flush();
+        const key = parse(text(keyStart, keyEnd));
+        if (typeof key !== 'string') throw syntax(`Expected a key at byte ${keyStart}.`);
+        define(out, key, await parseString(valueStart, valueStop));
+      } else if (
         valueStop - valueStart > leafBytes &&
         isContainer(b[valueStart]) &&
         depth + 1 < MAX_SPLIT_DEPTH
@@ -252,9 +260,37 @@ export async function parseJsonInSlices(
     return out;
   };
 
-  /** The value in [start, end), split when it is a large array or object. */
+  /**
+   * A string value in [start, end) (quotes included), parsed a slice at a
+   * time: one member's ten-megabyte name held the loop for over 100 ms in
+   * one `JSON.parse`. A slice never ends inside an escape or a UTF-8
+   * sequence; a surrogate pair written as two escapes may fall on either
+   * side, and joins again when the pieces are joined.
+   */
+  async function parseString(start: number, end: number): Promise<string> {
+    let out = '';
+    let i = start + 1;
+    const stop = end - 1;
+    while (i < stop) {
+      const limit = Math.min(stop, i + leafBytes);
+      let k = i;
+      while (k < limit) k += b[k] === BACKSLASH ? (b[k + 1] === 0x75 ? 6 : 2) : 1;
+      // 10xxxxxx continues a UTF-8 sequence: end the slice after it.
+      while (k < stop && ((b[k] as number) & 0xc0) === 0x80) k++;
+      if (k > stop) throw syntax(`Unfinished escape at byte ${stop}.`);
+      const piece = parse(`"${text(i, k)}"`);
+      if (typeof piece !== 'string') throw syntax(`Malformed string at byte ${i}.`);
+      out += piece;
+      i = k;
+      await tick();
+    }
+    return out;
+  }
+
+  /** The value in [start, end), split when it is a large array, object or string. */
   async function parseRange(start: number, end: number, depth: number): Promise<JsonValue> {
     const first = b[start];
+    if (end - start > leafBytes && first === QUOTE) return parseString(start, end);
     const split = end - start > leafBytes && depth < MAX_SPLIT_DEPTH;
     if (split && first === OPEN_BRACKET) {
       if (b[end - 1] !== CLOSE_BRACKET) throw syntax(`Unbalanced bracket at byte ${end - 1}.`);
@@ -296,25 +332,41 @@ function isPlainObject(value: object): boolean {
   return (proto === Object.prototype || proto === null) && !('toJSON' in value);
 }
 
-function* jsonPieces(value: unknown, depth: number): Generator<string> {
-  if (depth < STRINGIFY_SPLIT_DEPTH && Array.isArray(value)) {
+/** Strings longer than this are serialized a slice at a time. */
+const STRING_SLICE_CHARS = 64 * 1024;
+
+/** A long string's JSON text, in slices; a slice never splits a surrogate pair. */
+function* stringPieces(value: string): Generator<string> {
+  yield '"';
+  let i = 0;
+  while (i < value.length) {
+    let end = Math.min(value.length, i + STRING_SLICE_CHARS);
+    const last = value.charCodeAt(end - 1);
+    if (end < value.length && last >= 0xd800 && last <= 0xdbff) end++;
+    yield JSON.stringify(value.slice(i, end)).slice(1, -1);
+    i = end;
+  }
+  yield '"';
+}
+
+function* jsonPieces(value: unknown, depth: number, splitDepth: number): Generator<string> {
+  if (typeof value === 'string' && value.length > STRING_SLICE_CHARS) {
+    yield* stringPieces(value);
+    return;
+  }
+  if (depth < splitDepth && Array.isArray(value)) {
     yield '[';
     for (let i = 0; i < value.length; i++) {
       if (i > 0) yield ',';
       const item: unknown = value[i];
       if (item === undefined || typeof item === 'function' || typeof item === 'symbol')
         yield 'null';
-      else yield* jsonPieces(item, depth + 1);
+      else yield* jsonPieces(item, depth + 1, splitDepth);
     }
     yield ']';
     return;
   }
-  if (
-    depth < STRINGIFY_SPLIT_DEPTH &&
-    typeof value === 'object' &&
-    value !== null &&
-    isPlainObject(value)
-  ) {
+  if (depth < splitDepth && typeof value === 'object' && value !== null && isPlainObject(value)) {
     yield '{';
     let first = true;
     for (const key of Object.keys(value)) {
@@ -322,13 +374,25 @@ function* jsonPieces(value: unknown, depth: number): Generator<string> {
       if (item === undefined || typeof item === 'function' || typeof item === 'symbol') continue;
       yield first ? `${JSON.stringify(key)}:` : `,${JSON.stringify(key)}:`;
       first = false;
-      yield* jsonPieces(item, depth + 1);
+      yield* jsonPieces(item, depth + 1, splitDepth);
     }
     yield '}';
     return;
   }
   const json = JSON.stringify(value) as string | undefined;
   yield json ?? 'null';
+}
+
+/** Containers this deep (and deeper) are handed to `JSON.stringify` whole by `jsonTextPieces`. */
+const PAYLOAD_SPLIT_DEPTH = 32;
+
+/**
+ * A JSON value's `JSON.stringify` text in pieces, none of them large unless
+ * a container sits deeper than 32 levels: what a caller that must not hold
+ * the loop (hashing and storing one huge payload) walks, a piece at a time.
+ */
+export function jsonTextPieces(value: unknown): Generator<string> {
+  return jsonPieces(value, 0, PAYLOAD_SPLIT_DEPTH);
 }
 
 /**
@@ -349,7 +413,7 @@ export async function stringifyJsonInSlices(
   const joined: string[] = [];
   let pending: string[] = [];
   let sliceStart = performance.now();
-  for (const piece of jsonPieces(value, 0)) {
+  for (const piece of jsonPieces(value, 0, STRINGIFY_SPLIT_DEPTH)) {
     pending.push(piece);
     if (pending.length === 1024) {
       joined.push(pending.join(''));

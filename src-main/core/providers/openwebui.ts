@@ -20,7 +20,7 @@ import type {
   UserStatus,
 } from '@shared/model';
 import { capText, TEXT_CAPS, textCutter, type TextCutter } from '@shared/text-caps';
-import { fetchAvatar, PATH_SEGMENT, type AvatarPaths } from '../net/avatar-fetch';
+import { avatarTakesKey, fetchAvatar, PATH_SEGMENT, type AvatarPaths } from '../net/avatar-fetch';
 import { LIST_MAX_BYTES, type Credentials, type HttpClient, type JsonResponse } from '../net/http';
 import {
   describeRef,
@@ -576,16 +576,18 @@ export function createOpenWebUIProvider(deps: OpenWebUIProviderDeps): Provider {
     applyAction: (session, current, action, options = {}) =>
       applyOpenWebUIAction({ http, credentials: credentialsOf }, session, current, action, options),
 
+    avatarTakesKey: (baseUrl, avatar) => avatarTakesKey(avatar, baseUrl, OPENWEBUI_AVATAR_PATHS),
     async fetchAvatar(session, user, options = {}) {
-      // Only a picture on the server itself needs the key: other origins and
-      // data: URLs are fetched (or decoded) without reading the keychain.
-      const ownServer = user.avatar.kind === 'server';
-      if (ownServer) checkSession(session, false);
+      // Only the server's own picture paths get the key: other pictures and
+      // data: URLs are fetched (or decoded) without it, from a session that
+      // may not hold it (the keychain was not read for them).
+      const keyed = avatarTakesKey(user.avatar, session.baseUrl, OPENWEBUI_AVATAR_PATHS);
+      if (keyed) checkSession(session, false);
       return fetchAvatar(user.avatar, {
         http,
         baseUrl: session.baseUrl,
         avatarPaths: OPENWEBUI_AVATAR_PATHS,
-        credentials: ownServer ? credentialsOf(session) : null,
+        credentials: keyed ? credentialsOf(session) : null,
         signal: options.signal,
         waitBudget: interactive(options).waitBudget,
       });

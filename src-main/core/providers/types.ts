@@ -8,6 +8,7 @@
  */
 import type { ActionSpec } from '@shared/actions';
 import type {
+  AvatarSource,
   ConnectionKind,
   DirectoryUser,
   JsonValue,
@@ -124,6 +125,12 @@ export interface Provider {
   ): AsyncGenerator<DirectoryPage, void, void>;
   /** Checks the URL and key, and says whose key it is. Open WebUI requires an admin. */
   testConnection(session: ProviderSession, options?: CallOptions): Promise<KeyOwner>;
+  /**
+   * Whether fetching this picture sends the connection's key (its server's
+   * own picture paths only): when not, its fetch is given a session without
+   * the key, and the keychain is not read for it.
+   */
+  avatarTakesKey(baseUrl: string, avatar: AvatarSource): boolean;
   /** A user's picture with the right credentials: raster images only, size-capped. */
   fetchAvatar(
     session: ProviderSession,

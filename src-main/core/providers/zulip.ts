@@ -12,7 +12,7 @@
 import { rollcallError, RollcallFailure, type RollcallError } from '@shared/errors';
 import type { KeyOwner, Presence } from '@shared/model';
 import { capText } from '@shared/text-caps';
-import { fetchAvatar, PATH_SEGMENT, type AvatarPaths } from '../net/avatar-fetch';
+import { avatarTakesKey, fetchAvatar, PATH_SEGMENT, type AvatarPaths } from '../net/avatar-fetch';
 import {
   DIRECTORY_MAX_BYTES,
   LIST_MAX_BYTES,
@@ -124,31 +124,67 @@ function credentialsOf(session: { loginEmail: string | null; secret: string }): 
   return { kind: 'basic', username: session.loginEmail ?? '', password: session.secret };
 }
 
-function zulipGet(http: HttpClient): ZulipGet {
-  return async (session, path, options) => {
-    const res = await http.getJson({
-      url: apiUrl(session.baseUrl, `/api/v1${path}`, options.query),
+/** The page path a Zulip connection test asks for: whoever answers it says which product it is. */
+const WHO_AM_I = '/users/me';
+
+/**
+ * Which product answered, when a request got a web page: Open WebUI serves
+ * its web app for every path it does not know (`/realm/profile_fields`,
+ * `/users`), so a sync or lookup of a Zulip connection pointed at it read
+ * "answered with a web page". Its API's `/users/me` answers in Open WebUI's
+ * own error shape, as the connection test finds; that error (the other
+ * product, on the kind) is returned, or null when nothing more is known.
+ */
+async function otherProductAnswer(
+  http: HttpClient,
+  session: ZulipSession,
+  options: GetOptions,
+): Promise<RollcallFailure | null> {
+  try {
+    await http.getJson({
+      url: apiUrl(session.baseUrl, `/api/v1${WHO_AM_I}`),
       credentials: credentialsOf(session),
       signal: options.signal,
-      onWait: options.onWait,
-      waitBudget: options.waitBudget,
-      maxBytes: options.maxBytes,
       timeoutMs: options.timeoutMs,
-      urlHint: ZULIP_URL_HINT,
-      describeError: (info) =>
-        wrongProductError('zulip', info) ??
-        options.describe?.(info) ??
-        describeZulipError(info, options.ref),
+      describeError: (info) => wrongProductError('zulip', info),
     });
+  } catch (thrown) {
+    if (thrown instanceof RollcallFailure && thrown.error.field === 'kind') return thrown;
+  }
+  return null;
+}
+
+function zulipGet(http: HttpClient): ZulipGet {
+  return async (session, path, options) => {
+    let res: Awaited<ReturnType<HttpClient['getJson']>>;
+    try {
+      res = await http.getJson({
+        url: apiUrl(session.baseUrl, `/api/v1${path}`, options.query),
+        credentials: credentialsOf(session),
+        signal: options.signal,
+        onWait: options.onWait,
+        waitBudget: options.waitBudget,
+        maxBytes: options.maxBytes,
+        timeoutMs: options.timeoutMs,
+        urlHint: ZULIP_URL_HINT,
+        describeError: (info) =>
+          wrongProductError('zulip', info) ??
+          options.describe?.(info) ??
+          describeZulipError(info, options.ref),
+      });
+    } catch (thrown) {
+      const page =
+        thrown instanceof RollcallFailure &&
+        thrown.error.code === 'NOT_AN_API' &&
+        thrown.error.field !== 'kind';
+      if (page && path !== WHO_AM_I)
+        throw (await otherProductAnswer(http, session, options)) ?? thrown;
+      throw thrown;
+    }
     return { body: zulipSuccessBody(res.json, res.url), url: res.url };
   };
 }
 
-/**
- * Fetches the field definitions and the groups into a fresh context. Both
- * are best-effort: a server that refuses them (old, or a bot's key) still
- * gives users, with unlabelled fields or no groups.
- */
 async function loadContext(
   calls: ZulipCalls,
   session: ZulipSession,
@@ -371,7 +407,7 @@ async function testConnection(
 ): Promise<KeyOwner> {
   const { get } = calls;
   checkSession(session, true);
-  const { body } = await get(session, '/users/me', {
+  const { body } = await get(session, WHO_AM_I, {
     ...options,
     describe: (info) =>
       info.status === 404 && !info.credentialsDropped
@@ -415,16 +451,18 @@ export function createZulipProvider(deps: ZulipProviderDeps): Provider {
     applyAction: (session, current, action, options = {}) =>
       applyZulipAction({ http, credentials: credentialsOf }, session, current, action, options),
 
+    avatarTakesKey: (baseUrl, avatar) => avatarTakesKey(avatar, baseUrl, ZULIP_AVATAR_PATHS),
     async fetchAvatar(session, user, options = {}) {
-      // Only a picture on the server itself needs the key: other origins and
-      // data: URLs are fetched (or decoded) without reading the keychain.
-      const ownServer = user.avatar.kind === 'server';
-      if (ownServer) checkSession(session, true);
+      // Only the server's own picture paths get the key: other pictures and
+      // data: URLs are fetched (or decoded) without it, from a session that
+      // may not hold it (the keychain was not read for them).
+      const keyed = avatarTakesKey(user.avatar, session.baseUrl, ZULIP_AVATAR_PATHS);
+      if (keyed) checkSession(session, true);
       return fetchAvatar(user.avatar, {
         http,
         baseUrl: session.baseUrl,
         avatarPaths: ZULIP_AVATAR_PATHS,
-        credentials: ownServer ? credentialsOf(session) : null,
+        credentials: keyed ? credentialsOf(session) : null,
         signal: options.signal,
         waitBudget: interactive(options).waitBudget,
       });

@@ -106,10 +106,13 @@ export function createAvatarsService(deps: AvatarsDeps): AvatarsService {
       if (!offlineDemo) {
         try {
           await inFlight.run(`${connectionId}\u0000${userId}`, async () => {
-            const session: ProviderSession =
-              source.kind === 'server'
-                ? await access.session(conn)
-                : { connectionId, baseUrl: conn.baseUrl, loginEmail: conn.loginEmail, secret: '' };
+            // The keychain is read only for a picture that will carry the key.
+            const session: ProviderSession = providers[conn.kind].avatarTakesKey(
+              conn.baseUrl,
+              source,
+            )
+              ? await access.session(conn)
+              : { connectionId, baseUrl: conn.baseUrl, loginEmail: conn.loginEmail, secret: '' };
             const fetch = () => providers[conn.kind].fetchAvatar(session, record.user);
             const image =
               source.kind === 'server' ? await access.talk(connectionId, fetch) : await fetch();

@@ -1,7 +1,7 @@
 /**
  * The local audit log of actions on users (issue 15): one row per user per
  * run, appended as each user finishes, never changed or removed (the
- * table's triggers refuse it, migrations.ts v7). Rows are read back with
+ * table's triggers refuse it, migrations.ts v8). Rows are read back with
  * zod, never cast: a row this version cannot read is left out of a page
  * (and logged) rather than shown half-made. Every text is cut to a cap on
  * the way in and again on the way out, so one huge name costs what any

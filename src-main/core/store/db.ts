@@ -9,11 +9,19 @@
  * Node only; never imports `electron`. The bindings are
  * `@photostructure/sqlite` (Node-API: one build loads in Node and Electron).
  */
-import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fail, RollcallFailure } from '@shared/errors';
 import type { Logger } from '../log';
-import { checkMigrations, migrate, MIGRATIONS, type Migration } from './migrations';
+import { checkMigrations, migrate, MIGRATIONS } from './migrations';
+import {
+  applyPragmas,
+  damageMarker,
+  damageMarkerPath,
+  newerVersionNotice,
+  type OpenDatabaseOptions,
+  type OpenedDatabase,
+} from './cache-open';
 import { openUnwritable } from './read-only-open';
 import { cacheFailure, errorText, isCorruption, isUnwritable } from './sqlite-errors';
 import {
@@ -24,55 +32,14 @@ import {
   type SqliteDb,
 } from './sqlite-helpers';
 
+export type { OpenDatabaseOptions, OpenedDatabase } from './cache-open';
+export { damageMarkerPath, PAGE_SIZE } from './cache-open';
+
 /** The cache file's name inside the user-data folder. */
 export const DATABASE_FILE_NAME = 'rollcall.sqlite';
 
-/** An open cache: the connection plus what the window should be told about it. */
-export interface OpenedDatabase {
-  db: SqliteDb;
-  path: string;
-  /** Opened read-only (a newer Rollcall wrote it, or its folder is read-only): every write fails. */
-  readOnly: boolean;
-  /** Why writes are refused, for their errors; unset means a newer Rollcall wrote the file. */
-  readOnlyReason?: string;
-  /** Sentences for the window to show verbatim (damaged file set aside, newer version...). */
-  notices: string[];
-  /** The file's `user_version` (after migrating, unless read-only). */
-  schemaVersion: number;
-  /**
-   * Records that a query met damage (SQLITE_CORRUPT), so the next start
-   * checks the file and sets it aside. `cacheFailure` calls it.
-   */
-  markDamaged(): void;
-  /** Closes the connection; safe to call twice. */
-  close(): void;
-}
-
-/** What `openDatabase` needs besides the path. */
-export interface OpenDatabaseOptions {
-  log: Logger;
-  now: () => number;
-  /** The migrations to apply; tests pass a prefix to build files of earlier versions. */
-  migrations?: readonly Migration[];
-  /**
-   * When to run `PRAGMA quick_check` at open. `auto` (the default): when the
-   * last session did not close cleanly (a -wal file is left), when damage was
-   * met at run time, or when the file is small enough for the check to be
-   * quick (`QUICK_CHECK_MAX_BYTES`). A 100 000-user cache (430 MB) took
-   * 1-2.4 s to check here: too long to pay at every start.
-   */
-  quickCheck?: 'auto' | 'always' | 'never';
-  /** Where `auto` stops checking clean files at every start; default `QUICK_CHECK_MAX_BYTES`. */
-  quickCheckMaxBytes?: number;
-}
-
 /** Up to this size `auto` checks the file at every start (a few tenths of a second). */
 const QUICK_CHECK_MAX_BYTES = 64 * 1024 * 1024;
-
-/** The file whose presence says "damage was met: check at the next start". */
-export function damageMarkerPath(path: string): string {
-  return `${path}.damaged`;
-}
 
 /** File-name-safe ISO time: `2026-01-31T12-00-00.000Z`. */
 function fileTime(ms: number): string {
@@ -159,37 +126,7 @@ function salvageConnections(asidePath: string, fresh: SqliteDb, log: Logger): nu
   }
 }
 
-/** Page size of new files: a user's JSON (2-3 KB) packs three to a page, not one. */
-export const PAGE_SIZE = 8192;
-
-/** The pragmas of a connection that writes: WAL, synchronous NORMAL, foreign keys, lock wait. */
-export function applyPragmas(db: SqliteDb, path: string): void {
-  const empty = Number(pragmaValue(db, 'schema_version') ?? 0) === 0;
-  if (empty) db.exec(`PRAGMA page_size = ${PAGE_SIZE}`); // Only possible before the first table.
-  const mode = String(pragmaValue(db, 'journal_mode = WAL')).toLowerCase();
-  // The temporary cache of a session whose file could not open has no WAL to keep.
-  const inMemory = path === ':memory:' && mode === 'memory';
-  if (mode !== 'wal' && !inMemory) {
-    throw new Error(`journal_mode stayed ${String(mode)}`);
-  }
-  db.exec('PRAGMA synchronous = NORMAL');
-  db.exec('PRAGMA foreign_keys = ON');
-  db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
-}
-
 type Attempt = { kind: 'ready'; opened: OpenedDatabase } | { kind: 'corrupt'; error: unknown };
-
-/** Leaves the "check me at next start" marker; best effort (the check is a safety net). */
-export function damageMarker(path: string, log: Logger): () => void {
-  return () => {
-    try {
-      writeFileSync(damageMarkerPath(path), `${new Date().toISOString()}\n`);
-      log.error('cache damage met at run time; the file will be checked at the next start');
-    } catch {
-      // Without the marker the next start still notices unless the file closes cleanly.
-    }
-  };
-}
 
 /** Whether `auto` should pay for a quick_check of this file now. */
 function shouldCheck(path: string, size: number, options: OpenDatabaseOptions): boolean {
@@ -199,11 +136,6 @@ function shouldCheck(path: string, size: number, options: OpenDatabaseOptions): 
   const uncleanExit = existsSync(wal) && statSync(wal).size > 0;
   const small = size <= (options.quickCheckMaxBytes ?? QUICK_CHECK_MAX_BYTES);
   return uncleanExit || existsSync(damageMarkerPath(path)) || small;
-}
-
-/** The notice for a file a newer Rollcall wrote, which this one opens read-only. */
-export function newerVersionNotice(version: number, target: number): string {
-  return `The cache file was written by a newer version of Rollcall (format ${version}; this version understands up to ${target}). It is open read-only and will not be changed: update Rollcall to sync or edit connections.`;
 }
 
 function newerVersion(

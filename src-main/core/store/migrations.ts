@@ -232,13 +232,30 @@ ALTER TABLE connections DROP COLUMN removed_at;
 `;
 
 /**
- * v7: the audit log of actions on users (issue 15). One row per user per
+ * v7: a payload too large to write in one go (a member with a ten-megabyte
+ * name, issue 13) is stored in parts (payload-parts.ts); `raw_parts` says
+ * where, and `raw_json` then holds its preview. Older rows have no parts
+ * and read as before.
+ */
+const V7_PAYLOAD_PARTS = `
+ALTER TABLE user_payloads ADD COLUMN raw_parts TEXT;
+CREATE INDEX user_payloads_by_parts ON user_payloads (raw_parts) WHERE raw_parts IS NOT NULL;
+CREATE TABLE payload_parts (
+  payload_id TEXT NOT NULL,
+  seq        INTEGER NOT NULL,
+  part       TEXT NOT NULL,
+  UNIQUE (payload_id, seq)
+) STRICT;
+`;
+
+/**
+ * v8: the audit log of actions on users (issue 15). One row per user per
  * run, written as each user finishes, so a crash keeps what was done. It
  * is append-only: triggers refuse every UPDATE and DELETE, so no code path
  * (and no bug) can rewrite or drop what happened. No foreign key to
  * `connections`: the record of what was done outlives the connection.
  */
-const V7_AUDIT_LOG = `
+const V8_AUDIT_LOG = `
 CREATE TABLE audit_log (
   id                 INTEGER PRIMARY KEY AUTOINCREMENT,
   run_id             TEXT NOT NULL,
@@ -289,7 +306,8 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'one way to remove a connection',
     up: (db) => db.exec(V6_DROP_REMOVED_AT),
   },
-  { version: 7, name: 'append-only audit log of actions', up: (db) => db.exec(V7_AUDIT_LOG) },
+  { version: 7, name: 'large payloads in parts', up: (db) => db.exec(V7_PAYLOAD_PARTS) },
+  { version: 8, name: 'append-only audit log of actions', up: (db) => db.exec(V8_AUDIT_LOG) },
 ];
 
 /** The schema version this build writes. */

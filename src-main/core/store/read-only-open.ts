@@ -24,7 +24,7 @@ import {
   newerVersionNotice,
   type OpenDatabaseOptions,
   type OpenedDatabase,
-} from './db';
+} from './cache-open';
 import { migrate, MIGRATIONS } from './migrations';
 import { BUSY_TIMEOUT_MS, openConnection, pragmaValue, type SqliteDb } from './sqlite-helpers';
 

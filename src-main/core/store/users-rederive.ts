@@ -91,7 +91,7 @@ const ORDER_MERGE_ROWS = 500;
 const SQL = {
   // Oldest version first, then by row ID: the order of users_by_derived_version.
   next: `SELECT u.row_id, u.derived_version, u.connection_id, u.user_id, u.kind, u.name, u.role,
-      u.is_bot, u.deactivated, u.fetched_at, u.gone_at, p.user_json, p.raw_json,
+      u.is_bot, u.deactivated, u.fetched_at, u.gone_at, p.user_json, p.raw_json, p.raw_parts,
       CASE WHEN json_valid(p.user_json) THEN json_extract(p.user_json, '$.presence') END
         AS stored_presence,
       c.kind AS connection_kind, c.base_url, c.demo
@@ -176,7 +176,13 @@ function rederiveSlice(
         const row = underivedOf(r);
         const user = derive(row);
         if (user !== null && fits(row, user)) {
-          const prepared = hashRederived(user, String(r.raw_json ?? 'null'), row.fetchedAt);
+          // A payload in parts derives from its preview (every text cap is shorter).
+          const prepared = hashRederived(
+            user,
+            String(r.raw_json ?? 'null'),
+            typeof r.raw_parts === 'string' ? r.raw_parts : null,
+            row.fetchedAt,
+          );
           rewriteDerived(access, row.rowId, prepared, row.goneAt !== null, changes, indexed);
           counts.rederived++;
         } else {

@@ -21,6 +21,13 @@ import { rollcallError, RollcallFailure } from '@shared/errors';
 import { summarize } from '@shared/summary';
 import type { OpenedDatabase } from './db';
 import { DERIVATION_VERSION } from './derivation';
+import {
+  digestOfPartsId,
+  partsContentHash,
+  payloadPreview,
+  serializeLargePayload,
+  type LargePayload,
+} from './payload-parts';
 import { cacheFailure } from './sqlite-errors';
 import { statementCache, type SqliteDb, type SqliteStatement } from './sqlite-helpers';
 import type { IndexChange } from './users-index-sync';
@@ -124,7 +131,10 @@ export interface HashedWrite {
   connectionId: string;
   userId: string;
   userJson: string;
+  /** The payload's JSON; a preview of it when it is stored in parts (`rawParts`). */
   rawJson: string;
+  /** Where a large payload's parts are (payload-parts.ts); null when `rawJson` is the whole. */
+  rawParts: string | null;
   hash: string;
   fetchedAt: number;
 }
@@ -146,6 +156,7 @@ export function hashWrite(record: UserWrite): HashedWrite {
     userId: u.userId,
     userJson,
     rawJson,
+    rawParts: null,
     hash: createHash('sha256').update(userJson).update('\n').update(rawJson).digest('hex'),
     fetchedAt: Math.round(record.fetchedAt),
   };
@@ -227,8 +238,10 @@ const SQL = {
   update: `UPDATE users SET ${DATA_COLUMNS.map((c) => `${c} = ?`).join(', ')}, seen_at = ?, gone_at = NULL
     WHERE row_id = ?`,
   touch: 'UPDATE users SET fetched_at = ?, seen_at = ?, gone_at = NULL WHERE row_id = ?',
-  insertPayload: 'INSERT INTO user_payloads (row_id, user_json, raw_json) VALUES (?, ?, ?)',
-  updatePayload: 'UPDATE user_payloads SET user_json = ?, raw_json = ? WHERE row_id = ?',
+  insertPayload:
+    'INSERT INTO user_payloads (row_id, user_json, raw_json, raw_parts) VALUES (?, ?, ?, ?)',
+  updatePayload:
+    'UPDATE user_payloads SET user_json = ?, raw_json = ?, raw_parts = ? WHERE row_id = ?',
   // Derived again: when it was fetched, seen or gone, and the payload, stay.
   rederive: `UPDATE users SET ${DATA_COLUMNS.map((c) => `${c} = ?`).join(', ')} WHERE row_id = ?`,
   rederivePayload: 'UPDATE user_payloads SET user_json = ? WHERE row_id = ?',
@@ -251,7 +264,7 @@ export function writeRow(
   if (!found) {
     const { params, fields } = columnsOf(p);
     const inserted = stmt(SQL.insert).run(p.connectionId, p.userId, ...params, seenAt);
-    stmt(SQL.insertPayload).run(inserted.lastInsertRowid, p.userJson, p.rawJson);
+    stmt(SQL.insertPayload).run(inserted.lastInsertRowid, p.userJson, p.rawJson, p.rawParts);
     if (indexed)
       changes.push({
         kind: 'upsert',
@@ -268,7 +281,7 @@ export function writeRow(
   }
   const { params, fields } = columnsOf(p);
   stmt(SQL.update).run(...params, seenAt, rowId);
-  stmt(SQL.updatePayload).run(p.userJson, p.rawJson, rowId);
+  stmt(SQL.updatePayload).run(p.userJson, p.rawJson, p.rawParts, rowId);
   if (indexed) changes.push({ kind: 'upsert', row: { ...fields, rowId } });
   return 'updated';
 }
@@ -276,11 +289,12 @@ export function writeRow(
 /**
  * The derived user of an existing row, ready to write over it: the user
  * derived again and the payload as stored (its text untouched), hashed as a
- * sync of the same answer would hash it.
+ * sync of the same answer would hash it (a payload in parts by its digest).
  */
 export function hashRederived(
   user: DirectoryUser,
   rawJson: string,
+  rawParts: string | null,
   fetchedAt: number,
 ): HashedWrite {
   let userJson: string;
@@ -295,9 +309,55 @@ export function hashRederived(
     userId: user.userId,
     userJson,
     rawJson,
-    hash: createHash('sha256').update(userJson).update('\n').update(rawJson).digest('hex'),
+    rawParts,
+    hash:
+      rawParts === null
+        ? createHash('sha256').update(userJson).update('\n').update(rawJson).digest('hex')
+        : partsContentHash(userJson, digestOfPartsId(rawParts)),
     fetchedAt: Math.round(fetchedAt),
   };
+}
+
+/**
+ * A checked record whose payload is large (payload-parts.ts), serialized and
+ * hashed in slices that yield: its `rawJson` is the preview and `rawParts`
+ * null until its parts are written. `unchanged` when the row holds this
+ * content already, derived by this version: then no part need be written.
+ */
+export async function hashLargeWrite(
+  access: UsersAccess,
+  record: UserWrite,
+): Promise<{ prepared: HashedWrite; payload: LargePayload; unchanged: boolean }> {
+  const u = record.user;
+  const fail = (): RollcallFailure =>
+    invalid(`User ${u.userId} cannot be stored: its data is not plain JSON.`);
+  let userJson: string;
+  let rawJson: string;
+  try {
+    userJson = JSON.stringify(u);
+    rawJson = JSON.stringify(payloadPreview(record.raw ?? null));
+  } catch {
+    throw fail();
+  }
+  const payload = await serializeLargePayload(record.raw ?? null);
+  if (payload === null) throw fail();
+  const hash = partsContentHash(userJson, payload.digest);
+  const found = access.stmt(SQL.find).get(u.connectionId, u.userId) as Row | undefined;
+  const unchanged =
+    found !== undefined &&
+    found.content_hash === hash &&
+    Number(found.derived_version) >= DERIVATION_VERSION;
+  const prepared: HashedWrite = {
+    record,
+    connectionId: u.connectionId,
+    userId: u.userId,
+    userJson,
+    rawJson,
+    rawParts: null,
+    hash,
+    fetchedAt: Math.round(record.fetchedAt),
+  };
+  return { prepared, payload, unchanged };
 }
 
 /**

@@ -13,7 +13,14 @@ import { cacheFailure, readOnlyFailure } from './sqlite-errors';
 import { inTransaction, yieldToEventLoop, type SqliteDb } from './sqlite-helpers';
 import { indexesOver, type IndexChange, type IndexSync } from './users-index-sync';
 import {
+  isLargePayload,
+  releasePayloadParts,
+  sweepPayloadParts,
+  writePayloadParts,
+} from './payload-parts';
+import {
   checkWrite,
+  hashLargeWrite,
   hashWrite,
   invalid,
   rowIdsOf,
@@ -189,6 +196,44 @@ export function upsertOne(
 }
 
 /**
+ * Writes one user whose payload is large (payload-parts.ts): hashed in
+ * slices, its parts written in short transactions (none if it is
+ * unchanged), then its row in one transaction of its own.
+ */
+async function writeLarge(
+  w: UsersWriter,
+  record: UserWrite,
+  seenAt: number,
+): Promise<'added' | 'updated' | 'unchanged'> {
+  const { access, sync } = w;
+  const { prepared, payload, unchanged } = await hashLargeWrite(access, record);
+  const changes: IndexChange[] = [];
+  let outcome: 'added' | 'updated' | 'unchanged';
+  try {
+    if (!unchanged)
+      prepared.rawParts = await writePayloadParts(access.db, payload, w.betweenChunks);
+    outcome = inTransaction(access.db, () =>
+      writeRow(access, prepared, seenAt, changes, sync.index !== null),
+    );
+  } catch (thrown) {
+    throw cacheFailure(thrown, 'save the users it fetched', access.cache);
+  } finally {
+    if (prepared.rawParts !== null) releasePayloadParts(prepared.rawParts);
+  }
+  sync.apply(changes);
+  return outcome;
+}
+
+/** Deletes stored parts no payload points to any more (a replaced or deleted user's). */
+async function sweepParts(w: UsersWriter): Promise<void> {
+  try {
+    await sweepPayloadParts(w.access.db);
+  } catch (thrown) {
+    throw cacheFailure(thrown, 'delete what replaced payloads left', w.access.cache);
+  }
+}
+
+/**
  * Writes a sync's users in chunks, each one transaction within a time
  * budget, yielding between chunks. Checks every record's shape before
  * writing any; a cancel between chunks keeps what was committed.
@@ -208,12 +253,35 @@ export async function upsertBatch(
   const maxRows = Math.max(1, options.maxChunkRows ?? 1000);
   const budget = options.chunkBudgetMs ?? DEFAULT_CHUNK_BUDGET_MS;
   const counts: UpsertCounts = { added: 0, updated: 0, unchanged: 0 };
+  // Whether record k's payload is large, asked once per record.
+  let largeChecked = -1;
+  let largeValue = false;
+  const isLargeAt = (k: number): boolean => {
+    if (k !== largeChecked) {
+      largeChecked = k;
+      largeValue = isLargePayload((records[k] as UserWrite).raw ?? null);
+    }
+    return largeValue;
+  };
   let i = 0;
   while (i < records.length) {
     if (options.signal?.aborted) {
       throw new RollcallFailure(
         rollcallError('CANCELLED', 'The sync was cancelled; users written so far are kept.'),
       );
+    }
+    if (isLargeAt(i)) {
+      const started = performance.now();
+      counts[await writeLarge(w, records[i] as UserWrite, seenAt)]++;
+      i++;
+      options.onChunk?.({
+        done: i,
+        total: records.length,
+        rows: 1,
+        ms: performance.now() - started,
+      });
+      if (i < records.length) await w.betweenChunks();
+      continue;
     }
     const started = performance.now();
     const chunk: UpsertCounts = { added: 0, updated: 0, unchanged: 0 };
@@ -223,7 +291,7 @@ export async function upsertBatch(
     try {
       inTransaction(access.db, () => {
         let n = 0;
-        while (i < records.length && n < maxRows) {
+        while (i < records.length && n < maxRows && !isLargeAt(i)) {
           chunk[writeRow(access, hashWrite(records[i] as UserWrite), seenAt, changes, indexed)]++;
           i++;
           n++;
@@ -261,6 +329,7 @@ export async function upsertBatch(
       index.flushOrder();
     }
   }
+  await sweepParts(w);
   return counts;
 }
 
@@ -331,9 +400,11 @@ export async function purgeGone(w: UsersWriter, connectionId: string): Promise<n
       );
       w.sync.apply([{ kind: 'remove', rowIds: ids }]);
       total += ids.length;
-      if (ids.length < DELETE_CHUNK_ROWS) return total;
+      if (ids.length < DELETE_CHUNK_ROWS) break;
       await yieldToEventLoop();
     }
+    await sweepPayloadParts(w.access.db);
+    return total;
   } catch (thrown) {
     throw cacheFailure(thrown, 'delete the users that are gone', w.access.cache);
   }
@@ -352,7 +423,9 @@ export async function deleteConnectionUsers(db: SqliteDb, connectionId: string):
     const ids = rowIdsOf(stmt.all(connectionId, DELETE_CHUNK_ROWS) as Row[]);
     for (const index of indexesOver(db)) index.remove(ids);
     total += ids.length;
-    if (ids.length < DELETE_CHUNK_ROWS) return total;
+    if (ids.length < DELETE_CHUNK_ROWS) break;
     await yieldToEventLoop();
   }
+  await sweepPayloadParts(db);
+  return total;
 }

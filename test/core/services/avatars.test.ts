@@ -204,6 +204,19 @@ describe('a failed fetch', () => {
     expect((await avatars.serveAvatar('conn-z', '7')).status).toBe(204);
   });
 
+  it('is fetched without reading the keychain when a server picture is outside its picture paths', async () => {
+    // Issue 13: the key would not be sent to such an address, so it is not read either.
+    const offPath: AvatarSource = { kind: 'server', url: 'https://chat.example.com/static/7.png' };
+    cacheUser(offPath);
+    const getSecret = vi.spyOn(world.connections, 'getSecret');
+    const { avatars, zulip } = harness(serving(NEW));
+    expect((await avatars.serveAvatar('conn-z', '7')).body).toEqual(NEW);
+    expect(getSecret).not.toHaveBeenCalled();
+    expect(zulip.calls.fetchAvatar[0]?.session.secret).toBe('');
+    // Its own server answered: reachability learns it, as for any server picture.
+    expect(world.reachability.get('conn-z').state).toBe('online');
+  });
+
   it('is a 204 when no key is saved for a server picture, asking nobody', async () => {
     cacheUser(SERVER);
     await world.secrets.delete('conn-z');

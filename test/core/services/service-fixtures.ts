@@ -4,6 +4,9 @@ import type { ActionSpec } from '@shared/actions';
 // in-memory secret store, a reachability tracker, a recording `emit`, a
 // clock moved by hand, and providers whose answers and failures the test
 // writes. Nothing here goes through open-core.
+import { avatarTakesKey } from '@core/net/avatar-fetch';
+import { OPENWEBUI_AVATAR_PATHS } from '@core/providers/openwebui';
+import { ZULIP_AVATAR_PATHS } from '@core/providers/zulip';
 import type { EventName, PayloadOf } from '@shared/contract';
 import { rollcallError, RollcallFailure, type ErrorCode } from '@shared/errors';
 import type {
@@ -310,6 +313,13 @@ export function standInProvider(
     kind,
     calls,
     parseRef: (ref) => (kind === 'zulip' ? parseZulipUserRef(ref) : parseOpenWebUIUserRef(ref)),
+    // Which pictures take the key is the real rule too.
+    avatarTakesKey: (baseUrl, avatar) =>
+      avatarTakesKey(
+        avatar,
+        baseUrl,
+        kind === 'zulip' ? ZULIP_AVATAR_PATHS : OPENWEBUI_AVATAR_PATHS,
+      ),
     async fetchUser(session, ref, options) {
       const context = options?.context ?? null;
       calls.fetchUser.push({ session, ref, context });

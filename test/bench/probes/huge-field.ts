@@ -1,0 +1,161 @@
+// Probe (issue 13): one member whose name is `chars` characters long (10 MB
+// by default) in a directory of `count`. A `directory:sync` through the real
+// dispatcher into an empty cache and again (unchanged), then a restart over
+// that cache until the search index is loaded, then opening that user's
+// detail: the longest event-loop hold of each. The fake runs in a child
+// process. Run:
+//   node test/bench/probes/run.mjs test/bench/probes/huge-field.ts '{"kind":"zulip"}'
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { openCore } from '@core/open-core';
+import { DEFAULT_SEARCH_SPEC, type SearchResult } from '@shared/model';
+import { silentLogger, type Logger } from '@core/log';
+import { createMemorySecretStore, type SecretStore } from '@core/store/secrets';
+import { startFakeProcess } from '../lib/fake-process';
+import { loopWatch } from './probe-data';
+
+type Core = Awaited<ReturnType<typeof openCore>>;
+
+async function open(dir: string, secrets: SecretStore, log: Logger): Promise<Core> {
+  return openCore({
+    appVersion: '0',
+    userDataDir: dir,
+    fetch: (input, init) => fetch(input, init),
+    secrets,
+    now: () => Date.now(),
+    emit: () => {},
+    openExternal: async () => {},
+    chooseSavePath: async () => null,
+    log,
+  });
+}
+
+const ms = (n: number): number => +n.toFixed(1);
+
+/**
+ * `loopWatch` with, beside each gap between two timer turns, the CPU time
+ * the process spent in it: on a loaded machine a gap can be time the
+ * process was not scheduled at all, which holds no keystroke of its own.
+ * `cpuHeldMaxMs` is the longest gap counted only as far as the process
+ * was computing (min of the gap and its CPU time).
+ */
+function heldWatch(): {
+  stop(): { loopMaxMs: number; cpuHeldMaxMs: number; longGaps: [number, number][] };
+} {
+  const loop = loopWatch();
+  let last = performance.now();
+  let cpu = process.cpuUsage();
+  let held = 0;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    const used = process.cpuUsage(cpu);
+    held = Math.max(held, Math.min(now - last, (used.user + used.system) / 1000));
+    last = now;
+    cpu = process.cpuUsage();
+  }, 1);
+  return {
+    stop() {
+      clearInterval(timer);
+      const l = loop.stop();
+      return { loopMaxMs: ms(l.maxGapMs), cpuHeldMaxMs: ms(held), longGaps: l.longGaps };
+    },
+  };
+}
+
+export async function main(args: {
+  kind?: 'zulip' | 'openwebui';
+  count?: number;
+  chars?: number;
+  /** Return the long loop gaps (to match against a CPU profile). */
+  gaps?: boolean;
+}): Promise<unknown> {
+  const kind = args.kind ?? 'zulip';
+  const count = args.count ?? 2000;
+  const chars = args.chars ?? 10 * 1024 * 1024;
+  const dir = mkdtempSync(join(tmpdir(), 'rollcall-huge-probe-'));
+  const fake = await startFakeProcess(dir, {
+    kind,
+    count,
+    seed: 7,
+    sampleIds: 0,
+    hugeFieldChars: chars,
+  });
+  const target = fake.target;
+  const secrets = createMemorySecretStore();
+  let core = await open(dir, secrets, silentLogger);
+  const saved = await core.dispatch('connections:save', {
+    draft:
+      target.kind === 'zulip'
+        ? {
+            kind: 'zulip',
+            label: 'Z',
+            baseUrl: target.url,
+            loginEmail: target.email,
+            secret: target.apiKey,
+          }
+        : { kind: 'openwebui', label: 'O', baseUrl: target.url, secret: target.apiKey },
+    skipTest: true,
+  });
+  if (!saved.ok) throw new Error(JSON.stringify(saved.error));
+  const id = (saved.value as { connection: { id: string } }).connection.id;
+  const out: Record<string, unknown> = { kind, count, chars };
+  const gaps = (g: [number, number][]): Record<string, unknown> =>
+    args.gaps ? { longGaps: g } : {};
+  for (const pass of ['syncEmpty', 'syncAgain']) {
+    const watch = heldWatch();
+    const t = performance.now();
+    const r = await core.dispatch('directory:sync', { connectionId: id });
+    const took = performance.now() - t;
+    const { longGaps, ...loop } = watch.stop();
+    if (!r.ok) throw new Error(JSON.stringify(r.error));
+    out[pass] = {
+      seconds: +(took / 1000).toFixed(2),
+      ...loop,
+      ...gaps(longGaps),
+      summary: r.value,
+    };
+  }
+  await core.close();
+
+  // Restart over that cache: open core and wait for the index (and any rederive).
+  let ready: () => void = () => {};
+  const indexReady = new Promise<void>((done) => (ready = done));
+  const log: Logger = {
+    ...silentLogger,
+    info(message) {
+      if (message === 'search index ready') ready();
+    },
+  };
+  const watch = heldWatch();
+  const t = performance.now();
+  core = await open(dir, secrets, log);
+  await indexReady;
+  const readyMs = performance.now() - t;
+  await new Promise((r) => setTimeout(r, 500));
+  const { longGaps, ...loop } = watch.stop();
+  out.restart = { indexReadyMs: ms(readyMs), ...loop, ...gaps(longGaps) };
+
+  // The detail of the user with the huge name, and a search that finds them.
+  const found = await core.dispatch('users:search', {
+    ...DEFAULT_SEARCH_SPEC,
+    connectionIds: [],
+    roles: [],
+    text: 'nnnnnnnn',
+    offset: 0,
+    limit: 5,
+  });
+  out.search = found.ok ? 'ok' : found.error;
+  const userId = found.ok ? (found.value as SearchResult).items[0]?.userId : undefined;
+  if (userId) {
+    const t2 = performance.now();
+    const got = await core.dispatch('users:get', { connectionId: id, userId });
+    // One call, all of it synchronous: its time is the loop hold.
+    out.detail = { ms: ms(performance.now() - t2), ipcChars: JSON.stringify(got).length };
+  }
+  await core.close();
+  await fake.close();
+  rmSync(dir, { recursive: true, force: true });
+  return out;
+}
