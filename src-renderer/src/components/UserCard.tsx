@@ -11,10 +11,16 @@ import { forwardRef, memo, type KeyboardEvent, type MouseEvent, type ReactNode }
 import type { UserSummary } from '@shared/model';
 import { presenceOf, type PresenceView } from '../lib/presence';
 import { CUT_TITLE, wasCut } from '../lib/profile';
-import { absoluteDate, absoluteDateTime, calendarDate, localTime, relativeTime } from '../lib/time';
+import {
+  absoluteDate,
+  absoluteDateTime,
+  calendarDate,
+  relativeTime,
+  userLocalTime,
+} from '../lib/time';
 import { useClock } from '../stores/clock-store';
 import { Avatar } from './Avatar';
-import { Badge, BotBadge, KindIcon, RoleBadge } from './Badges';
+import { Badge, BotBadge, GoneBadge, KindIcon, RoleBadge } from './Badges';
 
 /** Height of a card in pixels (the grid's rows are this plus the gap). */
 export const CARD_HEIGHT = 164;
@@ -88,7 +94,8 @@ function metaLabel(user: UserSummary, presence: PresenceView, now: number): Reac
   return (
     <span
       className={`presence-text presence-${ended ? 'away' : presence.tone}`}
-      title={presence.lastActiveAt ? absoluteDateTime(presence.lastActiveAt) : undefined}
+      // The whole text, since a narrow card cuts it, and the exact date.
+      title={presence.lastActiveAt ? `${text} (${absoluteDateTime(presence.lastActiveAt)})` : text}
     >
       <span className="ellipsis">{text}</span>
     </span>
@@ -118,7 +125,7 @@ export const UserCard = memo(
   ) {
     const now = useClock((s) => s.now);
     const presence = presenceOf(user, now);
-    const clock = localTime(user.timezone, now);
+    const clock = userLocalTime(user, now);
     const lines = detailLines(user);
     const dim = user.deactivated || user.gone;
 
@@ -193,11 +200,7 @@ export const UserCard = memo(
         </div>
         <div className="card-badges">
           {!(user.isBot && user.role === 'member') && <RoleBadge role={user.role} />}
-          {user.gone ? (
-            <Badge tone="danger">Gone</Badge>
-          ) : (
-            user.deactivated && <Badge tone="danger">Deactivated</Badge>
-          )}
+          {user.gone ? <GoneBadge /> : user.deactivated && <Badge tone="danger">Deactivated</Badge>}
           {user.isBot && <BotBadge label={user.botTypeLabel} />}
         </div>
         <div className="card-meta">

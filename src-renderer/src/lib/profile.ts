@@ -22,7 +22,7 @@ export function wasCut(item: { cut?: readonly CutField[] }, field: CutField): bo
 /** One sentence per role: what it lets the person do. */
 export const ROLE_DESCRIPTIONS: Record<Role, string> = {
   owner: 'Full control of the organization, including other owners and billing.',
-  administrator: 'Manages users, streams and settings; cannot change owners.',
+  administrator: 'Manages users, channels and settings; cannot change owners.',
   moderator: 'Can moderate content and manage some channels.',
   member: 'A regular member of the organization.',
   guest: 'Sees only the channels they are added to.',
