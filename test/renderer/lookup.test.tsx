@@ -30,7 +30,7 @@ describe('look up by ID', () => {
       'Research Lab AI',
     );
     const input = screen.getByTestId('lookup-input');
-    expect(input).toHaveAttribute('placeholder', 'Look up by id or shared-…');
+    expect(input).toHaveAttribute('placeholder', 'Look up by id or email');
     await user.type(input, `  ${v.owuiAdmin.user.userId} {Enter}`);
     const panel = await screen.findByTestId('detail-panel');
     expect(within(panel).getByRole('heading', { level: 2 })).toHaveTextContent('Alex Admin');

@@ -20,7 +20,7 @@ import { ErrorNotice } from './ErrorNotice';
 
 const LOOKUP_PLACEHOLDERS = {
   zulip: 'Look up by ID or email',
-  openwebui: 'Look up by id or shared-…',
+  openwebui: 'Look up by id or email',
 } as const;
 
 /** Id of the lookup input, for the Ctrl/Cmd+L shortcut. */

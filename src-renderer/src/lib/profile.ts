@@ -47,7 +47,7 @@ export const FIELD_TYPE_LABELS: Record<ProfileFieldType, string> = {
 /** Where a user's own page lives on each kind of server, for the "ID" hint. */
 export const KIND_ID_HINTS: Record<ConnectionKind, string> = {
   zulip: 'Zulip user ID or email',
-  openwebui: 'Open WebUI id or shared-{chat_id}',
+  openwebui: 'Open WebUI id, email or shared-{chat_id}',
 };
 
 /** Labels of keys servers send; a Map, since the keys are the server's strings. */
