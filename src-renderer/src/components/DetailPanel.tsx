@@ -48,6 +48,7 @@ import { ErrorNotice } from './ErrorNotice';
 import { JsonTree } from './JsonTree';
 import { Mono, Row, Section, When } from './DetailRows';
 import { ProfileFieldView } from './ProfileFieldView';
+import { UserQuickActions } from './UserQuickActions';
 
 /** Characters of a name or email the header shows; the Identity section shows it all. */
 const HEADER_TEXT_MAX = 160;
@@ -444,6 +445,7 @@ export function DetailPanel() {
           <Copy size={14} aria-hidden="true" />
           Copy as JSON
         </button>
+        {record && <UserQuickActions record={record} />}
       </div>
 
       {record?.goneAt !== null && record?.goneAt !== undefined && (
