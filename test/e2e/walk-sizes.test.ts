@@ -237,7 +237,8 @@ function geometryProblems(): string[] {
   if (root.scrollWidth > vw + 1)
     out.push(`page wider than the window: ${root.scrollWidth} > ${vw}`);
   const modal = document.querySelector('[aria-modal="true"]');
-  const backdrop = document.querySelector('[data-backdrop]');
+  // An overlay's backdrop counts only where it is shown (narrow windows).
+  const backdrop = [...document.querySelectorAll('[data-backdrop]')].find((b) => shown(b)) ?? null;
 
   // Controls covered by another element.
   const controls = document.querySelectorAll<HTMLElement>(
