@@ -254,8 +254,12 @@ function geometryProblems(): string[] {
     if (x < c.left || x > c.right || y < c.top || y > c.bottom) continue; // scrolled out of view
     const hit = document.elementFromPoint(x, y);
     if (!hit || hit === el || el.contains(hit)) continue;
-    if (backdrop && (hit === backdrop || backdrop.contains(hit)) && !backdrop.contains(el))
-      continue;
+    // Under an overlay's backdrop (the overlay itself included) is covered on purpose.
+    if (backdrop && !backdrop.contains(el)) {
+      const stack = document.elementsFromPoint(x, y);
+      const under = stack.indexOf(backdrop);
+      if (under >= 0 && under < stack.findIndex((e) => e === el || el.contains(e))) continue;
+    }
     out.push(`${name(el)} is covered by ${name(hit)}`);
   }
 
@@ -289,6 +293,14 @@ function geometryProblems(): string[] {
     const need = ctx.measureText(input.placeholder).width;
     const room = input.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
     if (need > room + 1) out.push(`${name(input)} placeholder "${input.placeholder}" is cut`);
+  }
+
+  // The sort stays at the end of the filters' first row, however the filters wrap.
+  const sort = document.querySelector('[data-testid="sort-key"]');
+  const firstFilter = document.querySelector('.filters button, .filters [role="radiogroup"]');
+  if (sort && firstFilter && shown(sort)) {
+    const drop = sort.getBoundingClientRect().top - firstFilter.getBoundingClientRect().top;
+    if (Math.abs(drop) > 6) out.push(`the sort sits ${Math.round(drop)}px below the first filter`);
   }
 
   // The result count and the search box in view, unless something is meant to cover them.
