@@ -141,9 +141,15 @@ export function parseServerUrl(input: string): ParsedServerUrl {
 export type ZulipUserRef =
   { kind: 'zulip-id'; userId: number } | { kind: 'zulip-email'; email: string };
 
-/** An Open WebUI user reference: an id, or a shared chat whose owner is wanted. */
+/**
+ * An Open WebUI user reference: an id, an email (found through the users
+ * list's search: the single-user route takes only ids), or a shared chat
+ * whose owner is wanted.
+ */
 export type OpenWebUIUserRef =
-  { kind: 'openwebui-id'; userId: string } | { kind: 'openwebui-shared-chat'; chatId: string };
+  | { kind: 'openwebui-id'; userId: string }
+  | { kind: 'openwebui-email'; email: string }
+  | { kind: 'openwebui-shared-chat'; chatId: string };
 
 /** Any user reference, parsed for the kind of its connection. */
 export type UserRef = ZulipUserRef | OpenWebUIUserRef;
@@ -219,11 +225,17 @@ export function isOpenWebUIUserId(value: unknown): boolean {
   );
 }
 
-/** An Open WebUI reference: a user id, or `shared-{chat_id}` (the owner of a shared chat). */
+/**
+ * An Open WebUI reference: an email address (anything that looks like one:
+ * ids are UUIDs, and the server's id route would answer "no user with id"
+ * for an email), a user id, or `shared-{chat_id}` (the owner of a shared chat).
+ */
 export function parseOpenWebUIUserRef(input: string): OpenWebUIUserRef {
   const text = typeof input === 'string' ? input.trim() : '';
   if (text === '')
-    invalidRef('Type an Open WebUI user id (like 7d1e4a90-3c2b-…) or shared-{chat id}.');
+    invalidRef(
+      'Type an Open WebUI user id (like 7d1e4a90-3c2b-…), an email address or shared-{chat id}.',
+    );
   if (/^shared-/i.test(text)) {
     const chatId = text.slice('shared-'.length);
     if (!OWUI_ID.test(chatId)) {
@@ -233,6 +245,7 @@ export function parseOpenWebUIUserRef(input: string): OpenWebUIUserRef {
     }
     return { kind: 'openwebui-shared-chat', chatId };
   }
+  if (looksLikeEmail(text) && !text.includes('/')) return { kind: 'openwebui-email', email: text };
   if (!isOpenWebUIUserId(text)) {
     invalidRef(
       `"${text.slice(0, 80)}" is not an Open WebUI user id. Ids look like 7d1e4a90-3c2b-4f6e-8a57-b91c0d2e6f13 (Admin Panel → Users).`,
@@ -250,6 +263,8 @@ export function describeRef(ref: UserRef): string {
       return ref.email;
     case 'openwebui-id':
       return `user id ${ref.userId}`;
+    case 'openwebui-email':
+      return ref.email;
     case 'openwebui-shared-chat':
       return `the owner of shared chat ${ref.chatId}`;
   }

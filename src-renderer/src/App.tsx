@@ -6,6 +6,7 @@
  * Runs in the window.
  */
 import { useEffect } from 'react';
+import { closeDetail } from './actions/close-detail';
 import { useBootstrap, useClockTicker, useReprobe, useShortcuts } from './app-hooks';
 import { ActionDialog } from './components/ActionDialog';
 import { AuditView } from './components/AuditView';
@@ -47,6 +48,11 @@ function Directory() {
         <ScopeNotices />
         <UserGrid />
       </main>
+      {detailOpen && (
+        // Shown only when the panel overlays the grid (narrow windows, styles.css);
+        // Esc closes the panel for keyboard users, so the click is a mouse convenience.
+        <div className="detail-backdrop" data-backdrop="" onClick={() => closeDetail()} />
+      )}
       <DetailPanel />
     </div>
   );

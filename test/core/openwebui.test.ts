@@ -419,6 +419,29 @@ describe('the Open WebUI provider against the fake server', () => {
     expect(fake.requests.map((r) => r.path)).toEqual([`/api/v1/users/${target.id}`]);
   });
 
+  it('looks a user up by email, any case, through the list search', async () => {
+    const target = fake.directory.users.find((u) => u.role === 'user') as OpenWebUIWireUser;
+    const ref = provider().parseRef(target.email.toUpperCase());
+    expect(ref).toEqual({ kind: 'openwebui-email', email: target.email.toUpperCase() });
+    const { user } = await provider().fetchUser(session, ref);
+    expect(user).toMatchObject({ userId: target.id, email: target.email });
+    const [search, byId] = fake.requests;
+    expect(search!.path).toBe('/api/v1/users/');
+    expect(search!.query.query).toBe(target.email.toUpperCase());
+    expect(byId!.path).toBe(`/api/v1/users/${target.id}`);
+  });
+
+  it('an email nobody has exactly is NOT_FOUND in words, never "no user with id"', async () => {
+    const someone = fake.directory.users[4] as OpenWebUIWireUser;
+    // The search matches parts of emails; a longer address containing none is no answer.
+    for (const email of ['nobody@nowhere.example', `x${someone.email}`]) {
+      const error = await failureOf(provider().fetchUser(session, provider().parseRef(email)));
+      expect(error.code).toBe('NOT_FOUND');
+      expect(error.message).toContain(`Open WebUI has no user with the email ${email}.`);
+      expect(error.message).not.toMatch(/with id/);
+    }
+  });
+
   it('an unknown id is NOT_FOUND in words', async () => {
     const error = await failureOf(
       provider().fetchUser(session, { kind: 'openwebui-id', userId: 'no-such-user' }),

@@ -126,6 +126,7 @@ describe('Open WebUI user references', () => {
       { kind: 'openwebui-id', userId: '7d1e4a90-3c2b-4f6e-8a57-b91c0d2e6f13' },
     ],
     ['  admin_1  ', { kind: 'openwebui-id', userId: 'admin_1' }],
+    ['Zoe@Example.com', { kind: 'openwebui-email', email: 'Zoe@Example.com' }],
     [
       'shared-3f2c9a7e-1111-4222-8333-944455556666',
       { kind: 'openwebui-shared-chat', chatId: '3f2c9a7e-1111-4222-8333-944455556666' },

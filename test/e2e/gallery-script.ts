@@ -13,7 +13,13 @@ import type { FileAnswer } from '@core/app-page';
 import type { Dispatch } from '@core/handlers';
 import { contract, isChannel, type Channel } from '@shared/contract';
 import { err, ok, rollcallError, type Result } from '@shared/errors';
-import type { AppInfo, ConnectionSummary, SyncSummary, UserRecord } from '@shared/model';
+import {
+  DEFAULT_SEARCH_SPEC,
+  type AppInfo,
+  type ConnectionSummary,
+  type SyncSummary,
+  type UserRecord,
+} from '@shared/model';
 import { shortHash } from '@shared/summary';
 import {
   FixtureDirectory,
@@ -99,7 +105,12 @@ export class ScriptedServer {
         readOnly: false,
         notices: [],
       },
-      counts: { connections: this.connections.length, users: 0, avatars: 0 },
+      // The same cache the header counts: About must not say 0 beside "379 cached users".
+      counts: {
+        connections: this.connections.length,
+        users: this.dir.search({ ...DEFAULT_SEARCH_SPEC, offset: 0, limit: 1 }).total,
+        avatars: 0,
+      },
     };
   }
 

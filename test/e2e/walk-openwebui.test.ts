@@ -100,7 +100,7 @@ describe('walk: an Open WebUI server', () => {
     // Look up by id: the card opens with role, groups and status.
     await page.keyboard.press('Control+L');
     expect(await page.getByTestId('lookup-input').getAttribute('placeholder')).toBe(
-      'Look up by id or shared-…',
+      'Look up by id or email',
     );
     await page.keyboard.type(target.id);
     await page.keyboard.press('Enter');

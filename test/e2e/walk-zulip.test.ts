@@ -262,7 +262,7 @@ describe('walk: a Zulip server', () => {
       ),
     ).toBe(true);
     const activity = detail.getByTestId('section-activity');
-    for (const label of ['Local time', 'Last active']) {
+    for (const label of ['Local time']) {
       const cell = activity
         .locator('.kv-row', { has: page.locator('dt', { hasText: label }) })
         .locator('dd');

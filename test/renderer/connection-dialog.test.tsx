@@ -60,6 +60,11 @@ describe('the add/edit connection dialog', () => {
   });
 
   it('tests the draft and shows who the key belongs to and their role', async () => {
+    // The outcome lands under a tall form: it must be scrolled into view (issue 16).
+    const scrolled: Element[] = [];
+    Element.prototype.scrollIntoView = function (this: Element) {
+      scrolled.push(this);
+    };
     const { user, dialog, bridge } = await openAdd('zulip', {
       'connections:test': () =>
         ok({
@@ -81,6 +86,7 @@ describe('the add/edit connection dialog', () => {
     await user.click(within(dialog).getByRole('button', { name: 'Test connection' }));
     const result = await within(dialog).findByTestId('test-result');
     expect(result).toHaveTextContent('Connected to chat.acme.example');
+    expect(scrolled.some((el) => el.contains(result))).toBe(true);
     expect(result).toHaveTextContent('The key belongs to Iago Ortiz (iago@acme.example)');
     expect(within(result).getByTestId('role-badge')).toHaveTextContent('Administrator');
     const call = bridge.calls.find((c) => c.channel === 'connections:test')!;

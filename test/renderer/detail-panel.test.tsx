@@ -252,4 +252,52 @@ describe('the detail panel', () => {
     );
     expect(within(panel).getByTestId('detail-source')).not.toHaveTextContent('Refreshing');
   });
+
+  it('says presence once, with the exact last-active time beside it', async () => {
+    const { user } = renderApp({ records });
+    await user.click(await findCard('12'));
+    const activity = await screen.findByTestId('section-activity');
+    expect(within(activity).queryByText('Last active', { selector: 'dt' })).toBeNull();
+    const presence = rowOf(activity, 'Presence');
+    expect(presence).toHaveTextContent(/Last active .* ago · \w{3} \d+, \d{4}/);
+    expect(presence.textContent!.match(/Last active/gi)).toHaveLength(1);
+  });
+
+  it('says channels, not streams, in role texts', async () => {
+    const { user } = renderApp({ records });
+    await user.click(await findCard('12'));
+    const role = await screen.findByTestId('section-role');
+    expect(role).toHaveTextContent('channels');
+    expect(role).not.toHaveTextContent(/stream/i);
+  });
+
+  it('shows no local time for a deactivated user, on the card or in the panel', async () => {
+    const gone = {
+      ...v.deactivated,
+      user: { ...v.deactivated.user, timezone: 'Europe/Paris' },
+    };
+    const { user } = renderApp({ records: [gone, v.zulipOwner] });
+    const card = await findCard('57');
+    expect(card.querySelector('.card-clock')).toBeNull();
+    // A live user of the same directory still shows theirs.
+    expect((await findCard('8')).querySelector('.card-clock')).not.toBeNull();
+    await user.click(card);
+    const panel = await screen.findByTestId('detail-panel');
+    const activity = await within(panel).findByTestId('section-activity');
+    expect(within(activity).queryByText('Local time')).toBeNull();
+    expect(panel).not.toHaveTextContent('local time');
+  });
+
+  it('says what "Gone" means in the badge tooltip', async () => {
+    const { user } = renderApp({ records: [{ ...v.zulipGuest, goneAt: Date.now() - 1000 }] });
+    const card = await findCard('31');
+    expect(within(card).getByText('Gone')).toHaveAttribute(
+      'title',
+      'The server no longer lists this user; shown from the cache.',
+    );
+    await user.click(card);
+    const panel = await screen.findByTestId('detail-panel');
+    const badge = await within(panel).findByText('Gone', { selector: '.badge' });
+    expect(badge).toHaveAttribute('title', expect.stringMatching(/no longer lists/));
+  });
 });

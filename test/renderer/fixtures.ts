@@ -676,6 +676,23 @@ function presenceFor(
   return null;
 }
 
+/**
+ * A name nobody in `used` has yet (then remembered): a repeat gets another
+ * family name, without drawing from the random stream, so every other
+ * field of the directory stays as it was. Identical cards side by side made
+ * the gallery look broken.
+ */
+function distinctName(name: string, used: Set<string>): string {
+  let candidate = name;
+  const given = name.split(' ')[0]!;
+  for (let k = 0; used.has(candidate); k++) {
+    candidate =
+      k < FAMILY.length ? `${given} ${FAMILY[(name.length + k) % FAMILY.length]}` : `${name} ${k}`;
+  }
+  used.add(candidate);
+  return candidate;
+}
+
 /** A Zulip organization of `count` people and a dozen bots. */
 export function zulipDirectory(now: number = Date.now(), count = 240): UserRecord[] {
   const rand = seeded(7);
@@ -700,10 +717,13 @@ export function zulipDirectory(now: number = Date.now(), count = 240): UserRecor
     ),
   );
   const used = new Set(out.map((r) => r.user.userId));
+  const names = new Set(out.map((r) => r.user.name));
   let id = 100;
   for (let i = 0; i < count; i++) {
-    const name =
-      rand() < 0.16 ? pick(rand, SCRIPT_NAMES) : `${pick(rand, GIVEN)} ${pick(rand, FAMILY)}`;
+    const name = distinctName(
+      rand() < 0.16 ? pick(rand, SCRIPT_NAMES) : `${pick(rand, GIVEN)} ${pick(rand, FAMILY)}`,
+      names,
+    );
     const r = rand();
     const role =
       r < 0.02
@@ -822,9 +842,12 @@ export function owuiDirectory(now: number = Date.now(), count = 120): UserRecord
   const rand = seeded(11);
   const variants = cardVariants(now);
   const out: UserRecord[] = [variants.owuiAdmin, variants.pending, variants.allNull];
+  const names = new Set(out.map((r) => r.user.name));
   for (let i = 0; i < count; i++) {
-    const name =
-      rand() < 0.15 ? pick(rand, SCRIPT_NAMES) : `${pick(rand, GIVEN)} ${pick(rand, FAMILY)}`;
+    const name = distinctName(
+      rand() < 0.15 ? pick(rand, SCRIPT_NAMES) : `${pick(rand, GIVEN)} ${pick(rand, FAMILY)}`,
+      names,
+    );
     const r = rand();
     const role = r < 0.04 ? 'admin' : r < 0.92 ? 'user' : 'pending';
     const groups = OWUI_GROUPS.filter(() => rand() < 0.28);

@@ -30,7 +30,7 @@ describe('look up by ID', () => {
       'Research Lab AI',
     );
     const input = screen.getByTestId('lookup-input');
-    expect(input).toHaveAttribute('placeholder', 'Look up by id or shared-…');
+    expect(input).toHaveAttribute('placeholder', 'Look up by id or email');
     await user.type(input, `  ${v.owuiAdmin.user.userId} {Enter}`);
     const panel = await screen.findByTestId('detail-panel');
     expect(within(panel).getByRole('heading', { level: 2 })).toHaveTextContent('Alex Admin');
@@ -95,6 +95,16 @@ describe('look up by ID', () => {
       /You can try again in 2[89] s\./,
     );
     expect(alert).toHaveTextContent('API usage exceeded rate limit');
+    // The wait is said once: the countdown, not also "Try again shortly".
+    expect(alert).toHaveTextContent('The server is rate limiting requests.');
+    expect(alert).not.toHaveTextContent(/shortly/i);
+  });
+
+  it('the lookup error sits in the toolbar flow, not over the filters', async () => {
+    const { alert } = await lookUp(rollcallError('NOT_FOUND', 'No user 9999.'));
+    // A sibling of the search form, not a popover inside it.
+    expect(alert.closest('form')).toBeNull();
+    expect(alert.closest('.lookup-error')).not.toBeNull();
   });
 
   it('not an API URL', async () => {

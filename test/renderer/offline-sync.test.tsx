@@ -311,4 +311,36 @@ describe('export', () => {
       },
     });
   });
+
+  it('merges the summaries of several syncs into one notice, one line each', async () => {
+    const { bridge, user } = renderApp({ records: Object.values(v) });
+    await findCards();
+    const summary = (total: number): SyncSummary => ({
+      added: 1,
+      updated: 2,
+      unchanged: total - 3,
+      gone: 0,
+      total,
+      startedAt: Date.now() - 1000,
+      finishedAt: Date.now(),
+      unreadable: 0,
+      unreadableReason: null,
+    });
+    act(() => {
+      bridge.emit('directory:sync-progress', progress('done', 10, 10, { summary: summary(10) }));
+      bridge.emit(
+        'directory:sync-progress',
+        progress('done', 20, 20, { connectionId: 'lab-openwebui', summary: summary(20) }),
+      );
+    });
+    const rows = await screen.findAllByTestId('sync-summary');
+    expect(rows.map((r) => r.getAttribute('data-connection-id'))).toEqual([
+      'acme-zulip',
+      'lab-openwebui',
+    ]);
+    // One notice holds both.
+    expect(rows[0]!.closest('.notice')).toBe(rows[1]!.closest('.notice'));
+    await user.click(within(rows[0]!).getByRole('button', { name: 'Dismiss sync summary' }));
+    expect(screen.getAllByTestId('sync-summary')).toHaveLength(1);
+  });
 });

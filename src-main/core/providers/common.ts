@@ -135,7 +135,8 @@ export function checkAnsweredUser(
       if (answered.userId === String(ref.userId)) return;
       asked = `user ${ref.userId}`;
       break;
-    case 'zulip-email': {
+    case 'zulip-email':
+    case 'openwebui-email': {
       const wanted = ref.email.toLowerCase();
       if (answered.emails.some((e) => e !== null && e.toLowerCase() === wanted)) return;
       asked = describeRef(ref);

@@ -75,9 +75,11 @@ export function describeOpenWebUIError(
       'NOT_FOUND',
       ref?.kind === 'openwebui-shared-chat'
         ? `Open WebUI found no shared chat ${ref.chatId}, or this server no longer resolves shared chats to their owner.`
-        : ref
-          ? `Open WebUI has no user with id ${ref.userId}.`
-          : 'Open WebUI has no such user.',
+        : ref?.kind === 'openwebui-email'
+          ? `Open WebUI has no user with the email ${ref.email}.`
+          : ref
+            ? `Open WebUI has no user with id ${ref.userId}.`
+            : 'Open WebUI has no such user.',
       extra,
     );
   }

@@ -68,6 +68,7 @@ import {
   OPENWEBUI_NON_ADMIN,
   OPENWEBUI_URL_HINT,
 } from './openwebui-errors';
+import { findOpenWebUIIdByEmail, readListPage } from './openwebui-list';
 import { wrongProductError } from './wrong-product';
 import { applyOpenWebUIAction } from './openwebui-actions';
 
@@ -345,7 +346,7 @@ async function loadContext(
   };
 }
 
-/** One user by id or by a chat they shared, with the groups it names folded into the context. */
+/** One user by id, by email (searched first) or by a chat they shared, with the groups it names folded into the context. */
 async function fetchUser(
   calls: OpenWebUICalls,
   session: ProviderSession,
@@ -354,6 +355,18 @@ async function fetchUser(
 ): Promise<FetchedUser & { context: ProviderContext }> {
   const { get, now } = calls;
   checkSession(session, false);
+  if (ref.kind === 'openwebui-email') {
+    const search = (query: string) =>
+      get(session, '/api/v1/users/', {
+        ...options,
+        query: { query, page: '1' },
+        maxBytes: LIST_MAX_BYTES,
+      });
+    const userId = await findOpenWebUIIdByEmail(search, ref.email);
+    const found = await fetchUser(calls, session, { kind: 'openwebui-id', userId }, options);
+    checkAnsweredUser(ref, { userId: found.user.userId, emails: [found.user.email] });
+    return found;
+  }
   if (ref.kind !== 'openwebui-id' && ref.kind !== 'openwebui-shared-chat') {
     throw new RollcallFailure(
       rollcallError(
@@ -393,27 +406,6 @@ async function fetchUser(
     context: merged,
   });
   return { user, raw, context: merged };
-}
-
-/**
- * One list page's users and the total it reports (null when none); an old
- * server's bare array or anything else unreadable is BAD_RESPONSE.
- */
-function readListPage(res: JsonResponse): { list: JsonValue[]; reported: number | null } {
-  const body = res.json;
-  if (Array.isArray(body)) {
-    throw new RollcallFailure(
-      rollcallError(
-        'BAD_RESPONSE',
-        'This Open WebUI sends the user list in an older format. Rollcall needs Open WebUI 0.6 or newer.',
-        { url: res.url },
-      ),
-    );
-  }
-  if (!isObject(body)) badUser(PRODUCT, 'the user list is not an object');
-  const list = field(body, 'users');
-  if (!Array.isArray(list)) badUser(PRODUCT, 'the user list has no users');
-  return { list, reported: num(field(body, 'total')) };
 }
 
 /** Every user, page by page (`?page=N`, oldest first), a few pages in flight at once. */

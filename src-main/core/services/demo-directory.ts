@@ -33,14 +33,15 @@ export const DEMO_CONNECTION_IDS = ['demo-zulip', 'demo-openwebui'] as const;
 const DEMO = {
   'demo-zulip': {
     kind: 'zulip' as const,
-    label: 'Demo · Acme Chat (Zulip)',
+    // Short enough for the sidebar; its row already says Demo and shows the kind.
+    label: 'Acme Chat',
     baseUrl: 'https://chat.acme.demo.invalid',
     seed: 20261123,
     count: 240,
   },
   'demo-openwebui': {
     kind: 'openwebui' as const,
-    label: 'Demo · Acme AI (Open WebUI)',
+    label: 'Acme AI',
     baseUrl: 'https://ai.acme.demo.invalid',
     seed: 20261124,
     count: 120,

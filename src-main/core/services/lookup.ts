@@ -65,7 +65,8 @@ export function createLookupService(deps: LookupDeps): LookupService {
   function cachedIdFor(conn: StoredConnection, ref: UserRef): string | null {
     const direct = directUserId(ref);
     if (direct) return direct;
-    if (ref.kind === 'zulip-email') return users.findIdByEmail(conn.id, ref.email);
+    if (ref.kind === 'zulip-email' || ref.kind === 'openwebui-email')
+      return users.findIdByEmail(conn.id, ref.email);
     if (ref.kind === 'openwebui-shared-chat')
       return sharedChatOwners.get(`${conn.id}\u0000${ref.chatId}`) ?? null;
     return null;

@@ -7,10 +7,14 @@
  */
 import { Info } from 'lucide-react';
 import { PopoverButton } from './Menu';
+import { useTheme, type ThemeChoice } from '../lib/theme';
 import { AppFacts } from './AppFacts';
+import { Segmented } from './Segmented';
 
 /** The (i) button at the top of the sidebar. */
 export function AboutButton() {
+  const choice = useTheme((s) => s.choice);
+  const setChoice = useTheme((s) => s.setChoice);
   return (
     <PopoverButton
       className="icon-button about-button"
@@ -27,6 +31,17 @@ export function AboutButton() {
             A read-only directory of your Zulip and Open WebUI users. Keys stay in the system
             keychain.
           </p>
+          <Segmented<ThemeChoice>
+            label="Theme"
+            showLabel
+            value={choice}
+            onChange={setChoice}
+            options={[
+              { value: 'system', label: 'System', testId: 'theme-system' },
+              { value: 'light', label: 'Light', testId: 'theme-light' },
+              { value: 'dark', label: 'Dark', testId: 'theme-dark' },
+            ]}
+          />
           <AppFacts />
         </div>
       )}

@@ -81,3 +81,15 @@ export function KindIcon({
     </span>
   );
 }
+
+/** What "Gone" means, on every badge that says it. */
+const GONE_HINT = 'The server no longer lists this user; shown from the cache.';
+
+/** The "Gone" badge, with what it means as its tooltip. */
+export function GoneBadge() {
+  return (
+    <Badge tone="danger" title={GONE_HINT}>
+      Gone
+    </Badge>
+  );
+}

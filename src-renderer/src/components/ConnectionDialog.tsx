@@ -9,7 +9,7 @@
  * Runs in the window.
  */
 import { KeyRound, LoaderCircle, LockOpen, PlugZap } from 'lucide-react';
-import { useId } from 'react';
+import { useEffect, useId, useRef } from 'react';
 import { CONNECTION_KIND_LABELS, type ConnectionSummary } from '@shared/model';
 import { useConnectionForm } from '../lib/use-connection-form';
 import { findConnection, useConnections } from '../stores/connections-store';
@@ -30,6 +30,12 @@ function ConnectionForm({
 }) {
   const close = useUi((s) => s.closeDialog);
   const form = useConnectionForm(state, existing);
+  // A test's outcome or a save's error lands at the end of a form taller than
+  // a short window: bring it into view, or the admin sees nothing happen.
+  const outcome = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (form.tested || form.formError) outcome.current?.scrollIntoView?.({ block: 'nearest' });
+  }, [form.tested, form.formError]);
   const { values, errors, editing, needKey, busy } = form;
   const kind = values.kind;
   const formId = useId();
@@ -226,25 +232,27 @@ function ConnectionForm({
           </div>
         )}
 
-        {form.tested && <ConnectionTestOutcome result={form.tested} host={form.host} />}
-        {form.formError && (
-          <ErrorNotice
-            error={form.formError}
-            testId="connection-error"
-            actions={
-              form.offerSkip ? (
-                <button
-                  type="button"
-                  className="button small"
-                  onClick={() => void form.save(true)}
-                  data-testid="save-without-test"
-                >
-                  Save without testing
-                </button>
-              ) : undefined
-            }
-          />
-        )}
+        <div ref={outcome} className="connection-outcome">
+          {form.tested && <ConnectionTestOutcome result={form.tested} host={form.host} />}
+          {form.formError && (
+            <ErrorNotice
+              error={form.formError}
+              testId="connection-error"
+              actions={
+                form.offerSkip ? (
+                  <button
+                    type="button"
+                    className="button small"
+                    onClick={() => void form.save(true)}
+                    data-testid="save-without-test"
+                  >
+                    Save without testing
+                  </button>
+                ) : undefined
+              }
+            />
+          )}
+        </div>
       </form>
     </Modal>
   );

@@ -6,6 +6,7 @@
  * Runs in the window.
  */
 import { Copy, LoaderCircle, RefreshCw } from 'lucide-react';
+import type { ReactNode } from 'react';
 import { ActOnMenu } from './ActOnMenu';
 
 interface DetailActionsProps {
@@ -15,6 +16,8 @@ interface DetailActionsProps {
   refreshing: boolean;
   onRefresh: () => void;
   onCopy: () => void;
+  /** More buttons for this user (copy email, open in the server...). */
+  children?: ReactNode;
 }
 
 /** Refresh, Copy as JSON, Act on this user. */
@@ -24,6 +27,7 @@ export function DetailActions({
   refreshing,
   onRefresh,
   onCopy,
+  children,
 }: DetailActionsProps) {
   return (
     <div className="detail-actions">
@@ -60,6 +64,7 @@ export function DetailActions({
           className="button small"
         />
       )}
+      {children}
     </div>
   );
 }

@@ -8,7 +8,7 @@
  * Runs in the window.
  */
 import { Braces, Clock3, Copy, History, LoaderCircle, TriangleAlert, X } from 'lucide-react';
-import { useEffect, useId, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
+import { useEffect, useId, useRef, useState, type KeyboardEvent } from 'react';
 import {
   CONNECTION_KIND_LABELS,
   type CutField,
@@ -28,58 +28,19 @@ import {
   flattenExtra,
   wasCut,
 } from '../lib/profile';
-import { absoluteDate, absoluteDateTime, localTime, relativeTime } from '../lib/time';
+import { absoluteDateTime, relativeTime, userLocalTime } from '../lib/time';
 import { useClock } from '../stores/clock-store';
 import { findConnection, useConnections } from '../stores/connections-store';
 import { personKey, useDetail } from '../stores/detail-store';
 import { useUi } from '../stores/ui-store';
 import { Avatar } from './Avatar';
-import { Badge, BotBadge, KindIcon, RoleBadge } from './Badges';
+import { Badge, BotBadge, GoneBadge, KindIcon, RoleBadge } from './Badges';
 import { DetailActions } from './DetailActions';
 import { ErrorNotice } from './ErrorNotice';
 import { JsonTree } from './JsonTree';
+import { Mono, Row, Section, When } from './DetailRows';
 import { ProfileFieldView } from './ProfileFieldView';
-
-function Section({
-  title,
-  children,
-  testId,
-}: {
-  title: string;
-  children: ReactNode;
-  testId?: string;
-}) {
-  const id = useId();
-  return (
-    <section className="detail-section" aria-labelledby={id} data-testid={testId}>
-      <h3 id={id}>{title}</h3>
-      <dl className="kv">{children}</dl>
-    </section>
-  );
-}
-
-function Row({ label, children, hint }: { label: string; children: ReactNode; hint?: string }) {
-  const empty = children === null || children === undefined || children === '';
-  return (
-    <div className="kv-row">
-      <dt>
-        {label}
-        {hint && <span className="kv-hint">{hint}</span>}
-      </dt>
-      <dd>{empty ? <span className="muted">Not set</span> : children}</dd>
-    </div>
-  );
-}
-
-function When({ at, now, dateOnly }: { at: number | null; now: number; dateOnly?: boolean }) {
-  if (at === null) return null;
-  return (
-    <time dateTime={new Date(at).toISOString()} title={absoluteDateTime(at)}>
-      {dateOnly ? absoluteDate(at) : absoluteDateTime(at)}
-      <span className="muted"> · {relativeTime(at, now)}</span>
-    </time>
-  );
-}
+import { UserQuickActions } from './UserQuickActions';
 
 /** Characters of a name or email the header shows; the Identity section shows it all. */
 const HEADER_TEXT_MAX = 160;
@@ -91,10 +52,6 @@ const HEADER_TEXT_MAX = 160;
 function headerText(text: string): string {
   const chars = Array.from(text);
   return chars.length > HEADER_TEXT_MAX ? `${chars.slice(0, HEADER_TEXT_MAX - 1).join('')}…` : text;
-}
-
-function Mono({ children }: { children: ReactNode }) {
-  return <code className="mono">{children}</code>;
 }
 
 /** The grouped, labelled profile of one user. */
@@ -116,7 +73,7 @@ function Profile({
     user.connectionId,
   );
   const presence = presenceOf({ ...user, gone: record.goneAt !== null }, now);
-  const clock = localTime(user.timezone, now);
+  const clock = userLocalTime({ ...user, gone: record.goneAt !== null }, now);
   const ownerId = user.bot?.ownerId ?? null;
 
   useEffect(() => {
@@ -229,27 +186,39 @@ function Profile({
       )}
 
       <Section title="Activity and time" testId="section-activity">
+        {/* One row: the presence in words, and the exact last-active time beside it. */}
         <Row label="Presence">
-          <span className={`presence-text presence-${presence.tone}`}>{presence.label}</span>
+          <span>
+            <span className={`presence-text presence-${presence.tone}`}>{presence.label}</span>
+            {presence.lastActiveAt !== null && (
+              <span className="muted">
+                {' · '}
+                {presence.label.startsWith('Last active') ? '' : 'last active '}
+                <time
+                  dateTime={new Date(presence.lastActiveAt).toISOString()}
+                  title={absoluteDateTime(presence.lastActiveAt)}
+                >
+                  {absoluteDateTime(presence.lastActiveAt)}
+                </time>
+              </span>
+            )}
+          </span>
         </Row>
         {/* Each row gets one child, null when there is nothing, so it says "Not set". */}
-        <Row label="Last active">
-          {user.presence && user.presence.lastActiveAt !== null ? (
-            <When at={user.presence.lastActiveAt} now={now} />
-          ) : null}
-        </Row>
-        <Row label="Local time">
-          {clock ? (
-            <span>
-              {clock.time}{' '}
-              <span className="muted">
-                · {clock.zone} <span className="nowrap">({clock.offset})</span>
+        {!user.deactivated && record.goneAt === null && (
+          <Row label="Local time">
+            {clock ? (
+              <span>
+                {clock.time}{' '}
+                <span className="muted">
+                  · {clock.zone} <span className="nowrap">({clock.offset})</span>
+                </span>
               </span>
-            </span>
-          ) : user.timezone ? (
-            <span className="muted">Unknown zone “{user.timezone}”</span>
-          ) : null}
-        </Row>
+            ) : user.timezone ? (
+              <span className="muted">Unknown zone “{user.timezone}”</span>
+            ) : null}
+          </Row>
+        )}
         <Row label="Joined">
           {user.joinedAt !== null ? <When at={user.joinedAt} now={now} /> : null}
         </Row>
@@ -353,7 +322,7 @@ export function DetailPanel() {
     ? { ...summarize(record.user, record.goneAt), botOwnerName: cardSummary?.botOwnerName ?? null }
     : cardSummary;
   const presence = summary ? presenceOf(summary, now) : null;
-  const clock = summary ? localTime(summary.timezone, now) : null;
+  const clock = summary ? userLocalTime(summary, now) : null;
 
   const copyJson = async (): Promise<void> => {
     if (!record) return;
@@ -408,7 +377,7 @@ export function DetailPanel() {
                 <RoleBadge role={summary.role} />
                 {summary.isBot && <BotBadge label={summary.botTypeLabel} />}
                 {summary.gone ? (
-                  <Badge tone="danger">Gone</Badge>
+                  <GoneBadge />
                 ) : (
                   summary.deactivated && <Badge tone="danger">Deactivated</Badge>
                 )}
@@ -449,7 +418,9 @@ export function DetailPanel() {
         refreshing={refreshing}
         onRefresh={() => void refresh()}
         onCopy={() => void copyJson()}
-      />
+      >
+        {record && <UserQuickActions record={record} />}
+      </DetailActions>
 
       {record?.goneAt !== null && record?.goneAt !== undefined && (
         <div className="notice notice-warn" role="status">

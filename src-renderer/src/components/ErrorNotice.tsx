@@ -8,7 +8,7 @@
 import { CircleAlert, X } from 'lucide-react';
 import { useEffect, useState, type ReactNode } from 'react';
 import type { RollcallError } from '@shared/errors';
-import { ERROR_TITLES } from '../lib/errors';
+import { ERROR_TITLES, messageBesideCountdown } from '../lib/errors';
 import { waitText } from '../lib/time';
 
 /** Seconds left of a wait that started when the error arrived. */
@@ -55,7 +55,9 @@ export function ErrorNotice({
       <CircleAlert size={16} aria-hidden="true" className="notice-icon" />
       <div className="notice-body">
         <p className="notice-title">{title ?? ERROR_TITLES[error.code]}</p>
-        <p className="notice-text">{error.message}</p>
+        <p className="notice-text">
+          {left !== null ? messageBesideCountdown(error.message) : error.message}
+        </p>
         {error.serverMessage && (
           <p className="notice-server">
             <span className="notice-server-label">

@@ -217,41 +217,45 @@ export function FilterBar() {
   const clearFilters = useDirectory((s) => s.clearFilters);
   return (
     <div className="filters" role="group" aria-label="Filters and sort">
-      {list.length > 1 && <ConnectionFilter />}
-      <RoleFilter />
-      <Segmented
-        label="Accounts"
-        value={filters.accounts}
-        onChange={(accounts) => setFilters({ accounts })}
-        options={[
-          { value: 'all', label: 'All', testId: 'accounts-all' },
-          { value: 'humans', label: 'Humans', testId: 'accounts-humans' },
-          { value: 'bots', label: 'Bots', testId: 'accounts-bots' },
-        ]}
-      />
-      <Segmented
-        label="Status"
-        value={filters.status}
-        onChange={(status) => setFilters({ status })}
-        options={[
-          { value: 'all', label: 'All', testId: 'status-all' },
-          { value: 'active', label: 'Active', testId: 'status-active' },
-          { value: 'deactivated', label: 'Deactivated', testId: 'status-deactivated' },
-        ]}
-      />
-      {hasNarrowingFilters(filters) && (
-        <button
-          type="button"
-          className="link-button"
-          onClick={clearFilters}
-          data-testid="clear-filters"
-        >
-          Clear filters
-        </button>
-      )}
-      <span className="spacer" />
-      <ResultCount />
-      <SortControl />
+      {/* The filters wrap among themselves; the count and the sort keep the first row's end. */}
+      <div className="filter-chips">
+        {list.length > 1 && <ConnectionFilter />}
+        <RoleFilter />
+        <Segmented
+          label="Accounts"
+          value={filters.accounts}
+          onChange={(accounts) => setFilters({ accounts })}
+          options={[
+            { value: 'all', label: 'All', testId: 'accounts-all' },
+            { value: 'humans', label: 'Humans', testId: 'accounts-humans' },
+            { value: 'bots', label: 'Bots', testId: 'accounts-bots' },
+          ]}
+        />
+        <Segmented
+          label="Status"
+          value={filters.status}
+          onChange={(status) => setFilters({ status })}
+          options={[
+            { value: 'all', label: 'All', testId: 'status-all' },
+            { value: 'active', label: 'Active', testId: 'status-active' },
+            { value: 'deactivated', label: 'Deactivated', testId: 'status-deactivated' },
+          ]}
+        />
+        {hasNarrowingFilters(filters) && (
+          <button
+            type="button"
+            className="link-button"
+            onClick={clearFilters}
+            data-testid="clear-filters"
+          >
+            Clear filters
+          </button>
+        )}
+      </div>
+      <div className="filter-tail">
+        <ResultCount />
+        <SortControl />
+      </div>
     </div>
   );
 }

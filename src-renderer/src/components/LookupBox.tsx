@@ -20,7 +20,7 @@ import { ErrorNotice } from './ErrorNotice';
 
 const LOOKUP_PLACEHOLDERS = {
   zulip: 'Look up by ID or email',
-  openwebui: 'Look up by id or shared-…',
+  openwebui: 'Look up by id or email',
 } as const;
 
 /** Id of the lookup input, for the Ctrl/Cmd+L shortcut. */
@@ -68,75 +68,87 @@ export function LookupBox() {
   };
 
   return (
-    <form
-      className="lookup"
-      role="search"
-      aria-label="Look up a user by ID"
-      onSubmit={(e) => {
-        e.preventDefault();
-        void submit();
-      }}
-      onKeyDown={(e) => {
-        if (e.key === 'Escape' && error) {
+    <>
+      <form
+        className="lookup"
+        role="search"
+        aria-label="Look up a user by ID"
+        onSubmit={(e) => {
           e.preventDefault();
-          e.stopPropagation();
-          setError(null);
-        }
-      }}
-    >
-      <select
-        className="lookup-connection"
-        aria-label="Connection to look up in"
-        value={connectionId ?? ''}
-        onChange={(e) => {
-          setConnection(e.target.value);
-          setError(null);
+          void submit();
         }}
-        data-testid="lookup-connection"
-      >
-        {list.map((c) => (
-          <option key={c.id} value={c.id}>
-            {c.label}
-          </option>
-        ))}
-      </select>
-      <input
-        id={LOOKUP_INPUT_ID}
-        className="lookup-input"
-        aria-label={connection ? `Look up by ${KIND_ID_HINTS[connection.kind]}` : 'Look up by ID'}
-        aria-keyshortcuts="Control+L Meta+L"
-        placeholder={connection ? LOOKUP_PLACEHOLDERS[connection.kind] : 'Look up by ID'}
-        autoComplete="off"
-        spellCheck={false}
-        value={ref}
-        maxLength={320}
-        onChange={(e) => {
-          setRef(e.target.value);
-          if (error) setError(null);
+        onKeyDown={(e) => {
+          if (e.key === 'Escape' && error) {
+            e.preventDefault();
+            e.stopPropagation();
+            setError(null);
+          }
         }}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={error ? 'lookup-error' : undefined}
-        data-testid="lookup-input"
-      />
-      <kbd className="kbd" aria-hidden="true">
-        {modKeyLabel()} L
-      </kbd>
-      <button
-        type="submit"
-        className="icon-button lookup-go"
-        aria-label="Look up"
-        title="Look up (Enter)"
-        disabled={busy || !connection}
-        data-testid="lookup-submit"
       >
-        {busy ? (
-          <LoaderCircle size={16} aria-hidden="true" className="spin" />
-        ) : (
-          <ArrowRight size={16} aria-hidden="true" />
-        )}
-      </button>
+        <select
+          className="lookup-connection"
+          aria-label="Connection to look up in"
+          value={connectionId ?? ''}
+          onChange={(e) => {
+            setConnection(e.target.value);
+            setError(null);
+          }}
+          data-testid="lookup-connection"
+        >
+          {list.map((c) => (
+            <option key={c.id} value={c.id}>
+              {c.label}
+            </option>
+          ))}
+        </select>
+        <input
+          id={LOOKUP_INPUT_ID}
+          className="lookup-input"
+          aria-label={connection ? `Look up by ${KIND_ID_HINTS[connection.kind]}` : 'Look up by ID'}
+          aria-keyshortcuts="Control+L Meta+L"
+          placeholder={connection ? LOOKUP_PLACEHOLDERS[connection.kind] : 'Look up by ID'}
+          autoComplete="off"
+          spellCheck={false}
+          value={ref}
+          maxLength={320}
+          onChange={(e) => {
+            setRef(e.target.value);
+            if (error) setError(null);
+          }}
+          aria-invalid={error ? true : undefined}
+          aria-describedby={error ? 'lookup-error' : undefined}
+          data-testid="lookup-input"
+        />
+        <kbd className="kbd" aria-hidden="true">
+          {modKeyLabel()} L
+        </kbd>
+        <button
+          type="submit"
+          className="icon-button lookup-go"
+          aria-label="Look up"
+          title="Look up (Enter)"
+          disabled={busy || !connection}
+          data-testid="lookup-submit"
+        >
+          {busy ? (
+            <LoaderCircle size={16} aria-hidden="true" className="spin" />
+          ) : (
+            <ArrowRight size={16} aria-hidden="true" />
+          )}
+        </button>
+      </form>
       {error && (
-        <div className="lookup-error" id="lookup-error">
+        <div
+          className="lookup-error"
+          id="lookup-error"
+          onKeyDown={(e) => {
+            if (e.key === 'Escape') {
+              e.preventDefault();
+              e.stopPropagation();
+              setError(null);
+            }
+          }}
+        >
           <ErrorNotice
             error={error.error}
             title={lookupTitle(error.error, error.ref, error.label)}
@@ -145,7 +157,7 @@ export function LookupBox() {
           />
         </div>
       )}
-    </form>
+    </>
   );
 }
 

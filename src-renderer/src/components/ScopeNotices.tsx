@@ -6,7 +6,6 @@
  * Runs in the window.
  */
 import {
-  CircleCheck,
   FlaskConical,
   KeyRound,
   LoaderCircle,
@@ -16,16 +15,8 @@ import {
   X,
 } from 'lucide-react';
 import type { ConnectionSummary } from '@shared/model';
-import { unreadableText } from '@shared/sync-summary';
 import { startSync } from '../actions/start-sync';
-import {
-  absoluteDateTime,
-  countText,
-  durationText,
-  plural,
-  relativeTime,
-  sinceText,
-} from '../lib/time';
+import { absoluteDateTime, relativeTime, sinceText } from '../lib/time';
 import { useAppInfo } from '../stores/app-info-store';
 import { useClock } from '../stores/clock-store';
 import { useConnections } from '../stores/connections-store';
@@ -35,6 +26,7 @@ import { useSync } from '../stores/sync-store';
 import { useUi } from '../stores/ui-store';
 import { ErrorNotice } from './ErrorNotice';
 import { SyncProgressBar } from './SyncProgressBar';
+import { SyncSummaries } from './SyncSummaries';
 
 function RetryButton({ c }: { c: ConnectionSummary }) {
   const probe = useConnections((s) => s.probe);
@@ -207,53 +199,8 @@ function SyncNotice({ c }: { c: ConnectionSummary }) {
       </div>
     );
   }
-  if (run.summary) {
-    const s = run.summary;
-    const skipped = unreadableText(s);
-    return (
-      <div
-        className="notice notice-ok"
-        role="status"
-        data-testid="sync-summary"
-        data-connection-id={c.id}
-      >
-        <CircleCheck size={16} aria-hidden="true" className="notice-icon" />
-        <div className="notice-body">
-          <p className="notice-title">
-            Synced {c.label}: {plural(s.total, 'user')} in{' '}
-            {durationText(s.finishedAt - s.startedAt)}
-          </p>
-          <ul className="sync-counts">
-            <li>
-              <strong>{countText(s.added)}</strong> added
-            </li>
-            <li>
-              <strong>{countText(s.updated)}</strong> updated
-            </li>
-            <li>
-              <strong>{countText(s.gone)}</strong> gone
-            </li>
-            <li>
-              <strong>{countText(s.unchanged)}</strong> unchanged
-            </li>
-          </ul>
-          {skipped && (
-            <p className="notice-text" data-testid="sync-unreadable">
-              {skipped}
-            </p>
-          )}
-        </div>
-        <button
-          type="button"
-          className="icon-button"
-          aria-label="Dismiss sync summary"
-          onClick={() => dismiss(c.id)}
-        >
-          <X size={14} aria-hidden="true" />
-        </button>
-      </div>
-    );
-  }
+  // Finished syncs are summed up together, in SyncSummaries.
+  if (run.summary) return null;
   if (run.error) {
     if (run.error.code === 'CANCELLED') {
       return (
@@ -350,6 +297,7 @@ export function ScopeNotices() {
           <SyncNotice c={c} />
         </div>
       ))}
+      <SyncSummaries list={inScope} />
     </div>
   );
 }

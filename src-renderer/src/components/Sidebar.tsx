@@ -31,6 +31,11 @@ function ConnectionRow({ c, selected }: { c: ConnectionSummary; selected: boolea
   const now = useClock((s) => s.now);
   const syncing = run?.running ?? c.syncing;
   const state = connectionState(c, syncing, now);
+  /** The row's state line; the row's title repeats it whole, as a narrow sidebar cuts it. */
+  const stateText =
+    (state.tone === 'online' || state.tone === 'unknown') && !c.demo
+      ? `${state.label} · ${lastSyncText(c, now, true)}`
+      : state.label;
   return (
     <li
       className={`conn${selected ? ' is-selected' : ''}${syncing ? ' is-syncing' : ''}`}
@@ -48,25 +53,26 @@ function ConnectionRow({ c, selected }: { c: ConnectionSummary; selected: boolea
         <KindIcon kind={c.kind} size={14} />
         <span className="conn-main">
           <span className="conn-top">
-            <span className="conn-label">{c.label}</span>
+            <span className="conn-label" title={c.label}>
+              {c.label}
+            </span>
             <span className="conn-count">{countText(c.userCount)}</span>
           </span>
           <span
             className="conn-state"
-            title={
-              c.lastSyncAt !== null ? `Last synced ${absoluteDateTime(c.lastSyncAt)}` : undefined
-            }
+            title={[
+              stateText,
+              c.lastSyncAt !== null ? `Last synced ${absoluteDateTime(c.lastSyncAt)}` : null,
+            ]
+              .filter(Boolean)
+              .join(' · ')}
           >
             {c.demo ? (
               <Badge tone="info">Demo</Badge>
             ) : (
               <span className={`state-dot state-${state.tone}`} aria-hidden="true" />
             )}
-            <span className="conn-state-text">
-              {state.label}
-              {state.tone === 'online' && !c.demo && <> · {lastSyncText(c, now, true)}</>}
-              {state.tone === 'unknown' && !c.demo && <> · {lastSyncText(c, now, true)}</>}
-            </span>
+            <span className="conn-state-text">{stateText}</span>
           </span>
         </span>
       </button>

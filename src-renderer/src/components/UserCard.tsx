@@ -12,10 +12,16 @@ import type { UserSummary } from '@shared/model';
 import { hasModKey } from '../lib/keys';
 import { presenceOf, type PresenceView } from '../lib/presence';
 import { CUT_TITLE, wasCut } from '../lib/profile';
-import { absoluteDate, absoluteDateTime, calendarDate, localTime, relativeTime } from '../lib/time';
+import {
+  absoluteDate,
+  absoluteDateTime,
+  calendarDate,
+  relativeTime,
+  userLocalTime,
+} from '../lib/time';
 import { useClock } from '../stores/clock-store';
 import { Avatar } from './Avatar';
-import { Badge, BotBadge, KindIcon, RoleBadge } from './Badges';
+import { Badge, BotBadge, GoneBadge, KindIcon, RoleBadge } from './Badges';
 
 /** Height of a card in pixels (the grid's rows are this plus the gap). */
 export const CARD_HEIGHT = 164;
@@ -97,7 +103,8 @@ function metaLabel(user: UserSummary, presence: PresenceView, now: number): Reac
   return (
     <span
       className={`presence-text presence-${ended ? 'away' : presence.tone}`}
-      title={presence.lastActiveAt ? absoluteDateTime(presence.lastActiveAt) : undefined}
+      // The whole text, since a narrow card cuts it, and the exact date.
+      title={presence.lastActiveAt ? `${text} (${absoluteDateTime(presence.lastActiveAt)})` : text}
     >
       <span className="ellipsis">{text}</span>
     </span>
@@ -129,7 +136,7 @@ export const UserCard = memo(
   ) {
     const now = useClock((s) => s.now);
     const presence = presenceOf(user, now);
-    const clock = localTime(user.timezone, now);
+    const clock = userLocalTime(user, now);
     const lines = detailLines(user);
     const dim = user.deactivated || user.gone;
 
@@ -224,11 +231,7 @@ export const UserCard = memo(
         </div>
         <div className="card-badges">
           {!(user.isBot && user.role === 'member') && <RoleBadge role={user.role} />}
-          {user.gone ? (
-            <Badge tone="danger">Gone</Badge>
-          ) : (
-            user.deactivated && <Badge tone="danger">Deactivated</Badge>
-          )}
+          {user.gone ? <GoneBadge /> : user.deactivated && <Badge tone="danger">Deactivated</Badge>}
           {user.isBot && <BotBadge label={user.botTypeLabel} />}
         </div>
         <div className="card-meta">

@@ -73,3 +73,16 @@ export function connectionFieldOf(error: RollcallError): ConnectionField | null 
 export function fieldMessage(error: RollcallError): string {
   return error.field ? error.message.replace(/^[\w.]+:\s*/, '') : error.message;
 }
+
+/**
+ * The error's sentence without a vague "Try again shortly/later." at its
+ * end: when the server said how long to wait, the notice counts it down, and
+ * saying both ("Try again shortly" next to "in 29 s") says it twice.
+ */
+export function messageBesideCountdown(message: string): string {
+  const trimmed = message.replace(
+    /\s*(Try again|Wait a moment and try again)( shortly| later)?\.\s*$/i,
+    '',
+  );
+  return trimmed === '' ? message : trimmed;
+}

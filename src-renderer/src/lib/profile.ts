@@ -22,7 +22,7 @@ export function wasCut(item: { cut?: readonly CutField[] }, field: CutField): bo
 /** One sentence per role: what it lets the person do. */
 export const ROLE_DESCRIPTIONS: Record<Role, string> = {
   owner: 'Full control of the organization, including other owners and billing.',
-  administrator: 'Manages users, streams and settings; cannot change owners.',
+  administrator: 'Manages users, channels and settings; cannot change owners.',
   moderator: 'Can moderate content and manage some channels.',
   member: 'A regular member of the organization.',
   guest: 'Sees only the channels they are added to.',
@@ -47,7 +47,7 @@ export const FIELD_TYPE_LABELS: Record<ProfileFieldType, string> = {
 /** Where a user's own page lives on each kind of server, for the "ID" hint. */
 export const KIND_ID_HINTS: Record<ConnectionKind, string> = {
   zulip: 'Zulip user ID or email',
-  openwebui: 'Open WebUI id or shared-{chat_id}',
+  openwebui: 'Open WebUI id, email or shared-{chat_id}',
 };
 
 /** Labels of keys servers send; a Map, since the keys are the server's strings. */

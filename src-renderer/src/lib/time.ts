@@ -181,3 +181,15 @@ export function countText(n: number): string {
 export function plural(n: number, one: string, many: string = `${one}s`): string {
   return `${countText(n)} ${n === 1 ? one : many}`;
 }
+
+/**
+ * A user's local time as the directory shows it: none for a deactivated or
+ * gone account (Zulip hides it too: nobody will answer at that hour), else
+ * `localTime` of their zone.
+ */
+export function userLocalTime(
+  user: { timezone: string | null; deactivated: boolean; gone: boolean },
+  now: number = Date.now(),
+): LocalTime | null {
+  return user.deactivated || user.gone ? null : localTime(user.timezone, now);
+}

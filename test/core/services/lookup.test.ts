@@ -18,6 +18,7 @@ import {
   providersWith,
   rejection,
   saveDemoZulip,
+  saveOpenWebUI,
   saveZulip,
   standInProvider,
   zulipContext,
@@ -219,6 +220,45 @@ describe('a cached user', () => {
     expect(world.events.of('users:refreshed')[0]).toMatchObject({
       ref: 'USER7@example.com',
       result: { ok: true, value: { source: 'network', user: { userId: '7', name: 'New Name' } } },
+    });
+  });
+});
+
+describe('an Open WebUI user by email', () => {
+  async function owuiHarness(answers: StandInAnswers = {}) {
+    await saveOpenWebUI(world, { id: 'conn-o' });
+    const owui = standInProvider('openwebui', answers);
+    const service = createLookupService({
+      access: world.access,
+      providers: providersWith(owui),
+      users: world.users,
+      contexts: world.contexts,
+      emit: world.events.emit,
+      now: world.now,
+    });
+    return { service, owui };
+  }
+
+  it('is answered from the cache by email, any case, not sent to the server as an id', async () => {
+    const id = '7d1e4a90-3c2b-4f6e-8a57-b91c0d2e6f13';
+    const zoe = fetched('conn-o', id, { kind: 'openwebui', name: 'Zoë', email: 'zoe@example.com' });
+    const { service, owui } = await owuiHarness({
+      fetchUser: async () => ({
+        ...zoe,
+        context: { kind: 'openwebui', fetchedAt: 1, groupNames: {} },
+      }),
+    });
+    world.users.upsert(toWrite(zoe, world.now()));
+    const result = await service.lookup({
+      connectionId: 'conn-o',
+      ref: 'Zoe@Example.COM',
+      waitForNetwork: false,
+    });
+    expect(result).toMatchObject({ source: 'cache', user: { userId: id } });
+    await eventually(() => owui.calls.fetchUser.length > 0, 'the refresh');
+    expect(owui.calls.fetchUser[0]!.ref).toEqual({
+      kind: 'openwebui-email',
+      email: 'Zoe@Example.COM',
     });
   });
 });
