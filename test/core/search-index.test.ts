@@ -56,6 +56,14 @@ const NAME_PARTS = [
   'ab',
   'mar',
   'maria',
+  // Relevance tiers and folding (issue 17): separators, apostrophes, kana.
+  'Jean-Luc',
+  'O’Connor',
+  'Johannesburg',
+  'Hannover',
+  'かすみ',
+  'かず',
+  'u3',
 ];
 const TERMS = [
   '',
@@ -93,9 +101,31 @@ const TERMS = [
   'mar',
   'ria',
   'a b',
+  'jeanluc',
+  'jean-l',
+  "o'connor",
+  'hann',
+  'johannesburg',
+  'かず',
+  'かす',
+  'u3',
+  'u3@example.com',
+  '3001',
+  '2002',
+  '4930555',
+  'anna maria',
+  'ab ab',
 ];
 const DOMAINS = ['example.com', 'mail.example.org', 'corp.example.net', 'пример.рф'];
-const FIELD_TEXTS = ['', 'Platform', 'Zürich', '北京', 'Platform Engineering', 'she/her'];
+const FIELD_TEXTS = [
+  '',
+  'Platform',
+  'Zürich',
+  '北京',
+  'Platform Engineering',
+  'she/her',
+  '+49 30 5550 1234',
+];
 
 const zulipRole = fc.constantFrom<ZulipRole>(...ZULIP_ROLES);
 const owuiRole = fc.constantFrom<OpenWebUIRole>(...OPENWEBUI_ROLES);
@@ -153,7 +183,7 @@ const query = fc.record({
   ),
   accounts: fc.constantFrom('all', 'humans', 'bots'),
   status: fc.constantFrom('all', 'active', 'deactivated'),
-  sort: fc.constantFrom('name', 'role', 'lastActive', 'joined'),
+  sort: fc.constantFrom('name', 'role', 'lastActive', 'joined', 'relevance', 'relevance'),
   direction: fc.constantFrom('asc', 'desc'),
   offset: fc.integer({ min: 0, max: 30 }),
   limit: fc.integer({ min: 1, max: 60 }),
