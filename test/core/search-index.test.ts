@@ -266,6 +266,30 @@ describe('the in-memory index against the reference search', () => {
     );
   });
 
+  it('narrows by a term whose rarest posting became a bitset while the index was small', () => {
+    const index = createSearchIndex();
+    const rows = new Map<number, IndexedRow>();
+    const add = (names: string[]): void => {
+      const batch = names.map((name) => {
+        const rowId = rows.size + 1 + (rows.size >= 5 ? 35 : 0);
+        const row = { ...searchRowOf(makeUser({ userId: String(rowId), name })), rowId };
+        rows.set(rowId, row);
+        return row;
+      });
+      index.upsert(batch);
+    };
+    // 40 rows make "qqq" a bitset at the first capacity; 35 leave, so it holds 5.
+    add(Array.from({ length: 40 }, (_, i) => `qqq ${i}`));
+    const gone = [...rows.keys()].slice(5);
+    index.remove(gone);
+    for (const id of gone) rows.delete(id);
+    // The index grows; "qqy" stays a list of 52 slots, more than "qqq" holds.
+    add(Array.from({ length: 3000 }, (_, i) => `person ${i}`));
+    add(Array.from({ length: 50 }, (_, i) => `qqy ${i}`));
+    add(['qqqy a', 'qqqy b']);
+    expectSame(index, [...rows.values()], { ...ALL, text: 'qqqy' });
+  });
+
   it('grows past its first capacity and keeps every order and count exact', () => {
     const index = createSearchIndex();
     const rows: IndexedRow[] = [];
