@@ -1,7 +1,8 @@
 /**
- * What "relevance" means for a directory search (rule 7 of search-text.ts),
- * written once: the reference search, the SQL search and the in-memory
- * index all rank with these functions, so the three give one order.
+ * What "relevance" means for a directory search (the relevance order of
+ * rule 5 of search-text.ts), written once: the reference search, the SQL
+ * search and the in-memory index all rank with these functions, so the
+ * three give one order.
  *
  * A match's tier, best first:
  * 1. its user ID, folded, is the query (the terms joined by one space);
@@ -32,7 +33,7 @@ for (const c of ' \t\n\r\f\v\u00a0\u3000' + SEPARATOR_PUNCTUATION) {
   SEPARATOR_TABLE[c.charCodeAt(0)] = 1;
 }
 
-/** Whether a UTF-16 unit separates words (rule 7). */
+/** Whether a UTF-16 unit separates words (see above). */
 function isSeparatorUnit(c: number): boolean {
   return SEPARATOR_TABLE[c] === 1;
 }
@@ -67,7 +68,7 @@ export function compactOf(text: string): string {
   return out;
 }
 
-/** Whether `term` starts a word somewhere in `text` (rule 7). */
+/** Whether `term` starts a word somewhere in `text` (see above). */
 export function startsAWord(text: string, term: string): boolean {
   if (term === '' || isSeparatorUnit(term.charCodeAt(0))) return false;
   for (let at = text.indexOf(term); at >= 0; at = text.indexOf(term, at + 1)) {
@@ -130,7 +131,7 @@ export function rankQueryOf(terms: readonly string[]): RankQuery {
   return { terms, idKey: `1${whole}`, emailKey: `2${whole}`, nameKeys: [...new Set(names)] };
 }
 
-/** The tier (1 best, 6 last) of a row that matches `q`'s terms (rule 7). */
+/** The tier (1 best, 6 last) of a row that matches `q`'s terms (see above). */
 export function relevanceTier(row: RankFields, q: RankQuery): number {
   const keys = exactKeysOf(row);
   if (keys.includes(q.idKey)) return 1;

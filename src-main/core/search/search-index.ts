@@ -21,6 +21,10 @@
  *   tied by the name order. A page is read by walking one order and taking
  *   the slots whose bit is set, so 100 matches out of 60 000 never need a
  *   sort (query-execution.ts).
+ * - word-starts.ts: for the relevance order (relevance.ts), the exact keys
+ *   of tiers 1-3 (user ID, emails, whole name) with their slots, and the
+ *   slots of every 1-3 unit word start of names and haystacks, so a page
+ *   by relevance ranks only what it shows (query-execution.ts).
  * - Changes (a sync's chunk, a lookup, a gone mark) are applied in batches:
  *   the orders merge a sorted batch in with binary searches, costing one
  *   copy of the order plus k log n comparisons.

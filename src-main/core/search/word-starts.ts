@@ -1,8 +1,8 @@
 /**
- * What the search index keeps to rank by relevance (rule 7, relevance.ts)
- * without visiting every match: the exact keys of tiers 1-3 with their
- * slots, and two tables of word-start postings, one over names (tier 4)
- * and one over haystacks (tier 5). A word-start posting holds the slots
+ * What the search index keeps to rank by relevance (rule 5 of
+ * search-text.ts, relevance.ts) without visiting every match: the exact
+ * keys of tiers 1-3 with their slots, and two tables of word-start
+ * postings, one over names (tier 4) and one over haystacks (tier 5). A word-start posting holds the slots
  * where some word starts with its 1, 2 or 3 units, so for a term of up to
  * three units it IS the tier's answer, and for a longer one it narrows the
  * slots that `startsAWord` must check.
