@@ -256,7 +256,7 @@ export interface UserSummary {
 }
 
 /** Sort keys of the grid. */
-export const SORT_KEYS = ['name', 'role', 'lastActive', 'joined'] as const;
+export const SORT_KEYS = ['name', 'role', 'lastActive', 'joined', 'relevance'] as const;
 export type SortKey = (typeof SORT_KEYS)[number];
 
 /**

@@ -28,6 +28,7 @@ function num(value: number, unit: Unit): string {
   switch (unit) {
     case 'cards':
     case 'tasks':
+    case '%':
       return String(Math.round(value));
     case 's':
       return value < 10 ? value.toFixed(2) : value.toFixed(1);

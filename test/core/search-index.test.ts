@@ -56,6 +56,14 @@ const NAME_PARTS = [
   'ab',
   'mar',
   'maria',
+  // Relevance tiers and folding (issue 17): separators, apostrophes, kana.
+  'Jean-Luc',
+  'O’Connor',
+  'Johannesburg',
+  'Hannover',
+  'かすみ',
+  'かず',
+  'u3',
 ];
 const TERMS = [
   '',
@@ -93,9 +101,31 @@ const TERMS = [
   'mar',
   'ria',
   'a b',
+  'jeanluc',
+  'jean-l',
+  "o'connor",
+  'hann',
+  'johannesburg',
+  'かず',
+  'かす',
+  'u3',
+  'u3@example.com',
+  '3001',
+  '2002',
+  '4930555',
+  'anna maria',
+  'ab ab',
 ];
 const DOMAINS = ['example.com', 'mail.example.org', 'corp.example.net', 'пример.рф'];
-const FIELD_TEXTS = ['', 'Platform', 'Zürich', '北京', 'Platform Engineering', 'she/her'];
+const FIELD_TEXTS = [
+  '',
+  'Platform',
+  'Zürich',
+  '北京',
+  'Platform Engineering',
+  'she/her',
+  '+49 30 5550 1234',
+];
 
 const zulipRole = fc.constantFrom<ZulipRole>(...ZULIP_ROLES);
 const owuiRole = fc.constantFrom<OpenWebUIRole>(...OPENWEBUI_ROLES);
@@ -153,7 +183,7 @@ const query = fc.record({
   ),
   accounts: fc.constantFrom('all', 'humans', 'bots'),
   status: fc.constantFrom('all', 'active', 'deactivated'),
-  sort: fc.constantFrom('name', 'role', 'lastActive', 'joined'),
+  sort: fc.constantFrom('name', 'role', 'lastActive', 'joined', 'relevance', 'relevance'),
   direction: fc.constantFrom('asc', 'desc'),
   offset: fc.integer({ min: 0, max: 30 }),
   limit: fc.integer({ min: 1, max: 60 }),
@@ -234,6 +264,30 @@ describe('the in-memory index against the reference search', () => {
       ),
       { numRuns: 150 },
     );
+  });
+
+  it('narrows by a term whose rarest posting became a bitset while the index was small', () => {
+    const index = createSearchIndex();
+    const rows = new Map<number, IndexedRow>();
+    const add = (names: string[]): void => {
+      const batch = names.map((name) => {
+        const rowId = rows.size + 1 + (rows.size >= 5 ? 35 : 0);
+        const row = { ...searchRowOf(makeUser({ userId: String(rowId), name })), rowId };
+        rows.set(rowId, row);
+        return row;
+      });
+      index.upsert(batch);
+    };
+    // 40 rows make "qqq" a bitset at the first capacity; 35 leave, so it holds 5.
+    add(Array.from({ length: 40 }, (_, i) => `qqq ${i}`));
+    const gone = [...rows.keys()].slice(5);
+    index.remove(gone);
+    for (const id of gone) rows.delete(id);
+    // The index grows; "qqy" stays a list of 52 slots, more than "qqq" holds.
+    add(Array.from({ length: 3000 }, (_, i) => `person ${i}`));
+    add(Array.from({ length: 50 }, (_, i) => `qqy ${i}`));
+    add(['qqqy a', 'qqqy b']);
+    expectSame(index, [...rows.values()], { ...ALL, text: 'qqqy' });
   });
 
   it('grows past its first capacity and keeps every order and count exact', () => {

@@ -144,6 +144,7 @@ describe('folding and terms', () => {
     user.profileFields = [field('Team', 'Infra')];
     expect(buildHaystack(user).split('\n')).toEqual([
       'bot 55',
+      'bot55',
       'helperbot',
       'user55@example.com',
       'real@example.com',
@@ -155,7 +156,7 @@ describe('folding and terms', () => {
     ]);
     // A field equal to an earlier one (after folding) is not repeated.
     const same = makeUser({ userId: '9', email: 'A@x.org', deliveryEmail: 'a@X.org' });
-    expect(buildHaystack(same).split('\n')).toEqual(['user 9', 'a@x.org', '9', 'member']);
+    expect(buildHaystack(same).split('\n')).toEqual(['user 9', 'user9', 'a@x.org', '9', 'member']);
   });
 
   it('compares by code point, as SQLite does, not by UTF-16 unit', () => {
@@ -386,6 +387,12 @@ describe('the SQL search and the reference search agree', () => {
     'ﬁ',
     'Ab',
     'ab',
+    'Jean-Luc',
+    'O’Connor',
+    'Johannesburg',
+    'Hannover',
+    'かず',
+    'u3',
   ];
   const TERMS = [
     '',
@@ -418,6 +425,16 @@ describe('the SQL search and the reference search agree', () => {
     'fi',
     'od',
     'xyz',
+    'hann',
+    'jeanluc',
+    "o'connor",
+    'u3',
+    'u3@example.com',
+    '37',
+    '74',
+    'anna',
+    'zoe muller',
+    '4930555',
   ];
   const zulipRole = fc.constantFrom<ZulipRole>(...ZULIP_ROLES);
   const owuiRole = fc.constantFrom<OpenWebUIRole>(...OPENWEBUI_ROLES);
@@ -442,7 +459,7 @@ describe('the SQL search and the reference search agree', () => {
     lastActiveAt: time,
     joinedAt: time,
     domain: fc.constantFrom('example.com', 'mail.example.org', 'пример.рф'),
-    fieldText: fc.constantFrom('', 'Platform', 'Zürich', '北京'),
+    fieldText: fc.constantFrom('', 'Platform', 'Zürich', '北京', '+49 30 5550 1234'),
   });
   // Filters are often left empty, so results are large enough for order and ties to matter.
   const query = fc.record({
@@ -457,7 +474,7 @@ describe('the SQL search and the reference search agree', () => {
     ),
     accounts: fc.constantFrom('all', 'humans', 'bots'),
     status: fc.constantFrom('all', 'active', 'deactivated'),
-    sort: fc.constantFrom('name', 'role', 'lastActive', 'joined'),
+    sort: fc.constantFrom('name', 'role', 'lastActive', 'joined', 'relevance', 'relevance'),
     direction: fc.constantFrom('asc', 'desc'),
     offset: fc.integer({ min: 0, max: 6 }),
     limit: fc.integer({ min: 1, max: 40 }),

@@ -70,10 +70,7 @@ describe('first run and the demo', () => {
     expect(await screen.findByTestId('first-run')).toBeInTheDocument();
     expect(
       bridge.calls.filter((c) => c.channel === 'connections:remove').map((c) => c.arg),
-    ).toEqual([
-      { id: 'demo-zulip' },
-      { id: 'demo-openwebui' },
-    ]);
+    ).toEqual([{ id: 'demo-zulip' }, { id: 'demo-openwebui' }]);
     // And back again: the directory asks afresh, it does not show the old empty answer.
     await user.click(await screen.findByRole('button', { name: /Explore a demo directory/ }));
     expect(await findCards()).toHaveLength(2);
@@ -147,5 +144,28 @@ describe('filters', () => {
     expect((await findCards()).every((c) => c.dataset.connectionId === 'lab-openwebui')).toBe(true);
     await user.click(screen.getByTestId('scope-all'));
     expect(last()).toMatchObject({ connectionIds: [] });
+  });
+
+  it('sorts by relevance while text is typed, unless the admin chose a sort', async () => {
+    const { user, bridge } = renderApp({ records: Object.values(v) });
+    await findCards();
+    const last = () => {
+      const calls = bridge.calls.filter((c) => c.channel === 'users:search');
+      return calls[calls.length - 1]!.arg as Record<string, unknown>;
+    };
+    const box = screen.getByRole('searchbox', { name: 'Search users' });
+    await user.type(box, 'an');
+    expect(last()).toMatchObject({ text: 'an', sort: 'relevance' });
+    expect(screen.getByTestId('sort-key')).toHaveTextContent('Sort Relevance');
+    expect(screen.getByTestId('sort-direction')).toBeDisabled();
+    await user.clear(box);
+    expect(last()).toMatchObject({ text: '', sort: 'name' });
+    await user.click(screen.getByTestId('sort-key'));
+    await user.click(screen.getByRole('radio', { name: 'Name' }));
+    await user.type(box, 'an');
+    expect(last()).toMatchObject({ text: 'an', sort: 'name', direction: 'asc' });
+    await user.click(screen.getByTestId('sort-key'));
+    await user.click(screen.getByRole('radio', { name: 'Relevance' }));
+    expect(last()).toMatchObject({ text: 'an', sort: 'relevance' });
   });
 });

@@ -12,14 +12,16 @@ import { filterBits } from './filter-bits';
 import type { NgramPostings } from './ngram-postings';
 import * as postingOps from './postings';
 import type { Posting } from './postings';
+import { rankQueryOf, startsAWord } from './relevance';
 import { searchTerms } from './search-text';
 import * as slotBits from './slot-bits';
 import type { SlotColumns } from './slot-columns';
 import type { SortOrders } from './sort-orders';
+import type { WordStarts } from './word-starts';
 
 // Bound once (see slot-bits.ts): a query tests candidates one by one.
 const { postingHas } = postingOps;
-const { countBits, hasBit, setBit, wordAt } = slotBits;
+const { clearBit, countBits, hasBit, setBit, wordAt } = slotBits;
 
 /** A search without its window: what an export or a count asks. */
 export type IndexSpec = Omit<SearchQuery, 'offset' | 'limit'>;
@@ -41,6 +43,7 @@ export function createQueryExecution(
   ngrams: NgramPostings,
   pieces: CommonPieces,
   orders: SortOrders,
+  starts: WordStarts,
 ): QueryExecution {
   const { postingsOf } = ngrams;
   const { certainRows } = pieces;
@@ -54,6 +57,11 @@ export function createQueryExecution(
     const verify = term.length > 3;
     // Rows known to hold the term through a common piece skip the string check.
     const sure = verify ? certainRows(term) : null;
+    // A list leads when there is one. Fewest slots is not enough: a posting
+    // that became a bitset while the index was small may hold fewer slots
+    // than a list of the grown index (found by the 100 000-user bench).
+    const listed = postings.findIndex((p) => p.list !== null);
+    if (listed > 0) postings.unshift(...postings.splice(listed, 1));
     const first = postings[0] as Posting;
     const keep = (slot: number, from: number): boolean => {
       for (let i = from; i < postings.length; i++) {
@@ -123,12 +131,110 @@ export function createQueryExecution(
     return { bits, total: set.n };
   }
 
+  /**
+   * `bits` AND every term's word-start posting (`postingOf`), each term
+   * longer than a posting's 3 units checked with `startsAWord` on `textOf`.
+   */
+  function startingBits(
+    bits: Uint32Array,
+    terms: readonly string[],
+    postingOf: (term: string) => Posting | null,
+    textOf: (slot: number) => string,
+  ): Uint32Array {
+    const out = Uint32Array.from(bits);
+    for (const t of terms) {
+      const p = postingOf(t);
+      if (p === null) return new Uint32Array(out.length);
+      if (p.bits) {
+        const b = p.bits;
+        for (let i = 0; i < out.length; i++) out[i] = (out[i] as number) & wordAt(b, i);
+      } else {
+        const list = p.list as Int32Array;
+        const kept = new Uint32Array(out.length);
+        for (let i = 0; i < p.count; i++) {
+          const s = list[i] as number;
+          if (hasBit(out, s)) setBit(kept, s);
+        }
+        out.set(kept);
+      }
+      if (t.length <= 3) continue;
+      for (let i = 0; i < out.length; i++) {
+        let w = out[i] as number;
+        while (w !== 0) {
+          const low = w & -w;
+          const s = i * 32 + (31 - Math.clz32(low));
+          if (!startsAWord(textOf(s), t)) out[i] = (out[i] as number) & ~low;
+          w ^= low;
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The first `need` matches in the relevance order (rule 5, relevance.ts),
+   * without ranking every match: tiers 1-3 from the exact keys, tier 4 from
+   * the name word starts, both walked in name order; then one walk of the
+   * rest in name order, tier 5 taken as met, tier 6 kept aside until the
+   * walk ends or the page is full.
+   */
+  function relevanceOrder(text: string, bits: Uint32Array, need: number): number[] {
+    const q = rankQueryOf(searchTerms(text));
+    const terms = [...new Set(q.terms)];
+    const out: number[] = [];
+    const left = Uint32Array.from(bits);
+    const namePos = cols.namePos;
+    for (const keys of [[q.idKey], [q.emailKey], q.nameKeys]) {
+      const tier: number[] = [];
+      for (const k of keys) {
+        for (const s of starts.exactSlots(k)) {
+          if (hasBit(left, s)) {
+            clearBit(left, s);
+            tier.push(s);
+          }
+        }
+      }
+      tier.sort((a, b) => (namePos[a] as number) - (namePos[b] as number));
+      for (const s of tier) out.push(s);
+    }
+    if (out.length >= need) return out;
+    const named = startingBits(left, terms, starts.namePosting, starts.rankName);
+    orders.walk('name', 'asc', named, (s) => {
+      out.push(s);
+      return out.length < need;
+    });
+    if (out.length >= need) return out;
+    for (let i = 0; i < left.length; i++) left[i] = (left[i] as number) & ~(named[i] as number);
+    const anyPostings = terms.map((t) => starts.anyPosting(t));
+    const last: number[] = [];
+    orders.walk('name', 'asc', left, (s) => {
+      let fifth = true;
+      for (let i = 0; i < terms.length && fifth; i++) {
+        const p = anyPostings[i] as Posting | null;
+        const t = terms[i] as string;
+        fifth =
+          p !== null && postingHas(p, s) && (t.length <= 3 || startsAWord(hay[s] as string, t));
+      }
+      if (fifth) out.push(s);
+      else if (last.length < need) last.push(s);
+      return out.length < need;
+    });
+    for (let i = 0; i < last.length && out.length < need; i++) out.push(last[i] as number);
+    return out;
+  }
+
   function search(query: SearchQuery): { total: number; rowIds: number[] } {
     orders.flush();
     const { bits, total } = matches(query);
     const rowIds: number[] = [];
     if (total === 0 || query.offset >= total || query.limit <= 0) return { total, rowIds };
     const rowIdOf = cols.rowIdOf;
+    if (query.sort === 'relevance' && searchTerms(query.text).length > 0) {
+      const slots = relevanceOrder(query.text, bits, query.offset + query.limit);
+      for (let i = query.offset; i < slots.length; i++)
+        rowIds.push(rowIdOf[slots[i] as number] as number);
+      return { total, rowIds };
+    }
     let skip = query.offset;
     orders.walk(query.sort, query.direction, bits, (s) => {
       if (skip > 0) {
@@ -147,6 +253,9 @@ export function createQueryExecution(
     const rowIds: number[] = [];
     if (total === 0) return rowIds;
     const rowIdOf = cols.rowIdOf;
+    if (spec.sort === 'relevance' && searchTerms(spec.text).length > 0) {
+      return relevanceOrder(spec.text, bits, total).map((s) => rowIdOf[s] as number);
+    }
     orders.walk(spec.sort, spec.direction, bits, (s) => {
       rowIds.push(rowIdOf[s] as number);
       return true;

@@ -21,6 +21,10 @@
  *   tied by the name order. A page is read by walking one order and taking
  *   the slots whose bit is set, so 100 matches out of 60 000 never need a
  *   sort (query-execution.ts).
+ * - word-starts.ts: for the relevance order (relevance.ts), the exact keys
+ *   of tiers 1-3 (user ID, emails, whole name) with their slots, and the
+ *   slots of every 1-3 unit word start of names and haystacks, so a page
+ *   by relevance ranks only what it shows (query-execution.ts).
  * - Changes (a sync's chunk, a lookup, a gone mark) are applied in batches:
  *   the orders merge a sorted batch in with binary searches, costing one
  *   copy of the order plus k log n comparisons.
@@ -36,11 +40,13 @@ import { createCommonPieces } from './common-pieces';
 import { createNgramPostings } from './ngram-postings';
 import { createPostingPool } from './postings';
 import { createQueryExecution, type IndexSpec } from './query-execution';
+import { exactKeysOf, rankNameOf } from './relevance';
 import { capSearchText, type SearchRow } from './search-text';
 import * as slotBits from './slot-bits';
 import * as slotColumns from './slot-columns';
 import * as sortKey from './sort-key';
 import { createSortOrders, MAX_DEFERRED_ROWS } from './sort-orders';
+import { createWordStarts } from './word-starts';
 
 // Bound once (see slot-bits.ts): `upsert` calls these per row.
 const { clearBit, setBit } = slotBits;
@@ -112,7 +118,8 @@ export function createSearchIndex(): SearchIndex {
   const ngrams = createNgramPostings(cols, pool);
   const pieces = createCommonPieces(cols, pool);
   const orders = createSortOrders(cols);
-  const { search, searchAll } = createQueryExecution(cols, ngrams, pieces, orders);
+  const starts = createWordStarts(cols, pool);
+  const { search, searchAll } = createQueryExecution(cols, ngrams, pieces, orders, starts);
   const { slotOf, hay, nameKey, userKey } = cols;
   const { indexText } = ngrams;
   const { indexPieces } = pieces;
@@ -132,7 +139,10 @@ export function createSearchIndex(): SearchIndex {
       // before the caps is read at start before it is derived again): no
       // row costs more n-gram work than TEXT_CAPS.searchText units.
       const searchText = capSearchText(r.searchText);
-      const key = codePointSortKey(cutToLength(r.sortName, TEXT_CAPS.sortName));
+      const sortName = cutToLength(r.sortName, TEXT_CAPS.sortName);
+      const key = codePointSortKey(sortName);
+      const rankName = rankNameOf(sortName);
+      const rankKeys = exactKeysOf({ ...r, sortName, searchText });
       const uKey = codePointSortKey(r.userId);
       if (slot === undefined) {
         slot = cols.freeSlots.pop() ?? cols.nextSlot++;
@@ -143,6 +153,7 @@ export function createSearchIndex(): SearchIndex {
         orders.enter(slot);
         indexText(slot, searchText, true);
         indexPieces(slot, searchText, true);
+        starts.indexRow(slot, rankName, searchText, rankKeys, true);
       } else {
         const moved =
           nameKey[slot] !== key ||
@@ -152,6 +163,16 @@ export function createSearchIndex(): SearchIndex {
           !Object.is(cols.lastActiveOf[slot], last) ||
           !Object.is(cols.joinedOf[slot], joined);
         if (moved) orders.move(slot);
+        const oldKeys = starts.keysOf(slot);
+        if (
+          hay[slot] !== searchText ||
+          starts.rankName(slot) !== rankName ||
+          oldKeys.length !== rankKeys.length ||
+          oldKeys.some((k, i) => k !== rankKeys[i])
+        ) {
+          starts.indexRow(slot, starts.rankName(slot), hay[slot] as string, oldKeys, false);
+          starts.indexRow(slot, rankName, searchText, rankKeys, true);
+        }
         if (hay[slot] !== searchText) {
           indexText(slot, hay[slot] as string, false);
           indexPieces(slot, hay[slot] as string, false);
@@ -186,6 +207,7 @@ export function createSearchIndex(): SearchIndex {
       if (slot === undefined) continue;
       indexText(slot, hay[slot] as string, false);
       indexPieces(slot, hay[slot] as string, false);
+      starts.indexRow(slot, starts.rankName(slot), hay[slot] as string, starts.keysOf(slot), false);
       clearSlotFlags(cols, slot);
       hay[slot] = '';
       nameKey[slot] = '';
@@ -212,13 +234,18 @@ export function createSearchIndex(): SearchIndex {
     clearColumns(cols);
     pieces.clear();
     ngrams.clear();
+    starts.clear();
     pool.clear();
     orders.clear();
   }
 
   function stats(): SearchIndexStats {
     const typed =
-      columnBytes(cols) + orders.typedBytes() + ngrams.typedBytes() + pieces.typedBytes();
+      columnBytes(cols) +
+      orders.typedBytes() +
+      ngrams.typedBytes() +
+      pieces.typedBytes() +
+      starts.typedBytes();
     let chars = 0;
     for (const s of slotOf.values()) {
       chars += (hay[s] as string).length;

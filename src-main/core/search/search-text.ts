@@ -6,16 +6,23 @@
  *
  * THE RULES
  *
- * 1. Folding (`foldText`): well-formed UTF-16, Unicode NFKD, every combining
- *    mark (`\p{M}`) dropped, `toLowerCase()` (locale-free), then the letters
- *    that have no decomposition are spelled out: ß→ss, æ→ae, œ→oe, ø→o, ł→l,
- *    đ→d, ð→d, þ→th, ı→i, ħ→h, ŧ→t, and final sigma ς→σ (JS lowercases Σ by
- *    context, so a term and a name must meet on one form). Folding is
- *    idempotent. "Zoë Müller" folds to "zoe muller"; "ÅSA" to "asa".
+ * 1. Folding (`foldText`, folding.ts): well-formed UTF-16, apostrophes
+ *    (' ` ´ ‘ ’ ʼ ʻ ′) dropped, Unicode NFKD, the combining marks (`\p{M}`)
+ *    after a Latin, Greek, Cyrillic or Common character dropped (marks of
+ *    other scripts are kept: they tell kana, Devanagari or Hebrew letters
+ *    apart), `toLowerCase()` (locale-free), then the letters that have no
+ *    decomposition are spelled out: ß→ss, æ→ae, œ→oe, ø→o, ł→l, đ→d, ð→d,
+ *    þ→th, ı→i, ħ→h, ŧ→t, and final sigma ς→σ (JS lowercases Σ by context,
+ *    so a term and a name must meet on one form), then NFC (the kept marks
+ *    composed again) with Hangul syllables left in jamo. Folding is idempotent. "Zoë Müller" folds to "zoe
+ *    muller"; "ÅSA" to "asa"; "O’Connor" to "oconnor"; が stays が.
  * 2. The haystack (`buildHaystack`): the folded name, username, email,
  *    delivery email, user ID, role label (ROLE_LABELS), bot type label (bots
  *    only), each group name and each profile field's text; folded, empty
- *    ones dropped, each distinct one once (in that order), joined with "\n".
+ *    ones dropped. The name is followed by its compact form (separators of
+ *    relevance.ts dropped: "jeanluc"), and every field by its form with the
+ *    spaces, dashes, dots and parentheses between digits dropped
+ *    ("+4930555501234"). Each distinct line once (in that order), joined with "\n".
  *    Terms never hold whitespace, so no term can match across two fields.
  *    At most TEXT_CAPS.searchText units (`capSearchText`): what lies past
  *    them is not searched, so no user costs the index more than that.
@@ -38,6 +45,10 @@
  *    - lastActive / joined: users without a value last in BOTH directions,
  *      then the value in the asked direction, then sortName, connectionId,
  *      userId ascending.
+ *    - relevance: with terms, the tier of relevance.ts (exact ID, exact
+ *      email, whole name, name-word prefix, word prefix, substring), then
+ *      sortName, connectionId, userId ascending; without terms, the name
+ *      order ascending. The direction does not apply: the best is first.
  * 6. Paging: `total` counts every match; `items` are the matches from
  *    `offset`, at most `limit`.
  *
@@ -51,41 +62,10 @@ import {
   type SearchQuery,
 } from '@shared/model';
 import { cutToLength, TEXT_CAPS } from '@shared/text-caps';
+import { foldText, searchTerms } from './folding';
+import { compactOf, rankQueryOf, relevanceTier, type RankFields } from './relevance';
 
-const SPELLED_OUT: Record<string, string> = {
-  ß: 'ss',
-  æ: 'ae',
-  œ: 'oe',
-  ø: 'o',
-  ł: 'l',
-  đ: 'd',
-  ð: 'd',
-  þ: 'th',
-  ı: 'i',
-  ħ: 'h',
-  ŧ: 't',
-  ς: 'σ',
-};
-const SPELLED_OUT_RE = new RegExp(`[${Object.keys(SPELLED_OUT).join('')}]`, 'gu');
-const MARKS_RE = /\p{M}+/gu;
-const LONE_SURROGATE_RE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
-
-/** Rule 1: the one form text is compared in, for names, haystacks and terms alike. */
-export function foldText(text: string): string {
-  return text
-    .replace(LONE_SURROGATE_RE, '\uFFFD')
-    .normalize('NFKD')
-    .replace(MARKS_RE, '')
-    .toLowerCase()
-    .replace(SPELLED_OUT_RE, (c) => SPELLED_OUT[c] ?? c);
-}
-
-/** Rule 3: the terms of a query, each folded and free of whitespace. */
-export function searchTerms(text: string): string[] {
-  return foldText(text)
-    .split(/\s+/u)
-    .filter((t) => t !== '');
-}
+export { foldText, searchTerms };
 
 /**
  * The fields of rule 2, unfolded, in order: also what the cache's columns
@@ -111,18 +91,27 @@ export function capSearchText(text: string): string {
   return cutToLength(text, TEXT_CAPS.searchText);
 }
 
+/** Digits on both sides of spaces, dashes, dots or parentheses: a formatted number's pieces. */
+const DIGIT_GAPS_RE = /(?<=\d)[\s\-.()]+(?=\d)/gu;
+
 /** Rule 2: the folded text a user's terms are looked for in. */
 export function buildHaystack(user: DirectoryUser): string {
   const max = TEXT_CAPS.searchText;
   const seen = new Set<string>();
   let length = 0;
-  for (const field of haystackFields(user)) {
-    if (length > max) break; // The rest would be cut anyway: fold none of it.
-    const folded = foldText(cutToLength(field, max));
-    if (folded === '' || seen.has(folded)) continue; // A repeat (email = delivery email) adds nothing.
+  const add = (folded: string): void => {
+    if (folded === '' || seen.has(folded)) return; // A repeat (email = delivery email) adds nothing.
     seen.add(folded);
     length += folded.length + 1;
-  }
+  };
+  haystackFields(user).forEach((field, i) => {
+    if (length > max) return; // The rest would be cut anyway: fold none of it.
+    const folded = foldText(cutToLength(field, max));
+    add(folded);
+    // "jeanluc" finds Jean-Luc; "4930555" finds "+49 30 5550 1234".
+    if (i === 0 && field === user.name) add(compactOf(folded));
+    add(folded.replace(DIGIT_GAPS_RE, ''));
+  });
   return capSearchText([...seen].join('\n'));
 }
 
@@ -153,7 +142,7 @@ export function timeKey(value: number | null | undefined): number | null {
 }
 
 /** What the reference search needs of a user: the cache's search columns. */
-export interface SearchRow {
+export interface SearchRow extends RankFields {
   connectionId: string;
   userId: string;
   searchText: string;
@@ -172,6 +161,8 @@ export function searchRowOf(user: DirectoryUser, gone = false): SearchRow {
   return {
     connectionId: user.connectionId,
     userId: user.userId,
+    email: user.email,
+    deliveryEmail: user.deliveryEmail,
     searchText: buildHaystack(user),
     sortName: sortNameOf(user.name),
     role: user.role,
@@ -204,6 +195,33 @@ function rowMatches(row: SearchRow, filter: SearchFilter, terms: readonly string
   return terms.every((t) => row.searchText.includes(t));
 }
 
+/** The name order of rule 5: (sortName, connectionId, userId) ascending. */
+function nameOrder(a: RankedRow, b: RankedRow): number {
+  return (
+    compareCodePoints(a.sortName, b.sortName) ||
+    compareCodePoints(a.connectionId, b.connectionId) ||
+    compareCodePoints(a.userId, b.userId)
+  );
+}
+
+/** What the relevance order reads of a row. */
+type RankedRow = RankFields & { connectionId: string };
+
+/**
+ * Rule 5's relevance order, in place: by tier (relevance.ts) for these
+ * terms, then the name order. The SQL search ranks the matches it read with
+ * this, so it cannot drift from the reference.
+ */
+export function sortByRelevance<T extends RankedRow>(rows: T[], terms: readonly string[]): T[] {
+  if (terms.length === 0) return rows.sort(nameOrder);
+  const q = rankQueryOf(terms);
+  const tiers = new Map<T, number>();
+  for (const r of rows) tiers.set(r, relevanceTier(r, q));
+  return rows.sort(
+    (a, b) => (tiers.get(a) as number) - (tiers.get(b) as number) || nameOrder(a, b),
+  );
+}
+
 function compareNullsLast(a: number | null, b: number | null, sign: number): number {
   if (a === null || b === null) return a === b ? 0 : a === null ? 1 : -1;
   return sign * (a - b);
@@ -215,11 +233,10 @@ function compareRows(
   direction: SearchQuery['direction'],
 ): (a: SearchRow, b: SearchRow) => number {
   const sign = direction === 'desc' ? -1 : 1;
-  const ties = (a: SearchRow, b: SearchRow): number =>
-    compareCodePoints(a.sortName, b.sortName) ||
-    compareCodePoints(a.connectionId, b.connectionId) ||
-    compareCodePoints(a.userId, b.userId);
+  const ties = nameOrder;
   switch (sort) {
+    case 'relevance':
+      return nameOrder;
     case 'name':
       return (a, b) => sign * ties(a, b);
     case 'role':
@@ -238,6 +255,7 @@ export function searchRows<T extends SearchRow>(
 ): { total: number; items: T[] } {
   const terms = searchTerms(query.text);
   const matches = rows.filter((r) => rowMatches(r, query, terms));
-  matches.sort(compareRows(query.sort, query.direction));
+  if (query.sort === 'relevance') sortByRelevance(matches, terms);
+  else matches.sort(compareRows(query.sort, query.direction));
   return { total: matches.length, items: matches.slice(query.offset, query.offset + query.limit) };
 }

@@ -28,6 +28,8 @@ const SORT_OF: Record<SearchQuery['sort'], number> = {
   role: ROLE,
   lastActive: LAST_ACTIVE,
   joined: JOINED,
+  // Without terms (query-execution.ts ranks the matches of terms), ascending whatever the direction.
+  relevance: NAME,
 };
 
 /** The orders of one index and the changes waiting to be merged into them. */
@@ -252,7 +254,7 @@ export function createSortOrders(cols: SlotColumns): SortOrders {
     const o = SORT_OF[sort];
     const order = orders[o] as Int32Array;
     const n = orderLength;
-    if (direction === 'asc') {
+    if (direction === 'asc' || sort === 'relevance') {
       for (let i = 0; i < n; i++) {
         const s = order[i] as number;
         if (hasBit(bits, s) && !visit(s)) return;

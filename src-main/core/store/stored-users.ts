@@ -330,6 +330,8 @@ function searchColumnsOf(r: Row, gone: boolean): SearchRow {
   return {
     connectionId: String(r.connection_id),
     userId: String(r.user_id),
+    email: typeof r.email === 'string' ? r.email : null,
+    deliveryEmail: typeof r.delivery_email === 'string' ? r.delivery_email : null,
     searchText: String(r.search_text),
     sortName: String(r.sort_name),
     role: asRole(r.role),

@@ -39,7 +39,7 @@ const INDEX_READ_ROWS = 64;
 const INDEX_MERGE_ROWS = 1000;
 
 const SQL = {
-  indexRows: `SELECT row_id, connection_id, user_id, search_text, sort_name, role, role_rank,
+  indexRows: `SELECT row_id, connection_id, user_id, email, delivery_email, search_text, sort_name, role, role_rank,
     is_bot, deactivated, gone_at IS NOT NULL AS gone, last_active_at, joined_at
     FROM users WHERE row_id > ? ORDER BY row_id LIMIT ?`,
   dataVersion: 'PRAGMA data_version',

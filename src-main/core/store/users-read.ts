@@ -154,7 +154,7 @@ export async function* iterateSummaries(
   const chunkSize = Math.max(1, options.chunkSize ?? 1000);
   const ids = [...new Set(options.connectionIds ?? [])];
   const filter = ids.length > 0 ? `AND u.connection_id IN (${ids.map(() => '?').join(', ')})` : '';
-  const sql = `SELECT u.row_id, ${SUMMARY_COLUMNS}, u.search_text, u.sort_name, u.role_rank,
+  const sql = `SELECT u.row_id, ${SUMMARY_COLUMNS}, u.email, u.delivery_email, u.search_text, u.sort_name, u.role_rank,
           u.last_active_at, u.joined_at, o.name AS owner_name
         FROM users u
         LEFT JOIN users o ON o.connection_id = u.connection_id AND o.user_id = u.bot_owner_id

@@ -177,6 +177,8 @@ function columnsOf(h: HashedWrite): { params: (string | number | null)[]; fields
   const fields: IndexFields = {
     connectionId: u.connectionId,
     userId: u.userId,
+    email: u.email,
+    deliveryEmail: u.deliveryEmail,
     searchText,
     sortName,
     role: u.role,

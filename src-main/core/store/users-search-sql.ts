@@ -10,7 +10,7 @@
 import type { Role, SearchQuery, SearchResult } from '@shared/model';
 import { rowIdsOf, type Row, type UsersAccess } from './users-rows';
 import { summariesByIds } from './users-read';
-import { searchTerms, type SearchFilter } from '../search/search-text';
+import { searchTerms, sortByRelevance, type SearchFilter } from '../search/search-text';
 
 /** Runs a read on another thread (wal-checkpointer.ts `read`); slow scans go there. */
 export type BackgroundRead = (sql: string, params: readonly (string | number)[]) => Promise<Row[]>;
@@ -64,6 +64,8 @@ function orderOf(
   const c = (column: string): string => (walkIndex ? `u.${column}` : `+u.${column}`);
   const ties = `${c('sort_name')} ASC, ${c('connection_id')} ASC, ${c('user_id')} ASC`;
   switch (sort) {
+    case 'relevance': // Without terms (with terms, `rankedIds` orders).
+      return ties;
     case 'name':
       return `${c('sort_name')} ${dir}, ${c('connection_id')} ${dir}, ${c('user_id')} ${dir}`;
     case 'role':
@@ -73,6 +75,30 @@ function orderOf(
     case 'joined':
       return `(u.joined_at IS NULL) ASC, ${c('joined_at')} ${dir}, ${ties}`;
   }
+}
+
+/** What the relevance order reads of each match (rule 5, relevance.ts). */
+const RANK_COLUMNS =
+  'u.row_id, u.connection_id, u.user_id, u.email, u.delivery_email, u.sort_name, u.search_text';
+
+/** Whether a search is ranked by relevance tiers, which SQL cannot compute: the matches are read and ranked here. */
+function ranked(spec: SearchSpec): boolean {
+  return spec.sort === 'relevance' && searchTerms(spec.text).length > 0;
+}
+
+/** The row IDs of matches read with RANK_COLUMNS, in the relevance order of rule 5. */
+function rankedIds(rows: readonly Row[], text: string): number[] {
+  const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+  const ranks = rows.map((r) => ({
+    rowId: Number(r.row_id),
+    connectionId: String(r.connection_id),
+    userId: String(r.user_id),
+    email: str(r.email),
+    deliveryEmail: str(r.delivery_email),
+    sortName: String(r.sort_name),
+    searchText: String(r.search_text),
+  }));
+  return sortByRelevance(ranks, searchTerms(text)).map((r) => r.rowId);
 }
 
 /** A search answered by SQL on this connection: the path until the index is ready. */
@@ -86,6 +112,11 @@ export function searchSql(access: UsersAccess, query: SearchQuery): SearchResult
     (stmt(`SELECT count(*) AS n FROM users u ${where.sql}`).get(...where.params) as Row).n,
   );
   if (total === 0 || query.offset >= total) return { total, items: [] };
+  if (ranked(query)) {
+    const rows = stmt(`SELECT ${RANK_COLUMNS} FROM users u ${where.sql}`).all(...where.params);
+    const page = rankedIds(rows, query.text).slice(query.offset, query.offset + query.limit);
+    return { total, items: summariesByIds(access, page) };
+  }
   // Walk a sort index only when at least half the table matches: the walk
   // then passes at most half the table before the page is full, however
   // the matches cluster (CJK names all sort last). Else scan and sort.
@@ -114,6 +145,14 @@ export async function searchSqlInBackground(
   const [counted] = await read(`SELECT count(*) AS n FROM users u ${where.sql}`, where.params);
   const total = Number(counted?.n ?? 0);
   if (total === 0 || query.offset >= total) return { total, items: [] };
+  if (ranked(query)) {
+    const rows = await read(`SELECT ${RANK_COLUMNS} FROM users u ${where.sql}`, where.params);
+    const page = rankedIds(rows, query.text).slice(query.offset, query.offset + query.limit);
+    return {
+      total,
+      items: access.reading('search the cache', () => summariesByIds(access, page)),
+    };
+  }
   const [all] = await read('SELECT count(*) AS n FROM users', []);
   const walkIndex = where.sql === '' || total * 2 >= Number(all?.n ?? 0);
   const rows = await read(
@@ -130,6 +169,10 @@ export async function searchSqlInBackground(
 /** Every match's row ID in order, by SQL: an export fixes its order once, before reading pages. */
 export function matchingIdsSql(access: UsersAccess, spec: SearchSpec): number[] {
   const where = whereOf(spec);
+  if (ranked(spec)) {
+    const rows = access.stmt(`SELECT ${RANK_COLUMNS} FROM users u ${where.sql}`);
+    return rankedIds(rows.all(...where.params), spec.text);
+  }
   return access
     .stmt(
       `SELECT u.row_id FROM users u ${where.sql} ORDER BY ${orderOf(spec.sort, spec.direction)}`,

@@ -13,14 +13,16 @@ import { PopoverButton } from './Menu';
 import { Segmented } from './Segmented';
 
 const SORT_LABELS: Record<SortKey, string> = {
+  relevance: 'Relevance',
   name: 'Name',
   role: 'Role',
   lastActive: 'Last active',
   joined: 'Joined',
 };
 
-/** Which way each key sorts first: names A-Z, but newest activity first. */
+/** Which way each key sorts first: names A-Z, but newest activity first; relevance has one way. */
 const NATURAL_DIRECTION: Record<SortKey, 'asc' | 'desc'> = {
+  relevance: 'asc',
   name: 'asc',
   role: 'asc',
   lastActive: 'desc',
@@ -131,7 +133,8 @@ function RoleFilter() {
 function SortControl() {
   const sort = useDirectory((s) => s.filters.sort);
   const direction = useDirectory((s) => s.filters.direction);
-  const setFilters = useDirectory((s) => s.setFilters);
+  const chooseSort = useDirectory((s) => s.chooseSort);
+  const sortChosen = useDirectory((s) => s.sortChosen);
   const DirectionIcon = direction === 'asc' ? ArrowUpNarrowWide : ArrowDownWideNarrow;
   return (
     <div className="sort">
@@ -157,7 +160,13 @@ function SortControl() {
                   name="rc-sort"
                   checked={sort === k}
                   onChange={() => {
-                    setFilters({ sort: k, direction: NATURAL_DIRECTION[k] });
+                    chooseSort({ sort: k, direction: NATURAL_DIRECTION[k] });
+                    close();
+                  }}
+                  // Picking the sort already shown (chosen for the admin while typing) makes it theirs.
+                  onClick={() => {
+                    if (sort !== k || sortChosen) return;
+                    chooseSort({ sort: k, direction });
                     close();
                   }}
                 />
@@ -175,8 +184,16 @@ function SortControl() {
             ? 'Ascending order; switch to descending'
             : 'Descending order; switch to ascending'
         }
-        title={direction === 'asc' ? 'Ascending' : 'Descending'}
-        onClick={() => setFilters({ direction: direction === 'asc' ? 'desc' : 'asc' })}
+        title={
+          sort === 'relevance'
+            ? 'Best match first'
+            : direction === 'asc'
+              ? 'Ascending'
+              : 'Descending'
+        }
+        // Relevance has one way: the best match first.
+        disabled={sort === 'relevance'}
+        onClick={() => chooseSort({ sort, direction: direction === 'asc' ? 'desc' : 'asc' })}
         data-testid="sort-direction"
       >
         <DirectionIcon size={16} aria-hidden="true" />

@@ -44,10 +44,19 @@ interface DirectoryData {
   total: number | null;
   pages: ReadonlyMap<number, ResultPage>;
   error: RollcallError | null;
+  /**
+   * Whether the admin picked the sort (or its direction) in the sort
+   * control. Until then the sort follows the text: relevance while text is
+   * typed, name when it is empty.
+   */
+  sortChosen: boolean;
 }
 
 interface DirectoryState extends DirectoryData {
+  /** Changes the question; a new text moves an unchosen sort to relevance (or to name when empty). */
   setFilters(patch: Partial<Filters>): void;
+  /** The admin's own sort: kept whatever is typed afterwards. */
+  chooseSort(patch: Pick<Filters, 'sort' | 'direction'>): void;
   /** Clears role, account and status filters; keeps the text and the connection scope. */
   clearFilters(): void;
   /** Asks the same question again (after a sync or a refresh), keeping what is shown. */
@@ -67,6 +76,7 @@ const initial: DirectoryData = {
   total: null,
   pages: new Map(),
   error: null,
+  sortChosen: false,
 };
 
 const inflight = new Set<string>();
@@ -117,6 +127,15 @@ export const useDirectory = create<DirectoryState>()((set, get) => {
   return {
     ...initial,
     setFilters(patch) {
+      if (patch.text === undefined || patch.sort !== undefined || get().sortChosen) {
+        ask(patch, [0]);
+        return;
+      }
+      const sort = patch.text.trim() === '' ? 'name' : 'relevance';
+      ask(sort === get().filters.sort ? patch : { ...patch, sort, direction: 'asc' }, [0]);
+    },
+    chooseSort(patch) {
+      set({ sortChosen: true });
       ask(patch, [0]);
     },
     clearFilters() {

@@ -21,7 +21,7 @@ export interface Stats {
 }
 
 /** Units a figure may be in; the table formats each its own way. */
-export type Unit = 'ms' | 's' | 'KiB' | 'MB' | 'cards' | 'tasks';
+export type Unit = 'ms' | 's' | 'KiB' | 'MB' | 'cards' | 'tasks' | '%';
 
 /** What a figure is compared against, measured in the same run. */
 interface Baseline {

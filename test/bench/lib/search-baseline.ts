@@ -113,7 +113,7 @@ export function baselineSearch(
   );
   const sign = q.direction === 'desc' ? -1 : 1;
   const compare =
-    q.sort === 'name'
+    q.sort === 'name' || q.sort === 'relevance' // The baseline ranks nothing: by name.
       ? (a: BaselineRow, b: BaselineRow) => sign * byName(a, b)
       : q.sort === 'role'
         ? (a: BaselineRow, b: BaselineRow) => sign * (a.roleRank - b.roleRank) || byName(a, b)

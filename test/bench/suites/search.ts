@@ -16,6 +16,7 @@ import type { SearchQuery } from '@shared/model';
 import { openBenchCore, type BenchCore } from '../lib/bench-core';
 import { cache100k } from '../lib/cache-100k';
 import { figure, statsOf, type Figure, type SuiteArgs, type SuiteResult } from '../lib/figures';
+import { relevanceFigures } from '../lib/relevance-probe';
 import { baselineSearch, loadBaselineRows, type BaselineRow } from '../lib/search-baseline';
 import {
   collectGarbage,
@@ -105,6 +106,7 @@ export const QUERY_CLASSES: { id: string; name: string; queries: Query[] }[] = [
 /** Rows per request: the window's page size. */
 const LIMIT = 60;
 
+/** A query as the window sends it: by relevance while text is typed (issue 17), else by name. */
 function fullQuery(q: Query): SearchQuery {
   return {
     text: '',
@@ -112,7 +114,7 @@ function fullQuery(q: Query): SearchQuery {
     roles: [],
     accounts: 'all',
     status: 'all',
-    sort: 'name',
+    sort: q.text ? 'relevance' : 'name',
     direction: 'asc',
     offset: 0,
     limit: LIMIT,
@@ -267,8 +269,40 @@ export async function main(args: SuiteArgs): Promise<SuiteResult> {
     }),
   );
 
+  if (!only || only.test('relevance')) {
+    figures.push(
+      ...(await relevanceFigures(
+        async (text, sort) => {
+          try {
+            const q = fullQuery({ text, sort }) as ArgOf<'users:search'>;
+            return (await core.call('users:search', q)).items;
+          } catch (thrown) {
+            // Counted as a miss, and said: one failed search must not hide every other figure.
+            log.push(`ODD: search ${JSON.stringify({ text, sort })} failed: ${String(thrown)}`);
+            log.push(...core.errors().slice(-2));
+            return [];
+          }
+        },
+        dir,
+        'Relevance (issue 17): the right person first, 100 000 users, page 1',
+      )),
+    );
+  }
+
   const group = `Search (users:search, ${users.toLocaleString('en-US').replace(/,/g, ' ')} users, ${LIMIT} a page)`;
-  for (const cls of QUERY_CLASSES) {
+  // Each class as the window sends it (relevance while text is typed), then,
+  // where that differs, by name as every search was before issue 17.
+  const runs = QUERY_CLASSES.flatMap((cls) => {
+    const ranked = cls.queries.some((q) => q.text && !q.sort);
+    const byName = {
+      ...cls,
+      id: `${cls.id}.by-name`,
+      name: `${cls.name}, sorted by name`,
+      queries: cls.queries.map((q) => ({ sort: 'name' as const, ...q })),
+    };
+    return ranked ? [cls, byName] : [cls];
+  });
+  for (const cls of runs) {
     if (only && !only.test(cls.id)) continue;
     const queries = cls.queries.map(fullQuery);
     const at = (k: number): SearchQuery => queries[k % queries.length] as SearchQuery;

@@ -1,0 +1,144 @@
+/**
+ * What "relevance" means for a directory search (the relevance order of
+ * rule 5 of search-text.ts), written once: the reference search, the SQL
+ * search and the in-memory index all rank with these functions, so the
+ * three give one order.
+ *
+ * A match's tier, best first:
+ * 1. its user ID, folded, is the query (the terms joined by one space);
+ * 2. its email or delivery email, folded, or the part of one before the
+ *    last "@", is the query;
+ * 3. its name is the query: the same words (`wordsOf`), or the same
+ *    letters once separators are dropped (`compactOf`: "jeanluc", "Jean-Luc");
+ * 4. every term starts a word of the name (or of its compact form);
+ * 5. every term starts a word of some field of the haystack;
+ * 6. any other match.
+ * Ties go by the name order (sort name, connection, user ID), ascending.
+ *
+ * Words are what lies between separators (`isSeparatorUnit`): whitespace,
+ * line breaks and a fixed set of punctuation. A term starts a word when it
+ * occurs right after a separator or at the start of the text, and its
+ * first unit is no separator.
+ *
+ * Node only (plain TypeScript; no I/O).
+ */
+import { cutToLength, TEXT_CAPS } from '@shared/text-caps';
+import { foldText } from './folding';
+
+/** Separators besides whitespace: punctuation that splits a name, an email or a phone number into words. */
+const SEPARATOR_PUNCTUATION =
+  '-_.,;:@+/\\()[]{}<>"#!?&*=|~%$^\u00b7\u30fb\u3001\u3002\u2010\u2011\u2013\u2014';
+const SEPARATOR_TABLE = new Uint8Array(0x10000);
+for (const c of ' \t\n\r\f\v\u00a0\u3000' + SEPARATOR_PUNCTUATION) {
+  SEPARATOR_TABLE[c.charCodeAt(0)] = 1;
+}
+
+/** Whether a UTF-16 unit separates words (see above). */
+function isSeparatorUnit(c: number): boolean {
+  return SEPARATOR_TABLE[c] === 1;
+}
+
+/** Whether position `at` of `text` starts a word: the start, or right after a separator, on a non-separator. */
+export function isWordStart(text: string, at: number): boolean {
+  return (
+    !isSeparatorUnit(text.charCodeAt(at)) && (at === 0 || isSeparatorUnit(text.charCodeAt(at - 1)))
+  );
+}
+
+/** The words of a folded text joined by one space: "jean-luc  picard" → "jean luc picard". */
+function wordsOf(text: string): string {
+  let out = '';
+  let word = '';
+  for (let i = 0; i < text.length; i++) {
+    if (isSeparatorUnit(text.charCodeAt(i))) {
+      if (word !== '') out = out === '' ? word : `${out} ${word}`;
+      word = '';
+    } else word += text[i] as string;
+  }
+  if (word !== '') out = out === '' ? word : `${out} ${word}`;
+  return out;
+}
+
+/** A folded text with every separator dropped: "jean-luc picard" → "jeanlucpicard". */
+export function compactOf(text: string): string {
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    if (!isSeparatorUnit(text.charCodeAt(i))) out += text[i] as string;
+  }
+  return out;
+}
+
+/** Whether `term` starts a word somewhere in `text` (see above). */
+export function startsAWord(text: string, term: string): boolean {
+  if (term === '' || isSeparatorUnit(term.charCodeAt(0))) return false;
+  for (let at = text.indexOf(term); at >= 0; at = text.indexOf(term, at + 1)) {
+    if (at === 0 || isSeparatorUnit(text.charCodeAt(at - 1))) return true;
+  }
+  return false;
+}
+
+/** The text tier 4 looks for word starts in: the sort name, and its compact form on a line of its own. */
+export function rankNameOf(sortName: string): string {
+  const compact = compactOf(sortName);
+  return compact === '' || compact === sortName ? sortName : `${sortName}\n${compact}`;
+}
+
+/** What ranking reads of a row: columns the cache holds. */
+export interface RankFields {
+  userId: string;
+  email: string | null;
+  deliveryEmail: string | null;
+  sortName: string;
+  searchText: string;
+}
+
+/**
+ * The exact keys of a row, each led by the tier it gives: "1" its folded
+ * user ID, "2" each folded email and local part, "3" its name's words and
+ * compact form. A query whose key is among them reaches that tier.
+ */
+export function exactKeysOf(row: RankFields): string[] {
+  const keys = new Set<string>();
+  const add = (tier: string, key: string): void => {
+    if (key !== '') keys.add(tier + key);
+  };
+  add('1', foldText(cutToLength(row.userId, TEXT_CAPS.sortName)));
+  for (const email of [row.email, row.deliveryEmail]) {
+    if (typeof email !== 'string' || email === '') continue;
+    const folded = foldText(cutToLength(email, TEXT_CAPS.sortName));
+    add('2', folded);
+    const at = folded.lastIndexOf('@');
+    if (at > 0) add('2', folded.slice(0, at));
+  }
+  add('3', wordsOf(row.sortName));
+  add('3', compactOf(row.sortName));
+  return [...keys];
+}
+
+/** A query as ranking reads it: its folded terms and the keys tiers 1-3 look for. */
+export interface RankQuery {
+  terms: readonly string[];
+  /** The keys giving tiers 1, 2 and 3 (the last has two: words and compact form). */
+  idKey: string;
+  emailKey: string;
+  nameKeys: readonly string[];
+}
+
+/** The rank query of a query's terms (searchTerms of search-text.ts). */
+export function rankQueryOf(terms: readonly string[]): RankQuery {
+  const whole = terms.join(' ');
+  const names = [wordsOf(whole), compactOf(whole)].filter((k) => k !== '').map((k) => `3${k}`);
+  return { terms, idKey: `1${whole}`, emailKey: `2${whole}`, nameKeys: [...new Set(names)] };
+}
+
+/** The tier (1 best, 6 last) of a row that matches `q`'s terms (see above). */
+export function relevanceTier(row: RankFields, q: RankQuery): number {
+  const keys = exactKeysOf(row);
+  if (keys.includes(q.idKey)) return 1;
+  if (keys.includes(q.emailKey)) return 2;
+  if (q.nameKeys.some((k) => keys.includes(k))) return 3;
+  const name = rankNameOf(row.sortName);
+  if (q.terms.every((t) => startsAWord(name, t))) return 4;
+  if (q.terms.every((t) => startsAWord(row.searchText, t))) return 5;
+  return 6;
+}

@@ -1,0 +1,136 @@
+/**
+ * What the search index keeps to rank by relevance (rule 5 of
+ * search-text.ts, relevance.ts) without visiting every match: the exact
+ * keys of tiers 1-3 with their slots, and two tables of word-start
+ * postings, one over names (tier 4) and one over haystacks (tier 5). A word-start posting holds the slots
+ * where some word starts with its 1, 2 or 3 units, so for a term of up to
+ * three units it IS the tier's answer, and for a longer one it narrows the
+ * slots that `startsAWord` must check.
+ *
+ * Node only; never imports `electron` (plain TypeScript; no I/O).
+ */
+import type { Posting, PostingPool } from './postings';
+import { postingBytes } from './postings';
+import { isWordStart } from './relevance';
+import type { SlotColumns } from './slot-columns';
+
+/** The key of a text's 1 to 3 units from `at` (null: it crosses a line): one table per length. */
+function prefixKey(text: string, at: number, length: number): number | null {
+  let key = 0;
+  for (let i = at; i < at + length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || Number.isNaN(c)) return null;
+    key = key * 0x10000 + c;
+  }
+  return key;
+}
+
+/** The relevance tables of one index. */
+export interface WordStarts {
+  /** Adds (or removes) a slot under its exact keys and the word starts of its rank name and haystack. */
+  indexRow(
+    slot: number,
+    rankName: string,
+    hay: string,
+    keys: readonly string[],
+    add: boolean,
+  ): void;
+  /** The rank name (relevance.ts `rankNameOf`) a slot was added with; "" when none. */
+  rankName(slot: number): string;
+  /** The exact keys a slot was added with. */
+  keysOf(slot: number): readonly string[];
+  /** The slots with an exact key (relevance.ts `exactKeysOf`), unordered. */
+  exactSlots(key: string): readonly number[];
+  /** The slots where a word of the rank name starts with the term's first 3 units; null: none. */
+  namePosting(term: string): Posting | null;
+  /** The slots where a word of the haystack starts with the term's first 3 units; null: none. */
+  anyPosting(term: string): Posting | null;
+  /** Forgets everything. */
+  clear(): void;
+  /** Bytes of the postings' typed arrays. */
+  typedBytes(): number;
+}
+
+/** Empty tables over `cols`, writing through `pool`. */
+export function createWordStarts(cols: SlotColumns, pool: PostingPool): WordStarts {
+  const { addToKey, removeFromKey } = pool;
+  const exact = new Map<string, number[]>();
+  const names = [
+    new Map<number, Posting>(),
+    new Map<number, Posting>(),
+    new Map<number, Posting>(),
+  ];
+  const anywhere = [
+    new Map<number, Posting>(),
+    new Map<number, Posting>(),
+    new Map<number, Posting>(),
+  ];
+  const none: readonly string[] & readonly number[] = [];
+  const rankNames: string[] = [];
+  const rowKeys: (readonly string[])[] = [];
+
+  function indexStarts(tables: Map<number, Posting>[], slot: number, text: string, add: boolean) {
+    const words = cols.words;
+    for (let at = 0; at < text.length; at++) {
+      if (!isWordStart(text, at)) continue;
+      for (let n = 1; n <= 3 && at + n <= text.length; n++) {
+        const key = prefixKey(text, at, n);
+        if (key === null) break;
+        const table = tables[n - 1] as Map<number, Posting>;
+        if (add) addToKey(table, key, slot, words);
+        else removeFromKey(table, key, slot);
+      }
+    }
+  }
+
+  function indexRow(
+    slot: number,
+    rankName: string,
+    hay: string,
+    keys: readonly string[],
+    add: boolean,
+  ): void {
+    for (const k of keys) {
+      let slots = exact.get(k);
+      if (add) {
+        if (!slots) exact.set(k, (slots = []));
+        slots.push(slot);
+      } else if (slots) {
+        const at = slots.indexOf(slot);
+        if (at >= 0) slots.splice(at, 1);
+        if (slots.length === 0) exact.delete(k);
+      }
+    }
+    indexStarts(names, slot, rankName, add);
+    indexStarts(anywhere, slot, hay, add);
+    rankNames[slot] = add ? rankName : '';
+    rowKeys[slot] = add ? keys : none;
+  }
+
+  function postingOf(tables: Map<number, Posting>[], term: string): Posting | null {
+    if (term === '' || !isWordStart(term, 0)) return null;
+    const n = Math.min(3, term.length);
+    const key = prefixKey(term, 0, n);
+    return key === null ? null : ((tables[n - 1] as Map<number, Posting>).get(key) ?? null);
+  }
+
+  return {
+    indexRow,
+    rankName: (slot) => rankNames[slot] ?? '',
+    keysOf: (slot) => rowKeys[slot] ?? none,
+    exactSlots: (key) => exact.get(key) ?? none,
+    namePosting: (term) => postingOf(names, term),
+    anyPosting: (term) => postingOf(anywhere, term),
+    clear: () => {
+      exact.clear();
+      rankNames.length = 0;
+      rowKeys.length = 0;
+      for (const t of [...names, ...anywhere]) t.clear();
+    },
+    typedBytes: () => {
+      let typed = 0;
+      for (const t of [...names, ...anywhere]) for (const p of t.values()) typed += postingBytes(p);
+      return typed;
+    },
+  };
+}
