@@ -70,6 +70,7 @@ const SPELLED_OUT_RE = new RegExp(`[${Object.keys(SPELLED_OUT).join('')}]`, 'gu'
 const MARKS_RE = /\p{M}+/gu;
 const LONE_SURROGATE_RE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
+// Any change to folding or tokenizing must bump SEARCH_INDEX_VERSION (index-version.ts).
 /** Rule 1: the one form text is compared in, for names, haystacks and terms alike. */
 export function foldText(text: string): string {
   return text

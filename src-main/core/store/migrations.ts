@@ -231,6 +231,30 @@ const V6_DROP_REMOVED_AT = `
 ALTER TABLE connections DROP COLUMN removed_at;
 `;
 
+/**
+ * v7: a count of the changes to what the search index holds, kept by
+ * triggers, so a saved index (index-snapshot.ts) can tell whether the users
+ * table changed since it was saved, whoever wrote it. `cache_id` tells this
+ * file from another one set in its place. Only the columns the index reads
+ * (users-index-sync.ts, SQL.indexRows) count: a sync that finds a user
+ * unchanged writes `seen_at` alone and costs no trigger.
+ */
+const V7_USERS_CHANGES = `
+CREATE TABLE users_changes (
+  id       INTEGER PRIMARY KEY CHECK (id = 1),
+  cache_id TEXT NOT NULL,
+  seq      INTEGER NOT NULL
+) STRICT;
+INSERT INTO users_changes (id, cache_id, seq) VALUES (1, lower(hex(randomblob(16))), 0);
+CREATE TRIGGER users_changes_insert AFTER INSERT ON users
+  BEGIN UPDATE users_changes SET seq = seq + 1 WHERE id = 1; END;
+CREATE TRIGGER users_changes_delete AFTER DELETE ON users
+  BEGIN UPDATE users_changes SET seq = seq + 1 WHERE id = 1; END;
+CREATE TRIGGER users_changes_update AFTER UPDATE OF row_id, connection_id, user_id, search_text,
+    sort_name, role, role_rank, is_bot, deactivated, gone_at, last_active_at, joined_at ON users
+  BEGIN UPDATE users_changes SET seq = seq + 1 WHERE id = 1; END;
+`;
+
 /** Every migration, in order. `PRAGMA user_version` is the last one applied. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'base tables', up: (db) => db.exec(V1_BASE) },
@@ -251,6 +275,11 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 6,
     name: 'one way to remove a connection',
     up: (db) => db.exec(V6_DROP_REMOVED_AT),
+  },
+  {
+    version: 7,
+    name: 'count the changes a saved search index must not miss',
+    up: (db) => db.exec(V7_USERS_CHANGES),
   },
 ];
 
