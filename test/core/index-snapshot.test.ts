@@ -127,10 +127,7 @@ describe('the saved search index', () => {
         writeFileSync(file, bytes);
       },
     ],
-    [
-      'cut short',
-      (file) => writeFileSync(file, readFileSync(file).subarray(0, 70_000)),
-    ],
+    ['cut short', (file) => writeFileSync(file, readFileSync(file).subarray(0, 70_000))],
     [
       'another version of the search code',
       (file) => {

@@ -24,7 +24,7 @@ import { ORDER_COUNT } from './sort-orders';
 const { countBits, hasBit } = slotBits;
 
 /** A snapshot body that cannot be an index this code wrote: discard it and build. */
-export class IndexSnapshotError extends Error {}
+class IndexSnapshotError extends Error {}
 
 type Typed = Float64Array | Int32Array | Uint32Array | Uint8Array | Uint16Array;
 type TypedCtor = { new (buffer: ArrayBufferLike, offset: number, length: number): Typed };
@@ -41,7 +41,8 @@ const STRINGS_PER_STEP = 4096;
 const ITEMS_PER_STEP = 16384;
 /** Larger than any index this code makes (2^26 slots); refuses absurd lengths early. */
 const MAX_CAPACITY = 1 << 26;
-const LATIN1 = /^[\x00-\xff]*$/;
+/** A unit past Latin-1: the string is stored as UTF-16. */
+const WIDE = /[\u0100-\uffff]/;
 
 function fail(what: string): never {
   throw new IndexSnapshotError(`search index snapshot: ${what}`);
@@ -79,7 +80,7 @@ class BodyWriter {
     let total = 0;
     for (let i = 0; i < list.length; i++) {
       const s = list[i] as string;
-      const latin1 = LATIN1.test(s);
+      const latin1 = !WIDE.test(s);
       const b = Buffer.from(s, latin1 ? 'latin1' : 'utf16le');
       lengths[i] = latin1 ? s.length : -s.length;
       chunks.push(b);
@@ -289,7 +290,8 @@ export function* decodeIndexState(body: Uint8Array): Generator<void, IndexState>
     number,
   ];
   const powerOfTwo = capacity === 0 || (capacity >= 1024 && (capacity & (capacity - 1)) === 0);
-  if (!powerOfTwo || capacity > MAX_CAPACITY || nextSlot > capacity) fail('a capacity out of range');
+  if (!powerOfTwo || capacity > MAX_CAPACITY || nextSlot > capacity)
+    fail('a capacity out of range');
   if (roleCount !== ROLES.length) fail('another set of roles');
   const words = Math.ceil(capacity / 32);
   const freeSlots = r.typed(Int32Array);
@@ -325,7 +327,8 @@ export function* decodeIndexState(body: Uint8Array): Generator<void, IndexState>
     size++;
     const rowId = rowIdOf[s] as number;
     if (!Number.isSafeInteger(rowId)) fail('a row ID out of range');
-    if ((connOf[s] as number) < 0 || (connOf[s] as number) >= connCount) fail('a connection out of range');
+    if ((connOf[s] as number) < 0 || (connOf[s] as number) >= connCount)
+      fail('a connection out of range');
     if ((roleOf[s] as number) >= roleCount) fail('a role out of range');
     if (s % ITEMS_PER_STEP === ITEMS_PER_STEP - 1) yield;
   }
@@ -352,7 +355,8 @@ export function* decodeIndexState(body: Uint8Array): Generator<void, IndexState>
     const seen = new Uint8Array(capacity);
     for (let i = 0; i < orderLength; i++) {
       const s = order[i] as number;
-      if (s < 0 || s >= nextSlot || !hasBit(live, s) || seen[s] === 1) fail('an order out of range');
+      if (s < 0 || s >= nextSlot || !hasBit(live, s) || seen[s] === 1)
+        fail('an order out of range');
       seen[s] = 1;
     }
     orders.push(order);

@@ -18,7 +18,7 @@ import type { SortOrders } from './sort-orders';
 const { hasBit } = slotBits;
 
 /** The per-slot columns and filters of an index (slot-columns.ts), as a snapshot carries them. */
-export interface ColumnsState {
+interface ColumnsState {
   capacity: number;
   nextSlot: number;
   freeSlots: Int32Array;

@@ -33,7 +33,7 @@ import type { Row, UsersAccess } from './users-rows';
 /** The file's name, in the cache's folder. */
 export const SNAPSHOT_FILE_NAME = 'search-index.snapshot';
 /** The layout of the file (header and body); bump it with any change to either. */
-export const SNAPSHOT_FORMAT_VERSION = 1;
+const SNAPSHOT_FORMAT_VERSION = 1;
 const MAGIC = 'RCSNAP01';
 /** A header longer than this is not one this code wrote. */
 const MAX_HEADER_BYTES = 4096;
@@ -61,16 +61,17 @@ export interface SnapshotContext {
 }
 
 /** The snapshot's path beside the cache's file; null for a cache in memory. */
-export function snapshotPath(cachePath: string): string | null {
-  return cachePath === ':memory:' || cachePath === '' ? null : join(dirname(cachePath), SNAPSHOT_FILE_NAME);
+function snapshotPath(cachePath: string): string | null {
+  return cachePath === ':memory:' || cachePath === ''
+    ? null
+    : join(dirname(cachePath), SNAPSHOT_FILE_NAME);
 }
 
 /** The users table's fingerprint now; null when the cache cannot say (no migration 7: read-only). */
-export function readFingerprint(access: UsersAccess): Fingerprint | null {
+function readFingerprint(access: UsersAccess): Fingerprint | null {
   try {
     const c = access.stmt('SELECT cache_id, seq FROM users_changes WHERE id = 1').get() as
-      | Row
-      | undefined;
+      Row | undefined;
     const t = access
       .stmt('SELECT count(*) AS n, coalesce(max(row_id), 0) AS m FROM users')
       .get() as Row;
@@ -157,7 +158,9 @@ async function readWhole(path: string): Promise<Uint8Array | null> {
 }
 
 /** The header and body of a file's bytes, or why they are not a snapshot. */
-function splitFile(bytes: Uint8Array): { header: Record<string, unknown>; body: Uint8Array } | string {
+function splitFile(
+  bytes: Uint8Array,
+): { header: Record<string, unknown>; body: Uint8Array } | string {
   if (bytes.byteLength < 16) return 'too short';
   if (Buffer.from(bytes.buffer, bytes.byteOffset, 8).toString('latin1') !== MAGIC) {
     return 'not a snapshot';
@@ -193,14 +196,19 @@ export async function loadIndexSnapshot(ctx: SnapshotContext): Promise<boolean> 
   const split = splitFile(bytes);
   if (typeof split === 'string') return (await discard(access, path, split), false);
   const { header, body } = split;
-  if (header.format !== SNAPSHOT_FORMAT_VERSION) return (await discard(access, path, 'format'), false);
-  if (header.searchIndexVersion !== SEARCH_INDEX_VERSION || header.derivationVersion !== DERIVATION_VERSION) {
+  if (header.format !== SNAPSHOT_FORMAT_VERSION)
+    return (await discard(access, path, 'format'), false);
+  if (
+    header.searchIndexVersion !== SEARCH_INDEX_VERSION ||
+    header.derivationVersion !== DERIVATION_VERSION
+  ) {
     return (await discard(access, path, 'another version of the search code'), false);
   }
   if (!sameFingerprint(before, header.fingerprint)) {
     return (await discard(access, path, 'the cache changed since it was saved'), false);
   }
-  if (header.bodyBytes !== body.byteLength) return (await discard(access, path, 'cut short'), false);
+  if (header.bodyBytes !== body.byteLength)
+    return (await discard(access, path, 'cut short'), false);
   const sum = await digest([body], ctx);
   if (sum === null) return false;
   if (sum !== header.sha256) return (await discard(access, path, 'damaged (checksum)'), false);
@@ -264,7 +272,7 @@ export async function saveIndexSnapshot(ctx: SnapshotContext): Promise<boolean> 
     try {
       for (const part of [head, ...body]) {
         if (ctx.changes() !== changes) return false;
-        for (let at = 0; at < part.byteLength; ) {
+        for (let at = 0; at < part.byteLength;) {
           at += (await handle.write(part, at, part.byteLength - at)).bytesWritten;
         }
       }
