@@ -268,7 +268,8 @@ export async function saveIndexSnapshot(ctx: SnapshotContext): Promise<boolean> 
   json.copy(head, 16);
   const temp = `${path}.${process.pid}.tmp`;
   try {
-    const handle = await open(temp, 'w');
+    // Owner only: it holds what the cache holds (names, addresses, profile values).
+    const handle = await open(temp, 'w', 0o600);
     try {
       for (const part of [head, ...body]) {
         if (ctx.changes() !== changes) return false;
