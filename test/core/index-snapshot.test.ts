@@ -170,6 +170,23 @@ describe('the saved search index', () => {
     cache.close();
   });
 
+  it('is not used when a write lands while it is read, and the write is not lost', async () => {
+    const { cache, sql } = await savedCache();
+    const log = recordingLog();
+    const repo = createUsersRepo(cache, { now: () => 1, log, index: createSearchIndex() });
+    const building = repo.buildSearchIndex();
+    repo.upsert(
+      { user: makeUser({ userId: 'late', name: 'Latecomer Qwj' }), raw: {}, fetchedAt: 5 },
+      5,
+    );
+    await building;
+    expect(repo.searchIndexState()).toBe('ready');
+    expect(fromSaved(log.lines)).toBe(false);
+    expect(repo.search(searchQuery({ text: 'qwj' })).total).toBe(1);
+    expectSameAnswers(repo, sql);
+    cache.close();
+  });
+
   it('is discarded when a change only marked a user gone', async () => {
     const { cache, sql } = await savedCache();
     sql.markGone('conn-a', '1001', 9);

@@ -39,6 +39,8 @@ const TYPES: readonly [TypedCtor, number][] = [
 const STRINGS_PER_STEP = 4096;
 /** Slots or postings checked between two yields. */
 const ITEMS_PER_STEP = 16384;
+/** Words of postings checked between two yields (a bitset is thousands). */
+const WORDS_PER_STEP = 1 << 18;
 /** Larger than any index this code makes (2^26 slots); refuses absurd lengths early. */
 const MAX_CAPACITY = 1 << 26;
 /** A unit past Latin-1: the string is stored as UTF-16. */
@@ -222,6 +224,7 @@ class BodyReader {
     const data = this.typed(Int32Array);
     const list: Posting[] = [];
     let at = 0;
+    let work = 0;
     for (let i = 0; i < n; i++) {
       const count = counts[i] as number;
       const length = lengths[i] as number;
@@ -249,7 +252,11 @@ class BodyReader {
       }
       at += length;
       list.push(p);
-      if (i % ITEMS_PER_STEP === ITEMS_PER_STEP - 1) yield;
+      work += length + 16;
+      if (work >= WORDS_PER_STEP) {
+        work = 0;
+        yield;
+      }
     }
     if (at !== data.length) fail('posting data of the wrong size');
     return { keys: Array.from(keys), list };

@@ -92,8 +92,15 @@ export function exportIndexState(parts: IndexParts): IndexState {
   };
 }
 
-/** Replaces what an index holds with a checked state (index-snapshot-format.ts checks it). */
-export function importIndexState(parts: IndexParts, state: IndexState): void {
+/** Slots filled in between two yields of `importIndexState`. */
+const SLOTS_PER_STEP = 16384;
+
+/**
+ * Replaces what an index holds with a checked state (index-snapshot-format.ts
+ * checks it), yielding between slices of slots. Until it is done the index
+ * is neither whole nor to be searched or written.
+ */
+export function* importIndexState(parts: IndexParts, state: IndexState): Generator<void> {
   const { cols } = parts;
   const c = state.columns;
   cols.capacity = c.capacity;
@@ -115,6 +122,7 @@ export function importIndexState(parts: IndexParts, state: IndexState): void {
       cols.slotOf.set(c.rowIdOf[s] as number, s);
       size++;
     }
+    if (s % SLOTS_PER_STEP === SLOTS_PER_STEP - 1) yield;
   }
   cols.size = size;
   cols.connOf = c.connOf;

@@ -121,8 +121,12 @@ export interface SearchIndex {
    * (index-snapshot.ts) encodes it before the index changes again.
    */
   exportState(): IndexState;
-  /** Replaces everything it holds with a snapshot's state, checked whole by its reader. */
-  importState(state: IndexState): void;
+  /**
+   * Replaces everything it holds with a snapshot's state, checked whole by
+   * its reader, a slice per step of the generator: nothing may search or
+   * write the index until it is done.
+   */
+  importState(state: IndexState): Generator<void>;
 }
 
 /** Builds an empty index. */
@@ -288,9 +292,9 @@ export function createSearchIndex(): SearchIndex {
     searchAll,
     stats,
     exportState: () => exportIndexState({ cols, ngrams, pieces, pool, orders }),
-    importState(state) {
+    *importState(state) {
       clear();
-      importIndexState({ cols, ngrams, pieces, pool, orders }, state);
+      yield* importIndexState({ cols, ngrams, pieces, pool, orders }, state);
     },
   };
 }

@@ -220,10 +220,14 @@ export async function loadIndexSnapshot(ctx: SnapshotContext): Promise<boolean> 
     return (await discard(access, path, why), false);
   }
   if (!decoded) return false;
-  // Any write since the first look makes it stale: check again, in the turn that imports it.
+  // Any write since the first look makes it stale (the caller holds writes
+  // back from the index meanwhile, counting them): check again once imported.
+  const imported = await drive(ctx.index.importState(decoded.value), ctx);
   const now = readFingerprint(access);
-  if (!now || !sameFingerprint(now, header.fingerprint) || ctx.changes() !== changes) return false;
-  ctx.index.importState(decoded.value);
+  if (!imported || !now || !sameFingerprint(now, header.fingerprint) || ctx.changes() !== changes) {
+    ctx.index.clear();
+    return false;
+  }
   return true;
 }
 

@@ -75,6 +75,8 @@ export function createIndexSync(access: UsersAccess, index: SearchIndex | null):
   let changes = 0;
   let saveTimer: ReturnType<typeof setTimeout> | null = null;
   let saving: Promise<boolean> | null = null;
+  /** A saved index is being read: writes are counted (so it is discarded), not applied. */
+  let loadingSaved = false;
   if (index) {
     let set = indexesOf.get(access.db);
     if (!set) indexesOf.set(access.db, (set = new Set()));
@@ -111,7 +113,13 @@ export function createIndexSync(access: UsersAccess, index: SearchIndex | null):
         return true;
       };
       const snapshot = snapshotContext(options.signal, budget);
-      if (await loadIndexSnapshot(snapshot).catch(() => false)) {
+      loadingSaved = true;
+      const loaded = await loadIndexSnapshot(snapshot)
+        .catch(() => false)
+        .finally(() => {
+          loadingSaved = false;
+        });
+      if (loaded) {
         indexDataVersion = version;
         indexState = 'ready';
         access.log.info('search index ready', { rows: index.size, from: 'saved index' });
@@ -187,6 +195,8 @@ export function createIndexSync(access: UsersAccess, index: SearchIndex | null):
     apply(batch) {
       if (!index || batch.length === 0) return;
       changes++;
+      // Reading a saved index: this change makes it stale, and the build after reads it from the cache.
+      if (loadingSaved) return;
       applyChanges(index, batch);
       if (indexState === 'ready') scheduleSave();
     },

@@ -180,19 +180,6 @@ export async function main(args: SuiteArgs): Promise<SuiteResult> {
   const dir = await cache100k(args, log);
   const only = args.filter ? new RegExp(args.filter) : null;
 
-  // Issue 17: launch to searchable (saved index and built), the SQL search until then, the build.
-  if (!only || only.test('launch')) {
-    figures.push(...(await launchFigures(args, dir, log)));
-    figures.push(
-      sqlFallbackFigure(
-        dir,
-        QUERY_CLASSES.flatMap((c) => c.queries),
-        args.quick ? 2 : 5,
-      ),
-    );
-    figures.push(...(await buildFigures(args)));
-  }
-
   // Start-up: open → first answer, open → idle; heap of core after it settles.
   collectGarbage();
   const heapBefore = process.memoryUsage().heapUsed;
@@ -338,6 +325,19 @@ export async function main(args: SuiteArgs): Promise<SuiteResult> {
     );
   }
   await core.close();
+
+  // Issue 17: launch to searchable (saved index and built), the SQL search until then, the build.
+  if (!only || only.test('launch')) {
+    figures.push(...(await launchFigures(args, dir, log)));
+    figures.push(
+      sqlFallbackFigure(
+        dir,
+        QUERY_CLASSES.flatMap((c) => c.queries),
+        args.quick ? 2 : 5,
+      ),
+    );
+    figures.push(...(await buildFigures(args)));
+  }
   const errors = core.errors();
   if (errors.length > 0) log.push(`ODD: core logged ${errors.length} error(s), e.g. ${errors[0]}`);
   return {
