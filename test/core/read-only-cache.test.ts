@@ -5,10 +5,11 @@
 // changes not yet in the file, and one an older version wrote (the v0.1.0
 // fixture), which is migrated in a temporary copy. The core runs in a child
 // as `nobody` (the suite runs as root, which ignores permission bits).
-import { chmodSync, cpSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DatabaseSync } from '@photostructure/sqlite';
 import { databasePath } from '@core/store/db';
+import { SNAPSHOT_FILE_NAME } from '@core/store/index-snapshot';
 import { runTsChild, tempDir } from './cache-fixtures';
 import { openTestCore } from './core-fixture';
 
@@ -61,12 +62,22 @@ async function readAsOthers(dir: string, query: string): Promise<Report> {
   return outcome.result;
 }
 
-/** A cache holding the demo directory, closed cleanly. */
-async function demoCache(): Promise<{ dir: string; names: string[] }> {
+/** A cache holding the demo directory, closed cleanly (once its search index is saved, if asked). */
+async function demoCache(
+  options: { savedIndex?: boolean } = {},
+): Promise<{ dir: string; names: string[] }> {
   const dir = readableDir();
   const t = await openTestCore({ userDataDir: dir });
   await t.call('demo:load', {});
   const { items } = await t.call('users:search', { limit: 500 });
+  if (options.savedIndex) {
+    // Saved a few seconds after the last write settles (issue 17).
+    const file = join(dir, SNAPSHOT_FILE_NAME);
+    for (let waited = 0; !existsSync(file) && waited < 60_000; waited += 100) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(existsSync(file)).toBe(true);
+  }
   await t.close();
   return { dir, names: items.map((u) => u.name) };
 }
@@ -95,6 +106,21 @@ it('shows the cached users of a read-only folder, searchable, and changes nothin
   // Writing is refused in words that say why, and the folder is untouched.
   expect(report.removal).toMatchObject({ code: 'CACHE_UNAVAILABLE' });
   expect(JSON.stringify(report.removal)).toMatch(/cache folder .* is read-only/);
+  expect(snapshot(dir)).toEqual(before);
+}, 180_000);
+
+it('reads the saved search index of a read-only folder, and changes nothing', async () => {
+  const { dir, names } = await demoCache({ savedIndex: true });
+  takeAwayWrite(dir);
+  const before = snapshot(dir);
+  const query = names[5]?.split(' ')[0] ?? '';
+  const report = await readAsOthers(dir, query);
+  expectReadOnlyNotice(report);
+  expect(report.total).toBe(names.length);
+  expect(report.names).toEqual(names);
+  expect(report.found.length).toBeGreaterThan(0);
+  expect(report.found.every((n) => n.toLowerCase().includes(query.toLowerCase()))).toBe(true);
+  // Neither the cache nor the saved index was written, moved or deleted.
   expect(snapshot(dir)).toEqual(before);
 }, 180_000);
 

@@ -79,7 +79,25 @@ export interface CommonPieces {
   typedBytes(): number;
   /** Pieces tracked. */
   readonly count: number;
+  /** What it holds, by reference, for a snapshot (index-state.ts); treat as read-only. */
+  state(): PiecesState;
+  /** Replaces what it holds with `state` (a snapshot's, checked by its reader). */
+  restore(state: PiecesState): void;
 }
+
+/** The piece counters and tracked pieces, as a snapshot carries them. */
+export interface PiecesState {
+  /** `PIECE_BUCKETS` hashed counters. */
+  counts: Uint16Array;
+  /** `PIECE_BUCKETS` flags: 1 where a tracked piece hashes. */
+  tracked: Uint8Array;
+  texts: readonly string[];
+  /** One per text. */
+  postings: readonly Posting[];
+}
+
+/** Hashed piece counters a snapshot must carry. */
+export const PIECE_COUNTERS = PIECE_BUCKETS;
 
 /** No pieces yet, over `cols`, writing through `pool`. */
 export function createCommonPieces(cols: SlotColumns, pool: PostingPool): CommonPieces {
@@ -172,11 +190,29 @@ export function createCommonPieces(cols: SlotColumns, pool: PostingPool): Common
     return typed;
   }
 
+  function restore(state: PiecesState): void {
+    clear();
+    pieceCounts.set(state.counts);
+    pieceTracked.set(state.tracked);
+    state.texts.forEach((text, i) => {
+      pieceTexts.push(text);
+      piecePostings.push(state.postings[i] as Posting);
+      pieceIndex.set(text, i);
+    });
+  }
+
   return {
     indexPieces,
     certainRows,
     clear,
     typedBytes,
+    state: () => ({
+      counts: pieceCounts,
+      tracked: pieceTracked,
+      texts: pieceTexts,
+      postings: piecePostings,
+    }),
+    restore,
     get count() {
       return pieceTexts.length;
     },

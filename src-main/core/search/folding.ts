@@ -39,6 +39,7 @@ const LONE_SURROGATE_RE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF
 const HANGUL_SYLLABLE_RE = /[\uac00-\ud7a3]/gu;
 const PLAIN_ASCII_RE = /^[\x20-\x26\x28-\x5f\x61-\x7e]*$/;
 
+// Any change to folding or tokenizing must bump SEARCH_INDEX_VERSION (index-version.ts).
 /** Rule 1: the one form text is compared in, for names, haystacks and terms alike. */
 export function foldText(text: string): string {
   // Most text is plain ASCII without apostrophes: lowercasing is all it needs.

@@ -43,6 +43,18 @@ export interface NgramPostings {
   readonly unigrams: number;
   readonly bigrams: number;
   readonly trigrams: number;
+  /** What it holds, by reference, for a snapshot (index-state.ts); treat as read-only. */
+  state(): NgramState;
+  /** Replaces what it holds with `state` (a snapshot's, checked by its reader). */
+  restore(state: NgramState): void;
+}
+
+/** The n-gram tables and unit IDs, as a snapshot carries them. */
+export interface NgramState {
+  unitIds: Int32Array;
+  unitCount: number;
+  /** Unigrams, bigrams, trigrams. */
+  tables: readonly [Map<number, Posting>, Map<number, Posting>, Map<number, Posting>];
 }
 
 /** Empty tables over `cols`, writing through `pool`. */
@@ -53,7 +65,7 @@ export function createNgramPostings(cols: SlotColumns, pool: PostingPool): Ngram
   const bigram = new Map<number, Posting>();
 
   /** Small numbers for the UTF-16 units met so far (0: never met), so n-gram keys stay small. */
-  const unitIds = new Int32Array(0x10000);
+  let unitIds: Int32Array = new Int32Array(0x10000);
   let unitCount = 0;
   function unitIdOf(c: number): number {
     let id = unitIds[c] as number;
@@ -131,11 +143,22 @@ export function createNgramPostings(cols: SlotColumns, pool: PostingPool): Ngram
     return typed;
   }
 
+  function restore(state: NgramState): void {
+    unitIds = state.unitIds;
+    unitCount = state.unitCount;
+    [unigram, bigram, trigram].forEach((table, i) => {
+      table.clear();
+      for (const [k, p] of state.tables[i] as Map<number, Posting>) table.set(k, p);
+    });
+  }
+
   return {
     indexText,
     postingsOf,
     clear,
     typedBytes,
+    state: () => ({ unitIds, unitCount, tables: [unigram, bigram, trigram] }),
+    restore,
     get unigrams() {
       return unigram.size;
     },

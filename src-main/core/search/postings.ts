@@ -69,6 +69,8 @@ export interface PostingPool {
   clear(): void;
   /** Postings that became bitsets, less the emptied table postings. */
   readonly densePostings: number;
+  /** After a snapshot's load: `postings` are every posting, the bitset ones to grow ahead. */
+  adopt(postings: Iterable<Posting>): void;
 }
 
 /** An empty pool. */
@@ -169,6 +171,14 @@ export function createPostingPool(): PostingPool {
     clear,
     get densePostings() {
       return densePostings;
+    },
+    adopt(postings) {
+      clear();
+      for (const p of postings) {
+        if (!p.bits) continue;
+        bitsetPostings.push(p);
+        densePostings++;
+      }
     },
   };
 }

@@ -37,9 +37,11 @@
 import type { SearchQuery } from '@shared/model';
 import { cutToLength, TEXT_CAPS } from '@shared/text-caps';
 import { createCommonPieces } from './common-pieces';
+import { exportIndexState, importIndexState, type IndexState } from './index-state';
 import { createNgramPostings } from './ngram-postings';
 import { createPostingPool } from './postings';
 import { createQueryExecution, type IndexSpec } from './query-execution';
+import { rebuildOrders, type Pause } from './rebuild-orders';
 import { exactKeysOf, rankNameOf } from './relevance';
 import { capSearchText, type SearchRow } from './search-text';
 import * as slotBits from './slot-bits';
@@ -91,6 +93,17 @@ export interface SearchIndex {
    * a bulk load pays for one merge per many batches.
    */
   upsert(rows: readonly IndexedRow[], options?: { deferOrder?: boolean }): void;
+  /**
+   * A bulk load starts: until `rebuildOrders`, the sort orders are not kept
+   * at all (no merge, whatever piles up), and the index must not be searched.
+   */
+  deferOrdersToRebuild(): void;
+  /**
+   * Sorts every order from scratch in slices of `budgetMs`, pausing between
+   * them (rebuild-orders.ts), and keeps the orders from then on. False when
+   * `pause` said to stop (the orders stay deferred).
+   */
+  rebuildOrders(pause: Pause, budgetMs: number): Promise<boolean>;
   /** Merges deferred changes into the sort orders now. */
   flushOrder(): void;
   /** Changes waiting for `flushOrder` (a flush costs a copy of each order plus log n compares per change). */
@@ -109,6 +122,17 @@ export interface SearchIndex {
   /** Every match in order (exports). */
   searchAll(spec: IndexSpec): number[];
   stats(): SearchIndexStats;
+  /**
+   * Everything it holds, by reference, its orders merged first: a snapshot
+   * (index-snapshot.ts) encodes it before the index changes again.
+   */
+  exportState(): IndexState;
+  /**
+   * Replaces everything it holds with a snapshot's state, checked whole by
+   * its reader, a slice per step of the generator: nothing may search or
+   * write the index until it is done.
+   */
+  importState(state: IndexState): Generator<void>;
 }
 
 /** Builds an empty index. */
@@ -123,6 +147,8 @@ export function createSearchIndex(): SearchIndex {
   const { slotOf, hay, nameKey, userKey } = cols;
   const { indexText } = ngrams;
   const { indexPieces } = pieces;
+  /** A bulk load is under way: the orders wait for `rebuildOrders`. */
+  let ordersDeferred = false;
 
   function upsert(rows: readonly IndexedRow[], options: { deferOrder?: boolean } = {}): void {
     if (rows.length === 0) return;
@@ -196,8 +222,9 @@ export function createSearchIndex(): SearchIndex {
       setBit(cols.byConn[conn] as Uint32Array, slot);
       setBit(cols.byRole[role] as Uint32Array, slot);
     }
-    if (!options.deferOrder || orders.pending >= MAX_DEFERRED_ROWS) orders.flush();
     if (cols.nextSlot > cols.capacity * 0.9) pool.growAhead(cols.capacity, rows.length);
+    if (ordersDeferred) return;
+    if (!options.deferOrder || orders.pending >= MAX_DEFERRED_ROWS) orders.flush();
   }
 
   function remove(rowIds: readonly number[]): void {
@@ -217,7 +244,7 @@ export function createSearchIndex(): SearchIndex {
       cols.size--;
       any = true;
     }
-    if (any) orders.flush();
+    if (any && !ordersDeferred) orders.flush();
   }
 
   function setGone(rowIds: readonly number[], value: boolean): void {
@@ -237,6 +264,7 @@ export function createSearchIndex(): SearchIndex {
     starts.clear();
     pool.clear();
     orders.clear();
+    ordersDeferred = false;
   }
 
   function stats(): SearchIndexStats {
@@ -266,7 +294,17 @@ export function createSearchIndex(): SearchIndex {
 
   return {
     upsert,
-    flushOrder: orders.flush,
+    flushOrder: () => {
+      if (!ordersDeferred) orders.flush();
+    },
+    deferOrdersToRebuild: () => {
+      ordersDeferred = true;
+    },
+    async rebuildOrders(pause, budgetMs) {
+      const done = await rebuildOrders(cols, orders, pause, budgetMs);
+      if (done) ordersDeferred = false;
+      return done;
+    },
     get pendingOrder() {
       return orders.pending;
     },
@@ -280,5 +318,10 @@ export function createSearchIndex(): SearchIndex {
     search,
     searchAll,
     stats,
+    exportState: () => exportIndexState({ cols, ngrams, pieces, pool, orders, starts }),
+    *importState(state) {
+      clear();
+      yield* importIndexState({ cols, ngrams, pieces, pool, orders, starts }, state);
+    },
   };
 }

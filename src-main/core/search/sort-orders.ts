@@ -19,6 +19,8 @@ const { hasBit } = slotBits;
 /** Deferred order changes are merged once this many pile up, so a search never merges many. */
 export const MAX_DEFERRED_ROWS = 8192;
 
+/** How many orders an index keeps (name, role, last active, joined), in that order. */
+export const ORDER_COUNT = 4;
 const NAME = 0;
 const ROLE = 1;
 const LAST_ACTIVE = 2;
@@ -60,6 +62,26 @@ export interface SortOrders {
   clear(): void;
   /** Bytes of the order buffers. */
   typedBytes(): number;
+  /** Flushes that changed the orders so far: a rebuild made meanwhile is out of date. */
+  readonly flushes: number;
+  /** The order buffers (each `capacity` long) and how much of each is in use, after a flush. */
+  current(): { orders: Int32Array[]; length: number };
+  /**
+   * Forgets the changes waiting (removed slots become free): the orders are
+   * about to be rebuilt from every live slot (rebuild-orders.ts).
+   */
+  forgetPending(): void;
+  /**
+   * Replaces every order with `orders` (sorted, `length` in use, with
+   * `namePos` already matching the name order); changes waiting stay
+   * waiting (rebuild-orders.ts, a snapshot's load).
+   */
+  adopt(orders: readonly Int32Array[], length: number): void;
+}
+
+/** The comparison of order `order` over `cols` (rebuild-orders.ts sorts with it). */
+export function comparerOf(cols: SlotColumns, order: number): (a: number, b: number) => number {
+  return order === NAME ? nameComparer(cols) : keyComparer(keyColumn(cols, order), cols.namePos);
 }
 
 /** The column an order sorts by first (none for the name order). */
@@ -171,6 +193,7 @@ export function createSortOrders(cols: SlotColumns): SortOrders {
     new Int32Array(0),
   ];
   let orderLength = 0;
+  let flushes = 0;
   /** Scratch flags by slot (1: leaving the orders), all 0 between calls. */
   let marks: Uint8Array = new Uint8Array(0);
   /** Slots leaving the orders, and slots (re)entering them, since the last flush. */
@@ -227,6 +250,7 @@ export function createSortOrders(cols: SlotColumns): SortOrders {
 
   function flush(): void {
     if (drop.size === 0 && add.length === 0) return;
+    flushes++;
     if (marks.length < cols.capacity) marks = new Uint8Array(cols.capacity);
     const live = cols.live;
     // Each live slot once: a slot may have been added, moved and removed since.
@@ -301,5 +325,24 @@ export function createSortOrders(cols: SlotColumns): SortOrders {
     walk,
     clear,
     typedBytes: () => orders.reduce((sum, o) => sum + o.byteLength, 0),
+    get flushes() {
+      return flushes;
+    },
+    current() {
+      flush();
+      return { orders: [...orders], length: orderLength };
+    },
+    forgetPending() {
+      drop.clear();
+      add = [];
+      for (const s of freed) cols.freeSlots.push(s);
+      freed.length = 0;
+      flushes++;
+    },
+    adopt(next, length) {
+      for (let o = 0; o < orders.length; o++) orders[o] = next[o] as Int32Array;
+      orderLength = length;
+      flushes++;
+    },
   };
 }

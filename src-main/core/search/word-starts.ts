@@ -49,6 +49,24 @@ export interface WordStarts {
   clear(): void;
   /** Bytes of the postings' typed arrays. */
   typedBytes(): number;
+  /** What it holds for slots below `nextSlot`, by reference: what a saved index carries. */
+  state(nextSlot: number): WordStartsState;
+  /** Replaces what it holds with `state` (a snapshot's, checked by its reader). */
+  restore(state: WordStartsState): void;
+}
+
+/** The relevance tables as a saved index (index-snapshot-format.ts) carries them. */
+export interface WordStartsState {
+  /** Word-start postings of rank names, by prefix length 1, 2, 3. */
+  names: readonly Map<number, Posting>[];
+  /** Word-start postings of haystacks, by prefix length 1, 2, 3. */
+  anywhere: readonly Map<number, Posting>[];
+  /** One per slot ("" for a free slot). */
+  rankNames: string[];
+  /** How many exact keys each slot has, in slot order... */
+  keyCounts: Int32Array;
+  /** ...and the keys themselves, one after another. */
+  keys: string[];
 }
 
 /** Empty tables over `cols`, writing through `pool`. */
@@ -126,6 +144,44 @@ export function createWordStarts(cols: SlotColumns, pool: PostingPool): WordStar
       rankNames.length = 0;
       rowKeys.length = 0;
       for (const t of [...names, ...anywhere]) t.clear();
+    },
+    state(nextSlot) {
+      const keyCounts = new Int32Array(nextSlot);
+      const keys: string[] = [];
+      for (let slot = 0; slot < nextSlot; slot++) {
+        const own = rowKeys[slot] ?? none;
+        keyCounts[slot] = own.length;
+        for (const k of own) keys.push(k);
+      }
+      return {
+        names,
+        anywhere,
+        rankNames: Array.from({ length: nextSlot }, (_, slot) => rankNames[slot] ?? ''),
+        keyCounts,
+        keys,
+      };
+    },
+    restore(state) {
+      [...names, ...anywhere].forEach((table, i) => {
+        table.clear();
+        const from = (i < 3 ? state.names[i] : state.anywhere[i - 3]) as Map<number, Posting>;
+        for (const [k, p] of from) table.set(k, p);
+      });
+      exact.clear();
+      rankNames.length = 0;
+      rowKeys.length = 0;
+      let at = 0;
+      state.keyCounts.forEach((count, slot) => {
+        rankNames[slot] = state.rankNames[slot] ?? '';
+        const own = state.keys.slice(at, at + count);
+        at += count;
+        rowKeys[slot] = own.length === 0 ? none : own;
+        for (const k of own) {
+          let slots = exact.get(k);
+          if (!slots) exact.set(k, (slots = []));
+          slots.push(slot);
+        }
+      });
     },
     typedBytes: () => {
       let typed = 0;

@@ -8,6 +8,7 @@
  * Node only; never imports `electron`.
  */
 import type { IndexedRow, SearchIndex } from '../search/search-index';
+import { loadIndexSnapshot, saveIndexSnapshot, type SnapshotContext } from './index-snapshot';
 import { yieldToEventLoop, type SqliteDb } from './sqlite-helpers';
 import { indexedRowOf } from './stored-users';
 import type { Row, UsersAccess } from './users-rows';
@@ -33,10 +34,11 @@ export function indexesOver(db: SqliteDb): Iterable<SearchIndex> {
   return indexesOf.get(db) ?? [];
 }
 
+/** Quiet time after the last change before the index is saved beside the cache. */
+const SAVE_AFTER_MS = 3000;
+
 /** Rows read per statement while loading the search index. */
 const INDEX_READ_ROWS = 64;
-/** Rows loaded into the index between two merges of its sort orders. */
-const INDEX_MERGE_ROWS = 1000;
 
 const SQL = {
   indexRows: `SELECT row_id, connection_id, user_id, email, delivery_email, search_text, sort_name, role, role_rank,
@@ -58,6 +60,8 @@ export interface IndexSync {
   outOfStep(why: string): void;
   /** See `UsersRepo.buildSearchIndex`. */
   build(options?: { signal?: AbortSignal; budgetMs?: number }): Promise<void>;
+  /** See `UsersRepo.saveSearchIndex`. */
+  save(): Promise<boolean>;
 }
 
 /** Registers `index` over the cache's connection and returns the repository's hold on it. */
@@ -67,6 +71,12 @@ export function createIndexSync(access: UsersAccess, index: SearchIndex | null):
   let building: Promise<void> | null = null;
   /** `PRAGMA data_version` when the index last matched the file: a change means another connection wrote. */
   let indexDataVersion = -1;
+  /** Changes applied to the index so far: a save or load spanning one is abandoned. */
+  let changes = 0;
+  let saveTimer: ReturnType<typeof setTimeout> | null = null;
+  let saving: Promise<boolean> | null = null;
+  /** A saved index is being read: writes are counted (so it is discarded), not applied. */
+  let loadingSaved = false;
   if (index) {
     let set = indexesOf.get(access.db);
     if (!set) indexesOf.set(access.db, (set = new Set()));
@@ -80,6 +90,7 @@ export function createIndexSync(access: UsersAccess, index: SearchIndex | null):
   function outOfStep(why: string): void {
     if (!index || indexState !== 'ready') return;
     access.log.warn('search index out of step with the cache; rebuilding it', { why });
+    changes++;
     indexState = 'empty';
     void build().catch(() => {});
   }
@@ -95,26 +106,47 @@ export function createIndexSync(access: UsersAccess, index: SearchIndex | null):
       // The version before the first read: a write by another connection
       // during the build shows as a change at the first search.
       const version = reading('read the cache', currentDataVersion);
-      const load = { after: 0, sinceFlush: 0 };
+      const aborted = (): boolean => {
+        if (!options.signal?.aborted) return false;
+        indexState = 'empty';
+        index.clear();
+        return true;
+      };
+      const snapshot = snapshotContext(options.signal, budget);
+      loadingSaved = true;
+      const loaded = await loadIndexSnapshot(snapshot)
+        .catch(() => false)
+        .finally(() => {
+          loadingSaved = false;
+        });
+      if (loaded) {
+        indexDataVersion = version;
+        indexState = 'ready';
+        access.log.info('search index ready', { rows: index.size, from: 'saved index' });
+        return;
+      }
+      if (aborted()) return;
+      index.clear();
+      const load = { after: 0 };
+      // The sort orders are sorted once, at the end (rebuild-orders.ts):
+      // merging them as rows arrive made the load quadratic.
+      index.deferOrdersToRebuild();
       for (;;) {
-        if (options.signal?.aborted) {
-          indexState = 'empty';
-          index.clear();
-          return;
-        }
+        if (aborted()) return;
         const done = loadSlice(access, index, load, budget);
-        if (done || load.sinceFlush >= INDEX_MERGE_ROWS) {
-          await yieldToEventLoop();
-          index.flushOrder();
-          load.sinceFlush = 0;
-        }
         if (done) break;
         await yieldToEventLoop();
       }
+      const sorted = await index.rebuildOrders(async () => {
+        await yieldToEventLoop();
+        return !options.signal?.aborted;
+      }, budget);
+      if (!sorted || aborted()) return;
       indexDataVersion = version;
       indexState = 'ready';
       const stats = index.stats();
       access.log.info('search index ready', { rows: stats.rows });
+      scheduleSave();
     };
     building = run().finally(() => {
       building = null;
@@ -122,13 +154,53 @@ export function createIndexSync(access: UsersAccess, index: SearchIndex | null):
     return building;
   }
 
+  function snapshotContext(signal: AbortSignal | undefined, budgetMs: number): SnapshotContext {
+    return {
+      access,
+      index: index as SearchIndex,
+      budgetMs,
+      changes: () => changes,
+      pause: async () => {
+        await yieldToEventLoop();
+        return !signal?.aborted && access.db.isOpen;
+      },
+    };
+  }
+
+  /** Saves the index once nothing changed it for a while (after a build, or a sync's last chunk). */
+  function scheduleSave(): void {
+    if (!index || access.cache.readOnly) return;
+    if (saveTimer) clearTimeout(saveTimer);
+    saveTimer = setTimeout(() => {
+      saveTimer = null;
+      void save();
+    }, SAVE_AFTER_MS);
+    saveTimer.unref?.();
+  }
+
+  async function save(): Promise<boolean> {
+    if (!index || indexState !== 'ready' || !access.db.isOpen) return false;
+    if (saving) return saving;
+    saving = saveIndexSnapshot(snapshotContext(undefined, 10))
+      .catch(() => false)
+      .finally(() => {
+        saving = null;
+      });
+    return saving;
+  }
+
   return {
     index,
     state: () => indexState,
-    apply(changes) {
-      if (!index || changes.length === 0) return;
-      applyChanges(index, changes);
+    apply(batch) {
+      if (!index || batch.length === 0) return;
+      changes++;
+      // Reading a saved index: this change makes it stale, and the build after reads it from the cache.
+      if (loadingSaved) return;
+      applyChanges(index, batch);
+      if (indexState === 'ready') scheduleSave();
     },
+    save,
     ready() {
       if (!index || indexState !== 'ready') return null;
       if (currentDataVersion() !== indexDataVersion) {
@@ -167,13 +239,12 @@ function applyChanges(index: SearchIndex, changes: readonly IndexChange[]): void
 
 /**
  * Reads users rows into `index` for up to `budget` ms, from the row after
- * `load.after`, stopping early once enough rows wait for a merge of the sort
- * orders. Returns true once every row is loaded.
+ * `load.after`. Returns true once every row is loaded.
  */
 function loadSlice(
   access: UsersAccess,
   index: SearchIndex,
-  load: { after: number; sinceFlush: number },
+  load: { after: number },
   budget: number,
 ): boolean {
   const started = performance.now();
@@ -185,11 +256,8 @@ function loadSlice(
     if (rows.length > 0) {
       load.after = Number(rows[rows.length - 1]?.row_id);
       index.upsert(rows.map(indexedRowOf), { deferOrder: true });
-      load.sinceFlush += rows.length;
     }
     if (rows.length < INDEX_READ_ROWS) return true;
-    // Merging into the sort orders costs a copy of each: once per few thousand rows.
-    if (load.sinceFlush >= INDEX_MERGE_ROWS) break;
   }
   return false;
 }

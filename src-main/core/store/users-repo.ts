@@ -111,6 +111,13 @@ export interface UsersRepo {
    * Resolves when ready or when `signal` aborts; a second call joins the first.
    */
   buildSearchIndex(options?: { signal?: AbortSignal; budgetMs?: number }): Promise<void>;
+  /**
+   * Saves the search index beside the cache now (index-snapshot.ts), as is
+   * done on its own a few seconds after a build or the last write. True
+   * once saved; false when there is nothing to save (not ready, a
+   * read-only cache) or the index changed before the file was complete.
+   */
+  saveSearchIndex(): Promise<boolean>;
   /** Where the search index stands: none given, not built, loading, or serving searches. */
   searchIndexState(): SearchIndexState;
   /**
@@ -236,6 +243,7 @@ export function createUsersRepo(
     searchAsync: (query) => searchUsersAsync(access, sync, deps.backgroundRead, query),
     buildSearchIndex: (options) => sync.build(options),
     searchIndexState: () => sync.state(),
+    saveSearchIndex: () => sync.save(),
     searchAll: (spec, options = {}) => searchAllUsers(access, sync, spec, options),
     iterateSummaries: (options = {}) => iterateSummaries(access, options),
     rederive: (derive, options = {}) => rederiveRows(writer, derive, options),

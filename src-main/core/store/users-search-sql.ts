@@ -101,6 +101,20 @@ function rankedIds(rows: readonly Row[], text: string): number[] {
   return sortByRelevance(ranks, searchTerms(text)).map((r) => r.rowId);
 }
 
+/**
+ * The page's row IDs. Scanning and sorting (few matches), the matches are
+ * found by a scan of the covering index users_search (migration 9: the
+ * haystack and the filter columns, a twentieth of the table), and only
+ * they are read from the table to be sorted.
+ */
+function pageSql(query: SearchQuery, where: string, walkIndex: boolean): string {
+  const order = orderOf(query.sort, query.direction, walkIndex);
+  const from = walkIndex
+    ? `users u ${where}`
+    : `users u WHERE u.row_id IN (SELECT u.row_id FROM users u ${where})`;
+  return `SELECT u.row_id FROM ${from} ORDER BY ${order} LIMIT ? OFFSET ?`;
+}
+
 /** A search answered by SQL on this connection: the path until the index is ready. */
 export function searchSql(access: UsersAccess, query: SearchQuery): SearchResult {
   const { stmt } = access;
@@ -123,10 +137,7 @@ export function searchSql(access: UsersAccess, query: SearchQuery): SearchResult
   const walkIndex =
     where.sql === '' ||
     total * 2 >= Number((stmt('SELECT count(*) AS n FROM users').get() as Row).n);
-  const ids = stmt(
-    `SELECT u.row_id FROM users u ${where.sql}
-       ORDER BY ${orderOf(query.sort, query.direction, walkIndex)} LIMIT ? OFFSET ?`,
-  )
+  const ids = stmt(pageSql(query, where.sql, walkIndex))
     .all(...where.params, query.limit, query.offset)
     .map((r: Row) => Number(r.row_id));
   return { total, items: summariesByIds(access, ids) };
@@ -155,11 +166,11 @@ export async function searchSqlInBackground(
   }
   const [all] = await read('SELECT count(*) AS n FROM users', []);
   const walkIndex = where.sql === '' || total * 2 >= Number(all?.n ?? 0);
-  const rows = await read(
-    `SELECT u.row_id FROM users u ${where.sql}
-       ORDER BY ${orderOf(query.sort, query.direction, walkIndex)} LIMIT ? OFFSET ?`,
-    [...where.params, query.limit, query.offset],
-  );
+  const rows = await read(pageSql(query, where.sql, walkIndex), [
+    ...where.params,
+    query.limit,
+    query.offset,
+  ]);
   return {
     total,
     items: access.reading('search the cache', () => summariesByIds(access, rowIdsOf(rows))),

@@ -16,6 +16,7 @@ import type { SearchQuery } from '@shared/model';
 import { openBenchCore, type BenchCore } from '../lib/bench-core';
 import { cache100k } from '../lib/cache-100k';
 import { figure, statsOf, type Figure, type SuiteArgs, type SuiteResult } from '../lib/figures';
+import { buildFigures, launchFigures, sqlFallbackFigure } from '../lib/launch-index';
 import { relevanceFigures } from '../lib/relevance-probe';
 import { baselineSearch, loadBaselineRows, type BaselineRow } from '../lib/search-baseline';
 import {
@@ -358,6 +359,19 @@ export async function main(args: SuiteArgs): Promise<SuiteResult> {
     );
   }
   await core.close();
+
+  // Issue 17: launch to searchable (saved index and built), the SQL search until then, the build.
+  if (!only || only.test('launch')) {
+    figures.push(...(await launchFigures(args, dir, log)));
+    figures.push(
+      sqlFallbackFigure(
+        dir,
+        QUERY_CLASSES.flatMap((c) => c.queries),
+        args.quick ? 2 : 5,
+      ),
+    );
+    figures.push(...(await buildFigures(args)));
+  }
   const errors = core.errors();
   if (errors.length > 0) log.push(`ODD: core logged ${errors.length} error(s), e.g. ${errors[0]}`);
   return {

@@ -1,0 +1,433 @@
+/**
+ * The bytes of a search index snapshot's body: an index's state
+ * (index-state.ts) as a run of typed arrays, each preceded by its type and
+ * length and padded to 8 bytes, so reading it back is mostly views over the
+ * file's buffer rather than a build (100 000 users: seconds of n-grams
+ * against a fraction of one). The header, checksum and file are
+ * store/index-snapshot.ts's.
+ *
+ * Reading parses, never casts: every length, bound and count is checked
+ * against the others before anything is trusted, so a damaged or foreign
+ * body is an `IndexSnapshotError`, never an index that throws or lies
+ * about its shape later. Both directions are generators that yield between
+ * pieces of work, so their driver can keep each turn of the loop short.
+ *
+ * Node only; never imports `electron` (no I/O).
+ */
+import { ROLES } from '@shared/model';
+import { PIECE_COUNTERS } from './common-pieces';
+import type { IndexState } from './index-state';
+import { Posting } from './postings';
+import * as slotBits from './slot-bits';
+import { ORDER_COUNT } from './sort-orders';
+
+const { countBits, hasBit } = slotBits;
+
+/** A snapshot body that cannot be an index this code wrote: discard it and build. */
+class IndexSnapshotError extends Error {}
+
+type Typed = Float64Array | Int32Array | Uint32Array | Uint8Array | Uint16Array;
+type TypedCtor = { new (buffer: ArrayBufferLike, offset: number, length: number): Typed };
+const TYPES: readonly [TypedCtor, number][] = [
+  [Float64Array, 8],
+  [Int32Array, 4],
+  [Uint32Array, 4],
+  [Uint8Array, 1],
+  [Uint16Array, 2],
+];
+/** Strings encoded between two yields. */
+const STRINGS_PER_STEP = 4096;
+/** Slots or postings checked between two yields. */
+const ITEMS_PER_STEP = 16384;
+/** Words of postings checked between two yields (a bitset is thousands). */
+const WORDS_PER_STEP = 1 << 18;
+/** Larger than any index this code makes (2^26 slots); refuses absurd lengths early. */
+const MAX_CAPACITY = 1 << 26;
+/** A unit past Latin-1: the string is stored as UTF-16. */
+const WIDE = /[\u0100-\uffff]/;
+
+function fail(what: string): never {
+  throw new IndexSnapshotError(`search index snapshot: ${what}`);
+}
+
+function typeCode(a: Typed): number {
+  return TYPES.findIndex(([ctor]) => a instanceof ctor);
+}
+
+/** Collects the body's parts (views, not copies) in order. */
+class BodyWriter {
+  readonly parts: Uint8Array[] = [];
+  bytes = 0;
+
+  private push(part: Uint8Array): void {
+    this.parts.push(part);
+    this.bytes += part.byteLength;
+  }
+
+  typed(a: Typed): void {
+    this.push(new Uint8Array(new Uint32Array([typeCode(a), a.length]).buffer));
+    this.push(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+    const pad = (8 - (a.byteLength % 8)) % 8;
+    if (pad > 0) this.push(new Uint8Array(pad));
+  }
+
+  numbers(...values: number[]): void {
+    this.typed(Float64Array.from(values));
+  }
+
+  /** Strings as their lengths (negative: UTF-16, else Latin-1) and their bytes. */
+  *strings(list: readonly string[]): Generator<void> {
+    const lengths = new Int32Array(list.length);
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (let i = 0; i < list.length; i++) {
+      const s = list[i] as string;
+      const latin1 = !WIDE.test(s);
+      const b = Buffer.from(s, latin1 ? 'latin1' : 'utf16le');
+      lengths[i] = latin1 ? s.length : -s.length;
+      chunks.push(b);
+      total += b.byteLength;
+      if (i % STRINGS_PER_STEP === STRINGS_PER_STEP - 1) yield;
+    }
+    this.typed(lengths);
+    const joined = new Uint8Array(total);
+    let at = 0;
+    for (const b of chunks) {
+      joined.set(b, at);
+      at += b.byteLength;
+    }
+    this.typed(joined);
+  }
+
+  /** A posting table: keys, counts, kinds (1: bitset), lengths, and every slot list and bitset. */
+  *postings(keys: Float64Array, list: readonly Posting[]): Generator<void> {
+    const counts = new Int32Array(list.length);
+    const kinds = new Uint8Array(list.length);
+    const lengths = new Int32Array(list.length);
+    let total = 0;
+    list.forEach((p, i) => {
+      counts[i] = p.count;
+      kinds[i] = p.bits ? 1 : 0;
+      lengths[i] = p.bits ? p.bits.length : p.count;
+      total += lengths[i] as number;
+    });
+    const data = new Int32Array(total);
+    let at = 0;
+    for (let i = 0; i < list.length; i++) {
+      const p = list[i] as Posting;
+      if (p.bits) data.set(new Int32Array(p.bits.buffer, p.bits.byteOffset, p.bits.length), at);
+      else data.set((p.list as Int32Array).subarray(0, p.count), at);
+      at += lengths[i] as number;
+      if (i % ITEMS_PER_STEP === ITEMS_PER_STEP - 1) yield;
+    }
+    this.typed(keys);
+    this.typed(counts);
+    this.typed(kinds);
+    this.typed(lengths);
+    this.typed(data);
+  }
+}
+
+/**
+ * Encodes `state` (taken by `SearchIndex.exportState`) into the body's
+ * parts, yielding between pieces; returns the parts, views over the
+ * index's own arrays where it can: write them before the index changes.
+ */
+export function* encodeIndexState(state: IndexState): Generator<void, Uint8Array[]> {
+  const w = new BodyWriter();
+  const c = state.columns;
+  w.numbers(c.capacity, c.nextSlot, c.byConn.length, c.byRole.length);
+  w.typed(c.freeSlots);
+  w.typed(c.rowIdOf);
+  yield* w.strings(c.hay);
+  yield* w.strings(c.nameKey);
+  yield* w.strings(c.userKey);
+  yield* w.strings(c.connIds);
+  for (const a of [c.connOf, c.roleOf, c.rankOf, c.lastActiveOf, c.joinedOf, c.namePos]) {
+    w.typed(a);
+  }
+  for (const a of [c.live, c.bot, c.deactivated, c.gone, ...c.byConn, ...c.byRole]) w.typed(a);
+  yield;
+  w.numbers(state.ngrams.unitCount);
+  w.typed(state.ngrams.unitIds);
+  for (const table of state.ngrams.tables) {
+    yield* w.postings(Float64Array.from(table.keys()), [...table.values()]);
+  }
+  w.typed(state.pieces.counts);
+  w.typed(state.pieces.tracked);
+  yield* w.strings(state.pieces.texts);
+  yield* w.postings(new Float64Array(state.pieces.postings.length), state.pieces.postings);
+  w.numbers(state.orders.length, state.orders.orders.length);
+  for (const o of state.orders.orders) w.typed(o);
+  yield;
+  for (const table of [...state.starts.names, ...state.starts.anywhere]) {
+    yield* w.postings(Float64Array.from(table.keys()), [...table.values()]);
+  }
+  yield* w.strings(state.starts.rankNames);
+  w.typed(state.starts.keyCounts);
+  yield* w.strings(state.starts.keys);
+  return w.parts;
+}
+
+/** Reads the body's parts in order, each checked against the bytes left. */
+class BodyReader {
+  private at = 0;
+  constructor(private readonly body: Uint8Array) {
+    if (body.byteOffset % 8 !== 0) fail('body is not aligned');
+  }
+
+  get done(): boolean {
+    return this.at === this.body.byteLength;
+  }
+
+  typed<T extends Typed>(ctor: new (b: ArrayBufferLike, o: number, n: number) => T, n?: number): T {
+    const body = this.body;
+    if (this.at + 8 > body.byteLength) fail('cut short');
+    const head = new DataView(body.buffer, body.byteOffset + this.at, 8);
+    const code = head.getUint32(0, true);
+    const length = head.getUint32(4, true);
+    const type = TYPES[code];
+    if (!type || type[0] !== (ctor as unknown as TypedCtor)) fail('a part of the wrong type');
+    if (n !== undefined && length !== n) fail(`a part of ${length} items where ${n} belong`);
+    const bytes = length * type[1];
+    const start = this.at + 8;
+    if (start + bytes > body.byteLength) fail('cut short');
+    this.at = start + bytes + ((8 - (bytes % 8)) % 8);
+    if (this.at > body.byteLength) fail('cut short');
+    return new ctor(body.buffer, body.byteOffset + start, length);
+  }
+
+  numbers(n: number): number[] {
+    const values = Array.from(this.typed(Float64Array, n));
+    if (!values.every((v) => Number.isSafeInteger(v) && v >= 0)) fail('a count out of range');
+    return values;
+  }
+
+  *strings(n?: number): Generator<void, string[]> {
+    const lengths = this.typed(Int32Array, n);
+    const bytes = this.typed(Uint8Array);
+    const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const out: string[] = [];
+    let at = 0;
+    for (let i = 0; i < lengths.length; i++) {
+      const l = lengths[i] as number;
+      const size = l < 0 ? -2 * l : l;
+      if (at + size > buf.byteLength) fail('strings cut short');
+      out.push(buf.toString(l < 0 ? 'utf16le' : 'latin1', at, at + size));
+      at += size;
+      if (i % STRINGS_PER_STEP === STRINGS_PER_STEP - 1) yield;
+    }
+    if (at !== buf.byteLength) fail('strings of the wrong size');
+    return out;
+  }
+
+  /** A posting table, every slot list sorted and below `slots`, every bitset `words` long at most. */
+  *postings(slots: number, words: number): Generator<void, { keys: number[]; list: Posting[] }> {
+    const keys = this.typed(Float64Array);
+    const n = keys.length;
+    const counts = this.typed(Int32Array, n);
+    const kinds = this.typed(Uint8Array, n);
+    const lengths = this.typed(Int32Array, n);
+    const data = this.typed(Int32Array);
+    const list: Posting[] = [];
+    let at = 0;
+    let work = 0;
+    for (let i = 0; i < n; i++) {
+      const count = counts[i] as number;
+      const length = lengths[i] as number;
+      if (length < 0 || at + length > data.length) fail('a posting out of bounds');
+      const p = new Posting();
+      p.count = count;
+      if (kinds[i] === 1) {
+        if (length > words) fail('a bitset longer than the index');
+        const bits = new Uint32Array(data.buffer, data.byteOffset + at * 4, length);
+        if (countBits(bits) !== count) fail('a bitset of the wrong count');
+        if (!bitsWithin(bits, slots)) fail('a bitset past the slots');
+        p.bits = bits;
+        p.list = null;
+      } else {
+        if (kinds[i] !== 0 || length !== count) fail('a posting of the wrong size');
+        const slotList = data.subarray(at, at + length);
+        let prev = -1;
+        for (let j = 0; j < length; j++) {
+          const s = slotList[j] as number;
+          if (s <= prev || s >= slots) fail('a slot list out of order or range');
+          prev = s;
+        }
+        // An empty list must still have room to grow by doubling.
+        p.list = length === 0 ? new Int32Array(4) : slotList;
+      }
+      at += length;
+      list.push(p);
+      work += length + 16;
+      if (work >= WORDS_PER_STEP) {
+        work = 0;
+        yield;
+      }
+    }
+    if (at !== data.length) fail('posting data of the wrong size');
+    return { keys: Array.from(keys), list };
+  }
+}
+
+/** Whether no bit at or past `slots` is set. */
+function bitsWithin(bits: Uint32Array, slots: number): boolean {
+  const full = slots >>> 5;
+  const rem = slots & 31;
+  if (rem !== 0 && full < bits.length && (bits[full] as number) >>> rem !== 0) return false;
+  for (let w = rem === 0 ? full : full + 1; w < bits.length; w++) if (bits[w] !== 0) return false;
+  return true;
+}
+
+function checkedTable(keys: number[], list: Posting[]): Map<number, Posting> {
+  const table = new Map<number, Posting>();
+  keys.forEach((k, i) => {
+    const p = list[i] as Posting;
+    if (!Number.isSafeInteger(k) || p.count < 1) fail('an n-gram posting out of range');
+    table.set(k, p);
+  });
+  if (table.size !== keys.length) fail('an n-gram posting twice');
+  return table;
+}
+
+/**
+ * Decodes and checks a body, yielding between pieces. Throws
+ * `IndexSnapshotError` for anything this code could not have written; the
+ * state's arrays are views over `body`.
+ */
+export function* decodeIndexState(body: Uint8Array): Generator<void, IndexState> {
+  const r = new BodyReader(body);
+  const [capacity, nextSlot, connCount, roleCount] = r.numbers(4) as [
+    number,
+    number,
+    number,
+    number,
+  ];
+  const powerOfTwo = capacity === 0 || (capacity >= 1024 && (capacity & (capacity - 1)) === 0);
+  if (!powerOfTwo || capacity > MAX_CAPACITY || nextSlot > capacity)
+    fail('a capacity out of range');
+  if (roleCount !== ROLES.length) fail('another set of roles');
+  const words = Math.ceil(capacity / 32);
+  const freeSlots = r.typed(Int32Array);
+  if (!freeSlots.every((s) => s >= 0 && s < nextSlot)) fail('a free slot out of range');
+  const rowIdOf = r.typed(Float64Array, capacity);
+  const hay = yield* r.strings(nextSlot);
+  const nameKey = yield* r.strings(nextSlot);
+  const userKey = yield* r.strings(nextSlot);
+  const connIds = yield* r.strings(connCount);
+  const connOf = r.typed(Int32Array, capacity);
+  const roleOf = r.typed(Uint8Array, capacity);
+  const rankOf = r.typed(Uint8Array, capacity);
+  const lastActiveOf = r.typed(Float64Array, capacity);
+  const joinedOf = r.typed(Float64Array, capacity);
+  const namePos = r.typed(Int32Array, capacity);
+  const bitset = (): Uint32Array => {
+    const bits = r.typed(Uint32Array, words);
+    if (!bitsWithin(bits, nextSlot)) fail('a filter past the slots');
+    return bits;
+  };
+  const [live, bot, deactivated, gone] = [bitset(), bitset(), bitset(), bitset()] as [
+    Uint32Array,
+    Uint32Array,
+    Uint32Array,
+    Uint32Array,
+  ];
+  const byConn = Array.from({ length: connCount }, bitset);
+  const byRole = Array.from({ length: roleCount }, bitset);
+  if (freeSlots.some((s) => hasBit(live, s))) fail('a free slot in use');
+  let size = 0;
+  for (let s = 0; s < nextSlot; s++) {
+    if (!hasBit(live, s)) continue;
+    size++;
+    const rowId = rowIdOf[s] as number;
+    if (!Number.isSafeInteger(rowId)) fail('a row ID out of range');
+    if ((connOf[s] as number) < 0 || (connOf[s] as number) >= connCount)
+      fail('a connection out of range');
+    if ((roleOf[s] as number) >= roleCount) fail('a role out of range');
+    if (s % ITEMS_PER_STEP === ITEMS_PER_STEP - 1) yield;
+  }
+  const [unitCount] = r.numbers(1) as [number];
+  const unitIds = r.typed(Int32Array, 0x10000);
+  if (!unitIds.every((id) => id >= 0 && id <= unitCount)) fail('a unit ID out of range');
+  const tables: Map<number, Posting>[] = [];
+  for (let t = 0; t < 3; t++) {
+    const { keys, list } = yield* r.postings(nextSlot, words);
+    tables.push(checkedTable(keys, list));
+  }
+  const counts = r.typed(Uint16Array, PIECE_COUNTERS);
+  const tracked = r.typed(Uint8Array, PIECE_COUNTERS);
+  const texts = yield* r.strings();
+  const pieces = yield* r.postings(nextSlot, words);
+  if (pieces.list.length !== texts.length || new Set(texts).size !== texts.length) {
+    fail('pieces and their postings differ');
+  }
+  const [orderLength, orderCount] = r.numbers(2) as [number, number];
+  if (orderCount !== ORDER_COUNT || orderLength !== size) fail('orders of the wrong size');
+  const orders: Int32Array[] = [];
+  for (let o = 0; o < ORDER_COUNT; o++) {
+    const order = r.typed(Int32Array, capacity);
+    const seen = new Uint8Array(capacity);
+    for (let i = 0; i < orderLength; i++) {
+      const s = order[i] as number;
+      if (s < 0 || s >= nextSlot || !hasBit(live, s) || seen[s] === 1)
+        fail('an order out of range');
+      seen[s] = 1;
+    }
+    orders.push(order);
+    yield;
+  }
+  const startTables: Map<number, Posting>[] = [];
+  for (let t = 0; t < 6; t++) {
+    const { keys, list } = yield* r.postings(nextSlot, words);
+    startTables.push(checkedTable(keys, list));
+  }
+  const rankNames = yield* r.strings(nextSlot);
+  const keyCounts = r.typed(Int32Array, nextSlot);
+  const startKeys = yield* r.strings();
+  let keyTotal = 0;
+  for (let s = 0; s < nextSlot; s++) {
+    const n = keyCounts[s] as number;
+    if (n < 0 || (n > 0 && !hasBit(live, s))) fail('relevance keys out of range');
+    keyTotal += n;
+  }
+  if (keyTotal !== startKeys.length) fail('relevance keys of the wrong count');
+  if (!r.done) fail('bytes after the end');
+  return {
+    columns: {
+      capacity,
+      nextSlot,
+      freeSlots,
+      rowIdOf,
+      hay,
+      nameKey,
+      userKey,
+      connOf,
+      roleOf,
+      rankOf,
+      lastActiveOf,
+      joinedOf,
+      namePos,
+      live,
+      bot,
+      deactivated,
+      gone,
+      byConn,
+      byRole,
+      connIds,
+    },
+    ngrams: {
+      unitIds,
+      unitCount,
+      tables: tables as [Map<number, Posting>, Map<number, Posting>, Map<number, Posting>],
+    },
+    pieces: { counts, tracked, texts, postings: pieces.list },
+    orders: { orders, length: orderLength },
+    starts: {
+      names: startTables.slice(0, 3),
+      anywhere: startTables.slice(3),
+      rankNames,
+      keyCounts,
+      keys: startKeys,
+    },
+  };
+}

@@ -1,0 +1,300 @@
+/**
+ * The search index saved next to the cache, so a start over an unchanged
+ * cache is searchable in a fraction of a second instead of after a build
+ * of seconds (100 000 users: ~10 s). One file beside the SQLite file:
+ *
+ *   "RCSNAP01" | u32 header length | u32 0 | header JSON, padded to 8 | body
+ *
+ * The header says the format, the search code's version
+ * (SEARCH_INDEX_VERSION), the derivation version (DERIVATION_VERSION), the
+ * fingerprint of the users table it was saved from (the cache's ID and
+ * change count, kept by triggers, migration 9, with its row count and
+ * largest row ID), the body's size and its SHA-256. The body is
+ * search/index-snapshot-format.ts's.
+ *
+ * A snapshot is only ever an accelerator: one that is stale, damaged,
+ * truncated, of another version or unreadable is discarded (deleted when
+ * the cache is writable) and the index is built from the cache as before.
+ * Both directions run in slices that yield: reading, checking and decoding
+ * between turns of the loop, writing through async file I/O to a temporary
+ * file renamed into place, abandoned if the index changed meanwhile.
+ *
+ * Node only; never imports `electron`.
+ */
+import { createHash } from 'node:crypto';
+import { open, rename, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { decodeIndexState, encodeIndexState } from '../search/index-snapshot-format';
+import { SEARCH_INDEX_VERSION } from '../search/index-version';
+import type { SearchIndex } from '../search/search-index';
+import { DERIVATION_VERSION } from './derivation';
+import type { Row, UsersAccess } from './users-rows';
+
+/** The file's name, in the cache's folder. */
+export const SNAPSHOT_FILE_NAME = 'search-index.snapshot';
+/** The layout of the file (header and body); bump it with any change to either. */
+const SNAPSHOT_FORMAT_VERSION = 1;
+const MAGIC = 'RCSNAP01';
+/** A header longer than this is not one this code wrote. */
+const MAX_HEADER_BYTES = 4096;
+/** Bytes hashed, or read, between two yields. */
+const STEP_BYTES = 4 << 20;
+
+/** What the users table was when the index was saved: any write since changes it. */
+interface Fingerprint {
+  cacheId: string;
+  seq: number;
+  rows: number;
+  maxRowId: number;
+}
+
+/** What a caller of `loadIndexSnapshot`/`saveIndexSnapshot` lends them. */
+export interface SnapshotContext {
+  access: UsersAccess;
+  index: SearchIndex;
+  /** Lets other work run; false: stop (the build was aborted, or the repository closed). */
+  pause: () => Promise<boolean>;
+  /** Work per slice, in ms. */
+  budgetMs: number;
+  /** Counts changes applied to the index: a save or load spanning one is abandoned. */
+  changes: () => number;
+}
+
+/** The snapshot's path beside the cache's file; null for a cache in memory. */
+function snapshotPath(cachePath: string): string | null {
+  return cachePath === ':memory:' || cachePath === ''
+    ? null
+    : join(dirname(cachePath), SNAPSHOT_FILE_NAME);
+}
+
+/** The users table's fingerprint now; null when the cache cannot say (no migration 9: read-only). */
+function readFingerprint(access: UsersAccess): Fingerprint | null {
+  try {
+    const c = access.stmt('SELECT cache_id, seq FROM users_changes WHERE id = 1').get() as
+      Row | undefined;
+    const t = access
+      .stmt('SELECT count(*) AS n, coalesce(max(row_id), 0) AS m FROM users')
+      .get() as Row;
+    if (!c || typeof c.cache_id !== 'string') return null;
+    return { cacheId: c.cache_id, seq: Number(c.seq), rows: Number(t.n), maxRowId: Number(t.m) };
+  } catch {
+    return null;
+  }
+}
+
+function sameFingerprint(a: Fingerprint, b: unknown): boolean {
+  if (typeof b !== 'object' || b === null) return false;
+  const o = b as Record<string, unknown>;
+  return (
+    o.cacheId === a.cacheId && o.seq === a.seq && o.rows === a.rows && o.maxRowId === a.maxRowId
+  );
+}
+
+/** Runs a generator to its end, pausing once a slice has run `budgetMs`. Null: told to stop. */
+async function drive<T>(
+  steps: Generator<void, T>,
+  ctx: Pick<SnapshotContext, 'pause' | 'budgetMs'>,
+): Promise<{ value: T } | null> {
+  let started = performance.now();
+  for (;;) {
+    const next = steps.next();
+    if (next.done) return { value: next.value };
+    if (performance.now() - started > ctx.budgetMs) {
+      if (!(await ctx.pause())) return null;
+      started = performance.now();
+    }
+  }
+}
+
+/** SHA-256 of `parts`, a slice at a time. Null: told to stop. */
+async function digest(
+  parts: readonly Uint8Array[],
+  ctx: Pick<SnapshotContext, 'pause' | 'budgetMs'>,
+): Promise<string | null> {
+  const hash = createHash('sha256');
+  let since = 0;
+  for (const part of parts) {
+    for (let at = 0; at < part.byteLength; at += STEP_BYTES) {
+      const piece = part.subarray(at, Math.min(part.byteLength, at + STEP_BYTES));
+      hash.update(piece);
+      since += piece.byteLength;
+      if (since >= STEP_BYTES) {
+        since = 0;
+        if (!(await ctx.pause())) return null;
+      }
+    }
+  }
+  return hash.digest('hex');
+}
+
+/** Deletes a snapshot that must not be read again (not in a read-only cache). */
+async function discard(access: UsersAccess, path: string, why: string): Promise<void> {
+  access.log.info('saved search index not used; building it from the cache', { why });
+  if (access.cache.readOnly) return;
+  await rm(path, { force: true }).catch(() => {});
+}
+
+/** Reads the whole file into a fresh, aligned buffer. Null: no file. */
+async function readWhole(path: string): Promise<Uint8Array | null> {
+  let handle;
+  try {
+    handle = await open(path, 'r');
+  } catch {
+    return null;
+  }
+  try {
+    const size = (await handle.stat()).size;
+    const bytes = new Uint8Array(size);
+    let at = 0;
+    while (at < size) {
+      const { bytesRead } = await handle.read(bytes, at, Math.min(STEP_BYTES, size - at), at);
+      if (bytesRead === 0) break;
+      at += bytesRead;
+    }
+    return at === size ? bytes : bytes.subarray(0, at);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The header and body of a file's bytes, or why they are not a snapshot. */
+function splitFile(
+  bytes: Uint8Array,
+): { header: Record<string, unknown>; body: Uint8Array } | string {
+  if (bytes.byteLength < 16) return 'too short';
+  if (Buffer.from(bytes.buffer, bytes.byteOffset, 8).toString('latin1') !== MAGIC) {
+    return 'not a snapshot';
+  }
+  const length = new DataView(bytes.buffer, bytes.byteOffset + 8, 4).getUint32(0, true);
+  if (length > MAX_HEADER_BYTES || 16 + length > bytes.byteLength) return 'header cut short';
+  let header: unknown;
+  try {
+    header = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset + 16, length).toString('utf8'));
+  } catch {
+    return 'header unreadable';
+  }
+  if (typeof header !== 'object' || header === null || Array.isArray(header)) {
+    return 'header unreadable';
+  }
+  const start = 16 + length + ((8 - (length % 8)) % 8);
+  return { header: header as Record<string, unknown>, body: bytes.subarray(start) };
+}
+
+/**
+ * Loads the saved index into `ctx.index` when it matches the cache now.
+ * True: the index holds exactly what a build would have made. False: no
+ * snapshot, or one discarded; the caller builds as before.
+ */
+export async function loadIndexSnapshot(ctx: SnapshotContext): Promise<boolean> {
+  const { access } = ctx;
+  const path = snapshotPath(access.cache.path);
+  const before = readFingerprint(access);
+  if (!path || !before) return false;
+  const changes = ctx.changes();
+  const bytes = await readWhole(path);
+  if (!bytes) return false;
+  const split = splitFile(bytes);
+  if (typeof split === 'string') return (await discard(access, path, split), false);
+  const { header, body } = split;
+  if (header.format !== SNAPSHOT_FORMAT_VERSION)
+    return (await discard(access, path, 'format'), false);
+  if (
+    header.searchIndexVersion !== SEARCH_INDEX_VERSION ||
+    header.derivationVersion !== DERIVATION_VERSION
+  ) {
+    return (await discard(access, path, 'another version of the search code'), false);
+  }
+  if (!sameFingerprint(before, header.fingerprint)) {
+    return (await discard(access, path, 'the cache changed since it was saved'), false);
+  }
+  if (header.bodyBytes !== body.byteLength)
+    return (await discard(access, path, 'cut short'), false);
+  const sum = await digest([body], ctx);
+  if (sum === null) return false;
+  if (sum !== header.sha256) return (await discard(access, path, 'damaged (checksum)'), false);
+  let decoded;
+  try {
+    decoded = await drive(decodeIndexState(body), ctx);
+  } catch (thrown) {
+    const why = thrown instanceof Error ? thrown.message : String(thrown);
+    return (await discard(access, path, why), false);
+  }
+  if (!decoded) return false;
+  // Any write since the first look makes it stale (the caller holds writes
+  // back from the index meanwhile, counting them): check again once imported.
+  const imported = await drive(ctx.index.importState(decoded.value), ctx);
+  const now = readFingerprint(access);
+  if (!imported || !now || !sameFingerprint(now, header.fingerprint) || ctx.changes() !== changes) {
+    ctx.index.clear();
+    return false;
+  }
+  return true;
+}
+
+/**
+ * Saves `ctx.index` beside the cache, if the cache is writable and the
+ * index is in step with it. Abandoned (false) if the index changes before
+ * the file is complete; a failure to write is logged, never thrown.
+ */
+export async function saveIndexSnapshot(ctx: SnapshotContext): Promise<boolean> {
+  const { access } = ctx;
+  const path = snapshotPath(access.cache.path);
+  if (!path || access.cache.readOnly) return false;
+  const fingerprint = readFingerprint(access);
+  if (!fingerprint) return false;
+  const changes = ctx.changes();
+  const state = ctx.index.exportState();
+  const unchanged = (): boolean => {
+    if (ctx.changes() !== changes) return false;
+    const now = readFingerprint(access);
+    return now !== null && sameFingerprint(fingerprint, now);
+  };
+  const encoded = await drive(encodeIndexState(state), ctx);
+  if (!encoded || !unchanged()) return false;
+  const body = encoded.value;
+  const sha256 = await digest(body, ctx);
+  if (sha256 === null || !unchanged()) return false;
+  const bodyBytes = body.reduce((n, p) => n + p.byteLength, 0);
+  const json = Buffer.from(
+    JSON.stringify({
+      format: SNAPSHOT_FORMAT_VERSION,
+      searchIndexVersion: SEARCH_INDEX_VERSION,
+      derivationVersion: DERIVATION_VERSION,
+      fingerprint,
+      bodyBytes,
+      sha256,
+    }),
+    'utf8',
+  );
+  const head = Buffer.alloc(16 + json.byteLength + ((8 - (json.byteLength % 8)) % 8));
+  head.write(MAGIC, 0, 'latin1');
+  head.writeUInt32LE(json.byteLength, 8);
+  json.copy(head, 16);
+  const temp = `${path}.${process.pid}.tmp`;
+  try {
+    // Owner only: it holds what the cache holds (names, addresses, profile values).
+    const handle = await open(temp, 'w', 0o600);
+    try {
+      for (const part of [head, ...body]) {
+        if (ctx.changes() !== changes) return false;
+        for (let at = 0; at < part.byteLength;) {
+          at += (await handle.write(part, at, part.byteLength - at)).bytesWritten;
+        }
+      }
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    if (!unchanged()) return false;
+    await rename(temp, path);
+    access.log.info('search index saved', { bytes: head.byteLength + bodyBytes });
+    return true;
+  } catch (thrown) {
+    access.log.warn('the search index could not be saved', {
+      error: thrown instanceof Error ? thrown.message : String(thrown),
+    });
+    return false;
+  } finally {
+    await rm(temp, { force: true }).catch(() => {});
+  }
+}

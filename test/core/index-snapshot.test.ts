@@ -1,0 +1,232 @@
+// Issue 17: the search index saved beside the cache (store/index-snapshot.ts)
+// is read back at start and answers exactly as a fresh build does; a saved
+// index that is damaged, cut short, of another version or older than the
+// cache is never trusted: it is discarded and the index is built again,
+// with the same answers. And the bulk build sorts its orders once, at the
+// end, with the same answers as row-by-row merging.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from '@core/log';
+import { createSearchIndex, type IndexedRow } from '@core/search/search-index';
+import { searchRowOf } from '@core/search/search-text';
+import { SNAPSHOT_FILE_NAME } from '@core/store/index-snapshot';
+import { createUsersRepo, type UsersRepo } from '@core/store/users-repo';
+import type { SearchQuery } from '@shared/model';
+import { addConnectionRow, field, makeUser, openTestCache, searchQuery } from './cache-fixtures';
+
+const FIRST = ['Zoë', 'Anna', 'Иван', '王', 'Straße', 'Ødegård', 'maria', 'O"Neil', '😀x', 'Ab'];
+const LAST = ['Müller', 'García', 'Петров', '小明', 'Nguyen', 'Schröder', 'ab', 'x:y', 'ﬁn'];
+const ROLES_Z = ['owner', 'administrator', 'moderator', 'member', 'guest'] as const;
+
+/** 1 500 varied users over two connections: past the first capacity, with common and rare n-grams. */
+function people(count = 1500): ReturnType<typeof makeUser>[] {
+  return Array.from({ length: count }, (_, i) =>
+    makeUser({
+      userId: String(1000 + i),
+      connectionId: i % 3 === 0 ? 'conn-b' : 'conn-a',
+      name: `${FIRST[i % FIRST.length]} ${LAST[(i * 7) % LAST.length]} ${i % 11}`,
+      email: `u${i}@${i % 4 === 0 ? 'corp.example.net' : 'example.org'}`,
+      role: ROLES_Z[i % ROLES_Z.length] as (typeof ROLES_Z)[number],
+      isBot: i % 17 === 0,
+      deactivated: i % 13 === 0,
+      joinedAt: i % 9 === 0 ? null : Date.UTC(2020, 0, 1) + i * 86_400_000,
+      profileFields: i % 5 === 0 ? [field('Team', i % 2 ? 'Finance' : 'People Ops')] : [],
+    }),
+  );
+}
+
+const QUERIES: SearchQuery[] = [
+  searchQuery({ limit: 2000 }),
+  ...['a', 'ü', '王', 'an', 'mü', 'anna', 'müller 3', 'example.org', 'finance', 'qqq', '😀'].map(
+    (text) => searchQuery({ text, limit: 2000 }),
+  ),
+  searchQuery({ roles: ['guest'], sort: 'joined', direction: 'desc', limit: 2000 }),
+  searchQuery({ accounts: 'bots', sort: 'role', limit: 2000 }),
+  searchQuery({ status: 'deactivated', text: 'an', sort: 'lastActive', limit: 2000 }),
+  searchQuery({ connectionIds: ['conn-b'], text: 'corp', sort: 'name', direction: 'desc' }),
+  // The relevance tables (word-starts.ts) travel in the snapshot too.
+  ...['anna', 'an', '1002', '3', 'mü', 'example.org', 'müller 3'].map((text) =>
+    searchQuery({ text, sort: 'relevance', limit: 2000 }),
+  ),
+];
+
+/** A logger that keeps what was said. */
+function recordingLog(): Logger & { lines: string[] } {
+  const lines: string[] = [];
+  const say = (message: string, fields?: Record<string, unknown>): void => {
+    lines.push(`${message} ${JSON.stringify(fields ?? {})}`);
+  };
+  return { lines, info: say, warn: say, error: say };
+}
+
+/** A cache of `people()`, a repository whose index is built and saved, and the SQL-only one. */
+async function savedCache(): Promise<{
+  cache: ReturnType<typeof openTestCache>;
+  sql: UsersRepo;
+  file: string;
+}> {
+  const cache = openTestCache();
+  addConnectionRow(cache, 'conn-a', 'zulip');
+  addConnectionRow(cache, 'conn-b', 'zulip');
+  const first = createUsersRepo(cache, { now: () => 1, index: createSearchIndex() });
+  await first.upsertBatch(people().map((user) => ({ user, raw: {}, fetchedAt: 1 })));
+  await first.buildSearchIndex();
+  expect(await first.saveSearchIndex()).toBe(true);
+  const file = join(cache.dir, SNAPSHOT_FILE_NAME);
+  expect(existsSync(file)).toBe(true);
+  return { cache, sql: createUsersRepo(cache, { now: () => 1 }), file };
+}
+
+/** A new repository with a new index over `cache`, started as the app starts it. */
+async function started(
+  cache: ReturnType<typeof openTestCache>,
+): Promise<{ repo: UsersRepo; log: ReturnType<typeof recordingLog> }> {
+  const log = recordingLog();
+  const repo = createUsersRepo(cache, { now: () => 1, log, index: createSearchIndex() });
+  await repo.buildSearchIndex();
+  expect(repo.searchIndexState()).toBe('ready');
+  return { repo, log };
+}
+
+function expectSameAnswers(a: UsersRepo, b: UsersRepo): void {
+  for (const q of QUERIES) {
+    const x = a.search(q);
+    const y = b.search(q);
+    expect({ q, total: x.total, items: x.items }).toEqual({ q, total: y.total, items: y.items });
+  }
+}
+
+const fromSaved = (lines: string[]): boolean =>
+  lines.some((l) => l.startsWith('search index ready') && l.includes('saved index'));
+
+describe('the saved search index', () => {
+  it('is read back at start and answers exactly as the SQL search and a fresh build do', async () => {
+    const { cache, sql } = await savedCache();
+    const { repo, log } = await started(cache);
+    expect(fromSaved(log.lines)).toBe(true);
+    expectSameAnswers(repo, sql);
+    // It keeps in step with writes after the load, as a built one does.
+    await repo.upsertBatch(
+      people(40).map((user, i) => ({
+        user: { ...user, userId: `new-${i}`, name: `Newcomer ${user.name}` },
+        raw: {},
+        fetchedAt: 2,
+      })),
+    );
+    repo.upsert({ user: { ...people(1)[0]!, name: 'Renamed Zzz' }, raw: {}, fetchedAt: 3 }, 3);
+    repo.markGone('conn-a', '1001', 4);
+    await repo.purgeGone('conn-a');
+    expectSameAnswers(repo, sql);
+    expect(repo.search(searchQuery({ text: 'newcomer' })).total).toBe(40);
+    cache.close();
+  });
+
+  const damages: [string, (file: string) => void][] = [
+    [
+      'a flipped byte in its body',
+      (file) => {
+        const bytes = readFileSync(file);
+        const at = bytes.length - 1000;
+        bytes[at] = (bytes[at] as number) ^ 0x40;
+        writeFileSync(file, bytes);
+      },
+    ],
+    ['cut short', (file) => writeFileSync(file, readFileSync(file).subarray(0, 70_000))],
+    [
+      'another version of the search code',
+      (file) => {
+        const bytes = readFileSync(file);
+        const text = bytes.toString('latin1');
+        const fixed = text.replace('"searchIndexVersion":1', '"searchIndexVersion":7');
+        expect(fixed).not.toBe(text);
+        writeFileSync(file, Buffer.from(fixed, 'latin1'));
+      },
+    ],
+    ['not a snapshot at all', (file) => writeFileSync(file, 'hello')],
+  ];
+  for (const [kind, damage] of damages) {
+    it(`is discarded and built again when ${kind}, with the same answers`, async () => {
+      const { cache, sql, file } = await savedCache();
+      damage(file);
+      const { repo, log } = await started(cache);
+      expect(fromSaved(log.lines)).toBe(false);
+      expect(log.lines.some((l) => l.startsWith('saved search index not used'))).toBe(true);
+      expect(existsSync(file)).toBe(false);
+      expectSameAnswers(repo, sql);
+      cache.close();
+    });
+  }
+
+  it('is discarded when the cache changed after it was saved, even by another program', async () => {
+    const { cache, sql, file } = await savedCache();
+    // A write the index never saw: a rename by another connection.
+    const { DatabaseSync } = await import('@photostructure/sqlite');
+    const other = new DatabaseSync(cache.path);
+    other
+      .prepare(`UPDATE users SET search_text = 'zebra', sort_name = 'zebra' WHERE user_id = '1002'`)
+      .run();
+    other.close();
+    const { repo, log } = await started(cache);
+    expect(fromSaved(log.lines)).toBe(false);
+    expect(existsSync(file)).toBe(false);
+    expect(repo.search(searchQuery({ text: 'zebra' })).total).toBe(1);
+    expectSameAnswers(repo, sql);
+    cache.close();
+  });
+
+  it('is not used when a write lands while it is read, and the write is not lost', async () => {
+    const { cache, sql } = await savedCache();
+    const log = recordingLog();
+    const repo = createUsersRepo(cache, { now: () => 1, log, index: createSearchIndex() });
+    const building = repo.buildSearchIndex();
+    repo.upsert(
+      { user: makeUser({ userId: 'late', name: 'Latecomer Qwj' }), raw: {}, fetchedAt: 5 },
+      5,
+    );
+    await building;
+    expect(repo.searchIndexState()).toBe('ready');
+    expect(fromSaved(log.lines)).toBe(false);
+    expect(repo.search(searchQuery({ text: 'qwj' })).total).toBe(1);
+    expectSameAnswers(repo, sql);
+    cache.close();
+  });
+
+  it('is discarded when a change only marked a user gone', async () => {
+    const { cache, sql } = await savedCache();
+    sql.markGone('conn-a', '1001', 9);
+    const { repo, log } = await started(cache);
+    expect(fromSaved(log.lines)).toBe(false);
+    expectSameAnswers(repo, sql);
+    cache.close();
+  });
+});
+
+describe('the bulk build of the index', () => {
+  it('sorts its orders once at the end, with the same answers as merging row by row', async () => {
+    const rows: IndexedRow[] = people().map((u, i) => ({ ...searchRowOf(u), rowId: i + 1 }));
+    const merged = createSearchIndex();
+    for (let i = 0; i < rows.length; i += 64) merged.upsert(rows.slice(i, i + 64));
+    const bulk = createSearchIndex();
+    bulk.deferOrdersToRebuild();
+    let pauses = 0;
+    for (let i = 0; i < rows.length; i += 64) bulk.upsert(rows.slice(i, i + 64));
+    // Writes that land while it sorts wait and are merged at the end.
+    const done = bulk.rebuildOrders(async () => {
+      if (pauses++ === 1) {
+        bulk.upsert([{ ...(rows[5] as IndexedRow), sortName: 'aaa first', joinedAt: 1 }]);
+        merged.upsert([{ ...(rows[5] as IndexedRow), sortName: 'aaa first', joinedAt: 1 }]);
+        bulk.remove([7]);
+        merged.remove([7]);
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+      return true;
+    }, 0);
+    expect(await done).toBe(true);
+    expect(pauses).toBeGreaterThan(1);
+    for (const q of QUERIES) {
+      const { offset: _o, limit: _l, ...spec } = q;
+      expect(bulk.searchAll(spec)).toEqual(merged.searchAll(spec));
+      expect(bulk.search(q)).toEqual(merged.search(q));
+    }
+  });
+});
