@@ -45,9 +45,6 @@ describe('removing a connection', () => {
     );
     expect(
       bridge.calls.filter((c) => c.channel === 'connections:remove').map((c) => c.arg),
-    ).toEqual([
-      { id: acme.id },
-      { id: acme.id },
-    ]);
+    ).toEqual([{ id: acme.id }, { id: acme.id }]);
   });
 });
