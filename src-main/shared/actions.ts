@@ -7,9 +7,8 @@
  * Runs everywhere: no `electron`, no `node:*`, no DOM. Every value is
  * JSON-safe, because it crosses IPC.
  */
-import { z } from 'zod';
 import type { RollcallError } from './errors';
-import { ROLES, type Role } from './model';
+import type { Role } from './model';
 
 /**
  * What can be done to a user.
@@ -21,14 +20,17 @@ import { ROLES, type Role } from './model';
 export const ACTION_KINDS = ['set-role', 'deactivate', 'reactivate', 'delete'] as const;
 export type ActionKind = (typeof ACTION_KINDS)[number];
 
-/** An action with its parameters, as the window asks for it. */
-export const actionSpecSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('set-role'), role: z.enum(ROLES) }).strict(),
-  z.object({ kind: z.literal('deactivate') }).strict(),
-  z.object({ kind: z.literal('reactivate') }).strict(),
-  z.object({ kind: z.literal('delete') }).strict(),
-]);
-export type ActionSpec = z.output<typeof actionSpecSchema>;
+/**
+ * An action with its parameters, as the window asks for it. Its schema
+ * (`actionSpecSchema`) lives in contract.ts: this file is imported by the
+ * window at run time, and zod must stay out of the window's bundle (its
+ * eval probe trips the CSP).
+ */
+export type ActionSpec =
+  | { kind: 'set-role'; role: Role }
+  | { kind: 'deactivate' }
+  | { kind: 'reactivate' }
+  | { kind: 'delete' };
 
 /** A user's state as far as actions are concerned. */
 export type ActionUserState = 'active' | 'deactivated' | 'gone';

@@ -8,13 +8,13 @@
  * Runs everywhere: no `electron`, no `node:*`, no DOM.
  */
 import { z } from 'zod';
-import {
-  actionSpecSchema,
-  type ActionAvailability,
-  type ActionPlan,
-  type ActionProgress,
-  type ActionRunSummary,
-  type AuditEntry,
+import type {
+  ActionAvailability,
+  ActionPlan,
+  ActionProgress,
+  ActionRunSummary,
+  ActionSpec,
+  AuditEntry,
 } from './actions';
 import type { Result } from './errors';
 import {
@@ -44,6 +44,18 @@ export const userIdSchema = z.string().min(1).max(200);
 const secretSchema = z.string().min(1, 'Enter the API key.').max(4096);
 const urlInputSchema = z.string().trim().min(1, 'Enter the server URL.').max(2048);
 const emailInputSchema = z.string().trim().max(320);
+
+/** An action with its parameters (shared/actions.ts `ActionSpec`, checked equal below). */
+export const actionSpecSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('set-role'), role: z.enum(ROLES) }).strict(),
+  z.object({ kind: z.literal('deactivate') }).strict(),
+  z.object({ kind: z.literal('reactivate') }).strict(),
+  z.object({ kind: z.literal('delete') }).strict(),
+]);
+/** Fails to compile when the schema and the shared type drift apart. */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
+const actionSpecMatches: Same<z.output<typeof actionSpecSchema>, ActionSpec> = true;
+void actionSpecMatches;
 
 /** Search arguments: every field optional, defaults filled in by the parse. */
 export const searchQuerySchema = z

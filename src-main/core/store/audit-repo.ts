@@ -12,11 +12,11 @@
 import { z } from 'zod';
 import {
   ACTION_OUTCOMES,
-  actionSpecSchema,
   type ActionUserState,
   type AuditEntry,
   type UserStanding,
 } from '@shared/actions';
+import { actionSpecSchema } from '@shared/contract';
 import { ROLES } from '@shared/model';
 import { capText } from '@shared/text-caps';
 import { silentLogger, type Logger } from '../log';
