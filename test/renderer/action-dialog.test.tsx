@@ -207,13 +207,16 @@ describe('the action dialog', () => {
       'aria-valuenow',
       '1',
     );
-    expect(screen.getByTestId('action-progress-text')).toHaveTextContent('1/3');
+    // The count once, not "1 of 3 done · 1/3".
+    expect(screen.getByTestId('action-progress-text').textContent).toBe('1 of 3 done');
     act(() =>
       bridge.emit('actions:progress', progress({ phase: 'waiting', done: 1, waitSeconds: 12 })),
     );
     expect(screen.getByTestId('action-progress-text')).toHaveTextContent(
       "Waiting 12 s for the server's rate limit",
     );
+    // A phase whose words carry no count adds it.
+    expect(screen.getByTestId('action-progress-text')).toHaveTextContent('1/3');
     // Closing now would hide a run still changing users: the dialog stays.
     await user.keyboard('{Escape}');
     expect(screen.getByTestId('action-dialog')).toBeInTheDocument();

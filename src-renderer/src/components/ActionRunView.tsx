@@ -42,7 +42,8 @@ export function ActionProgressView({
       <div className="progress">
         <div className="progress-text" data-testid="action-progress-text" aria-live="polite">
           {text}
-          {known && (
+          {/* While it runs the text already says "3 of 26 done"; other phases add the count. */}
+          {known && progress.phase !== 'running' && (
             <span className="muted">
               {' '}
               · {countText(progress.done)}/{countText(progress.total)}

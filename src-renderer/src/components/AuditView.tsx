@@ -122,12 +122,15 @@ export function AuditView() {
                   <td>
                     <bdi>{e.connectionLabel}</bdi>
                   </td>
-                  <td className="nowrap">{e.actionLabel}</td>
+                  {/* Action and change wrap, so the message column keeps its room in the dialog. */}
+                  <td>{e.actionLabel}</td>
                   <td>
                     <bdi>{e.userName}</bdi> <span className="muted">({e.userId})</span>
                   </td>
-                  <td className="nowrap">
-                    {standingText(e.before)} → {e.after ? standingText(e.after) : '?'}
+                  <td>
+                    {/* Wraps between the two standings, never inside one. */}
+                    <span className="nowrap">{standingText(e.before)} →</span>{' '}
+                    <span className="nowrap">{e.after ? standingText(e.after) : '?'}</span>
                   </td>
                   <td>
                     <Badge tone={OUTCOME_TONES[e.outcome]}>{OUTCOME_LABELS[e.outcome]}</Badge>
