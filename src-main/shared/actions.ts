@@ -205,3 +205,14 @@ export interface ActionAvailability {
   reason: string | null;
   reversible: boolean;
 }
+
+/**
+ * Whether what the admin typed answers a plan's confirmation (spaces around
+ * it do not count). One rule for the window's Run button and core's check.
+ */
+export function confirmationMatches(
+  confirmation: PlanConfirmation | null,
+  typed: string | undefined,
+): boolean {
+  return confirmation === null || (typed ?? '').trim() === confirmation.expected.trim();
+}

@@ -147,7 +147,7 @@ describe('the action dialog', () => {
     expect(within(dialog).queryByTestId('confirm-input')).toBeNull();
   });
 
-  it('keeps Run disabled until the confirmation is typed exactly, and sends it', async () => {
+  it('keeps Run disabled until the confirmation is typed as core checks it, and sends it', async () => {
     const plan = guestPlan(40, {
       action: { kind: 'delete' },
       title: 'Delete 40 users',
@@ -169,11 +169,15 @@ describe('the action dialog', () => {
     const input = within(dialog).getByLabelText('Type 40 to delete 40 users.');
     const run = within(dialog).getByTestId('run-action');
     expect(run).toBeDisabled();
-    for (const wrong of ['4', '40 ', ' 40', '400']) {
+    for (const wrong of ['4', '4 0', '400', '40.']) {
       await user.clear(input);
       await user.type(input, wrong);
       expect(run).toBeDisabled();
     }
+    // Spaces around it do not count, in the window as in core (confirmationMatches).
+    await user.clear(input);
+    await user.type(input, ' 40 ');
+    expect(run).toBeEnabled();
     await user.clear(input);
     await user.type(input, '40');
     expect(run).toBeEnabled();

@@ -24,7 +24,7 @@ import type { StoredConnection } from '../store/connections-repo';
 import type { UsersRepo } from '../store/users-repo';
 import { exportAuditLog } from './actions/audit-export';
 import { availableActions, connectionBlock, keyOwnerOf } from './actions/availability';
-import { confirmed } from './actions/plan-words';
+import { confirmationMatches } from '@shared/actions';
 import { createPlanStore, randomId } from './actions/plan-store';
 import { buildPlan } from './actions/planner';
 import { runPlan } from './actions/run-loop';
@@ -97,7 +97,7 @@ export function createActionsService(deps: ActionsDeps): ActionsServiceWithStop 
 
     async run({ planId, confirmation }) {
       const plan = plans.peek(planId);
-      if (!confirmed(plan.confirmation, confirmation)) {
+      if (!confirmationMatches(plan.confirmation, confirmation)) {
         fail('INVALID_INPUT', `That does not match. ${plan.confirmation?.prompt ?? ''}`.trim(), {
           field: 'confirmation',
         });

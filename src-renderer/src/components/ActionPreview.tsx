@@ -8,7 +8,7 @@
  */
 import { ArrowRight, Info, TriangleAlert } from 'lucide-react';
 import { useId } from 'react';
-import type { ActionPlan } from '@shared/actions';
+import { confirmationMatches, type ActionPlan } from '@shared/actions';
 import { groupSkips, standingText } from '../lib/action-text';
 import { countText, plural } from '../lib/time';
 
@@ -137,8 +137,7 @@ export function ActionPreview({ plan, typed, onType }: ActionPreviewProps) {
   );
 }
 
-/** Whether Run may be pressed: something to change, and the confirmation typed exactly. */
+/** Whether Run may be pressed: something to change, and the confirmation typed as core checks it. */
 export function canRun(plan: ActionPlan, typed: string): boolean {
-  if (plan.changes.length === 0) return false;
-  return plan.confirmation === null || typed === plan.confirmation.expected;
+  return plan.changes.length > 0 && confirmationMatches(plan.confirmation, typed);
 }

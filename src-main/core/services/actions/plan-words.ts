@@ -87,11 +87,3 @@ export function confirmationFor(
   }
   return null;
 }
-
-/** Whether what the admin typed matches (spaces around it do not count). */
-export function confirmed(
-  confirmation: PlanConfirmation | null,
-  typed: string | undefined,
-): boolean {
-  return confirmation === null || (typed ?? '').trim() === confirmation.expected.trim();
-}
