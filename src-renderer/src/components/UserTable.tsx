@@ -38,9 +38,9 @@ import { useTableLayout } from './use-table-layout';
 import { EmptyResults } from './UserGrid';
 
 /** Height of a row: 25 and more fit a 1280×800 window. */
-const ROW_HEIGHT = 30;
+const ROW_HEIGHT = 24;
 /** Height of the header row, which stays on top while the rows scroll. */
-const HEADER_HEIGHT = 34;
+const HEADER_HEIGHT = 30;
 /** How far one arrow key moves a column's edge. */
 const RESIZE_STEP = 16;
 

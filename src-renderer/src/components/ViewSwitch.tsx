@@ -16,14 +16,11 @@ function ColumnChooser() {
   const ids = shown.map((s) => s.column.id);
   return (
     <PopoverButton
-      className="button small"
+      className="icon-button view-columns"
       align="end"
-      label={
-        <>
-          <Columns3 size={14} aria-hidden="true" />
-          Columns
-        </>
-      }
+      label={<Columns3 size={16} aria-hidden="true" />}
+      ariaLabel="Columns"
+      title="Choose the table's columns"
       popoverLabel="Columns to show"
       testId="column-chooser"
     >
@@ -70,20 +67,20 @@ export function ViewSwitch() {
           {
             value: 'cards',
             label: (
-              <>
-                <LayoutGrid size={14} aria-hidden="true" />
-                <span>Cards</span>
-              </>
+              <span title="Cards">
+                <LayoutGrid size={16} aria-hidden="true" />
+                <span className="visually-hidden">Cards</span>
+              </span>
             ),
             testId: 'view-cards',
           },
           {
             value: 'table',
             label: (
-              <>
-                <Table2 size={14} aria-hidden="true" />
-                <span>Table</span>
-              </>
+              <span title="Table">
+                <Table2 size={16} aria-hidden="true" />
+                <span className="visually-hidden">Table</span>
+              </span>
             ),
             testId: 'view-table',
           },

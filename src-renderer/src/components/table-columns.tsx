@@ -7,8 +7,7 @@
  * Runs in the window.
  */
 import type { ReactNode } from 'react';
-import type { SortKey, UserSummary } from '@shared/model';
-import { presenceOf } from '../lib/presence';
+import { ROLE_LABELS, type SortKey, type UserSummary } from '@shared/model';
 import { CUT_TITLE, wasCut } from '../lib/profile';
 import { absoluteDate, absoluteDateTime, calendarDate, relativeTime } from '../lib/time';
 import { Avatar } from './Avatar';
@@ -40,10 +39,27 @@ const FIELD_PREFIX = 'field:';
 /** Most custom-field columns offered, whatever the results carry. */
 const MAX_FIELD_COLUMNS = 12;
 
-/** A cell's text, cut with an ellipsis and whole in its title. */
-function Text({ text, title, muted }: { text: string; title?: string; muted?: boolean }) {
+/**
+ * A cell's text, cut with an ellipsis and whole in its title (`title` when
+ * it says more, such as the cut note), with `detail` after it (the exact date).
+ */
+function Text({
+  text,
+  title,
+  detail,
+  muted,
+}: {
+  text: string;
+  title?: string;
+  detail?: string;
+  muted?: boolean;
+}) {
+  const whole = title ?? text;
   return (
-    <span className={muted ? 'cell-text muted' : 'cell-text'} title={title ?? text}>
+    <span
+      className={muted ? 'cell-text muted' : 'cell-text'}
+      title={detail ? `${whole} (${detail})` : whole}
+    >
       <bdi>{text}</bdi>
     </span>
   );
@@ -61,19 +77,18 @@ const BASE_COLUMNS: readonly TableColumn[] = [
   {
     id: 'name',
     label: 'Name',
-    width: 240,
+    width: 190,
     sortKey: 'name',
     fixed: true,
     shownByDefault: true,
-    cell: (user, { now }) => (
+    cell: (user) => (
       <span className="cell-name">
         <Avatar
           connectionId={user.connectionId}
           userId={user.userId}
           avatarKey={user.avatarKey}
           name={user.name}
-          size={20}
-          presence={presenceOf(user, now).tone}
+          size={18}
         />
         <Text
           text={user.name}
@@ -85,7 +100,7 @@ const BASE_COLUMNS: readonly TableColumn[] = [
   {
     id: 'email',
     label: 'Email',
-    width: 240,
+    width: 230,
     shownByDefault: true,
     cell: (user) =>
       user.email ? (
@@ -100,15 +115,20 @@ const BASE_COLUMNS: readonly TableColumn[] = [
   {
     id: 'role',
     label: 'Role',
-    width: 130,
+    width: 140,
     sortKey: 'role',
     shownByDefault: true,
-    cell: (user) => <RoleBadge role={user.role} />,
+    cell: (user) => (
+      // A narrowed column cuts the badge: the title keeps the role readable.
+      <span className="cell-badge" title={ROLE_LABELS[user.role]}>
+        <RoleBadge role={user.role} />
+      </span>
+    ),
   },
   {
     id: 'state',
     label: 'State',
-    width: 120,
+    width: 100,
     shownByDefault: true,
     cell: (user) => {
       const text = stateText(user);
@@ -123,32 +143,32 @@ const BASE_COLUMNS: readonly TableColumn[] = [
   {
     id: 'lastActive',
     label: 'Last active',
-    width: 140,
+    width: 132,
     sortKey: 'lastActive',
     shownByDefault: true,
     cell: (user, { now }) => {
       const at = user.presence?.lastActiveAt ?? null;
       if (at === null) return <Text text="Never" muted />;
-      return <Text text={relativeTime(at, now)} title={absoluteDateTime(at)} />;
+      return <Text text={relativeTime(at, now)} detail={absoluteDateTime(at)} />;
     },
   },
   {
     id: 'joined',
     label: 'Joined',
-    width: 120,
+    width: 110,
     sortKey: 'joined',
     shownByDefault: true,
     cell: (user) =>
       user.joinedAt === null ? (
         <Text text="Unknown" muted />
       ) : (
-        <Text text={absoluteDate(user.joinedAt)} title={absoluteDateTime(user.joinedAt)} />
+        <Text text={absoluteDate(user.joinedAt)} detail={absoluteDateTime(user.joinedAt)} />
       ),
   },
   {
     id: 'groups',
     label: 'Groups',
-    width: 180,
+    width: 150,
     shownByDefault: true,
     cell: (user) =>
       user.groups.length === 0 ? (
@@ -160,7 +180,7 @@ const BASE_COLUMNS: readonly TableColumn[] = [
   {
     id: 'connection',
     label: 'Connection',
-    width: 150,
+    width: 130,
     shownByDefault: true,
     cell: (user, { connectionLabel }) => (
       <span className="cell-name">
