@@ -22,13 +22,17 @@ import { SearchBox } from './components/SearchBox';
 import { Sidebar } from './components/Sidebar';
 import { Toasts } from './components/Toasts';
 import { UserGrid } from './components/UserGrid';
+import { UserTable } from './components/UserTable';
+import { ViewSwitch } from './components/ViewSwitch';
 import { useConnections } from './stores/connections-store';
 import { useDetail } from './stores/detail-store';
 import { useDirectory } from './stores/directory-store';
+import { useView } from './stores/view-store';
 
 /** The directory: everything once at least one connection exists. */
 function Directory() {
   const detailOpen = useDetail((s) => s.target !== null);
+  const view = useView((s) => s.view);
   // Ask for results whenever the directory appears (first start, or after the first run).
   useEffect(() => {
     useDirectory.getState().refresh();
@@ -42,11 +46,12 @@ function Directory() {
           <div className="toolbar-row">
             <SearchBox />
             <LookupBox />
+            <ViewSwitch />
           </div>
         </div>
         <FilterBar />
         <ScopeNotices />
-        <UserGrid />
+        {view === 'table' ? <UserTable /> : <UserGrid />}
       </main>
       {detailOpen && (
         // Shown only when the panel overlays the grid (narrow windows, styles.css);

@@ -4,6 +4,7 @@ import { createRoot } from 'react-dom/client';
 import { App } from './App';
 import { startTheme } from './lib/theme';
 import './styles.css';
+import './table.css';
 
 startTheme();
 const root = document.getElementById('root');

@@ -194,6 +194,32 @@ describe.each(['light', 'dark'] as const)('gallery (%s)', (scheme) => {
     await shot('empty-search');
   });
 
+  it('the table view: sorted from a header, columns chosen, a range selected', async () => {
+    const server = fullServer();
+    const page = await open(server, { width: 1280, height: 800 });
+    await page.getByTestId('user-card').first().waitFor();
+    await page.getByTestId('view-table').click();
+    const rows = page.getByTestId('table-row');
+    await rows.first().waitFor();
+    await settle(page);
+    await shot('table');
+    expect(await axeSerious(page)).toEqual([]);
+
+    await page.getByTestId('sort-by-lastActive').click();
+    await page.getByTestId('column-lastActive').and(page.locator('[aria-sort]')).waitFor();
+    await page.getByTestId('column-chooser').click();
+    await page.getByTestId('show-column-groups').waitFor();
+    await shot('table-columns');
+    await page.keyboard.press('Escape');
+
+    await rows.nth(1).click({ modifiers: ['Control'] });
+    await rows.nth(3).click({ modifiers: ['Control'] });
+    await rows.nth(8).click({ modifiers: ['Shift'] });
+    await page.getByTestId('selection-bar').waitFor();
+    await settle(page);
+    await shot('table-selection');
+  });
+
   it('the detail panel of a Zulip user with all 8 field types', async () => {
     const server = fullServer();
     const page = await open(server, { width: 1440, height: 900 });

@@ -73,6 +73,16 @@ function done(connectionId: string, summary: SyncSummary): SyncProgress {
 const SCREENS: Screen[] = [
   { name: 'grid', enter: async () => {} },
   {
+    name: 'table',
+    enter: async (page) => {
+      await page.getByTestId('view-table').click();
+      const rows = page.getByTestId('table-row');
+      await rows.nth(3).click({ modifiers: ['Control'] });
+      await rows.nth(5).click({ modifiers: ['Shift'] });
+      await page.getByTestId('selection-count').waitFor();
+    },
+  },
+  {
     name: 'detail',
     enter: async (page) => {
       await page.getByTestId('search-input').fill('Cordelia');

@@ -1,7 +1,7 @@
 /**
  * jsdom setup for the window's component tests: jest-dom matchers, a clean
  * DOM and fresh stores after each test, and the little layout jsdom lacks
- * (it computes no sizes): the grid's scroll box reports a window-sized box,
+ * (it computes no sizes): the grid's (and the table's) scroll box reports a window-sized box,
  * so the virtualizer has rows to lay out, and elements can scroll.
  */
 import '@testing-library/jest-dom/vitest';
@@ -13,7 +13,9 @@ import { resetStores } from '@renderer/stores/reset';
 export const gridBox = { width: 1200, height: 800 };
 
 function sized(el: Element, axis: 'width' | 'height'): number {
-  return el.classList.contains('grid-scroller') ? gridBox[axis] : 0;
+  return el.classList.contains('grid-scroller') || el.classList.contains('table-scroller')
+    ? gridBox[axis]
+    : 0;
 }
 
 Object.defineProperty(HTMLElement.prototype, 'clientWidth', {

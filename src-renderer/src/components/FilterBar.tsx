@@ -21,7 +21,7 @@ const SORT_LABELS: Record<SortKey, string> = {
 };
 
 /** Which way each key sorts first: names A-Z, but newest activity first; relevance has one way. */
-const NATURAL_DIRECTION: Record<SortKey, 'asc' | 'desc'> = {
+export const NATURAL_DIRECTION: Record<SortKey, 'asc' | 'desc'> = {
   relevance: 'asc',
   name: 'asc',
   role: 'asc',

@@ -20,6 +20,7 @@ import {
   type KeyboardEvent,
 } from 'react';
 import type { UserSummary } from '@shared/model';
+import { moveToResult, openResult, pickResult } from '../actions/pick-result';
 import { startSync } from '../actions/start-sync';
 import { useElementWidth } from '../lib/use-element-width';
 import { useConnections } from '../stores/connections-store';
@@ -71,7 +72,6 @@ export function UserGrid() {
   const error = useDirectory((s) => s.error);
   const ensureRange = useDirectory((s) => s.ensureRange);
   const connections = useConnections((s) => s.list);
-  const openSummary = useDetail((s) => s.openSummary);
   const target = useDetail((s) => s.target);
   const selection = useSelection((s) => s.selected);
   const active = useUi((s) => s.gridActive);
@@ -192,26 +192,13 @@ export function UserGrid() {
       else if (e.key === 'ArrowUp' || e.key === 'PageUp') next = e.key === 'ArrowUp' ? index : 0;
       else return;
     }
-    const { pages: loaded, queryVersion: version } = useDirectory.getState();
-    if (e.shiftKey && e.key.startsWith('Arrow')) {
-      useSelection.getState().extendTo(next, version, (i) => summaryAt(loaded, i), index);
-    } else useSelection.getState().moveAnchor(next, version);
-    setActive(next);
+    moveToResult(next, index, e.shiftKey && e.key.startsWith('Arrow'));
     pendingFocus.current = next;
     virtualizer.scrollToIndex(Math.floor(next / cols), { align: 'auto' });
   };
 
-  const onOpenNow = (user: UserSummary, index: number): void => {
-    setActive(index);
-    useSelection.getState().selectOnly(user, index, useDirectory.getState().queryVersion);
-    void openSummary(user);
-  };
-  const onPickNow = (user: UserSummary, index: number, how: 'toggle' | 'range'): void => {
-    setActive(index);
-    const { pages: loaded, queryVersion: version } = useDirectory.getState();
-    if (how === 'toggle') useSelection.getState().toggle(user, index, version);
-    else useSelection.getState().extendTo(index, version, (i) => summaryAt(loaded, i));
-  };
+  const onOpenNow = openResult;
+  const onPickNow = pickResult;
   const onFocusNow = (index: number): void => {
     if (active !== index) setActive(index);
   };
@@ -310,8 +297,8 @@ export function UserGrid() {
   );
 }
 
-/** Why the grid is empty, and what to do next. */
-function EmptyResults() {
+/** Why the results are empty, and what to do next (the grid and the table both show it). */
+export function EmptyResults() {
   const filters = useDirectory((s) => s.filters);
   const setFilters = useDirectory((s) => s.setFilters);
   const clearFilters = useDirectory((s) => s.clearFilters);

@@ -14,6 +14,7 @@ import { useOnline } from './online-store';
 import { useSelection } from './selection-store';
 import { useSync } from './sync-store';
 import { useUi } from './ui-store';
+import { useView } from './view-store';
 
 /** Resets all stores. */
 export function resetStores(): void {
@@ -27,4 +28,5 @@ export function resetStores(): void {
   useSelection.getState().reset();
   useAction.getState().reset();
   useAudit.getState().reset();
+  useView.getState().reset();
 }

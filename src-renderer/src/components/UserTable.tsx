@@ -1,0 +1,381 @@
+/**
+ * The results as a table: one row a user, virtualized like the grid (only
+ * the rows in view, plus a few, are in the DOM), over the same directory
+ * store and the same selection. Headers of sortable columns set the
+ * search's sort; columns can be resized and chosen (ColumnChooser).
+ * Keyboard: arrows, PageUp/PageDown, Home/End move; Enter opens; Space
+ * selects; shift+arrows extend. Mouse: as on the cards.
+ *
+ * Runs in the window.
+ */
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { ArrowDown, ArrowUp } from 'lucide-react';
+import {
+  useEffect,
+  useLayoutEffect,
+  useMemo,
+  useRef,
+  useState,
+  type KeyboardEvent,
+  type MouseEvent,
+  type PointerEvent,
+} from 'react';
+import type { UserSummary } from '@shared/model';
+import { moveToResult, openResult, pickResult } from '../actions/pick-result';
+import { hasModKey } from '../lib/keys';
+import { useClock } from '../stores/clock-store';
+import { useConnections } from '../stores/connections-store';
+import { useDetail } from '../stores/detail-store';
+import { PAGE_SIZE, summaryAt, useDirectory } from '../stores/directory-store';
+import { selectionKey, useSelection } from '../stores/selection-store';
+import { useUi } from '../stores/ui-store';
+import { clampWidth } from '../stores/view-store';
+import { NATURAL_DIRECTION } from './FilterBar';
+import { ErrorNotice } from './ErrorNotice';
+import { SelectionBar } from './SelectionBar';
+import type { TableColumn } from './table-columns';
+import { useTableLayout } from './use-table-layout';
+import { EmptyResults } from './UserGrid';
+
+/** Height of a row: 25 and more fit a 1280×800 window. */
+const ROW_HEIGHT = 24;
+/** Height of the header row, which stays on top while the rows scroll. */
+const HEADER_HEIGHT = 30;
+/** How far one arrow key moves a column's edge. */
+const RESIZE_STEP = 16;
+
+/** The columns' widths as a grid template: the last one takes what is left. */
+function template(widths: number[]): string {
+  return widths
+    .map((w, i) => (i === widths.length - 1 ? `minmax(${w}px, 1fr)` : `${w}px`))
+    .join(' ');
+}
+
+/** The header of one column: its sort button (if sortable) and its resize handle. */
+function HeaderCell({
+  column,
+  width,
+  colIndex,
+  onResize,
+}: {
+  column: TableColumn;
+  width: number;
+  colIndex: number;
+  /** A width while dragging (`done` false), and the one to keep (`done` true). */
+  onResize: (id: string, width: number, done: boolean) => void;
+}) {
+  const sort = useDirectory((s) => s.filters.sort);
+  const direction = useDirectory((s) => s.filters.direction);
+  const chooseSort = useDirectory((s) => s.chooseSort);
+  const sorted = column.sortKey !== undefined && sort === column.sortKey;
+  const ariaSort = sorted ? (direction === 'asc' ? 'ascending' : 'descending') : undefined;
+
+  const onSort = (): void => {
+    const key = column.sortKey;
+    if (!key) return;
+    chooseSort({
+      sort: key,
+      direction: sorted ? (direction === 'asc' ? 'desc' : 'asc') : NATURAL_DIRECTION[key],
+    });
+  };
+
+  const onPointerDown = (e: PointerEvent<HTMLDivElement>): void => {
+    e.preventDefault();
+    const startX = e.clientX;
+    const el = e.currentTarget;
+    el.setPointerCapture?.(e.pointerId);
+    let latest = width;
+    const move = (ev: globalThis.PointerEvent): void => {
+      latest = width + ev.clientX - startX;
+      onResize(column.id, latest, false);
+    };
+    const up = (): void => {
+      el.removeEventListener('pointermove', move);
+      el.removeEventListener('pointerup', up);
+      el.removeEventListener('pointercancel', up);
+      onResize(column.id, latest, true);
+    };
+    el.addEventListener('pointermove', move);
+    el.addEventListener('pointerup', up);
+    el.addEventListener('pointercancel', up);
+  };
+
+  return (
+    <div
+      role="columnheader"
+      aria-colindex={colIndex}
+      aria-sort={ariaSort}
+      className={`table-head-cell${sorted ? ' is-sorted' : ''}`}
+      data-testid={`column-${column.id}`}
+    >
+      {column.sortKey ? (
+        <button
+          type="button"
+          className="table-sort"
+          onClick={onSort}
+          title={`Sort by ${column.label.toLowerCase()}`}
+          data-testid={`sort-by-${column.id}`}
+        >
+          <span className="cell-text">{column.label}</span>
+          {sorted &&
+            (direction === 'asc' ? (
+              <ArrowUp size={12} aria-hidden="true" />
+            ) : (
+              <ArrowDown size={12} aria-hidden="true" />
+            ))}
+        </button>
+      ) : (
+        <span className="cell-text table-head-label" title={column.label}>
+          {column.label}
+        </span>
+      )}
+      <div
+        role="separator"
+        aria-orientation="vertical"
+        aria-label={`Resize ${column.label}`}
+        aria-valuenow={width}
+        tabIndex={0}
+        className="table-resize"
+        data-testid={`resize-${column.id}`}
+        onPointerDown={onPointerDown}
+        onKeyDown={(e) => {
+          if (e.key !== 'ArrowLeft' && e.key !== 'ArrowRight') return;
+          e.preventDefault();
+          onResize(column.id, width + (e.key === 'ArrowRight' ? RESIZE_STEP : -RESIZE_STEP), true);
+        }}
+      />
+    </div>
+  );
+}
+
+/** The results as a virtualized table, or the reason there are none. */
+export function UserTable() {
+  const scroller = useRef<HTMLDivElement>(null);
+  const total = useDirectory((s) => s.total);
+  const pages = useDirectory((s) => s.pages);
+  const generation = useDirectory((s) => s.generation);
+  const queryVersion = useDirectory((s) => s.queryVersion);
+  const error = useDirectory((s) => s.error);
+  const ensureRange = useDirectory((s) => s.ensureRange);
+  const connections = useConnections((s) => s.list);
+  const target = useDetail((s) => s.target);
+  const selection = useSelection((s) => s.selected);
+  const active = useUi((s) => s.gridActive);
+  const setActive = useUi((s) => s.setGridActive);
+  const focusRequest = useUi((s) => s.gridFocusRequest);
+  const now = useClock((s) => s.now);
+  const layout = useTableLayout();
+  const [drag, setDrag] = useState<{ id: string; width: number } | null>(null);
+  const shown = layout.shown.map((s) =>
+    drag?.id === s.column.id ? { ...s, width: clampWidth(drag.width) } : s,
+  );
+  const onResize = (id: string, width: number, done: boolean): void => {
+    if (!done) {
+      setDrag({ id, width });
+      return;
+    }
+    setDrag(null);
+    layout.setWidth(id, width);
+  };
+  const pendingFocus = useRef<number | null>(null);
+  const seenFocusRequest = useRef(focusRequest);
+  const count = total ?? 0;
+
+  // eslint-disable-next-line react-hooks/incompatible-library
+  const virtualizer = useVirtualizer({
+    count,
+    getScrollElement: () => scroller.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 4,
+    scrollMargin: HEADER_HEIGHT,
+    useFlushSync: false,
+  });
+  const virtualRows = virtualizer.getVirtualItems();
+  const first = virtualRows[0]?.index ?? 0;
+  const last = virtualRows[virtualRows.length - 1]?.index ?? 0;
+
+  useEffect(() => {
+    ensureRange(Math.max(0, first - PAGE_SIZE / 2), last + PAGE_SIZE / 2);
+  }, [first, last, generation, ensureRange]);
+
+  useLayoutEffect(() => {
+    virtualizer.scrollToOffset(0);
+    setActive(0);
+  }, [queryVersion, virtualizer, setActive]);
+
+  // Keep the roving focus on a row that exists and is in view.
+  useEffect(() => {
+    if (count === 0) return;
+    const focusInside = scroller.current?.contains(document.activeElement) ?? false;
+    if (active >= count) setActive(count - 1);
+    else if ((active < first || active > last) && !focusInside && pendingFocus.current === null) {
+      setActive(Math.min(count - 1, first));
+    }
+  }, [active, count, first, last, setActive]);
+
+  // Focus the row keyboard navigation moved to, once it is rendered.
+  useEffect(() => {
+    const want = pendingFocus.current;
+    if (want === null) return;
+    const el = scroller.current?.querySelector<HTMLElement>(`[data-index="${want}"]`);
+    if (el) {
+      el.focus({ preventScroll: true });
+      pendingFocus.current = null;
+    }
+  });
+
+  // The detail panel closed: focus goes back to the row that opened it.
+  useEffect(() => {
+    if (focusRequest === seenFocusRequest.current) return;
+    seenFocusRequest.current = focusRequest;
+    pendingFocus.current = useUi.getState().gridActive;
+    virtualizer.scrollToIndex(pendingFocus.current, { align: 'auto' });
+  }, [focusRequest, virtualizer]);
+
+  const labels = useMemo(() => new Map(connections.map((c) => [c.id, c.label])), [connections]);
+  const columns = template(shown.map((s) => s.width));
+  const minWidth = shown.reduce((n, s) => n + s.width, 0);
+
+  const onRowKey = (
+    e: KeyboardEvent<HTMLDivElement>,
+    user: UserSummary | undefined,
+    index: number,
+  ): void => {
+    if (e.key === 'Enter' || e.key === ' ') {
+      e.preventDefault();
+      if (!user) return;
+      if (e.key === 'Enter') openResult(user, index);
+      else pickResult(user, index, 'toggle');
+      return;
+    }
+    const page = Math.max(
+      1,
+      Math.floor(((scroller.current?.clientHeight ?? 0) - HEADER_HEIGHT) / ROW_HEIGHT),
+    );
+    const moves: Record<string, number> = {
+      ArrowDown: index + 1,
+      ArrowUp: index - 1,
+      PageDown: index + page,
+      PageUp: index - page,
+      Home: 0,
+      End: count - 1,
+    };
+    if (!Object.hasOwn(moves, e.key)) return;
+    e.preventDefault();
+    const next = Math.min(count - 1, Math.max(0, moves[e.key]!));
+    moveToResult(next, index, e.shiftKey && e.key.startsWith('Arrow'));
+    pendingFocus.current = next;
+    virtualizer.scrollToIndex(next, { align: 'auto' });
+  };
+
+  const onRowClick = (e: MouseEvent<HTMLDivElement>, user: UserSummary, index: number): void => {
+    if (e.shiftKey || hasModKey(e)) {
+      e.preventDefault();
+      pickResult(user, index, e.shiftKey ? 'range' : 'toggle');
+      return;
+    }
+    if (window.getSelection()?.toString()) return;
+    openResult(user, index);
+  };
+
+  return (
+    <div className="grid-area">
+      <SelectionBar />
+      {error && (
+        <div className="grid-error">
+          <ErrorNotice error={error} title="Could not search the directory" testId="search-error" />
+        </div>
+      )}
+      {total === 0 && !error && <EmptyResults />}
+      <div
+        ref={scroller}
+        className="table-scroller"
+        role="grid"
+        aria-label="Users"
+        aria-rowcount={count + 1}
+        aria-colcount={shown.length}
+        aria-readonly="true"
+        aria-multiselectable="true"
+        data-testid="user-table"
+        hidden={total === 0}
+      >
+        <div role="rowgroup" className="table-head" style={{ minWidth }}>
+          <div
+            role="row"
+            aria-rowindex={1}
+            className="table-row table-head-row"
+            style={{ gridTemplateColumns: columns, height: HEADER_HEIGHT }}
+          >
+            {shown.map((s, i) => (
+              <HeaderCell
+                key={s.column.id}
+                column={s.column}
+                width={s.width}
+                colIndex={i + 1}
+                onResize={onResize}
+              />
+            ))}
+          </div>
+        </div>
+        <div
+          role="rowgroup"
+          className="table-body"
+          style={{ height: virtualizer.getTotalSize(), minWidth }}
+        >
+          {virtualRows.map((vr) => {
+            const index = vr.index;
+            const user = summaryAt(pages, index);
+            const selected = user ? selection.has(selectionKey(user)) : false;
+            const open =
+              user !== undefined &&
+              target?.connectionId === user.connectionId &&
+              target.userId === user.userId;
+            const dim = user && (user.deactivated || user.gone);
+            return (
+              <div
+                key={vr.key}
+                role="row"
+                aria-rowindex={index + 2}
+                aria-selected={selected}
+                aria-busy={user ? undefined : true}
+                tabIndex={index === active ? 0 : -1}
+                data-index={index}
+                data-testid="table-row"
+                data-user-id={user?.userId}
+                className={`table-row${selected ? ' is-selected' : ''}${open ? ' is-open' : ''}${dim ? ' is-dim' : ''}`}
+                style={{
+                  gridTemplateColumns: columns,
+                  height: ROW_HEIGHT,
+                  transform: `translateY(${vr.start - HEADER_HEIGHT}px)`,
+                }}
+                onFocus={() => {
+                  if (useUi.getState().gridActive !== index) setActive(index);
+                }}
+                onKeyDown={(e) => onRowKey(e, user, index)}
+                onMouseDown={(e) => {
+                  if (e.shiftKey) e.preventDefault();
+                }}
+                onClick={user ? (e) => onRowClick(e, user, index) : undefined}
+              >
+                {shown.map((s, i) => (
+                  <div
+                    key={s.column.id}
+                    role="gridcell"
+                    aria-colindex={i + 1}
+                    className="table-cell"
+                  >
+                    {user ? (
+                      s.column.cell(user, { now, connectionLabel: labels.get(user.connectionId) })
+                    ) : i === 0 ? (
+                      <span className="skeleton skeleton-line" />
+                    ) : null}
+                  </div>
+                ))}
+              </div>
+            );
+          })}
+        </div>
+      </div>
+    </div>
+  );
+}
