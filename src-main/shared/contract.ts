@@ -45,6 +45,9 @@ const secretSchema = z.string().min(1, 'Enter the API key.').max(4096);
 const urlInputSchema = z.string().trim().min(1, 'Enter the server URL.').max(2048);
 const emailInputSchema = z.string().trim().max(320);
 
+/** A time in whole ms since 1970, within what a JS Date can hold. */
+const timeSchema = z.number().int().min(0).max(8.64e15);
+
 /** Search arguments: every field optional, defaults filled in by the parse. */
 export const searchQuerySchema = z
   .object({
@@ -53,6 +56,12 @@ export const searchQuerySchema = z
     roles: z.array(z.enum(ROLES)).max(ROLES.length).default([]),
     accounts: z.enum(['all', 'humans', 'bots']).default('all'),
     status: z.enum(['all', 'active', 'deactivated']).default('all'),
+    /** Last activity: any, before `activeBefore` (inactive since), or none ever seen. */
+    activity: z.enum(['all', 'inactiveSince', 'never']).default('all'),
+    activeBefore: timeSchema.default(0),
+    /** Joined at or after / before these times (ms); null: no bound. */
+    joinedAfter: timeSchema.nullable().default(null),
+    joinedBefore: timeSchema.nullable().default(null),
     sort: z.enum(SORT_KEYS).default('name'),
     direction: z.enum(['asc', 'desc']).default('asc'),
     offset: z.number().int().min(0).max(10_000_000).default(0),

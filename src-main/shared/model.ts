@@ -275,6 +275,10 @@ export const DEFAULT_SEARCH_SPEC: Readonly<SearchSpec> = Object.freeze({
   roles: [],
   accounts: 'all',
   status: 'all',
+  activity: 'all',
+  activeBefore: 0,
+  joinedAfter: null,
+  joinedBefore: null,
   sort: 'name',
   direction: 'asc',
 });

@@ -183,6 +183,17 @@ const query = fc.record({
   ),
   accounts: fc.constantFrom('all', 'humans', 'bots'),
   status: fc.constantFrom('all', 'active', 'deactivated'),
+  // Day bounds meet the day-valued times exactly, so both sides of each bound are tried.
+  activity: fc.constantFrom('all', 'all', 'inactiveSince', 'never'),
+  activeBefore: fc.integer({ min: 0, max: 5 }).map((d) => d * DAY),
+  joinedAfter: fc.option(
+    fc.integer({ min: 0, max: 5 }).map((d) => d * DAY),
+    { nil: null },
+  ),
+  joinedBefore: fc.option(
+    fc.integer({ min: 0, max: 5 }).map((d) => d * DAY),
+    { nil: null },
+  ),
   sort: fc.constantFrom('name', 'role', 'lastActive', 'joined', 'relevance', 'relevance'),
   direction: fc.constantFrom('asc', 'desc'),
   offset: fc.integer({ min: 0, max: 30 }),

@@ -14,6 +14,7 @@
  *
  * Node only; never imports `electron`.
  */
+import { DEFAULT_SEARCH_SPEC } from '@shared/model';
 import type { SearchQuery, SearchResult, UserRecord, UserSummary } from '@shared/model';
 import { RollcallFailure } from '@shared/errors';
 import type { OpenedDatabase } from './db';
@@ -222,11 +223,9 @@ export function createUsersRepo(
     getSummary: (connectionId, userId) => readSummary(access, connectionId, userId),
     listByConnection(connectionId, paging = {}) {
       return search({
-        text: '',
+        ...DEFAULT_SEARCH_SPEC,
         connectionIds: [connectionId],
         roles: [],
-        accounts: 'all',
-        status: 'all',
         sort: 'name',
         direction: 'asc',
         offset: paging.offset ?? 0,

@@ -39,6 +39,19 @@ function whereOf(filter: SearchFilter): {
   if (filter.accounts === 'bots') conds.push('u.is_bot = 1');
   if (filter.status === 'active') conds.push('u.deactivated = 0 AND u.gone_at IS NULL');
   if (filter.status === 'deactivated') conds.push('(u.deactivated = 1 OR u.gone_at IS NOT NULL)');
+  if (filter.activity === 'never') conds.push('u.last_active_at IS NULL');
+  if (filter.activity === 'inactiveSince') {
+    conds.push('u.last_active_at < ?');
+    params.push(filter.activeBefore);
+  }
+  if (filter.joinedAfter !== null) {
+    conds.push('u.joined_at >= ?');
+    params.push(filter.joinedAfter);
+  }
+  if (filter.joinedBefore !== null) {
+    conds.push('u.joined_at < ?');
+    params.push(filter.joinedBefore);
+  }
   // Every term, short or long, is an exact substring test (the in-memory
   // index answers most searches; this is the path until it is ready).
   for (const t of new Set(searchTerms(filter.text))) {
