@@ -62,6 +62,8 @@ export const searchQuerySchema = z
     /** Joined at or after / before these times (ms); null: no bound. */
     joinedAfter: timeSchema.nullable().default(null),
     joinedBefore: timeSchema.nullable().default(null),
+    /** Also count each role, account and status choice (SearchResult.facets). */
+    facets: z.boolean().default(false),
     sort: z.enum(SORT_KEYS).default('name'),
     direction: z.enum(['asc', 'desc']).default('asc'),
     offset: z.number().int().min(0).max(10_000_000).default(0),

@@ -11,6 +11,7 @@ import {
   searchRows,
   searchTerms,
 } from '@core/search/search-text';
+import { facetsOfRows } from '@core/search/facets';
 import { createUsersRepo, type UsersRepo } from '@core/store/users-repo';
 import type { DirectoryUser, OpenWebUIRole, Role, SearchQuery, ZulipRole } from '@shared/model';
 import { DEFAULT_SEARCH_SPEC, OPENWEBUI_ROLES, ZULIP_ROLES } from '@shared/model';
@@ -485,6 +486,7 @@ describe('the SQL search and the reference search agree', () => {
       fc.integer({ min: 0, max: 5 }).map((d) => d * DAY),
       { nil: null },
     ),
+    facets: fc.boolean(),
     sort: fc.constantFrom('name', 'role', 'lastActive', 'joined', 'relevance', 'relevance'),
     direction: fc.constantFrom('asc', 'desc'),
     offset: fc.integer({ min: 0, max: 6 }),
@@ -534,6 +536,7 @@ describe('the SQL search and the reference search agree', () => {
               expect(actual.items.map((u) => `${u.connectionId}/${u.userId}`)).toEqual(
                 expected.items.map((r) => `${r.connectionId}/${r.userId}`),
               );
+              expect(actual.facets).toEqual(q.facets ? facetsOfRows(rows, q) : undefined);
             }
           } finally {
             cache.close();

@@ -212,8 +212,12 @@ function timesMatch(
   return true;
 }
 
-/** Rules 3 and 4 for one row, with the terms already split. */
-function rowMatches(row: SearchRow, filter: SearchFilter, terms: readonly string[]): boolean {
+/** Rules 3 and 4 for one row, with the terms already split (also what facets.ts counts by). */
+export function rowMatchesFilter(
+  row: SearchRow,
+  filter: SearchFilter,
+  terms: readonly string[],
+): boolean {
   if (filter.connectionIds.length > 0 && !filter.connectionIds.includes(row.connectionId)) {
     return false;
   }
@@ -286,7 +290,7 @@ export function searchRows<T extends SearchRow>(
   query: SearchQuery,
 ): { total: number; items: T[] } {
   const terms = searchTerms(query.text);
-  const matches = rows.filter((r) => rowMatches(r, query, terms));
+  const matches = rows.filter((r) => rowMatchesFilter(r, query, terms));
   if (query.sort === 'relevance') sortByRelevance(matches, terms);
   else matches.sort(compareRows(query.sort, query.direction));
   return { total: matches.length, items: matches.slice(query.offset, query.offset + query.limit) };
