@@ -57,6 +57,9 @@ type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
 const actionSpecMatches: Same<z.output<typeof actionSpecSchema>, ActionSpec> = true;
 void actionSpecMatches;
 
+/** A time in whole ms since 1970, within what a JS Date can hold. */
+const timeSchema = z.number().int().min(0).max(8.64e15);
+
 /** Search arguments: every field optional, defaults filled in by the parse. */
 export const searchQuerySchema = z
   .object({
@@ -65,6 +68,14 @@ export const searchQuerySchema = z
     roles: z.array(z.enum(ROLES)).max(ROLES.length).default([]),
     accounts: z.enum(['all', 'humans', 'bots']).default('all'),
     status: z.enum(['all', 'active', 'deactivated']).default('all'),
+    /** Last activity: any, before `activeBefore` (inactive since), or none ever seen. */
+    activity: z.enum(['all', 'inactiveSince', 'never']).default('all'),
+    activeBefore: timeSchema.default(0),
+    /** Joined at or after / before these times (ms); null: no bound. */
+    joinedAfter: timeSchema.nullable().default(null),
+    joinedBefore: timeSchema.nullable().default(null),
+    /** Also count each role, account and status choice (SearchResult.facets). */
+    facets: z.boolean().default(false),
     sort: z.enum(SORT_KEYS).default('name'),
     direction: z.enum(['asc', 'desc']).default('asc'),
     offset: z.number().int().min(0).max(10_000_000).default(0),

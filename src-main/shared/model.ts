@@ -275,6 +275,11 @@ export const DEFAULT_SEARCH_SPEC: Readonly<SearchSpec> = Object.freeze({
   roles: [],
   accounts: 'all',
   status: 'all',
+  activity: 'all',
+  activeBefore: 0,
+  joinedAfter: null,
+  joinedBefore: null,
+  facets: false,
   sort: 'name',
   direction: 'asc',
 });
@@ -283,6 +288,19 @@ export const DEFAULT_SEARCH_SPEC: Readonly<SearchSpec> = Object.freeze({
 export interface SearchResult {
   total: number;
   items: UserSummary[];
+  /** Counts per role, account and status choice, when the query asked (`facets: true`). */
+  facets?: SearchFacets;
+}
+
+/**
+ * How many users each choice of a filter would show, the other filters and
+ * the text kept: the counts beside the role, account and status chips.
+ */
+export interface SearchFacets {
+  /** Every role of ROLES, in that order. */
+  roles: { role: Role; count: number }[];
+  accounts: { humans: number; bots: number };
+  status: { active: number; deactivated: number };
 }
 
 /** Who a key belongs to, as the server reported it in a connection test. */

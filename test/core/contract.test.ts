@@ -178,10 +178,27 @@ describe('the IPC contract', () => {
       roles: [],
       accounts: 'all',
       status: 'all',
+      activity: 'all',
+      activeBefore: 0,
+      joinedAfter: null,
+      joinedBefore: null,
+      facets: false,
       sort: 'name',
       direction: 'asc',
       offset: 0,
       limit: 100,
     });
+  });
+
+  it('refuses activity and join bounds that are not whole times a date can hold', () => {
+    const search = contract['users:search'].arg;
+    expect(search.safeParse({ activity: 'idle' }).success).toBe(false);
+    expect(search.safeParse({ joinedAfter: -1 }).success).toBe(false);
+    expect(search.safeParse({ joinedBefore: 1.5 }).success).toBe(false);
+    expect(search.safeParse({ activeBefore: 9e15 }).success).toBe(false);
+    expect(search.safeParse({ facets: 'yes' }).success).toBe(false);
+    expect(search.safeParse({ activity: 'never', joinedAfter: 0, facets: true }).success).toBe(
+      true,
+    );
   });
 });

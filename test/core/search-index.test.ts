@@ -8,6 +8,7 @@ import { DatabaseSync } from '@photostructure/sqlite';
 import fc from 'fast-check';
 import { codePointSortKey, createSearchIndex, type IndexedRow } from '@core/search/search-index';
 import { compareCodePoints, searchRowOf, searchRows } from '@core/search/search-text';
+import { facetsOfRows } from '@core/search/facets';
 import { silentLogger } from '@core/log';
 import { createUsersRepo, type UsersRepo } from '@core/store/users-repo';
 import { deleteConnectionUsers } from '@core/store/users-write';
@@ -183,6 +184,17 @@ const query = fc.record({
   ),
   accounts: fc.constantFrom('all', 'humans', 'bots'),
   status: fc.constantFrom('all', 'active', 'deactivated'),
+  // Day bounds meet the day-valued times exactly, so both sides of each bound are tried.
+  activity: fc.constantFrom('all', 'all', 'inactiveSince', 'never'),
+  activeBefore: fc.integer({ min: 0, max: 5 }).map((d) => d * DAY),
+  joinedAfter: fc.option(
+    fc.integer({ min: 0, max: 5 }).map((d) => d * DAY),
+    { nil: null },
+  ),
+  joinedBefore: fc.option(
+    fc.integer({ min: 0, max: 5 }).map((d) => d * DAY),
+    { nil: null },
+  ),
   sort: fc.constantFrom('name', 'role', 'lastActive', 'joined', 'relevance', 'relevance'),
   direction: fc.constantFrom('asc', 'desc'),
   offset: fc.integer({ min: 0, max: 30 }),
@@ -210,6 +222,11 @@ function expectSame(
     query: q,
     total: expected.total,
     ids: expected.items.map((r) => r.rowId),
+  });
+  // The facet counts: each choice counted with its own filter left out.
+  expect({ query: q, facets: index.facets(q) }).toEqual({
+    query: q,
+    facets: facetsOfRows(rows, q),
   });
 }
 
@@ -535,6 +552,7 @@ describe('the index behind the users repository', () => {
       searchQuery({ text: 'p1', sort: 'name', direction: 'desc', offset: 3, limit: 7 }),
       searchQuery({ text: 'nobody' }),
       searchQuery({}),
+      searchQuery({ text: 'person', roles: ['member'], facets: true }),
     ];
     for (const q of queries) expect(await indexed.searchAsync(q)).toEqual(sql.search(q));
     expect(reads.length).toBeGreaterThan(0); // the scans ran there, not here

@@ -11,6 +11,7 @@ import {
   searchRows,
   searchTerms,
 } from '@core/search/search-text';
+import { facetsOfRows } from '@core/search/facets';
 import { createUsersRepo, type UsersRepo } from '@core/store/users-repo';
 import type { DirectoryUser, OpenWebUIRole, Role, SearchQuery, ZulipRole } from '@shared/model';
 import { DEFAULT_SEARCH_SPEC, OPENWEBUI_ROLES, ZULIP_ROLES } from '@shared/model';
@@ -474,6 +475,18 @@ describe('the SQL search and the reference search agree', () => {
     ),
     accounts: fc.constantFrom('all', 'humans', 'bots'),
     status: fc.constantFrom('all', 'active', 'deactivated'),
+    // Day bounds meet the day-valued times exactly, so both sides of each bound are tried.
+    activity: fc.constantFrom('all', 'all', 'inactiveSince', 'never'),
+    activeBefore: fc.integer({ min: 0, max: 5 }).map((d) => d * DAY),
+    joinedAfter: fc.option(
+      fc.integer({ min: 0, max: 5 }).map((d) => d * DAY),
+      { nil: null },
+    ),
+    joinedBefore: fc.option(
+      fc.integer({ min: 0, max: 5 }).map((d) => d * DAY),
+      { nil: null },
+    ),
+    facets: fc.boolean(),
     sort: fc.constantFrom('name', 'role', 'lastActive', 'joined', 'relevance', 'relevance'),
     direction: fc.constantFrom('asc', 'desc'),
     offset: fc.integer({ min: 0, max: 6 }),
@@ -523,6 +536,7 @@ describe('the SQL search and the reference search agree', () => {
               expect(actual.items.map((u) => `${u.connectionId}/${u.userId}`)).toEqual(
                 expected.items.map((r) => `${r.connectionId}/${r.userId}`),
               );
+              expect(actual.facets).toEqual(q.facets ? facetsOfRows(rows, q) : undefined);
             }
           } finally {
             cache.close();

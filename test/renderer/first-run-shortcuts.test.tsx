@@ -119,8 +119,8 @@ describe('filters', () => {
       return calls[calls.length - 1]!.arg as Record<string, unknown>;
     };
     await user.click(screen.getByTestId('filter-role'));
-    await user.click(screen.getByRole('checkbox', { name: 'Owner' }));
-    await user.click(screen.getByRole('checkbox', { name: 'Admin' }));
+    await user.click(screen.getByRole('checkbox', { name: /^Owner\b/ }));
+    await user.click(screen.getByRole('checkbox', { name: /^Admin\b/ }));
     expect(last()).toMatchObject({ roles: ['owner', 'admin'] });
     expect(await findCards()).toHaveLength(2);
     expect(screen.getByTestId('filter-role')).toHaveTextContent('Role Owner, Admin');

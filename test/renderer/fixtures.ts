@@ -11,6 +11,7 @@
  * Runs in Node and jsdom (no DOM use).
  */
 import { searchRowOf, searchRows } from '@core/search/search-text';
+import { facetsOfRows } from '@core/search/facets';
 import { mulberry32 } from '@core/services/synthetic/random';
 import { contract, type Channel } from '@shared/contract';
 import { err, ok, rollcallError, type Result } from '@shared/errors';
@@ -947,7 +948,8 @@ export class FixtureDirectory {
       record,
     }));
     const { total, items } = searchRows(rows, query);
-    return { total, items: items.map((row) => this.summary(row.record)) };
+    const result: SearchResult = { total, items: items.map((row) => this.summary(row.record)) };
+    return query.facets ? { ...result, facets: facetsOfRows(rows, query) } : result;
   }
 }
 

@@ -9,7 +9,30 @@ import type { SearchQuery } from '@shared/model';
 import { ROLE_INDEX, type SlotColumns } from './slot-columns';
 
 /** The parts of a search that filter rows. */
-export type FilterSpec = Pick<SearchQuery, 'connectionIds' | 'roles' | 'accounts' | 'status'>;
+export type FilterSpec = Pick<
+  SearchQuery,
+  | 'connectionIds'
+  | 'roles'
+  | 'accounts'
+  | 'status'
+  | 'activity'
+  | 'activeBefore'
+  | 'joinedAfter'
+  | 'joinedBefore'
+>;
+
+/** Clears in `out` the slots whose time (NaN: none) fails `keep`. */
+function keepTimes(out: Uint32Array, times: Float64Array, keep: (t: number) => boolean): void {
+  for (let i = 0; i < out.length; i++) {
+    let w = out[i] as number;
+    while (w !== 0) {
+      const low = w & -w;
+      const s = i * 32 + (31 - Math.clz32(low));
+      if (!keep(times[s] as number)) out[i] = (out[i] as number) & ~low;
+      w ^= low;
+    }
+  }
+}
 
 /** Keeps in `out` the slots that are in at least one of `sets`. */
 function orInto(out: Uint32Array, sets: Uint32Array[], words: number): void {
@@ -55,5 +78,13 @@ export function filterBits(cols: SlotColumns, spec: FilterSpec): Uint32Array {
       out[i] = (out[i] as number) & (wantInactive ? inactive : ~inactive);
     }
   }
+  if (spec.activity === 'never') keepTimes(out, cols.lastActiveOf, (t) => Number.isNaN(t));
+  if (spec.activity === 'inactiveSince') {
+    const before = spec.activeBefore;
+    keepTimes(out, cols.lastActiveOf, (t) => t < before); // NaN < x is false.
+  }
+  const { joinedAfter, joinedBefore } = spec;
+  if (joinedAfter !== null) keepTimes(out, cols.joinedOf, (t) => t >= joinedAfter);
+  if (joinedBefore !== null) keepTimes(out, cols.joinedOf, (t) => t < joinedBefore);
   return out;
 }

@@ -6,8 +6,9 @@
  *
  * Node only; never imports `electron` (plain TypeScript; no I/O).
  */
-import type { SearchQuery } from '@shared/model';
+import type { SearchFacets, SearchQuery } from '@shared/model';
 import type { CommonPieces } from './common-pieces';
+import { emptyFacets, withoutFacet } from './facets';
 import { filterBits } from './filter-bits';
 import type { NgramPostings } from './ngram-postings';
 import * as postingOps from './postings';
@@ -15,13 +16,13 @@ import type { Posting } from './postings';
 import { rankQueryOf, startsAWord } from './relevance';
 import { searchTerms } from './search-text';
 import * as slotBits from './slot-bits';
-import type { SlotColumns } from './slot-columns';
+import { ROLE_INDEX, type SlotColumns } from './slot-columns';
 import type { SortOrders } from './sort-orders';
 import type { WordStarts } from './word-starts';
 
 // Bound once (see slot-bits.ts): a query tests candidates one by one.
 const { postingHas } = postingOps;
-const { clearBit, countBits, hasBit, setBit, wordAt } = slotBits;
+const { clearBit, countBits, hasBit, popcount32, setBit, wordAt } = slotBits;
 
 /** A search without its window: what an export or a count asks. */
 export type IndexSpec = Omit<SearchQuery, 'offset' | 'limit'>;
@@ -35,6 +36,18 @@ export interface QueryExecution {
   search(query: SearchQuery): { total: number; rowIds: number[] };
   /** Every match in order (exports). */
   searchAll(spec: IndexSpec): number[];
+  /** Counts per role, account and status choice, each with its own filter left out (facets.ts). */
+  facets(spec: IndexSpec): SearchFacets;
+}
+
+/** Slots set in both `a` and `b`. */
+function andCount(a: Uint32Array, b: Uint32Array): number {
+  let n = 0;
+  for (let i = 0; i < a.length; i++) {
+    const w = (a[i] as number) & (b[i] ?? 0);
+    if (w !== 0) n += popcount32(w);
+  }
+  return n;
 }
 
 /** Queries over the parts of one index; each flushes the orders first. */
@@ -263,5 +276,31 @@ export function createQueryExecution(
     return rowIds;
   }
 
-  return { search, searchAll };
+  function facets(spec: IndexSpec): SearchFacets {
+    const out = emptyFacets();
+    let base: Uint32Array | null = null;
+    // A facet whose own filter is already "all" counts over the search's matches.
+    const over = (facet: 'roles' | 'accounts' | 'status', open: boolean): Uint32Array => {
+      if (open) return (base ??= matches(spec).bits);
+      return matches(withoutFacet(spec, facet)).bits;
+    };
+    const forRoles = over('roles', spec.roles.length === 0);
+    for (const r of out.roles) {
+      const i = ROLE_INDEX.get(r.role);
+      if (i !== undefined) r.count = andCount(forRoles, cols.byRole[i] as Uint32Array);
+    }
+    const forAccounts = over('accounts', spec.accounts === 'all');
+    out.accounts.bots = andCount(forAccounts, cols.bot);
+    out.accounts.humans = countBits(forAccounts) - out.accounts.bots;
+    const forStatus = over('status', spec.status === 'all');
+    const off = new Uint32Array(cols.words);
+    for (let i = 0; i < off.length; i++) {
+      off[i] = (cols.deactivated[i] as number) | (cols.gone[i] as number);
+    }
+    out.status.deactivated = andCount(forStatus, off);
+    out.status.active = countBits(forStatus) - out.status.deactivated;
+    return out;
+  }
+
+  return { search, searchAll, facets };
 }

@@ -34,7 +34,7 @@
  *
  * Node only; never imports `electron` (plain TypeScript; no I/O).
  */
-import type { SearchQuery } from '@shared/model';
+import type { SearchFacets, SearchQuery } from '@shared/model';
 import { cutToLength, TEXT_CAPS } from '@shared/text-caps';
 import { createCommonPieces } from './common-pieces';
 import { exportIndexState, importIndexState, type IndexState } from './index-state';
@@ -121,6 +121,8 @@ export interface SearchIndex {
   search(query: SearchQuery): { total: number; rowIds: number[] };
   /** Every match in order (exports). */
   searchAll(spec: IndexSpec): number[];
+  /** Counts per role, account and status choice (facets.ts). */
+  facets(spec: IndexSpec): SearchFacets;
   stats(): SearchIndexStats;
   /**
    * Everything it holds, by reference, its orders merged first: a snapshot
@@ -143,7 +145,7 @@ export function createSearchIndex(): SearchIndex {
   const pieces = createCommonPieces(cols, pool);
   const orders = createSortOrders(cols);
   const starts = createWordStarts(cols, pool);
-  const { search, searchAll } = createQueryExecution(cols, ngrams, pieces, orders, starts);
+  const { search, searchAll, facets } = createQueryExecution(cols, ngrams, pieces, orders, starts);
   const { slotOf, hay, nameKey, userKey } = cols;
   const { indexText } = ngrams;
   const { indexPieces } = pieces;
@@ -317,6 +319,7 @@ export function createSearchIndex(): SearchIndex {
     has: (rowId) => slotOf.has(rowId),
     search,
     searchAll,
+    facets,
     stats,
     exportState: () => exportIndexState({ cols, ngrams, pieces, pool, orders, starts }),
     *importState(state) {

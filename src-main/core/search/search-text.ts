@@ -35,7 +35,12 @@
  *    are exact substring tests on code points.
  * 4. Filters: `connectionIds` (empty: all), `roles` (empty: all), `accounts`
  *    humans = not a bot, bots = a bot; `status` active = not deactivated and
- *    not gone, deactivated = deactivated or gone, all.
+ *    not gone, deactivated = deactivated or gone, all. `activity`
+ *    inactiveSince = last active before `activeBefore` (never active users
+ *    are NOT inactive since: they are their own choice), never = no last
+ *    activity known. `joinedAfter` keeps joinedAt >= it, `joinedBefore`
+ *    joinedAt < it; a user without a join time fails either bound. Times
+ *    compare as `timeKey` (whole ms).
  * 5. Order. Times are whole milliseconds (`timeKey`). Strings compare by Unicode code point (SQLite's BINARY on UTF-8;
  *    `compareCodePoints` here). `sortName` is the folded, trimmed name.
  *    - name: (sortName, connectionId, userId), all ascending or, for desc,
@@ -178,11 +183,41 @@ export function searchRowOf(user: DirectoryUser, gone = false): SearchRow {
 /** The filter part of a query (rules 3 and 4). */
 export type SearchFilter = Pick<
   SearchQuery,
-  'text' | 'connectionIds' | 'roles' | 'accounts' | 'status'
+  | 'text'
+  | 'connectionIds'
+  | 'roles'
+  | 'accounts'
+  | 'status'
+  | 'activity'
+  | 'activeBefore'
+  | 'joinedAfter'
+  | 'joinedBefore'
 >;
 
-/** Rules 3 and 4 for one row, with the terms already split. */
-function rowMatches(row: SearchRow, filter: SearchFilter, terms: readonly string[]): boolean {
+/** Rule 4's time filters for one row (their own rule, so the export and the facets share it). */
+function timesMatch(
+  row: Pick<SearchRow, 'lastActiveAt' | 'joinedAt'>,
+  filter: Pick<SearchFilter, 'activity' | 'activeBefore' | 'joinedAfter' | 'joinedBefore'>,
+): boolean {
+  const last = row.lastActiveAt;
+  if (filter.activity === 'never' && last !== null) return false;
+  if (filter.activity === 'inactiveSince' && (last === null || last >= filter.activeBefore)) {
+    return false;
+  }
+  const joined = row.joinedAt;
+  if (filter.joinedAfter !== null && (joined === null || joined < filter.joinedAfter)) return false;
+  if (filter.joinedBefore !== null && (joined === null || joined >= filter.joinedBefore)) {
+    return false;
+  }
+  return true;
+}
+
+/** Rules 3 and 4 for one row, with the terms already split (also what facets.ts counts by). */
+export function rowMatchesFilter(
+  row: SearchRow,
+  filter: SearchFilter,
+  terms: readonly string[],
+): boolean {
   if (filter.connectionIds.length > 0 && !filter.connectionIds.includes(row.connectionId)) {
     return false;
   }
@@ -192,6 +227,7 @@ function rowMatches(row: SearchRow, filter: SearchFilter, terms: readonly string
   const inactive = row.deactivated || row.gone;
   if (filter.status === 'active' && inactive) return false;
   if (filter.status === 'deactivated' && !inactive) return false;
+  if (!timesMatch(row, filter)) return false;
   return terms.every((t) => row.searchText.includes(t));
 }
 
@@ -254,7 +290,7 @@ export function searchRows<T extends SearchRow>(
   query: SearchQuery,
 ): { total: number; items: T[] } {
   const terms = searchTerms(query.text);
-  const matches = rows.filter((r) => rowMatches(r, query, terms));
+  const matches = rows.filter((r) => rowMatchesFilter(r, query, terms));
   if (query.sort === 'relevance') sortByRelevance(matches, terms);
   else matches.sort(compareRows(query.sort, query.direction));
   return { total: matches.length, items: matches.slice(query.offset, query.offset + query.limit) };

@@ -12,7 +12,8 @@
  * Node only; never imports `electron` (plain TypeScript; no I/O).
  */
 
-function popcount32(x: number): number {
+/** Set bits of one 32-bit word (query-execution.ts counts facets with it). */
+export function popcount32(x: number): number {
   x -= (x >>> 1) & 0x55555555;
   x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
   return (((x + (x >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;

@@ -14,6 +14,7 @@
  *
  * Node only; never imports `electron`.
  */
+import { DEFAULT_SEARCH_SPEC } from '@shared/model';
 import type { SearchQuery, SearchResult, UserRecord, UserSummary } from '@shared/model';
 import { RollcallFailure } from '@shared/errors';
 import type { OpenedDatabase } from './db';
@@ -39,6 +40,8 @@ import {
 import { usersAccess, type UsersAccess, type UserWrite } from './users-rows';
 import {
   matchingIdsSql,
+  facetsSql,
+  facetsSqlInBackground,
   searchSql,
   searchSqlInBackground,
   type BackgroundRead,
@@ -137,10 +140,13 @@ function searchUsers(access: UsersAccess, sync: IndexSync, query: SearchQuery): 
     if (fast) {
       const { total, rowIds } = fast.search(query);
       const items = summariesByIds(access, rowIds);
-      if (items.length === rowIds.length) return { total, items };
+      if (items.length === rowIds.length) {
+        return query.facets ? { total, items, facets: fast.facets(query) } : { total, items };
+      }
       sync.outOfStep('the index named users the cache does not hold');
     }
-    return searchSql(access, query);
+    const result = searchSql(access, query);
+    return query.facets ? { ...result, facets: facetsSql(access, query) } : result;
   });
 }
 
@@ -153,7 +159,9 @@ async function searchUsersAsync(
 ): Promise<SearchResult> {
   if (!background || sync.ready()) return searchUsers(access, sync, query);
   try {
-    return await searchSqlInBackground(access, query, background);
+    const result = await searchSqlInBackground(access, query, background);
+    if (!query.facets) return result;
+    return { ...result, facets: await facetsSqlInBackground(query, background) };
   } catch (thrown) {
     if (thrown instanceof RollcallFailure) throw thrown;
     // The background connection is gone (closing): search here instead.
@@ -222,11 +230,9 @@ export function createUsersRepo(
     getSummary: (connectionId, userId) => readSummary(access, connectionId, userId),
     listByConnection(connectionId, paging = {}) {
       return search({
-        text: '',
+        ...DEFAULT_SEARCH_SPEC,
         connectionIds: [connectionId],
         roles: [],
-        accounts: 'all',
-        status: 'all',
         sort: 'name',
         direction: 'asc',
         offset: paging.offset ?? 0,

@@ -7,7 +7,8 @@
  *
  * Node only; never imports `electron`.
  */
-import type { Role, SearchQuery, SearchResult } from '@shared/model';
+import type { Role, SearchFacets, SearchQuery, SearchResult } from '@shared/model';
+import { emptyFacets, withoutFacet } from '../search/facets';
 import { rowIdsOf, type Row, type UsersAccess } from './users-rows';
 import { summariesByIds } from './users-read';
 import { searchTerms, sortByRelevance, type SearchFilter } from '../search/search-text';
@@ -39,6 +40,19 @@ function whereOf(filter: SearchFilter): {
   if (filter.accounts === 'bots') conds.push('u.is_bot = 1');
   if (filter.status === 'active') conds.push('u.deactivated = 0 AND u.gone_at IS NULL');
   if (filter.status === 'deactivated') conds.push('(u.deactivated = 1 OR u.gone_at IS NOT NULL)');
+  if (filter.activity === 'never') conds.push('u.last_active_at IS NULL');
+  if (filter.activity === 'inactiveSince') {
+    conds.push('u.last_active_at < ?');
+    params.push(filter.activeBefore);
+  }
+  if (filter.joinedAfter !== null) {
+    conds.push('u.joined_at >= ?');
+    params.push(filter.joinedAfter);
+  }
+  if (filter.joinedBefore !== null) {
+    conds.push('u.joined_at < ?');
+    params.push(filter.joinedBefore);
+  }
   // Every term, short or long, is an exact substring test (the in-memory
   // index answers most searches; this is the path until it is ready).
   for (const t of new Set(searchTerms(filter.text))) {
@@ -190,4 +204,55 @@ export function matchingIdsSql(access: UsersAccess, spec: SearchSpec): number[] 
     )
     .all(...where.params)
     .map((r: Row) => Number(r.row_id));
+}
+
+/** The GROUP BY statements of the facet counts (facets.ts): roles, bots, deactivated. */
+function facetStatements(spec: SearchFilter): { sql: string; params: (string | number)[] }[] {
+  const of = (facet: 'roles' | 'accounts' | 'status', key: string) => {
+    const where = whereOf(withoutFacet(spec, facet));
+    return {
+      sql: `SELECT ${key} AS k, count(*) AS n FROM users u ${where.sql} GROUP BY k`,
+      params: where.params,
+    };
+  };
+  return [
+    of('roles', 'u.role'),
+    of('accounts', 'u.is_bot'),
+    of('status', '(u.deactivated = 1 OR u.gone_at IS NOT NULL)'),
+  ];
+}
+
+/** Facet counts from the rows of `facetStatements`, in their order. */
+function facetsFrom(results: readonly (readonly Row[])[]): SearchFacets {
+  const [roles = [], accounts = [], status = []] = results;
+  const out = emptyFacets();
+  const byRole = new Map<string, { count: number }>(out.roles.map((r) => [r.role, r]));
+  for (const r of roles) {
+    const entry = byRole.get(String(r.k));
+    if (entry) entry.count = Number(r.n);
+  }
+  for (const r of accounts) {
+    if (Number(r.k) === 1) out.accounts.bots += Number(r.n);
+    else out.accounts.humans += Number(r.n);
+  }
+  for (const r of status) {
+    if (Number(r.k) === 1) out.status.deactivated += Number(r.n);
+    else out.status.active += Number(r.n);
+  }
+  return out;
+}
+
+/** The facet counts of a search, by SQL on this connection. */
+export function facetsSql(access: UsersAccess, spec: SearchFilter): SearchFacets {
+  return facetsFrom(facetStatements(spec).map((st) => access.stmt(st.sql).all(...st.params)));
+}
+
+/** The facet counts of a search, by SQL on the background connection. */
+export async function facetsSqlInBackground(
+  spec: SearchFilter,
+  read: BackgroundRead,
+): Promise<SearchFacets> {
+  const results: Row[][] = [];
+  for (const st of facetStatements(spec)) results.push(await read(st.sql, st.params));
+  return facetsFrom(results);
 }

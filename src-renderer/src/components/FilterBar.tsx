@@ -1,11 +1,23 @@
 /**
  * Filter chips and sort for the grid: connection, role, humans/bots,
- * active/deactivated, sort key and direction, and the result count.
+ * active/deactivated (each choice with its count from core's facets; the
+ * last two only where a Zulip connection is in scope: Open WebUI has no
+ * bots and no deactivation), "More filters" (inactive since, never active,
+ * joined after/before) shown as removable chips once set, sort key and
+ * direction, and the result count.
  *
  * Runs in the window.
  */
-import { ArrowDownWideNarrow, ArrowUpNarrowWide, ChevronDown } from 'lucide-react';
-import { OPENWEBUI_ROLES, ROLE_LABELS, ZULIP_ROLES, type Role, type SortKey } from '@shared/model';
+import { useState } from 'react';
+import { ArrowDownWideNarrow, ArrowUpNarrowWide, ChevronDown, X } from 'lucide-react';
+import {
+  OPENWEBUI_ROLES,
+  ROLE_LABELS,
+  ZULIP_ROLES,
+  type ConnectionSummary,
+  type Role,
+  type SortKey,
+} from '@shared/model';
 import { countText } from '../lib/time';
 import { useConnections } from '../stores/connections-store';
 import { hasNarrowingFilters, useDirectory } from '../stores/directory-store';
@@ -28,6 +40,46 @@ export const NATURAL_DIRECTION: Record<SortKey, 'asc' | 'desc'> = {
   lastActive: 'desc',
   joined: 'desc',
 };
+
+const DAY_MS = 86_400_000;
+
+/** The time `n` days before now: where "inactive for n days" starts. */
+function daysAgo(n: number): number {
+  return Math.max(0, Date.now() - n * DAY_MS);
+}
+
+/** A count beside a choice, once core has counted; nothing before. */
+function Count({ n }: { n: number | undefined }) {
+  if (n === undefined) return null;
+  return (
+    <>
+      {' '}
+      <span className="chip-count">{countText(n)}</span>
+    </>
+  );
+}
+
+/** The connections the search covers: the chosen ones, or all when none is chosen. */
+function useScope(): ConnectionSummary[] {
+  const list = useConnections((s) => s.list);
+  const ids = useDirectory((s) => s.filters.connectionIds);
+  return ids.length > 0 ? list.filter((c) => ids.includes(c.id)) : list;
+}
+
+/** A date input's "YYYY-MM-DD" as local midnight in ms, null when empty or not a date. */
+function dateValue(text: string): number | null {
+  if (text === '') return null;
+  const ms = Date.parse(`${text}T00:00`);
+  return Number.isFinite(ms) && ms >= 0 ? ms : null;
+}
+
+/** A time as a date input shows it (local). */
+function dateText(ms: number | null): string {
+  if (ms === null) return '';
+  const d = new Date(ms);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
 
 function toggle<T>(list: T[], item: T): T[] {
   return list.includes(item) ? list.filter((x) => x !== item) : [...list, item];
@@ -76,8 +128,10 @@ function ConnectionFilter() {
 }
 
 function RoleFilter() {
-  const list = useConnections((s) => s.list);
+  // The roles of the kinds searched: Open WebUI's roles are no use on a Zulip-only scope.
+  const list = useScope();
   const roles = useDirectory((s) => s.filters.roles);
+  const facets = useDirectory((s) => s.facets);
   const setFilters = useDirectory((s) => s.setFilters);
   const groups: { title: string; roles: readonly Role[] }[] = [];
   if (list.some((c) => c.kind === 'zulip')) groups.push({ title: 'Zulip', roles: ZULIP_ROLES });
@@ -115,6 +169,7 @@ function RoleFilter() {
                     onChange={() => setFilters({ roles: toggle(roles, r) })}
                   />
                   {ROLE_LABELS[r]}
+                  <Count n={facets?.roles.find((f) => f.role === r)?.count} />
                 </label>
               ))}
             </fieldset>
@@ -127,6 +182,173 @@ function RoleFilter() {
         </div>
       )}
     </PopoverButton>
+  );
+}
+
+/** Activity and join dates, in one popover. */
+function MoreFilters() {
+  const filters = useDirectory((s) => s.filters);
+  const setFilters = useDirectory((s) => s.setFilters);
+  const [days, setDays] = useState(30);
+  const set =
+    filters.activity !== 'all' || filters.joinedAfter !== null || filters.joinedBefore !== null;
+  const inactiveFor = (n: number) =>
+    setFilters({ activity: 'inactiveSince', activeBefore: daysAgo(n) });
+  return (
+    <PopoverButton
+      className="chip-button"
+      active={set}
+      label={
+        <>
+          More filters
+          <ChevronDown size={14} aria-hidden="true" />
+        </>
+      }
+      popoverLabel="More filters"
+      testId="filter-more"
+    >
+      {() => (
+        <div className="check-groups">
+          <fieldset className="check-list">
+            <legend>Last active</legend>
+            <label className="check">
+              <input
+                type="radio"
+                name="rc-activity"
+                checked={filters.activity === 'all'}
+                onChange={() => setFilters({ activity: 'all' })}
+              />
+              Any time
+            </label>
+            <label className="check">
+              <input
+                type="radio"
+                name="rc-activity"
+                checked={filters.activity === 'inactiveSince'}
+                onChange={() => inactiveFor(days)}
+                data-testid="activity-inactive"
+              />
+              Inactive for
+              <input
+                type="number"
+                min={1}
+                max={36500}
+                value={days}
+                aria-label="Days inactive"
+                data-testid="activity-days"
+                onChange={(e) => {
+                  const n = Math.min(36500, Math.max(1, Math.round(Number(e.target.value) || 1)));
+                  setDays(n);
+                  if (filters.activity === 'inactiveSince') inactiveFor(n);
+                }}
+              />
+              days or more
+            </label>
+            <label className="check">
+              <input
+                type="radio"
+                name="rc-activity"
+                checked={filters.activity === 'never'}
+                onChange={() => setFilters({ activity: 'never' })}
+                data-testid="activity-never"
+              />
+              Never active
+            </label>
+          </fieldset>
+          <fieldset className="check-list">
+            <legend>Joined</legend>
+            <label className="check">
+              After
+              <input
+                type="date"
+                value={dateText(filters.joinedAfter)}
+                data-testid="joined-after"
+                onChange={(e) => setFilters({ joinedAfter: dateValue(e.target.value) })}
+              />
+            </label>
+            <label className="check">
+              Before
+              <input
+                type="date"
+                value={dateText(filters.joinedBefore)}
+                data-testid="joined-before"
+                onChange={(e) => setFilters({ joinedBefore: dateValue(e.target.value) })}
+              />
+            </label>
+          </fieldset>
+        </div>
+      )}
+    </PopoverButton>
+  );
+}
+
+/**
+ * The "More filters" that are set, each as a chip that removes it; with
+ * `kindFilters`, also the account and status choices whose controls are
+ * hidden (the scope became Open WebUI-only) but still narrow the search.
+ */
+function ActiveFilterChips({ kindFilters }: { kindFilters: boolean }) {
+  const filters = useDirectory((s) => s.filters);
+  const setFilters = useDirectory((s) => s.setFilters);
+  const chips: { key: string; text: string; clear: () => void }[] = [];
+  if (kindFilters && filters.accounts !== 'all') {
+    chips.push({
+      key: 'accounts',
+      text: filters.accounts === 'bots' ? 'Bots only' : 'Humans only',
+      clear: () => setFilters({ accounts: 'all' }),
+    });
+  }
+  if (kindFilters && filters.status !== 'all') {
+    chips.push({
+      key: 'status',
+      text: filters.status === 'active' ? 'Active only' : 'Deactivated only',
+      clear: () => setFilters({ status: 'all' }),
+    });
+  }
+  if (filters.activity === 'inactiveSince') {
+    chips.push({
+      key: 'inactive',
+      text: `Inactive since ${dateText(filters.activeBefore)}`,
+      clear: () => setFilters({ activity: 'all' }),
+    });
+  }
+  if (filters.activity === 'never') {
+    chips.push({
+      key: 'never',
+      text: 'Never active',
+      clear: () => setFilters({ activity: 'all' }),
+    });
+  }
+  if (filters.joinedAfter !== null) {
+    chips.push({
+      key: 'joined-after',
+      text: `Joined after ${dateText(filters.joinedAfter)}`,
+      clear: () => setFilters({ joinedAfter: null }),
+    });
+  }
+  if (filters.joinedBefore !== null) {
+    chips.push({
+      key: 'joined-before',
+      text: `Joined before ${dateText(filters.joinedBefore)}`,
+      clear: () => setFilters({ joinedBefore: null }),
+    });
+  }
+  return (
+    <>
+      {chips.map((c) => (
+        <button
+          key={c.key}
+          type="button"
+          className="chip-button is-active"
+          onClick={c.clear}
+          aria-label={`Remove filter: ${c.text}`}
+          data-testid={`chip-${c.key}`}
+        >
+          {c.text}
+          <X size={14} aria-hidden="true" />
+        </button>
+      ))}
+    </>
   );
 }
 
@@ -232,32 +454,79 @@ export function FilterBar() {
   const filters = useDirectory((s) => s.filters);
   const setFilters = useDirectory((s) => s.setFilters);
   const clearFilters = useDirectory((s) => s.clearFilters);
+  const facets = useDirectory((s) => s.facets);
+  // Open WebUI has no bots and no deactivation (its is_active means "seen in the last minutes"):
+  // the two choices are offered only where a Zulip connection is searched.
+  const scope = useScope();
+  const zulipInScope = scope.length === 0 || scope.some((c) => c.kind === 'zulip');
   return (
     <div className="filters" role="group" aria-label="Filters and sort">
       {/* The filters wrap among themselves; the count and the sort keep the first row's end. */}
       <div className="filter-chips">
         {list.length > 1 && <ConnectionFilter />}
         <RoleFilter />
-        <Segmented
-          label="Accounts"
-          value={filters.accounts}
-          onChange={(accounts) => setFilters({ accounts })}
-          options={[
-            { value: 'all', label: 'All', testId: 'accounts-all' },
-            { value: 'humans', label: 'Humans', testId: 'accounts-humans' },
-            { value: 'bots', label: 'Bots', testId: 'accounts-bots' },
-          ]}
-        />
-        <Segmented
-          label="Status"
-          value={filters.status}
-          onChange={(status) => setFilters({ status })}
-          options={[
-            { value: 'all', label: 'All', testId: 'status-all' },
-            { value: 'active', label: 'Active', testId: 'status-active' },
-            { value: 'deactivated', label: 'Deactivated', testId: 'status-deactivated' },
-          ]}
-        />
+        {zulipInScope && (
+          <Segmented
+            label="Accounts"
+            value={filters.accounts}
+            onChange={(accounts) => setFilters({ accounts })}
+            options={[
+              { value: 'all', label: 'All', testId: 'accounts-all' },
+              {
+                value: 'humans',
+                label: (
+                  <>
+                    Humans
+                    <Count n={facets?.accounts.humans} />
+                  </>
+                ),
+                testId: 'accounts-humans',
+              },
+              {
+                value: 'bots',
+                label: (
+                  <>
+                    Bots
+                    <Count n={facets?.accounts.bots} />
+                  </>
+                ),
+                testId: 'accounts-bots',
+              },
+            ]}
+          />
+        )}
+        {zulipInScope && (
+          <Segmented
+            label="Status"
+            value={filters.status}
+            onChange={(status) => setFilters({ status })}
+            options={[
+              { value: 'all', label: 'All', testId: 'status-all' },
+              {
+                value: 'active',
+                label: (
+                  <>
+                    Active
+                    <Count n={facets?.status.active} />
+                  </>
+                ),
+                testId: 'status-active',
+              },
+              {
+                value: 'deactivated',
+                label: (
+                  <>
+                    Deactivated
+                    <Count n={facets?.status.deactivated} />
+                  </>
+                ),
+                testId: 'status-deactivated',
+              },
+            ]}
+          />
+        )}
+        <MoreFilters />
+        <ActiveFilterChips kindFilters={!zulipInScope} />
         {hasNarrowingFilters(filters) && (
           <button
             type="button"

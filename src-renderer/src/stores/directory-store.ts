@@ -10,7 +10,12 @@
  */
 import { create } from 'zustand';
 import type { RollcallError } from '@shared/errors';
-import { DEFAULT_SEARCH_SPEC, type SearchSpec, type UserSummary } from '@shared/model';
+import {
+  DEFAULT_SEARCH_SPEC,
+  type SearchFacets,
+  type SearchSpec,
+  type UserSummary,
+} from '@shared/model';
 import { api } from './bridge';
 
 /** Results per request; divisible by every column count up to 6 so rows never straddle pages oddly. */
@@ -42,6 +47,8 @@ interface DirectoryData {
   answered: number;
   /** How many users match; null until the first answer. */
   total: number | null;
+  /** Counts per role, account and status choice, from the first page's answer; null until then. */
+  facets: SearchFacets | null;
   pages: ReadonlyMap<number, ResultPage>;
   error: RollcallError | null;
   /**
@@ -57,7 +64,7 @@ interface DirectoryState extends DirectoryData {
   setFilters(patch: Partial<Filters>): void;
   /** The admin's own sort: kept whatever is typed afterwards. */
   chooseSort(patch: Pick<Filters, 'sort' | 'direction'>): void;
-  /** Clears role, account and status filters; keeps the text and the connection scope. */
+  /** Clears role, account, status, activity and join filters; keeps the text and the connection scope. */
   clearFilters(): void;
   /** Asks the same question again (after a sync or a refresh), keeping what is shown. */
   refresh(): void;
@@ -74,6 +81,7 @@ const initial: DirectoryData = {
   filtersGeneration: 0,
   answered: -1,
   total: null,
+  facets: null,
   pages: new Map(),
   error: null,
   sortChosen: false,
@@ -89,7 +97,8 @@ export const useDirectory = create<DirectoryState>()((set, get) => {
     inflight.add(key);
     const { filters } = get();
     void api()
-      .searchUsers({ ...filters, offset: page * PAGE_SIZE, limit: PAGE_SIZE })
+      // The first page also brings the counts beside the filter chips.
+      .searchUsers({ ...filters, facets: page === 0, offset: page * PAGE_SIZE, limit: PAGE_SIZE })
       .then((result) => {
         inflight.delete(key);
         const state = get();
@@ -108,7 +117,8 @@ export const useDirectory = create<DirectoryState>()((set, get) => {
           const far = [...pages.keys()].sort((a, b) => Math.abs(b - page) - Math.abs(a - page));
           for (const k of far.slice(0, pages.size - MAX_PAGES)) pages.delete(k);
         }
-        set({ pages, total: result.value.total, answered: generation, error: null });
+        const facets = result.value.facets ?? state.facets;
+        set({ pages, total: result.value.total, facets, answered: generation, error: null });
       });
   };
 
@@ -139,7 +149,9 @@ export const useDirectory = create<DirectoryState>()((set, get) => {
       ask(patch, [0]);
     },
     clearFilters() {
-      ask({ roles: [], accounts: 'all', status: 'all' }, [0]);
+      const { roles, accounts, status, activity, activeBefore, joinedAfter, joinedBefore } =
+        DEFAULT_SEARCH_SPEC;
+      ask({ roles, accounts, status, activity, activeBefore, joinedAfter, joinedBefore }, [0]);
     },
     refresh() {
       // The grid asks again for the rows it shows; with nothing shown, ask for the first page.
@@ -172,5 +184,12 @@ export function summaryAt(
 
 /** Whether any filter beyond text and connection scope is set. */
 export function hasNarrowingFilters(filters: Filters): boolean {
-  return filters.roles.length > 0 || filters.accounts !== 'all' || filters.status !== 'all';
+  return (
+    filters.roles.length > 0 ||
+    filters.accounts !== 'all' ||
+    filters.status !== 'all' ||
+    filters.activity !== 'all' ||
+    filters.joinedAfter !== null ||
+    filters.joinedBefore !== null
+  );
 }

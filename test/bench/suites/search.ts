@@ -12,7 +12,7 @@ import { loadavg } from 'node:os';
 import { DatabaseSync } from '@photostructure/sqlite';
 import { databasePath } from '@core/store/db';
 import type { ArgOf } from '@shared/contract';
-import type { SearchQuery } from '@shared/model';
+import { DEFAULT_SEARCH_SPEC, type SearchQuery } from '@shared/model';
 import { openBenchCore, type BenchCore } from '../lib/bench-core';
 import { cache100k } from '../lib/cache-100k';
 import { figure, statsOf, type Figure, type SuiteArgs, type SuiteResult } from '../lib/figures';
@@ -110,11 +110,9 @@ const LIMIT = 60;
 /** A query as the window sends it: by relevance while text is typed (issue 17), else by name. */
 function fullQuery(q: Query): SearchQuery {
   return {
-    text: '',
+    ...DEFAULT_SEARCH_SPEC,
     connectionIds: [],
     roles: [],
-    accounts: 'all',
-    status: 'all',
     sort: q.text ? 'relevance' : 'name',
     direction: 'asc',
     offset: 0,
