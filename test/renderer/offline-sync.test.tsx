@@ -306,7 +306,13 @@ describe('export', () => {
         roles: [],
         accounts: 'humans',
         status: 'all',
-        sort: 'name',
+        activity: 'all',
+        activeBefore: 0,
+        joinedAfter: null,
+        joinedBefore: null,
+        facets: false,
+        // Text typed: the window sorts by relevance, and the export keeps that order.
+        sort: 'relevance',
         direction: 'asc',
       },
     });
