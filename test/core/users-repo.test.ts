@@ -85,6 +85,36 @@ describe('users repository', () => {
     cache.close();
   });
 
+  it('counts a change for the saved index only when an unchanged user was gone, and reads a repeated user twice', async () => {
+    const { clock, cache, users, write } = setup();
+    const seq = (): number =>
+      (cache.db.prepare('SELECT seq FROM users_changes WHERE id = 1').get() as { seq: number }).seq;
+    const ids = ['1', '2', '3', '4', '5'];
+    await users.upsertBatch(ids.map((id) => write(makeUser({ userId: id }))));
+    users.markGone('conn-a', '2', clock.now());
+    const before = seq();
+    clock.advance(1000);
+    // Seen again unchanged: only user 2's "no longer gone" is a change.
+    expect(await users.upsertBatch(ids.map((id) => write(makeUser({ userId: id }))))).toEqual({
+      added: 0,
+      updated: 0,
+      unchanged: 5,
+    });
+    expect(seq()).toBe(before + 1);
+    expect(seenAt(cache, '2').gone_at).toBeNull();
+    expect(seenAt(cache, '4').seen_at).toBe(clock.now());
+    // The same new user twice in one batch: added, then found unchanged.
+    expect(
+      await users.upsertBatch([
+        write(makeUser({ userId: '6' })),
+        write(makeUser({ userId: '6' })),
+        write(makeUser({ userId: '6', name: 'Renamed' })),
+      ]),
+    ).toEqual({ added: 1, updated: 1, unchanged: 1 });
+    expect(users.get('conn-a', '6')?.user.name).toBe('Renamed');
+    cache.close();
+  });
+
   it('upserts one user and returns what it did', () => {
     const { cache, users, write } = setup();
     expect(users.upsert(write(makeUser({ userId: '9' })))).toBe('added');

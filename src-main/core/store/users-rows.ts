@@ -239,7 +239,14 @@ const SQL = {
     VALUES (?, ?, ${DATA_COLUMNS.map(() => '?').join(', ')}, ?, NULL)`,
   update: `UPDATE users SET ${DATA_COLUMNS.map((c) => `${c} = ?`).join(', ')}, seen_at = ?, gone_at = NULL
     WHERE row_id = ?`,
-  touch: 'UPDATE users SET fetched_at = ?, seen_at = ?, gone_at = NULL WHERE row_id = ?',
+  // Touching an unchanged user: "seen" for all, and "not gone" only where it
+  // was gone, so the users_changes trigger (migration 9) fires for those alone.
+  touchMany: `UPDATE users SET fetched_at = ?, seen_at = ?
+    WHERE row_id IN (SELECT value FROM json_each(?))`,
+  ungoneMany: `UPDATE users SET gone_at = NULL
+    WHERE row_id IN (SELECT value FROM json_each(?)) AND gone_at IS NOT NULL`,
+  findMany: `SELECT u.user_id, u.row_id, u.content_hash, u.derived_version
+    FROM json_each(?) AS j CROSS JOIN users AS u ON u.connection_id = ? AND u.user_id = j.value`,
   insertPayload:
     'INSERT INTO user_payloads (row_id, user_json, raw_json, raw_parts) VALUES (?, ?, ?, ?)',
   updatePayload:
@@ -250,9 +257,40 @@ const SQL = {
 };
 
 /**
+ * Unchanged users a chunk has met, by fetch time, touched by one statement
+ * each (`touchRows`) instead of one per user.
+ */
+export type TouchList = Map<number, number[]>;
+
+/**
+ * The stored row (ID, hash, version) of each of `userIds` of one
+ * connection, read by one statement: a chunk looks its users up at once.
+ */
+export function findRows(
+  access: UsersAccess,
+  connectionId: string,
+  userIds: readonly string[],
+): Map<string, Row> {
+  const rows = access.stmt(SQL.findMany).all(JSON.stringify(userIds), connectionId) as Row[];
+  return new Map(rows.map((r) => [String(r.user_id), r]));
+}
+
+/** Marks the unchanged users of `touched` seen (and not gone); must run inside a transaction. */
+export function touchRows(access: UsersAccess, touched: TouchList, seenAt: number): void {
+  for (const [fetchedAt, rowIds] of touched) {
+    const ids = JSON.stringify(rowIds);
+    access.stmt(SQL.touchMany).run(fetchedAt, seenAt, ids);
+    access.stmt(SQL.ungoneMany).run(ids);
+  }
+  touched.clear();
+}
+
+/**
  * Writes one prepared row; must run inside a transaction. What the index
  * must learn is pushed to `changes` (only when `indexed`: a repository with
- * an index), to apply once the transaction commits.
+ * an index), to apply once the transaction commits. With `batch`, the row
+ * was already looked up (`found`, by `findRows`) and an unchanged user is
+ * added to `touched`, for `touchRows` to mark seen with the others.
  */
 export function writeRow(
   access: UsersAccess,
@@ -260,9 +298,12 @@ export function writeRow(
   seenAt: number,
   changes: IndexChange[],
   indexed: boolean,
+  batch?: { found: Row | undefined; touched: TouchList },
 ): 'added' | 'updated' | 'unchanged' {
   const { stmt } = access;
-  const found = stmt(SQL.find).get(p.connectionId, p.userId) as Row | undefined;
+  const found = batch
+    ? batch.found
+    : (stmt(SQL.find).get(p.connectionId, p.userId) as Row | undefined);
   if (!found) {
     const { params, fields } = columnsOf(p);
     const inserted = stmt(SQL.insert).run(p.connectionId, p.userId, ...params, seenAt);
@@ -277,7 +318,11 @@ export function writeRow(
   const rowId = Number(found.row_id);
   // Same content, derived by this version: nothing to write but "seen".
   if (found.content_hash === p.hash && Number(found.derived_version) >= DERIVATION_VERSION) {
-    stmt(SQL.touch).run(p.fetchedAt, seenAt, rowId);
+    const touched = batch?.touched ?? new Map<number, number[]>();
+    const ids = touched.get(p.fetchedAt);
+    if (ids) ids.push(rowId);
+    else touched.set(p.fetchedAt, [rowId]);
+    if (!batch) touchRows(access, touched, seenAt);
     if (indexed) changes.push({ kind: 'seen', rowId });
     return 'unchanged';
   }

@@ -20,12 +20,15 @@ import {
 } from './payload-parts';
 import {
   checkWrite,
+  findRows,
   hashLargeWrite,
   hashWrite,
   invalid,
   rowIdsOf,
+  touchRows,
   writeRow,
   type Row,
+  type TouchList,
   type UsersAccess,
   type UserWrite,
 } from './users-rows';
@@ -88,6 +91,8 @@ const DEFAULT_CHUNK_BUDGET_MS = 12;
 const ORDER_MERGE_ROWS = 500;
 /** Highest per-row cost the chunk planner believes (ms). */
 const MAX_PER_ROW_MS = 0.5;
+/** Users one statement looks up while writing a chunk. */
+const LOOKUP_GROUP_ROWS = 64;
 /** Rows one delete statement removes before the event loop gets a turn. */
 const DELETE_CHUNK_ROWS = 500;
 /** Rows one "mark gone" statement updates before the event loop gets a turn. */
@@ -234,6 +239,29 @@ async function sweepParts(w: UsersWriter): Promise<void> {
 }
 
 /**
+ * Where the lookup group starting at `from` ends: at most `max` records of
+ * one connection, none large, no user twice (a repeat must see the row its
+ * first copy wrote, so it starts the next group).
+ */
+function groupEnd(
+  records: readonly UserWrite[],
+  from: number,
+  max: number,
+  isLargeAt: (k: number) => boolean,
+): number {
+  const connectionId = (records[from] as UserWrite).user.connectionId;
+  const ids = new Set<string>();
+  let end = from;
+  while (end < records.length && end - from < max) {
+    const u = (records[end] as UserWrite).user;
+    if (u.connectionId !== connectionId || ids.has(u.userId) || isLargeAt(end)) break;
+    ids.add(u.userId);
+    end++;
+  }
+  return Math.max(end, from + 1);
+}
+
+/**
  * Writes a sync's users in chunks, each one transaction within a time
  * budget, yielding between chunks. Checks every record's shape before
  * writing any; a cancel between chunks keeps what was committed.
@@ -253,15 +281,11 @@ export async function upsertBatch(
   const maxRows = Math.max(1, options.maxChunkRows ?? 1000);
   const budget = options.chunkBudgetMs ?? DEFAULT_CHUNK_BUDGET_MS;
   const counts: UpsertCounts = { added: 0, updated: 0, unchanged: 0 };
-  // Whether record k's payload is large, asked once per record.
-  let largeChecked = -1;
-  let largeValue = false;
+  // Whether record k's payload is large, asked once per record (0: not yet, 1: no, 2: yes).
+  const large = new Uint8Array(records.length);
   const isLargeAt = (k: number): boolean => {
-    if (k !== largeChecked) {
-      largeChecked = k;
-      largeValue = isLargePayload((records[k] as UserWrite).raw ?? null);
-    }
-    return largeValue;
+    if (large[k] === 0) large[k] = isLargePayload((records[k] as UserWrite).raw ?? null) ? 2 : 1;
+    return large[k] === 2;
   };
   let i = 0;
   while (i < records.length) {
@@ -291,14 +315,28 @@ export async function upsertBatch(
     try {
       inTransaction(access.db, () => {
         let n = 0;
-        while (i < records.length && n < maxRows && !isLargeAt(i)) {
-          chunk[writeRow(access, hashWrite(records[i] as UserWrite), seenAt, changes, indexed)]++;
-          i++;
-          n++;
-          // Leave room for what comes after the rows: the commit and the index.
-          const after = commitCost.estimate(n) + indexCost.estimate(changes.length);
-          if (performance.now() - started + after >= budget) break;
+        const touched: TouchList = new Map();
+        rows: while (i < records.length && n < maxRows && !isLargeAt(i)) {
+          // A group's users are looked up by one statement.
+          const end = groupEnd(records, i, Math.min(LOOKUP_GROUP_ROWS, maxRows - n), isLargeAt);
+          const first = (records[i] as UserWrite).user;
+          const found = findRows(
+            access,
+            first.connectionId,
+            records.slice(i, end).map((r) => r.user.userId),
+          );
+          while (i < end) {
+            const record = records[i] as UserWrite;
+            const batch = { found: found.get(record.user.userId), touched };
+            chunk[writeRow(access, hashWrite(record), seenAt, changes, indexed, batch)]++;
+            i++;
+            n++;
+            // Leave room for what comes after the rows: the commit and the index.
+            const after = commitCost.estimate(n) + indexCost.estimate(changes.length);
+            if (performance.now() - started + after >= budget) break rows;
+          }
         }
+        touchRows(access, touched, seenAt);
         commitStart = performance.now();
       });
     } catch (thrown) {

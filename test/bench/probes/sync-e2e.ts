@@ -3,9 +3,10 @@
 // the full one, with the longest event-loop hold; then a raw fetch of the
 // fake's list URL for comparison. The fake runs in a child process. Run:
 //   node test/bench/probes/run.mjs test/bench/probes/sync-e2e.ts '{"kind":"zulip","count":100000}'
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Session } from 'node:inspector/promises';
 import { performance } from 'node:perf_hooks';
 import { openCore } from '@core/open-core';
 import { silentLogger } from '@core/log';
@@ -21,6 +22,8 @@ export async function main(args: {
   tasks?: boolean;
   /** Return the long loop gaps (to match against a CPU profile). */
   gaps?: boolean;
+  /** Write a CPU profile of each pass here (`<kind>-<count>-<pass>.cpuprofile`). */
+  profileDir?: string;
 }): Promise<unknown> {
   const kind = args.kind ?? 'zulip';
   const count = args.count ?? 10_000;
@@ -81,11 +84,25 @@ export async function main(args: {
     rawListFetchMs: rawTimes.map((t) => Math.round(t)),
   };
   for (let pass = 0; pass < (args.passes ?? 2); pass++) {
+    const session = args.profileDir ? new Session() : null;
+    if (session) {
+      session.connect();
+      await session.post('Profiler.enable');
+      await session.post('Profiler.start');
+    }
     const watch = loopWatch();
     const tasks = args.tasks ? longTasks(20) : null;
     const t = performance.now();
     const r = await core.dispatch('directory:sync', { connectionId: id });
     const ms = performance.now() - t;
+    if (session && args.profileDir) {
+      const { profile } = await session.post('Profiler.stop');
+      writeFileSync(
+        join(args.profileDir, `${kind}-${count}-${pass}.cpuprofile`),
+        JSON.stringify(profile),
+      );
+      session.disconnect();
+    }
     const loop = watch.stop();
     const longest = tasks?.stop() ?? null;
     if (!r.ok) throw new Error(JSON.stringify(r.error));
