@@ -1,3 +1,4 @@
+import { readPayloadText } from '@core/store/payload-parts';
 // Unbounded text (issue 13): a field of ten megabytes from either server is
 // cut to its kind's cap and marked as cut in the user, the card, the search
 // text and every page, while the cached payload keeps it whole; the index's
@@ -36,6 +37,19 @@ const HUGE_TEXT = huge('value');
 
 /** What a search page may grow by for one user however long its server text: a card's worth. */
 const ONE_CARD_BYTES = 16 * 1024;
+
+/** The whole payload the cache keeps for a user (a huge one lives in parts; the row holds its preview). */
+async function wholePayload(
+  cache: ReturnType<typeof openTestCache>,
+  userId: string,
+): Promise<unknown> {
+  const row = cache.db
+    .prepare(
+      'SELECT p.raw_json, p.raw_parts FROM user_payloads p JOIN users u ON u.row_id = p.row_id WHERE u.user_id = ?',
+    )
+    .get(userId) as { raw_json: string; raw_parts: string | null };
+  return JSON.parse(row.raw_parts ? await readPayloadText(cache.db, row.raw_parts) : row.raw_json);
+}
 
 function setup() {
   const clock = testClock();
@@ -135,7 +149,7 @@ describe('text caps', () => {
 
 describe('a Zulip user with ten megabytes in a field', () => {
   it('is stored cut and marked, its payload whole, its card and page small', async () => {
-    const { users } = setup();
+    const { users, cache } = setup();
     const raw = hugeZulipUser();
     const user = normalizedZulip(raw);
 
@@ -161,7 +175,10 @@ describe('a Zulip user with ten megabytes in a field', () => {
     expect(stored?.user.cut).toEqual(user.cut);
     expect(stored?.user.profileFields[0]?.cut).toBe(true);
     // The payload keeps every character the server sent.
-    const storedRaw = stored?.raw as { full_name: string; profile_data: Record<string, unknown> };
+    const storedRaw = (await wholePayload(cache, '66')) as {
+      full_name: string;
+      profile_data: Record<string, unknown>;
+    };
     expect(storedRaw.full_name).toBe(HUGE_NAME);
     expect(JSON.stringify(storedRaw.profile_data)).toContain(HUGE_TEXT);
 
@@ -193,7 +210,7 @@ describe('a Zulip user with ten megabytes in a field', () => {
 
 describe('an Open WebUI user with ten megabytes in a field', () => {
   it('is stored cut and marked, its payload whole, its card and page small', async () => {
-    const { users } = setup();
+    const { users, cache } = setup();
     const raw = hugeOpenWebUIUser();
     const user = normalizedOpenWebUI(raw);
 
@@ -213,7 +230,11 @@ describe('an Open WebUI user with ten megabytes in a field', () => {
     await users.upsertBatch([toWrite({ user, raw }, 1)]);
     const stored = users.get('conn-o', 'owui-66');
     expect(stored?.user.cut).toEqual(user.cut);
-    const storedRaw = stored?.raw as { name: string; bio: string; info: { about: string } };
+    const storedRaw = (await wholePayload(cache, stored?.user.userId ?? '')) as {
+      name: string;
+      bio: string;
+      info: { about: string };
+    };
     expect(storedRaw.name).toBe(HUGE_NAME);
     expect(storedRaw.bio).toBe(huge('bio'));
     expect(storedRaw.info.about).toBe(long('info'));

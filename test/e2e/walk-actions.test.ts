@@ -172,8 +172,8 @@ describe('walk: acting on users', () => {
     // 1. Filter: owners and members, active only; then "Act on these N users" → Make Guest.
     await page.getByTestId('status-active').click();
     await page.getByTestId('filter-role').click();
-    await page.getByRole('checkbox', { name: 'Owner', exact: true }).check();
-    await page.getByRole('checkbox', { name: 'Member', exact: true }).check();
+    await page.getByRole('checkbox', { name: /^Owner\b/ }).check();
+    await page.getByRole('checkbox', { name: /^Member\b/ }).check();
     await page.keyboard.press('Escape');
     await expect.poll(() => resultCount(page)).toBe(inFilter.length);
     const actOnResults = page.getByTestId('act-on-results');
@@ -244,8 +244,8 @@ describe('walk: acting on users', () => {
       expect(zulip.userById(m.user_id)?.role).toBe(600);
     }
     await page.getByTestId('filter-role').click();
-    await page.getByRole('checkbox', { name: 'Owner', exact: true }).uncheck();
-    await page.getByRole('checkbox', { name: 'Member', exact: true }).uncheck();
+    await page.getByRole('checkbox', { name: /^Owner\b/ }).uncheck();
+    await page.getByRole('checkbox', { name: /^Member\b/ }).uncheck();
     await page.keyboard.press('Escape');
     await page.getByTestId('status-all').click();
     await expect.poll(() => badges(page, zid, toDemote[0]!.user_id)).toContain('Guest');

@@ -256,9 +256,12 @@ describe('walk: a Zulip server', () => {
     await page.keyboard.press('Enter');
     await expect.poll(() => detail.getAttribute('data-user-id')).toBe(String(someone.user_id));
     await detail.getByTestId('detail-source').filter({ hasText: 'From the server' }).waitFor();
+    // A cached user found by email is refreshed by ID; one not cached is asked for by email.
     expect(
-      zulip.requests.some(
-        (r) => decodeURIComponent(r.path) === `/api/v1/users/${someone.delivery_email}`,
+      zulip.requests.some((r) =>
+        [`/api/v1/users/${someone.delivery_email}`, `/api/v1/users/${someone.user_id}`].includes(
+          decodeURIComponent(r.path),
+        ),
       ),
     ).toBe(true);
     const activity = detail.getByTestId('section-activity');
