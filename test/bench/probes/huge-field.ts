@@ -34,34 +34,14 @@ async function open(dir: string, secrets: SecretStore, log: Logger): Promise<Cor
 
 const ms = (n: number): number => +n.toFixed(1);
 
-/**
- * `loopWatch` with, beside each gap between two timer turns, the CPU time
- * the process spent in it: on a loaded machine a gap can be time the
- * process was not scheduled at all, which holds no keystroke of its own.
- * `cpuHeldMaxMs` is the longest gap counted only as far as the process
- * was computing (min of the gap and its CPU time).
- */
-function heldWatch(): {
-  stop(): { loopMaxMs: number; cpuHeldMaxMs: number; longGaps: [number, number][] };
+/** The longest loop hold of a watch, as this probe prints it. */
+function held(watch: ReturnType<typeof loopWatch>): {
+  loopMaxMs: number;
+  cpuHeldMaxMs: number;
+  longGaps: [number, number][];
 } {
-  const loop = loopWatch();
-  let last = performance.now();
-  let cpu = process.cpuUsage();
-  let held = 0;
-  const timer = setInterval(() => {
-    const now = performance.now();
-    const used = process.cpuUsage(cpu);
-    held = Math.max(held, Math.min(now - last, (used.user + used.system) / 1000));
-    last = now;
-    cpu = process.cpuUsage();
-  }, 1);
-  return {
-    stop() {
-      clearInterval(timer);
-      const l = loop.stop();
-      return { loopMaxMs: ms(l.maxGapMs), cpuHeldMaxMs: ms(held), longGaps: l.longGaps };
-    },
-  };
+  const l = watch.stop();
+  return { loopMaxMs: ms(l.maxGapMs), cpuHeldMaxMs: ms(l.cpuHeldMaxMs), longGaps: l.longGaps };
 }
 
 export async function main(args: {
@@ -104,11 +84,11 @@ export async function main(args: {
   const gaps = (g: [number, number][]): Record<string, unknown> =>
     args.gaps ? { longGaps: g } : {};
   for (const pass of ['syncEmpty', 'syncAgain']) {
-    const watch = heldWatch();
+    const watch = loopWatch();
     const t = performance.now();
     const r = await core.dispatch('directory:sync', { connectionId: id });
     const took = performance.now() - t;
-    const { longGaps, ...loop } = watch.stop();
+    const { longGaps, ...loop } = held(watch);
     if (!r.ok) throw new Error(JSON.stringify(r.error));
     out[pass] = {
       seconds: +(took / 1000).toFixed(2),
@@ -128,13 +108,13 @@ export async function main(args: {
       if (message === 'search index ready') ready();
     },
   };
-  const watch = heldWatch();
+  const watch = loopWatch();
   const t = performance.now();
   core = await open(dir, secrets, log);
   await indexReady;
   const readyMs = performance.now() - t;
   await new Promise((r) => setTimeout(r, 500));
-  const { longGaps, ...loop } = watch.stop();
+  const { longGaps, ...loop } = held(watch);
   out.restart = { indexReadyMs: ms(readyMs), ...loop, ...gaps(longGaps) };
 
   // The detail of the user with the huge name, and a search that finds them.

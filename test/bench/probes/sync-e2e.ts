@@ -111,6 +111,7 @@ export async function main(args: {
       usersPerSecond: Math.round(count / (ms / 1000)),
       loopMaxMs: +loop.maxGapMs.toFixed(1),
       loopP99Ms: +loop.p99Ms.toFixed(1),
+      cpuHeldMaxMs: +loop.cpuHeldMaxMs.toFixed(1),
       ...(longest ? { longTasks: longest } : {}),
       ...(args.gaps ? { longGaps: loop.longGaps } : {}),
       summary: r.value,
