@@ -1,11 +1,12 @@
 /**
- * What both providers do the same way: checking a session before any
- * request, treating optional extras (presence, groups) as best-effort, and
+ * What both providers do the same way: checking a session, and refusing
+ * an action on an unusable user ID or an unknown role, before any request; treating optional extras (presence, groups) as best-effort, and
  * handing large lists out in batches without holding the event loop.
  *
  * Node only; never imports `electron`.
  */
 import { fail, RollcallFailure, type ErrorCode } from '@shared/errors';
+import type { Credentials, HttpClient } from '../net/http';
 import { interactiveWaitBudget } from '../net/rate-limit';
 import { describeRef, type UserRef } from '@shared/server-url';
 import { field, isObject, UnreadableUser } from './json';
@@ -51,6 +52,49 @@ export function checkSession(session: ProviderSession, needsEmail: boolean): voi
   if (typeof session.baseUrl !== 'string' || !/^https?:\/\//.test(session.baseUrl)) {
     fail('INVALID_INPUT', 'This connection has no valid server URL.', { field: 'baseUrl' });
   }
+}
+
+/** What the write calls are made with: the reads' client and their credentials. */
+export interface ActionDeps {
+  http: HttpClient;
+  credentials: (session: ProviderSession) => Credentials;
+}
+
+/**
+ * Refuses, before any request, an action on a user whose ID the product's
+ * write paths cannot take (`what` names it, e.g. "Zulip user ID"): a
+ * cached ID is the server's string and must never become another path.
+ */
+export function requireActionableId(
+  user: { userId: string; name: string },
+  valid: (id: string) => boolean,
+  what: string,
+): void {
+  if (!valid(user.userId)) {
+    fail('INVALID_INPUT', `“${user.name}” has no ${what} Rollcall can act on.`, {
+      field: 'userId',
+    });
+  }
+}
+
+/**
+ * The action's role as one of the product's `roles`, or INVALID_INPUT in
+ * words before any request: a role the product does not have is never
+ * sent for the server to guess at.
+ */
+export function requireProductRole<R extends string>(
+  role: string,
+  roles: readonly R[],
+  product: string,
+): R {
+  const found = roles.find((r) => r === role);
+  if (found === undefined) {
+    const listed = `${roles.slice(0, -1).join(', ')} and ${roles.at(-1) ?? ''}`;
+    fail('INVALID_INPUT', `${product} has no role “${role}”; its roles are ${listed}.`, {
+      field: 'role',
+    });
+  }
+  return found;
 }
 
 /** Lets other work run between batches of CPU-bound normalizing. */

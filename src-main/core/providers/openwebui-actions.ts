@@ -31,8 +31,14 @@ import type { ActionSpec } from '@shared/actions';
 import { fail, rollcallError, RollcallFailure } from '@shared/errors';
 import { OPENWEBUI_ROLES, type JsonValue, type OpenWebUIRole } from '@shared/model';
 import { isOpenWebUIUserId } from '@shared/server-url';
-import type { Credentials, HttpClient, HttpRequest } from '../net/http';
-import { apiUrl, checkSession } from './common';
+import type { HttpRequest } from '../net/http';
+import {
+  apiUrl,
+  checkSession,
+  requireActionableId,
+  requireProductRole,
+  type ActionDeps,
+} from './common';
 import { field, isObject, str } from './json';
 import {
   describeOpenWebUIActionError,
@@ -42,16 +48,6 @@ import {
 } from './openwebui-errors';
 import type { CallOptions, FetchedUser, ProviderSession } from './types';
 import { wrongProductError } from './wrong-product';
-
-/** What the write calls are made with: the reads' client and their credentials. */
-interface ActionDeps {
-  http: HttpClient;
-  credentials: (session: ProviderSession) => Credentials;
-}
-
-function isOpenWebUIRole(role: string): role is OpenWebUIRole {
-  return (OPENWEBUI_ROLES as readonly string[]).includes(role);
-}
 
 /**
  * The update form: the user as the server last sent it, only the role
@@ -81,11 +77,7 @@ function writeFor(
 ): Pick<HttpRequest, 'method' | 'body'> & { path: string; target: OpenWebUIActionTarget } {
   const { user } = current;
   const id = user.userId;
-  if (!isOpenWebUIUserId(id)) {
-    fail('INVALID_INPUT', `“${user.name}” has no Open WebUI user id Rollcall can act on.`, {
-      field: 'userId',
-    });
-  }
+  requireActionableId(user, isOpenWebUIUserId, 'Open WebUI user id');
   const path = `/api/v1/users/${encodeURIComponent(id)}`;
   const target = (kind: OpenWebUIActionTarget['action'], email: string | null) => ({
     action: kind,
@@ -95,14 +87,8 @@ function writeFor(
   });
   switch (action.kind) {
     case 'set-role': {
-      if (!isOpenWebUIRole(action.role)) {
-        fail(
-          'INVALID_INPUT',
-          `Open WebUI has no role “${action.role}”; its roles are admin, user and pending.`,
-          { field: 'role' },
-        );
-      }
-      const form = updateForm(current, action.role);
+      const role = requireProductRole(action.role, OPENWEBUI_ROLES, 'Open WebUI');
+      const form = updateForm(current, role);
       return {
         method: 'POST',
         path: `${path}/update`,

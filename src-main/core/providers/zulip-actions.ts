@@ -19,9 +19,15 @@
  */
 import type { ActionSpec } from '@shared/actions';
 import { fail } from '@shared/errors';
-import { ZULIP_ROLES as ROLE_NAMES, type ZulipRole } from '@shared/model';
-import type { Credentials, HttpClient, WriteBody } from '../net/http';
-import { apiUrl, checkSession } from './common';
+import { ZULIP_ROLES, type ZulipRole } from '@shared/model';
+import type { WriteBody } from '../net/http';
+import {
+  apiUrl,
+  checkSession,
+  requireActionableId,
+  requireProductRole,
+  type ActionDeps,
+} from './common';
 import type { CallOptions, FetchedUser, ProviderSession } from './types';
 import { wrongProductError } from './wrong-product';
 import {
@@ -32,12 +38,6 @@ import {
   type ZulipActionTarget,
 } from './zulip-errors';
 
-/** What the write calls are made with: the reads' client and their credentials. */
-interface ActionDeps {
-  http: HttpClient;
-  credentials: (session: ProviderSession) => Credentials;
-}
-
 /** The wire's number for each role, as `PATCH /users/{id}` takes it. */
 const ROLE_CODES: Record<ZulipRole, number> = {
   owner: 100,
@@ -46,10 +46,6 @@ const ROLE_CODES: Record<ZulipRole, number> = {
   member: 400,
   guest: 600,
 };
-
-function isZulipRole(role: string): role is ZulipRole {
-  return (ROLE_NAMES as readonly string[]).includes(role);
-}
 
 /** One write: its method, path below `/api/v1` and form body. */
 interface ZulipWrite {
@@ -62,21 +58,11 @@ interface ZulipWrite {
 function writeFor(current: FetchedUser, action: ActionSpec): ZulipWrite {
   const { user } = current;
   const id = user.userId;
-  if (!/^[1-9]\d{0,15}$/.test(id)) {
-    fail('INVALID_INPUT', `“${user.name}” has no Zulip user ID Rollcall can act on.`, {
-      field: 'userId',
-    });
-  }
+  requireActionableId(user, (v) => /^[1-9]\d{0,15}$/.test(v), 'Zulip user ID');
   switch (action.kind) {
     case 'set-role': {
-      if (!isZulipRole(action.role)) {
-        fail(
-          'INVALID_INPUT',
-          `Zulip has no role “${action.role}”; its roles are owner, administrator, moderator, member and guest.`,
-          { field: 'role' },
-        );
-      }
-      const fields = { role: String(ROLE_CODES[action.role]) };
+      const role = requireProductRole(action.role, ZULIP_ROLES, 'Zulip');
+      const fields = { role: String(ROLE_CODES[role]) };
       return { method: 'PATCH', path: `/users/${id}`, body: { kind: 'form', fields } };
     }
     case 'deactivate':
