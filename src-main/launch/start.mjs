@@ -11,10 +11,12 @@
  * cannot happen, the admin reads one plain sentence saying what is missing
  * and what fixes it, with no stack trace.
  *
- * `npm install` runs it too, as `install` (the package's postinstall): the
- * binary is fetched then, while the admin expects a download, and a machine
- * that cannot reach the download server still installs, told that
- * `npm start` will fetch it later.
+ * `npm install` runs it too, as `install electron/install.js` (the
+ * package's postinstall, through the `electron:install` script, so
+ * package.json itself says which installer runs): the binary is fetched
+ * then, while the admin expects a download, and a machine that cannot
+ * reach the download server still installs, told that `npm start` will
+ * fetch it later.
  *
  * Runs in plain Node before anything is built: no TypeScript, no electron.
  * `ELECTRON_EXEC_PATH` (electron-vite's own variable) points at another
@@ -31,6 +33,8 @@ const projectRoot = resolve(import.meta.dirname, '../..');
 const command = process.argv[2] ?? 'dev';
 /** At install time a missing binary is worth a note, never a failed install. */
 const installing = command === 'install';
+/** Electron's own installer, as a module path from the project (`install` may name it). */
+const installer = (installing ? process.argv[3] : undefined) ?? 'electron/install.js';
 
 /** Prints the one sentence for a launch that cannot go on, and exits. */
 function stop(sentence) {
@@ -61,10 +65,19 @@ function installedBinary(dir) {
   return existsSync(binary) ? binary : null;
 }
 
+/** The installer's file, or null when it is not there. */
+function installerFile() {
+  try {
+    return require.resolve(installer, { paths: [projectRoot] });
+  } catch {
+    return null;
+  }
+}
+
 /** Runs Electron's own installer; resolves with its exit code and what it printed. */
-function runElectronInstaller(dir) {
+function runElectronInstaller(file) {
   return new Promise((done) => {
-    const child = spawn(process.execPath, [join(dir, 'install.js')], {
+    const child = spawn(process.execPath, [file], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -113,11 +126,17 @@ async function ensureElectron() {
   }
   if (installedBinary(pkg.dir)) return;
 
+  const file = installerFile();
+  if (!file) {
+    stop(
+      `Electron's installer ${installer} is not in node_modules. Run \`npm install\` in this folder again.`,
+    );
+  }
   const mirror = process.env.ELECTRON_MIRROR;
   console.log(
-    `Electron ${pkg.version} is not downloaded yet: fetching it once (about 100 MB)${mirror ? ` from ${mirror}` : ''}…`,
+    `Electron ${pkg.version} is not downloaded yet: fetching it once (about 100 MB) with ${installer}${mirror ? ` from ${mirror}` : ''}…`,
   );
-  const { code, output } = await runElectronInstaller(pkg.dir);
+  const { code, output } = await runElectronInstaller(file);
   if (code === 0 && installedBinary(pkg.dir)) {
     console.log(`Electron ${pkg.version} is installed.`);
     return;
