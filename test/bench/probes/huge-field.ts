@@ -2,8 +2,10 @@
 // by default) in a directory of `count`. A `directory:sync` through the real
 // dispatcher into an empty cache and again (unchanged), then a restart over
 // that cache until the search index is loaded, then opening that user's
-// detail: the longest event-loop hold of each. The fake runs in a child
-// process. Run:
+// detail: the longest event-loop hold of each. Then typing in the search box
+// as the window does (issue 13: no keystroke slower than with ordinary
+// data): per keystroke the time of the first page and its size as JSON.
+// The fake runs in a child process. Run:
 //   node test/bench/probes/run.mjs test/bench/probes/huge-field.ts '{"kind":"zulip"}'
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,7 +16,7 @@ import { DEFAULT_SEARCH_SPEC, type SearchResult } from '@shared/model';
 import { silentLogger, type Logger } from '@core/log';
 import { createMemorySecretStore, type SecretStore } from '@core/store/secrets';
 import { startFakeProcess } from '../lib/fake-process';
-import { loopWatch } from './probe-data';
+import { loopWatch, pct } from './probe-data';
 
 type Core = Awaited<ReturnType<typeof openCore>>;
 
@@ -44,12 +46,73 @@ function held(watch: ReturnType<typeof loopWatch>): {
   return { loopMaxMs: ms(l.maxGapMs), cpuHeldMaxMs: ms(l.cpuHeldMaxMs), longGaps: l.longGaps };
 }
 
+/** What the search box holds keystroke by keystroke while `word` is typed. */
+const prefixes = (word: string): string[] => Array.from(word, (_, i) => word.slice(0, i + 1));
+
+/**
+ * Types each word keystroke by keystroke as the window asks for it: one
+ * `users:search` for the first page (with the chip counts) per keystroke,
+ * `runs` times over. Per word: each keystroke's time (max, p95, and the
+ * first pass in full), the longest loop hold meanwhile, and per prefix the
+ * hits and the page's size as JSON (what crosses IPC).
+ */
+async function typeWords(
+  core: Core,
+  words: Record<string, string>,
+  limit: number,
+  runs: number,
+): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  for (const [label, word] of Object.entries(words)) {
+    const times: number[] = [];
+    const pages: { text: string; total: number; ipcChars: number }[] = [];
+    const watch = loopWatch();
+    for (let run = 0; run < runs; run++) {
+      for (const text of prefixes(word)) {
+        // Keystrokes come as separate messages: the loop turns between them.
+        await new Promise((r) => setTimeout(r, 20));
+        const t = performance.now();
+        const r = await core.dispatch('users:search', {
+          ...DEFAULT_SEARCH_SPEC,
+          text,
+          facets: true,
+          offset: 0,
+          limit,
+        });
+        times.push(performance.now() - t);
+        if (!r.ok) throw new Error(JSON.stringify(r.error));
+        if (run === 0) {
+          const total = (r.value as SearchResult).total;
+          pages.push({ text: text.slice(0, 12), total, ipcChars: JSON.stringify(r).length });
+        }
+      }
+    }
+    const { longGaps, ...loop } = held(watch);
+    out[label] = {
+      word,
+      keystrokes: times.length,
+      msMax: ms(Math.max(...times)),
+      msP95: ms(pct(times, 95)),
+      firstPassMs: times.slice(0, word.length).map(ms),
+      ...loop,
+      longGapCount: longGaps.length,
+      ipcCharsMax: Math.max(...pages.map((p) => p.ipcChars)),
+      pages,
+    };
+  }
+  return out;
+}
+
 export async function main(args: {
   kind?: 'zulip' | 'openwebui';
   count?: number;
   chars?: number;
   /** Return the long loop gaps (to match against a CPU profile). */
   gaps?: boolean;
+  /** The first page the window asks for (directory-store's PAGE_SIZE). */
+  limit?: number;
+  /** How many times each word is typed. */
+  runs?: number;
 }): Promise<unknown> {
   const kind = args.kind ?? 'zulip';
   const count = args.count ?? 2000;
@@ -134,6 +197,15 @@ export async function main(args: {
     // One call, all of it synchronous: its time is the loop hold.
     out.detail = { ms: ms(performance.now() - t2), ipcChars: JSON.stringify(got).length };
   }
+
+  // Typing in the search box: a query that reaches the huge name, and one
+  // for a common family name of the synthetic data that does not.
+  out.typing = await typeWords(
+    core,
+    { huge: 'nnnnnnnn', common: 'müller' },
+    args.limit ?? 60,
+    args.runs ?? 5,
+  );
   await core.close();
   await fake.close();
   rmSync(dir, { recursive: true, force: true });
