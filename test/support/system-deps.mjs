@@ -19,6 +19,12 @@ export const SYSTEM_PACKAGES = [
     pkg: 'fonts-droid-fallback',
     present: () => existsSync('/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf'),
   },
+  // Arabic, Hebrew, Devanagari and Thai names render as boxes without it
+  // (a desktop has such fonts; a bare Debian does not).
+  {
+    pkg: 'fonts-noto-core',
+    present: () => existsSync('/usr/share/fonts/truetype/noto/NotoSansDevanagari-Regular.ttf'),
+  },
   // Emoji in statuses and names render as boxes in screenshots without it.
   {
     pkg: 'fonts-noto-color-emoji',
