@@ -88,6 +88,14 @@ describe('the table view', () => {
     expect(table).toHaveAttribute('role', 'grid');
     expect(screen.queryByTestId('user-card')).not.toBeInTheDocument();
     expect(window.localStorage.getItem('rollcall.view')).toBe('table');
+    // The sidebar's key legend speaks of rows now, and of cards again after switching back.
+    const legend = screen.getByRole('region', { name: 'Keyboard shortcuts' });
+    expect(legend).toHaveTextContent('Move between rows');
+    expect(legend).not.toHaveTextContent('cards');
+    await user.click(screen.getByTestId('view-cards'));
+    expect(legend).toHaveTextContent('Move between cards');
+    await user.click(screen.getByTestId('view-table'));
+    await findTable();
 
     // A new start (fresh stores, a new window) opens on the table.
     cleanup();

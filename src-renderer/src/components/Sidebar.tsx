@@ -19,6 +19,7 @@ import { useConnections } from '../stores/connections-store';
 import { useDirectory } from '../stores/directory-store';
 import { useSync } from '../stores/sync-store';
 import { useUi } from '../stores/ui-store';
+import { useView } from '../stores/view-store';
 import { AboutButton } from './AboutButton';
 import { Badge, KindIcon } from './Badges';
 import { MenuItem, PopoverButton } from './Menu';
@@ -142,6 +143,7 @@ export function Sidebar() {
   const openAdd = useUi((s) => s.openAdd);
   const totalUsers = list.reduce((n, c) => n + c.userCount, 0);
   const all = scope.length === 0;
+  const table = useView((s) => s.view === 'table');
   return (
     <nav className="sidebar" aria-label="Connections">
       <div className="brand">
@@ -221,15 +223,16 @@ export function Sidebar() {
           </dt>
           <dd>Look up by ID</dd>
           <dt>
-            <kbd className="kbd">← ↑ → ↓</kbd>
+            <kbd className="kbd">{table ? '↑ ↓' : '← ↑ → ↓'}</kbd>
           </dt>
-          <dd>Move between cards</dd>
+          <dd>{table ? 'Move between rows' : 'Move between cards'}</dd>
           <dt>
             <kbd className="kbd">Enter</kbd> <kbd className="kbd">Esc</kbd>
           </dt>
           <dd>Open, close</dd>
           <dt>
-            <kbd className="kbd">Space</kbd> <kbd className="kbd">Shift ←→</kbd>
+            <kbd className="kbd">Space</kbd>{' '}
+            <kbd className="kbd">{table ? 'Shift ↑↓' : 'Shift ←→'}</kbd>
           </dt>
           <dd>Select</dd>
         </dl>
