@@ -1,11 +1,18 @@
 /**
  * The filter of a search (rule 4 of search-text.ts: connections, roles,
- * bots or humans, active or deactivated) as one bitset over the index's
+ * bots or humans, active or deactivated, times, groups, a profile field) as one bitset over the index's
  * slots, built by ANDing and ORing whole words of the filter bitsets.
  *
  * Node only; never imports `electron` (plain TypeScript; no I/O).
  */
 import type { SearchQuery } from '@shared/model';
+import {
+  fieldMatches,
+  fieldTestOf,
+  groupsByConnection,
+  groupsMatch,
+  type FilterKeys,
+} from './filter-keys';
 import { ROLE_INDEX, type SlotColumns } from './slot-columns';
 
 /** The parts of a search that filter rows. */
@@ -19,6 +26,8 @@ export type FilterSpec = Pick<
   | 'activeBefore'
   | 'joinedAfter'
   | 'joinedBefore'
+  | 'groups'
+  | 'profileField'
 >;
 
 /** Clears in `out` the slots whose time (NaN: none) fails `keep`. */
@@ -31,6 +40,32 @@ function keepTimes(out: Uint32Array, times: Float64Array, keep: (t: number) => b
       if (!keep(times[s] as number)) out[i] = (out[i] as number) & ~low;
       w ^= low;
     }
+  }
+}
+
+/** Clears in `out` the slots that fail `keep` (once per spec, over the slots still set). */
+function keepSlots(out: Uint32Array, keep: (slot: number) => boolean): void {
+  for (let i = 0; i < out.length; i++) {
+    let w = out[i] as number;
+    while (w !== 0) {
+      const low = w & -w;
+      if (!keep(i * 32 + (31 - Math.clz32(low)))) out[i] = (out[i] as number) & ~low;
+      w ^= low;
+    }
+  }
+}
+
+/** The group and profile-field filters (filter-keys.ts), slot by slot over what is left. */
+function keepKeys(out: Uint32Array, cols: SlotColumns, spec: FilterSpec): void {
+  const { connIds, connOf, filterKeys } = cols;
+  const connOfSlot = (s: number): string => connIds[connOf[s] as number] as string;
+  if (spec.groups.length > 0) {
+    const wanted = groupsByConnection(spec);
+    keepSlots(out, (s) => groupsMatch(connOfSlot(s), filterKeys[s] as FilterKeys, wanted));
+  }
+  const test = fieldTestOf(spec);
+  if (test !== null) {
+    keepSlots(out, (s) => fieldMatches(connOfSlot(s), filterKeys[s] as FilterKeys, test));
   }
 }
 
@@ -86,5 +121,6 @@ export function filterBits(cols: SlotColumns, spec: FilterSpec): Uint32Array {
   const { joinedAfter, joinedBefore } = spec;
   if (joinedAfter !== null) keepTimes(out, cols.joinedOf, (t) => t >= joinedAfter);
   if (joinedBefore !== null) keepTimes(out, cols.joinedOf, (t) => t < joinedBefore);
+  if (spec.groups.length > 0 || spec.profileField !== null) keepKeys(out, cols, spec);
   return out;
 }

@@ -37,6 +37,7 @@
 import type { SearchFacets, SearchQuery } from '@shared/model';
 import { cutToLength, TEXT_CAPS } from '@shared/text-caps';
 import { createCommonPieces } from './common-pieces';
+import { NO_FILTER_KEYS } from './filter-keys';
 import { exportIndexState, importIndexState, type IndexState } from './index-state';
 import { createNgramPostings } from './ngram-postings';
 import { createPostingPool } from './postings';
@@ -212,6 +213,7 @@ export function createSearchIndex(): SearchIndex {
       hay[slot] = searchText;
       nameKey[slot] = key;
       userKey[slot] = uKey;
+      cols.filterKeys[slot] = r.filterKeys;
       cols.connOf[slot] = conn;
       cols.roleOf[slot] = role;
       cols.rankOf[slot] = r.roleRank;
@@ -241,6 +243,7 @@ export function createSearchIndex(): SearchIndex {
       hay[slot] = '';
       nameKey[slot] = '';
       userKey[slot] = '';
+      cols.filterKeys[slot] = NO_FILTER_KEYS;
       slotOf.delete(id);
       orders.leave(slot);
       cols.size--;

@@ -8,6 +8,7 @@
  * Node only; never imports `electron` (plain TypeScript; no I/O).
  */
 import { ROLES, type Role } from '@shared/model';
+import type { FilterKeys } from './filter-keys';
 import * as slotBits from './slot-bits';
 import { codePointSortKey } from './sort-key';
 
@@ -40,6 +41,8 @@ export interface SlotColumns {
   /** `codePointSortKey` of the sort name and of the user ID. */
   readonly nameKey: string[];
   readonly userKey: string[];
+  /** Groups and profile field values (filter-keys.ts); NO_FILTER_KEYS for a free slot. */
+  readonly filterKeys: FilterKeys[];
   /** Index into `connIds`, `connKeys` and `byConn`. */
   connOf: Int32Array;
   /** Index into `byRole` (ROLE_INDEX). */
@@ -77,6 +80,7 @@ export function createSlotColumns(): SlotColumns {
     hay: [],
     nameKey: [],
     userKey: [],
+    filterKeys: [],
     connOf: new Int32Array(0),
     roleOf: new Uint8Array(0),
     rankOf: new Uint8Array(0),
@@ -178,6 +182,7 @@ export function clearColumns(cols: SlotColumns): void {
   cols.hay.length = 0;
   cols.nameKey.length = 0;
   cols.userKey.length = 0;
+  cols.filterKeys.length = 0;
   cols.connOf = new Int32Array(0);
   cols.roleOf = new Uint8Array(0);
   cols.rankOf = new Uint8Array(0);
