@@ -6,13 +6,7 @@
  * Node only; never imports `electron` (plain TypeScript; no I/O).
  */
 import type { SearchQuery } from '@shared/model';
-import {
-  fieldMatches,
-  fieldTestOf,
-  groupsByConnection,
-  groupsMatch,
-  type FilterKeys,
-} from './filter-keys';
+import { fieldMatches, fieldTestOf, groupsByConnection, type FilterKeys } from './filter-keys';
 import { ROLE_INDEX, type SlotColumns } from './slot-columns';
 
 /** The parts of a search that filter rows. */
@@ -55,18 +49,54 @@ function keepSlots(out: Uint32Array, keep: (slot: number) => boolean): void {
   }
 }
 
-/** The group and profile-field filters (filter-keys.ts), slot by slot over what is left. */
+/** The group and profile-field filters (filter-keys.ts), slot by slot over `out`. */
 function keepKeys(out: Uint32Array, cols: SlotColumns, spec: FilterSpec): void {
-  const { connIds, connOf, filterKeys } = cols;
-  const connOfSlot = (s: number): string => connIds[connOf[s] as number] as string;
+  const { connIndex, connOf, filterKeys } = cols;
   if (spec.groups.length > 0) {
-    const wanted = groupsByConnection(spec);
-    keepSlots(out, (s) => groupsMatch(connOfSlot(s), filterKeys[s] as FilterKeys, wanted));
+    // By connection index: a slot's connection is one integer compare away.
+    const wanted = new Map<number, Set<string>>();
+    for (const [id, set] of groupsByConnection(spec)) {
+      const i = connIndex.get(id);
+      if (i !== undefined) wanted.set(i, set);
+    }
+    keepSlots(out, (s) => {
+      const set = wanted.get(connOf[s] as number);
+      if (set === undefined) return false;
+      const groups = (filterKeys[s] as FilterKeys).groups;
+      for (let g = 0; g < groups.length; g++) if (set.has(groups[g] as string)) return true;
+      return false;
+    });
   }
   const test = fieldTestOf(spec);
   if (test !== null) {
-    keepSlots(out, (s) => fieldMatches(connOfSlot(s), filterKeys[s] as FilterKeys, test));
+    const conn = connIndex.get(test.connectionId) ?? -1;
+    keepSlots(
+      out,
+      (s) =>
+        connOf[s] === conn && fieldMatches(test.connectionId, filterKeys[s] as FilterKeys, test),
+    );
   }
+}
+
+/** The last group and field bitset of each index, for which filter and which contents. */
+const keyBitsCache = new WeakMap<SlotColumns, { key: string; writes: number; bits: Uint32Array }>();
+
+/**
+ * The live slots passing the group and field filters: computed once per
+ * filter and kept until the index changes, so typing with these filters set
+ * costs one AND of the words per keystroke, as the other filters do.
+ */
+function keyBits(cols: SlotColumns, spec: FilterSpec): Uint32Array {
+  const key = JSON.stringify([spec.groups, spec.profileField]);
+  const hit = keyBitsCache.get(cols);
+  if (hit && hit.key === key && hit.writes === cols.writes && hit.bits.length === cols.words) {
+    return hit.bits;
+  }
+  const bits = new Uint32Array(cols.words);
+  bits.set(cols.live);
+  keepKeys(bits, cols, spec);
+  keyBitsCache.set(cols, { key, writes: cols.writes, bits });
+  return bits;
 }
 
 /** Keeps in `out` the slots that are in at least one of `sets`. */
@@ -121,6 +151,9 @@ export function filterBits(cols: SlotColumns, spec: FilterSpec): Uint32Array {
   const { joinedAfter, joinedBefore } = spec;
   if (joinedAfter !== null) keepTimes(out, cols.joinedOf, (t) => t >= joinedAfter);
   if (joinedBefore !== null) keepTimes(out, cols.joinedOf, (t) => t < joinedBefore);
-  if (spec.groups.length > 0 || spec.profileField !== null) keepKeys(out, cols, spec);
+  if (spec.groups.length > 0 || spec.profileField !== null) {
+    const keys = keyBits(cols, spec);
+    for (let i = 0; i < words; i++) out[i] = (out[i] as number) & (keys[i] as number);
+  }
   return out;
 }

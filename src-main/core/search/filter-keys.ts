@@ -98,7 +98,7 @@ export function groupsByConnection(filter: KeyFilter): Map<string, Set<string>> 
 }
 
 /** Whether keys of a user of `connectionId` pass the group filter (`wanted` from `groupsByConnection`). */
-export function groupsMatch(
+function groupsMatch(
   connectionId: string,
   keys: FilterKeys,
   wanted: ReadonlyMap<string, ReadonlySet<string>>,
@@ -131,9 +131,11 @@ export function fieldTestOf(filter: KeyFilter): FieldTest | null {
 /** Whether keys of a user of `connectionId` pass the field filter. */
 export function fieldMatches(connectionId: string, keys: FilterKeys, test: FieldTest): boolean {
   if (connectionId !== test.connectionId) return false;
-  for (const [id, value, text] of keys.fields) {
-    if (id !== test.fieldId) continue;
-    if (test.choice ? value === test.needle : text.includes(test.needle)) return true;
+  const { fields } = keys;
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i] as readonly [string, string, string];
+    if (f[0] !== test.fieldId) continue;
+    if (test.choice ? f[1] === test.needle : f[2].includes(test.needle)) return true;
   }
   return false;
 }

@@ -136,6 +136,7 @@ export function* importIndexState(parts: IndexParts, state: IndexState): Generat
     if (s % SLOTS_PER_STEP === SLOTS_PER_STEP - 1) yield;
   }
   cols.size = size;
+  cols.writes++;
   cols.connOf = c.connOf;
   cols.roleOf = c.roleOf;
   cols.rankOf = c.rankOf;

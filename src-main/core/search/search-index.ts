@@ -155,6 +155,7 @@ export function createSearchIndex(): SearchIndex {
 
   function upsert(rows: readonly IndexedRow[], options: { deferOrder?: boolean } = {}): void {
     if (rows.length === 0) return;
+    cols.writes++;
     // The last write of a row ID in a batch wins.
     const latest = new Map<number, IndexedRow>();
     for (const r of rows) latest.set(r.rowId, r);
@@ -232,6 +233,7 @@ export function createSearchIndex(): SearchIndex {
   }
 
   function remove(rowIds: readonly number[]): void {
+    cols.writes++;
     let any = false;
     for (const id of rowIds) {
       const slot = slotOf.get(id);

@@ -30,6 +30,8 @@ export interface SlotColumns {
   words: number;
   /** Rows held. */
   size: number;
+  /** Counts the changes to which slots are live or what they hold (filter-bits.ts keeps results by it). */
+  writes: number;
   readonly slotOf: Map<number, number>;
   /** Freed slots, reused before `nextSlot`. */
   readonly freeSlots: number[];
@@ -73,6 +75,7 @@ export function createSlotColumns(): SlotColumns {
     capacity: 0,
     words: 0,
     size: 0,
+    writes: 0,
     slotOf: new Map<number, number>(),
     freeSlots: [],
     nextSlot: 0,
@@ -175,6 +178,7 @@ export function clearColumns(cols: SlotColumns): void {
   cols.capacity = 0;
   cols.words = 0;
   cols.size = 0;
+  cols.writes++;
   cols.nextSlot = 0;
   cols.slotOf.clear();
   cols.freeSlots.length = 0;
