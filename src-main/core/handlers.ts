@@ -68,6 +68,7 @@ export function createHandlers(services: Services): Handlers {
     'users:lookup': (arg) => services.lookup.lookup(arg),
     'users:get': (arg) => services.lookup.getUser(arg),
     'users:search': (arg) => services.search.search(arg),
+    'directory:filter-choices': (arg) => services.search.filterChoices(arg),
     'directory:sync': (arg) => services.sync.sync(arg),
     'directory:cancel-sync': (arg) => services.sync.cancel(arg),
     'directory:export': (arg) => services.export.exportDirectory(arg),

@@ -154,7 +154,7 @@ export async function openCore(deps: CoreDeps): Promise<Core> {
       now,
       readOnly: cache.readOnly,
     }),
-    search: createSearchService({ users }),
+    search: createSearchService({ users, access, meta }),
     sync: syncs,
     export: createExportService({
       chooseSavePath: deps.chooseSavePath,

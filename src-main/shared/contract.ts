@@ -25,6 +25,7 @@ import {
   type AppInfo,
   type ConnectionSummary,
   type ConnectionTestResult,
+  type FilterChoices,
   type LookupResult,
   type SearchResult,
   type SyncProgress,
@@ -57,6 +58,9 @@ type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
 const actionSpecMatches: Same<z.output<typeof actionSpecSchema>, ActionSpec> = true;
 void actionSpecMatches;
 
+/** An ID a server gave (a group, a profile field). */
+const serverIdSchema = z.string().min(1).max(200);
+
 /** A time in whole ms since 1970, within what a JS Date can hold. */
 const timeSchema = z.number().int().min(0).max(8.64e15);
 
@@ -74,6 +78,25 @@ export const searchQuerySchema = z
     /** Joined at or after / before these times (ms); null: no bound. */
     joinedAfter: timeSchema.nullable().default(null),
     joinedBefore: timeSchema.nullable().default(null),
+    /** Members of at least one of these groups (IDs are per connection); empty: no filter. */
+    groups: z
+      .array(z.object({ connectionId: connectionIdSchema, groupId: serverIdSchema }).strict())
+      .max(100)
+      .default([]),
+    /**
+     * One custom profile field's value: `choice` is a choice's key exactly,
+     * `text` a folded substring of the value's text (as a search term).
+     */
+    profileField: z
+      .object({
+        connectionId: connectionIdSchema,
+        fieldId: serverIdSchema,
+        match: z.enum(['choice', 'text']),
+        value: z.string().min(1).max(200),
+      })
+      .strict()
+      .nullable()
+      .default(null),
     /** Also count each role, account and status choice (SearchResult.facets). */
     facets: z.boolean().default(false),
     sort: z.enum(SORT_KEYS).default('name'),
@@ -173,6 +196,10 @@ export const contract = {
     z.object({ connectionId: connectionIdSchema, userId: userIdSchema }).strict(),
   ),
   'users:search': channel<SearchResult>()('searchUsers', searchQuerySchema),
+  'directory:filter-choices': channel<FilterChoices>()(
+    'filterChoices',
+    z.object({ connectionId: connectionIdSchema }).strict(),
+  ),
   'directory:sync': channel<SyncSummary>()(
     'syncDirectory',
     z.object({ connectionId: connectionIdSchema }).strict(),

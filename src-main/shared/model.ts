@@ -279,6 +279,8 @@ export const DEFAULT_SEARCH_SPEC: Readonly<SearchSpec> = Object.freeze({
   activeBefore: 0,
   joinedAfter: null,
   joinedBefore: null,
+  groups: [],
+  profileField: null,
   facets: false,
   sort: 'name',
   direction: 'asc',
@@ -301,6 +303,25 @@ export interface SearchFacets {
   roles: { role: Role; count: number }[];
   accounts: { humans: number; bots: number };
   status: { active: number; deactivated: number };
+}
+
+/**
+ * What the group and profile-field filters of one connection can offer:
+ * its groups with how many cached users (not gone) are members, and, for
+ * Zulip, its custom profile fields with a choice field's options.
+ */
+export interface FilterChoices {
+  connectionId: string;
+  kind: ConnectionKind;
+  groups: { id: string; name: string; members: number }[];
+  /** Empty for Open WebUI, which has no custom profile fields. */
+  profileFields: {
+    id: string;
+    name: string;
+    type: ProfileFieldType;
+    /** A choice field's options (key, text) in display order; empty for the others. */
+    choices: { key: string; text: string }[];
+  }[];
 }
 
 /** Who a key belongs to, as the server reported it in a connection test. */

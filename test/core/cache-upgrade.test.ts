@@ -303,6 +303,44 @@ describe('a cache written by v0.1.0 (32ed7ec), opened by this version with no ne
     }
   });
 
+  it('answers the group and profile-field filters from the rows it derived again', async () => {
+    // Version 10 added what these filters read; v0.1.0's rows get it from their payloads.
+    const records = everyExpectedUser();
+    const key = ([c, u]: [string, string, UserRecord]): string => `${c}/${u}`;
+    const found = async (query: ArgOf<'users:search'>): Promise<string[]> =>
+      (await call('users:search', { ...query, limit: 1000 })).items
+        .map((i) => `${i.connectionId}/${i.userId}`)
+        .sort();
+    const [groupConn, , inGroup] = records.find(([, , r]) => r.user.groups.length > 0)!;
+    const group = inGroup.user.groups[0]!;
+    const members = records.filter(
+      ([c, , r]) => c === groupConn && r.user.groups.some((g) => g.id === group.id),
+    );
+    expect(await found({ groups: [{ connectionId: groupConn, groupId: group.id }] })).toEqual(
+      members.map(key).sort(),
+    );
+    const [fieldConn, , withChoice] = records.find(([, , r]) =>
+      r.user.profileFields.some((f) => f.type === 'choice'),
+    )!;
+    const choice = withChoice.user.profileFields.find((f) => f.type === 'choice')!;
+    const chose = records.filter(
+      ([c, , r]) =>
+        c === fieldConn &&
+        r.user.profileFields.some((f) => f.fieldId === choice.fieldId && f.value === choice.value),
+    );
+    expect(chose.length).toBeGreaterThan(0);
+    expect(
+      await found({
+        profileField: {
+          connectionId: fieldConn,
+          fieldId: choice.fieldId,
+          match: 'choice',
+          value: choice.value,
+        },
+      }),
+    ).toEqual(chose.map(key).sort());
+  });
+
   it('serves the pictures v0.1.0 fetched from the cache, without asking a server', async () => {
     expect(expected.avatars.length).toBeGreaterThan(0);
     for (const avatar of expected.avatars) {

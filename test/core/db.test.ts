@@ -102,10 +102,17 @@ function writeAsV1(cache: OpenedDatabase, u: DirectoryUser, raw: JsonValue, at: 
  */
 async function writeAsV5(cache: OpenedDatabase, written: UserWrite[], now: () => number) {
   (MIGRATIONS[6] as (typeof MIGRATIONS)[number]).up(cache.db);
-  await createUsersRepo(cache, { now }).upsertBatch(written);
+  await writeAsV9(cache, written, now);
   cache.db.exec(`DROP INDEX user_payloads_by_parts;
     ALTER TABLE user_payloads DROP COLUMN raw_parts;
     DROP TABLE payload_parts;`);
+}
+
+/** Writes users as versions 7 to 9 did: this version's repository, without version 10's column. */
+async function writeAsV9(cache: OpenedDatabase, written: UserWrite[], now: () => number) {
+  cache.db.exec(`ALTER TABLE users ADD COLUMN filter_json TEXT NOT NULL DEFAULT ''`);
+  await createUsersRepo(cache, { now }).upsertBatch(written);
+  cache.db.exec('ALTER TABLE users DROP COLUMN filter_json');
 }
 
 function catching(fn: () => unknown): RollcallFailure {
@@ -225,6 +232,7 @@ describe('opening the cache', () => {
         // columns it dropped; from it on, with this version's users table.
         if (from < 5) for (const w of written) writeAsV1(old, w.user, w.raw, clock.now());
         else if (from < 7) await writeAsV5(old, written, clock.now);
+        else if (from < 10) await writeAsV9(old, written, clock.now);
         else await createUsersRepo(old, { now: clock.now }).upsertBatch(written);
       }
       old.close();

@@ -7,6 +7,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '@core/log';
+import { SEARCH_INDEX_VERSION } from '@core/search/index-version';
 import { createSearchIndex, type IndexedRow } from '@core/search/search-index';
 import { searchRowOf } from '@core/search/search-text';
 import { SNAPSHOT_FILE_NAME } from '@core/store/index-snapshot';
@@ -31,6 +32,7 @@ function people(count = 1500): ReturnType<typeof makeUser>[] {
       deactivated: i % 13 === 0,
       joinedAt: i % 9 === 0 ? null : Date.UTC(2020, 0, 1) + i * 86_400_000,
       profileFields: i % 5 === 0 ? [field('Team', i % 2 ? 'Finance' : 'People Ops')] : [],
+      groups: i % 4 === 0 ? [] : [{ id: String(i % 4), name: `Group ${i % 4}` }],
     }),
   );
 }
@@ -44,6 +46,25 @@ const QUERIES: SearchQuery[] = [
   searchQuery({ accounts: 'bots', sort: 'role', limit: 2000 }),
   searchQuery({ status: 'deactivated', text: 'an', sort: 'lastActive', limit: 2000 }),
   searchQuery({ connectionIds: ['conn-b'], text: 'corp', sort: 'name', direction: 'desc' }),
+  // The group and profile-field filters (filter-keys.ts) read what the snapshot carries.
+  searchQuery({ groups: [{ connectionId: 'conn-a', groupId: '2' }], limit: 2000 }),
+  searchQuery({
+    groups: [
+      { connectionId: 'conn-b', groupId: '1' },
+      { connectionId: 'conn-a', groupId: '3' },
+    ],
+    text: 'an',
+    limit: 2000,
+  }),
+  searchQuery({
+    profileField: { connectionId: 'conn-a', fieldId: '1', match: 'text', value: 'OPS' },
+    limit: 2000,
+  }),
+  searchQuery({
+    profileField: { connectionId: 'conn-b', fieldId: '1', match: 'choice', value: 'Finance' },
+    sort: 'joined',
+    limit: 2000,
+  }),
   // The relevance tables (word-starts.ts) travel in the snapshot too.
   ...['anna', 'an', '1002', '3', 'mü', 'example.org', 'müller 3'].map((text) =>
     searchQuery({ text, sort: 'relevance', limit: 2000 }),
@@ -105,6 +126,10 @@ describe('the saved search index', () => {
     const { repo, log } = await started(cache);
     expect(fromSaved(log.lines)).toBe(true);
     expectSameAnswers(repo, sql);
+    // The filters read what the snapshot carried: they find someone.
+    for (const q of QUERIES.filter((x) => x.groups.length > 0 || x.profileField !== null)) {
+      expect(repo.search(q).total).toBeGreaterThan(0);
+    }
     // It keeps in step with writes after the load, as a built one does.
     await repo.upsertBatch(
       people(40).map((user, i) => ({
@@ -137,7 +162,20 @@ describe('the saved search index', () => {
       (file) => {
         const bytes = readFileSync(file);
         const text = bytes.toString('latin1');
-        const fixed = text.replace('"searchIndexVersion":1', '"searchIndexVersion":7');
+        const v = SEARCH_INDEX_VERSION;
+        const fixed = text.replace(`"searchIndexVersion":${v}`, `"searchIndexVersion":${v + 5}`);
+        expect(fixed).not.toBe(text);
+        writeFileSync(file, Buffer.from(fixed, 'latin1'));
+      },
+    ],
+    [
+      // Version 1 carried no groups or profile field values: its filters would find no one.
+      'written by the older search code, before the slots carried their filter keys',
+      (file) => {
+        const bytes = readFileSync(file);
+        const text = bytes.toString('latin1');
+        const v = SEARCH_INDEX_VERSION;
+        const fixed = text.replace(`"searchIndexVersion":${v}`, `"searchIndexVersion":${v - 1}`);
         expect(fixed).not.toBe(text);
         writeFileSync(file, Buffer.from(fixed, 'latin1'));
       },

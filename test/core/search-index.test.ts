@@ -24,6 +24,14 @@ import {
   type ZulipRole,
 } from '@shared/model';
 import { addConnectionRow, field, makeUser, openTestCache, searchQuery } from './cache-fixtures';
+import {
+  choiceFieldOf,
+  groupsFilter,
+  groupsOf,
+  keyedPart,
+  profileFieldFilter,
+  withKeysAlone,
+} from './filter-arbitraries';
 
 const DAY = 86_400_000;
 const ALL: SearchQuery = {
@@ -151,6 +159,7 @@ const person = fc.record({
   domain: fc.constantFrom(...DOMAINS),
   fieldText: fc.constantFrom(...FIELD_TEXTS),
   idNumber: fc.integer({ min: 1, max: 400 }),
+  keys: keyedPart,
 });
 type Person = typeof person extends fc.Arbitrary<infer P> ? P : never;
 
@@ -168,7 +177,8 @@ function userOf(p: Person, i: number): DirectoryUser {
     deactivated: p.deactivated,
     presence: p.lastActiveAt === null ? null : { lastActiveAt: p.lastActiveAt, idle: false },
     joinedAt: p.joinedAt,
-    profileFields: p.fieldText ? [field('F', p.fieldText)] : [],
+    profileFields: [...(p.fieldText ? [field('F', p.fieldText)] : []), ...choiceFieldOf(p.keys)],
+    groups: groupsOf(p.keys),
   });
 }
 
@@ -195,6 +205,8 @@ const query = fc.record({
     fc.integer({ min: 0, max: 5 }).map((d) => d * DAY),
     { nil: null },
   ),
+  groups: groupsFilter,
+  profileField: profileFieldFilter,
   sort: fc.constantFrom('name', 'role', 'lastActive', 'joined', 'relevance', 'relevance'),
   direction: fc.constantFrom('asc', 'desc'),
   offset: fc.integer({ min: 0, max: 30 }),
@@ -270,7 +282,7 @@ describe('the in-memory index against the reference search', () => {
           };
           operations.forEach(apply);
           expect(index.size).toBe(rows.size);
-          for (const q of queries) expectSame(index, [...rows.values()], q);
+          for (const q of queries.flatMap(withKeysAlone)) expectSame(index, [...rows.values()], q);
           const spec = queries[0] as SearchQuery;
           expect(index.searchAll(spec)).toEqual(
             searchRows([...rows.values()], { ...spec, offset: 0, limit: 1_000_000 }).items.map(

@@ -16,6 +16,15 @@ import { createUsersRepo, type UsersRepo } from '@core/store/users-repo';
 import type { DirectoryUser, OpenWebUIRole, Role, SearchQuery, ZulipRole } from '@shared/model';
 import { DEFAULT_SEARCH_SPEC, OPENWEBUI_ROLES, ZULIP_ROLES } from '@shared/model';
 import { addConnectionRow, field, makeBot, makeUser, openTestCache } from './cache-fixtures';
+import {
+  choiceFieldOf,
+  groupsFilter,
+  groupsOf,
+  keyedPart,
+  naiveKeysMatch,
+  profileFieldFilter,
+  withKeysAlone,
+} from './filter-arbitraries';
 
 const ALL: SearchQuery = { ...DEFAULT_SEARCH_SPEC, offset: 0, limit: 1000 };
 
@@ -365,6 +374,7 @@ describe('searching the cache', () => {
 });
 
 describe('the SQL search and the reference search agree', () => {
+  // Groups and profile field values (filter-keys.ts) ride along, in the filters too.
   const NAME_PARTS = [
     'Zoë',
     'Müller',
@@ -461,6 +471,7 @@ describe('the SQL search and the reference search agree', () => {
     joinedAt: time,
     domain: fc.constantFrom('example.com', 'mail.example.org', 'пример.рф'),
     fieldText: fc.constantFrom('', 'Platform', 'Zürich', '北京', '+49 30 5550 1234'),
+    keys: keyedPart,
   });
   // Filters are often left empty, so results are large enough for order and ties to matter.
   const query = fc.record({
@@ -486,6 +497,8 @@ describe('the SQL search and the reference search agree', () => {
       fc.integer({ min: 0, max: 5 }).map((d) => d * DAY),
       { nil: null },
     ),
+    groups: groupsFilter,
+    profileField: profileFieldFilter,
     facets: fc.boolean(),
     sort: fc.constantFrom('name', 'role', 'lastActive', 'joined', 'relevance', 'relevance'),
     direction: fc.constantFrom('asc', 'desc'),
@@ -521,7 +534,11 @@ describe('the SQL search and the reference search agree', () => {
                 presence:
                   p.lastActiveAt === null ? null : { lastActiveAt: p.lastActiveAt, idle: false },
                 joinedAt: p.joinedAt,
-                profileFields: p.fieldText ? [field('F', p.fieldText)] : [],
+                profileFields: [
+                  ...(p.fieldText ? [field('F', p.fieldText)] : []),
+                  ...choiceFieldOf(p.keys),
+                ],
+                groups: groupsOf(p.keys),
               });
               return { user, gone: p.gone };
             });
@@ -529,7 +546,7 @@ describe('the SQL search and the reference search agree', () => {
             for (const b of built)
               if (b.gone) users.markGone(b.user.connectionId, b.user.userId, 2);
             const rows = built.map(({ user, gone }) => searchRowOf(user, gone));
-            for (const q of queries) {
+            for (const q of queries.flatMap(withKeysAlone)) {
               const expected = searchRows(rows, q);
               const actual = users.search(q);
               expect(actual.total).toBe(expected.total);
@@ -537,6 +554,10 @@ describe('the SQL search and the reference search agree', () => {
                 expected.items.map((r) => `${r.connectionId}/${r.userId}`),
               );
               expect(actual.facets).toEqual(q.facets ? facetsOfRows(rows, q) : undefined);
+              // The reference's group and field filters, held to a naive statement of them.
+              const naive = rows.filter((_, i) => naiveKeysMatch(built[i]!.user, q));
+              const plain = { ...q, groups: [], profileField: null };
+              expect(expected.total).toBe(searchRows(naive, plain).total);
             }
           } finally {
             cache.close();

@@ -1,7 +1,7 @@
 /**
  * Walk 6, the window at every size: the main screens (grid, detail open,
  * the connection dialog, a lookup error, sync summaries, a sync error,
- * offline) at 1024×700, 1280×800, 1440×900 and 1920×1080, light and dark.
+ * "More filters" open with a group and a profile field set, offline) at 1024×700, 1280×800, 1440×900 and 1920×1080, light and dark.
  * Each screen at each size is photographed (test/e2e/screenshots/sizes-*)
  * and its geometry checked in the DOM: no control covered by another
  * element, no text clipped without a title carrying it whole, no cut
@@ -158,6 +158,28 @@ const SCREENS: Screen[] = [
     },
   },
   {
+    // Issue 16: groups and a Zulip profile field under "More filters", both set, the popover open.
+    name: 'more-filters',
+    prepare: (server) => {
+      const names = ['Engineering', 'Release managers', 'Berlin office', 'Moderators', 'On call'];
+      for (const r of [...server.dir.all()]) {
+        if (r.user.kind !== 'zulip') continue;
+        const n = Number(r.user.userId);
+        const groups = names
+          .map((name, i) => ({ id: String(40 + i), name }))
+          .filter((_, i) => (n + i) % (i + 2) === 0);
+        server.dir.put({ ...r, user: { ...r.user, groups } });
+      }
+    },
+    enter: async (page) => {
+      await page.getByTestId('filter-more').click();
+      await page.getByRole('checkbox', { name: /^Release managers/ }).check();
+      await page.getByRole('combobox', { name: 'Field', exact: true }).selectOption('Team');
+      await page.getByRole('combobox', { name: 'Is', exact: true }).selectOption('Engineering');
+      await page.getByTestId('chip-profile-field').waitFor();
+    },
+  },
+  {
     name: 'offline',
     prepare: (server) => {
       const now = Date.now();
@@ -264,6 +286,9 @@ function geometryProblems(): string[] {
     if (x < c.left || x > c.right || y < c.top || y > c.bottom) continue; // scrolled out of view
     const hit = document.elementFromPoint(x, y);
     if (!hit || hit === el || el.contains(hit)) continue;
+    // An open popover covers what lies under it until it closes.
+    const popover = hit.closest('.popover');
+    if (popover && !popover.contains(el)) continue;
     // Under an overlay's backdrop (the overlay itself included) is covered on purpose.
     if (backdrop && !backdrop.contains(el)) {
       const stack = document.elementsFromPoint(x, y);

@@ -2,7 +2,7 @@
 import { fireEvent, screen, waitFor } from '@testing-library/react';
 import { DEFAULT_SEARCH_SPEC, type SearchQuery } from '@shared/model';
 import { findCards, renderApp } from './harness';
-import { cardVariants, connection, owuiConnection } from './fixtures';
+import { cardVariants, connection, owuiConnection, zulipUser } from './fixtures';
 
 const v = cardVariants();
 const ALL: SearchQuery = { ...DEFAULT_SEARCH_SPEC, facets: true, offset: 0, limit: 1000 };
@@ -78,5 +78,86 @@ describe('the filter bar', () => {
     await user.click(screen.getByTestId('chip-inactive'));
     expect(lastSearch(bridge)).toMatchObject({ activity: 'all' });
     expect(screen.queryByTestId('chip-inactive')).not.toBeInTheDocument();
+  });
+
+  it('filters by group and by a Zulip profile field from "More filters", with removable chips', async () => {
+    const guild = { id: '31', name: 'Platform guild' };
+    const rota = { id: '32', name: 'Support rota' };
+    const { user, bridge } = renderApp({
+      records: [
+        ...Object.values(v),
+        zulipUser({ userId: '901', name: 'Grace Guild', groups: [guild] }),
+        zulipUser({ userId: '902', name: 'Hedy Rota', groups: [guild, rota] }),
+      ],
+    });
+    await findCards();
+    await user.click(screen.getByTestId('filter-more'));
+    // Both connections are searched: the section starts on the first, and can change.
+    expect(screen.getByRole('combobox', { name: 'Groups and fields of' })).toHaveValue(
+      'acme-zulip',
+    );
+    const guildBox = await screen.findByRole('checkbox', { name: 'Platform guild 2' });
+    expect(screen.getByRole('checkbox', { name: 'Support rota 1' })).toBeInTheDocument();
+    await user.click(guildBox);
+    expect(lastSearch(bridge)).toMatchObject({
+      groups: [{ connectionId: 'acme-zulip', groupId: '31' }],
+    });
+    // A choice field offers its options; picking one sends its key.
+    await user.selectOptions(screen.getByRole('combobox', { name: 'Field' }), 'Team');
+    await user.selectOptions(screen.getByRole('combobox', { name: 'Is' }), 'Engineering');
+    expect(lastSearch(bridge)).toMatchObject({
+      profileField: { connectionId: 'acme-zulip', fieldId: '2', match: 'choice', value: '0' },
+    });
+    // Any other field matches typed text.
+    await user.selectOptions(screen.getByRole('combobox', { name: 'Field' }), 'Pronouns');
+    expect(lastSearch(bridge)).toMatchObject({ profileField: null });
+    await user.type(screen.getByRole('textbox', { name: 'Contains' }), 'HE/');
+    expect(lastSearch(bridge)).toMatchObject({
+      profileField: { fieldId: '1', match: 'text', value: 'HE/' },
+    });
+    await user.keyboard('{Escape}');
+    expect(screen.getByTestId('chip-group-acme-zulip-31')).toHaveTextContent(
+      'Group: Platform guild',
+    );
+    expect(screen.getByTestId('chip-profile-field')).toHaveTextContent('Pronouns contains “HE/”');
+    await user.click(screen.getByTestId('chip-profile-field'));
+    expect(lastSearch(bridge)).toMatchObject({ profileField: null });
+    // The group alone: the two members, as core's reference search answers.
+    await waitFor(async () => expect(await findCards()).toHaveLength(2));
+    await user.click(screen.getByRole('button', { name: 'Remove filter: Group: Platform guild' }));
+    expect(lastSearch(bridge)).toMatchObject({ groups: [] });
+  });
+
+  it('offers groups but no profile field for Open WebUI, and clears both with the rest', async () => {
+    const { user, bridge } = renderApp({
+      records: Object.values(v),
+      connections: [owuiConnection()],
+    });
+    await findCards();
+    await user.click(screen.getByTestId('filter-more'));
+    await user.click(await screen.findByRole('checkbox', { name: /^Engineering/ }));
+    expect(screen.queryByRole('combobox', { name: 'Field' })).not.toBeInTheDocument();
+    expect(
+      screen.queryByRole('combobox', { name: 'Groups and fields of' }),
+    ).not.toBeInTheDocument();
+    await user.keyboard('{Escape}');
+    await user.click(screen.getByTestId('clear-filters'));
+    expect(lastSearch(bridge)).toMatchObject({ groups: [], profileField: null });
+  });
+
+  it('drops a group filter when the scope leaves its connection out', async () => {
+    const { user, bridge } = renderApp({
+      records: [
+        ...Object.values(v),
+        zulipUser({ userId: '901', name: 'Grace Guild', groups: [{ id: '31', name: 'Ops' }] }),
+      ],
+    });
+    await findCards();
+    await user.click(screen.getByTestId('filter-more'));
+    await user.click(await screen.findByRole('checkbox', { name: 'Ops 1' }));
+    await user.keyboard('{Escape}');
+    await user.click(screen.getByRole('button', { name: /^Research Lab AI,/ }));
+    expect(lastSearch(bridge)).toMatchObject({ connectionIds: ['lab-openwebui'], groups: [] });
+    expect(screen.queryByTestId('chip-group-acme-zulip-31')).not.toBeInTheDocument();
   });
 });

@@ -28,6 +28,7 @@ import {
   type UserSummary,
 } from '@shared/model';
 import { summarize } from '@shared/summary';
+import { fixtureChoices } from './fixture-choices';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -922,6 +923,10 @@ export class FixtureDirectory {
     return this.records.get(`${connectionId}/${userId}`);
   }
 
+  all(): Iterable<UserRecord> {
+    return this.records.values();
+  }
+
   /** Finds by ID or (Zulip) email, as a lookup's cache answer would. */
   find(connectionId: string, ref: string): UserRecord | undefined {
     const direct = this.get(connectionId, ref);
@@ -976,6 +981,13 @@ export function directoryAnswers(
     'connections:list': () =>
       ok(connections().map((c) => ({ ...c, userCount: dir.count(c.id) || c.userCount }))),
     'users:search': (arg) => ok(dir.search(contract['users:search'].arg.parse(arg))),
+    'directory:filter-choices': (arg) => {
+      const { connectionId } = contract['directory:filter-choices'].arg.parse(arg);
+      const conn = connections().find((c) => c.id === connectionId);
+      return conn
+        ? ok(fixtureChoices(dir.all(), conn))
+        : err(rollcallError('NOT_FOUND', 'That connection no longer exists.'));
+    },
     'users:get': (arg) => {
       const a = contract['users:get'].arg.parse(arg);
       const r = dir.get(a.connectionId, a.userId);

@@ -310,6 +310,8 @@ describe('export', () => {
         activeBefore: 0,
         joinedAfter: null,
         joinedBefore: null,
+        groups: [],
+        profileField: null,
         facets: false,
         // Text typed: the window sorts by relevance, and the export keeps that order.
         sort: 'relevance',

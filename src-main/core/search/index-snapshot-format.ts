@@ -16,6 +16,7 @@
  */
 import { ROLES } from '@shared/model';
 import { PIECE_COUNTERS } from './common-pieces';
+import { keysJson, parseFilterJson, type FilterKeys } from './filter-keys';
 import type { IndexState } from './index-state';
 import { Posting } from './postings';
 import * as slotBits from './slot-bits';
@@ -142,6 +143,7 @@ export function* encodeIndexState(state: IndexState): Generator<void, Uint8Array
   yield* w.strings(c.hay);
   yield* w.strings(c.nameKey);
   yield* w.strings(c.userKey);
+  yield* w.strings(c.filterKeys.map(keysJson));
   yield* w.strings(c.connIds);
   for (const a of [c.connOf, c.roleOf, c.rankOf, c.lastActiveOf, c.joinedOf, c.namePos]) {
     w.typed(a);
@@ -314,6 +316,12 @@ export function* decodeIndexState(body: Uint8Array): Generator<void, IndexState>
   const hay = yield* r.strings(nextSlot);
   const nameKey = yield* r.strings(nextSlot);
   const userKey = yield* r.strings(nextSlot);
+  const filterKeys: FilterKeys[] = [];
+  const keyTexts = yield* r.strings(nextSlot);
+  for (let s = 0; s < keyTexts.length; s++) {
+    filterKeys.push(parseFilterJson(keyTexts[s]) ?? fail('filter keys out of shape'));
+    if (s % ITEMS_PER_STEP === ITEMS_PER_STEP - 1) yield;
+  }
   const connIds = yield* r.strings(connCount);
   const connOf = r.typed(Int32Array, capacity);
   const roleOf = r.typed(Uint8Array, capacity);
@@ -401,6 +409,7 @@ export function* decodeIndexState(body: Uint8Array): Generator<void, IndexState>
       hay,
       nameKey,
       userKey,
+      filterKeys,
       connOf,
       roleOf,
       rankOf,

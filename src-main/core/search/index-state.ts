@@ -8,6 +8,7 @@
  * Node only; never imports `electron` (plain TypeScript; no I/O).
  */
 import type { CommonPieces, PiecesState } from './common-pieces';
+import type { FilterKeys } from './filter-keys';
 import type { NgramPostings, NgramState } from './ngram-postings';
 import type { Posting, PostingPool } from './postings';
 import * as slotBits from './slot-bits';
@@ -28,6 +29,8 @@ interface ColumnsState {
   hay: string[];
   nameKey: string[];
   userKey: string[];
+  /** Groups and profile field values by slot (filter-keys.ts). */
+  filterKeys: FilterKeys[];
   connOf: Int32Array;
   roleOf: Uint8Array;
   rankOf: Uint8Array;
@@ -76,6 +79,7 @@ export function exportIndexState(parts: IndexParts): IndexState {
       hay: cols.hay.slice(0, cols.nextSlot),
       nameKey: cols.nameKey.slice(0, cols.nextSlot),
       userKey: cols.userKey.slice(0, cols.nextSlot),
+      filterKeys: cols.filterKeys.slice(0, cols.nextSlot),
       connOf: cols.connOf,
       roleOf: cols.roleOf,
       rankOf: cols.rankOf,
@@ -117,12 +121,14 @@ export function* importIndexState(parts: IndexParts, state: IndexState): Generat
   cols.hay.length = 0;
   cols.nameKey.length = 0;
   cols.userKey.length = 0;
+  cols.filterKeys.length = 0;
   cols.slotOf.clear();
   let size = 0;
   for (let s = 0; s < c.nextSlot; s++) {
     cols.hay.push(c.hay[s] as string);
     cols.nameKey.push(c.nameKey[s] as string);
     cols.userKey.push(c.userKey[s] as string);
+    cols.filterKeys.push(c.filterKeys[s] as FilterKeys);
     if (hasBit(c.live, s)) {
       cols.slotOf.set(c.rowIdOf[s] as number, s);
       size++;
@@ -130,6 +136,7 @@ export function* importIndexState(parts: IndexParts, state: IndexState): Generat
     if (s % SLOTS_PER_STEP === SLOTS_PER_STEP - 1) yield;
   }
   cols.size = size;
+  cols.writes++;
   cols.connOf = c.connOf;
   cols.roleOf = c.roleOf;
   cols.rankOf = c.rankOf;

@@ -4,7 +4,8 @@
  * differs. BUMP IT with any change to folding or tokenizing (search-text.ts:
  * `foldText`, `searchTerms`, `capSearchText`), to what the index derives
  * from a row (search-index.ts `upsert`, sort-key.ts) or to how its parts
- * hold it (n-gram keys, common pieces, sort orders, index-state.ts). A
+ * hold it (n-gram keys, common pieces, sort orders, index-state.ts). 2:
+ * slots carry their groups and profile field values (filter-keys.ts). A
  * change to what a row's columns hold bumps DERIVATION_VERSION instead
  * (store/derivation.ts); the snapshot carries both.
  *
@@ -12,4 +13,4 @@
  */
 
 /** See above: bump on any change to folding, tokenizing or the index's layout. */
-export const SEARCH_INDEX_VERSION = 1;
+export const SEARCH_INDEX_VERSION = 2;

@@ -37,6 +37,7 @@
 import type { SearchFacets, SearchQuery } from '@shared/model';
 import { cutToLength, TEXT_CAPS } from '@shared/text-caps';
 import { createCommonPieces } from './common-pieces';
+import { NO_FILTER_KEYS } from './filter-keys';
 import { exportIndexState, importIndexState, type IndexState } from './index-state';
 import { createNgramPostings } from './ngram-postings';
 import { createPostingPool } from './postings';
@@ -154,6 +155,7 @@ export function createSearchIndex(): SearchIndex {
 
   function upsert(rows: readonly IndexedRow[], options: { deferOrder?: boolean } = {}): void {
     if (rows.length === 0) return;
+    cols.writes++;
     // The last write of a row ID in a batch wins.
     const latest = new Map<number, IndexedRow>();
     for (const r of rows) latest.set(r.rowId, r);
@@ -212,6 +214,7 @@ export function createSearchIndex(): SearchIndex {
       hay[slot] = searchText;
       nameKey[slot] = key;
       userKey[slot] = uKey;
+      cols.filterKeys[slot] = r.filterKeys;
       cols.connOf[slot] = conn;
       cols.roleOf[slot] = role;
       cols.rankOf[slot] = r.roleRank;
@@ -230,6 +233,7 @@ export function createSearchIndex(): SearchIndex {
   }
 
   function remove(rowIds: readonly number[]): void {
+    cols.writes++;
     let any = false;
     for (const id of rowIds) {
       const slot = slotOf.get(id);
@@ -241,6 +245,7 @@ export function createSearchIndex(): SearchIndex {
       hay[slot] = '';
       nameKey[slot] = '';
       userKey[slot] = '';
+      cols.filterKeys[slot] = NO_FILTER_KEYS;
       slotOf.delete(id);
       orders.leave(slot);
       cols.size--;

@@ -40,7 +40,9 @@
  *    are NOT inactive since: they are their own choice), never = no last
  *    activity known. `joinedAfter` keeps joinedAt >= it, `joinedBefore`
  *    joinedAt < it; a user without a join time fails either bound. Times
- *    compare as `timeKey` (whole ms).
+ *    compare as `timeKey` (whole ms). `groups` (any of them) and
+ *    `profileField` (a choice's key exactly, or a folded substring of a
+ *    text value): filter-keys.ts.
  * 5. Order. Times are whole milliseconds (`timeKey`). Strings compare by Unicode code point (SQLite's BINARY on UTF-8;
  *    `compareCodePoints` here). `sortName` is the folded, trimmed name.
  *    - name: (sortName, connectionId, userId), all ascending or, for desc,
@@ -68,6 +70,7 @@ import {
 } from '@shared/model';
 import { cutToLength, TEXT_CAPS } from '@shared/text-caps';
 import { foldText, searchTerms } from './folding';
+import { filterKeysOf, keysMatch, type FilterKeys } from './filter-keys';
 import { compactOf, rankQueryOf, relevanceTier, type RankFields } from './relevance';
 
 export { foldText, searchTerms };
@@ -159,6 +162,8 @@ export interface SearchRow extends RankFields {
   gone: boolean;
   lastActiveAt: number | null;
   joinedAt: number | null;
+  /** Groups and profile field values (filter-keys.ts). */
+  filterKeys: FilterKeys;
 }
 
 /** The search columns of a user, as the cache computes them. */
@@ -177,6 +182,7 @@ export function searchRowOf(user: DirectoryUser, gone = false): SearchRow {
     gone,
     lastActiveAt: timeKey(user.presence?.lastActiveAt),
     joinedAt: timeKey(user.joinedAt),
+    filterKeys: filterKeysOf(user),
   };
 }
 
@@ -192,6 +198,8 @@ export type SearchFilter = Pick<
   | 'activeBefore'
   | 'joinedAfter'
   | 'joinedBefore'
+  | 'groups'
+  | 'profileField'
 >;
 
 /** Rule 4's time filters for one row (their own rule, so the export and the facets share it). */
@@ -228,6 +236,7 @@ export function rowMatchesFilter(
   if (filter.status === 'active' && inactive) return false;
   if (filter.status === 'deactivated' && !inactive) return false;
   if (!timesMatch(row, filter)) return false;
+  if (!keysMatch(row.connectionId, row.filterKeys, filter)) return false;
   return terms.every((t) => row.searchText.includes(t));
 }
 

@@ -8,6 +8,7 @@
  * Node only; never imports `electron` (plain TypeScript; no I/O).
  */
 import { ROLES, type Role } from '@shared/model';
+import type { FilterKeys } from './filter-keys';
 import * as slotBits from './slot-bits';
 import { codePointSortKey } from './sort-key';
 
@@ -29,6 +30,8 @@ export interface SlotColumns {
   words: number;
   /** Rows held. */
   size: number;
+  /** Counts the changes to which slots are live or what they hold (filter-bits.ts keeps results by it). */
+  writes: number;
   readonly slotOf: Map<number, number>;
   /** Freed slots, reused before `nextSlot`. */
   readonly freeSlots: number[];
@@ -40,6 +43,8 @@ export interface SlotColumns {
   /** `codePointSortKey` of the sort name and of the user ID. */
   readonly nameKey: string[];
   readonly userKey: string[];
+  /** Groups and profile field values (filter-keys.ts); NO_FILTER_KEYS for a free slot. */
+  readonly filterKeys: FilterKeys[];
   /** Index into `connIds`, `connKeys` and `byConn`. */
   connOf: Int32Array;
   /** Index into `byRole` (ROLE_INDEX). */
@@ -70,6 +75,7 @@ export function createSlotColumns(): SlotColumns {
     capacity: 0,
     words: 0,
     size: 0,
+    writes: 0,
     slotOf: new Map<number, number>(),
     freeSlots: [],
     nextSlot: 0,
@@ -77,6 +83,7 @@ export function createSlotColumns(): SlotColumns {
     hay: [],
     nameKey: [],
     userKey: [],
+    filterKeys: [],
     connOf: new Int32Array(0),
     roleOf: new Uint8Array(0),
     rankOf: new Uint8Array(0),
@@ -171,6 +178,7 @@ export function clearColumns(cols: SlotColumns): void {
   cols.capacity = 0;
   cols.words = 0;
   cols.size = 0;
+  cols.writes++;
   cols.nextSlot = 0;
   cols.slotOf.clear();
   cols.freeSlots.length = 0;
@@ -178,6 +186,7 @@ export function clearColumns(cols: SlotColumns): void {
   cols.hay.length = 0;
   cols.nameKey.length = 0;
   cols.userKey.length = 0;
+  cols.filterKeys.length = 0;
   cols.connOf = new Int32Array(0);
   cols.roleOf = new Uint8Array(0);
   cols.rankOf = new Uint8Array(0);

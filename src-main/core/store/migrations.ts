@@ -314,6 +314,22 @@ CREATE TRIGGER users_changes_update AFTER UPDATE OF row_id, connection_id, user_
   BEGIN UPDATE users_changes SET seq = seq + 1 WHERE id = 1; END;
 `;
 
+/**
+ * v10: what the group and profile-field filters read of a user
+ * (search/filter-keys.ts), as JSON: its group IDs with their names and its
+ * field values. Rows written before are '' (no group, no field) until they
+ * are derived again (DERIVATION_VERSION 4), and a change to it counts as a
+ * change a saved search index must not miss.
+ */
+const V10_FILTER_JSON = `
+ALTER TABLE users ADD COLUMN filter_json TEXT NOT NULL DEFAULT '';
+DROP TRIGGER users_changes_update;
+CREATE TRIGGER users_changes_update AFTER UPDATE OF row_id, connection_id, user_id, search_text,
+    sort_name, role, role_rank, is_bot, deactivated, gone_at, last_active_at, joined_at,
+    filter_json ON users
+  BEGIN UPDATE users_changes SET seq = seq + 1 WHERE id = 1; END;
+`;
+
 /** Every migration, in order. `PRAGMA user_version` is the last one applied. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'base tables', up: (db) => db.exec(V1_BASE) },
@@ -341,6 +357,11 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 9,
     name: 'count the changes a saved search index must not miss; cover the SQL search',
     up: (db) => db.exec(V9_USERS_CHANGES),
+  },
+  {
+    version: 10,
+    name: 'groups and profile field values for the filters',
+    up: (db) => db.exec(V10_FILTER_JSON),
   },
 ];
 

@@ -27,6 +27,7 @@ import {
 import { capSummary } from '@shared/summary';
 import type { Logger } from '../log';
 import type { IndexedRow } from '../search/search-index';
+import { NO_FILTER_KEYS, parseFilterJson } from '../search/filter-keys';
 import type { SearchRow } from '../search/search-text';
 
 /** A row as the bindings return it (column name to value). */
@@ -341,6 +342,8 @@ function searchColumnsOf(r: Row, gone: boolean): SearchRow {
     gone,
     lastActiveAt: r.last_active_at === null ? null : Number(r.last_active_at),
     joinedAt: r.joined_at === null ? null : Number(r.joined_at),
+    // Malformed (another program wrote it): no group, no field, until derived again.
+    filterKeys: parseFilterJson(r.filter_json ?? '') ?? NO_FILTER_KEYS,
   };
 }
 

@@ -42,7 +42,7 @@ const INDEX_READ_ROWS = 64;
 
 const SQL = {
   indexRows: `SELECT row_id, connection_id, user_id, email, delivery_email, search_text, sort_name, role, role_rank,
-    is_bot, deactivated, gone_at IS NOT NULL AS gone, last_active_at, joined_at
+    is_bot, deactivated, gone_at IS NOT NULL AS gone, last_active_at, joined_at, filter_json
     FROM users WHERE row_id > ? ORDER BY row_id LIMIT ?`,
   dataVersion: 'PRAGMA data_version',
 };

@@ -18,7 +18,7 @@ import {
   SUMMARY_COLUMNS,
 } from './stored-users';
 import type { Row, UsersAccess } from './users-rows';
-import type { SearchRow } from '../search/search-text';
+import { compareCodePoints, foldText, type SearchRow } from '../search/search-text';
 
 /** A summary with the search columns it was stored with (for an in-memory index). */
 export interface IndexedSummary {
@@ -155,7 +155,7 @@ export async function* iterateSummaries(
   const ids = [...new Set(options.connectionIds ?? [])];
   const filter = ids.length > 0 ? `AND u.connection_id IN (${ids.map(() => '?').join(', ')})` : '';
   const sql = `SELECT u.row_id, ${SUMMARY_COLUMNS}, u.email, u.delivery_email, u.search_text, u.sort_name, u.role_rank,
-          u.last_active_at, u.joined_at, o.name AS owner_name
+          u.last_active_at, u.joined_at, u.filter_json, o.name AS owner_name
         FROM users u
         LEFT JOIN users o ON o.connection_id = u.connection_id AND o.user_id = u.bot_owner_id
         WHERE u.row_id > ? ${filter} ORDER BY u.row_id LIMIT ?`;
@@ -171,4 +171,36 @@ export async function* iterateSummaries(
     if (rows.length < chunkSize) return;
     await yieldToEventLoop();
   }
+}
+
+/** Every group the cached users of a connection belong to, by group ID: its name and members (not gone). */
+const GROUP_MEMBERS_SQL = `SELECT json_extract(j.value, '$[0]') AS group_id, max(json_extract(j.value, '$[1]')) AS name,
+    sum(u.gone_at IS NULL) AS n
+  FROM users u, json_each(CASE WHEN json_valid(u.filter_json) THEN u.filter_json END, '$.g') j
+  WHERE u.connection_id = ? GROUP BY group_id`;
+
+/**
+ * The groups the group filter can find in a connection (filter-keys.ts),
+ * with how many cached users that are not gone belong to each, by name.
+ * The statement runs on the background connection when one is given.
+ */
+export async function groupMembers(
+  access: UsersAccess,
+  connectionId: string,
+  background?: (sql: string, params: readonly (string | number)[]) => Promise<Row[]>,
+): Promise<{ id: string; name: string; members: number }[]> {
+  const rows = background
+    ? await background(GROUP_MEMBERS_SQL, [connectionId])
+    : access.reading(
+        'read the cache',
+        () => access.stmt(GROUP_MEMBERS_SQL).all(connectionId) as Row[],
+      );
+  const groups = rows
+    .filter((r) => typeof r.group_id === 'string')
+    .map((r) => ({
+      id: String(r.group_id),
+      name: typeof r.name === 'string' && r.name !== '' ? r.name : String(r.group_id),
+      members: Number(r.n),
+    }));
+  return groups.sort((a, b) => compareCodePoints(foldText(a.name), foldText(b.name)));
 }

@@ -24,6 +24,7 @@ import {
   countUsers,
   countUsersByConnection,
   findUserIdByEmail,
+  groupMembers,
   iterateSummaries,
   readSummary,
   readUser,
@@ -131,6 +132,8 @@ export interface UsersRepo {
   rederive(derive: DeriveRow, options?: RederiveOptions): Promise<RederiveCounts>;
   /** Rows an older version of the code derived: what `rederive` has left to do. */
   countUnderived(): number;
+  /** The groups of a connection's cached users, with members not gone (the group filter's list). */
+  groupMembers(connectionId: string): Promise<{ id: string; name: string; members: number }[]>;
 }
 
 /** A search from the index when it may answer (and named only users the cache holds), else by SQL. */
@@ -252,6 +255,7 @@ export function createUsersRepo(
     saveSearchIndex: () => sync.save(),
     searchAll: (spec, options = {}) => searchAllUsers(access, sync, spec, options),
     iterateSummaries: (options = {}) => iterateSummaries(access, options),
+    groupMembers: (connectionId) => groupMembers(access, connectionId, deps.backgroundRead),
     rederive: (derive, options = {}) => rederiveRows(writer, derive, options),
     countUnderived: () => countUnderived(access),
   };

@@ -32,6 +32,7 @@ import { cacheFailure } from './sqlite-errors';
 import { statementCache, type SqliteDb, type SqliteStatement } from './sqlite-helpers';
 import type { IndexChange } from './users-index-sync';
 import type { Logger } from '../log';
+import { filterJsonOf, NO_FILTER_KEYS, parseFilterJson } from '../search/filter-keys';
 import type { IndexedRow } from '../search/search-index';
 import { buildHaystack, sortNameOf, timeKey } from '../search/search-text';
 
@@ -174,6 +175,7 @@ function columnsOf(h: HashedWrite): { params: (string | number | null)[]; fields
   const sortName = sortNameOf(u.name);
   const joinedAt = timeKey(u.joinedAt);
   const lastActiveAt = timeKey(u.presence?.lastActiveAt ?? null);
+  const filterJson = filterJsonOf(u);
   const fields: IndexFields = {
     connectionId: u.connectionId,
     userId: u.userId,
@@ -188,6 +190,7 @@ function columnsOf(h: HashedWrite): { params: (string | number | null)[]; fields
     gone: false,
     lastActiveAt,
     joinedAt,
+    filterKeys: parseFilterJson(filterJson) ?? NO_FILTER_KEYS,
   };
   const params = [
     u.kind,
@@ -207,6 +210,7 @@ function columnsOf(h: HashedWrite): { params: (string | number | null)[]; fields
     u.deliveryEmail,
     searchText,
     summaryJson,
+    filterJson,
   ];
   return { params, fields };
 }
@@ -230,6 +234,7 @@ const DATA_COLUMNS = [
   'delivery_email',
   'search_text',
   'summary_json',
+  'filter_json',
 ];
 
 const SQL = {

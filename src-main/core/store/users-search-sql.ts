@@ -9,6 +9,7 @@
  */
 import type { Role, SearchFacets, SearchQuery, SearchResult } from '@shared/model';
 import { emptyFacets, withoutFacet } from '../search/facets';
+import { fieldTestOf, groupsByConnection } from '../search/filter-keys';
 import { rowIdsOf, type Row, type UsersAccess } from './users-rows';
 import { summariesByIds } from './users-read';
 import { searchTerms, sortByRelevance, type SearchFilter } from '../search/search-text';
@@ -18,6 +19,36 @@ export type BackgroundRead = (sql: string, params: readonly (string | number)[])
 
 /** The sorting and filtering part of a search, without paging. */
 export type SearchSpec = Omit<SearchQuery, 'offset' | 'limit'>;
+
+/** A row's filter JSON (filter-keys.ts) for json_each: NULL (no rows) when empty or malformed. */
+const FILTER_JSON = 'CASE WHEN json_valid(u.filter_json) THEN u.filter_json END';
+
+/** The group and profile-field conditions of rule 4 (filter-keys.ts). */
+function keyConditions(filter: SearchFilter, conds: string[], params: (string | number)[]): void {
+  const byConn = groupsByConnection(filter);
+  if (byConn.size > 0) {
+    const any: string[] = [];
+    for (const [connectionId, ids] of byConn) {
+      any.push(
+        `(u.connection_id = ? AND EXISTS (SELECT 1 FROM json_each(${FILTER_JSON}, '$.g') j
+          WHERE json_extract(j.value, '$[0]') IN (${[...ids].map(() => '?').join(', ')})))`,
+      );
+      params.push(connectionId, ...ids);
+    }
+    conds.push(`(${any.join(' OR ')})`);
+  }
+  const test = fieldTestOf(filter);
+  if (test !== null) {
+    const match = test.choice
+      ? "json_extract(j.value, '$[1]') = ?"
+      : "instr(json_extract(j.value, '$[2]'), ?) > 0";
+    conds.push(
+      `u.connection_id = ? AND EXISTS (SELECT 1 FROM json_each(${FILTER_JSON}, '$.f') j
+        WHERE json_extract(j.value, '$[0]') = ? AND ${match})`,
+    );
+    params.push(test.connectionId, test.fieldId, test.needle);
+  }
+}
 
 /** WHERE clause and parameters of a filter, as rules 3 and 4 of search-text.ts say. */
 function whereOf(filter: SearchFilter): {
@@ -53,6 +84,7 @@ function whereOf(filter: SearchFilter): {
     conds.push('u.joined_at < ?');
     params.push(filter.joinedBefore);
   }
+  keyConditions(filter, conds, params);
   // Every term, short or long, is an exact substring test (the in-memory
   // index answers most searches; this is the path until it is ready).
   for (const t of new Set(searchTerms(filter.text))) {

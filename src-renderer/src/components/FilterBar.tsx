@@ -3,7 +3,8 @@
  * active/deactivated (each choice with its count from core's facets; the
  * last two only where a Zulip connection is in scope: Open WebUI has no
  * bots and no deactivation), "More filters" (inactive since, never active,
- * joined after/before) shown as removable chips once set, sort key and
+ * joined after/before, member of a group, a Zulip profile field's value:
+ * KeyFilters.tsx) shown as removable chips once set, sort key and
  * direction, and the result count.
  *
  * Runs in the window.
@@ -21,6 +22,7 @@ import {
 import { countText } from '../lib/time';
 import { useConnections } from '../stores/connections-store';
 import { hasNarrowingFilters, useDirectory } from '../stores/directory-store';
+import { KeyFilterSections, useKeyFilterChips } from './KeyFilters';
 import { PopoverButton } from './Menu';
 import { Segmented } from './Segmented';
 
@@ -185,13 +187,18 @@ function RoleFilter() {
   );
 }
 
-/** Activity and join dates, in one popover. */
+/** Activity, join dates, groups and profile fields, in one popover. */
 function MoreFilters() {
   const filters = useDirectory((s) => s.filters);
   const setFilters = useDirectory((s) => s.setFilters);
+  const scope = useScope();
   const [days, setDays] = useState(30);
   const set =
-    filters.activity !== 'all' || filters.joinedAfter !== null || filters.joinedBefore !== null;
+    filters.activity !== 'all' ||
+    filters.joinedAfter !== null ||
+    filters.joinedBefore !== null ||
+    filters.groups.length > 0 ||
+    filters.profileField !== null;
   const inactiveFor = (n: number) =>
     setFilters({ activity: 'inactiveSince', activeBefore: daysAgo(n) });
   return (
@@ -208,74 +215,77 @@ function MoreFilters() {
       testId="filter-more"
     >
       {() => (
-        <div className="check-groups">
-          <fieldset className="check-list">
-            <legend>Last active</legend>
-            <label className="check">
-              <input
-                type="radio"
-                name="rc-activity"
-                checked={filters.activity === 'all'}
-                onChange={() => setFilters({ activity: 'all' })}
-              />
-              Any time
-            </label>
-            <label className="check">
-              <input
-                type="radio"
-                name="rc-activity"
-                checked={filters.activity === 'inactiveSince'}
-                onChange={() => inactiveFor(days)}
-                data-testid="activity-inactive"
-              />
-              Inactive for
-              <input
-                type="number"
-                min={1}
-                max={36500}
-                value={days}
-                aria-label="Days inactive"
-                data-testid="activity-days"
-                onChange={(e) => {
-                  const n = Math.min(36500, Math.max(1, Math.round(Number(e.target.value) || 1)));
-                  setDays(n);
-                  if (filters.activity === 'inactiveSince') inactiveFor(n);
-                }}
-              />
-              days or more
-            </label>
-            <label className="check">
-              <input
-                type="radio"
-                name="rc-activity"
-                checked={filters.activity === 'never'}
-                onChange={() => setFilters({ activity: 'never' })}
-                data-testid="activity-never"
-              />
-              Never active
-            </label>
-          </fieldset>
-          <fieldset className="check-list">
-            <legend>Joined</legend>
-            <label className="check">
-              After
-              <input
-                type="date"
-                value={dateText(filters.joinedAfter)}
-                data-testid="joined-after"
-                onChange={(e) => setFilters({ joinedAfter: dateValue(e.target.value) })}
-              />
-            </label>
-            <label className="check">
-              Before
-              <input
-                type="date"
-                value={dateText(filters.joinedBefore)}
-                data-testid="joined-before"
-                onChange={(e) => setFilters({ joinedBefore: dateValue(e.target.value) })}
-              />
-            </label>
-          </fieldset>
+        <div className="more-filters">
+          <div className="check-groups">
+            <fieldset className="check-list">
+              <legend>Last active</legend>
+              <label className="check">
+                <input
+                  type="radio"
+                  name="rc-activity"
+                  checked={filters.activity === 'all'}
+                  onChange={() => setFilters({ activity: 'all' })}
+                />
+                Any time
+              </label>
+              <label className="check">
+                <input
+                  type="radio"
+                  name="rc-activity"
+                  checked={filters.activity === 'inactiveSince'}
+                  onChange={() => inactiveFor(days)}
+                  data-testid="activity-inactive"
+                />
+                Inactive for
+                <input
+                  type="number"
+                  min={1}
+                  max={36500}
+                  value={days}
+                  aria-label="Days inactive"
+                  data-testid="activity-days"
+                  onChange={(e) => {
+                    const n = Math.min(36500, Math.max(1, Math.round(Number(e.target.value) || 1)));
+                    setDays(n);
+                    if (filters.activity === 'inactiveSince') inactiveFor(n);
+                  }}
+                />
+                days or more
+              </label>
+              <label className="check">
+                <input
+                  type="radio"
+                  name="rc-activity"
+                  checked={filters.activity === 'never'}
+                  onChange={() => setFilters({ activity: 'never' })}
+                  data-testid="activity-never"
+                />
+                Never active
+              </label>
+            </fieldset>
+            <fieldset className="check-list">
+              <legend>Joined</legend>
+              <label className="check">
+                After
+                <input
+                  type="date"
+                  value={dateText(filters.joinedAfter)}
+                  data-testid="joined-after"
+                  onChange={(e) => setFilters({ joinedAfter: dateValue(e.target.value) })}
+                />
+              </label>
+              <label className="check">
+                Before
+                <input
+                  type="date"
+                  value={dateText(filters.joinedBefore)}
+                  data-testid="joined-before"
+                  onChange={(e) => setFilters({ joinedBefore: dateValue(e.target.value) })}
+                />
+              </label>
+            </fieldset>
+          </div>
+          <KeyFilterSections scope={scope} />
         </div>
       )}
     </PopoverButton>
@@ -290,6 +300,7 @@ function MoreFilters() {
 function ActiveFilterChips({ kindFilters }: { kindFilters: boolean }) {
   const filters = useDirectory((s) => s.filters);
   const setFilters = useDirectory((s) => s.setFilters);
+  const keyChips = useKeyFilterChips();
   const chips: { key: string; text: string; clear: () => void }[] = [];
   if (kindFilters && filters.accounts !== 'all') {
     chips.push({
@@ -333,6 +344,7 @@ function ActiveFilterChips({ kindFilters }: { kindFilters: boolean }) {
       clear: () => setFilters({ joinedBefore: null }),
     });
   }
+  chips.push(...keyChips);
   return (
     <>
       {chips.map((c) => (
@@ -342,9 +354,10 @@ function ActiveFilterChips({ kindFilters }: { kindFilters: boolean }) {
           className="chip-button is-active"
           onClick={c.clear}
           aria-label={`Remove filter: ${c.text}`}
+          title={c.text}
           data-testid={`chip-${c.key}`}
         >
-          {c.text}
+          <span className="chip-text">{c.text}</span>
           <X size={14} aria-hidden="true" />
         </button>
       ))}

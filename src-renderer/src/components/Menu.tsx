@@ -48,6 +48,7 @@ export function PopoverButton({
   const [place, setPlace] = useState<CSSProperties>({});
   const root = useRef<HTMLDivElement>(null);
   const button = useRef<HTMLButtonElement>(null);
+  const popover = useRef<HTMLDivElement>(null);
   const id = useId();
 
   // Fixed to the viewport under the button, so no scrolling ancestor can clip it.
@@ -63,7 +64,15 @@ export function PopoverButton({
               top: r.bottom + 6,
               right: Math.max(8, window.innerWidth - r.right),
             }
-          : { position: 'fixed', top: r.bottom + 6, left: Math.max(8, r.left) },
+          : {
+              position: 'fixed',
+              top: r.bottom + 6,
+              // Moved left as far as needed to keep a wide popover inside the window.
+              left: Math.max(
+                8,
+                Math.min(r.left, window.innerWidth - 8 - (popover.current?.offsetWidth ?? 0)),
+              ),
+            },
       );
     };
     update();
@@ -130,6 +139,7 @@ export function PopoverButton({
       </button>
       {open && (
         <div
+          ref={popover}
           id={id}
           className={`popover align-${align}`}
           style={place}

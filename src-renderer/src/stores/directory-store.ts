@@ -64,7 +64,7 @@ interface DirectoryState extends DirectoryData {
   setFilters(patch: Partial<Filters>): void;
   /** The admin's own sort: kept whatever is typed afterwards. */
   chooseSort(patch: Pick<Filters, 'sort' | 'direction'>): void;
-  /** Clears role, account, status, activity and join filters; keeps the text and the connection scope. */
+  /** Clears role, account, status, activity, join, group and field filters; keeps the text and the connection scope. */
   clearFilters(): void;
   /** Asks the same question again (after a sync or a refresh), keeping what is shown. */
   refresh(): void;
@@ -136,7 +136,8 @@ export const useDirectory = create<DirectoryState>()((set, get) => {
 
   return {
     ...initial,
-    setFilters(patch) {
+    setFilters(asked) {
+      const patch = withinScope(get().filters, asked);
       if (patch.text === undefined || patch.sort !== undefined || get().sortChosen) {
         ask(patch, [0]);
         return;
@@ -151,7 +152,20 @@ export const useDirectory = create<DirectoryState>()((set, get) => {
     clearFilters() {
       const { roles, accounts, status, activity, activeBefore, joinedAfter, joinedBefore } =
         DEFAULT_SEARCH_SPEC;
-      ask({ roles, accounts, status, activity, activeBefore, joinedAfter, joinedBefore }, [0]);
+      ask(
+        {
+          roles,
+          accounts,
+          status,
+          activity,
+          activeBefore,
+          joinedAfter,
+          joinedBefore,
+          groups: [],
+          profileField: null,
+        },
+        [0],
+      );
     },
     refresh() {
       // The grid asks again for the rows it shows; with nothing shown, ask for the first page.
@@ -190,6 +204,22 @@ export function hasNarrowingFilters(filters: Filters): boolean {
     filters.status !== 'all' ||
     filters.activity !== 'all' ||
     filters.joinedAfter !== null ||
-    filters.joinedBefore !== null
+    filters.joinedBefore !== null ||
+    filters.groups.length > 0 ||
+    filters.profileField !== null
   );
+}
+
+/**
+ * A change of the connection scope drops the group and field filters of
+ * connections it leaves out: group and field IDs belong to one connection,
+ * and a filter on one outside the scope would find no one.
+ */
+function withinScope(filters: Filters, patch: Partial<Filters>): Partial<Filters> {
+  const ids = patch.connectionIds;
+  if (ids === undefined || ids.length === 0) return patch;
+  const groups = (patch.groups ?? filters.groups).filter((g) => ids.includes(g.connectionId));
+  const field = patch.profileField === undefined ? filters.profileField : patch.profileField;
+  const profileField = field !== null && ids.includes(field.connectionId) ? field : null;
+  return { ...patch, groups, profileField };
 }

@@ -10,6 +10,7 @@ import { useAudit } from './audit-store';
 import { useConnections } from './connections-store';
 import { useDetail } from './detail-store';
 import { useDirectory } from './directory-store';
+import { useFilterChoices } from './filter-choices-store';
 import { useOnline } from './online-store';
 import { useSelection } from './selection-store';
 import { useSync } from './sync-store';
@@ -22,6 +23,7 @@ export function resetStores(): void {
   useConnections.getState().reset();
   useDetail.getState().reset();
   useDirectory.getState().reset();
+  useFilterChoices.getState().reset();
   useSync.getState().reset();
   useUi.getState().reset();
   useOnline.getState().reset();

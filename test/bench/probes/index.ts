@@ -57,6 +57,28 @@ export const QUERY_CLASSES: Record<string, Partial<SearchQuery>[]> = {
   ],
 };
 
+/**
+ * The group and profile-field filters (issue 16) on the probe's own data:
+ * its first groups and its first choice field's value, alone and with text.
+ */
+function keyedClasses(rows: readonly IndexedRow[]): Record<string, Partial<SearchQuery>[]> {
+  const groupIds = [...new Set(rows.flatMap((r) => r.filterKeys.groups))].slice(0, 2);
+  const groups = groupIds.map((groupId) => ({ connectionId: 'conn-z', groupId }));
+  const field = rows.flatMap((r) => r.filterKeys.fields)[0];
+  const out: Record<string, Partial<SearchQuery>[]> = {};
+  if (groups.length > 0) {
+    out['group filter'] = [{ groups: groups.slice(0, 1) }, { groups, text: 'an' }];
+  }
+  if (field) {
+    const [fieldId, value] = field;
+    out['profile field filter'] = [
+      { profileField: { connectionId: 'conn-z', fieldId, match: 'choice', value } },
+      { profileField: { connectionId: 'conn-z', fieldId, match: 'text', value: 'e' }, text: 'a' },
+    ];
+  }
+  return out;
+}
+
 export async function main(args: { count?: number; runs?: number }): Promise<unknown> {
   const count = args.count ?? 100_000;
   const { writes } = zulipWrites(count);
@@ -77,7 +99,8 @@ export async function main(args: { count?: number; runs?: number }): Promise<unk
     stats: index.stats(),
   };
   const runs = args.runs ?? 10;
-  for (const [name, partials] of Object.entries(QUERY_CLASSES)) {
+  const classes = { ...QUERY_CLASSES, ...keyedClasses(rows) };
+  for (const [name, partials] of Object.entries(classes)) {
     const qs: SearchQuery[] = partials.map((partial) => ({
       ...DEFAULT_SEARCH_SPEC,
       connectionIds: [],

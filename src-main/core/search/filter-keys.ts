@@ -1,0 +1,150 @@
+/**
+ * What the group and profile-field filters (rule 4 of search-text.ts) read
+ * of a user, and the rules themselves, written once for the reference
+ * search, the in-memory index (filter-bits.ts) and the SQL search
+ * (users-search-sql.ts). The cache stores it as JSON in `users.filter_json`
+ * (migration 10): `{"g":[[groupId, name]...],"f":[[fieldId, value, folded text]...]}`.
+ * Group names travel only for the list of groups the window offers; the
+ * filters read IDs.
+ *
+ * - groups: a user matches when it belongs to at least one of the listed
+ *   groups of its own connection (group IDs are per connection).
+ * - profileField `choice`: the user's value of that field of that
+ *   connection is exactly the choice's key (Zulip stores the key).
+ * - profileField `text`: the folded text of the user's value (rule 1)
+ *   contains the folded typed value, as a search term would.
+ *
+ * Node only; never imports `electron` (plain TypeScript; no I/O).
+ */
+import type { DirectoryUser, SearchQuery } from '@shared/model';
+import { foldText } from './folding';
+
+/** One user's groups and profile field values, as the filters read them. */
+export interface FilterKeys {
+  /** Group IDs, each once. */
+  readonly groups: readonly string[];
+  /** [fieldId, value as the server sent it, folded text] per field with a value. */
+  readonly fields: readonly (readonly [string, string, string])[];
+}
+
+/** A user in no group and with no field value (shared: most Open WebUI users). */
+export const NO_FILTER_KEYS: FilterKeys = Object.freeze({
+  groups: Object.freeze([]),
+  fields: Object.freeze([]),
+});
+
+/** The query parts of the two filters. */
+export type KeyFilter = Pick<SearchQuery, 'groups' | 'profileField'>;
+
+/** What the cache stores for a user: its groups (with names) and field values. */
+export function filterJsonOf(user: DirectoryUser): string {
+  const g = user.groups.map((x) => [x.id, x.name]);
+  const f = user.profileFields
+    .filter((x) => x.value !== '' || x.text !== '')
+    .map((x) => [x.fieldId, x.value, foldText(x.text)]);
+  return JSON.stringify({ g, f });
+}
+
+/** The keys of a user, as the reference search reads them. */
+export function filterKeysOf(user: DirectoryUser): FilterKeys {
+  return parseFilterJson(filterJsonOf(user)) ?? NO_FILTER_KEYS;
+}
+
+const isString = (v: unknown): v is string => typeof v === 'string';
+
+/**
+ * Parses stored filter JSON; null when it is not what `filterJsonOf` writes.
+ * Checked by hand, not with zod: the index reads it for every row at start.
+ */
+export function parseFilterJson(json: unknown): FilterKeys | null {
+  if (json === '' || json === '{}') return NO_FILTER_KEYS;
+  let value: unknown;
+  try {
+    value = JSON.parse(String(json));
+  } catch {
+    return null;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
+  const { g, f } = value as { g?: unknown; f?: unknown };
+  if (!Array.isArray(g) || !Array.isArray(f)) return null;
+  const groups: string[] = [];
+  for (const x of g) {
+    if (!Array.isArray(x) || x.length !== 2 || !x.every(isString)) return null;
+    if (!groups.includes(x[0] as string)) groups.push(x[0] as string);
+  }
+  const fields: [string, string, string][] = [];
+  for (const x of f) {
+    if (!Array.isArray(x) || x.length !== 3 || !x.every(isString)) return null;
+    fields.push(x as [string, string, string]);
+  }
+  return groups.length === 0 && fields.length === 0 ? NO_FILTER_KEYS : { groups, fields };
+}
+
+/** The JSON a snapshot carries for a slot's keys (names dropped: the index never reads them). */
+export function keysJson(keys: FilterKeys): string {
+  if (keys.groups.length === 0 && keys.fields.length === 0) return '';
+  return JSON.stringify({ g: keys.groups.map((id) => [id, '']), f: keys.fields });
+}
+
+/** The groups of the filter by connection, so a row is checked with one lookup. */
+export function groupsByConnection(filter: KeyFilter): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const { connectionId, groupId } of filter.groups) {
+    let set = out.get(connectionId);
+    if (!set) out.set(connectionId, (set = new Set()));
+    set.add(groupId);
+  }
+  return out;
+}
+
+/** Whether keys of a user of `connectionId` pass the group filter (`wanted` from `groupsByConnection`). */
+function groupsMatch(
+  connectionId: string,
+  keys: FilterKeys,
+  wanted: ReadonlyMap<string, ReadonlySet<string>>,
+): boolean {
+  const set = wanted.get(connectionId);
+  return set !== undefined && keys.groups.some((id) => set.has(id));
+}
+
+/** The profile-field filter with its value folded once (text) or kept (choice). */
+export interface FieldTest {
+  connectionId: string;
+  fieldId: string;
+  choice: boolean;
+  needle: string;
+}
+
+/** The field filter of a query, ready to test rows; null when it has none. */
+export function fieldTestOf(filter: KeyFilter): FieldTest | null {
+  const f = filter.profileField;
+  if (f === null) return null;
+  const choice = f.match === 'choice';
+  return {
+    connectionId: f.connectionId,
+    fieldId: f.fieldId,
+    choice,
+    needle: choice ? f.value : foldText(f.value),
+  };
+}
+
+/** Whether keys of a user of `connectionId` pass the field filter. */
+export function fieldMatches(connectionId: string, keys: FilterKeys, test: FieldTest): boolean {
+  if (connectionId !== test.connectionId) return false;
+  const { fields } = keys;
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i] as readonly [string, string, string];
+    if (f[0] !== test.fieldId) continue;
+    if (test.choice ? f[1] === test.needle : f[2].includes(test.needle)) return true;
+  }
+  return false;
+}
+
+/** Rule 4's group and field filters for one row. */
+export function keysMatch(connectionId: string, keys: FilterKeys, filter: KeyFilter): boolean {
+  if (filter.groups.length > 0 && !groupsMatch(connectionId, keys, groupsByConnection(filter))) {
+    return false;
+  }
+  const test = fieldTestOf(filter);
+  return test === null || fieldMatches(connectionId, keys, test);
+}
