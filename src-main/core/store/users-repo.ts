@@ -19,7 +19,13 @@ import type { SearchQuery, SearchResult, UserRecord, UserSummary } from '@shared
 import { RollcallFailure } from '@shared/errors';
 import type { OpenedDatabase } from './db';
 import { yieldToEventLoop } from './sqlite-helpers';
-import { createIndexSync, type IndexSync, type SearchIndexState } from './users-index-sync';
+import {
+  createIndexSync,
+  type ExternalWrites,
+  type IndexChange,
+  type IndexSync,
+  type SearchIndexState,
+} from './users-index-sync';
 import {
   countUsers,
   countUsersByConnection,
@@ -131,6 +137,12 @@ export interface UsersRepo {
   rederive(derive: DeriveRow, options?: RederiveOptions): Promise<RederiveCounts>;
   /** Rows an older version of the code derived: what `rederive` has left to do. */
   countUnderived(): number;
+  /**
+   * Opens the way for another thread's writes (the sync worker's) to reach
+   * the search index: their changes are applied in order, and their commits
+   * do not count as a foreign write until `end`.
+   */
+  externalWrites(): ExternalWrites;
 }
 
 /** A search from the index when it may answer (and named only users the cache holds), else by SQL. */
@@ -212,10 +224,15 @@ export function createUsersRepo(
     betweenChunks?: () => Promise<void>;
     /** Runs a read on another thread (wal-checkpointer.ts `read`); slow scans go there. */
     backgroundRead?: BackgroundRead;
+    /**
+     * Hands every committed index change to this instead of an index (the
+     * sync worker's repository, whose changes main's index must learn).
+     */
+    relayIndex?: (changes: readonly IndexChange[]) => void;
   },
 ): UsersRepo {
   const access = usersAccess(cache, deps.log ?? silentLogger);
-  const sync = createIndexSync(access, deps.index ?? null);
+  const sync = createIndexSync(access, deps.index ?? null, deps.relayIndex);
   const writer = usersWriter(access, sync, {
     now: deps.now,
     betweenChunks: deps.betweenChunks ?? yieldToEventLoop,
@@ -254,5 +271,6 @@ export function createUsersRepo(
     iterateSummaries: (options = {}) => iterateSummaries(access, options),
     rederive: (derive, options = {}) => rederiveRows(writer, derive, options),
     countUnderived: () => countUnderived(access),
+    externalWrites: () => sync.external(),
   };
 }
