@@ -8,9 +8,12 @@ import { Worker } from 'node:worker_threads';
 
 const root = resolve(__dirname, '../..');
 
-/** A sync worker running the TypeScript source. */
-export function startSourceSyncWorker(): Worker {
+/**
+ * A sync worker running the TypeScript source. `dieAtIndexMessage` (tests):
+ * it exits abruptly instead of handing over that batch of index changes.
+ */
+export function startSourceSyncWorker(options: { dieAtIndexMessage?: number } = {}): Worker {
   return new Worker(resolve(root, 'test/support/sync-worker-boot.mjs'), {
-    workerData: { entry: resolve(root, 'src-main/core/services/sync-worker.ts') },
+    workerData: { entry: resolve(root, 'src-main/core/services/sync-worker.ts'), ...options },
   });
 }

@@ -8,7 +8,7 @@
  * it, exactly as when the sync ran here.
  *
  * Cancelling asks the worker to stop between chunks (what was committed
- * stays); a worker that does not stop in time is terminated. A worker that
+ * stays). A worker that
  * dies fails its runs with a clear error; the cache keeps whole chunks only
  * (each was one transaction), and the index keeps every chunk it was told of.
  *
@@ -54,8 +54,8 @@ export class SyncWorkerUnavailable extends Error {}
 
 /** Time an index slice may hold the loop, in milliseconds. */
 const SLICE_MS = 8;
-/** How long a cancelled run may take to stop before its worker is terminated. */
-const CANCEL_GRACE_MS = 10_000;
+/** How long a closed worker may take to exit (its connection closed) before it is terminated. */
+const EXIT_GRACE_MS = 2_000;
 
 const DIED_MESSAGE =
   'The sync stopped unexpectedly; the users saved so far are kept. Try again, and if it keeps happening, restart Rollcall.';
@@ -234,15 +234,10 @@ export function createSyncWorkerHost(deps: {
       external ??= deps.users.externalWrites();
       return new Promise<SyncCounts>((resolve, reject) => {
         runs.set(runId, { run, resolve, reject });
-        const onAbort = (): void => {
-          send({ t: 'cancel', runId });
-          // A worker stuck in one long step is stopped outright: its
-          // uncommitted chunk rolls back, the committed ones stay.
-          const timer = setTimeout(() => {
-            if (runs.has(runId) && worker === w) void w.terminate();
-          }, CANCEL_GRACE_MS);
-          timer.unref();
-        };
+        // The worker stops between two steps (a request, a chunk). It is
+        // never terminated from here while it may be inside SQLite: the
+        // bindings abort the whole process when a thread dies in a call.
+        const onAbort = (): void => send({ t: 'cancel', runId });
         if (run.signal.aborted) onAbort();
         else run.signal.addEventListener('abort', onAbort, { once: true });
         send({
@@ -260,8 +255,14 @@ export function createSyncWorkerHost(deps: {
         const w = worker;
         if (!w) return;
         const exited = new Promise<void>((resolve) => w.once('exit', () => resolve()));
+        // Its connection closes first ('closed'); only then may a worker
+        // that lingers (a module runner's handles) be terminated.
+        const closed = new Promise<void>((resolve) =>
+          w.on('message', (m: FromWorker) => m.t === 'closed' && resolve()),
+        );
         send({ t: 'close' });
-        const timer = setTimeout(() => void w.terminate(), 2_000);
+        await Promise.race([exited, closed]);
+        const timer = setTimeout(() => void w.terminate(), EXIT_GRACE_MS);
         await exited;
         clearTimeout(timer);
       })();
