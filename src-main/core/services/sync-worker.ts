@@ -37,6 +37,8 @@ const AUTOCHECKPOINT_PAGES = 4000;
  * loop but a cancel): fewer commits, fewer index messages.
  */
 const CHUNKS = { maxChunkRows: 2000, chunkBudgetMs: 150 };
+/** Index changes per message to main (each is read in one turn of main's loop). */
+const INDEX_MESSAGE_CHANGES = 250;
 
 const port = parentPort;
 if (!port) throw new Error('sync-worker.ts runs as a worker thread only');
@@ -86,7 +88,11 @@ function open(path: string): Opened {
   const users = createUsersRepo(cache, {
     now: Date.now,
     log,
-    relayIndex: (changes) => post({ t: 'index', changes: [...changes] }),
+    // In batches small enough for main to take each in one short turn.
+    relayIndex: (changes) => {
+      for (let k = 0; k < changes.length; k += INDEX_MESSAGE_CHANGES)
+        post({ t: 'index', changes: changes.slice(k, k + INDEX_MESSAGE_CHANGES) });
+    },
   });
   const opened = {
     cache,
