@@ -32,7 +32,13 @@ export default defineConfig({
     resolve: { alias },
     build: {
       outDir: resolve(root, 'out/main'),
-      lib: { entry: resolve(root, 'src-main/main/index.ts') },
+      lib: {
+        entry: {
+          index: resolve(root, 'src-main/main/index.ts'),
+          // The sync worker thread's own entry (out/main/sync-worker.js, started by index.js).
+          'sync-worker': resolve(root, 'src-main/core/services/sync-worker.ts'),
+        },
+      },
     },
   },
   preload: {

@@ -5,6 +5,7 @@
  *
  * Node only; never imports `electron`.
  */
+import type { Worker } from 'node:worker_threads';
 import type { EventName, PayloadOf } from '@shared/contract';
 import type { Logger } from './log';
 import type { SecretStore } from './store/secrets';
@@ -32,4 +33,11 @@ export interface CoreDeps {
     format: 'csv' | 'json';
   }) => Promise<string | null>;
   log: Logger;
+  /**
+   * Starts the sync worker thread (services/sync-worker.ts), whose entry
+   * file only the host knows: Electron's main gives the built one, tests and
+   * benches the source through the module runner. Without it, syncs run on
+   * the main thread.
+   */
+  startSyncWorker?: () => Worker;
 }

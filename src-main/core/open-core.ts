@@ -26,6 +26,7 @@ import { createProviderContexts } from './services/provider-context';
 import { startRederiver } from './services/rederive';
 import { createSearchService } from './services/search';
 import { createSyncService } from './services/sync';
+import { createSyncWorkerHost } from './services/sync-worker-host';
 import { createActionFacts } from './store/action-facts';
 import { createAuditRepo } from './store/audit-repo';
 import { createAvatarStore } from './store/avatar-store';
@@ -96,7 +97,20 @@ export async function openCore(deps: CoreDeps): Promise<Core> {
     after: indexLoaded,
   });
 
+  // Syncs parse and write on a worker thread with its own connection to
+  // the file (a temporary or read-only cache has none to share: they stay here).
+  const syncWorker =
+    deps.startSyncWorker && !cache.readOnly && cache.path !== ':memory:'
+      ? createSyncWorkerHost({
+          start: deps.startSyncWorker,
+          path: cache.path,
+          users,
+          fetch: deps.fetch,
+          log,
+        })
+      : null;
   const syncs = createSyncService({
+    worker: syncWorker,
     access,
     providers,
     connections,
@@ -183,6 +197,7 @@ export async function openCore(deps: CoreDeps): Promise<Core> {
     serveAvatar: (connectionId, userId) => services.avatars.serveAvatar(connectionId, userId),
     async close() {
       await syncs.stopAll();
+      await syncWorker?.close();
       await actions.stopAll();
       indexLoad.abort();
       await indexLoaded;

@@ -7,6 +7,7 @@
  */
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { app, BrowserWindow, dialog, net, session, shell } from 'electron';
 import { APP_PAGE_URL, isAppPageUrl } from '../core/app-page';
 import type { Core } from '../core/handlers';
@@ -21,6 +22,9 @@ import { installMenu } from './menu';
 import { closeBeforeQuit } from './quit';
 import { hardenSession, hardenWebContents } from './security';
 import { createMainWindow } from './window';
+
+/** The sync worker's entry, which the main build emits beside this file (electron.vite.config.ts). */
+const SYNC_WORKER_FILE = 'sync-worker.js';
 
 // Dev server URL is honoured only in an unpackaged app started by electron-vite.
 const devServerUrl = !app.isPackaged ? process.env['ELECTRON_RENDERER_URL'] : undefined;
@@ -59,6 +63,8 @@ async function start(log: Logger): Promise<void> {
     // Chromium's network stack (system proxies apply), with redirects handed
     // back to core so credentials never follow one to another origin.
     fetch: fetchOverNetRequest((options) => net.request(options)),
+    // Syncs parse and write on this worker thread (built beside this file).
+    startSyncWorker: () => new Worker(join(__dirname, SYNC_WORKER_FILE)),
     secrets: createKeytarSecretStore({ log }),
     now: () => Date.now(),
     emit: createEmitter(() => mainWindow),

@@ -8,14 +8,13 @@
  * Node only; never imports `electron`.
  */
 import type { ParsedArgOf } from '@shared/contract';
-import { fail, rollcallError, RollcallFailure, toRollcallError } from '@shared/errors';
+import { rollcallError, RollcallFailure, toRollcallError } from '@shared/errors';
 import type { SyncSummary } from '@shared/model';
 import { unreadableText } from '@shared/sync-summary';
 import type { Emit } from '../deps';
 import type { ReachabilityTracker } from '../net/reachability';
 import { createProgressPacer } from '../progress';
-import type { Provider, ProviderContext } from '../providers';
-import type { UnreadableMembers } from '../providers/types';
+import type { Provider } from '../providers';
 import type { ConnectionKind } from '@shared/model';
 import type { ConnectionsRepo, StoredConnection } from '../store/connections-repo';
 import type { MetaRepo } from '../store/meta-repo';
@@ -23,7 +22,8 @@ import type { UsersRepo } from '../store/users-repo';
 import type { ConnectionAccess } from './connection-access';
 import { loadDemoDirectory } from './demo-directory';
 import type { ProviderContexts } from './provider-context';
-import { writesOf } from './user-writes';
+import { CANCELLED_MESSAGE, syncPages, type ProgressChange, type SyncCounts } from './sync-pages';
+import { SyncWorkerUnavailable, type SyncWorkerHost } from './sync-worker-host';
 
 /** The sync channels, and what other services need to know of running syncs. */
 export interface SyncService {
@@ -49,87 +49,17 @@ export interface SyncDeps {
   now: () => number;
   /** Tells the window a connection's summary changed. */
   changed: (connectionId: string | null) => void;
+  /**
+   * The worker that runs syncs off the main thread (sync-worker-host.ts),
+   * when there is one for this cache; without it a sync runs here.
+   */
+  worker?: SyncWorkerHost | null;
 }
-
-const CANCELLED_MESSAGE = 'The sync was cancelled; users saved so far are kept.';
 
 /** Builds the sync service. */
 export function createSyncService(deps: SyncDeps): SyncService {
   const { access, providers, connections, users, contexts, reachability, emit, now } = deps;
   const running = new Map<string, { controller: AbortController; promise: Promise<SyncSummary> }>();
-
-  /** Fetches every page and writes it; returns the counts and the total seen. */
-  async function fetchAndWrite(
-    conn: StoredConnection,
-    signal: AbortSignal,
-    pacer: ReturnType<typeof createProgressPacer>,
-    startedAt: number,
-  ): Promise<{
-    added: number;
-    updated: number;
-    unchanged: number;
-    total: number;
-    unreadable: UnreadableMembers;
-  }> {
-    const counts = { added: 0, updated: 0, unchanged: 0 };
-    let total = 0;
-    let unreadable: UnreadableMembers = { count: 0, firstReason: null, ids: [] };
-    const provider = providers[conn.kind];
-    const session = await access.session(conn);
-    pacer.update({ phase: 'fetching', message: 'Asking the server for its directory…' });
-    const pages = provider.fetchDirectory(session, {
-      signal,
-      onWait: (seconds) =>
-        pacer.update({
-          phase: 'waiting',
-          retryAfterSeconds: seconds,
-          message: `The server is rate limiting Rollcall: waiting ${Math.ceil(seconds)} s as it asked.`,
-        }),
-    });
-    let answered = false;
-    let storedContext: ProviderContext | null = null;
-    for await (const page of pages) {
-      if (!answered) {
-        reachability.answered(conn.id);
-        answered = true;
-      }
-      // A provider hands the same context with every page: store it once
-      // (at 100 000 users it is megabytes of JSON to read and write).
-      if (page.context !== storedContext) {
-        await contexts.store(conn.id, page.context);
-        storedContext = page.context;
-      }
-      pacer.update({
-        phase: 'writing',
-        done: total,
-        total: page.total,
-        retryAfterSeconds: null,
-        message: `Saving users (${page.done}${page.total !== null ? ` of ${page.total}` : ''})…`,
-      });
-      const at = now();
-      const base = total;
-      const written = await users.upsertBatch(await writesOf(page.users, at), {
-        signal,
-        seenAt: startedAt,
-        onChunk: (chunk) => pacer.update({ done: base + chunk.done }),
-      });
-      counts.added += written.added;
-      counts.updated += written.updated;
-      counts.unchanged += written.unchanged;
-      total = page.done;
-      unreadable = page.unreadable;
-      pacer.update({
-        phase: 'fetching',
-        done: total,
-        total: page.total,
-        message:
-          page.total !== null && total >= page.total
-            ? 'Finishing…'
-            : `Fetched ${total}${page.total !== null ? ` of ${page.total}` : ''} users…`,
-      });
-    }
-    return { ...counts, total, unreadable };
-  }
 
   async function runSync(conn: StoredConnection, signal: AbortSignal): Promise<SyncSummary> {
     const pacer = createProgressPacer({
@@ -139,12 +69,26 @@ export function createSyncService(deps: SyncDeps): SyncService {
     });
     const startedAt = now();
     try {
-      const { total, unreadable, ...counts } = await fetchAndWrite(conn, signal, pacer, startedAt);
-      if (signal.aborted) fail('CANCELLED', CANCELLED_MESSAGE);
-      reachability.answered(conn.id);
-      pacer.update({ phase: 'reconciling', message: 'Marking users no longer on the server…' });
-      // A member that could not be read this time is not gone: keep its cached copy.
-      const gone = await users.markMissingAsGone(conn.id, startedAt, now(), unreadable.ids);
+      const session = await access.session(conn);
+      const pagesDeps = {
+        provider: providers[conn.kind],
+        session,
+        now,
+        answered: () => reachability.answered(conn.id),
+        progress: (change: ProgressChange) => pacer.update(change),
+      };
+      const here = (): Promise<SyncCounts> =>
+        syncPages({ ...pagesDeps, users, contexts }, signal, startedAt);
+      const worker = deps.worker;
+      const { total, unreadable, gone, ...counts } = worker?.available()
+        ? await worker
+            .run({ ...pagesDeps, kind: conn.kind, signal, startedAt })
+            .catch((thrown: unknown) => {
+              // The worker could not start at all: sync here, as without one.
+              if (thrown instanceof SyncWorkerUnavailable) return here();
+              throw thrown;
+            })
+        : await here();
       const summary: SyncSummary = {
         ...counts,
         gone,

@@ -47,10 +47,32 @@ const SQL = {
   dataVersion: 'PRAGMA data_version',
 };
 
+/**
+ * Changes another thread committed to the cache (the sync worker), applied
+ * to this index in order; see `IndexSync.external`.
+ */
+export interface ExternalWrites {
+  /** Brings the index up to date with a slice of the other thread's committed changes. */
+  apply(changes: readonly IndexChange[]): void;
+  /** Merges the changes' sort orders once enough have piled up; true when it did. */
+  settle(): boolean;
+  /**
+   * The other thread is done and every change it handed over is applied.
+   * `complete` false: it stopped mid-way (killed) and may have committed a
+   * change it never handed over, so the index is rebuilt from the cache.
+   */
+  end(complete: boolean): void;
+}
+
+/** Changes an external writer lets pile up before merging them into the sort orders. */
+const ORDER_MERGE_ROWS = 500;
+
 /** A repository's hold on its index: what writes, reads and the build need of it. */
 export interface IndexSync {
   /** The index given at creation, if any. */
   readonly index: SearchIndex | null;
+  /** Whether writes collect index changes (an index here, or a relay to one elsewhere). */
+  readonly indexed: boolean;
   state(): SearchIndexState;
   /** Brings the index up to date with committed changes, in order. */
   apply(changes: readonly IndexChange[]): void;
@@ -62,10 +84,24 @@ export interface IndexSync {
   build(options?: { signal?: AbortSignal; budgetMs?: number }): Promise<void>;
   /** See `UsersRepo.saveSearchIndex`. */
   save(): Promise<boolean>;
+  /**
+   * Another connection (the sync worker's) is writing and will hand over
+   * what it changed: until `end`, its commits are not taken for a foreign
+   * write that makes the index stale.
+   */
+  external(): ExternalWrites;
 }
 
-/** Registers `index` over the cache's connection and returns the repository's hold on it. */
-export function createIndexSync(access: UsersAccess, index: SearchIndex | null): IndexSync {
+/**
+ * Registers `index` over the cache's connection and returns the repository's
+ * hold on it. With `relay` (the sync worker's repository, which has no
+ * index), committed changes are handed to it instead.
+ */
+export function createIndexSync(
+  access: UsersAccess,
+  index: SearchIndex | null,
+  relay?: (changes: readonly IndexChange[]) => void,
+): IndexSync {
   const { stmt, reading } = access;
   let indexState: SearchIndexState = index ? 'empty' : 'off';
   let building: Promise<void> | null = null;
@@ -77,6 +113,10 @@ export function createIndexSync(access: UsersAccess, index: SearchIndex | null):
   let saving: Promise<boolean> | null = null;
   /** A saved index is being read: writes are counted (so it is discarded), not applied. */
   let loadingSaved = false;
+  /** External writers at work (see `external`). */
+  let externalWriters = 0;
+  /** One ended while the index was building: the build adopts the file's version when done. */
+  let adoptAtBuildEnd = false;
   if (index) {
     let set = indexesOf.get(access.db);
     if (!set) indexesOf.set(access.db, (set = new Set()));
@@ -93,6 +133,47 @@ export function createIndexSync(access: UsersAccess, index: SearchIndex | null):
     changes++;
     indexState = 'empty';
     void build().catch(() => {});
+  }
+
+  /** The version a finished build matches: the file's own when an external writer ended meanwhile. */
+  function adoptedVersion(version: number): number {
+    if (!adoptAtBuildEnd) return version;
+    adoptAtBuildEnd = false;
+    return currentDataVersion();
+  }
+
+  function external(): ExternalWrites {
+    externalWriters++;
+    let ended = false;
+    return {
+      apply(batch) {
+        if (index && batch.length > 0) {
+          changes++;
+          if (!loadingSaved) applyChanges(index, batch);
+        }
+      },
+      settle() {
+        if (!index || index.pendingOrder < ORDER_MERGE_ROWS) return false;
+        index.flushOrder();
+        return true;
+      },
+      end(complete) {
+        if (ended) return;
+        ended = true;
+        externalWriters--;
+        if (!complete) {
+          adoptAtBuildEnd = false;
+          if (indexState === 'ready') outOfStep('the sync worker stopped mid-way');
+          else changes++;
+          return;
+        }
+        if (externalWriters > 0 || !index) return;
+        if (indexState === 'ready') {
+          indexDataVersion = currentDataVersion();
+          scheduleSave();
+        } else if (indexState === 'building') adoptAtBuildEnd = true;
+      },
+    };
   }
 
   async function build(options: { signal?: AbortSignal; budgetMs?: number } = {}): Promise<void> {
@@ -120,7 +201,7 @@ export function createIndexSync(access: UsersAccess, index: SearchIndex | null):
           loadingSaved = false;
         });
       if (loaded) {
-        indexDataVersion = version;
+        indexDataVersion = adoptedVersion(version);
         indexState = 'ready';
         access.log.info('search index ready', { rows: index.size, from: 'saved index' });
         return;
@@ -142,7 +223,7 @@ export function createIndexSync(access: UsersAccess, index: SearchIndex | null):
         return !options.signal?.aborted;
       }, budget);
       if (!sorted || aborted()) return;
-      indexDataVersion = version;
+      indexDataVersion = adoptedVersion(version);
       indexState = 'ready';
       const stats = index.stats();
       access.log.info('search index ready', { rows: stats.rows });
@@ -191,8 +272,11 @@ export function createIndexSync(access: UsersAccess, index: SearchIndex | null):
 
   return {
     index,
+    indexed: index !== null || relay !== undefined,
     state: () => indexState,
+    external,
     apply(batch) {
+      if (relay && batch.length > 0) relay(batch);
       if (!index || batch.length === 0) return;
       changes++;
       // Reading a saved index: this change makes it stale, and the build after reads it from the cache.
@@ -203,7 +287,7 @@ export function createIndexSync(access: UsersAccess, index: SearchIndex | null):
     save,
     ready() {
       if (!index || indexState !== 'ready') return null;
-      if (currentDataVersion() !== indexDataVersion) {
+      if (externalWriters === 0 && currentDataVersion() !== indexDataVersion) {
         outOfStep('another connection wrote to the cache');
         return null;
       }

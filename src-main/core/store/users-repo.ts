@@ -19,7 +19,13 @@ import type { SearchQuery, SearchResult, UserRecord, UserSummary } from '@shared
 import { RollcallFailure } from '@shared/errors';
 import type { OpenedDatabase } from './db';
 import { yieldToEventLoop } from './sqlite-helpers';
-import { createIndexSync, type IndexSync, type SearchIndexState } from './users-index-sync';
+import {
+  createIndexSync,
+  type ExternalWrites,
+  type IndexChange,
+  type IndexSync,
+  type SearchIndexState,
+} from './users-index-sync';
 import {
   countUsers,
   countUsersByConnection,
@@ -134,6 +140,12 @@ export interface UsersRepo {
   countUnderived(): number;
   /** The groups of a connection's cached users, with members not gone (the group filter's list). */
   groupMembers(connectionId: string): Promise<{ id: string; name: string; members: number }[]>;
+  /**
+   * Opens the way for another thread's writes (the sync worker's) to reach
+   * the search index: their changes are applied in order, and their commits
+   * do not count as a foreign write until `end`.
+   */
+  externalWrites(): ExternalWrites;
 }
 
 /** A search from the index when it may answer (and named only users the cache holds), else by SQL. */
@@ -215,10 +227,15 @@ export function createUsersRepo(
     betweenChunks?: () => Promise<void>;
     /** Runs a read on another thread (wal-checkpointer.ts `read`); slow scans go there. */
     backgroundRead?: BackgroundRead;
+    /**
+     * Hands every committed index change to this instead of an index (the
+     * sync worker's repository, whose changes main's index must learn).
+     */
+    relayIndex?: (changes: readonly IndexChange[]) => void;
   },
 ): UsersRepo {
   const access = usersAccess(cache, deps.log ?? silentLogger);
-  const sync = createIndexSync(access, deps.index ?? null);
+  const sync = createIndexSync(access, deps.index ?? null, deps.relayIndex);
   const writer = usersWriter(access, sync, {
     now: deps.now,
     betweenChunks: deps.betweenChunks ?? yieldToEventLoop,
@@ -258,5 +275,6 @@ export function createUsersRepo(
     groupMembers: (connectionId) => groupMembers(access, connectionId, deps.backgroundRead),
     rederive: (derive, options = {}) => rederiveRows(writer, derive, options),
     countUnderived: () => countUnderived(access),
+    externalWrites: () => sync.external(),
   };
 }

@@ -147,7 +147,7 @@ export function usersWriter(
     now: deps.now,
     betweenChunks: deps.betweenChunks,
     commitCost: costModel(0.02),
-    indexCost: costModel(sync.index ? 0.05 : 0),
+    indexCost: costModel(sync.indexed ? 0.05 : 0),
   };
 }
 
@@ -187,7 +187,7 @@ export function upsertOne(
   checkConnections(w.access, [record]);
   const prepared = hashWrite(record);
   const changes: IndexChange[] = [];
-  const indexed = w.sync.index !== null;
+  const indexed = w.sync.indexed;
   let outcome: 'added' | 'updated' | 'unchanged';
   try {
     outcome = inTransaction(w.access.db, () =>
@@ -218,7 +218,7 @@ async function writeLarge(
     if (!unchanged)
       prepared.rawParts = await writePayloadParts(access.db, payload, w.betweenChunks);
     outcome = inTransaction(access.db, () =>
-      writeRow(access, prepared, seenAt, changes, sync.index !== null),
+      writeRow(access, prepared, seenAt, changes, sync.indexed),
     );
   } catch (thrown) {
     throw cacheFailure(thrown, 'save the users it fetched', access.cache);
@@ -276,7 +276,7 @@ export async function upsertBatch(
   checkConnections(w.access, records);
   const { access, sync, commitCost, indexCost } = w;
   const index = sync.index;
-  const indexed = index !== null;
+  const indexed = sync.indexed;
   const seenAt = Math.round(options.seenAt ?? w.now());
   const maxRows = Math.max(1, options.maxChunkRows ?? 1000);
   const budget = options.chunkBudgetMs ?? DEFAULT_CHUNK_BUDGET_MS;

@@ -14,6 +14,7 @@ import type { Core } from '@core/handlers';
 import { openCore } from '@core/open-core';
 import { createLogger } from '@core/log';
 import { createMemorySecretStore } from '@core/store/secrets';
+import { startSourceSyncWorker } from '../../support/sync-worker';
 
 /** A running core and what it sent outward. */
 export interface BenchCore {
@@ -51,6 +52,8 @@ export async function openBenchCore(options: {
     openExternal: async () => {},
     chooseSavePath: async () => null,
     log: createLogger((line) => logLines.push(line)),
+    // Syncs run in the worker thread, as in the app.
+    startSyncWorker: startSourceSyncWorker,
   });
   return {
     core,

@@ -3,6 +3,7 @@
 // the full one, with the longest event-loop hold; then a raw fetch of the
 // fake's list URL for comparison. The fake runs in a child process. Run:
 //   node test/bench/probes/run.mjs test/bench/probes/sync-e2e.ts '{"kind":"zulip","count":100000}'
+// (`"worker":false` syncs on the main thread, as before the sync worker.)
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import { openCore } from '@core/open-core';
 import { silentLogger } from '@core/log';
 import { createMemorySecretStore } from '@core/store/secrets';
 import { startFakeProcess } from '../lib/fake-process';
+import { startSourceSyncWorker } from '../../support/sync-worker';
 import { loopWatch, longTasks } from './probe-data';
 
 export async function main(args: {
@@ -24,6 +26,8 @@ export async function main(args: {
   gaps?: boolean;
   /** Write a CPU profile of each pass here (`<kind>-<count>-<pass>.cpuprofile`). */
   profileDir?: string;
+  /** Sync in the worker thread (default true); false: on the main thread, as before. */
+  worker?: boolean;
 }): Promise<unknown> {
   const kind = args.kind ?? 'zulip';
   const count = args.count ?? 10_000;
@@ -62,6 +66,7 @@ export async function main(args: {
     openExternal: async () => {},
     chooseSavePath: async () => null,
     log: silentLogger,
+    ...(args.worker === false ? {} : { startSyncWorker: startSourceSyncWorker }),
   });
   const saved = await core.dispatch('connections:save', {
     draft:
@@ -81,6 +86,7 @@ export async function main(args: {
   const out: Record<string, unknown> = {
     kind,
     count,
+    worker: args.worker !== false,
     rawListFetchMs: rawTimes.map((t) => Math.round(t)),
   };
   for (let pass = 0; pass < (args.passes ?? 2); pass++) {

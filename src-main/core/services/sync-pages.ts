@@ -1,0 +1,123 @@
+/**
+ * The body of a sync, wherever it runs: every page the provider yields is
+ * written as it arrives, then (the fetch complete) the users the server no
+ * longer lists are marked gone. The same code runs on the main thread (a
+ * read-only or temporary cache, a host that gives no worker) and in the
+ * sync worker (sync-worker.ts), so both behave alike to the last message.
+ *
+ * Node only; never imports `electron`.
+ */
+import { fail } from '@shared/errors';
+import type { SyncProgress } from '@shared/model';
+import type { Provider, ProviderContext, ProviderSession } from '../providers';
+import type { UnreadableMembers } from '../providers/types';
+import type { UpsertBatchOptions } from '../store/users-write';
+import type { UsersRepo } from '../store/users-repo';
+import type { ProviderContexts } from './provider-context';
+import { writesOf } from './user-writes';
+
+/** What a sync did before its summary is written. */
+export interface SyncCounts {
+  added: number;
+  updated: number;
+  unchanged: number;
+  gone: number;
+  total: number;
+  unreadable: UnreadableMembers;
+}
+
+/** A progress change, as the pacer takes it. */
+export type ProgressChange = Partial<Omit<SyncProgress, 'connectionId' | 'at'>>;
+
+/** What the body of a sync is run with. */
+export interface SyncPagesDeps {
+  provider: Provider;
+  session: ProviderSession;
+  users: Pick<UsersRepo, 'upsertBatch' | 'markMissingAsGone'>;
+  contexts: Pick<ProviderContexts, 'store'>;
+  now: () => number;
+  /** The server answered (reachability). */
+  answered: () => void;
+  progress: (change: ProgressChange) => void;
+  /** Chunk sizes for the batch writes (the worker takes larger ones). */
+  chunks?: Pick<UpsertBatchOptions, 'maxChunkRows' | 'chunkBudgetMs'>;
+}
+
+/** The message a cancelled sync ends with. */
+export const CANCELLED_MESSAGE = 'The sync was cancelled; users saved so far are kept.';
+
+/** Fetches every page and writes it, then marks who is gone; returns the counts. */
+export async function syncPages(
+  deps: SyncPagesDeps,
+  signal: AbortSignal,
+  startedAt: number,
+): Promise<SyncCounts> {
+  const { provider, session, users, contexts, now, progress } = deps;
+  const counts = { added: 0, updated: 0, unchanged: 0 };
+  let total = 0;
+  let unreadable: UnreadableMembers = { count: 0, firstReason: null, ids: [] };
+  progress({ phase: 'fetching', message: 'Asking the server for its directory…' });
+  const pages = provider.fetchDirectory(session, {
+    signal,
+    onWait: (seconds) =>
+      progress({
+        phase: 'waiting',
+        retryAfterSeconds: seconds,
+        message: `The server is rate limiting Rollcall: waiting ${Math.ceil(seconds)} s as it asked.`,
+      }),
+  });
+  let answered = false;
+  let storedContext: ProviderContext | null = null;
+  for await (const page of pages) {
+    if (!answered) {
+      deps.answered();
+      answered = true;
+    }
+    // A provider hands the same context with every page: store it once
+    // (at 100 000 users it is megabytes of JSON to read and write).
+    if (page.context !== storedContext) {
+      await contexts.store(session.connectionId, page.context);
+      storedContext = page.context;
+    }
+    progress({
+      phase: 'writing',
+      done: total,
+      total: page.total,
+      retryAfterSeconds: null,
+      message: `Saving users (${page.done}${page.total !== null ? ` of ${page.total}` : ''})…`,
+    });
+    const at = now();
+    const base = total;
+    const written = await users.upsertBatch(await writesOf(page.users, at), {
+      ...deps.chunks,
+      signal,
+      seenAt: startedAt,
+      onChunk: (chunk) => progress({ done: base + chunk.done }),
+    });
+    counts.added += written.added;
+    counts.updated += written.updated;
+    counts.unchanged += written.unchanged;
+    total = page.done;
+    unreadable = page.unreadable;
+    progress({
+      phase: 'fetching',
+      done: total,
+      total: page.total,
+      message:
+        page.total !== null && total >= page.total
+          ? 'Finishing…'
+          : `Fetched ${total}${page.total !== null ? ` of ${page.total}` : ''} users…`,
+    });
+  }
+  if (signal.aborted) fail('CANCELLED', CANCELLED_MESSAGE);
+  deps.answered();
+  progress({ phase: 'reconciling', message: 'Marking users no longer on the server…' });
+  // A member that could not be read this time is not gone: keep its cached copy.
+  const gone = await users.markMissingAsGone(
+    session.connectionId,
+    startedAt,
+    now(),
+    unreadable.ids,
+  );
+  return { ...counts, gone, total, unreadable };
+}

@@ -1,0 +1,272 @@
+/**
+ * The main thread's side of the sync worker (sync-worker.ts): starts it at
+ * the first sync and keeps it for the next, relays its requests through
+ * core's fetch, hands its progress to the sync's pacer, and applies the
+ * index changes it committed to the in-memory search index in slices that
+ * each hold the event loop a few milliseconds. A run ends only once every
+ * change it committed is in the index, so a search right after a sync sees
+ * it, exactly as when the sync ran here.
+ *
+ * Cancelling asks the worker to stop between chunks (what was committed
+ * stays). A worker that
+ * dies fails its runs with a clear error; the cache keeps whole chunks only
+ * (each was one transaction), and the index keeps every chunk it was told of.
+ *
+ * Node only; never imports `electron`.
+ */
+import type { Worker } from 'node:worker_threads';
+import { rollcallError, RollcallFailure, type RollcallError } from '@shared/errors';
+import type { ConnectionKind } from '@shared/model';
+import type { FetchLike } from '../deps';
+import type { Logger } from '../log';
+import { serveRelayedFetch } from '../net/fetch-relay';
+import type { ProviderSession } from '../providers';
+import type { ExternalWrites, IndexChange } from '../store/users-index-sync';
+import type { UsersRepo } from '../store/users-repo';
+import type { ProgressChange, SyncCounts } from './sync-pages';
+import type { FromWorker, ToWorker } from './sync-worker-protocol';
+
+/** Starts a sync worker thread (the host knows where its entry file is). */
+export type StartSyncWorker = () => Worker;
+
+/** One sync, run by the worker. */
+interface SyncWorkerRun {
+  kind: ConnectionKind;
+  session: ProviderSession;
+  startedAt: number;
+  signal: AbortSignal;
+  progress: (change: ProgressChange) => void;
+  answered: () => void;
+}
+
+/** What the sync service asks of the worker. */
+export interface SyncWorkerHost {
+  /** Runs one sync in the worker; rejects with `SyncWorkerUnavailable` if the worker could not start. */
+  run(run: SyncWorkerRun): Promise<SyncCounts>;
+  /** False once the worker failed to start: syncs run on the main thread again. */
+  available(): boolean;
+  /** Stops the worker (its runs, if any, fail). */
+  close(): Promise<void>;
+}
+
+/** The worker could not start at all: the caller runs the sync on this thread instead. */
+export class SyncWorkerUnavailable extends Error {}
+
+/** Time an index slice may hold the loop, in milliseconds. */
+const SLICE_MS = 8;
+/** How long a closed worker may take to exit (its connection closed) before it is terminated. */
+const EXIT_GRACE_MS = 2_000;
+
+const DIED_MESSAGE =
+  'The sync stopped unexpectedly; the users saved so far are kept. Try again, and if it keeps happening, restart Rollcall.';
+
+type Item =
+  | { kind: 'index'; changes: IndexChange[]; from: number }
+  | { kind: 'end'; runId: number; counts: SyncCounts | null; error: RollcallError | null };
+
+interface Pending {
+  run: SyncWorkerRun;
+  resolve: (counts: SyncCounts) => void;
+  reject: (thrown: unknown) => void;
+}
+
+const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** Builds the host over the cache at `path`; nothing starts until the first run. */
+export function createSyncWorkerHost(deps: {
+  start: StartSyncWorker;
+  path: string;
+  users: Pick<UsersRepo, 'externalWrites'>;
+  fetch: FetchLike;
+  log: Logger;
+}): SyncWorkerHost {
+  let worker: Worker | null = null;
+  let ready = false;
+  let broken = false;
+  let nextRunId = 1;
+  const runs = new Map<number, Pending>();
+  const queue: Item[] = [];
+  let draining = false;
+  let external: ExternalWrites | null = null;
+  /** Changes one slice applies, learned so a slice stays within `SLICE_MS`. */
+  let sliceChanges = 200;
+  let closing: Promise<void> | null = null;
+  /** A run of the current external writes ended with its worker's death. */
+  let died = false;
+  let relay: ReturnType<typeof serveRelayedFetch> | null = null;
+
+  const send = (message: ToWorker, transfer?: ArrayBuffer[]): void =>
+    worker?.postMessage(message, transfer);
+
+  function applySlice(item: Extract<Item, { kind: 'index' }>): boolean {
+    const started = performance.now();
+    const to = Math.min(item.changes.length, item.from + sliceChanges);
+    external?.apply(item.changes.slice(item.from, to));
+    const ms = performance.now() - started;
+    const n = to - item.from;
+    item.from = to;
+    if (n > 0) {
+      const fit = Math.floor((n * SLICE_MS) / Math.max(ms, 0.5));
+      sliceChanges = Math.max(20, Math.min(4000, Math.round(sliceChanges * 0.5 + fit * 0.5)));
+    }
+    return item.from >= item.changes.length;
+  }
+
+  function settle(item: Extract<Item, { kind: 'end' }>): void {
+    const one = runs.get(item.runId);
+    runs.delete(item.runId);
+    // A run that ended without a word (its worker died) may have committed
+    // a chunk it never handed over.
+    if (!item.counts && !item.error) died = true;
+    if (runs.size === 0) {
+      external?.end(!died);
+      external = null;
+      died = false;
+      worker?.unref();
+    }
+    if (!one) return;
+    if (item.counts) one.resolve(item.counts);
+    else one.reject(new RollcallFailure(item.error ?? rollcallError('INTERNAL', DIED_MESSAGE)));
+  }
+
+  async function drain(): Promise<void> {
+    if (draining) return;
+    draining = true;
+    try {
+      while (queue.length > 0) {
+        const item = queue[0] as Item;
+        if (item.kind === 'end') {
+          queue.shift();
+          settle(item);
+          continue;
+        }
+        if (applySlice(item)) queue.shift();
+        await turn();
+        if (external?.settle()) await turn();
+      }
+    } finally {
+      draining = false;
+    }
+  }
+
+  function onMessage(message: FromWorker): void {
+    switch (message.t) {
+      case 'ready':
+        ready = true;
+        return;
+      case 'fetch':
+        relay?.handle(message.request);
+        return;
+      case 'progress':
+        runs.get(message.runId)?.run.progress(message.change);
+        return;
+      case 'answered':
+        runs.get(message.runId)?.run.answered();
+        return;
+      case 'index':
+        queue.push({ kind: 'index', changes: message.changes, from: 0 });
+        void drain();
+        return;
+      case 'done':
+        queue.push({ kind: 'end', runId: message.runId, counts: message.counts, error: null });
+        void drain();
+        return;
+      case 'failed':
+        queue.push({ kind: 'end', runId: message.runId, counts: null, error: message.error });
+        void drain();
+        return;
+      case 'log':
+        deps.log[message.level](`sync worker: ${message.message}`, message.fields);
+        return;
+      case 'closed':
+        return;
+    }
+  }
+
+  function onExit(w: Worker, code: number): void {
+    if (worker !== w) return;
+    worker = null;
+    relay?.close();
+    relay = null;
+    if (!ready && !closing) {
+      broken = true;
+      deps.log.error('the sync worker could not start; syncs run on the main thread', { code });
+      for (const [runId, one] of runs) {
+        runs.delete(runId);
+        one.reject(new SyncWorkerUnavailable('the sync worker could not start'));
+      }
+      external?.end(true);
+      external = null;
+      return;
+    }
+    ready = false;
+    if (runs.size > 0 && !closing)
+      deps.log.error('the sync worker stopped during a sync', { code });
+    // What it committed before dying is still applied, then its runs fail.
+    for (const runId of runs.keys()) {
+      queue.push({ kind: 'end', runId, counts: null, error: null });
+    }
+    void drain();
+  }
+
+  function ensureWorker(): Worker {
+    if (worker) return worker;
+    const w = deps.start();
+    worker = w;
+    relay = serveRelayedFetch(deps.fetch, (answer, transfer) =>
+      send({ t: 'fetch', answer }, transfer),
+    );
+    w.on('message', onMessage);
+    w.on('error', (error) => {
+      deps.log.error('the sync worker failed', { error: error.message });
+    });
+    w.on('exit', (code) => onExit(w, code));
+    return w;
+  }
+
+  return {
+    available: () => !broken,
+    run(run) {
+      if (broken) return Promise.reject(new SyncWorkerUnavailable('no sync worker'));
+      const w = ensureWorker();
+      w.ref();
+      const runId = nextRunId++;
+      external ??= deps.users.externalWrites();
+      return new Promise<SyncCounts>((resolve, reject) => {
+        runs.set(runId, { run, resolve, reject });
+        // The worker stops between two steps (a request, a chunk). It is
+        // never terminated from here while it may be inside SQLite: the
+        // bindings abort the whole process when a thread dies in a call.
+        const onAbort = (): void => send({ t: 'cancel', runId });
+        if (run.signal.aborted) onAbort();
+        else run.signal.addEventListener('abort', onAbort, { once: true });
+        send({
+          t: 'run',
+          runId,
+          path: deps.path,
+          kind: run.kind,
+          session: run.session,
+          startedAt: run.startedAt,
+        });
+      });
+    },
+    close() {
+      closing ??= (async () => {
+        const w = worker;
+        if (!w) return;
+        const exited = new Promise<void>((resolve) => w.once('exit', () => resolve()));
+        // Its connection closes first ('closed'); only then may a worker
+        // that lingers (a module runner's handles) be terminated.
+        const closed = new Promise<void>((resolve) =>
+          w.on('message', (m: FromWorker) => m.t === 'closed' && resolve()),
+        );
+        send({ t: 'close' });
+        await Promise.race([exited, closed]);
+        const timer = setTimeout(() => void w.terminate(), EXIT_GRACE_MS);
+        await exited;
+        clearTimeout(timer);
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,153 @@
+/**
+ * The sync worker: a worker thread that runs the body of a sync
+ * (sync-pages.ts: fetch, parse, normalize, write, mark gone) on its own
+ * connection to the cache file, so none of it holds the main thread's event
+ * loop. Its requests go out through main's fetch (net/fetch-relay.ts); it
+ * tells main the progress and, as each chunk commits, the changes main's
+ * in-memory search index must learn. The cache is in WAL mode, so main's
+ * connection sees each chunk once committed; a chunk is one transaction, so
+ * a worker that dies mid-way leaves whole chunks only.
+ *
+ * Loaded as its own entry: Electron's main build emits it beside index.js
+ * (electron.vite.config.ts); tests and benches load the source through the
+ * repository's module runner (test/support/sync-worker.ts).
+ *
+ * Node only; never imports `electron`.
+ */
+import { parentPort } from 'node:worker_threads';
+import { toRollcallError } from '@shared/errors';
+import type { Logger } from '../log';
+import { relayedFetch } from '../net/fetch-relay';
+import { createHttpClient } from '../net/http';
+import { createProviders } from '../providers';
+import { damageMarker, type OpenedDatabase } from '../store/cache-open';
+import { createMetaRepo } from '../store/meta-repo';
+import { openConnection, pragmaValue } from '../store/sqlite-helpers';
+import { createUsersRepo, type UsersRepo } from '../store/users-repo';
+import { createProviderContexts, type ProviderContexts } from './provider-context';
+import { syncPages } from './sync-pages';
+import type { FromWorker, ToWorker } from './sync-worker-protocol';
+
+/** Pages of the cache this connection keeps in memory (negative: KiB). */
+const CACHE_KIB = 65_536;
+/** WAL pages before this connection checkpoints (SQLite's default is 1000): fewer, larger checkpoints. */
+const AUTOCHECKPOINT_PAGES = 4000;
+/**
+ * Chunks here may be larger than on the main thread (nothing waits on this
+ * loop but a cancel): fewer commits, fewer index messages.
+ */
+const CHUNKS = { maxChunkRows: 2000, chunkBudgetMs: 150 };
+/** Index changes per message to main (each is read in one turn of main's loop). */
+const INDEX_MESSAGE_CHANGES = 250;
+
+const port = parentPort;
+if (!port) throw new Error('sync-worker.ts runs as a worker thread only');
+
+const post = (message: FromWorker, transfer?: ArrayBuffer[]): void =>
+  port.postMessage(message, transfer);
+
+const log: Logger = {
+  info: (message, fields) => post({ t: 'log', level: 'info', message, fields }),
+  warn: (message, fields) => post({ t: 'log', level: 'warn', message, fields }),
+  error: (message, fields) => post({ t: 'log', level: 'error', message, fields }),
+};
+
+const relay = relayedFetch((request) => post({ t: 'fetch', request }));
+const providers = createProviders({
+  http: createHttpClient({ fetch: relay.fetch, now: Date.now }),
+  now: Date.now,
+});
+
+/** The worker's connection to one cache file, and the repositories over it. */
+interface Opened {
+  cache: OpenedDatabase;
+  users: UsersRepo;
+  contexts: ProviderContexts;
+}
+const openedByPath = new Map<string, Opened>();
+const runs = new Map<number, AbortController>();
+
+function open(path: string): Opened {
+  const known = openedByPath.get(path);
+  if (known) return known;
+  const db = openConnection(path, false);
+  db.exec('PRAGMA synchronous = NORMAL');
+  db.exec(`PRAGMA cache_size = -${CACHE_KIB}`);
+  db.exec(`PRAGMA wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`);
+  const cache: OpenedDatabase = {
+    db,
+    path,
+    readOnly: false,
+    notices: [],
+    schemaVersion: Number(pragmaValue(db, 'user_version') ?? 0),
+    markDamaged: damageMarker(path, log),
+    close: () => {
+      if (db.isOpen) db.close();
+    },
+  };
+  const users = createUsersRepo(cache, {
+    now: Date.now,
+    log,
+    // In batches small enough for main to take each in one short turn.
+    relayIndex: (changes) => {
+      for (let k = 0; k < changes.length; k += INDEX_MESSAGE_CHANGES)
+        post({ t: 'index', changes: changes.slice(k, k + INDEX_MESSAGE_CHANGES) });
+    },
+  });
+  const opened = {
+    cache,
+    users,
+    contexts: createProviderContexts(createMetaRepo(cache, { now: Date.now })),
+  };
+  openedByPath.set(path, opened);
+  return opened;
+}
+
+async function run(message: Extract<ToWorker, { t: 'run' }>): Promise<void> {
+  const { runId } = message;
+  const controller = new AbortController();
+  runs.set(runId, controller);
+  try {
+    const { users, contexts } = open(message.path);
+    const counts = await syncPages(
+      {
+        provider: providers[message.kind],
+        session: message.session,
+        users,
+        contexts,
+        now: Date.now,
+        answered: () => post({ t: 'answered', runId }),
+        progress: (change) => post({ t: 'progress', runId, change }),
+        chunks: CHUNKS,
+      },
+      controller.signal,
+      message.startedAt,
+    );
+    post({ t: 'done', runId, counts });
+  } catch (thrown) {
+    if (!(thrown instanceof Error && 'error' in thrown)) {
+      log.error('the sync worker met an unexpected error', {
+        error: thrown instanceof Error ? thrown.message : String(thrown),
+      });
+    }
+    post({ t: 'failed', runId, error: toRollcallError(thrown) });
+  } finally {
+    runs.delete(runId);
+  }
+}
+
+function close(): void {
+  for (const controller of runs.values()) controller.abort();
+  for (const { cache } of openedByPath.values()) cache.close();
+  openedByPath.clear();
+  post({ t: 'closed' });
+  port?.close();
+}
+
+port.on('message', (message: ToWorker) => {
+  if (message.t === 'run') void run(message);
+  else if (message.t === 'cancel') runs.get(message.runId)?.abort();
+  else if (message.t === 'fetch') relay.receive(message.answer);
+  else close();
+});
+post({ t: 'ready' });

@@ -1,0 +1,245 @@
+// Proves the sync worker (services/sync-worker.ts, run from its source
+// through test/support/sync-worker.ts) against the fake servers, beside a
+// core that syncs on the main thread: the same summary, users, payloads,
+// progress phases and search answers; a failure inside the worker reaches
+// the window as the same error; a cancel stops the worker's run and keeps
+// what was committed; a worker that dies mid-way fails its sync with a clear
+// error and leaves the cache and the search index consistent; and the
+// worker's commits never make the main thread's index rebuild itself.
+import type { Worker } from 'node:worker_threads';
+import type { ConnectionSummary, SyncProgress } from '@shared/model';
+import { startOpenWebUIFake, type OpenWebUIFake } from '../../fakes/openwebui-fake';
+import { startZulipFake, type ZulipFake } from '../../fakes/zulip-fake';
+import { startSourceSyncWorker } from '../../support/sync-worker';
+import { openTestCore, type TestCore } from '../core-fixture';
+
+const SLOW = 120_000;
+
+let zulip: ZulipFake;
+let owui: OpenWebUIFake;
+let workers: Worker[];
+let cores: TestCore[];
+
+beforeAll(async () => {
+  zulip = await startZulipFake({ seed: 21, count: 1500 });
+  owui = await startOpenWebUIFake({ seed: 22, count: 2400 });
+});
+afterAll(async () => {
+  await zulip.close();
+  await owui.close();
+});
+beforeEach(() => {
+  workers = [];
+  cores = [];
+});
+afterEach(async () => {
+  for (const t of cores) await t.close();
+  zulip.setMode({ kind: 'normal' });
+  owui.setMode({ kind: 'normal' });
+});
+
+/** A core that syncs in a worker (`worker`) or on its main thread. */
+async function core(worker: boolean): Promise<TestCore> {
+  const t = await openTestCore(
+    worker
+      ? {
+          startSyncWorker: () => {
+            const w = startSourceSyncWorker();
+            workers.push(w);
+            return w;
+          },
+        }
+      : {},
+  );
+  cores.push(t);
+  return t;
+}
+
+async function add(t: TestCore, kind: 'zulip' | 'openwebui'): Promise<ConnectionSummary> {
+  const draft =
+    kind === 'zulip'
+      ? {
+          kind: 'zulip' as const,
+          label: 'Z',
+          baseUrl: zulip.url,
+          loginEmail: zulip.admin.email,
+          secret: zulip.admin.apiKey,
+        }
+      : { kind: 'openwebui' as const, label: 'O', baseUrl: owui.url, secret: owui.adminKey };
+  return (await t.call('connections:save', { draft, skipTest: true })).connection;
+}
+
+function progressOf(t: TestCore, connectionId: string): SyncProgress[] {
+  return t.eventsOf('directory:sync-progress').filter((p) => p.connectionId === connectionId);
+}
+
+/** The phases in order, each once however often it repeats in a row. */
+function phases(t: TestCore, connectionId: string): string[] {
+  return progressOf(t, connectionId)
+    .map((p) => p.phase)
+    .filter((p, i, all) => p !== all[i - 1]);
+}
+
+const counts = (s: {
+  added: number;
+  updated: number;
+  unchanged: number;
+  gone: number;
+  total: number;
+}) => ({
+  added: s.added,
+  updated: s.updated,
+  unchanged: s.unchanged,
+  gone: s.gone,
+  total: s.total,
+});
+
+async function searchTotal(t: TestCore, connectionId: string, query = ''): Promise<number> {
+  return (await t.call('users:search', { connectionIds: [connectionId], text: query, limit: 1 }))
+    .total;
+}
+
+async function userCount(t: TestCore): Promise<number> {
+  return (await t.call('connections:list', {}))[0]?.userCount ?? -1;
+}
+
+describe.each(['zulip', 'openwebui'] as const)('a %s sync in the worker', (kind) => {
+  it(
+    'stores what a sync on the main thread stores, and the index learns it without a rebuild',
+    async () => {
+      const [inWorker, here] = [await core(true), await core(false)];
+      const [a, b] = [await add(inWorker, kind), await add(here, kind)];
+      await inWorker.call('users:search', { text: '', limit: 1 });
+      const first = await inWorker.call('directory:sync', { connectionId: a.id });
+      const expected = await here.call('directory:sync', { connectionId: b.id });
+      expect(workers).toHaveLength(1);
+      expect(counts(first)).toEqual(counts(expected));
+      expect(first.added).toBeGreaterThan(1000);
+      expect(phases(inWorker, a.id)).toEqual(phases(here, b.id));
+      expect(progressOf(inWorker, a.id).at(-1)).toMatchObject({ phase: 'done', done: first.total });
+      // Searches (from the index) answer alike, and every user reads back alike.
+      for (const query of ['', 'a', 'son', 'example']) {
+        expect(await searchTotal(inWorker, a.id, query)).toBe(await searchTotal(here, b.id, query));
+      }
+      const page = await inWorker.call('users:search', { connectionIds: [a.id], limit: 40 });
+      const other = await here.call('users:search', { connectionIds: [b.id], limit: 40 });
+      expect(page.items.map((u) => u.userId)).toEqual(other.items.map((u) => u.userId));
+      for (const u of page.items.slice(0, 10)) {
+        const mine = await inWorker.call('users:get', { connectionId: a.id, userId: u.userId });
+        const theirs = await here.call('users:get', { connectionId: b.id, userId: u.userId });
+        expect(mine.raw).toEqual(theirs.raw);
+        expect({ ...mine.user, connectionId: '' }).toEqual({ ...theirs.user, connectionId: '' });
+      }
+      // Again, nothing changed: all unchanged, through the same worker.
+      const again = await inWorker.call('directory:sync', { connectionId: a.id });
+      expect(counts(again)).toMatchObject({
+        added: 0,
+        updated: 0,
+        unchanged: first.total,
+        gone: 0,
+      });
+      expect(workers).toHaveLength(1);
+      expect(await searchTotal(inWorker, a.id)).toBe(first.total);
+      // The worker's commits were the index's own: it never rebuilt.
+      expect(inWorker.logLines.filter((l) => /out of step/.test(l))).toEqual([]);
+      expect(inWorker.logLines.filter((l) => / ERROR /.test(l))).toEqual([]);
+    },
+    SLOW,
+  );
+});
+
+describe('failures', () => {
+  it(
+    'a failure inside the worker reaches the window as the same error as on the main thread',
+    async () => {
+      const [inWorker, here] = [await core(true), await core(false)];
+      const [a, b] = [await add(inWorker, 'zulip'), await add(here, 'zulip')];
+      const results = [];
+      for (const [t, id] of [
+        [inWorker, a.id],
+        [here, b.id],
+      ] as const) {
+        zulip.setMode({ kind: 'truncated' }, { match: (p) => p.endsWith('/users') });
+        results.push(await t.result('directory:sync', { connectionId: id }));
+        zulip.setMode({ kind: 'normal' });
+      }
+      const [mine, theirs] = results;
+      expect(mine?.ok).toBe(false);
+      expect(mine).toEqual(theirs);
+      expect(progressOf(inWorker, a.id).at(-1)?.phase).toBe('failed');
+      expect(await userCount(inWorker)).toBe(0);
+      // The worker lives on for the next sync.
+      expect((await inWorker.call('directory:sync', { connectionId: a.id })).added).toBe(1500);
+      expect(workers).toHaveLength(1);
+    },
+    SLOW,
+  );
+
+  it(
+    'a cancel stops the run in the worker and keeps what it committed',
+    async () => {
+      const t = await core(true);
+      const conn = await add(t, 'openwebui');
+      const running = t.result('directory:sync', { connectionId: conn.id });
+      await expect
+        .poll(() => progressOf(t, conn.id).at(-1)?.done ?? 0, { timeout: 60_000, interval: 10 })
+        .toBeGreaterThanOrEqual(300);
+      expect(await t.call('directory:cancel-sync', { connectionId: conn.id })).toEqual({
+        cancelled: true,
+      });
+      expect(await running).toMatchObject({ ok: false, error: { code: 'CANCELLED' } });
+      expect(progressOf(t, conn.id).at(-1)?.phase).toBe('cancelled');
+      // It stopped: no request after the cancel has settled.
+      const requests = owui.requests.length;
+      await new Promise((r) => setTimeout(r, 300));
+      expect(owui.requests.length).toBe(requests);
+      const kept = await userCount(t);
+      expect(kept).toBeGreaterThanOrEqual(300);
+      expect(kept).toBeLessThan(2400);
+      expect(await searchTotal(t, conn.id)).toBe(kept);
+      const done = await t.call('directory:sync', { connectionId: conn.id });
+      expect(done).toMatchObject({ total: 2400, gone: 0 });
+      expect(await searchTotal(t, conn.id)).toBe(2400);
+    },
+    SLOW,
+  );
+
+  it(
+    'a worker that dies mid-way fails the sync clearly and leaves cache and index consistent',
+    async () => {
+      // The first worker dies right after a commit it never hands over
+      // (test/support/sync-worker-boot.mjs); the next one is healthy.
+      const t = await openTestCore({
+        startSyncWorker: () => {
+          const w = startSourceSyncWorker(workers.length === 0 ? { dieAtIndexMessage: 4 } : {});
+          workers.push(w);
+          return w;
+        },
+      });
+      cores.push(t);
+      const conn = await add(t, 'openwebui');
+      await t.call('users:search', { text: '', limit: 1 });
+      const outcome = await t.result('directory:sync', { connectionId: conn.id });
+      expect(outcome).toMatchObject({ ok: false, error: { code: 'INTERNAL' } });
+      if (!outcome.ok) expect(outcome.error.message).toMatch(/stopped unexpectedly.*kept/);
+      expect(progressOf(t, conn.id).at(-1)?.phase).toBe('failed');
+      const kept = await userCount(t);
+      expect(kept).toBeGreaterThan(0);
+      expect(kept).toBeLessThan(2400);
+      // The index is rebuilt from the cache, so it holds the chunk it was never told of.
+      await expect.poll(() => searchTotal(t, conn.id), { timeout: 60_000 }).toBe(kept);
+      expect(t.logLines.some((l) => /stopped mid-way/.test(l))).toBe(true);
+      const sample = await t.call('users:search', { connectionIds: [conn.id], limit: 30 });
+      for (const s of sample.items) {
+        const rec = await t.call('users:get', { connectionId: conn.id, userId: s.userId });
+        expect(rec.raw).toMatchObject({ id: s.userId });
+      }
+      // A new worker finishes the directory.
+      const done = await t.call('directory:sync', { connectionId: conn.id });
+      expect(workers).toHaveLength(2);
+      expect(done).toMatchObject({ total: 2400, gone: 0 });
+      expect(await searchTotal(t, conn.id)).toBe(2400);
+    },
+    SLOW,
+  );
+});
