@@ -122,7 +122,13 @@ export function createIndexSync(access: UsersAccess, index: SearchIndex | null):
       if (loaded) {
         indexDataVersion = version;
         indexState = 'ready';
-        access.log.info('search index ready', { rows: index.size, from: 'saved index' });
+        const { typedBytes, stringChars } = index.stats();
+        access.log.info('search index ready', {
+          rows: index.size,
+          from: 'saved index',
+          typedBytes,
+          stringChars,
+        });
         return;
       }
       if (aborted()) return;
@@ -144,8 +150,8 @@ export function createIndexSync(access: UsersAccess, index: SearchIndex | null):
       if (!sorted || aborted()) return;
       indexDataVersion = version;
       indexState = 'ready';
-      const stats = index.stats();
-      access.log.info('search index ready', { rows: stats.rows });
+      const { rows, typedBytes, stringChars } = index.stats();
+      access.log.info('search index ready', { rows, typedBytes, stringChars });
       scheduleSave();
     };
     building = run().finally(() => {
