@@ -40,6 +40,13 @@ export interface QueryExecution {
   facets(spec: IndexSpec): SearchFacets;
 }
 
+/**
+ * Matches at most this many are put in name order by sorting their slots
+ * by name position, not by walking the whole name order for them (an ID
+ * fragment's few dozen matches cost a walk of every slot: 300 000 users).
+ */
+const SORT_AT_MOST = 4096;
+
 /** Slots set in both `a` and `b`. */
 function andCount(a: Uint32Array, b: Uint32Array): number {
   let n = 0;
@@ -61,6 +68,39 @@ export function createQueryExecution(
   const { postingsOf } = ngrams;
   const { certainRows } = pieces;
   const { hay } = cols;
+
+  /**
+   * Visits the `count` slots of `bits` in name order (descending: its exact
+   * reverse), stopping when `visit` returns false: few by a sort of their
+   * name positions, many by a walk of the name order.
+   */
+  function walkByName(
+    bits: Uint32Array,
+    count: number,
+    desc: boolean,
+    visit: (slot: number) => boolean,
+  ): void {
+    if (count > SORT_AT_MOST) {
+      orders.walk('name', desc ? 'desc' : 'asc', bits, visit);
+      return;
+    }
+    const namePos = cols.namePos;
+    const slots = new Int32Array(count);
+    let n = 0;
+    for (let i = 0; i < bits.length && n < count; i++) {
+      let w = bits[i] as number;
+      while (w !== 0) {
+        const low = w & -w;
+        slots[n++] = i * 32 + (31 - Math.clz32(low));
+        w ^= low;
+      }
+    }
+    const sorted = slots
+      .subarray(0, n)
+      .sort((a, b) => (namePos[a] as number) - (namePos[b] as number));
+    if (desc) sorted.reverse();
+    for (let i = 0; i < sorted.length; i++) if (!visit(sorted[i] as number)) return;
+  }
 
   /** `current` narrowed to the slots whose haystack holds `term` (rule 3). */
   function narrow(current: SlotSet, term: string): SlotSet {
@@ -212,7 +252,7 @@ export function createQueryExecution(
     }
     if (out.length >= need) return out;
     const named = startingBits(left, terms, starts.namePosting, starts.rankName);
-    orders.walk('name', 'asc', named, (s) => {
+    walkByName(named, countBits(named), false, (s) => {
       out.push(s);
       return out.length < need;
     });
@@ -220,7 +260,7 @@ export function createQueryExecution(
     for (let i = 0; i < left.length; i++) left[i] = (left[i] as number) & ~(named[i] as number);
     const anyPostings = terms.map((t) => starts.anyPosting(t));
     const last: number[] = [];
-    orders.walk('name', 'asc', left, (s) => {
+    walkByName(left, countBits(left), false, (s) => {
       let fifth = true;
       for (let i = 0; i < terms.length && fifth; i++) {
         const p = anyPostings[i] as Posting | null;
@@ -249,14 +289,18 @@ export function createQueryExecution(
       return { total, rowIds };
     }
     let skip = query.offset;
-    orders.walk(query.sort, query.direction, bits, (s) => {
+    const take = (s: number): boolean => {
       if (skip > 0) {
         skip--;
         return true;
       }
       rowIds.push(rowIdOf[s] as number);
       return rowIds.length < query.limit;
-    });
+    };
+    // Relevance without terms is the name order, ascending whatever the direction (sort-orders.ts).
+    if (query.sort === 'name' || query.sort === 'relevance') {
+      walkByName(bits, total, query.sort === 'name' && query.direction === 'desc', take);
+    } else orders.walk(query.sort, query.direction, bits, take);
     return { total, rowIds };
   }
 
