@@ -57,7 +57,7 @@ async function openUntilReady(
   const bench = await openBenchCore({ workDir: args.workDir, userDataDir: dir, fetch: offline });
   let ready: string | undefined;
   while (!(ready = bench.logLines.find((l) => l.includes('search index ready')))) {
-    if (performance.now() - t0 > 300_000) throw new Error('the index was never ready (5 min)');
+    if (performance.now() - t0 > 900_000) throw new Error('the index was never ready (15 min)');
     await new Promise((resolve) => setTimeout(resolve, 2));
   }
   const ms = performance.now() - t0;

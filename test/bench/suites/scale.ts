@@ -56,7 +56,7 @@ async function classFigures(args: SuiteArgs, dir: string, log: string[]): Promis
   try {
     const t0 = performance.now();
     while (!bench.logLines.some((l) => l.includes('search index ready'))) {
-      if (performance.now() - t0 > 300_000) throw new Error('the index was never ready (5 min)');
+      if (performance.now() - t0 > 900_000) throw new Error('the index was never ready (15 min)');
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
     const { rows, via } = await loadBaselineRows(bench);
