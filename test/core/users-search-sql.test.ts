@@ -55,6 +55,17 @@ describe('the SQL search until the index is ready', () => {
     // A filter that leaves few matches is ranked again.
     const guests = sql.search({ ...q, roles: ['guest'] });
     expect(guests).toEqual({ total: 1, items: [expect.objectContaining({ name: 'Zoe' })] });
+    // A dozen matches among 4 101: the index sorts them rather than walking every slot.
+    for (const few of [
+      { text: '0001', sort: 'name' as const },
+      { text: '0001', sort: 'name' as const, direction: 'desc' as const, offset: 2 },
+      { text: '0001', sort: 'relevance' as const },
+      { text: '0001 user', sort: 'relevance' as const, limit: 3 },
+    ]) {
+      const fq = searchQuery(few);
+      expect(indexed.search(fq).total).toBeGreaterThan(5);
+      expect(indexed.search(fq)).toEqual(sql.search(fq));
+    }
   });
 
   it('pages few matches in their sort order from the row IDs of the one scan', async () => {
