@@ -78,7 +78,32 @@ export interface WordStartsState {
 /** Empty tables over `cols`, writing through `pool`. */
 export function createWordStarts(cols: SlotColumns, pool: PostingPool): WordStarts {
   const { addToKey, removeFromKey } = pool;
-  const exact = new Map<string, number[]>();
+  /**
+   * Slots by exact key: most keys name one slot, kept as the number itself
+   * (an array per key was ~1.5 million arrays at 300 000 users, most of a
+   * snapshot's restore and its garbage collection).
+   */
+  const exact = new Map<string, number | number[]>();
+
+  function fileKey(k: string, slot: number): void {
+    const had = exact.get(k);
+    if (had === undefined) exact.set(k, slot);
+    else if (typeof had === 'number') exact.set(k, [had, slot]);
+    else had.push(slot);
+  }
+
+  function unfileKey(k: string, slot: number): void {
+    const had = exact.get(k);
+    if (had === undefined) return;
+    if (typeof had === 'number') {
+      if (had === slot) exact.delete(k);
+      return;
+    }
+    const at = had.indexOf(slot);
+    if (at >= 0) had.splice(at, 1);
+    if (had.length === 1) exact.set(k, had[0] as number);
+    else if (had.length === 0) exact.delete(k);
+  }
   const names = [
     new Map<number, Posting>(),
     new Map<number, Posting>(),
@@ -115,15 +140,8 @@ export function createWordStarts(cols: SlotColumns, pool: PostingPool): WordStar
     add: boolean,
   ): void {
     for (const k of keys) {
-      let slots = exact.get(k);
-      if (add) {
-        if (!slots) exact.set(k, (slots = []));
-        slots.push(slot);
-      } else if (slots) {
-        const at = slots.indexOf(slot);
-        if (at >= 0) slots.splice(at, 1);
-        if (slots.length === 0) exact.delete(k);
-      }
+      if (add) fileKey(k, slot);
+      else unfileKey(k, slot);
     }
     indexStarts(names, slot, rankName, add);
     indexStarts(anywhere, slot, hay, add);
@@ -142,7 +160,10 @@ export function createWordStarts(cols: SlotColumns, pool: PostingPool): WordStar
     indexRow,
     rankName: (slot) => rankNames[slot] ?? '',
     keysOf: (slot) => rowKeys[slot] ?? none,
-    exactSlots: (key) => exact.get(key) ?? none,
+    exactSlots: (key) => {
+      const slots = exact.get(key);
+      return slots === undefined ? none : typeof slots === 'number' ? [slots] : slots;
+    },
     namePosting: (term) => postingOf(names, term),
     anyPosting: (term) => postingOf(anywhere, term),
     clear: () => {
@@ -184,11 +205,7 @@ export function createWordStarts(cols: SlotColumns, pool: PostingPool): WordStar
         const own = count === 0 ? none : state.keys.slice(at, at + count);
         at += count;
         rowKeys[slot] = own;
-        for (const k of own) {
-          let slots = exact.get(k);
-          if (!slots) exact.set(k, (slots = []));
-          slots.push(slot);
-        }
+        for (const k of own) fileKey(k, slot);
         if (slot % SLOTS_PER_STEP === SLOTS_PER_STEP - 1) yield;
       }
     },
