@@ -1,8 +1,8 @@
 /**
  * `npm run bench`: builds the window if its build is missing or older than
  * its sources, runs each suite in a fresh Node process of its own (sync →
- * search → window → bundle; the sync suite's 100 000-user cache feeds the
- * next two), then prints the markdown table and writes every figure to
+ * search → scale (300 000 users, its own cache) → window → bundle; the sync
+ * suite's 100 000-user cache feeds search and window), then prints the markdown table and writes every figure to
  * test/bench/results/. A suite that fails is reported and the others still
  * run; the exit code says whether every suite ran.
  *
@@ -27,7 +27,7 @@ import { markdownReport, type RunMeta } from './report';
 const ROOT = resolve(__dirname, '../..');
 const BENCH = join(ROOT, 'test/bench');
 const RESULTS = join(BENCH, 'results');
-const SUITES = ['sync', 'search', 'window', 'bundle'] as const;
+const SUITES = ['sync', 'search', 'scale', 'window', 'bundle'] as const;
 type SuiteName = (typeof SUITES)[number];
 
 const USAGE = `Usage: npm run bench -- [options]

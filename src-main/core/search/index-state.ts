@@ -160,8 +160,8 @@ export function* importIndexState(parts: IndexParts, state: IndexState): Generat
   });
   parts.ngrams.restore(state.ngrams);
   parts.pieces.restore(state.pieces);
-  parts.starts.restore(state.starts);
   yield;
+  yield* parts.starts.restore(state.starts);
   const all: Posting[] = [...state.pieces.postings];
   const tables = [...state.ngrams.tables, ...state.starts.names, ...state.starts.anywhere];
   for (const table of tables) for (const p of table.values()) all.push(p);

@@ -203,7 +203,13 @@ export function createIndexSync(
       if (loaded) {
         indexDataVersion = adoptedVersion(version);
         indexState = 'ready';
-        access.log.info('search index ready', { rows: index.size, from: 'saved index' });
+        const { typedBytes, stringChars } = index.stats();
+        access.log.info('search index ready', {
+          rows: index.size,
+          from: 'saved index',
+          typedBytes,
+          stringChars,
+        });
         return;
       }
       if (aborted()) return;
@@ -225,8 +231,8 @@ export function createIndexSync(
       if (!sorted || aborted()) return;
       indexDataVersion = adoptedVersion(version);
       indexState = 'ready';
-      const stats = index.stats();
-      access.log.info('search index ready', { rows: stats.rows });
+      const { rows, typedBytes, stringChars } = index.stats();
+      access.log.info('search index ready', { rows, typedBytes, stringChars });
       scheduleSave();
     };
     building = run().finally(() => {

@@ -12,8 +12,8 @@ import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { silentLogger } from '@core/log';
 import { createSearchIndex, type IndexedRow } from '@core/search/search-index';
-import { searchRowOf } from '@core/search/search-text';
-import { databasePath, openDatabase } from '@core/store/db';
+import { searchRowOf, searchTerms } from '@core/search/search-text';
+import { databasePath, openDatabase, type OpenedDatabase } from '@core/store/db';
 import { SNAPSHOT_FILE_NAME } from '@core/store/index-snapshot';
 import { createUsersRepo } from '@core/store/users-repo';
 import { DEFAULT_SEARCH_SPEC, type SearchQuery } from '@shared/model';
@@ -24,125 +24,273 @@ import { collectGarbage, watchEventLoop } from './sampling';
 
 const GROUP = 'Searchable at launch (issue 17)';
 
+/** What a start until the index is ready cost in memory, measured after a full GC. */
+interface StartMemory {
+  /** Resident set growth of the process from before opening, MB. */
+  rssMb: number;
+  /** V8 heap growth, MB. */
+  heapMb: number;
+  /** Typed arrays and characters of strings the index holds (its own count), MB. */
+  indexTypedMb: number;
+  indexStringMb: number;
+}
+
 /** Opens core over `dir` and times it until its log says the index is ready. */
 async function openUntilReady(
   args: SuiteArgs,
   dir: string,
   waitForSave: boolean,
-): Promise<{ ms: number; loopMaxMs: number; fromSaved: boolean; savedAfterMs: number | null }> {
+): Promise<{
+  ms: number;
+  loopMaxMs: number;
+  fromSaved: boolean;
+  savedAfterMs: number | null;
+  memory: StartMemory;
+}> {
   const offline = async (): Promise<Response> => {
     throw new TypeError('fetch failed (the bench is offline)');
   };
   collectGarbage();
+  const before = process.memoryUsage();
   const watch = watchEventLoop();
   const t0 = performance.now();
   const bench = await openBenchCore({ workDir: args.workDir, userDataDir: dir, fetch: offline });
   let ready: string | undefined;
   while (!(ready = bench.logLines.find((l) => l.includes('search index ready')))) {
-    if (performance.now() - t0 > 180_000) throw new Error('the index was never ready (3 min)');
+    if (performance.now() - t0 > 900_000) throw new Error('the index was never ready (15 min)');
     await new Promise((resolve) => setTimeout(resolve, 2));
   }
   const ms = performance.now() - t0;
   const loop = watch.stop();
+  collectGarbage();
+  const after = process.memoryUsage();
+  const logged = (key: string): number =>
+    Number(new RegExp(`"${key}":(\\d+)`).exec(ready)?.[1] ?? NaN);
+  const memory: StartMemory = {
+    rssMb: (after.rss - before.rss) / 1e6,
+    heapMb: (after.heapUsed - before.heapUsed) / 1e6,
+    indexTypedMb: logged('typedBytes') / 1e6,
+    // UTF-16: two bytes a character at most (V8 keeps Latin-1 strings in one).
+    indexStringMb: (logged('stringChars') * 2) / 1e6,
+  };
   // Let it save the index (a few seconds after it settles), so the next start can read it.
   let savedAfterMs: number | null = null;
   const file = join(dir, SNAPSHOT_FILE_NAME);
   const waitFrom = performance.now();
   while (waitForSave && !bench.logLines.some((l) => l.includes('search index saved'))) {
-    if (performance.now() - waitFrom > 60_000) break;
+    if (performance.now() - waitFrom > 120_000) break;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   if (existsSync(file)) savedAfterMs = performance.now() - waitFrom;
   await bench.close();
-  return { ms, loopMaxMs: loop.maxMs, fromSaved: ready.includes('saved index'), savedAfterMs };
+  return {
+    ms,
+    loopMaxMs: loop.maxMs,
+    fromSaved: ready.includes('saved index'),
+    savedAfterMs,
+    memory,
+  };
 }
 
-/** Launch to searchable over the cache in `dir`: without a saved index, then with it. */
+/** Which directory a set of launch figures is about. */
+export interface LaunchScale {
+  /** Users in the cache, for the names. */
+  users: number;
+  /** Prefix of the figure IDs ("launch", "scale300k.launch"). */
+  id: string;
+  group: string;
+}
+
+const AT_100K: LaunchScale = { users: 100_000, id: 'launch', group: GROUP };
+
+/** "300 000" */
+function spaced(n: number): string {
+  return n.toLocaleString('en-US').replace(/,/g, ' ');
+}
+
+/**
+ * Launch to searchable over the cache in `dir`: without a saved index, then
+ * with it; the longest loop hold of each; and (beyond 100 000 users) the
+ * memory a start costs.
+ */
 export async function launchFigures(
   args: SuiteArgs,
   dir: string,
   log: string[],
+  scale: LaunchScale = AT_100K,
 ): Promise<Figure[]> {
   const file = join(dir, SNAPSHOT_FILE_NAME);
   const built: number[] = [];
   const loaded: number[] = [];
-  const loops: number[] = [];
+  const builtLoops: number[] = [];
+  const loadedLoops: number[] = [];
+  const memory: { built: StartMemory[]; loaded: StartMemory[] } = { built: [], loaded: [] };
   const runs = args.quick ? 1 : 2;
   for (let i = 0; i < runs; i++) {
     rmSync(file, { force: true });
     const b = await openUntilReady(args, dir, true);
     if (b.fromSaved) log.push('ODD: a start without a saved index read one');
     built.push(b.ms);
-    loops.push(b.loopMaxMs);
-    if (b.savedAfterMs === null) log.push('ODD: the index was not saved within 60 s of settling');
+    builtLoops.push(b.loopMaxMs);
+    memory.built.push(b.memory);
+    if (b.savedAfterMs === null) log.push('ODD: the index was not saved within 120 s of settling');
     const l = await openUntilReady(args, dir, false);
     if (!l.fromSaved) log.push('ODD: a start with a saved index built it instead');
     loaded.push(l.ms);
-    loops.push(l.loopMaxMs);
+    loadedLoops.push(l.loopMaxMs);
+    memory.loaded.push(l.memory);
   }
+  const loops = [...builtLoops, ...loadedLoops];
   const worst = Math.max(...loops);
-  return [
+  const users = spaced(scale.users);
+  const out = [
     figure({
-      id: 'launch.searchable',
-      group: GROUP,
-      name: 'open the cache → index ready, saved index read',
+      id: `${scale.id}.searchable`,
+      group: scale.group,
+      name: `open the cache → index ready, saved index read (${users} users)`,
       unit: 'ms',
       stats: statsOf(loaded),
       baseline: { name: 'no saved index: built from the cache', stats: statsOf(built) },
       target: {
-        text: '≤ 2 000 ms at 100 000 (the issue asks it at 300 000)',
+        text: '≤ 2 000 ms',
         holds: Math.max(...loaded) <= 2_000,
         why: `slowest ${Math.max(...loaded).toFixed(0)} ms over ${loaded.length} start(s)`,
       },
+      extra: { builtMedianMs: statsOf(built)?.median ?? null },
     }),
     figure({
-      id: 'launch.loop',
-      group: GROUP,
-      name: 'event loop from opening to index ready (built or read)',
+      id: `${scale.id}.loop`,
+      group: scale.group,
+      name: `event loop from opening to index ready (built or read, ${users} users)`,
       unit: 'ms',
       stats: statsOf(loops),
       baseline: null,
       speedWords: false,
       target: { text: 'max ≤ 50 ms', holds: worst <= 50, why: `longest ${worst.toFixed(0)} ms` },
+      extra: {
+        worstReadingSavedMs: Math.round(Math.max(...loadedLoops)),
+        worstBuildingMs: Math.round(Math.max(...builtLoops)),
+      },
     }),
   ];
+  if (scale.users > 100_000) {
+    out.push(
+      figure({
+        id: `${scale.id}.built`,
+        group: scale.group,
+        name: `open the cache → index ready, no saved index (built, ${users} users)`,
+        unit: 'ms',
+        stats: statsOf(built),
+        baseline: { name: 'saved index read', stats: statsOf(loaded) },
+        speedWords: false,
+        target: {
+          text: '≤ 2 000 ms (searchable by SQL meanwhile)',
+          holds: Math.max(...built) <= 2_000,
+          why: `slowest ${Math.max(...built).toFixed(0)} ms`,
+        },
+      }),
+    );
+    const last = memory.loaded[memory.loaded.length - 1] as StartMemory;
+    const lastBuilt = memory.built[memory.built.length - 1] as StartMemory;
+    out.push(
+      figure({
+        id: `${scale.id}.memory`,
+        group: scale.group,
+        name: `memory of a start from the saved index (${users} users): RSS growth`,
+        unit: 'MB',
+        stats: statsOf(memory.loaded.map((m) => m.rssMb)),
+        baseline: {
+          name: 'RSS growth of a start that built it',
+          stats: statsOf([lastBuilt.rssMb]),
+        },
+        speedWords: false,
+        target: null,
+        extra: {
+          heapMb: Math.round(last.heapMb),
+          indexTypedArraysMb: Math.round(last.indexTypedMb),
+          indexStringsMbAtMost: Math.round(last.indexStringMb),
+          heapMbBuilt: Math.round(lastBuilt.heapMb),
+        },
+        notes: [
+          'after a full GC, the process that opened core; RSS includes SQLite page cache; index sizes are its own count (stats())',
+        ],
+      }),
+    );
+  }
+  return out;
 }
 
-/** The SQL search over the cache in `dir` (a repository with no index), every query timed. */
+/**
+ * The SQL search over the cache in `dir` (a repository with no index), every
+ * query as the window sends it (by relevance while text is typed), against
+ * the floor of any SQL answer: one count of the same matches (a scan of the
+ * covering index), interleaved.
+ */
 export function sqlFallbackFigure(
   dir: string,
   queries: Partial<SearchQuery>[],
   runs: number,
+  scale: LaunchScale = AT_100K,
 ): Figure {
   const cache = openDatabase(databasePath(dir), { log: silentLogger, now: Date.now });
   try {
     const users = createUsersRepo(cache, { now: () => 1 });
     const times: number[] = [];
+    const floor: number[] = [];
+    const byName: number[] = [];
     for (let r = 0; r < runs; r++) {
       for (const q of queries) {
-        const t = performance.now();
-        users.search({ ...DEFAULT_SEARCH_SPEC, offset: 0, limit: 60, ...q });
+        const query: SearchQuery = {
+          ...DEFAULT_SEARCH_SPEC,
+          offset: 0,
+          limit: 60,
+          sort: q.text ? 'relevance' : 'name',
+          ...q,
+        };
+        let t = performance.now();
+        users.search(query);
         times.push(performance.now() - t);
+        t = performance.now();
+        users.search({ ...query, sort: q.sort ?? 'name' });
+        byName.push(performance.now() - t);
+        t = performance.now();
+        countMatches(cache.db, query.text);
+        floor.push(performance.now() - t);
       }
     }
     const stats = statsOf(times);
     return figure({
-      id: 'launch.sql',
-      group: GROUP,
-      name: 'SQL search while no index is ready (every bench query, 100 000 users)',
+      id: `${scale.id}.sql`,
+      group: scale.group,
+      name: `SQL search while no index is ready (every bench query as the window sends it, ${spaced(scale.users)} users)`,
       unit: 'ms',
       stats,
-      baseline: null,
+      baseline: { name: 'one count of the same text matches (SQL)', stats: statsOf(floor) },
       speedWords: false,
       target: {
         text: 'p95 ≤ 50 ms',
         holds: stats !== null && stats.p95 <= 50,
         why: stats ? `p95 ${stats.p95.toFixed(0)} ms, median ${stats.median.toFixed(0)} ms` : '',
       },
+      extra: {
+        byNameP95Ms: Math.round(statsOf(byName)?.p95 ?? NaN),
+        byNameMedianMs: Math.round(statsOf(byName)?.median ?? NaN),
+      },
+      notes: [
+        'relevance ranks at most 4 000 matches by SQL; more are listed by name until the index is ready',
+      ],
     });
   } finally {
     cache.close();
   }
+}
+
+/** `count(*)` of the users whose haystack holds every term of `text`: a scan of the covering index. */
+function countMatches(db: OpenedDatabase['db'], text: string): number {
+  const terms = [...new Set(searchTerms(text))];
+  const where = terms.map(() => 'instr(search_text, ?) > 0').join(' AND ');
+  const sql = `SELECT count(*) AS n FROM users${where ? ` WHERE ${where}` : ''}`;
+  return Number((db.prepare(sql).get(...terms) as { n: number }).n);
 }
 
 /** Builds the index from `count` synthetic users as a start does: wall ms and heap. */

@@ -1,0 +1,83 @@
+// The SQL search that answers until the in-memory index is ready
+// (store/users-search-sql.ts): one scan counts the matches and names them;
+// relevance is ranked by SQL for at most a few thousand matches, and more
+// are listed by name (exact total) so no first page costs a full ranking.
+import { afterEach, describe, expect, it } from 'vitest';
+import { createSearchIndex } from '@core/search/search-index';
+import { createUsersRepo } from '@core/store/users-repo';
+import type { DirectoryUser } from '@shared/model';
+import { addConnectionRow, makeUser, openTestCache, searchQuery } from './cache-fixtures';
+
+const opened: ReturnType<typeof openTestCache>[] = [];
+afterEach(() => {
+  for (const c of opened.splice(0)) c.close();
+});
+
+/** `count` users "User 00000"…, members, and Zoe (a guest) whose email's local part is "user". */
+async function directory(count: number) {
+  const cache = openTestCache();
+  opened.push(cache);
+  addConnectionRow(cache, 'conn-a', 'zulip');
+  const users: DirectoryUser[] = Array.from({ length: count }, (_, i) =>
+    makeUser({ userId: String(i).padStart(5, '0') }),
+  );
+  users.push(makeUser({ userId: '99999', name: 'Zoe', email: 'user@example.com', role: 'guest' }));
+  const sql = createUsersRepo(cache, { now: () => 1 });
+  await sql.upsertBatch(users.map((user) => ({ user, raw: {}, fetchedAt: 1 })));
+  const indexed = createUsersRepo(cache, { now: () => 1, index: createSearchIndex() });
+  await indexed.buildSearchIndex();
+  return { sql, indexed };
+}
+
+describe('the SQL search until the index is ready', () => {
+  it('ranks a few thousand matches as the index does: the exact email first', async () => {
+    const { sql, indexed } = await directory(300);
+    const q = searchQuery({ text: 'user', sort: 'relevance', limit: 20 });
+    const bySql = sql.search(q);
+    expect(bySql.items[0]?.name).toBe('Zoe');
+    expect(bySql).toEqual(indexed.search(q));
+    expect((await sql.searchAsync(q)).items.map((u) => u.userId)).toEqual(
+      bySql.items.map((u) => u.userId),
+    );
+  });
+
+  it('lists more matches than it ranks by name, with the exact total', async () => {
+    const { sql, indexed } = await directory(4_100);
+    const q = searchQuery({ text: 'user', sort: 'relevance', limit: 20 });
+    const bySql = sql.search(q);
+    expect(bySql.total).toBe(4_101);
+    expect(bySql.items.map((u) => u.name)).toEqual(
+      sql.search({ ...q, sort: 'name' }).items.map((u) => u.name),
+    );
+    expect(bySql.items[0]?.name).toBe('User 00000');
+    // The index, once ready, ranks them all: Zoe first.
+    expect(indexed.search(q).items[0]?.name).toBe('Zoe');
+    // A filter that leaves few matches is ranked again.
+    const guests = sql.search({ ...q, roles: ['guest'] });
+    expect(guests).toEqual({ total: 1, items: [expect.objectContaining({ name: 'Zoe' })] });
+    // A dozen matches among 4 101: the index sorts them rather than walking every slot.
+    for (const few of [
+      { text: '0001', sort: 'name' as const },
+      { text: '0001', sort: 'name' as const, direction: 'desc' as const, offset: 2 },
+      { text: '0001', sort: 'relevance' as const },
+      { text: '0001 user', sort: 'relevance' as const, limit: 3 },
+    ]) {
+      const fq = searchQuery(few);
+      expect(indexed.search(fq).total).toBeGreaterThan(5);
+      expect(indexed.search(fq)).toEqual(sql.search(fq));
+    }
+  });
+
+  it('pages few matches in their sort order from the row IDs of the one scan', async () => {
+    const { sql, indexed } = await directory(400);
+    for (const q of [
+      searchQuery({ text: '0001', sort: 'name', direction: 'desc', limit: 5 }),
+      searchQuery({ text: 'user 003', sort: 'joined', offset: 3, limit: 4 }),
+      searchQuery({ roles: ['guest'] }),
+      searchQuery({ text: 'nobody' }),
+    ]) {
+      expect(sql.search(q)).toEqual(indexed.search(q));
+      expect(await sql.searchAsync(q)).toEqual(sql.search(q));
+    }
+  });
+});
