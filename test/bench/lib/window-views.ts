@@ -89,6 +89,13 @@ export async function coreSearches(app: AppUnderTest, n: number): Promise<number
   return out.slice(3);
 }
 
+/** Live JS heap of the page after a full GC, MB. */
+export async function heapMb(cdp: CDPSession): Promise<number> {
+  await cdp.send('HeapProfiler.collectGarbage');
+  const usage = (await cdp.send('Runtime.getHeapUsage')) as { usedSize: number };
+  return usage.usedSize / 1e6;
+}
+
 /** Shows the results as cards or as a table, and waits until the view is on the page. */
 export async function showView(page: Page, view: 'cards' | 'table'): Promise<void> {
   await page.getByTestId(`view-${view}`).click();
@@ -97,21 +104,38 @@ export async function showView(page: Page, view: 'cards' | 'table'): Promise<voi
     .waitFor({ state: 'attached', timeout: 10_000 });
 }
 
-/** Opens the first `n` cards in turn (click → detail panel painted), closing each with Escape. */
+/**
+ * Opens the first `n` cards in turn (click → detail panel painted), closing
+ * each with Escape; the grid is back at the top of everything first.
+ */
 export async function openCards(
   page: Page,
   n: number,
 ): Promise<{ ms: number[]; longTasks: LongTask[] }> {
+  await page.getByTestId('search-input').fill('');
+  await page.evaluate(async () => {
+    const grid = document.querySelector<HTMLElement>('[data-testid="user-grid"]');
+    if (grid) grid.scrollTop = 0;
+    for (let f = 0; f < 30; f++) {
+      await new Promise((r) => requestAnimationFrame(r));
+      if (document.querySelector('[data-testid="user-card"][data-index="0"]')) return;
+    }
+  });
   const since = await pageNow(page);
   const ms: number[] = [];
   for (let i = 0; i < n; i++) {
-    const card = page.getByTestId('user-card').nth(i);
-    await card.scrollIntoViewIfNeeded();
-    const t = await card.evaluate(
-      (el) =>
+    const t = await page.evaluate(
+      (index) =>
         new Promise<number>((done, fail) => {
+          const card = document.querySelector<HTMLElement>(
+            `[data-testid="user-grid"] [data-testid="user-card"][data-index="${index}"]`,
+          );
+          if (!card) {
+            fail(new Error(`no card ${index} on the page`));
+            return;
+          }
           const t0 = performance.now();
-          (el as HTMLElement).click();
+          card.click();
           const give = setTimeout(() => fail(new Error('no detail panel within 10 s')), 10_000);
           const look = (): void => {
             if (document.querySelector('[data-testid="detail-panel"]')) {
@@ -128,6 +152,7 @@ export async function openCards(
           };
           look();
         }),
+      i,
     );
     ms.push(t);
     await page.keyboard.press('Escape');
@@ -185,31 +210,50 @@ export function benchVariants(): { label: string; rendererDir: string }[] {
     });
 }
 
+/** Keystroke times: total, and answer → painted. */
+interface Keystrokes {
+  ms: number[];
+  render: number[];
+}
+
 /** Keystroke figures of another build against this build's, typed in the same run. */
 export function variantFigures(
   group: string,
   label: string,
-  ms: { grid: number[]; table: number[]; baseGrid: number[]; baseTable: number[] },
+  typed: Record<'grid' | 'table', Keystrokes>,
+  base: Record<'grid' | 'table', Keystrokes>,
 ): Figure[] {
-  const base = 'this build (out/renderer), 100 000 users, same run';
+  const baseName = 'this build (out/renderer), 100 000 users, same run';
+  const render = (view: 'grid' | 'table', samples: number[], baseline: number[]): Figure =>
+    figure({
+      id: `window.keystroke.${view}-render.variant.${label}`,
+      group,
+      name: `↳ answer → ${view} painted, build "${label}"`,
+      unit: 'ms',
+      stats: statsOf(samples),
+      baseline: { name: baseName, stats: statsOf(baseline) },
+      target: null,
+    });
   return [
     figure({
       id: `window.keystroke.variant.${label}`,
       group,
       name: `keystroke → grid, build "${label}"`,
       unit: 'ms',
-      stats: statsOf(ms.grid),
-      baseline: { name: base, stats: statsOf(ms.baseGrid) },
+      stats: statsOf(typed.grid.ms),
+      baseline: { name: baseName, stats: statsOf(base.grid.ms) },
       target: null,
     }),
+    render('grid', typed.grid.render, base.grid.render),
     figure({
       id: `window.keystroke.table.variant.${label}`,
       group,
       name: `keystroke → table, build "${label}"`,
       unit: 'ms',
-      stats: statsOf(ms.table),
-      baseline: { name: base, stats: statsOf(ms.baseTable) },
+      stats: statsOf(typed.table.ms),
+      baseline: { name: baseName, stats: statsOf(base.table.ms) },
       target: null,
     }),
+    render('table', typed.table.render, base.table.render),
   ];
 }
