@@ -184,7 +184,8 @@ export function UserGrid() {
               cells.push(
                 user ? (
                   <UserCard
-                    key={`${user.connectionId}/${user.userId}`}
+                    // By slot, not by user: a keystroke updates the cards in place.
+                    key={c}
                     user={user}
                     index={index}
                     colIndex={c + 1}
@@ -201,7 +202,7 @@ export function UserGrid() {
                     onKeyDown={onCardKey}
                   />
                 ) : (
-                  <SkeletonCard key={`s${index}`} colIndex={c + 1} />
+                  <SkeletonCard key={c} colIndex={c + 1} />
                 ),
               );
             }

@@ -283,6 +283,7 @@ export function UserTable() {
                 data-index={index}
                 data-testid="table-row"
                 data-user-id={user?.userId}
+                data-connection-id={user?.connectionId}
                 className={`table-row${selected ? ' is-selected' : ''}${open ? ' is-open' : ''}${dim ? ' is-dim' : ''}`}
                 style={{
                   gridTemplateColumns: columns,

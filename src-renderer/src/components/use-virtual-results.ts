@@ -5,7 +5,7 @@
  * page beyond, going back to the top on a new question, keeping the roving
  * focus on a result that exists and is in view, and moving focus to a
  * result once it is rendered (after keyboard navigation, or when the detail
- * panel closes).
+ * panel closes). Results are drawn by position; focus follows the user.
  *
  * Runs in the window.
  */
@@ -44,6 +44,21 @@ export interface VirtualResults {
   setActive(index: number): void;
   /** Moves focus to result `index` once it is rendered, scrolling it into view. */
   focusResult(index: number): void;
+}
+
+/** The user a rendered result shows, as its element says (`null`: a placeholder). */
+function userKeyOf(el: HTMLElement): string | null {
+  const { connectionId, userId } = el.dataset;
+  return connectionId === undefined || userId === undefined ? null : `${connectionId}\n${userId}`;
+}
+
+/** Where a user is among the loaded results, or null. */
+function indexOfUser(pages: ReadonlyMap<number, ResultPage>, key: string): number | null {
+  for (const [page, { items }] of pages) {
+    const i = items.findIndex((u) => `${u.connectionId}\n${u.userId}` === key);
+    if (i >= 0) return page * PAGE_SIZE + i;
+  }
+  return null;
 }
 
 /** Focuses the pending result if it is rendered (and then forgets it). */
@@ -124,6 +139,33 @@ export function useVirtualResults(
 
   // Focus the result keyboard navigation moved to, once it is rendered.
   useEffect(() => focusPending(scroller, pendingFocus));
+
+  // Results are rendered by position (the element in a slot stays and shows
+  // whoever is there now), so focus follows the user: when the user under
+  // focus is no longer the one in that slot, focus moves to where that user
+  // went, if they are still among the loaded results.
+  const focused = useRef<{ el: HTMLElement; key: string | null } | null>(null);
+  useEffect(() => {
+    const el = document.activeElement;
+    const root = scroller.current;
+    if (!root || !(el instanceof HTMLElement) || !root.contains(el) || !el.dataset.index) {
+      focused.current = null;
+      return;
+    }
+    const key = userKeyOf(el);
+    const before = focused.current;
+    if (before?.el === el && before.key !== null && before.key !== key) {
+      const at = indexOfUser(pages, before.key);
+      if (at !== null) {
+        setActive(at);
+        pendingFocus.current = at;
+        virtualizer.scrollToIndex(Math.floor(at / perRow), { align: 'auto' });
+        focusPending(scroller, pendingFocus);
+        return;
+      }
+    }
+    focused.current = { el, key };
+  });
 
   // The detail panel closed: put focus back on the result that opened it.
   useEffect(() => {
