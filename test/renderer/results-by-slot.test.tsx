@@ -1,5 +1,6 @@
 // Cards and rows are drawn by position (a keystroke updates them in place),
-// yet focus, selection and what a screen reader hears follow the user.
+// and cards are lighter while typing, yet focus, selection and what a screen
+// reader hears follow the user.
 import { act, screen, waitFor, within } from '@testing-library/react';
 import { ok } from '@shared/errors';
 import { contract } from '@shared/contract';
@@ -128,5 +129,35 @@ describe('results drawn by position', () => {
     expect(at(table, 0)).toBe(firstRow);
     expect(firstRow).toHaveTextContent('Member E');
     expect(firstRow).toHaveAttribute('data-connection-id', members[4]!.connectionId);
+  });
+
+  it('draws lighter cards while typing, with names, selection and keys intact', async () => {
+    const { user } = renderApp({ answers: answersFrom(() => members) });
+    await findCards();
+    const grid = screen.getByRole('grid', { name: 'Users' });
+    act(() => at(grid, 3).focus());
+    await user.keyboard(' '); // select Member D
+    expect(within(at(grid, 0)).getByTestId('role-badge')).toBeInTheDocument();
+
+    await user.type(screen.getByRole('searchbox', { name: 'Search users' }), 'member');
+    await waitFor(() => expect(shown(grid)).toHaveLength(8));
+    // Typing: the head only (picture, name, email), no badges or lines.
+    const d = at(grid, 3);
+    expect(within(d).queryByTestId('role-badge')).not.toBeInTheDocument();
+    expect(within(d).getByText('Member D').tagName).toBe('BDI');
+    expect(d).toHaveTextContent(members[3]!.email!);
+    expect(d).toHaveAttribute('role', 'gridcell');
+    expect(d).toHaveAttribute('aria-selected', 'true');
+    expect(at(grid, 2)).toHaveAttribute('aria-selected', 'false');
+    // The keyboard works on light cards.
+    act(() => at(grid, 0).focus());
+    await user.keyboard('{ArrowRight}');
+    expect(document.activeElement).toBe(at(grid, 1));
+    expect(document.activeElement).toHaveTextContent('Member B');
+
+    // Once typing pauses, the full cards come back.
+    await waitFor(() => expect(within(at(grid, 3)).getByTestId('role-badge')).toBeInTheDocument());
+    expect(at(grid, 3)).toHaveAttribute('aria-selected', 'true');
+    expect(document.activeElement).toBe(at(grid, 1));
   });
 });

@@ -71,6 +71,7 @@ export function UserGrid() {
     active,
     setActive,
     focusResult,
+    typing,
   } = useVirtualResults(scroller, {
     perRow: cols,
     rowHeight: ROW_HEIGHT,
@@ -190,6 +191,7 @@ export function UserGrid() {
                     index={index}
                     colIndex={c + 1}
                     showKind={showKind}
+                    lite={typing}
                     connectionLabel={labels.get(user.connectionId)}
                     tabIndex={index === active ? 0 : -1}
                     selected={selection.has(selectionKey(user))}

@@ -10,7 +10,7 @@
  * Runs in the window.
  */
 import { useVirtualizer, type VirtualItem, type Virtualizer } from '@tanstack/react-virtual';
-import { useEffect, useLayoutEffect, useRef, type RefObject } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState, type RefObject } from 'react';
 import type { RollcallError } from '@shared/errors';
 import { PAGE_SIZE, useDirectory, type ResultPage } from '../stores/directory-store';
 import { useUi } from '../stores/ui-store';
@@ -44,7 +44,15 @@ export interface VirtualResults {
   setActive(index: number): void;
   /** Moves focus to result `index` once it is rendered, scrolling it into view. */
   focusResult(index: number): void;
+  /**
+   * The searched text changed less than TYPING_MS ago: the grid draws lighter
+   * cards until typing pauses, so each keystroke's answer fits in a frame.
+   */
+  typing: boolean;
 }
+
+/** How long after the last change of the question it still counts as typing. */
+const TYPING_MS = 300;
 
 /** The user a rendered result shows, as its element says (`null`: a placeholder). */
 function userKeyOf(el: HTMLElement): string | null {
@@ -120,6 +128,17 @@ export function useVirtualResults(
     );
   }, [firstRow, lastRow, perRow, generation, ensureRange]);
 
+  // Typing until the searched text has not changed for TYPING_MS (other
+  // filters do not count): derived in the render that sees the new text,
+  // settled by a timer (one more render).
+  const text = useDirectory((s) => s.filters.text);
+  const [settled, setSettled] = useState(text);
+  useEffect(() => {
+    if (settled === text) return;
+    const timer = setTimeout(() => setSettled(text), TYPING_MS);
+    return () => clearTimeout(timer);
+  }, [text, settled]);
+
   // A new question starts at the top.
   useLayoutEffect(() => {
     virtualizer.scrollToOffset(0);
@@ -187,6 +206,7 @@ export function useVirtualResults(
     error,
     active,
     setActive,
+    typing: settled !== text,
     focusResult(index) {
       pendingFocus.current = index;
       virtualizer.scrollToIndex(Math.floor(index / perRow), { align: 'auto' });
