@@ -81,6 +81,8 @@ export interface OpenAppOptions {
   viewport?: { width: number; height: number };
   /** Reuse a folder (to test what survives a restart); a fresh one otherwise. */
   userDataDir?: string;
+  /** Serve another build of the window (the window bench compares builds); `out/renderer` otherwise. */
+  rendererDir?: string;
   /** Replace core dependencies (fetch, clock...). */
   deps?: Partial<CoreDeps>;
   /**
@@ -179,7 +181,7 @@ export async function openApp(options: OpenAppOptions): Promise<AppUnderTest> {
       const serveAvatar = options.scripted?.serveAvatar ?? core.serveAvatar;
       const answer = avatar
         ? await serveAvatar(decodeURIComponent(avatar[1]!), decodeURIComponent(avatar[2]!))
-        : await serveAppFile(RENDERER_DIR, url.pathname);
+        : await serveAppFile(options.rendererDir ?? RENDERER_DIR, url.pathname);
       res.writeHead(answer.status, answer.headers);
       res.end(answer.body);
     })().catch(() => {

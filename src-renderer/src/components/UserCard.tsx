@@ -2,7 +2,9 @@
  * One user as a card in the grid: picture, name, status emoji, email, role,
  * bot type and owner, presence, local time, and up to two lines of what
  * matters most (status, bot owner, groups, summary profile fields). Fixed
- * height, so the virtualized grid can place it without measuring.
+ * height, so the virtualized grid can place it without measuring. While
+ * the admin types, the grid asks for the head only (`lite`): picture, name
+ * and email, so each keystroke's answer is drawn in a frame.
  *
  * Runs in the window.
  */
@@ -50,6 +52,8 @@ interface UserCardProps {
   selected?: boolean;
   /** Shown in the detail panel. */
   open?: boolean;
+  /** While typing: the head only (picture, name, email). */
+  lite?: boolean;
 }
 
 /** Lines under the badges, most telling first. */
@@ -131,13 +135,14 @@ export const UserCard = memo(
       selected,
       open,
       onPick,
+      lite,
     },
     ref,
   ) {
     const now = useClock((s) => s.now);
     const presence = presenceOf(user, now);
-    const clock = userLocalTime(user, now);
-    const lines = detailLines(user);
+    const clock = lite ? null : userLocalTime(user, now);
+    const lines = lite ? [] : detailLines(user);
     const dim = user.deactivated || user.gone;
 
     const onClick = (e: MouseEvent<HTMLDivElement>): void => {
@@ -229,35 +234,43 @@ export const UserCard = memo(
             </span>
           )}
         </div>
-        <div className="card-badges">
-          {!(user.isBot && user.role === 'member') && <RoleBadge role={user.role} />}
-          {user.gone ? <GoneBadge /> : user.deactivated && <Badge tone="danger">Deactivated</Badge>}
-          {user.isBot && <BotBadge label={user.botTypeLabel} />}
-        </div>
-        <div className="card-meta">
-          <span className="presence-slot">{metaLabel(user, presence, now)}</span>
-          {clock && (
-            <span className="card-clock" title={`${clock.zone} (${clock.offset})`}>
-              <Clock3 size={12} aria-hidden="true" />
-              {clock.time}
-              <span className="visually-hidden"> local time</span>
-            </span>
-          )}
-        </div>
-        <div className="card-lines">
-          {lines.map((l) => (
-            <div
-              className="card-line"
-              key={l.key}
-              title={l.label ? `${l.label}: ${l.text}` : l.text}
-            >
-              {l.icon === 'bot' && <Bot size={12} aria-hidden="true" />}
-              {l.icon === 'groups' && <Users size={12} aria-hidden="true" />}
-              {l.label && <span className="card-line-label">{l.label}</span>}
-              <span className="card-line-text">{l.text}</span>
+        {!lite && (
+          <>
+            <div className="card-badges">
+              {!(user.isBot && user.role === 'member') && <RoleBadge role={user.role} />}
+              {user.gone ? (
+                <GoneBadge />
+              ) : (
+                user.deactivated && <Badge tone="danger">Deactivated</Badge>
+              )}
+              {user.isBot && <BotBadge label={user.botTypeLabel} />}
             </div>
-          ))}
-        </div>
+            <div className="card-meta">
+              <span className="presence-slot">{metaLabel(user, presence, now)}</span>
+              {clock && (
+                <span className="card-clock" title={`${clock.zone} (${clock.offset})`}>
+                  <Clock3 size={12} aria-hidden="true" />
+                  {clock.time}
+                  <span className="visually-hidden"> local time</span>
+                </span>
+              )}
+            </div>
+            <div className="card-lines">
+              {lines.map((l) => (
+                <div
+                  className="card-line"
+                  key={l.key}
+                  title={l.label ? `${l.label}: ${l.text}` : l.text}
+                >
+                  {l.icon === 'bot' && <Bot size={12} aria-hidden="true" />}
+                  {l.icon === 'groups' && <Users size={12} aria-hidden="true" />}
+                  {l.label && <span className="card-line-label">{l.label}</span>}
+                  <span className="card-line-text">{l.text}</span>
+                </div>
+              ))}
+            </div>
+          </>
+        )}
       </div>
     );
   }),

@@ -9,29 +9,21 @@
  *
  * Runs in the window.
  */
-import { useVirtualizer } from '@tanstack/react-virtual';
 import { SearchX, UsersRound } from 'lucide-react';
-import {
-  useCallback,
-  useEffect,
-  useLayoutEffect,
-  useMemo,
-  useRef,
-  type KeyboardEvent,
-} from 'react';
+import { useCallback, useLayoutEffect, useMemo, useRef, type KeyboardEvent } from 'react';
 import type { UserSummary } from '@shared/model';
 import { moveToResult, openResult, pickResult } from '../actions/pick-result';
 import { startSync } from '../actions/start-sync';
 import { useElementWidth } from '../lib/use-element-width';
 import { useConnections } from '../stores/connections-store';
 import { useDetail } from '../stores/detail-store';
-import { PAGE_SIZE, hasNarrowingFilters, summaryAt, useDirectory } from '../stores/directory-store';
+import { hasNarrowingFilters, summaryAt, useDirectory } from '../stores/directory-store';
 import { selectionKey, useSelection } from '../stores/selection-store';
 import { useSync } from '../stores/sync-store';
-import { useUi } from '../stores/ui-store';
 import { ErrorNotice } from './ErrorNotice';
 import { SelectionBar } from './SelectionBar';
 import { CARD_HEIGHT, UserCard } from './UserCard';
+import { useVirtualResults } from './use-virtual-results';
 
 /** Narrowest a card may get before a column is dropped. */
 const MIN_CARD_WIDTH = 264;
@@ -65,89 +57,28 @@ export function UserGrid() {
   const scroller = useRef<HTMLDivElement>(null);
   const width = useElementWidth(scroller);
   const cols = columnsFor(width);
-  const total = useDirectory((s) => s.total);
-  const pages = useDirectory((s) => s.pages);
-  const generation = useDirectory((s) => s.generation);
-  const queryVersion = useDirectory((s) => s.queryVersion);
-  const error = useDirectory((s) => s.error);
-  const ensureRange = useDirectory((s) => s.ensureRange);
   const connections = useConnections((s) => s.list);
   const target = useDetail((s) => s.target);
   const selection = useSelection((s) => s.selected);
-  const active = useUi((s) => s.gridActive);
-  const setActive = useUi((s) => s.setGridActive);
-  const focusRequest = useUi((s) => s.gridFocusRequest);
-  const pendingFocus = useRef<number | null>(null);
-  const seenFocusRequest = useRef(focusRequest);
-
-  const count = total ?? 0;
-  const rows = Math.ceil(count / cols);
-  // The compiler cannot memoize TanStack Virtual's API; this component is not memoized by it.
-  // eslint-disable-next-line react-hooks/incompatible-library
-  const virtualizer = useVirtualizer({
-    count: rows,
-    getScrollElement: () => scroller.current,
-    estimateSize: () => ROW_HEIGHT,
+  const {
+    virtualizer,
+    virtualRows,
+    total,
+    count,
+    rows,
+    pages,
+    error,
+    active,
+    setActive,
+    focusResult,
+    typing,
+  } = useVirtualResults(scroller, {
+    perRow: cols,
+    rowHeight: ROW_HEIGHT,
     overscan: 2,
     paddingStart: PADDING,
     paddingEnd: PADDING,
-    // Rows re-render on the next frame; flushSync inside React's commit would warn.
-    useFlushSync: false,
   });
-  const virtualRows = virtualizer.getVirtualItems();
-  const firstRow = virtualRows[0]?.index ?? 0;
-  const lastRow = virtualRows[virtualRows.length - 1]?.index ?? 0;
-
-  // Ask for what is in view and half a page beyond, whenever the view or the question changes.
-  useEffect(() => {
-    ensureRange(
-      Math.max(0, firstRow * cols - PAGE_SIZE / 2),
-      (lastRow + 1) * cols - 1 + PAGE_SIZE / 2,
-    );
-  }, [firstRow, lastRow, cols, generation, ensureRange]);
-
-  // A new question starts at the top.
-  useLayoutEffect(() => {
-    virtualizer.scrollToOffset(0);
-    setActive(0);
-  }, [queryVersion, virtualizer, setActive]);
-
-  // Keep the roving focus on a card that exists and is in view.
-  useEffect(() => {
-    if (count === 0) return;
-    const inView = active >= firstRow * cols && active < (lastRow + 1) * cols;
-    const focusInside = scroller.current?.contains(document.activeElement) ?? false;
-    if (active >= count) setActive(count - 1);
-    else if (!inView && !focusInside && pendingFocus.current === null) {
-      setActive(Math.min(count - 1, firstRow * cols));
-    }
-  }, [active, count, firstRow, lastRow, cols, setActive]);
-
-  // Focus the card keyboard navigation moved to, once it is rendered.
-  useEffect(() => {
-    const want = pendingFocus.current;
-    if (want === null) return;
-    const el = scroller.current?.querySelector<HTMLElement>(`[data-index="${want}"]`);
-    if (el) {
-      el.focus({ preventScroll: true });
-      pendingFocus.current = null;
-    }
-  });
-
-  // The detail panel closed: put focus back on the card that opened it.
-  useEffect(() => {
-    if (focusRequest === seenFocusRequest.current) return;
-    seenFocusRequest.current = focusRequest;
-    pendingFocus.current = useUi.getState().gridActive;
-    virtualizer.scrollToIndex(Math.floor(pendingFocus.current / cols), { align: 'auto' });
-    const el = scroller.current?.querySelector<HTMLElement>(
-      `[data-index="${pendingFocus.current}"]`,
-    );
-    if (el) {
-      el.focus({ preventScroll: true });
-      pendingFocus.current = null;
-    }
-  }, [focusRequest, cols, virtualizer]);
 
   const labels = useMemo(() => new Map(connections.map((c) => [c.id, c.label])), [connections]);
   const scope = useDirectory((s) => s.filters.connectionIds);
@@ -193,8 +124,7 @@ export function UserGrid() {
       else return;
     }
     moveToResult(next, index, e.shiftKey && e.key.startsWith('Arrow'));
-    pendingFocus.current = next;
-    virtualizer.scrollToIndex(Math.floor(next / cols), { align: 'auto' });
+    focusResult(next);
   };
 
   const onOpenNow = openResult;
@@ -255,11 +185,13 @@ export function UserGrid() {
               cells.push(
                 user ? (
                   <UserCard
-                    key={`${user.connectionId}/${user.userId}`}
+                    // By slot, not by user: a keystroke updates the cards in place.
+                    key={c}
                     user={user}
                     index={index}
                     colIndex={c + 1}
                     showKind={showKind}
+                    lite={typing}
                     connectionLabel={labels.get(user.connectionId)}
                     tabIndex={index === active ? 0 : -1}
                     selected={selection.has(selectionKey(user))}
@@ -272,7 +204,7 @@ export function UserGrid() {
                     onKeyDown={onCardKey}
                   />
                 ) : (
-                  <SkeletonCard key={`s${index}`} colIndex={c + 1} />
+                  <SkeletonCard key={c} colIndex={c + 1} />
                 ),
               );
             }

@@ -8,11 +8,8 @@
  *
  * Runs in the window.
  */
-import { useVirtualizer } from '@tanstack/react-virtual';
 import { ArrowDown, ArrowUp } from 'lucide-react';
 import {
-  useEffect,
-  useLayoutEffect,
   useMemo,
   useRef,
   useState,
@@ -26,7 +23,7 @@ import { hasModKey } from '../lib/keys';
 import { useClock } from '../stores/clock-store';
 import { useConnections } from '../stores/connections-store';
 import { useDetail } from '../stores/detail-store';
-import { PAGE_SIZE, summaryAt, useDirectory } from '../stores/directory-store';
+import { summaryAt, useDirectory } from '../stores/directory-store';
 import { selectionKey, useSelection } from '../stores/selection-store';
 import { useUi } from '../stores/ui-store';
 import { clampWidth } from '../stores/view-store';
@@ -35,6 +32,7 @@ import { ErrorNotice } from './ErrorNotice';
 import { SelectionBar } from './SelectionBar';
 import type { TableColumn } from './table-columns';
 import { useTableLayout } from './use-table-layout';
+import { useVirtualResults } from './use-virtual-results';
 import { EmptyResults } from './UserGrid';
 
 /** Height of a row: 25 and more fit a 1280×800 window. */
@@ -151,18 +149,9 @@ function HeaderCell({
 /** The results as a virtualized table, or the reason there are none. */
 export function UserTable() {
   const scroller = useRef<HTMLDivElement>(null);
-  const total = useDirectory((s) => s.total);
-  const pages = useDirectory((s) => s.pages);
-  const generation = useDirectory((s) => s.generation);
-  const queryVersion = useDirectory((s) => s.queryVersion);
-  const error = useDirectory((s) => s.error);
-  const ensureRange = useDirectory((s) => s.ensureRange);
   const connections = useConnections((s) => s.list);
   const target = useDetail((s) => s.target);
   const selection = useSelection((s) => s.selected);
-  const active = useUi((s) => s.gridActive);
-  const setActive = useUi((s) => s.setGridActive);
-  const focusRequest = useUi((s) => s.gridFocusRequest);
   const now = useClock((s) => s.now);
   const layout = useTableLayout();
   const [drag, setDrag] = useState<{ id: string; width: number } | null>(null);
@@ -177,60 +166,13 @@ export function UserTable() {
     setDrag(null);
     layout.setWidth(id, width);
   };
-  const pendingFocus = useRef<number | null>(null);
-  const seenFocusRequest = useRef(focusRequest);
-  const count = total ?? 0;
-
-  // eslint-disable-next-line react-hooks/incompatible-library
-  const virtualizer = useVirtualizer({
-    count,
-    getScrollElement: () => scroller.current,
-    estimateSize: () => ROW_HEIGHT,
-    overscan: 4,
-    scrollMargin: HEADER_HEIGHT,
-    useFlushSync: false,
-  });
-  const virtualRows = virtualizer.getVirtualItems();
-  const first = virtualRows[0]?.index ?? 0;
-  const last = virtualRows[virtualRows.length - 1]?.index ?? 0;
-
-  useEffect(() => {
-    ensureRange(Math.max(0, first - PAGE_SIZE / 2), last + PAGE_SIZE / 2);
-  }, [first, last, generation, ensureRange]);
-
-  useLayoutEffect(() => {
-    virtualizer.scrollToOffset(0);
-    setActive(0);
-  }, [queryVersion, virtualizer, setActive]);
-
-  // Keep the roving focus on a row that exists and is in view.
-  useEffect(() => {
-    if (count === 0) return;
-    const focusInside = scroller.current?.contains(document.activeElement) ?? false;
-    if (active >= count) setActive(count - 1);
-    else if ((active < first || active > last) && !focusInside && pendingFocus.current === null) {
-      setActive(Math.min(count - 1, first));
-    }
-  }, [active, count, first, last, setActive]);
-
-  // Focus the row keyboard navigation moved to, once it is rendered.
-  useEffect(() => {
-    const want = pendingFocus.current;
-    if (want === null) return;
-    const el = scroller.current?.querySelector<HTMLElement>(`[data-index="${want}"]`);
-    if (el) {
-      el.focus({ preventScroll: true });
-      pendingFocus.current = null;
-    }
-  });
-
-  // The detail panel closed: focus goes back to the row that opened it.
-  useEffect(() => {
-    if (focusRequest === seenFocusRequest.current) return;
-    seenFocusRequest.current = focusRequest;
-    pendingFocus.current = useUi.getState().gridActive;
-    virtualizer.scrollToIndex(pendingFocus.current, { align: 'auto' });
-  }, [focusRequest, virtualizer]);
+  const { virtualizer, virtualRows, total, count, pages, error, active, setActive, focusResult } =
+    useVirtualResults(scroller, {
+      perRow: 1,
+      rowHeight: ROW_HEIGHT,
+      overscan: 4,
+      scrollMargin: HEADER_HEIGHT,
+    });
 
   const labels = useMemo(() => new Map(connections.map((c) => [c.id, c.label])), [connections]);
   const columns = template(shown.map((s) => s.width));
@@ -264,8 +206,7 @@ export function UserTable() {
     e.preventDefault();
     const next = Math.min(count - 1, Math.max(0, moves[e.key]!));
     moveToResult(next, index, e.shiftKey && e.key.startsWith('Arrow'));
-    pendingFocus.current = next;
-    virtualizer.scrollToIndex(next, { align: 'auto' });
+    focusResult(next);
   };
 
   const onRowClick = (e: MouseEvent<HTMLDivElement>, user: UserSummary, index: number): void => {
@@ -342,6 +283,7 @@ export function UserTable() {
                 data-index={index}
                 data-testid="table-row"
                 data-user-id={user?.userId}
+                data-connection-id={user?.connectionId}
                 className={`table-row${selected ? ' is-selected' : ''}${open ? ' is-open' : ''}${dim ? ' is-dim' : ''}`}
                 style={{
                   gridTemplateColumns: columns,

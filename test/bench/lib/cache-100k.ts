@@ -6,7 +6,7 @@
  *
  * Runs in Node (bench processes).
  */
-import { existsSync, mkdtempSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { databasePath } from '@core/store/db';
 import { addConnection, openBenchCore } from './bench-core';
@@ -33,9 +33,17 @@ export async function makeZulipCache(args: SuiteArgs, count: number): Promise<st
   return userDataDir;
 }
 
-/** The 100 000-user cache the sync suite left, or a new one. */
+/** The 100 000-user cache the sync suite left (or one kept from an earlier run), or a new one. */
 export async function cache100k(args: SuiteArgs, log: string[]): Promise<string> {
   if (args.cache100k && existsSync(databasePath(args.cache100k))) return args.cache100k;
+  // A cache kept from an earlier run (`--keep`): copied, so this run cannot change it.
+  const kept = process.env.ROLLCALL_BENCH_CACHE_100K;
+  if (kept && existsSync(databasePath(kept))) {
+    const dir = mkdtempSync(join(args.workDir, 'cache-zulip-100000-kept-'));
+    cpSync(kept, dir, { recursive: true });
+    log.push(`100 000-user cache copied from ROLLCALL_BENCH_CACHE_100K (${kept})`);
+    return dir;
+  }
   const t0 = performance.now();
   const dir = await makeZulipCache(args, 100_000);
   log.push(

@@ -134,11 +134,11 @@ export function installPageProbe(): void {
     // No long-task timing in this browser: the figure says so (no entries).
   }
 
-  // What the grid shows now.
+  // What the grid (or the table) shows now.
   const shown = (): Answer | null => {
     if (document.querySelector('[data-testid="empty-results"]')) return { firstId: null, total: 0 };
     const first = document.querySelector(
-      '[data-testid="user-grid"] [data-testid="user-card"][data-index="0"]',
+      '[data-testid="user-grid"] [data-testid="user-card"][data-index="0"], [data-testid="user-table"] [data-testid="table-row"][data-index="0"]',
     );
     const count = document.querySelector('[data-testid="result-count"] strong');
     if (!first || !count) return null;

@@ -1,0 +1,259 @@
+/**
+ * Parts of the window bench beyond the grid's keystrokes: the raw bridge,
+ * switching the results between cards and table (the table's keystrokes are
+ * measured the same way as the grid's), opening a card (click → detail panel painted),
+ * and the long tasks of each, so "no task over 50 ms while typing,
+ * scrolling or opening a card" is a figure, not a hope.
+ *
+ * Runs in Node (the window bench's process), driving Chromium.
+ */
+import type { CDPSession, Page } from 'playwright-core';
+import type { AppUnderTest } from '../../e2e/harness';
+import { figure, statsOf, type Figure } from './figures';
+import { RAW_BINDING, RAW_DELIVER, type PageProbe } from './page-probe';
+
+type ProbeWindow = Window & { __bench: PageProbe };
+
+/** One long task (PerformanceObserver "longtask"), page clock. */
+export interface LongTask {
+  start: number;
+  duration: number;
+}
+
+/** The page's clock now. */
+export async function pageNow(page: Page): Promise<number> {
+  return page.evaluate(() => performance.now());
+}
+
+/** Long tasks the page saw since `since` (its clock). */
+export async function longTasksSince(page: Page, since: number): Promise<LongTask[]> {
+  return page.evaluate(
+    (t) => (window as unknown as ProbeWindow).__bench.longTasks.filter((x) => x.start >= t),
+    since,
+  );
+}
+
+/**
+ * A second bridge transport, closer to Electron's IPC than the harness's
+ * Playwright binding: the page sends JSON through a raw CDP binding, Node
+ * answers through `Runtime.evaluate` with the result as a JSON literal, one
+ * serialization each way. Same `core.dispatch`; the harness's sender check is
+ * not repeated (only the app's page runs in this browser context).
+ */
+export async function rawBridge(app: AppUnderTest, cdp: CDPSession): Promise<void> {
+  await cdp.send('Runtime.enable');
+  await cdp.send('Runtime.addBinding', { name: RAW_BINDING });
+  cdp.on('Runtime.bindingCalled', (event) => {
+    if (event.name !== RAW_BINDING) return;
+    void (async () => {
+      const { seq, channel, arg } = JSON.parse(event.payload) as {
+        seq: number;
+        channel: unknown;
+        arg: unknown;
+      };
+      const result = await app.core.dispatch(channel, arg);
+      await cdp.send('Runtime.evaluate', {
+        expression: `window.${RAW_DELIVER}(${seq}, ${JSON.stringify(result)})`,
+        contextId: event.executionContextId,
+      });
+    })().catch(() => {
+      // The page navigated away (a reload): its answer has nowhere to go.
+    });
+  });
+}
+
+/** Round trips of one page of search results through the page's current bridge, ms. */
+export async function searchRoundTrips(page: Page, n: number): Promise<number[]> {
+  return page.evaluate(async (count) => {
+    const invoke = (
+      window as unknown as { __rollcallInvoke(c: string, a: unknown): Promise<unknown> }
+    ).__rollcallInvoke;
+    const out: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const t0 = performance.now();
+      await invoke('users:search', { text: 'mü', limit: 60 });
+      out.push(performance.now() - t0);
+    }
+    return out.slice(3);
+  }, n);
+}
+
+/** The same search in core alone, ms. */
+export async function coreSearches(app: AppUnderTest, n: number): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    await app.core.dispatch('users:search', { text: 'mü', limit: 60 });
+    out.push(performance.now() - t0);
+  }
+  return out.slice(3);
+}
+
+/** Live JS heap of the page after a full GC, MB. */
+export async function heapMb(cdp: CDPSession): Promise<number> {
+  await cdp.send('HeapProfiler.collectGarbage');
+  const usage = (await cdp.send('Runtime.getHeapUsage')) as { usedSize: number };
+  return usage.usedSize / 1e6;
+}
+
+/** Shows the results as cards or as a table, and waits until the view is on the page. */
+export async function showView(page: Page, view: 'cards' | 'table'): Promise<void> {
+  await page.getByTestId(`view-${view}`).click();
+  await page
+    .getByTestId(view === 'table' ? 'user-table' : 'user-grid')
+    .waitFor({ state: 'attached', timeout: 10_000 });
+}
+
+/**
+ * Opens the first `n` cards in turn (click → detail panel painted), closing
+ * each with Escape; the grid is back at the top of everything first.
+ */
+export async function openCards(
+  page: Page,
+  n: number,
+): Promise<{ ms: number[]; longTasks: LongTask[] }> {
+  await page.getByTestId('search-input').fill('');
+  await page.evaluate(async () => {
+    const grid = document.querySelector<HTMLElement>('[data-testid="user-grid"]');
+    if (grid) grid.scrollTop = 0;
+    for (let f = 0; f < 30; f++) {
+      await new Promise((r) => requestAnimationFrame(r));
+      if (document.querySelector('[data-testid="user-card"][data-index="0"]')) return;
+    }
+  });
+  const since = await pageNow(page);
+  const ms: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = await page.evaluate(
+      (index) =>
+        new Promise<number>((done, fail) => {
+          const card = document.querySelector<HTMLElement>(
+            `[data-testid="user-grid"] [data-testid="user-card"][data-index="${index}"]`,
+          );
+          if (!card) {
+            fail(new Error(`no card ${index} on the page`));
+            return;
+          }
+          const t0 = performance.now();
+          card.click();
+          const give = setTimeout(() => fail(new Error('no detail panel within 10 s')), 10_000);
+          const look = (): void => {
+            if (document.querySelector('[data-testid="detail-panel"]')) {
+              // Painted: the frame after the panel is in the DOM (rAF, then a task).
+              requestAnimationFrame(() => {
+                const channel = new MessageChannel();
+                channel.port1.onmessage = () => {
+                  clearTimeout(give);
+                  done(performance.now() - t0);
+                };
+                channel.port2.postMessage(null);
+              });
+            } else requestAnimationFrame(look);
+          };
+          look();
+        }),
+      i,
+    );
+    ms.push(t);
+    await page.keyboard.press('Escape');
+    await page.getByTestId('detail-panel').waitFor({ state: 'detached', timeout: 10_000 });
+  }
+  return { ms, longTasks: await longTasksSince(page, since) };
+}
+
+/** A figure of long-task durations while doing something, against the baseline's. */
+export function longTaskFigure(f: {
+  id: string;
+  group: string;
+  what: string;
+  tasks: LongTask[];
+  baselineName: string;
+  baselineTasks: LongTask[];
+}): Figure {
+  const blocking = (ts: LongTask[]): number =>
+    ts.reduce((n, t) => n + Math.max(0, t.duration - 50), 0);
+  const max = Math.max(0, ...f.tasks.map((t) => t.duration));
+  return figure({
+    id: f.id,
+    group: f.group,
+    name: `long tasks ${f.what} (count ${f.tasks.length} vs ${f.baselineTasks.length})`,
+    unit: 'ms',
+    stats: statsOf(f.tasks.map((t) => t.duration)),
+    baseline: { name: f.baselineName, stats: statsOf(f.baselineTasks.map((t) => t.duration)) },
+    target: {
+      text: 'no task over 50 ms',
+      holds: f.tasks.length === 0,
+      why: f.tasks.length === 0 ? 'none' : `${f.tasks.length}, longest ${max.toFixed(0)} ms`,
+    },
+    extra: {
+      count: f.tasks.length,
+      baselineCount: f.baselineTasks.length,
+      totalBlockingMs: blocking(f.tasks),
+      baselineTotalBlockingMs: blocking(f.baselineTasks),
+    },
+    notes: ['PerformanceObserver("longtask") entries: tasks over 50 ms'],
+  });
+}
+
+/**
+ * Other builds of the window to type into in the same run, from
+ * `ROLLCALL_BENCH_VARIANTS="label=/path/to/out/renderer;label2=…"`: how two
+ * ways of drawing the results compare under the same load at the same time.
+ */
+export function benchVariants(): { label: string; rendererDir: string }[] {
+  return (process.env.ROLLCALL_BENCH_VARIANTS ?? '')
+    .split(';')
+    .filter((v) => v.includes('='))
+    .map((v) => {
+      const [label, rendererDir] = v.split('=') as [string, string];
+      return { label: label.trim(), rendererDir: rendererDir.trim() };
+    });
+}
+
+/** Keystroke times: total, and answer → painted. */
+interface Keystrokes {
+  ms: number[];
+  render: number[];
+}
+
+/** Keystroke figures of another build against this build's, typed in the same run. */
+export function variantFigures(
+  group: string,
+  label: string,
+  typed: Record<'grid' | 'table', Keystrokes>,
+  base: Record<'grid' | 'table', Keystrokes>,
+): Figure[] {
+  const baseName = 'this build (out/renderer), 100 000 users, same run';
+  const render = (view: 'grid' | 'table', samples: number[], baseline: number[]): Figure =>
+    figure({
+      id: `window.keystroke.${view}-render.variant.${label}`,
+      group,
+      name: `↳ answer → ${view} painted, build "${label}"`,
+      unit: 'ms',
+      stats: statsOf(samples),
+      baseline: { name: baseName, stats: statsOf(baseline) },
+      target: null,
+    });
+  return [
+    figure({
+      id: `window.keystroke.variant.${label}`,
+      group,
+      name: `keystroke → grid, build "${label}"`,
+      unit: 'ms',
+      stats: statsOf(typed.grid.ms),
+      baseline: { name: baseName, stats: statsOf(base.grid.ms) },
+      target: null,
+    }),
+    render('grid', typed.grid.render, base.grid.render),
+    figure({
+      id: `window.keystroke.table.variant.${label}`,
+      group,
+      name: `keystroke → table, build "${label}"`,
+      unit: 'ms',
+      stats: statsOf(typed.table.ms),
+      baseline: { name: baseName, stats: statsOf(base.table.ms) },
+      target: null,
+    }),
+    render('table', typed.table.render, base.table.render),
+  ];
+}
