@@ -28,14 +28,15 @@ export function ActOnResults() {
     <ActOnMenu
       // The count hides in a narrow window, where the header has no room for it.
       label={
-        <>
+        // One span: the button's flex gap would otherwise widen the space before the count.
+        <span>
           Act on
           <span className="wide-only">
             {' '}
             {total === 1 ? 'this user' : `these ${plural(total, 'user')}`}
           </span>
           <span className="narrow-only">…</span>
-        </>
+        </span>
       }
       ariaLabel={total === 1 ? 'Act on this user' : `Act on these ${plural(total, 'user')}`}
       connectionId={connectionId}
