@@ -4,7 +4,7 @@
  * through the fetch core was given on the main thread (Electron's network
  * stack with system proxies, a test's fake, the bench's replay). The worker
  * side sends each request as a message; the main side runs it and streams
- * the answer's head and body back (the bytes are transferred, not copied),
+ * the answer's head and body back (each chunk copied once, then moved),
  * and an abort on either side ends the other.
  *
  * Node only; never imports `electron`.
@@ -245,11 +245,10 @@ export function serveRelayedFetch(
         for (;;) {
           const { done, value } = await reader.read();
           if (done) break;
-          // A view over a shared or pooled buffer is copied; a whole buffer moves.
-          const own =
-            value.byteOffset === 0 && value.byteLength === value.buffer.byteLength
-              ? value
-              : value.slice();
+          // Always a copy, then moved: a stream's chunk may still be held by
+          // whoever made it (a tee, a recorder, a replayed body, a pooled
+          // buffer), and moving that would detach it under them.
+          const own = value.slice();
           post({ t: 'chunk', id, bytes: own }, [own.buffer as ArrayBuffer]);
         }
       }

@@ -1,0 +1,105 @@
+// fetch across a thread (net/fetch-relay.ts), over a real MessageChannel so
+// transfers detach buffers as they do between the sync worker and main: the
+// answer arrives whole, and no chunk the main side's fetch still holds (a
+// tee, a recorder, a replayed body) is detached under it.
+import { MessageChannel } from 'node:worker_threads';
+import { relayedFetch, serveRelayedFetch, type RelayAnswer } from '@core/net/fetch-relay';
+import type { FetchLike } from '@core/deps';
+
+function relay(mainFetch: FetchLike): { fetch: FetchLike; close(): void } {
+  const requests = new MessageChannel();
+  const answers = new MessageChannel();
+  const worker = relayedFetch((message) => requests.port1.postMessage(message));
+  const main = serveRelayedFetch(mainFetch, (message, transfer) =>
+    answers.port1.postMessage(message, transfer ?? []),
+  );
+  requests.port2.on('message', main.handle);
+  answers.port2.on('message', (m: RelayAnswer) => worker.receive(m));
+  return {
+    fetch: worker.fetch,
+    close() {
+      main.close();
+      for (const port of [requests.port1, requests.port2, answers.port1, answers.port2]) {
+        port.close();
+      }
+    },
+  };
+}
+
+/** A body of `chunks` buffers, each its own whole ArrayBuffer, that its maker keeps. */
+function keptChunks(count: number, size: number): Uint8Array<ArrayBuffer>[] {
+  return Array.from({ length: count }, (_, k) => new Uint8Array(size).fill(65 + k));
+}
+
+function streamOf(chunks: readonly Uint8Array<ArrayBuffer>[]): ReadableStream<Uint8Array> {
+  let at = 0;
+  return new ReadableStream<Uint8Array>({
+    pull(controller) {
+      const next = chunks[at++];
+      if (next) controller.enqueue(next);
+      else controller.close();
+    },
+  });
+}
+
+describe('fetch relayed across a thread', () => {
+  it('hands the answer over whole: status, headers, body', async () => {
+    const chunks = keptChunks(3, 1000);
+    const { fetch, close } = relay(
+      async () =>
+        new Response(streamOf(chunks), {
+          status: 203,
+          headers: { 'content-type': 'application/json', 'x-rollcall': 'yes' },
+        }),
+    );
+    try {
+      const response = await fetch('https://chat.example/api/v1/users', {
+        headers: { authorization: 'Basic eA==' },
+      });
+      expect(response.status).toBe(203);
+      expect(response.headers.get('x-rollcall')).toBe('yes');
+      const text = await response.text();
+      expect(text).toBe('A'.repeat(1000) + 'B'.repeat(1000) + 'C'.repeat(1000));
+    } finally {
+      close();
+    }
+  });
+
+  it('never detaches a chunk the main side still holds', async () => {
+    // The maker keeps every chunk it hands out (as a recorder, a tee or a
+    // replayed body does) and reads them again after the relay is done.
+    const chunks = keptChunks(4, 4096);
+    const { fetch, close } = relay(async () => new Response(streamOf(chunks)));
+    try {
+      const first = await (await fetch('https://chat.example/a')).arrayBuffer();
+      expect(first.byteLength).toBe(4 * 4096);
+      for (const [k, chunk] of chunks.entries()) {
+        expect(chunk.byteLength).toBe(4096);
+        expect(chunk[0]).toBe(65 + k);
+      }
+      // The same kept body served again (the bench's replay) still reads whole.
+      const again = await (await fetch('https://chat.example/a')).arrayBuffer();
+      expect(new Uint8Array(again)).toEqual(new Uint8Array(first));
+    } finally {
+      close();
+    }
+  });
+
+  it('leaves the other branch of a tee readable', async () => {
+    const chunks = keptChunks(2, 2048);
+    let other: ReadableStream<Uint8Array> | null = null;
+    const { fetch, close } = relay(async () => {
+      const [mine, theirs] = streamOf(chunks).tee();
+      other = theirs;
+      return new Response(mine);
+    });
+    try {
+      const relayed = await (await fetch('https://chat.example/b')).arrayBuffer();
+      expect(relayed.byteLength).toBe(2 * 2048);
+      const kept = await new Response(other).arrayBuffer();
+      expect(new Uint8Array(kept)).toEqual(new Uint8Array(relayed));
+    } finally {
+      close();
+    }
+  });
+});
