@@ -54,6 +54,9 @@ export class SyncWorkerUnavailable extends Error {}
 
 /** Time an index slice may hold the loop, in milliseconds. */
 const SLICE_MS = 8;
+/** Changes in a slice: the fewest, and the first a host applies before it has measured any. */
+const MIN_SLICE_CHANGES = 10;
+const FIRST_SLICE_CHANGES = 10;
 /** How long a closed worker may take to exit (its connection closed) before it is terminated. */
 const EXIT_GRACE_MS = 2_000;
 
@@ -88,8 +91,12 @@ export function createSyncWorkerHost(deps: {
   const queue: Item[] = [];
   let draining = false;
   let external: ExternalWrites | null = null;
-  /** Changes one slice applies, learned so a slice stays within `SLICE_MS`. */
-  let sliceChanges = 200;
+  /**
+   * Changes one slice applies, learned so a slice stays within `SLICE_MS`.
+   * It starts small: the first changes of a run land in a cold index with
+   * cold code, where 200 of them held the loop for 140 ms.
+   */
+  let sliceChanges = FIRST_SLICE_CHANGES;
   let closing: Promise<void> | null = null;
   /** A run of the current external writes ended with its worker's death. */
   let died = false;
@@ -107,7 +114,9 @@ export function createSyncWorkerHost(deps: {
     item.from = to;
     if (n > 0) {
       const fit = Math.floor((n * SLICE_MS) / Math.max(ms, 0.5));
-      sliceChanges = Math.max(20, Math.min(4000, Math.round(sliceChanges * 0.5 + fit * 0.5)));
+      // Grows at most twofold a slice, so one fast slice cannot make the next a long one.
+      const next = Math.round(sliceChanges * 0.5 + fit * 0.5);
+      sliceChanges = Math.max(MIN_SLICE_CHANGES, Math.min(4000, sliceChanges * 2, next));
     }
     return item.from >= item.changes.length;
   }

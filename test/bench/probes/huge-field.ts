@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { openCore } from '@core/open-core';
+import { startSourceSyncWorker } from '../../support/sync-worker';
 import { DEFAULT_SEARCH_SPEC, type SearchResult } from '@shared/model';
 import { silentLogger, type Logger } from '@core/log';
 import { createMemorySecretStore, type SecretStore } from '@core/store/secrets';
@@ -20,7 +21,12 @@ import { loopWatch, pct } from './probe-data';
 
 type Core = Awaited<ReturnType<typeof openCore>>;
 
-async function open(dir: string, secrets: SecretStore, log: Logger): Promise<Core> {
+async function open(
+  dir: string,
+  secrets: SecretStore,
+  log: Logger,
+  worker: boolean,
+): Promise<Core> {
   return openCore({
     appVersion: '0',
     userDataDir: dir,
@@ -31,6 +37,7 @@ async function open(dir: string, secrets: SecretStore, log: Logger): Promise<Cor
     openExternal: async () => {},
     chooseSavePath: async () => null,
     log,
+    ...(worker ? { startSyncWorker: startSourceSyncWorker } : {}),
   });
 }
 
@@ -113,6 +120,8 @@ export async function main(args: {
   limit?: number;
   /** How many times each word is typed. */
   runs?: number;
+  /** Sync in the worker thread, as the app does (default true); false: on the main thread. */
+  worker?: boolean;
 }): Promise<unknown> {
   const kind = args.kind ?? 'zulip';
   const count = args.count ?? 2000;
@@ -127,7 +136,7 @@ export async function main(args: {
   });
   const target = fake.target;
   const secrets = createMemorySecretStore();
-  let core = await open(dir, secrets, silentLogger);
+  let core = await open(dir, secrets, silentLogger, args.worker !== false);
   const saved = await core.dispatch('connections:save', {
     draft:
       target.kind === 'zulip'
@@ -173,7 +182,7 @@ export async function main(args: {
   };
   const watch = loopWatch();
   const t = performance.now();
-  core = await open(dir, secrets, log);
+  core = await open(dir, secrets, log, args.worker !== false);
   await indexReady;
   const readyMs = performance.now() - t;
   await new Promise((r) => setTimeout(r, 500));
