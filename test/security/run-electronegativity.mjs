@@ -4,6 +4,7 @@
 // whenever it starts; the suite runs offline, so `got` is replaced by one
 // that fails at once (the same outcome as no network, minus got's retries).
 // Usage: node run-electronegativity.mjs <input dir> <output.csv> <electron version>
+import fs from 'node:fs';
 import Module, { createRequire } from 'node:module';
 
 const [input, output, electronVersion] = process.argv.slice(2);
@@ -23,6 +24,22 @@ const load = Module._load;
 Module._load = function (request, parent, isMain) {
   if (request === 'got') return offlineGot;
   return load.call(this, request, parent, isMain);
+};
+
+// The tool writes its CSV header and then its rows with two async
+// fs.writeFile calls ('w', then 'a') that race: on a loaded machine the
+// header's truncating write can land last and wipe the rows. This process
+// runs only the tool, so its writes are made synchronous, in program order.
+fs.writeFile = (file, data, options, callback) => {
+  const done = typeof options === 'function' ? options : callback;
+  try {
+    fs.writeFileSync(file, data, typeof options === 'function' ? undefined : options);
+  } catch (error) {
+    if (done) done(error);
+    else throw error;
+    return;
+  }
+  done?.(null);
 };
 
 const require = createRequire(import.meta.url);
