@@ -11,12 +11,13 @@
  * cannot happen, the admin reads one plain sentence saying what is missing
  * and what fixes it, with no stack trace.
  *
- * `npm install` runs it too, as `install electron/install.js` (the
- * package's postinstall, through the `electron:install` script, so
- * package.json itself says which installer runs): the binary is fetched
- * then, while the admin expects a download, and a machine that cannot
+ * `npm install` fetches the binary first, while the admin expects a
+ * download: the project's postinstall runs Electron's installer itself
+ * (`install-electron`, the package's own bin). When that fails, the
+ * postinstall runs this file as `install-failed`, which turns the failure
+ * into one sentence and lets the install succeed, so a machine that cannot
  * reach the download server still installs, told that `npm start` will
- * fetch it later.
+ * try again.
  *
  * Runs in plain Node before anything is built: no TypeScript, no electron.
  * `ELECTRON_EXEC_PATH` (electron-vite's own variable) points at another
@@ -32,14 +33,14 @@ const projectRoot = resolve(import.meta.dirname, '../..');
 
 const command = process.argv[2] ?? 'dev';
 /** At install time a missing binary is worth a note, never a failed install. */
-const installing = command === 'install';
-/** Electron's own installer, as a module path from the project (`install` may name it). */
-const installer = (installing ? process.argv[3] : undefined) ?? 'electron/install.js';
+const installing = command === 'install-failed';
+/** Electron's own installer (the `install-electron` bin), as a module path from the project. */
+const installer = 'electron/install.js';
 
 /** Prints the one sentence for a launch that cannot go on, and exits. */
 function stop(sentence) {
   if (installing) {
-    console.warn(`\nRollcall: the Electron binary was not fetched now: ${sentence}\n`);
+    console.warn(`\nRollcall: ${sentence}\n`);
     process.exit(0);
   }
   console.error(`\nRollcall cannot start: ${sentence}\n`);
@@ -125,6 +126,13 @@ async function ensureElectron() {
     stop('the electron package is not installed. Run `npm install` in this folder first.');
   }
   if (installedBinary(pkg.dir)) return;
+  if (installing) {
+    stop(
+      `the Electron ${pkg.version} binary was not downloaded now: Electron's installer stopped with the error above. ` +
+        'The install itself is complete: `npm start` will try the download again and say why if it still cannot, ' +
+        'or fetch it alone later with `npx install-electron`; behind a mirror, set ELECTRON_MIRROR first.',
+    );
+  }
 
   const file = installerFile();
   if (!file) {
@@ -164,7 +172,7 @@ function runElectronVite(command) {
 }
 
 if (command !== 'dev' && command !== 'preview' && !installing) {
-  stop(`unknown command "${command}": use dev, preview or install.`);
+  stop(`unknown command "${command}": use dev, preview or install-failed.`);
 }
 await ensureElectron();
 if (!installing) runElectronVite(command);

@@ -3,9 +3,12 @@
 // electron-vite's ELECTRON_EXEC_PATH) it must build main and preload, start
 // the dev server, launch "Electron" on the project with ELECTRON_RENDERER_URL
 // set, and that URL must serve the window, which renders under the dev CSP.
-// Without a binary, and with the download refused, it must end quickly with
-// one plain sentence: what is missing and what fixes it.
-import { spawn, type ChildProcess } from 'node:child_process';
+// Without a binary, `npm install` (the postinstall) must fetch it with
+// Electron's own installer, from a local mirror here, and `npm start` then
+// launch it. With the download refused, both must end quickly with one plain
+// sentence: what is missing and what fixes it.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import {
   chmodSync,
   cpSync,
@@ -14,6 +17,7 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  readlinkSync,
   rmSync,
   symlinkSync,
   writeFileSync,
@@ -37,7 +41,8 @@ function tempDir(prefix: string): string {
  * A copy of the project's sources with node_modules as links to the real
  * packages, except `electron`, which is copied without its binary (no
  * path.txt, no dist/): a fresh `npm install` on a machine that never ran
- * Electron's installer.
+ * Electron's installer. electron-vite and the `.bin` commands are copied
+ * too, so both find the copy's Electron and never install into the project.
  */
 function projectCopy(): string {
   const dir = tempDir('rollcall-launch-');
@@ -58,9 +63,20 @@ function projectCopy(): string {
   const modules = join(dir, 'node_modules');
   mkdirSync(modules);
   for (const entry of readdirSync(join(ROOT, 'node_modules'))) {
-    if (entry === 'electron' || entry === '.vite') continue;
+    if (['electron', 'electron-vite', '.vite', '.bin'].includes(entry)) continue;
     symlinkSync(join(ROOT, 'node_modules', entry), join(modules, entry));
   }
+  // The commands keep their relative links (`../electron/install.js`), so
+  // `install-electron` runs the copy's installer, never the project's.
+  const bin = join(ROOT, 'node_modules/.bin');
+  mkdirSync(join(modules, '.bin'));
+  for (const entry of readdirSync(bin)) {
+    symlinkSync(readlinkSync(join(bin, entry)), join(modules, '.bin', entry));
+  }
+  // electron-vite finds Electron from its own folder, so it is copied beside it.
+  cpSync(join(ROOT, 'node_modules/electron-vite'), join(modules, 'electron-vite'), {
+    recursive: true,
+  });
   const electron = join(ROOT, 'node_modules/electron');
   cpSync(electron, join(modules, 'electron'), {
     recursive: true,
@@ -74,6 +90,39 @@ interface Launched {
   argv: string[];
   cwd: string;
   env: Record<string, string>;
+}
+
+/**
+ * The stub Electron: records how it was launched, then stays up (as the app
+ * would) until npm start is stopped.
+ */
+function writeStubElectron(file: string, record: string): void {
+  writeFileSync(
+    file,
+    `#!${process.execPath}
+require('node:fs').writeFileSync(${JSON.stringify(record)}, JSON.stringify({
+  argv: process.argv.slice(2), cwd: process.cwd(), env: process.env,
+}));
+setInterval(() => {}, 1000);
+process.on('SIGTERM', () => process.exit(0));
+`,
+  );
+  chmodSync(file, 0o755);
+}
+
+/** The version of the electron package the project installed. */
+function electronVersion(): string {
+  const manifest = readFileSync(join(ROOT, 'node_modules/electron/package.json'), 'utf8');
+  return (JSON.parse(manifest) as { version: string }).version;
+}
+
+/** Reads the stub's record once it has been written in full, or null. */
+function readRecord(record: string): Launched | null {
+  try {
+    return JSON.parse(readFileSync(record, 'utf8')) as Launched;
+  } catch {
+    return null;
+  }
 }
 
 interface Started {
@@ -131,37 +180,18 @@ describe('npm start', () => {
     const project = projectCopy();
     const record = join(tempDir('rollcall-stub-'), 'launched.json');
     const stub = join(tempDir('rollcall-stub-bin-'), 'electron');
-    // The stub Electron: records how it was launched, then stays up (as the
-    // app would) until npm start is stopped.
-    writeFileSync(
-      stub,
-      `#!${process.execPath}
-require('node:fs').writeFileSync(${JSON.stringify(record)}, JSON.stringify({
-  argv: process.argv.slice(2), cwd: process.cwd(), env: process.env,
-}));
-setInterval(() => {}, 1000);
-process.on('SIGTERM', () => process.exit(0));
-`,
-    );
-    chmodSync(stub, 0o755);
+    writeStubElectron(stub, record);
 
     const started = npmStart(project, userEnv({ ELECTRON_EXEC_PATH: stub }));
     let app: AppUnderTest | null = null;
     try {
       // The stub writes its record in one call; poll until it parses (or npm start ended).
-      const readRecord = (): Launched | null => {
-        try {
-          return JSON.parse(readFileSync(record, 'utf8')) as Launched;
-        } catch {
-          return null;
-        }
-      };
       await expect
-        .poll(() => readRecord() !== null || started.child.exitCode !== null, {
+        .poll(() => readRecord(record) !== null || started.child.exitCode !== null, {
           timeout: 240_000,
         })
         .toBe(true);
-      const launched = readRecord();
+      const launched = readRecord(record);
       expect(launched, started.output()).not.toBeNull();
       if (!launched) return;
       // Electron on the project folder, with the dev server's URL.
@@ -197,6 +227,87 @@ process.on('SIGTERM', () => process.exit(0));
     }
   });
 
+  describe('without an Electron binary, where a mirror serves it', () => {
+    let serving: Server;
+    let mirror = '';
+    const requested: string[] = [];
+    const record = join(tempDir('rollcall-downloaded-'), 'launched.json');
+    beforeAll(async () => {
+      // Electron's release layout for this version and machine, holding the
+      // stub as the executable and its version file, as a real release zip does.
+      const version = electronVersion();
+      const zipName = `electron-v${version}-${process.platform}-${process.arch}.zip`;
+      const content = tempDir('rollcall-release-');
+      writeStubElectron(join(content, 'electron'), record);
+      writeFileSync(join(content, 'version'), `v${version}`);
+      const zipFile = join(tempDir('rollcall-zip-'), zipName);
+      execFileSync('zip', ['-q', '-X', zipFile, 'electron', 'version'], { cwd: content });
+      const zip = readFileSync(zipFile);
+      const sums = `${createHash('sha256').update(zip).digest('hex')} *${zipName}\n`;
+      serving = createServer((req, res) => {
+        requested.push(req.url ?? '');
+        if (req.url === `/v${version}/${zipName}`) {
+          res.writeHead(200, { 'Content-Type': 'application/zip' }).end(zip);
+        } else if (req.url === `/v${version}/SHASUMS256.txt`) {
+          res.writeHead(200, { 'Content-Type': 'text/plain' }).end(sums);
+        } else {
+          res.writeHead(404).end('Not Found');
+        }
+      });
+      await new Promise<void>((done) => serving.listen(0, '127.0.0.1', done));
+      const address = serving.address();
+      mirror = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/`;
+    });
+    afterAll(() => new Promise<void>((done) => serving.close(() => done())));
+
+    it('is fetched by npm install, and npm start then launches it', async () => {
+      const project = projectCopy();
+      // The stub is not Electron's real build, so its checksum comes from the mirror.
+      const env = userEnv({
+        ELECTRON_MIRROR: mirror,
+        electron_use_remote_checksums: '1',
+        electron_config_cache: tempDir('rollcall-cache-'),
+      });
+      const projectsOwn = join(ROOT, 'node_modules/electron/path.txt');
+      const projectHadBinary = existsSync(projectsOwn);
+      const installed = npmStart(project, env, 'postinstall');
+      const installCode = await installed.exited;
+      expect(installCode, installed.output()).toBe(0);
+      expect(
+        requested.some((url) => url.endsWith('.zip')),
+        requested.join(' '),
+      ).toBe(true);
+      expect(readFileSync(join(project, 'node_modules/electron/path.txt'), 'utf8')).toBe(
+        process.platform === 'win32' ? 'electron.exe' : 'electron',
+      );
+      expect(installed.output()).not.toContain('Rollcall:');
+      // The copy's installer ran, not the project's own.
+      expect(existsSync(projectsOwn)).toBe(projectHadBinary);
+
+      // npm start finds the downloaded binary and launches it on the project,
+      // with no ELECTRON_EXEC_PATH and no second download.
+      const downloads = requested.length;
+      const started = npmStart(project, env);
+      try {
+        await expect
+          .poll(() => readRecord(record) !== null || started.child.exitCode !== null, {
+            timeout: 240_000,
+          })
+          .toBe(true);
+        const launched = readRecord(record);
+        expect(launched, started.output()).not.toBeNull();
+        expect(launched?.argv[0]).toBe('.');
+        expect(launched?.cwd).toBe(project);
+        expect(started.output()).not.toMatch(
+          /Electron uninstall|Rollcall cannot start|fetching it/,
+        );
+        expect(requested.length).toBe(downloads);
+      } finally {
+        await stopGroup(started);
+      }
+    });
+  });
+
   describe('without an Electron binary, where it cannot be downloaded', () => {
     let refusing: Server;
     let mirror = '';
@@ -221,11 +332,7 @@ process.on('SIGTERM', () => process.exit(0));
       const code = await started.exited;
       const output = started.output();
       expect(code, output).not.toBe(0);
-      const version = (
-        JSON.parse(readFileSync(join(ROOT, 'node_modules/electron/package.json'), 'utf8')) as {
-          version: string;
-        }
-      ).version;
+      const version = electronVersion();
       expect(output).toContain(
         `Rollcall cannot start: the Electron ${version} binary is missing and downloading it failed`,
       );
@@ -239,7 +346,7 @@ process.on('SIGTERM', () => process.exit(0));
       expect(existsSync(join(project, 'node_modules/electron/path.txt'))).toBe(false);
     });
 
-    it('is tried by npm install, which still succeeds and says npm start will fetch it', async () => {
+    it('is tried by npm install, which still succeeds and says npm start will try again', async () => {
       const project = projectCopy();
       // The script npm runs after installing the project's packages.
       const started = npmStart(
@@ -250,12 +357,13 @@ process.on('SIGTERM', () => process.exit(0));
       const code = await started.exited;
       const output = started.output();
       expect(code, output).toBe(0);
-      // postinstall goes through the script that names Electron's installer.
-      expect(output).toContain('fetching it once (about 100 MB) with electron/install.js');
-      expect(output).toContain('Rollcall: the Electron binary was not fetched now');
+      // Electron's own installer ran, asked the mirror, and said why it failed ...
       expect(output).toMatch(/403/);
-      expect(output).toContain('run `npm start` again');
-      expect(output).not.toMatch(/^\s+at /m);
+      // ... and one sentence says what that means for the admin.
+      expect(output).toMatch(/Rollcall: the Electron [\d.]+ binary was not downloaded now/);
+      expect(output).toContain(
+        'The install itself is complete: `npm start` will try the download again',
+      );
       expect(existsSync(join(project, 'node_modules/electron/path.txt'))).toBe(false);
     });
 
