@@ -14,6 +14,8 @@ export const SYSTEM_PACKAGES = [
   { pkg: 'dbus-x11', present: () => onPath('dbus-launch') },
   { pkg: 'dbus', present: () => onPath('dbus-run-session') },
   { pkg: 'chromium', present: () => existsSync('/usr/bin/chromium') },
+  // The launch test packs a stub Electron release for its local mirror.
+  { pkg: 'zip', present: () => onPath('zip') },
   // CJK names render as boxes in screenshots without a CJK font.
   {
     pkg: 'fonts-droid-fallback',
@@ -74,7 +76,7 @@ export function ensureSystemPackages() {
   }
   const cmd = isDebian
     ? `sudo apt-get install -y ${missing.join(' ')}`
-    : `install the equivalents of: ${missing.join(' ')} (libsecret development files, gnome-keyring, dbus, chromium)`;
+    : `install the equivalents of: ${missing.join(' ')} (libsecret development files, gnome-keyring, dbus, chromium, zip)`;
   console.error(`The tests need system packages that are missing. Run:\n\n  ${cmd}\n`);
   return false;
 }
