@@ -55,6 +55,41 @@ describe('the virtualized grid', () => {
     expect(within(grid).queryByText('Person 000000')).not.toBeInTheDocument();
   });
 
+  it('starts a new question at the top, and scrolls nothing to get there when it is there', async () => {
+    const people = Array.from({ length: 2_000 }, (_, i) => synthetic(i));
+    const { user } = renderApp({
+      answers: {
+        'users:search': (arg) => {
+          const q = contract['users:search'].arg.parse(arg);
+          const hits = people.filter((p) => p.name.includes(q.text.trim()));
+          return ok({ total: hits.length, items: hits.slice(q.offset, q.offset + q.limit) });
+        },
+      },
+    });
+    await findCards();
+    const grid = screen.getByRole('grid', { name: 'Users' });
+    act(() => {
+      grid.scrollTop = 176 * 200;
+      fireEvent.scroll(grid);
+    });
+    await waitFor(() => expect(within(grid).queryByText('Person 000800')).toBeInTheDocument());
+    const box = screen.getByRole('searchbox', { name: 'Search users' });
+    await user.type(box, 'P');
+    expect(grid.scrollTop).toBe(0);
+    await waitFor(() => expect(within(grid).queryByText('Person 000000')).toBeInTheDocument());
+
+    // Typing on at the top: nothing to scroll, so no scroll asked (it would force a layout).
+    const scrollTo = vi.spyOn(Element.prototype, 'scrollTo');
+    try {
+      await user.type(box, 'erson 0001');
+      await waitFor(() => expect(within(grid).queryByText('Person 000100')).toBeInTheDocument());
+      expect(scrollTo).not.toHaveBeenCalled();
+      expect(grid.scrollTop).toBe(0);
+    } finally {
+      scrollTo.mockRestore();
+    }
+  });
+
   it('searches on every keystroke and ignores answers that arrive late', async () => {
     const pending = new Map<string, (r: Result<SearchResult>) => void>();
     const names = ['Alice Archer', 'Bob Abbott', 'Carol Chen'].map((n, i) =>

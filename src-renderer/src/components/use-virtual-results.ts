@@ -139,9 +139,10 @@ export function useVirtualResults(
     return () => clearTimeout(timer);
   }, [text, settled]);
 
-  // A new question starts at the top.
+  // A new question starts at the top. Already there (typing): nothing to do,
+  // and no layout forced in the keystroke's commit to find that out.
   useLayoutEffect(() => {
-    virtualizer.scrollToOffset(0);
+    if ((virtualizer.scrollOffset ?? 0) !== 0) virtualizer.scrollToOffset(0);
     setActive(0);
   }, [queryVersion, virtualizer, setActive]);
 
