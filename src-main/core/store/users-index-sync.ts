@@ -8,6 +8,7 @@
  * Node only; never imports `electron`.
  */
 import type { IndexedRow, SearchIndex } from '../search/search-index';
+import { MAX_DEFERRED_ROWS } from '../search/sort-orders';
 import { loadIndexSnapshot, saveIndexSnapshot, type SnapshotContext } from './index-snapshot';
 import { yieldToEventLoop, type SqliteDb } from './sqlite-helpers';
 import { indexedRowOf } from './stored-users';
@@ -64,8 +65,16 @@ export interface ExternalWrites {
   end(complete: boolean): void;
 }
 
-/** Changes an external writer lets pile up before merging them into the sort orders. */
+/**
+ * Changes an external writer lets pile up before merging them into the sort
+ * orders: at least this many, and at least an eighth of the index. A merge
+ * copies every order whole, so a fixed count made a first sync of 100 000
+ * users copy them 200 times (quadratic); a share of the index keeps the
+ * copies to a few dozen. A search merges what is pending first, so it sees
+ * every applied change either way.
+ */
 const ORDER_MERGE_ROWS = 500;
+const ORDER_MERGE_SHARE = 8;
 
 /** A repository's hold on its index: what writes, reads and the build need of it. */
 export interface IndexSync {
@@ -153,7 +162,9 @@ export function createIndexSync(
         }
       },
       settle() {
-        if (!index || index.pendingOrder < ORDER_MERGE_ROWS) return false;
+        if (!index) return false;
+        const wanted = Math.max(ORDER_MERGE_ROWS, Math.floor(index.size / ORDER_MERGE_SHARE));
+        if (index.pendingOrder < Math.min(wanted, MAX_DEFERRED_ROWS / 2)) return false;
         index.flushOrder();
         return true;
       },
