@@ -166,8 +166,9 @@ export function* encodeIndexState(state: IndexState): Generator<void, Uint8Array
     yield* w.postings(Float64Array.from(table.keys()), [...table.values()]);
   }
   yield* w.strings(state.starts.rankNames);
-  w.typed(state.starts.keyCounts);
-  yield* w.strings(state.starts.keys);
+  w.typed(state.starts.keys.keyCounts);
+  w.typed(state.starts.keys.keyLengths);
+  w.typed(state.starts.keys.keyUnits);
   return w.parts;
 }
 
@@ -394,14 +395,20 @@ export function* decodeIndexState(body: Uint8Array): Generator<void, IndexState>
   }
   const rankNames = yield* r.strings(nextSlot);
   const keyCounts = r.typed(Int32Array, nextSlot);
-  const startKeys = yield* r.strings();
   let keyTotal = 0;
   for (let s = 0; s < nextSlot; s++) {
     const n = keyCounts[s] as number;
     if (n < 0 || (n > 0 && !hasBit(live, s))) fail('relevance keys out of range');
     keyTotal += n;
   }
-  if (keyTotal !== startKeys.length) fail('relevance keys of the wrong count');
+  const keyLengths = r.typed(Int32Array, keyTotal);
+  let unitTotal = 0;
+  for (let k = 0; k < keyTotal; k++) {
+    const n = keyLengths[k] as number;
+    if (n < 1) fail('a relevance key out of range');
+    unitTotal += n;
+  }
+  const keyUnits = r.typed(Uint16Array, unitTotal);
   if (!r.done) fail('bytes after the end');
   return {
     columns: {
@@ -438,8 +445,7 @@ export function* decodeIndexState(body: Uint8Array): Generator<void, IndexState>
       names: startTables.slice(0, 3),
       anywhere: startTables.slice(3),
       rankNames,
-      keyCounts,
-      keys: startKeys,
+      keys: { keyCounts, keyLengths, keyUnits },
     },
   };
 }
