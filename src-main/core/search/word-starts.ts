@@ -10,8 +10,8 @@
  * Node only; never imports `electron` (plain TypeScript; no I/O).
  */
 import { createExactKeys, type PackedKeys } from './exact-keys';
+import { PostingTable } from './posting-table';
 import type { Posting, PostingPool } from './postings';
-import { postingBytes } from './postings';
 import { isWordStart } from './relevance';
 import type { SlotColumns } from './slot-columns';
 
@@ -62,9 +62,9 @@ export interface WordStarts {
 /** The relevance tables as a saved index (index-snapshot-format.ts) carries them. */
 export interface WordStartsState {
   /** Word-start postings of rank names, by prefix length 1, 2, 3. */
-  names: readonly Map<number, Posting>[];
+  names: readonly PostingTable[];
   /** Word-start postings of haystacks, by prefix length 1, 2, 3. */
-  anywhere: readonly Map<number, Posting>[];
+  anywhere: readonly PostingTable[];
   /** One per slot ("" for a free slot). */
   rankNames: string[];
   /** Every slot's exact keys (exact-keys.ts). */
@@ -75,26 +75,18 @@ export interface WordStartsState {
 export function createWordStarts(cols: SlotColumns, pool: PostingPool): WordStarts {
   const { addToKey, removeFromKey } = pool;
   const exact = createExactKeys();
-  const names = [
-    new Map<number, Posting>(),
-    new Map<number, Posting>(),
-    new Map<number, Posting>(),
-  ];
-  const anywhere = [
-    new Map<number, Posting>(),
-    new Map<number, Posting>(),
-    new Map<number, Posting>(),
-  ];
+  const names = [new PostingTable(), new PostingTable(), new PostingTable()];
+  const anywhere = [new PostingTable(), new PostingTable(), new PostingTable()];
   const rankNames: string[] = [];
 
-  function indexStarts(tables: Map<number, Posting>[], slot: number, text: string, add: boolean) {
+  function indexStarts(tables: PostingTable[], slot: number, text: string, add: boolean) {
     const words = cols.words;
     for (let at = 0; at < text.length; at++) {
       if (!isWordStart(text, at)) continue;
       for (let n = 1; n <= 3 && at + n <= text.length; n++) {
         const key = prefixKey(text, at, n);
         if (key === null) break;
-        const table = tables[n - 1] as Map<number, Posting>;
+        const table = tables[n - 1] as PostingTable;
         if (add) addToKey(table, key, slot, words);
         else removeFromKey(table, key, slot);
       }
@@ -115,11 +107,11 @@ export function createWordStarts(cols: SlotColumns, pool: PostingPool): WordStar
     rankNames[slot] = add ? rankName : '';
   }
 
-  function postingOf(tables: Map<number, Posting>[], term: string): Posting | null {
+  function postingOf(tables: PostingTable[], term: string): Posting | null {
     if (term === '' || !isWordStart(term, 0)) return null;
     const n = Math.min(3, term.length);
     const key = prefixKey(term, 0, n);
-    return key === null ? null : ((tables[n - 1] as Map<number, Posting>).get(key) ?? null);
+    return key === null ? null : ((tables[n - 1] as PostingTable).get(key) ?? null);
   }
 
   return {
@@ -145,8 +137,8 @@ export function createWordStarts(cols: SlotColumns, pool: PostingPool): WordStar
     *restore(state) {
       // Taken over, not copied: a copy of 10^6 entries held the loop for tens of ms.
       for (let i = 0; i < 3; i++) {
-        names[i] = state.names[i] as Map<number, Posting>;
-        anywhere[i] = state.anywhere[i] as Map<number, Posting>;
+        names[i] = state.names[i] as PostingTable;
+        anywhere[i] = state.anywhere[i] as PostingTable;
       }
       rankNames.length = 0;
       for (let slot = 0; slot < state.rankNames.length; slot++) {
@@ -157,7 +149,7 @@ export function createWordStarts(cols: SlotColumns, pool: PostingPool): WordStar
     },
     typedBytes: () => {
       let typed = exact.typedBytes();
-      for (const t of [...names, ...anywhere]) for (const p of t.values()) typed += postingBytes(p);
+      for (const t of [...names, ...anywhere]) typed += t.typedBytes();
       return typed;
     },
   };
