@@ -53,6 +53,13 @@ function hashUnits(units: Uint16Array, from: number, to: number): number {
   return h >>> 0;
 }
 
+/** Whether units [a, b) and [c, d) are the same. */
+function sameUnits(units: Uint16Array, a: number, b: number, c: number, d: number): boolean {
+  if (b - a !== d - c) return false;
+  for (let i = 0; i < b - a; i++) if (units[a + i] !== units[c + i]) return false;
+  return true;
+}
+
 function hashString(s: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
@@ -68,8 +75,10 @@ interface Loaded {
   slotStart: Int32Array;
   /** The slot of key `e`. */
   keySlot: Int32Array;
-  /** Key number + 1 by hash, linear probing; 0: empty. */
+  /** Key number + 1 by hash, linear probing, one per distinct key (the last of its entries); 0: empty. */
   table: Int32Array;
+  /** The entry before `e` with the same key; -1: none. */
+  next: Int32Array;
   /** 1 while the slot still has the keys it was loaded with. */
   live: Uint8Array;
 }
@@ -83,6 +92,7 @@ function emptyLoaded(): Loaded {
     slotStart: EMPTY,
     keySlot: new Int32Array(0),
     table: new Int32Array(1),
+    next: new Int32Array(0),
     live: new Uint8Array(0),
   };
 }
@@ -141,12 +151,12 @@ export function createExactKeys(): ExactKeys {
   }
 
   function loadedSlotsOf(key: string, out: number[]): void {
-    const { units, keyStart, keySlot, table, live } = loaded;
+    const { units, keyStart, keySlot, table, next, live } = loaded;
     const mask = table.length - 1;
     for (let h = hashString(key) & mask; ; h = (h + 1) & mask) {
       const cell = table[h] as number;
       if (cell === 0) return;
-      const e = cell - 1;
+      let e = cell - 1;
       const from = keyStart[e] as number;
       if ((keyStart[e + 1] as number) - from !== key.length) continue;
       let same = true;
@@ -156,8 +166,12 @@ export function createExactKeys(): ExactKeys {
           break;
         }
       }
-      const slot = keySlot[e] as number;
-      if (same && live[slot] === 1) out.push(slot);
+      if (!same) continue;
+      for (; e >= 0; e = next[e] as number) {
+        const slot = keySlot[e] as number;
+        if (live[slot] === 1) out.push(slot);
+      }
+      return;
     }
   }
 
@@ -232,13 +246,27 @@ export function createExactKeys(): ExactKeys {
     for (let slot = 0; slot < slots; slot++) if (keys.keyCounts[slot] !== 0) live[slot] = 1;
     const mask = size - 1;
     const units = keys.keyUnits;
+    // One cell per distinct key, its entries chained through `next`: many
+    // users share a name, and probing past each of them was quadratic.
+    const next = new Int32Array(total).fill(-1);
     for (let i = 0; i < total; i++) {
-      let h = hashUnits(units, keyStart[i] as number, keyStart[i + 1] as number) & mask;
-      while (table[h] !== 0) h = (h + 1) & mask;
-      table[h] = i + 1;
+      const from = keyStart[i] as number;
+      const to = keyStart[i + 1] as number;
+      for (let h = hashUnits(units, from, to) & mask; ; h = (h + 1) & mask) {
+        const cell = table[h] as number;
+        if (cell === 0) {
+          table[h] = i + 1;
+          break;
+        }
+        if (sameUnits(units, keyStart[cell - 1] as number, keyStart[cell] as number, from, to)) {
+          next[i] = cell - 1;
+          table[h] = i + 1;
+          break;
+        }
+      }
       if (i % KEYS_PER_STEP === KEYS_PER_STEP - 1) yield;
     }
-    loaded = { units, keyStart, slotStart, keySlot, table, live };
+    loaded = { units, keyStart, slotStart, keySlot, table, next, live };
   }
 
   return {
@@ -275,6 +303,7 @@ export function createExactKeys(): ExactKeys {
       loaded.slotStart.byteLength +
       loaded.keySlot.byteLength +
       loaded.table.byteLength +
+      loaded.next.byteLength +
       loaded.live.byteLength,
   };
 }
