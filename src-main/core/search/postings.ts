@@ -53,7 +53,7 @@ export function postingBytes(p: Posting): number {
 }
 
 /** What a pool writes a keyed posting through: a Map, or a posting-table.ts table. */
-export interface KeyedPostings {
+interface KeyedPostings {
   get(key: number): Posting | undefined;
   set(key: number, p: Posting): void;
   delete(key: number): void;
