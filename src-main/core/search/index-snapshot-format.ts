@@ -18,6 +18,7 @@ import { ROLES } from '@shared/model';
 import { PIECE_COUNTERS } from './common-pieces';
 import { keysJson, parseFilterJson, type FilterKeys } from './filter-keys';
 import type { IndexState } from './index-state';
+import { PostingTable, type PackedPostings } from './posting-table';
 import { Posting } from './postings';
 import * as slotBits from './slot-bits';
 import { ORDER_COUNT } from './sort-orders';
@@ -44,6 +45,8 @@ const ITEMS_PER_STEP = 16384;
 const WORDS_PER_STEP = 1 << 18;
 /** Larger than any index this code makes (2^26 slots); refuses absurd lengths early. */
 const MAX_CAPACITY = 1 << 26;
+/** Distinct filter keys a read shares at most (beyond, each slot parses its own). */
+const MAX_SHARED_FILTER_KEYS = 1 << 16;
 /** A unit past Latin-1: the string is stored as UTF-16. */
 const WIDE = /[\u0100-\uffff]/;
 
@@ -100,6 +103,18 @@ class BodyWriter {
     this.typed(joined);
   }
 
+  /** A table of postings by key. */
+  *table(table: PostingTable): Generator<void> {
+    const keys: number[] = [];
+    const list: Posting[] = [];
+    for (const [k, p] of table.entries()) {
+      keys.push(k);
+      list.push(p);
+      if (list.length % ITEMS_PER_STEP === 0) yield;
+    }
+    yield* this.postings(Float64Array.from(keys), list);
+  }
+
   /** A posting table: keys, counts, kinds (1: bitset), lengths, and every slot list and bitset. */
   *postings(keys: Float64Array, list: readonly Posting[]): Generator<void> {
     const counts = new Int32Array(list.length);
@@ -152,9 +167,7 @@ export function* encodeIndexState(state: IndexState): Generator<void, Uint8Array
   yield;
   w.numbers(state.ngrams.unitCount);
   w.typed(state.ngrams.unitIds);
-  for (const table of state.ngrams.tables) {
-    yield* w.postings(Float64Array.from(table.keys()), [...table.values()]);
-  }
+  for (const table of state.ngrams.tables) yield* w.table(table);
   w.typed(state.pieces.counts);
   w.typed(state.pieces.tracked);
   yield* w.strings(state.pieces.texts);
@@ -162,12 +175,11 @@ export function* encodeIndexState(state: IndexState): Generator<void, Uint8Array
   w.numbers(state.orders.length, state.orders.orders.length);
   for (const o of state.orders.orders) w.typed(o);
   yield;
-  for (const table of [...state.starts.names, ...state.starts.anywhere]) {
-    yield* w.postings(Float64Array.from(table.keys()), [...table.values()]);
-  }
+  for (const table of [...state.starts.names, ...state.starts.anywhere]) yield* w.table(table);
   yield* w.strings(state.starts.rankNames);
-  w.typed(state.starts.keyCounts);
-  yield* w.strings(state.starts.keys);
+  w.typed(state.starts.keys.keyCounts);
+  w.typed(state.starts.keys.keyLengths);
+  w.typed(state.starts.keys.keyUnits);
   return w.parts;
 }
 
@@ -224,43 +236,34 @@ class BodyReader {
   }
 
   /** A posting table, every slot list sorted and below `slots`, every bitset `words` long at most. */
-  *postings(slots: number, words: number): Generator<void, { keys: number[]; list: Posting[] }> {
+  *postings(slots: number, words: number): Generator<void, PackedPostings> {
     const keys = this.typed(Float64Array);
     const n = keys.length;
     const counts = this.typed(Int32Array, n);
     const kinds = this.typed(Uint8Array, n);
     const lengths = this.typed(Int32Array, n);
     const data = this.typed(Int32Array);
-    const list: Posting[] = [];
     let at = 0;
     let work = 0;
     for (let i = 0; i < n; i++) {
       const count = counts[i] as number;
       const length = lengths[i] as number;
       if (length < 0 || at + length > data.length) fail('a posting out of bounds');
-      const p = new Posting();
-      p.count = count;
       if (kinds[i] === 1) {
         if (length > words) fail('a bitset longer than the index');
         const bits = new Uint32Array(data.buffer, data.byteOffset + at * 4, length);
         if (countBits(bits) !== count) fail('a bitset of the wrong count');
         if (!bitsWithin(bits, slots)) fail('a bitset past the slots');
-        p.bits = bits;
-        p.list = null;
       } else {
         if (kinds[i] !== 0 || length !== count) fail('a posting of the wrong size');
-        const slotList = data.subarray(at, at + length);
         let prev = -1;
-        for (let j = 0; j < length; j++) {
-          const s = slotList[j] as number;
+        for (let j = at; j < at + length; j++) {
+          const s = data[j] as number;
           if (s <= prev || s >= slots) fail('a slot list out of order or range');
           prev = s;
         }
-        // An empty list must still have room to grow by doubling.
-        p.list = length === 0 ? new Int32Array(4) : slotList;
       }
       at += length;
-      list.push(p);
       work += length + 16;
       if (work >= WORDS_PER_STEP) {
         work = 0;
@@ -268,8 +271,29 @@ class BodyReader {
       }
     }
     if (at !== data.length) fail('posting data of the wrong size');
-    return { keys: Array.from(keys), list };
+    return { keys, counts, kinds, lengths, data };
   }
+}
+
+/** Postings as objects (the common pieces: a few thousand at most). */
+function postingObjects(p: PackedPostings): Posting[] {
+  const list: Posting[] = [];
+  let at = 0;
+  for (let i = 0; i < p.keys.length; i++) {
+    const length = p.lengths[i] as number;
+    const posting = new Posting();
+    posting.count = p.counts[i] as number;
+    if (p.kinds[i] === 1) {
+      posting.bits = new Uint32Array(p.data.buffer, p.data.byteOffset + at * 4, length);
+      posting.list = null;
+    } else if (length > 0) {
+      // An empty list keeps the room to grow by doubling it was made with.
+      posting.list = p.data.subarray(at, at + length);
+    }
+    at += length;
+    list.push(posting);
+  }
+  return list;
 }
 
 /** Whether no bit at or past `slots` is set. */
@@ -282,17 +306,18 @@ function bitsWithin(bits: Uint32Array, slots: number): boolean {
 }
 
 /** A table of postings by key, checked, yielding between slices (300 000 users: ~10^6 keys). */
-function* checkedTable(keys: number[], list: Posting[]): Generator<void, Map<number, Posting>> {
-  const table = new Map<number, Posting>();
-  for (let i = 0; i < keys.length; i++) {
-    const k = keys[i] as number;
-    const p = list[i] as Posting;
-    if (!Number.isSafeInteger(k) || p.count < 1) fail('an n-gram posting out of range');
-    table.set(k, p);
+function* checkedTable(p: PackedPostings): Generator<void, PostingTable> {
+  for (let i = 0; i < p.keys.length; i++) {
+    if (!Number.isSafeInteger(p.keys[i]) || (p.counts[i] as number) < 1) {
+      fail('an n-gram posting out of range');
+    }
     if (i % ITEMS_PER_STEP === ITEMS_PER_STEP - 1) yield;
   }
-  if (table.size !== keys.length) fail('an n-gram posting twice');
-  return table;
+  try {
+    return yield* PostingTable.over(p);
+  } catch {
+    return fail('an n-gram posting twice');
+  }
 }
 
 /**
@@ -321,8 +346,18 @@ export function* decodeIndexState(body: Uint8Array): Generator<void, IndexState>
   const userKey = yield* r.strings(nextSlot);
   const filterKeys: FilterKeys[] = [];
   const keyTexts = yield* r.strings(nextSlot);
+  // Users share groups and field values: parsed once each, the keys are
+  // shared too (never changed in place), which at 300 000 users saved most
+  // of seconds of parsing and the collection of its garbage.
+  const parsed = new Map<string, FilterKeys>();
   for (let s = 0; s < keyTexts.length; s++) {
-    filterKeys.push(parseFilterJson(keyTexts[s]) ?? fail('filter keys out of shape'));
+    const text = keyTexts[s] as string;
+    let keys = parsed.get(text);
+    if (keys === undefined) {
+      keys = parseFilterJson(text) ?? fail('filter keys out of shape');
+      if (parsed.size < MAX_SHARED_FILTER_KEYS) parsed.set(text, keys);
+    }
+    filterKeys.push(keys);
     if (s % ITEMS_PER_STEP === ITEMS_PER_STEP - 1) yield;
   }
   const connIds = yield* r.strings(connCount);
@@ -360,16 +395,13 @@ export function* decodeIndexState(body: Uint8Array): Generator<void, IndexState>
   const [unitCount] = r.numbers(1) as [number];
   const unitIds = r.typed(Int32Array, 0x10000);
   if (!unitIds.every((id) => id >= 0 && id <= unitCount)) fail('a unit ID out of range');
-  const tables: Map<number, Posting>[] = [];
-  for (let t = 0; t < 3; t++) {
-    const { keys, list } = yield* r.postings(nextSlot, words);
-    tables.push(yield* checkedTable(keys, list));
-  }
+  const tables: PostingTable[] = [];
+  for (let t = 0; t < 3; t++) tables.push(yield* checkedTable(yield* r.postings(nextSlot, words)));
   const counts = r.typed(Uint16Array, PIECE_COUNTERS);
   const tracked = r.typed(Uint8Array, PIECE_COUNTERS);
   const texts = yield* r.strings();
-  const pieces = yield* r.postings(nextSlot, words);
-  if (pieces.list.length !== texts.length || new Set(texts).size !== texts.length) {
+  const pieces = postingObjects(yield* r.postings(nextSlot, words));
+  if (pieces.length !== texts.length || new Set(texts).size !== texts.length) {
     fail('pieces and their postings differ');
   }
   const [orderLength, orderCount] = r.numbers(2) as [number, number];
@@ -387,21 +419,26 @@ export function* decodeIndexState(body: Uint8Array): Generator<void, IndexState>
     orders.push(order);
     yield;
   }
-  const startTables: Map<number, Posting>[] = [];
+  const startTables: PostingTable[] = [];
   for (let t = 0; t < 6; t++) {
-    const { keys, list } = yield* r.postings(nextSlot, words);
-    startTables.push(yield* checkedTable(keys, list));
+    startTables.push(yield* checkedTable(yield* r.postings(nextSlot, words)));
   }
   const rankNames = yield* r.strings(nextSlot);
   const keyCounts = r.typed(Int32Array, nextSlot);
-  const startKeys = yield* r.strings();
   let keyTotal = 0;
   for (let s = 0; s < nextSlot; s++) {
     const n = keyCounts[s] as number;
     if (n < 0 || (n > 0 && !hasBit(live, s))) fail('relevance keys out of range');
     keyTotal += n;
   }
-  if (keyTotal !== startKeys.length) fail('relevance keys of the wrong count');
+  const keyLengths = r.typed(Int32Array, keyTotal);
+  let unitTotal = 0;
+  for (let k = 0; k < keyTotal; k++) {
+    const n = keyLengths[k] as number;
+    if (n < 1) fail('a relevance key out of range');
+    unitTotal += n;
+  }
+  const keyUnits = r.typed(Uint16Array, unitTotal);
   if (!r.done) fail('bytes after the end');
   return {
     columns: {
@@ -430,16 +467,15 @@ export function* decodeIndexState(body: Uint8Array): Generator<void, IndexState>
     ngrams: {
       unitIds,
       unitCount,
-      tables: tables as [Map<number, Posting>, Map<number, Posting>, Map<number, Posting>],
+      tables: tables as [PostingTable, PostingTable, PostingTable],
     },
-    pieces: { counts, tracked, texts, postings: pieces.list },
+    pieces: { counts, tracked, texts, postings: pieces },
     orders: { orders, length: orderLength },
     starts: {
       names: startTables.slice(0, 3),
       anywhere: startTables.slice(3),
       rankNames,
-      keyCounts,
-      keys: startKeys,
+      keys: { keyCounts, keyLengths, keyUnits },
     },
   };
 }

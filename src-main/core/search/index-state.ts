@@ -164,7 +164,7 @@ export function* importIndexState(parts: IndexParts, state: IndexState): Generat
   yield* parts.starts.restore(state.starts);
   const all: Posting[] = [...state.pieces.postings];
   const tables = [...state.ngrams.tables, ...state.starts.names, ...state.starts.anywhere];
-  for (const table of tables) for (const p of table.values()) all.push(p);
+  for (const table of tables) for (const p of table.bitsets()) all.push(p);
   parts.pool.adopt(all);
   parts.orders.forgetPending();
   parts.orders.adopt(state.orders.orders, state.orders.length);

@@ -7,7 +7,8 @@
  *
  * Node only; never imports `electron` (plain TypeScript; no I/O).
  */
-import { postingBytes, type Posting, type PostingPool } from './postings';
+import { PostingTable } from './posting-table';
+import type { Posting, PostingPool } from './postings';
 import type { SlotColumns } from './slot-columns';
 
 /**
@@ -54,15 +55,15 @@ export interface NgramState {
   unitIds: Int32Array;
   unitCount: number;
   /** Unigrams, bigrams, trigrams. */
-  tables: readonly [Map<number, Posting>, Map<number, Posting>, Map<number, Posting>];
+  tables: readonly [PostingTable, PostingTable, PostingTable];
 }
 
 /** Empty tables over `cols`, writing through `pool`. */
 export function createNgramPostings(cols: SlotColumns, pool: PostingPool): NgramPostings {
   const { addToKey, removeFromKey } = pool;
-  let unigram = new Map<number, Posting>();
-  let trigram = new Map<number, Posting>();
-  let bigram = new Map<number, Posting>();
+  let unigram = new PostingTable();
+  let trigram = new PostingTable();
+  let bigram = new PostingTable();
 
   /** Small numbers for the UTF-16 units met so far (0: never met), so n-gram keys stay small. */
   let unitIds: Int32Array = new Int32Array(0x10000);
@@ -136,11 +137,7 @@ export function createNgramPostings(cols: SlotColumns, pool: PostingPool): Ngram
   }
 
   function typedBytes(): number {
-    let typed = 0;
-    for (const table of [unigram, bigram, trigram]) {
-      for (const p of table.values()) typed += postingBytes(p);
-    }
-    return typed;
+    return unigram.typedBytes() + bigram.typedBytes() + trigram.typedBytes();
   }
 
   function restore(state: NgramState): void {

@@ -52,14 +52,21 @@ export function postingBytes(p: Posting): number {
   return p.bits ? p.bits.byteLength : (p.list?.byteLength ?? 0);
 }
 
+/** What a pool writes a keyed posting through: a Map, or a posting-table.ts table. */
+interface KeyedPostings {
+  get(key: number): Posting | undefined;
+  set(key: number, p: Posting): void;
+  delete(key: number): void;
+}
+
 /** Writes to postings, shared by every posting table of one index. */
 export interface PostingPool {
   /** Adds a slot to a posting (`words`: the index's bitset length now). */
   addTo(p: Posting, slot: number, words: number): void;
   /** Adds a slot to the posting of `key`, creating it. */
-  addToKey(table: Map<number, Posting>, key: number, slot: number, words: number): void;
+  addToKey(table: KeyedPostings, key: number, slot: number, words: number): void;
   /** Takes a slot out of the posting of `key`, dropping the posting once empty. */
-  removeFromKey(table: Map<number, Posting>, key: number, slot: number): void;
+  removeFromKey(table: KeyedPostings, key: number, slot: number): void;
   /**
    * In the last tenth before a capacity doubling, grows a few postings'
    * bitsets to the next capacity per batch of `rows`.
@@ -121,13 +128,13 @@ export function createPostingPool(): PostingPool {
     p.count++;
   }
 
-  function addToKey(table: Map<number, Posting>, key: number, slot: number, words: number): void {
+  function addToKey(table: KeyedPostings, key: number, slot: number, words: number): void {
     let p = table.get(key);
     if (!p) table.set(key, (p = new Posting()));
     addTo(p, slot, words);
   }
 
-  function removeFromKey(table: Map<number, Posting>, key: number, slot: number): void {
+  function removeFromKey(table: KeyedPostings, key: number, slot: number): void {
     const p = table.get(key);
     if (!p) return;
     removeFrom(p, slot);

@@ -9,8 +9,9 @@
  *
  * Node only; never imports `electron` (plain TypeScript; no I/O).
  */
+import { createExactKeys, type PackedKeys } from './exact-keys';
+import { PostingTable } from './posting-table';
 import type { Posting, PostingPool } from './postings';
-import { postingBytes } from './postings';
 import { isWordStart } from './relevance';
 import type { SlotColumns } from './slot-columns';
 
@@ -24,9 +25,6 @@ function prefixKey(text: string, at: number, length: number): number | null {
   }
   return key;
 }
-
-/** Slots whose exact keys a restore files between two yields. */
-const SLOTS_PER_STEP = 8192;
 
 /** The relevance tables of one index. */
 export interface WordStarts {
@@ -64,68 +62,31 @@ export interface WordStarts {
 /** The relevance tables as a saved index (index-snapshot-format.ts) carries them. */
 export interface WordStartsState {
   /** Word-start postings of rank names, by prefix length 1, 2, 3. */
-  names: readonly Map<number, Posting>[];
+  names: readonly PostingTable[];
   /** Word-start postings of haystacks, by prefix length 1, 2, 3. */
-  anywhere: readonly Map<number, Posting>[];
+  anywhere: readonly PostingTable[];
   /** One per slot ("" for a free slot). */
   rankNames: string[];
-  /** How many exact keys each slot has, in slot order... */
-  keyCounts: Int32Array;
-  /** ...and the keys themselves, one after another. */
-  keys: string[];
+  /** Every slot's exact keys (exact-keys.ts). */
+  keys: PackedKeys;
 }
 
 /** Empty tables over `cols`, writing through `pool`. */
 export function createWordStarts(cols: SlotColumns, pool: PostingPool): WordStarts {
   const { addToKey, removeFromKey } = pool;
-  /**
-   * Slots by exact key: most keys name one slot, kept as the number itself
-   * (an array per key was ~1.5 million arrays at 300 000 users, most of a
-   * snapshot's restore and its garbage collection).
-   */
-  const exact = new Map<string, number | number[]>();
-
-  function fileKey(k: string, slot: number): void {
-    const had = exact.get(k);
-    if (had === undefined) exact.set(k, slot);
-    else if (typeof had === 'number') exact.set(k, [had, slot]);
-    else had.push(slot);
-  }
-
-  function unfileKey(k: string, slot: number): void {
-    const had = exact.get(k);
-    if (had === undefined) return;
-    if (typeof had === 'number') {
-      if (had === slot) exact.delete(k);
-      return;
-    }
-    const at = had.indexOf(slot);
-    if (at >= 0) had.splice(at, 1);
-    if (had.length === 1) exact.set(k, had[0] as number);
-    else if (had.length === 0) exact.delete(k);
-  }
-  const names = [
-    new Map<number, Posting>(),
-    new Map<number, Posting>(),
-    new Map<number, Posting>(),
-  ];
-  const anywhere = [
-    new Map<number, Posting>(),
-    new Map<number, Posting>(),
-    new Map<number, Posting>(),
-  ];
-  const none: readonly string[] & readonly number[] = [];
+  const exact = createExactKeys();
+  const names = [new PostingTable(), new PostingTable(), new PostingTable()];
+  const anywhere = [new PostingTable(), new PostingTable(), new PostingTable()];
   const rankNames: string[] = [];
-  const rowKeys: (readonly string[])[] = [];
 
-  function indexStarts(tables: Map<number, Posting>[], slot: number, text: string, add: boolean) {
+  function indexStarts(tables: PostingTable[], slot: number, text: string, add: boolean) {
     const words = cols.words;
     for (let at = 0; at < text.length; at++) {
       if (!isWordStart(text, at)) continue;
       for (let n = 1; n <= 3 && at + n <= text.length; n++) {
         const key = prefixKey(text, at, n);
         if (key === null) break;
-        const table = tables[n - 1] as Map<number, Posting>;
+        const table = tables[n - 1] as PostingTable;
         if (add) addToKey(table, key, slot, words);
         else removeFromKey(table, key, slot);
       }
@@ -139,79 +100,56 @@ export function createWordStarts(cols: SlotColumns, pool: PostingPool): WordStar
     keys: readonly string[],
     add: boolean,
   ): void {
-    for (const k of keys) {
-      if (add) fileKey(k, slot);
-      else unfileKey(k, slot);
-    }
+    if (add) exact.add(slot, keys);
+    else exact.remove(slot, keys);
     indexStarts(names, slot, rankName, add);
     indexStarts(anywhere, slot, hay, add);
     rankNames[slot] = add ? rankName : '';
-    rowKeys[slot] = add ? keys : none;
   }
 
-  function postingOf(tables: Map<number, Posting>[], term: string): Posting | null {
+  function postingOf(tables: PostingTable[], term: string): Posting | null {
     if (term === '' || !isWordStart(term, 0)) return null;
     const n = Math.min(3, term.length);
     const key = prefixKey(term, 0, n);
-    return key === null ? null : ((tables[n - 1] as Map<number, Posting>).get(key) ?? null);
+    return key === null ? null : ((tables[n - 1] as PostingTable).get(key) ?? null);
   }
 
   return {
     indexRow,
     rankName: (slot) => rankNames[slot] ?? '',
-    keysOf: (slot) => rowKeys[slot] ?? none,
-    exactSlots: (key) => {
-      const slots = exact.get(key);
-      return slots === undefined ? none : typeof slots === 'number' ? [slots] : slots;
-    },
+    keysOf: (slot) => exact.keysOf(slot),
+    exactSlots: (key) => exact.slotsOf(key),
     namePosting: (term) => postingOf(names, term),
     anyPosting: (term) => postingOf(anywhere, term),
     clear: () => {
       exact.clear();
       rankNames.length = 0;
-      rowKeys.length = 0;
       for (const t of [...names, ...anywhere]) t.clear();
     },
     state(nextSlot) {
-      const keyCounts = new Int32Array(nextSlot);
-      const keys: string[] = [];
-      for (let slot = 0; slot < nextSlot; slot++) {
-        const own = rowKeys[slot] ?? none;
-        keyCounts[slot] = own.length;
-        for (const k of own) keys.push(k);
-      }
       return {
         names,
         anywhere,
         rankNames: Array.from({ length: nextSlot }, (_, slot) => rankNames[slot] ?? ''),
-        keyCounts,
-        keys,
+        keys: exact.packed(nextSlot),
       };
     },
     *restore(state) {
       // Taken over, not copied: a copy of 10^6 entries held the loop for tens of ms.
       for (let i = 0; i < 3; i++) {
-        names[i] = state.names[i] as Map<number, Posting>;
-        anywhere[i] = state.anywhere[i] as Map<number, Posting>;
+        names[i] = state.names[i] as PostingTable;
+        anywhere[i] = state.anywhere[i] as PostingTable;
       }
-      exact.clear();
       rankNames.length = 0;
-      rowKeys.length = 0;
-      let at = 0;
-      const counts = state.keyCounts;
-      for (let slot = 0; slot < counts.length; slot++) {
-        const count = counts[slot] as number;
+      for (let slot = 0; slot < state.rankNames.length; slot++) {
         rankNames[slot] = state.rankNames[slot] ?? '';
-        const own = count === 0 ? none : state.keys.slice(at, at + count);
-        at += count;
-        rowKeys[slot] = own;
-        for (const k of own) fileKey(k, slot);
-        if (slot % SLOTS_PER_STEP === SLOTS_PER_STEP - 1) yield;
       }
+      yield;
+      yield* exact.restore(state.keys);
     },
     typedBytes: () => {
-      let typed = 0;
-      for (const t of [...names, ...anywhere]) for (const p of t.values()) typed += postingBytes(p);
+      let typed = exact.typedBytes();
+      for (const t of [...names, ...anywhere]) typed += t.typedBytes();
       return typed;
     },
   };

@@ -1,0 +1,309 @@
+/**
+ * The exact keys of the relevance order (tiers 1-3 of relevance.ts) and
+ * the slots that have them, for word-starts.ts.
+ *
+ * A saved index (index-snapshot-format.ts) carries every slot's keys as
+ * UTF-16 units in typed arrays, and a load keeps them so: a hash table of
+ * entries over those arrays, built in slices, answers a key without one
+ * string or object per key (300 000 users: ~1.5 million keys, which filed
+ * into a Map cost seconds of a launch and its garbage collection). Slots
+ * written after the load (a sync, an edit) file their keys in a Map, as a
+ * build does; a loaded slot rewritten or removed stops answering from the
+ * table.
+ *
+ * Node only; never imports `electron` (plain TypeScript; no I/O).
+ */
+
+/** Every slot's exact keys, packed: what a snapshot carries. */
+export interface PackedKeys {
+  /** How many keys each slot has, in slot order... */
+  keyCounts: Int32Array;
+  /** ...each key's length in UTF-16 units, one after another... */
+  keyLengths: Int32Array;
+  /** ...and their units, one after another. */
+  keyUnits: Uint16Array;
+}
+
+/** The exact keys of one index. */
+export interface ExactKeys {
+  /** Files `keys` under `slot` (after `remove` of what it had, if anything). */
+  add(slot: number, keys: readonly string[]): void;
+  /** Unfiles the keys `slot` was added with (`keys`: those, from `keysOf`). */
+  remove(slot: number, keys: readonly string[]): void;
+  /** The keys a slot was added with. */
+  keysOf(slot: number): readonly string[];
+  /** The slots with `key`, unordered. */
+  slotsOf(key: string): readonly number[];
+  clear(): void;
+  /** Every slot's keys below `nextSlot`, packed (a copy). */
+  packed(nextSlot: number): PackedKeys;
+  /** Replaces what it holds with checked packed keys (taken over), a slice of keys per step. */
+  restore(keys: PackedKeys): Generator<void>;
+  /** Bytes of the typed arrays. */
+  typedBytes(): number;
+}
+
+/** Keys hashed into the table between two yields. */
+const KEYS_PER_STEP = 32768;
+
+/** FNV-1a over UTF-16 units. */
+function hashUnits(units: Uint16Array, from: number, to: number): number {
+  let h = 0x811c9dc5;
+  for (let i = from; i < to; i++) h = Math.imul(h ^ (units[i] as number), 0x01000193);
+  return h >>> 0;
+}
+
+/** Whether units [a, b) and [c, d) are the same. */
+function sameUnits(units: Uint16Array, a: number, b: number, c: number, d: number): boolean {
+  if (b - a !== d - c) return false;
+  for (let i = 0; i < b - a; i++) if (units[a + i] !== units[c + i]) return false;
+  return true;
+}
+
+function hashString(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+/** What a load brought: read-only but for `live`. */
+interface Loaded {
+  units: Uint16Array;
+  /** Where key `e` starts in `units` (one past the last: its end). */
+  keyStart: Int32Array;
+  /** Where slot `s`'s keys start among the keys (one past the last slot's: the end). */
+  slotStart: Int32Array;
+  /** The slot of key `e`. */
+  keySlot: Int32Array;
+  /** Key number + 1 by hash, linear probing, one per distinct key (the last of its entries); 0: empty. */
+  table: Int32Array;
+  /** The entry before `e` with the same key; -1: none. */
+  next: Int32Array;
+  /** 1 while the slot still has the keys it was loaded with. */
+  live: Uint8Array;
+}
+
+const EMPTY = new Int32Array(1);
+
+function emptyLoaded(): Loaded {
+  return {
+    units: new Uint16Array(0),
+    keyStart: EMPTY,
+    slotStart: EMPTY,
+    keySlot: new Int32Array(0),
+    table: new Int32Array(1),
+    next: new Int32Array(0),
+    live: new Uint8Array(0),
+  };
+}
+
+/** Empty exact keys. */
+export function createExactKeys(): ExactKeys {
+  const none: readonly string[] & readonly number[] = [];
+  /**
+   * Slots by key for slots written since the load: most keys name one slot,
+   * kept as the number itself (an array per key would be a million arrays).
+   */
+  const filed = new Map<string, number | number[]>();
+  const rowKeys: (readonly string[] | undefined)[] = [];
+  let loaded = emptyLoaded();
+
+  function fileKey(k: string, slot: number): void {
+    const had = filed.get(k);
+    if (had === undefined) filed.set(k, slot);
+    else if (typeof had === 'number') filed.set(k, [had, slot]);
+    else had.push(slot);
+  }
+
+  function unfileKey(k: string, slot: number): void {
+    const had = filed.get(k);
+    if (had === undefined) return;
+    if (typeof had === 'number') {
+      if (had === slot) filed.delete(k);
+      return;
+    }
+    const at = had.indexOf(slot);
+    if (at >= 0) had.splice(at, 1);
+    if (had.length === 1) filed.set(k, had[0] as number);
+    else if (had.length === 0) filed.delete(k);
+  }
+
+  function loadedKeyOf(e: number): string {
+    const { units, keyStart } = loaded;
+    return String.fromCharCode(...units.subarray(keyStart[e], keyStart[e + 1]));
+  }
+
+  function isLoaded(slot: number): boolean {
+    return loaded.live[slot] === 1;
+  }
+
+  function keysOf(slot: number): readonly string[] {
+    if (!isLoaded(slot)) return rowKeys[slot] ?? none;
+    const out: string[] = [];
+    for (
+      let e = loaded.slotStart[slot] as number;
+      e < (loaded.slotStart[slot + 1] as number);
+      e++
+    ) {
+      out.push(loadedKeyOf(e));
+    }
+    return out;
+  }
+
+  function loadedSlotsOf(key: string, out: number[]): void {
+    const { units, keyStart, keySlot, table, next, live } = loaded;
+    const mask = table.length - 1;
+    for (let h = hashString(key) & mask; ; h = (h + 1) & mask) {
+      const cell = table[h] as number;
+      if (cell === 0) return;
+      let e = cell - 1;
+      const from = keyStart[e] as number;
+      if ((keyStart[e + 1] as number) - from !== key.length) continue;
+      let same = true;
+      for (let i = 0; i < key.length; i++) {
+        if (units[from + i] !== key.charCodeAt(i)) {
+          same = false;
+          break;
+        }
+      }
+      if (!same) continue;
+      for (; e >= 0; e = next[e] as number) {
+        const slot = keySlot[e] as number;
+        if (live[slot] === 1) out.push(slot);
+      }
+      return;
+    }
+  }
+
+  function packed(nextSlot: number): PackedKeys {
+    const keyCounts = new Int32Array(nextSlot);
+    let keys = 0;
+    let units = 0;
+    for (let slot = 0; slot < nextSlot; slot++) {
+      if (isLoaded(slot)) {
+        const from = loaded.slotStart[slot] as number;
+        const to = loaded.slotStart[slot + 1] as number;
+        keyCounts[slot] = to - from;
+        units += (loaded.keyStart[to] as number) - (loaded.keyStart[from] as number);
+      } else {
+        const own = rowKeys[slot] ?? none;
+        keyCounts[slot] = own.length;
+        for (const k of own) units += k.length;
+      }
+      keys += keyCounts[slot] as number;
+    }
+    const keyLengths = new Int32Array(keys);
+    const keyUnits = new Uint16Array(units);
+    let k = 0;
+    let u = 0;
+    for (let slot = 0; slot < nextSlot; slot++) {
+      if (isLoaded(slot)) {
+        const from = loaded.slotStart[slot] as number;
+        const to = loaded.slotStart[slot + 1] as number;
+        for (let e = from; e < to; e++) {
+          keyLengths[k++] = (loaded.keyStart[e + 1] as number) - (loaded.keyStart[e] as number);
+        }
+        const a = loaded.keyStart[from] as number;
+        const b = loaded.keyStart[to] as number;
+        keyUnits.set(loaded.units.subarray(a, b), u);
+        u += b - a;
+        continue;
+      }
+      for (const key of rowKeys[slot] ?? none) {
+        keyLengths[k++] = key.length;
+        for (let i = 0; i < key.length; i++) keyUnits[u++] = key.charCodeAt(i);
+      }
+    }
+    return { keyCounts, keyLengths, keyUnits };
+  }
+
+  function* restore(keys: PackedKeys): Generator<void> {
+    filed.clear();
+    rowKeys.length = 0;
+    const slots = keys.keyCounts.length;
+    const total = keys.keyLengths.length;
+    const slotStart = new Int32Array(slots + 1);
+    const keySlot = new Int32Array(total);
+    let e = 0;
+    for (let slot = 0; slot < slots; slot++) {
+      slotStart[slot] = e;
+      const n = keys.keyCounts[slot] as number;
+      keySlot.fill(slot, e, e + n);
+      e += n;
+    }
+    slotStart[slots] = e;
+    const keyStart = new Int32Array(total + 1);
+    let u = 0;
+    for (let i = 0; i < total; i++) {
+      keyStart[i] = u;
+      u += keys.keyLengths[i] as number;
+    }
+    keyStart[total] = u;
+    let size = 2;
+    while (size < total * 2) size *= 2;
+    const table = new Int32Array(size);
+    const live = new Uint8Array(slots);
+    for (let slot = 0; slot < slots; slot++) if (keys.keyCounts[slot] !== 0) live[slot] = 1;
+    const mask = size - 1;
+    const units = keys.keyUnits;
+    // One cell per distinct key, its entries chained through `next`: many
+    // users share a name, and probing past each of them was quadratic.
+    const next = new Int32Array(total).fill(-1);
+    for (let i = 0; i < total; i++) {
+      const from = keyStart[i] as number;
+      const to = keyStart[i + 1] as number;
+      for (let h = hashUnits(units, from, to) & mask; ; h = (h + 1) & mask) {
+        const cell = table[h] as number;
+        if (cell === 0) {
+          table[h] = i + 1;
+          break;
+        }
+        if (sameUnits(units, keyStart[cell - 1] as number, keyStart[cell] as number, from, to)) {
+          next[i] = cell - 1;
+          table[h] = i + 1;
+          break;
+        }
+      }
+      if (i % KEYS_PER_STEP === KEYS_PER_STEP - 1) yield;
+    }
+    loaded = { units, keyStart, slotStart, keySlot, table, next, live };
+  }
+
+  return {
+    add(slot, keys) {
+      if (isLoaded(slot)) loaded.live[slot] = 0;
+      for (const k of keys) fileKey(k, slot);
+      rowKeys[slot] = keys;
+    },
+    remove(slot, keys) {
+      if (isLoaded(slot)) loaded.live[slot] = 0;
+      else for (const k of keys) unfileKey(k, slot);
+      rowKeys[slot] = none;
+    },
+    keysOf,
+    slotsOf(key) {
+      const out: number[] = [];
+      if (loaded.keySlot.length > 0) loadedSlotsOf(key, out);
+      const had = filed.get(key);
+      if (had === undefined) return out.length === 0 ? none : out;
+      if (typeof had === 'number') out.push(had);
+      else for (const s of had) out.push(s);
+      return out;
+    },
+    clear() {
+      filed.clear();
+      rowKeys.length = 0;
+      loaded = emptyLoaded();
+    },
+    packed,
+    restore,
+    typedBytes: () =>
+      loaded.units.byteLength +
+      loaded.keyStart.byteLength +
+      loaded.slotStart.byteLength +
+      loaded.keySlot.byteLength +
+      loaded.table.byteLength +
+      loaded.next.byteLength +
+      loaded.live.byteLength,
+  };
+}
