@@ -110,6 +110,13 @@ process.on('SIGTERM', () => process.exit(0));
   chmodSync(file, 0o755);
 }
 
+/** Starts `server` on a free loopback port; resolves with its base URL, as ELECTRON_MIRROR takes it. */
+async function listenLocally(server: Server): Promise<string> {
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const address = server.address();
+  return `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/`;
+}
+
 /** The version of the electron package the project installed. */
 function electronVersion(): string {
   const manifest = readFileSync(join(ROOT, 'node_modules/electron/package.json'), 'utf8');
@@ -254,9 +261,7 @@ describe('npm start', () => {
           res.writeHead(404).end('Not Found');
         }
       });
-      await new Promise<void>((done) => serving.listen(0, '127.0.0.1', done));
-      const address = serving.address();
-      mirror = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/`;
+      mirror = await listenLocally(serving);
     });
     afterAll(() => new Promise<void>((done) => serving.close(() => done())));
 
@@ -317,9 +322,7 @@ describe('npm start', () => {
         res.writeHead(403, { 'Content-Type': 'text/plain' });
         res.end('Forbidden');
       });
-      await new Promise<void>((done) => refusing.listen(0, '127.0.0.1', done));
-      const address = refusing.address();
-      mirror = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/`;
+      mirror = await listenLocally(refusing);
     });
     afterAll(() => new Promise<void>((done) => refusing.close(() => done())));
 

@@ -18,8 +18,8 @@ import { ROLES } from '@shared/model';
 import { PIECE_COUNTERS } from './common-pieces';
 import { keysJson, parseFilterJson, type FilterKeys } from './filter-keys';
 import type { IndexState } from './index-state';
-import { PostingTable, type PackedPostings } from './posting-table';
-import { Posting } from './postings';
+import { postingAt, PostingTable, type PackedPostings } from './posting-table';
+import type { Posting } from './postings';
 import * as slotBits from './slot-bits';
 import { ORDER_COUNT } from './sort-orders';
 
@@ -280,18 +280,8 @@ function postingObjects(p: PackedPostings): Posting[] {
   const list: Posting[] = [];
   let at = 0;
   for (let i = 0; i < p.keys.length; i++) {
-    const length = p.lengths[i] as number;
-    const posting = new Posting();
-    posting.count = p.counts[i] as number;
-    if (p.kinds[i] === 1) {
-      posting.bits = new Uint32Array(p.data.buffer, p.data.byteOffset + at * 4, length);
-      posting.list = null;
-    } else if (length > 0) {
-      // An empty list keeps the room to grow by doubling it was made with.
-      posting.list = p.data.subarray(at, at + length);
-    }
-    at += length;
-    list.push(posting);
+    list.push(postingAt(p, i, at));
+    at += p.lengths[i] as number;
   }
   return list;
 }

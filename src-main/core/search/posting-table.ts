@@ -34,6 +34,25 @@ function hashKey(k: number): number {
   return Math.imul(h, 0x85ebca6b) >>> 0;
 }
 
+/**
+ * Packed entry `e` (its data from `at`) as a posting whose bits or list
+ * stand over the packed data, not a copy: the snapshot read and the table's
+ * first use of a key make them alike.
+ */
+export function postingAt(p: PackedPostings, e: number, at: number): Posting {
+  const length = p.lengths[e] as number;
+  const posting = new Posting();
+  posting.count = p.counts[e] as number;
+  if (p.kinds[e] === 1) {
+    posting.bits = new Uint32Array(p.data.buffer, p.data.byteOffset + at * 4, length);
+    posting.list = null;
+  } else if (length > 0) {
+    posting.list = p.data.subarray(at, at + length);
+  }
+  // An empty list keeps the room to grow by doubling that a new posting has.
+  return posting;
+}
+
 /** Postings by key. */
 export class PostingTable {
   /** Postings created or asked for since the load (they win over the packed ones). */
@@ -96,19 +115,7 @@ export class PostingTable {
   }
 
   private objectOf(e: number): Posting {
-    const p = this.packed as PackedPostings;
-    const at = this.starts[e] as number;
-    const length = p.lengths[e] as number;
-    const posting = new Posting();
-    posting.count = p.counts[e] as number;
-    if (p.kinds[e] === 1) {
-      posting.bits = new Uint32Array(p.data.buffer, p.data.byteOffset + at * 4, length);
-      posting.list = null;
-    } else {
-      // An empty list must still have room to grow by doubling.
-      posting.list = length === 0 ? new Int32Array(4) : p.data.subarray(at, at + length);
-    }
-    return posting;
+    return postingAt(this.packed as PackedPostings, e, this.starts[e] as number);
   }
 
   get size(): number {
