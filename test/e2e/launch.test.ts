@@ -148,6 +148,28 @@ function npmStart(cwd: string, env: NodeJS.ProcessEnv, script = 'start'): Starte
   return { child, output: () => output, exited };
 }
 
+/**
+ * Waits until the stub Electron has recorded its launch (or npm start
+ * ended), and checks it was launched on the project folder, as `electron .`.
+ */
+async function launchedOnProject(
+  started: Started,
+  record: string,
+  project: string,
+): Promise<Launched | null> {
+  // The stub writes its record in one call; poll until it parses.
+  await expect
+    .poll(() => readRecord(record) !== null || started.child.exitCode !== null, {
+      timeout: 240_000,
+    })
+    .toBe(true);
+  const launched = readRecord(record);
+  expect(launched, started.output()).not.toBeNull();
+  expect(launched?.argv[0]).toBe('.');
+  expect(launched?.cwd).toBe(project);
+  return launched;
+}
+
 function stopGroup(started: Started): Promise<number | null> {
   try {
     process.kill(-started.child.pid!, 'SIGTERM');
@@ -192,18 +214,9 @@ describe('npm start', () => {
     const started = npmStart(project, userEnv({ ELECTRON_EXEC_PATH: stub }));
     let app: AppUnderTest | null = null;
     try {
-      // The stub writes its record in one call; poll until it parses (or npm start ended).
-      await expect
-        .poll(() => readRecord(record) !== null || started.child.exitCode !== null, {
-          timeout: 240_000,
-        })
-        .toBe(true);
-      const launched = readRecord(record);
-      expect(launched, started.output()).not.toBeNull();
+      const launched = await launchedOnProject(started, record, project);
       if (!launched) return;
-      // Electron on the project folder, with the dev server's URL.
-      expect(launched.argv[0]).toBe('.');
-      expect(launched.cwd).toBe(project);
+      // With the dev server's URL.
       const devUrl = launched.env.ELECTRON_RENDERER_URL ?? '';
       expect(devUrl).toMatch(/^http:\/\/(localhost|127\.0\.0\.1):\d+$/);
       // Main and preload were built into the copy, as package.json's "main" expects.
@@ -294,15 +307,7 @@ describe('npm start', () => {
       const downloads = requested.length;
       const started = npmStart(project, env);
       try {
-        await expect
-          .poll(() => readRecord(record) !== null || started.child.exitCode !== null, {
-            timeout: 240_000,
-          })
-          .toBe(true);
-        const launched = readRecord(record);
-        expect(launched, started.output()).not.toBeNull();
-        expect(launched?.argv[0]).toBe('.');
-        expect(launched?.cwd).toBe(project);
+        await launchedOnProject(started, record, project);
         expect(started.output()).not.toMatch(
           /Electron uninstall|Rollcall cannot start|fetching it/,
         );
