@@ -81,7 +81,9 @@ export async function syncPages(
   let storedContext: ProviderContext | null = null;
   // Pages held back until `batchRows` users are waiting (see SyncPagesDeps.batchRows).
   let held: { writes: UserWrite[]; done: number } | null = null;
-  const write = async (): Promise<void> => {
+  // `until`: the signal that stops the write, or none for pages that must
+  // be kept whatever ends the sync (see below).
+  const write = async (until: AbortSignal | undefined): Promise<void> => {
     if (!held) return;
     const { writes, done } = held;
     held = null;
@@ -96,7 +98,7 @@ export async function syncPages(
     const written = await users.upsertBatch(writes, {
       ...chunks,
       maxChunkRows,
-      signal,
+      signal: until,
       seenAt: startedAt,
       onChunk: (chunk) => progress({ done: base + chunk.done }),
     });
@@ -105,42 +107,60 @@ export async function syncPages(
     counts.unchanged += written.unchanged;
     total = done;
   };
-  for await (const page of pages) {
-    if (!answered) {
-      deps.answered();
-      answered = true;
+  // Pages held back were fetched as they would have been written one by one:
+  // whatever ends the fetch (a cancel, a 429 after its retries, a timeout),
+  // they are written before the sync ends, so no progress is lost for batching.
+  try {
+    for await (const page of pages) {
+      if (!answered) {
+        deps.answered();
+        answered = true;
+      }
+      // A provider hands the same context with every page: store it once
+      // (at 100 000 users it is megabytes of JSON to read and write).
+      if (page.context !== storedContext) {
+        await contexts.store(session.connectionId, page.context);
+        storedContext = page.context;
+      }
+      progress({
+        phase: 'writing',
+        done: total,
+        total: page.total,
+        retryAfterSeconds: null,
+        message: `Saving users (${page.done}${page.total !== null ? ` of ${page.total}` : ''})…`,
+      });
+      const writes = await writesOf(page.users, now());
+      if (!held) held = { writes, done: page.done };
+      else for (const w of writes) held.writes.push(w);
+      held.done = page.done;
+      unreadable = page.unreadable;
+      if (held.writes.length >= (deps.batchRows ?? 0)) {
+        if (signal.aborted) break;
+        await write(signal);
+      }
+      progress({
+        phase: 'fetching',
+        done: total,
+        total: page.total,
+        message:
+          page.total !== null && page.done >= page.total
+            ? 'Finishing…'
+            : `Fetched ${page.done}${page.total !== null ? ` of ${page.total}` : ''} users…`,
+      });
     }
-    // A provider hands the same context with every page: store it once
-    // (at 100 000 users it is megabytes of JSON to read and write).
-    if (page.context !== storedContext) {
-      await contexts.store(session.connectionId, page.context);
-      storedContext = page.context;
+  } catch (error) {
+    try {
+      await write(undefined);
+    } catch {
+      // The error that ended the fetch is the one to report.
     }
-    progress({
-      phase: 'writing',
-      done: total,
-      total: page.total,
-      retryAfterSeconds: null,
-      message: `Saving users (${page.done}${page.total !== null ? ` of ${page.total}` : ''})…`,
-    });
-    const writes = await writesOf(page.users, now());
-    if (!held) held = { writes, done: page.done };
-    else for (const w of writes) held.writes.push(w);
-    held.done = page.done;
-    unreadable = page.unreadable;
-    if (held.writes.length >= (deps.batchRows ?? 0)) await write();
-    progress({
-      phase: 'fetching',
-      done: total,
-      total: page.total,
-      message:
-        page.total !== null && page.done >= page.total
-          ? 'Finishing…'
-          : `Fetched ${page.done}${page.total !== null ? ` of ${page.total}` : ''} users…`,
-    });
+    throw error;
   }
-  if (signal.aborted) fail('CANCELLED', CANCELLED_MESSAGE);
-  await write();
+  if (signal.aborted) {
+    await write(undefined);
+    fail('CANCELLED', CANCELLED_MESSAGE);
+  }
+  await write(signal);
   if (signal.aborted) fail('CANCELLED', CANCELLED_MESSAGE);
   deps.answered();
   progress({ phase: 'reconciling', message: 'Marking users no longer on the server…' });

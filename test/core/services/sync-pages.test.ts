@@ -7,6 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { DirectoryPage } from '@core/providers/types';
+import { fail, RollcallFailure } from '@shared/errors';
 import { syncPages, type SyncPagesDeps, type ProgressChange } from '@core/services/sync-pages';
 import type { UpsertBatchOptions } from '@core/store/users-write';
 import type { UserWrite } from '@core/store/users-rows';
@@ -33,17 +34,29 @@ interface Call {
   maxChunkRows: number | undefined;
 }
 
+interface Run {
+  calls: Call[];
+  progress: ProgressChange[];
+  stored: string[];
+  added: number;
+  error: unknown;
+}
+
+/**
+ * Runs a sync over `fetch` (every page by default); a failure is returned,
+ * not thrown, with what was stored before it.
+ */
 async function run(
   extra: Pick<SyncPagesDeps, 'batchRows' | 'chunks'>,
-): Promise<{ calls: Call[]; progress: ProgressChange[]; stored: string[]; added: number }> {
+  fetch: () => AsyncGenerator<DirectoryPage, void, void> = async function* () {
+    yield* pages();
+  },
+  signal: AbortSignal = new AbortController().signal,
+): Promise<Run> {
   const calls: Call[] = [];
   const progress: ProgressChange[] = [];
   const stored: string[] = [];
-  const provider = standInProvider('zulip', {
-    async *fetchDirectory() {
-      yield* pages();
-    },
-  });
+  const provider = standInProvider('zulip', { fetchDirectory: fetch });
   const counts = await syncPages(
     {
       provider,
@@ -56,6 +69,8 @@ async function run(
       users: {
         async upsertBatch(records: readonly UserWrite[], options: UpsertBatchOptions) {
           calls.push({ rows: records.length, maxChunkRows: options.maxChunkRows });
+          // As the real repository does: a cancelled signal writes nothing more.
+          if (options.signal?.aborted) fail('CANCELLED', 'cancelled');
           for (const r of records) stored.push(r.user.userId);
           return { added: records.length, updated: 0, unchanged: 0 };
         },
@@ -69,11 +84,17 @@ async function run(
       progress: (change) => progress.push(change),
       ...extra,
     },
-    new AbortController().signal,
+    signal,
     1,
+  ).then(
+    (counts) => ({ added: counts.added, error: null }),
+    (error: unknown) => ({ added: 0, error }),
   );
-  return { calls, progress, stored, added: counts.added };
+  return { calls, progress, stored, ...counts };
 }
+
+const codeOf = (error: unknown): string | null =>
+  error instanceof RollcallFailure ? error.error.code : null;
 
 const phases = (progress: ProgressChange[]): string[] =>
   progress.flatMap((p) => (p.phase ? [p.phase] : [])).filter((p, i, all) => p !== all[i - 1]);
@@ -99,5 +120,49 @@ describe('syncPages', () => {
     expect(batched.added).toBe(one.added);
     expect(phases(batched.progress)).toEqual(phases(one.progress));
     expect(batched.progress.at(-1)?.phase).toBe('reconciling');
+  });
+
+  const idsOf = (from: number, to: number): string[] =>
+    Array.from({ length: to - from }, (_, k) => `u${from + k}`);
+
+  it('writes the pages it held when the fetch fails part-way, then reports the failure', async () => {
+    const failed = await run({ batchRows: 2000 }, async function* () {
+      yield* pages().slice(0, 3);
+      fail('RATE_LIMITED', 'still rate limited after retrying');
+    });
+    expect(codeOf(failed.error)).toBe('RATE_LIMITED');
+    // The three pages fetched before the 429 are stored, as one page at a time would have.
+    expect(failed.stored).toEqual(idsOf(0, 3 * PAGE_ROWS));
+    // Nobody is marked gone by a sync that did not finish.
+    expect(failed.progress.some((p) => p.phase === 'reconciling')).toBe(false);
+  });
+
+  it('writes the pages it held when the sync is cancelled between pages', async () => {
+    const controller = new AbortController();
+    const cancelled = await run(
+      { batchRows: 2000 },
+      async function* () {
+        yield* pages().slice(0, 2);
+        controller.abort();
+        // A provider that goes on after the cancel: its page is not waited for.
+        yield* pages().slice(2, 5);
+      },
+      controller.signal,
+    );
+    expect(codeOf(cancelled.error)).toBe('CANCELLED');
+    expect(cancelled.stored.slice(0, 2 * PAGE_ROWS)).toEqual(idsOf(0, 2 * PAGE_ROWS));
+    // What was held when the batch filled is kept; nothing is written twice.
+    expect(new Set(cancelled.stored).size).toBe(cancelled.stored.length);
+    expect(cancelled.stored.length).toBeLessThanOrEqual(5 * PAGE_ROWS);
+  });
+
+  it('with pages written as they come, a failed fetch writes nothing twice', async () => {
+    const failed = await run({ batchRows: 0 }, async function* () {
+      yield* pages().slice(0, 1);
+      fail('TIMEOUT', 'the server stopped answering');
+    });
+    expect(codeOf(failed.error)).toBe('TIMEOUT');
+    expect(failed.stored).toEqual(idsOf(0, PAGE_ROWS));
+    expect(failed.calls).toHaveLength(1);
   });
 });
