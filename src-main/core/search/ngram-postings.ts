@@ -7,6 +7,7 @@
  *
  * Node only; never imports `electron` (plain TypeScript; no I/O).
  */
+import { buildPackedPostings } from './bulk-postings';
 import { PostingTable } from './posting-table';
 import type { Posting, PostingPool } from './postings';
 import type { SlotColumns } from './slot-columns';
@@ -48,6 +49,11 @@ export interface NgramPostings {
   state(): NgramState;
   /** Replaces what it holds with `state` (a snapshot's, checked by its reader), taking its tables over. */
   restore(state: NgramState): void;
+  /**
+   * Builds every table from scratch over `texts` (by slot; "" for a free
+   * one), in bulk (bulk-postings.ts), a slice of slots per step.
+   */
+  rebuild(texts: readonly string[], slotsPerStep: number): Generator<void, Posting[]>;
 }
 
 /** The n-gram tables and unit IDs, as a snapshot carries them. */
@@ -104,6 +110,41 @@ export function createNgramPostings(cols: SlotColumns, pool: PostingPool): Ngram
     }
   }
 
+  /** Returns the bitset postings it made, for the pool to grow ahead. */
+  function* rebuild(texts: readonly string[], slotsPerStep: number): Generator<void, Posting[]> {
+    const packed = yield* buildPackedPostings(
+      3,
+      texts.length,
+      cols.words,
+      (slot, emit) => {
+        const text = texts[slot] as string;
+        let prev = -1;
+        let prev2 = -1;
+        for (let i = 0; i < text.length; i++) {
+          const c = text.charCodeAt(i);
+          if (c === 10) {
+            prev = -1;
+            prev2 = -1;
+            continue;
+          }
+          emit(0, c);
+          const u = unitIdOf(c);
+          if (prev >= 0) {
+            emit(1, pairKey(prev, u));
+            if (prev2 >= 0) emit(2, tripleKey(prev2, prev, u));
+          }
+          prev2 = prev;
+          prev = u;
+        }
+      },
+      slotsPerStep,
+    );
+    const tables: PostingTable[] = [];
+    for (const p of packed) tables.push(yield* PostingTable.over(p));
+    [unigram, bigram, trigram] = tables as [PostingTable, PostingTable, PostingTable];
+    return tables.flatMap((t) => t.bitsets());
+  }
+
   function postingsOf(term: string): Posting[] | null {
     if (term.length === 1) {
       const p = unigram.get(term.charCodeAt(0));
@@ -154,6 +195,7 @@ export function createNgramPostings(cols: SlotColumns, pool: PostingPool): Ngram
     typedBytes,
     state: () => ({ unitIds, unitCount, tables: [unigram, bigram, trigram] }),
     restore,
+    rebuild,
     get unigrams() {
       return unigram.size;
     },

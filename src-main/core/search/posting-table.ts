@@ -26,7 +26,8 @@ export interface PackedPostings {
 /** Keys hashed between two yields. */
 const KEYS_PER_STEP = 32768;
 
-function hashKey(k: number): number {
+/** A 32-bit hash of a numeric key (any safe integer), for typed open-addressing tables. */
+export function hashKey(k: number): number {
   const lo = k | 0;
   const hi = (k / 0x100000000) | 0;
   let h = Math.imul(lo ^ Math.imul(hi, 0x27d4eb2d), 0x9e3779b1);

@@ -78,6 +78,8 @@ export interface PostingPool {
   readonly densePostings: number;
   /** After a snapshot's load: `postings` are every posting, the bitset ones to grow ahead. */
   adopt(postings: Iterable<Posting>): void;
+  /** After a bulk build of some tables (bulk-postings.ts): their bitset postings, to grow ahead too. */
+  track(postings: Iterable<Posting>): void;
 }
 
 /** An empty pool. */
@@ -181,11 +183,16 @@ export function createPostingPool(): PostingPool {
     },
     adopt(postings) {
       clear();
-      for (const p of postings) {
-        if (!p.bits) continue;
-        bitsetPostings.push(p);
-        densePostings++;
-      }
+      track(postings);
     },
+    track,
   };
+
+  function track(postings: Iterable<Posting>): void {
+    for (const p of postings) {
+      if (!p.bits) continue;
+      bitsetPostings.push(p);
+      densePostings++;
+    }
+  }
 }

@@ -40,7 +40,7 @@ import { createCommonPieces } from './common-pieces';
 import { NO_FILTER_KEYS } from './filter-keys';
 import { exportIndexState, importIndexState, type IndexState } from './index-state';
 import { createNgramPostings } from './ngram-postings';
-import { createPostingPool } from './postings';
+import { createPostingPool, type Posting } from './postings';
 import { createQueryExecution, type IndexSpec } from './query-execution';
 import { rebuildOrders, type Pause } from './rebuild-orders';
 import { exactKeysOf, rankNameOf } from './relevance';
@@ -65,6 +65,9 @@ const {
 const { codePointSortKey } = sortKey;
 
 export { codePointSortKey };
+/** Slots a step of `rebuildText` reads between two looks at the clock. */
+const TEXT_SLOTS_PER_STEP = 256;
+
 /** One cached user as the index keeps it: the search columns and the cache's row ID. */
 export interface IndexedRow extends SearchRow {
   rowId: number;
@@ -105,6 +108,19 @@ export interface SearchIndex {
    * `pause` said to stop (the orders stay deferred).
    */
   rebuildOrders(pause: Pause, budgetMs: number): Promise<boolean>;
+  /**
+   * With an empty index, before a bulk load: until `rebuildText`, rows are
+   * held without their n-grams and word starts, which are then built for
+   * all of them at once (bulk-postings.ts), and the index must not be
+   * searched. Ignored when the index holds rows.
+   */
+  deferTextToRebuild(): void;
+  /**
+   * Builds the n-grams and word starts of every row in slices of
+   * `budgetMs`, pausing between them; rows written meanwhile are caught up
+   * at the end. False when `pause` said to stop (the text stays deferred).
+   */
+  rebuildText(pause: Pause, budgetMs: number): Promise<boolean>;
   /** Merges deferred changes into the sort orders now. */
   flushOrder(): void;
   /** Changes waiting for `flushOrder` (a flush costs a copy of each order plus log n compares per change). */
@@ -152,6 +168,10 @@ export function createSearchIndex(): SearchIndex {
   const { indexPieces } = pieces;
   /** A bulk load is under way: the orders wait for `rebuildOrders`. */
   let ordersDeferred = false;
+  /** A bulk load is under way: n-grams and word starts wait for `rebuildText`. */
+  let textDeferred = false;
+  /** Slots written while `rebuildText` reads a frozen copy of the texts. */
+  let writtenInRebuild: Set<number> | null = null;
 
   function upsert(rows: readonly IndexedRow[], options: { deferOrder?: boolean } = {}): void {
     if (rows.length === 0) return;
@@ -181,9 +201,9 @@ export function createSearchIndex(): SearchIndex {
         cols.rowIdOf[slot] = r.rowId;
         cols.size++;
         orders.enter(slot);
-        indexText(slot, searchText, true);
+        if (!textDeferred) indexText(slot, searchText, true);
         indexPieces(slot, searchText, true);
-        starts.indexRow(slot, rankName, searchText, rankKeys, true);
+        starts.indexRow(slot, rankName, searchText, rankKeys, true, !textDeferred);
       } else {
         const moved =
           nameKey[slot] !== key ||
@@ -200,17 +220,19 @@ export function createSearchIndex(): SearchIndex {
           oldKeys.length !== rankKeys.length ||
           oldKeys.some((k, i) => k !== rankKeys[i])
         ) {
-          starts.indexRow(slot, starts.rankName(slot), hay[slot] as string, oldKeys, false);
-          starts.indexRow(slot, rankName, searchText, rankKeys, true);
+          const old = starts.rankName(slot);
+          starts.indexRow(slot, old, hay[slot] as string, oldKeys, false, !textDeferred);
+          starts.indexRow(slot, rankName, searchText, rankKeys, true, !textDeferred);
         }
         if (hay[slot] !== searchText) {
-          indexText(slot, hay[slot] as string, false);
+          if (!textDeferred) indexText(slot, hay[slot] as string, false);
           indexPieces(slot, hay[slot] as string, false);
-          indexText(slot, searchText, true);
+          if (!textDeferred) indexText(slot, searchText, true);
           indexPieces(slot, searchText, true);
         }
         clearSlotFlags(cols, slot);
       }
+      writtenInRebuild?.add(slot);
       hay[slot] = searchText;
       nameKey[slot] = key;
       userKey[slot] = uKey;
@@ -238,9 +260,11 @@ export function createSearchIndex(): SearchIndex {
     for (const id of rowIds) {
       const slot = slotOf.get(id);
       if (slot === undefined) continue;
-      indexText(slot, hay[slot] as string, false);
-      indexPieces(slot, hay[slot] as string, false);
-      starts.indexRow(slot, starts.rankName(slot), hay[slot] as string, starts.keysOf(slot), false);
+      const text = hay[slot] as string;
+      if (!textDeferred) indexText(slot, text, false);
+      indexPieces(slot, text, false);
+      starts.indexRow(slot, starts.rankName(slot), text, starts.keysOf(slot), false, !textDeferred);
+      writtenInRebuild?.add(slot);
       clearSlotFlags(cols, slot);
       hay[slot] = '';
       nameKey[slot] = '';
@@ -272,6 +296,55 @@ export function createSearchIndex(): SearchIndex {
     pool.clear();
     orders.clear();
     ordersDeferred = false;
+    textDeferred = false;
+    writtenInRebuild = null;
+  }
+
+  async function rebuildText(pause: Pause, budgetMs: number): Promise<boolean> {
+    if (!textDeferred) return true;
+    // Frozen: the passes must read the same texts twice, whatever is written between slices.
+    const n = cols.nextSlot;
+    const hays = Array.from({ length: n }, (_, slot) => hay[slot] ?? '');
+    const names = Array.from({ length: n }, (_, slot) => starts.rankName(slot));
+    const written = new Set<number>();
+    writtenInRebuild = written;
+    const dense: Posting[] = [];
+    let started = performance.now();
+    for (const step of [
+      ngrams.rebuild(hays, TEXT_SLOTS_PER_STEP),
+      starts.rebuildStarts(names, hays, TEXT_SLOTS_PER_STEP),
+    ]) {
+      for (let r = step.next(); ; r = step.next()) {
+        if (r.done) {
+          dense.push(...r.value);
+          break;
+        }
+        if (performance.now() - started < budgetMs) continue;
+        const go = await pause();
+        // A `clear` while paused ends this rebuild.
+        if (!go || writtenInRebuild !== written) {
+          if (writtenInRebuild === written) writtenInRebuild = null;
+          return false;
+        }
+        started = performance.now();
+      }
+    }
+    writtenInRebuild = null;
+    textDeferred = false;
+    pool.track(dense);
+    // Rows written while the passes ran: from the text they read to the one held now.
+    for (const slot of written) {
+      const before = { rankName: names[slot] ?? '', hay: hays[slot] ?? '' };
+      const now = { rankName: starts.rankName(slot), hay: hay[slot] ?? '' };
+      if (before.hay !== now.hay) {
+        indexText(slot, before.hay, false);
+        indexText(slot, now.hay, true);
+      }
+      if (before.hay !== now.hay || before.rankName !== now.rankName) {
+        starts.moveStarts(slot, before, now);
+      }
+    }
+    return true;
   }
 
   function stats(): SearchIndexStats {
@@ -307,6 +380,10 @@ export function createSearchIndex(): SearchIndex {
     deferOrdersToRebuild: () => {
       ordersDeferred = true;
     },
+    deferTextToRebuild: () => {
+      if (cols.size === 0 && cols.nextSlot === 0) textDeferred = true;
+    },
+    rebuildText,
     async rebuildOrders(pause, budgetMs) {
       const done = await rebuildOrders(cols, orders, pause, budgetMs);
       if (done) ordersDeferred = false;

@@ -9,6 +9,7 @@
  *
  * Node only; never imports `electron` (plain TypeScript; no I/O).
  */
+import { buildPackedPostings, type EmitKey } from './bulk-postings';
 import { createExactKeys, type PackedKeys } from './exact-keys';
 import { PostingTable } from './posting-table';
 import type { Posting, PostingPool } from './postings';
@@ -28,13 +29,33 @@ function prefixKey(text: string, at: number, length: number): number | null {
 
 /** The relevance tables of one index. */
 export interface WordStarts {
-  /** Adds (or removes) a slot under its exact keys and the word starts of its rank name and haystack. */
+  /**
+   * Adds (or removes) a slot under its exact keys and the word starts of its
+   * rank name and haystack (without `starts`: its exact keys alone, the
+   * word starts waiting for `rebuildStarts`).
+   */
   indexRow(
     slot: number,
     rankName: string,
     hay: string,
     keys: readonly string[],
     add: boolean,
+    starts?: boolean,
+  ): void;
+  /**
+   * Builds the word-start tables from scratch over `rankNames` and `hays`
+   * (by slot; "" for a free one), in bulk (bulk-postings.ts).
+   */
+  rebuildStarts(
+    rankNames: readonly string[],
+    hays: readonly string[],
+    slotsPerStep: number,
+  ): Generator<void, Posting[]>;
+  /** Moves a slot's word starts from one rank name and haystack to others (after `rebuildStarts`). */
+  moveStarts(
+    slot: number,
+    from: { rankName: string; hay: string },
+    to: { rankName: string; hay: string },
   ): void;
   /** The rank name (relevance.ts `rankNameOf`) a slot was added with; "" when none. */
   rankName(slot: number): string;
@@ -99,12 +120,51 @@ export function createWordStarts(cols: SlotColumns, pool: PostingPool): WordStar
     hay: string,
     keys: readonly string[],
     add: boolean,
+    starts = true,
   ): void {
     if (add) exact.add(slot, keys);
     else exact.remove(slot, keys);
-    indexStarts(names, slot, rankName, add);
-    indexStarts(anywhere, slot, hay, add);
+    if (starts) {
+      indexStarts(names, slot, rankName, add);
+      indexStarts(anywhere, slot, hay, add);
+    }
     rankNames[slot] = add ? rankName : '';
+  }
+
+  /** `indexStarts`' keys, for tables `base` to `base + 2`. */
+  function emitStarts(text: string, base: number, emit: EmitKey): void {
+    for (let at = 0; at < text.length; at++) {
+      if (!isWordStart(text, at)) continue;
+      for (let n = 1; n <= 3 && at + n <= text.length; n++) {
+        const key = prefixKey(text, at, n);
+        if (key === null) break;
+        emit(base + n - 1, key);
+      }
+    }
+  }
+
+  function* rebuildStarts(
+    frozenNames: readonly string[],
+    hays: readonly string[],
+    slotsPerStep: number,
+  ): Generator<void, Posting[]> {
+    const packed = yield* buildPackedPostings(
+      6,
+      hays.length,
+      cols.words,
+      (slot, emit) => {
+        emitStarts(frozenNames[slot] as string, 0, emit);
+        emitStarts(hays[slot] as string, 3, emit);
+      },
+      slotsPerStep,
+    );
+    const tables: PostingTable[] = [];
+    for (const p of packed) tables.push(yield* PostingTable.over(p));
+    for (let i = 0; i < 3; i++) {
+      names[i] = tables[i] as PostingTable;
+      anywhere[i] = tables[i + 3] as PostingTable;
+    }
+    return tables.flatMap((t) => t.bitsets());
   }
 
   function postingOf(tables: PostingTable[], term: string): Posting | null {
@@ -116,6 +176,13 @@ export function createWordStarts(cols: SlotColumns, pool: PostingPool): WordStar
 
   return {
     indexRow,
+    rebuildStarts,
+    moveStarts(slot, from, to) {
+      indexStarts(names, slot, from.rankName, false);
+      indexStarts(anywhere, slot, from.hay, false);
+      indexStarts(names, slot, to.rankName, true);
+      indexStarts(anywhere, slot, to.hay, true);
+    },
     rankName: (slot) => rankNames[slot] ?? '',
     keysOf: (slot) => exact.keysOf(slot),
     exactSlots: (key) => exact.slotsOf(key),

@@ -229,16 +229,22 @@ export function createIndexSync(
       // The sort orders are sorted once, at the end (rebuild-orders.ts):
       // merging them as rows arrive made the load quadratic.
       index.deferOrdersToRebuild();
+      // So are the n-grams and word starts, in two passes over every row
+      // (bulk-postings.ts): posting by posting, they were most of a build.
+      index.deferTextToRebuild();
       for (;;) {
         if (aborted()) return;
         const done = loadSlice(access, index, load, budget);
         if (done) break;
         await yieldToEventLoop();
       }
-      const sorted = await index.rebuildOrders(async () => {
+      const pause = async (): Promise<boolean> => {
         await yieldToEventLoop();
         return !options.signal?.aborted;
-      }, budget);
+      };
+      const indexed = await index.rebuildText(pause, budget);
+      if (!indexed || aborted()) return;
+      const sorted = await index.rebuildOrders(pause, budget);
       if (!sorted || aborted()) return;
       indexDataVersion = adoptedVersion(version);
       indexState = 'ready';

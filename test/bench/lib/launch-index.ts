@@ -303,13 +303,17 @@ async function buildOnce(count: number, seed: number): Promise<{ ms: number; hea
   const heap = process.memoryUsage().heapUsed;
   const index = createSearchIndex();
   const t = performance.now();
+  // As a start does (users-index-sync.ts): orders and text built once, at the end.
   index.deferOrdersToRebuild();
+  index.deferTextToRebuild();
   for (let i = 0; i < rows.length; i += 64)
     index.upsert(rows.slice(i, i + 64), { deferOrder: true });
-  await index.rebuildOrders(async () => {
+  const pause = async (): Promise<boolean> => {
     await new Promise((resolve) => setImmediate(resolve));
     return true;
-  }, 10);
+  };
+  await index.rebuildText(pause, 10);
+  await index.rebuildOrders(pause, 10);
   const ms = performance.now() - t;
   collectGarbage();
   const heapMb = (process.memoryUsage().heapUsed - heap) / 1e6;

@@ -2,13 +2,14 @@
 // the app loads it at start (users-index-sync.ts: 64 rows a read with the
 // sort orders sorted once at the end, in slices), for each N of `counts`: time per
 // user should stay flat as N grows.
+// `"rowByRow":true` indexes the text row by row, as before bulk-postings.ts.
 // Run: node --expose-gc test/bench/probes/run.mjs test/bench/probes/index-build.ts '{"counts":[10000,100000]}'
 import { performance } from 'node:perf_hooks';
 import { createSearchIndex, type IndexedRow } from '@core/search/search-index';
 import { searchRowOf } from '@core/search/search-text';
 import { zulipWrites } from './probe-data';
 
-export async function main(args: { counts?: number[] }): Promise<unknown> {
+export async function main(args: { counts?: number[]; rowByRow?: boolean }): Promise<unknown> {
   const out: unknown[] = [];
   for (const count of args.counts ?? [10_000, 30_000, 100_000]) {
     const { writes } = zulipWrites(count);
@@ -17,14 +18,19 @@ export async function main(args: { counts?: number[] }): Promise<unknown> {
     const t = performance.now();
     const cpu0 = process.cpuUsage();
     index.deferOrdersToRebuild();
+    if (!args.rowByRow) index.deferTextToRebuild();
     for (let i = 0; i < rows.length; i += 64) {
       index.upsert(rows.slice(i, i + 64), { deferOrder: true });
     }
-    const f = performance.now();
-    await index.rebuildOrders(async () => {
+    const pause = async (): Promise<boolean> => {
       await new Promise((resolve) => setImmediate(resolve));
       return true;
-    }, 10);
+    };
+    const x = performance.now();
+    await index.rebuildText(pause, 10);
+    const textMs = performance.now() - x;
+    const f = performance.now();
+    await index.rebuildOrders(pause, 10);
     const flushMs = performance.now() - f;
     const buildMs = performance.now() - t;
     const used = process.cpuUsage(cpu0);
@@ -35,6 +41,7 @@ export async function main(args: { counts?: number[] }): Promise<unknown> {
       cpuMs: Math.round(cpuMs),
       cpuUsPerUser: +((cpuMs * 1000) / count).toFixed(1),
       flushMs: Math.round(flushMs),
+      textMs: Math.round(textMs),
       stats: index.stats(),
     });
   }

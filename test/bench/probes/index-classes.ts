@@ -22,8 +22,10 @@ export async function main(args: {
   const index = createSearchIndex();
   const t = performance.now();
   index.deferOrdersToRebuild();
+  index.deferTextToRebuild();
   for (let i = 0; i < rows.length; i += 256)
     index.upsert(rows.slice(i, i + 256), { deferOrder: true });
+  await index.rebuildText(async () => true, 1000);
   await index.rebuildOrders(async () => true, 1000);
   const out: Record<string, unknown> = {
     buildMs: Math.round(performance.now() - t),

@@ -1,0 +1,167 @@
+/**
+ * Posting tables built in bulk, for an index loaded from scratch (the cache
+ * read at launch): two passes over the slots, one counting each key's slots
+ * and one writing them into packed arrays sized from the count, instead of
+ * growing a posting object per key as each row comes. Row by row, a
+ * posting's bookkeeping (its list insert, its bitset switch, its growth)
+ * was most of a launch build. The packed arrays are those a saved index
+ * carries (posting-table.ts), so the tables stand over them at once.
+ *
+ * Node only; never imports `electron` (plain TypeScript; no I/O).
+ */
+import { hashKey, type PackedPostings } from './posting-table';
+
+/** Files one key of table `table` for the slot being visited. */
+export type EmitKey = (table: number, key: number) => void;
+
+/**
+ * Visits slot `slot`, emitting every key it holds in each table (repeats
+ * are fine; a free slot emits none). Called twice per slot: it must emit
+ * the same keys both times.
+ */
+export type VisitSlot = (slot: number, emit: EmitKey) => void;
+
+/**
+ * One table being built: its keys by first meeting (an open-addressing
+ * hash of key to ID: a Map lookup per key met was most of a pass), with
+ * each key's count, then where its slots go.
+ */
+class BulkTable {
+  /** Key IDs + 1 by hash; 0: empty. */
+  private cells = new Int32Array(1024);
+  keys = new Float64Array(256);
+  size = 0;
+  counts = new Int32Array(256);
+  /** The slot that last met each key (-1: none), so a repeat in one text counts once. */
+  last = new Int32Array(256).fill(-1);
+  // Set between the passes.
+  kinds = new Uint8Array(0);
+  lengths = new Int32Array(0);
+  starts = new Int32Array(0);
+  cursors = new Int32Array(0);
+  data = new Int32Array(0);
+
+  /** The ID of `key`, given one if new. */
+  idOf(key: number): number {
+    const mask = this.cells.length - 1;
+    let h = hashKey(key) & mask;
+    for (let cell = this.cells[h] as number; cell !== 0; cell = this.cells[h] as number) {
+      if (this.keys[cell - 1] === key) return cell - 1;
+      h = (h + 1) & mask;
+    }
+    const id = this.size++;
+    if (id === this.keys.length) this.grow();
+    this.keys[id] = key;
+    if (this.size * 2 > this.cells.length) this.rehash();
+    else this.cells[h] = id + 1;
+    return id;
+  }
+
+  private grow(): void {
+    const n = this.keys.length * 2;
+    const keys = new Float64Array(n);
+    keys.set(this.keys);
+    this.keys = keys;
+    const counts = new Int32Array(n);
+    counts.set(this.counts);
+    this.counts = counts;
+    const last = new Int32Array(n).fill(-1);
+    last.set(this.last);
+    this.last = last;
+  }
+
+  private rehash(): void {
+    const cells = new Int32Array(this.cells.length * 2);
+    const mask = cells.length - 1;
+    for (let id = 0; id < this.size; id++) {
+      let h = hashKey(this.keys[id] as number) & mask;
+      while (cells[h] !== 0) h = (h + 1) & mask;
+      cells[h] = id + 1;
+    }
+    this.cells = cells;
+  }
+
+  /**
+   * Sizes every posting from its count: past `words` slots, a bitset of
+   * `bitWords` words (enough for every slot); else a list.
+   */
+  layOut(words: number, bitWords: number): void {
+    const n = this.size;
+    this.kinds = new Uint8Array(n);
+    this.lengths = new Int32Array(n);
+    this.starts = new Int32Array(n);
+    let at = 0;
+    for (let id = 0; id < n; id++) {
+      const c = this.counts[id] as number;
+      const dense = c > words;
+      this.kinds[id] = dense ? 1 : 0;
+      this.lengths[id] = dense ? bitWords : c;
+      this.starts[id] = at;
+      at += dense ? bitWords : c;
+    }
+    this.data = new Int32Array(at);
+    this.cursors = this.starts.slice();
+    this.last.fill(-1);
+  }
+
+  packed(): PackedPostings {
+    return {
+      keys: this.keys.slice(0, this.size),
+      counts: this.counts.slice(0, this.size),
+      kinds: this.kinds,
+      lengths: this.lengths,
+      data: this.data,
+    };
+  }
+}
+
+/**
+ * Builds `tables` packed tables over slots `0..slots-1`, yielding every
+ * `slotsPerStep` slots. A posting with more slots than `words` (the
+ * index's bitset length) is a bitset, like one that outgrew its list
+ * (postings.ts); the others are sorted slot lists of exactly their count.
+ */
+export function* buildPackedPostings(
+  tables: number,
+  slots: number,
+  words: number,
+  visit: VisitSlot,
+  slotsPerStep: number,
+): Generator<void, PackedPostings[]> {
+  const built = Array.from({ length: tables }, () => new BulkTable());
+  let slot = 0;
+  const count: EmitKey = (table, key) => {
+    const t = built[table] as BulkTable;
+    const id = t.idOf(key);
+    if (t.last[id] !== slot) {
+      t.last[id] = slot;
+      t.counts[id] = (t.counts[id] as number) + 1;
+    }
+  };
+  for (slot = 0; slot < slots; slot++) {
+    visit(slot, count);
+    if (slot % slotsPerStep === slotsPerStep - 1) yield;
+  }
+  const bitWords = Math.max(words, Math.ceil(slots / 32));
+  for (const t of built) t.layOut(words, bitWords);
+  // The second pass writes each slot where the first one counted it.
+  const fill: EmitKey = (table, key) => {
+    const t = built[table] as BulkTable;
+    const id = t.idOf(key);
+    if (t.last[id] === slot) return;
+    t.last[id] = slot;
+    if (t.kinds[id] === 1) {
+      const w = (t.starts[id] as number) + (slot >>> 5);
+      t.data[w] = (t.data[w] as number) | (1 << (slot & 31));
+    } else {
+      const at = t.cursors[id] as number;
+      t.data[at] = slot;
+      t.cursors[id] = at + 1;
+    }
+  };
+  for (slot = 0; slot < slots; slot++) {
+    visit(slot, fill);
+    if (slot % slotsPerStep === slotsPerStep - 1) yield;
+  }
+  return built.map((t) => t.packed());
+}

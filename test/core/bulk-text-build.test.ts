@@ -1,0 +1,239 @@
+/**
+ * The bulk build of the n-grams and word starts (search/bulk-postings.ts,
+ * `deferTextToRebuild` / `rebuildText`): its packed postings are exactly
+ * the slots each key was met in, and an index built that way answers
+ * every query as one built row by row, writes during its passes included.
+ */
+import { describe, expect, it } from 'vitest';
+import { buildPackedPostings, type VisitSlot } from '@core/search/bulk-postings';
+import type { PackedPostings } from '@core/search/posting-table';
+import { createSearchIndex, type IndexedRow, type SearchIndex } from '@core/search/search-index';
+import { searchRowOf } from '@core/search/search-text';
+import { makeUser, searchQuery } from './cache-fixtures';
+import { people, QUERIES } from './index-fixtures';
+
+/** Runs a generator to its end, counting its yields. */
+function drive<T>(g: Generator<void, T>): { value: T; steps: number } {
+  let steps = 0;
+  for (;;) {
+    const r = g.next();
+    if (r.done) return { value: r.value, steps };
+    steps++;
+  }
+}
+
+/** Every key's slots, read back from packed postings. */
+function slotsByKey(p: PackedPostings): Map<number, number[]> {
+  const out = new Map<number, number[]>();
+  let at = 0;
+  p.keys.forEach((key, e) => {
+    const length = p.lengths[e] as number;
+    const slots: number[] = [];
+    if (p.kinds[e] === 1) {
+      for (let w = 0; w < length; w++) {
+        for (let b = 0; b < 32; b++)
+          if (((p.data[at + w] as number) >>> b) & 1) slots.push(w * 32 + b);
+      }
+    } else {
+      for (let i = 0; i < length; i++) slots.push(p.data[at + i] as number);
+    }
+    expect(slots).toHaveLength(p.counts[e] as number);
+    out.set(key, slots);
+    at += length;
+  });
+  return out;
+}
+
+describe('buildPackedPostings', () => {
+  it('files each slot once under each key it emits, as lists or, past `words`, bitsets', () => {
+    // Slot s emits key s % 3 in table 0 (twice: a repeat counts once), and
+    // in table 1 a 48-bit key when s is even and key 99 for slot 42; slot 5 is free.
+    const visit: VisitSlot = (slot, emit) => {
+      if (slot === 5) return;
+      emit(0, slot % 3);
+      emit(0, slot % 3);
+      if (slot % 2 === 0) emit(1, 7 * 2 ** 40);
+      if (slot === 42) emit(1, 99);
+    };
+    const { value: packed, steps } = drive(buildPackedPostings(2, 100, 4, visit, 10));
+    // Two passes of 100 slots, a yield every 10.
+    expect(steps).toBe(20);
+    const [first, second] = packed.map(slotsByKey) as [
+      Map<number, number[]>,
+      Map<number, number[]>,
+    ];
+    const expected = (keep: (s: number) => boolean): number[] =>
+      Array.from({ length: 100 }, (_, s) => s).filter((s) => s !== 5 && keep(s));
+    expect([...first.keys()]).toEqual([0, 1, 2]);
+    for (const k of [0, 1, 2]) expect(first.get(k)).toEqual(expected((s) => s % 3 === k));
+    expect(second.get(7 * 2 ** 40)).toEqual(expected((s) => s % 2 === 0));
+    expect(second.get(99)).toEqual([42]);
+    // More slots than 4 words is a bitset; one slot stays a list.
+    expect(Array.from(packed[0]?.kinds ?? [])).toEqual([1, 1, 1]);
+    expect(Array.from(packed[1]?.kinds ?? [])).toEqual([1, 0]);
+    // Table 0 alone.
+    const visitFirst: VisitSlot = (slot, emit) =>
+      visit(slot, (table, key) => {
+        if (table === 0) emit(table, key);
+      });
+    const wide = drive(buildPackedPostings(1, 100, 40, visitFirst, 50)).value[0] as PackedPostings;
+    expect(Array.from(wide.kinds)).toEqual([0, 0, 0]);
+    expect(slotsByKey(wide).get(1)).toEqual(expected((s) => s % 3 === 1));
+    // A bitset always holds every slot, whatever `words` says.
+    const narrow = drive(buildPackedPostings(1, 100, 0, visitFirst, 50)).value[0] as PackedPostings;
+    expect(Array.from(narrow.kinds)).toEqual([1, 1, 1]);
+    expect(Array.from(narrow.lengths)).toEqual([4, 4, 4]);
+    expect(slotsByKey(narrow).get(2)).toEqual(expected((s) => s % 3 === 2));
+  });
+});
+
+const rowsOf = (users: ReturnType<typeof makeUser>[], from = 1): IndexedRow[] =>
+  users.map((u, i) => ({ ...searchRowOf(u), rowId: from + i }));
+
+/** Text queries that reach every n-gram length and the relevance tables. */
+const TEXT_QUERIES = [
+  ...QUERIES,
+  ...[
+    'z',
+    'zo',
+    'zoë',
+    'ив',
+    'иван пе',
+    'strasse',
+    'o"n',
+    'x:y',
+    'fin',
+    'u12',
+    '@corp',
+    'zz top',
+  ].map((text) => searchQuery({ text, limit: 2000 })),
+  ...['zoë', 'иван', 'u12@example.org', '1004', 'zz'].map((text) =>
+    searchQuery({ text, sort: 'relevance', limit: 2000 }),
+  ),
+];
+
+function expectSameAnswers(bulk: SearchIndex, rowByRow: SearchIndex): void {
+  for (const q of TEXT_QUERIES) {
+    const { offset: _o, limit: _l, ...spec } = q;
+    expect(bulk.searchAll(spec), q.text).toEqual(rowByRow.searchAll(spec));
+    expect(bulk.search(q), q.text).toEqual(rowByRow.search(q));
+    expect(bulk.facets(spec)).toEqual(rowByRow.facets(spec));
+  }
+  const a = bulk.stats();
+  const b = rowByRow.stats();
+  expect([a.rows, a.unigrams, a.bigrams, a.trigrams]).toEqual([
+    b.rows,
+    b.unigrams,
+    b.bigrams,
+    b.trigrams,
+  ]);
+}
+
+const pauseEveryTurn = async (): Promise<boolean> => {
+  await new Promise((resolve) => setImmediate(resolve));
+  return true;
+};
+
+describe('the bulk text build of the index', () => {
+  it('answers as an index built row by row', async () => {
+    const rows = rowsOf(people());
+    const rowByRow = createSearchIndex();
+    for (let i = 0; i < rows.length; i += 64) rowByRow.upsert(rows.slice(i, i + 64));
+    const bulk = createSearchIndex();
+    bulk.deferOrdersToRebuild();
+    bulk.deferTextToRebuild();
+    for (let i = 0; i < rows.length; i += 64) bulk.upsert(rows.slice(i, i + 64));
+    expect(await bulk.rebuildText(pauseEveryTurn, 0)).toBe(true);
+    expect(await bulk.rebuildOrders(pauseEveryTurn, 0)).toBe(true);
+    expectSameAnswers(bulk, rowByRow);
+    // Later writes land in the built tables as in the others.
+    const later = rowsOf(
+      [makeUser({ userId: '99', name: 'Zz Top', email: 'zz@corp.example.net' })],
+      9000,
+    );
+    for (const index of [bulk, rowByRow]) {
+      index.upsert(later);
+      index.upsert([{ ...(rows[3] as IndexedRow), searchText: 'zoë zz renamed', sortName: 'Zz' }]);
+      index.remove([10, 11]);
+    }
+    expectSameAnswers(bulk, rowByRow);
+  });
+
+  it('catches up with rows written, renamed, removed and added while its passes run', async () => {
+    const rows = rowsOf(people());
+    const rowByRow = createSearchIndex();
+    rowByRow.upsert(rows);
+    const bulk = createSearchIndex();
+    bulk.deferOrdersToRebuild();
+    bulk.deferTextToRebuild();
+    bulk.upsert(rows);
+    const renamed = {
+      ...(rows[20] as IndexedRow),
+      searchText: 'иван zz\nzz@corp',
+      sortName: 'Иван Zz',
+    };
+    const added = rowsOf(
+      [makeUser({ userId: '77', name: 'Zoë Zz', email: 'zz@example.org' })],
+      5000,
+    );
+    const writes: ((index: SearchIndex) => void)[] = [
+      (index) => index.upsert([renamed]),
+      (index) => index.remove([2, 3, 1400]),
+      (index) => index.upsert(added),
+      // Takes a slot freed above: its text goes from the removed row's to this one's.
+      (index) => index.upsert(rowsOf([makeUser({ userId: '78', name: 'Strasse Zz' })], 5001)),
+      (index) => index.upsert([{ ...renamed, searchText: 'back to zoë' }]),
+    ];
+    let pauses = 0;
+    const done = bulk.rebuildText(async () => {
+      const write = writes[pauses++];
+      if (write) {
+        write(bulk);
+        write(rowByRow);
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+      return true;
+    }, 0);
+    expect(await done).toBe(true);
+    // Every write landed mid-way: there were more pauses than writes.
+    expect(pauses).toBeGreaterThan(writes.length);
+    expect(await bulk.rebuildOrders(pauseEveryTurn, 0)).toBe(true);
+    expectSameAnswers(bulk, rowByRow);
+  });
+
+  it('stays deferred when told to stop, and a clear ends it', async () => {
+    const bulk = createSearchIndex();
+    bulk.deferOrdersToRebuild();
+    bulk.deferTextToRebuild();
+    bulk.upsert(rowsOf(people(300)));
+    expect(await bulk.rebuildText(async () => false, 0)).toBe(false);
+    // Asked again, it builds from the start.
+    expect(await bulk.rebuildText(pauseEveryTurn, 0)).toBe(true);
+    expect(await bulk.rebuildOrders(pauseEveryTurn, 0)).toBe(true);
+    const rowByRow = createSearchIndex();
+    rowByRow.upsert(rowsOf(people(300)));
+    expectSameAnswers(bulk, rowByRow);
+
+    const cleared = createSearchIndex();
+    cleared.deferTextToRebuild();
+    cleared.upsert(rowsOf(people(300)));
+    const stopped = cleared.rebuildText(async () => {
+      cleared.clear();
+      return true;
+    }, 0);
+    expect(await stopped).toBe(false);
+    // After the clear the index is an ordinary one: rows are indexed as they come.
+    cleared.upsert(rowsOf(people(300)));
+    expectSameAnswers(cleared, rowByRow);
+  });
+
+  it('is not deferred over an index that holds rows', async () => {
+    const index = createSearchIndex();
+    index.upsert(rowsOf(people(50)));
+    index.deferTextToRebuild();
+    index.upsert(rowsOf([makeUser({ userId: '9', name: 'Zz Top' })], 100));
+    // Searchable at once, with no rebuild.
+    expect(index.search(searchQuery({ text: 'zz top' })).total).toBe(1);
+    expect(await index.rebuildText(async () => false, 0)).toBe(true);
+  });
+});
