@@ -21,6 +21,7 @@ import {
   openDatabase,
   type OpenedDatabase,
 } from '@core/store/db';
+import { WRITER_CACHE_KIB } from '@core/store/cache-open';
 import { MIGRATIONS, SCHEMA_VERSION, type Migration } from '@core/store/migrations';
 import { createConnectionsRepo } from '@core/store/connections-repo';
 import { createMemorySecretStore } from '@core/store/secrets';
@@ -137,6 +138,8 @@ describe('opening the cache', () => {
     expect(pragma(cache, 'journal_mode')).toBe('wal');
     expect(pragma(cache, 'foreign_keys')).toBe(1);
     expect(pragma(cache, 'synchronous')).toBe(1); // NORMAL
+    // A page cache that holds the users table's indexes, not SQLite's 2 MB.
+    expect(pragma(cache, 'cache_size')).toBe(-WRITER_CACHE_KIB);
     expect(Number(pragma(cache, 'busy_timeout'))).toBeGreaterThan(0);
     const tables = schemaOf(cache)
       .filter((s) => s.startsWith('table '))
