@@ -79,28 +79,30 @@ class BodyWriter {
     this.typed(Float64Array.from(values));
   }
 
-  /** Strings as their lengths (negative: UTF-16, else Latin-1) and their bytes. */
+  /**
+   * Strings as their lengths (negative: UTF-16, else Latin-1) and their
+   * bytes, written into one buffer: a buffer per string was hundreds of
+   * thousands of objects per save for the collector to sweep.
+   */
   *strings(list: readonly string[]): Generator<void> {
     const lengths = new Int32Array(list.length);
-    const chunks: Buffer[] = [];
     let total = 0;
     for (let i = 0; i < list.length; i++) {
       const s = list[i] as string;
       const latin1 = !WIDE.test(s);
-      const b = Buffer.from(s, latin1 ? 'latin1' : 'utf16le');
       lengths[i] = latin1 ? s.length : -s.length;
-      chunks.push(b);
-      total += b.byteLength;
+      total += latin1 ? s.length : s.length * 2;
+      if (i % STRINGS_PER_STEP === STRINGS_PER_STEP - 1) yield;
+    }
+    const joined = Buffer.alloc(total);
+    let at = 0;
+    for (let i = 0; i < list.length; i++) {
+      const n = lengths[i] as number;
+      at += joined.write(list[i] as string, at, n < 0 ? 'utf16le' : 'latin1');
       if (i % STRINGS_PER_STEP === STRINGS_PER_STEP - 1) yield;
     }
     this.typed(lengths);
-    const joined = new Uint8Array(total);
-    let at = 0;
-    for (const b of chunks) {
-      joined.set(b, at);
-      at += b.byteLength;
-    }
-    this.typed(joined);
+    this.typed(new Uint8Array(joined.buffer, joined.byteOffset, joined.byteLength));
   }
 
   /** A table of postings by key. */
@@ -127,14 +129,24 @@ class BodyWriter {
       lengths[i] = p.bits ? p.bits.length : p.count;
       total += lengths[i] as number;
     });
+    yield;
     const data = new Int32Array(total);
     let at = 0;
+    // A step ends after so many postings or so many words copied: a table of
+    // a few thousand bitsets is megabytes, and one step of it held the loop.
+    let items = 0;
+    let words = 0;
     for (let i = 0; i < list.length; i++) {
       const p = list[i] as Posting;
       if (p.bits) data.set(new Int32Array(p.bits.buffer, p.bits.byteOffset, p.bits.length), at);
       else data.set((p.list as Int32Array).subarray(0, p.count), at);
       at += lengths[i] as number;
-      if (i % ITEMS_PER_STEP === ITEMS_PER_STEP - 1) yield;
+      words += lengths[i] as number;
+      if (++items >= ITEMS_PER_STEP || words >= WORDS_PER_STEP) {
+        items = 0;
+        words = 0;
+        yield;
+      }
     }
     this.typed(keys);
     this.typed(counts);

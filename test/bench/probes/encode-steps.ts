@@ -1,0 +1,36 @@
+// Probe: the steps of encoding a saved index (index-snapshot-format.ts) of N
+// synthetic users, each timed: the longest ones are what a save after a
+// sync holds the loop for (a major GC lands in one of them).
+// Run: node --expose-gc test/bench/probes/run.mjs test/bench/probes/encode-steps.ts '{"count":50000}'
+import { performance } from 'node:perf_hooks';
+import { encodeIndexState } from '@core/search/index-snapshot-format';
+import { createSearchIndex, type IndexedRow } from '@core/search/search-index';
+import { searchRowOf } from '@core/search/search-text';
+import { zulipWrites } from './probe-data';
+
+export async function main(args: { count?: number }): Promise<unknown> {
+  const count = args.count ?? 50_000;
+  const rows: IndexedRow[] = zulipWrites(count).writes.map((w, i) => ({
+    ...searchRowOf(w.user),
+    rowId: i + 1,
+  }));
+  const index = createSearchIndex();
+  for (let i = 0; i < rows.length; i += 500) {
+    index.upsert(rows.slice(i, i + 500), { deferOrder: true });
+  }
+  index.flushOrder();
+  const state = index.exportState();
+  const steps: number[] = [];
+  const encoding = encodeIndexState(state);
+  for (let done = false; !done;) {
+    const t = performance.now();
+    done = encoding.next().done === true;
+    steps.push(performance.now() - t);
+  }
+  const slowest = steps
+    .map((ms, step) => ({ step, ms: +ms.toFixed(1) }))
+    .sort((a, b) => b.ms - a.ms)
+    .slice(0, 8);
+  const totalMs = steps.reduce((a, b) => a + b, 0);
+  return { count, steps: steps.length, totalMs: Math.round(totalMs), slowest };
+}
