@@ -3,7 +3,12 @@
 // answer arrives whole, and no chunk the main side's fetch still holds (a
 // tee, a recorder, a replayed body) is detached under it.
 import { MessageChannel } from 'node:worker_threads';
-import { relayedFetch, serveRelayedFetch, type RelayAnswer } from '@core/net/fetch-relay';
+import {
+  CHUNKS_PER_TURN,
+  relayedFetch,
+  serveRelayedFetch,
+  type RelayAnswer,
+} from '@core/net/fetch-relay';
 import type { FetchLike } from '@core/deps';
 
 function relay(mainFetch: FetchLike): { fetch: FetchLike; close(): void } {
@@ -101,5 +106,48 @@ describe('fetch relayed across a thread', () => {
     } finally {
       close();
     }
+  });
+
+  it('gives the main loop turns while it relays a body already received', async () => {
+    // Every chunk is there at once: reading them needs no I/O, only microtasks.
+    const chunks = keptChunks(10 * CHUNKS_PER_TURN, 16);
+    // The turns of the main loop seen when each chunk was sent on.
+    const turnsAt: number[] = [];
+    let turns = 0;
+    let ticking = true;
+    const tick = (): void => {
+      turns++;
+      if (ticking) setImmediate(tick);
+    };
+    let ended: () => void = () => {};
+    const end = new Promise<void>((resolve) => (ended = resolve));
+    const main = serveRelayedFetch(
+      async () => new Response(streamOf(chunks)),
+      (message) => {
+        if (message.t === 'chunk') turnsAt.push(turns);
+        if (message.t === 'end' || message.t === 'error') ended();
+      },
+    );
+    setImmediate(tick);
+    main.handle({
+      t: 'fetch',
+      id: 1,
+      url: 'https://chat.example/users',
+      init: {
+        method: 'GET',
+        headers: [],
+        body: null,
+        redirect: 'follow',
+        credentials: 'omit',
+        cache: null,
+      },
+    });
+    await end;
+    ticking = false;
+    expect(turnsAt).toHaveLength(chunks.length);
+    // At least one turn per CHUNKS_PER_TURN chunks between the first and the last.
+    const first = turnsAt[0] as number;
+    const last = turnsAt[turnsAt.length - 1] as number;
+    expect(last - first).toBeGreaterThanOrEqual(chunks.length / CHUNKS_PER_TURN - 1);
   });
 });

@@ -48,6 +48,10 @@ export type RelayAnswer =
   | { t: 'end'; id: number }
   | { t: 'error'; id: number; error: ErrorChain };
 
+/** Body chunks relayed in one turn of the main loop at most, and the time one turn may take. */
+export const CHUNKS_PER_TURN = 64;
+const TURN_MS = 8;
+
 /** Posts a message, transferring the buffers listed. */
 type Post<M> = (message: M, transfer?: ArrayBuffer[]) => void;
 
@@ -242,6 +246,8 @@ export function serveRelayedFetch(
         controller.signal.addEventListener('abort', () => void reader.cancel().catch(() => {}), {
           once: true,
         });
+        let chunks = 0;
+        let since = performance.now();
         for (;;) {
           const { done, value } = await reader.read();
           if (done) break;
@@ -250,6 +256,13 @@ export function serveRelayedFetch(
           // buffer), and moving that would detach it under them.
           const own = value.slice();
           post({ t: 'chunk', id, bytes: own }, [own.buffer as ArrayBuffer]);
+          // A body already received is read chunk after chunk in microtasks,
+          // never giving the loop a turn: tens of megabytes held main for
+          // 150-300 ms. Every few chunks or milliseconds, the loop goes first.
+          if (++chunks % CHUNKS_PER_TURN === 0 || performance.now() - since > TURN_MS) {
+            await new Promise((resolve) => setImmediate(resolve));
+            since = performance.now();
+          }
         }
       }
       post({ t: 'end', id });
