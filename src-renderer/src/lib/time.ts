@@ -140,10 +140,26 @@ export interface LocalTime {
   zone: string;
 }
 
+/**
+ * The last answer for each zone and the instant it was for: the cards in
+ * view share one "now" (the clock store's tick), and many share a zone, so
+ * each zone is formatted once a tick, not once a card and render.
+ */
+const lastLocalTimes = new Map<string, { at: number; value: LocalTime }>();
+
 /** The user's local time from their timezone; null when the zone is missing or invalid. */
 export function localTime(zone: string | null, now: number = Date.now()): LocalTime | null {
   const format = zone ? zoneFormat(zone) : null;
   if (!zone || !format) return null;
+  const last = lastLocalTimes.get(zone);
+  if (last?.at === now) return last.value;
+  const value = formatLocalTime(format, zone, now);
+  if (lastLocalTimes.size >= MAX_ZONE_FORMATS) lastLocalTimes.clear();
+  lastLocalTimes.set(zone, { at: now, value });
+  return value;
+}
+
+function formatLocalTime(format: Intl.DateTimeFormat, zone: string, now: number): LocalTime {
   const parts = format.formatToParts(now);
   const time = parts
     .filter((p) => p.type !== 'timeZoneName')
