@@ -309,7 +309,7 @@ export function UserTable() {
                     {user ? (
                       s.column.cell(user, { now, connectionLabel: labels.get(user.connectionId) })
                     ) : i === 0 ? (
-                      <span className="skeleton skeleton-line" />
+                      <span className="skeleton skeleton-line skeleton-pulse" />
                     ) : null}
                   </div>
                 ))}
