@@ -156,6 +156,47 @@ describe('the saved search index', () => {
     cache.close();
   });
 
+  it('is discarded after another program inserts users, into a freed row ID too', async () => {
+    const { DatabaseSync } = await import('@photostructure/sqlite');
+    const cols = `connection_id, user_id, kind, role, role_rank, is_bot, deactivated,
+      derived_version, fetched_at, content_hash, name, sort_name, search_text, summary_json, seen_at`;
+    const insert = (db: InstanceType<typeof DatabaseSync>, rowId: number | null): void => {
+      db.prepare(
+        `INSERT INTO users (row_id, ${cols}) SELECT ?, connection_id, 'zz' || user_id, kind, role,
+           role_rank, is_bot, deactivated, derived_version, fetched_at, content_hash, 'Zebra',
+           'zebra', 'zebra', summary_json, seen_at FROM users WHERE user_id = '1001'`,
+      ).run(rowId);
+    };
+    const cases: ((db: InstanceType<typeof DatabaseSync>) => void)[] = [
+      // A new user: one row more.
+      (db) => insert(db, null),
+      // A user removed and another put in its row ID: as many rows, the same largest ID.
+      (db) => {
+        const { row_id: rowId } = db
+          .prepare(`SELECT row_id FROM users WHERE user_id = '1003'`)
+          .get() as { row_id: number };
+        db.prepare('DELETE FROM users WHERE row_id = ?').run(rowId);
+        insert(db, rowId);
+      },
+      // The last user removed, and a new one given its ID by SQLite.
+      (db) => {
+        db.exec('DELETE FROM users WHERE row_id = (SELECT max(row_id) FROM users)');
+        insert(db, null);
+      },
+    ];
+    for (const change of cases) {
+      const { cache, sql } = await savedCache();
+      const other = new DatabaseSync(cache.path);
+      change(other);
+      other.close();
+      const { repo, log } = await started(cache);
+      expect(fromSaved(log.lines)).toBe(false);
+      expect(repo.search(searchQuery({ text: 'zebra' })).total).toBe(1);
+      expectSameAnswers(repo, sql);
+      cache.close();
+    }
+  });
+
   it('is not used when a write lands while it is read, and the write is not lost', async () => {
     const { cache, sql } = await savedCache();
     const log = recordingLog();

@@ -40,7 +40,11 @@ const MAX_HEADER_BYTES = 4096;
 /** Bytes hashed, or read, between two yields. */
 const STEP_BYTES = 4 << 20;
 
-/** What the users table was when the index was saved: any write since changes it. */
+/**
+ * What the users table was when the index was saved: any write since changes
+ * it. Updates and deletes count in `seq` (triggers, migrations 9 and 10);
+ * an insert raises `rows`, and only a delete (counted) can lower it again.
+ */
 interface Fingerprint {
   cacheId: string;
   seq: number;

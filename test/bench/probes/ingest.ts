@@ -17,7 +17,8 @@ import { loopWatch, pct, zulipWrites } from './probe-data';
 export async function main(args: {
   count?: number;
   chunkBudgetMs?: number;
-  dropFts?: boolean;
+  /** Indexes of the users table to drop first, to see what each costs a write. */
+  dropIndexes?: string[];
   noCheckpoint?: boolean;
   /** Keep the in-memory search index in step, as the app does (default true). */
   index?: boolean;
@@ -36,6 +37,10 @@ export async function main(args: {
        VALUES ('conn-z', 'zulip', 'Z', 'https://chat.example.com', 'a@example.com', 0, 1, 1)`,
     )
     .run();
+  for (const name of args.dropIndexes ?? []) {
+    if (!/^[a-z_]+$/.test(name)) throw new Error(`not an index name: ${name}`);
+    cache.db.exec(`DROP INDEX ${name}`);
+  }
   if (args.noCheckpoint) cache.db.exec('PRAGMA wal_autocheckpoint = 0');
   const checkpointer =
     args.checkpointer === false ? null : await startWalCheckpointer(cache, { log: silentLogger });
