@@ -216,7 +216,7 @@ function columnsOf(h: HashedWrite): { params: (string | number | null)[]; fields
 }
 
 /** The users columns a write sets, in the order of `columnsOf`: everything derived, and the version that derived it. */
-const DATA_COLUMNS = [
+export const DATA_COLUMNS = [
   'kind',
   'role',
   'role_rank',

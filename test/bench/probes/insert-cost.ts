@@ -10,27 +10,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { silentLogger } from '@core/log';
 import { databasePath, openDatabase } from '@core/store/db';
-
-const COLUMNS = [
-  'kind',
-  'role',
-  'role_rank',
-  'is_bot',
-  'bot_owner_id',
-  'deactivated',
-  'derived_version',
-  'joined_at',
-  'last_active_at',
-  'fetched_at',
-  'content_hash',
-  'name',
-  'sort_name',
-  'email',
-  'delivery_email',
-  'search_text',
-  'summary_json',
-  'filter_json',
-];
+import { DATA_COLUMNS as COLUMNS } from '@core/store/users-rows';
 
 export async function main(args: {
   count?: number;
