@@ -335,8 +335,9 @@ CREATE TRIGGER users_changes_update AFTER UPDATE OF row_id, connection_id, user_
  * (store/index-snapshot.ts) is the change count with the row count and the
  * largest row ID: an insert raises the row count, and the only way to bring
  * it back (a delete) still counts. So the insert trigger told nothing new,
- * and it cost each insert about 55 µs: 242-258 against 188-195 µs a row
- * at 30 000 users (test/bench/probes/insert-cost.ts, alternating runs).
+ * and it cost each insert about 50 µs: 124-152 against 80-98 µs a row at
+ * 30 000 users, payload rows included (test/bench/probes/insert-cost.ts,
+ * alternating runs).
  */
 const V11_NO_INSERT_TRIGGER = `
 DROP TRIGGER users_changes_insert;
