@@ -123,6 +123,14 @@ export interface SearchIndex {
   rebuildText(pause: Pause, budgetMs: number): Promise<boolean>;
   /** Merges deferred changes into the sort orders now. */
   flushOrder(): void;
+  /**
+   * Merges deferred changes into one sort order a call (sort-orders.ts
+   * `flushStep`), for a writer that yields between calls. True once the
+   * orders are up to date (or are deferred to a rebuild).
+   */
+  flushOrderStep(): boolean;
+  /** A merge begun by `flushOrderStep` is under way (a search or `flushOrder` ends it at once). */
+  readonly orderMerging: boolean;
   /** Changes waiting for `flushOrder` (a flush costs a copy of each order plus log n compares per change). */
   readonly pendingOrder: number;
   /** Sets or clears "gone" on rows it holds; unknown row IDs are ignored. */
@@ -142,10 +150,11 @@ export interface SearchIndex {
   facets(spec: IndexSpec): SearchFacets;
   stats(): SearchIndexStats;
   /**
-   * Everything it holds, by reference, its orders merged first: a snapshot
-   * (index-snapshot.ts) encodes it before the index changes again.
+   * Everything it holds, by reference, its orders merged first, a slice per
+   * step of the generator: a snapshot (index-snapshot.ts) encodes it, and
+   * gives up if the index changed meanwhile.
    */
-  exportState(): IndexState;
+  exportState(): Generator<void, IndexState>;
   /**
    * Replaces everything it holds with a snapshot's state, checked whole by
    * its reader, a slice per step of the generator: nothing may search or
@@ -376,6 +385,10 @@ export function createSearchIndex(): SearchIndex {
     upsert,
     flushOrder: () => {
       if (!ordersDeferred) orders.flush();
+    },
+    flushOrderStep: () => ordersDeferred || orders.flushStep(),
+    get orderMerging() {
+      return orders.merging;
     },
     deferOrdersToRebuild: () => {
       ordersDeferred = true;

@@ -46,8 +46,17 @@ export interface SortOrders {
   leave(slot: number): void;
   /** Changes waiting for `flush`. */
   readonly pending: number;
-  /** Brings the orders up to date with every change so far. */
+  /** Brings the orders up to date with every change so far (finishing a merge under way). */
   flush(): void;
+  /**
+   * Merges the changes so far into one order a call, so a merge of
+   * thousands of changes into a large index never holds the loop for all
+   * four orders at once. True once every order is up to date. Until then
+   * the orders must not be walked (a search flushes first).
+   */
+  flushStep(): boolean;
+  /** A merge started by `flushStep` is under way. */
+  readonly merging: boolean;
   /**
    * Calls `visit` for the slots set in `bits` in the order of rule 5,
    * stopping when it returns false.
@@ -183,6 +192,18 @@ function walkByKeyDescending(
   }
 }
 
+/** A merge of changes into the orders, one order at a time (`flushStep`). */
+interface Merge {
+  leaving: Set<number>;
+  entering: number[];
+  /** Slots removed before the merge started: free once every order has let go of them. */
+  freed: number[];
+  /** The next order to merge into. */
+  next: number;
+  /** How many slots the orders hold once merged. */
+  length: number;
+}
+
 /** Empty orders over `cols` (which they read keys from, and write `namePos` and `freeSlots` to). */
 export function createSortOrders(cols: SlotColumns): SortOrders {
   // Four buffers of `capacity`, the first `orderLength` entries in use.
@@ -196,11 +217,13 @@ export function createSortOrders(cols: SlotColumns): SortOrders {
   let flushes = 0;
   /** Scratch flags by slot (1: leaving the orders), all 0 between calls. */
   let marks: Uint8Array = new Uint8Array(0);
-  /** Slots leaving the orders, and slots (re)entering them, since the last flush. */
-  const drop = new Set<number>();
+  /** Slots leaving the orders, and slots (re)entering them, since the last merge started. */
+  let drop = new Set<number>();
   let add: number[] = [];
   /** Removed slots, reusable once the orders have let go of them. */
   const freed: number[] = [];
+  /** A merge under way (`flushStep`), if any. */
+  let merge: Merge | null = null;
 
   function grow(capacity: number): void {
     for (let o = 0; o < orders.length; o++) {
@@ -217,39 +240,13 @@ export function createSortOrders(cols: SlotColumns): SortOrders {
   }
 
   /**
-   * Takes `leaving` (slots leaving or moving) out of every order, then merges
-   * `entering` (slots entering or moving, all live) back in, in sorted place.
+   * Starts a merge of the changes so far: `leaving` (slots leaving or
+   * moving) come out of every order, then `entering` (slots entering or
+   * moving, all live) go back in, in sorted place. Later changes wait for
+   * the next merge. False when there is nothing to merge.
    */
-  function reorder(leaving: Set<number>, entering: number[]): void {
-    if (marks.length < cols.capacity) marks = new Uint8Array(cols.capacity);
-    for (const s of leaving) marks[s] = 1;
-    const namePos = cols.namePos;
-    let length = orderLength;
-    for (let o = 0; o < orders.length; o++) {
-      const cmp = comparerOf(o);
-      const order = orders[o] as Int32Array;
-      // Keep the survivors, in order, in place.
-      let n = orderLength;
-      if (leaving.size > 0) {
-        n = 0;
-        for (let i = 0; i < orderLength; i++) {
-          const s = order[i] as number;
-          if (marks[s] === 0) order[n++] = s;
-        }
-      }
-      const incoming = Int32Array.from(entering).sort(cmp);
-      mergeSorted(order, n, incoming, cmp);
-      length = n + incoming.length;
-      if (o === NAME) {
-        for (let i = 0; i < length; i++) namePos[order[i] as number] = i;
-      }
-    }
-    orderLength = length;
-    for (const s of leaving) marks[s] = 0;
-  }
-
-  function flush(): void {
-    if (drop.size === 0 && add.length === 0) return;
+  function startMerge(): boolean {
+    if (drop.size === 0 && add.length === 0) return false;
     flushes++;
     if (marks.length < cols.capacity) marks = new Uint8Array(cols.capacity);
     const live = cols.live;
@@ -262,11 +259,63 @@ export function createSortOrders(cols: SlotColumns): SortOrders {
       }
     }
     for (const s of entering) marks[s] = 0;
-    reorder(drop, entering);
-    drop.clear();
+    merge = { leaving: drop, entering, freed: freed.splice(0), next: 0, length: orderLength };
+    drop = new Set();
     add = [];
-    for (const s of freed) cols.freeSlots.push(s);
-    freed.length = 0;
+    return true;
+  }
+
+  /** Merges the merge under way into its next order; the name order comes first (the others tie by it). */
+  function mergeNext(m: Merge): void {
+    if (marks.length < cols.capacity) marks = new Uint8Array(cols.capacity);
+    const o = m.next++;
+    const cmp = comparerOf(o);
+    const order = orders[o] as Int32Array;
+    // Keep the survivors, in order, in place.
+    let n = orderLength;
+    if (m.leaving.size > 0) {
+      for (const s of m.leaving) marks[s] = 1;
+      n = 0;
+      for (let i = 0; i < orderLength; i++) {
+        const s = order[i] as number;
+        if (marks[s] === 0) order[n++] = s;
+      }
+      for (const s of m.leaving) marks[s] = 0;
+    }
+    const incoming = Int32Array.from(m.entering).sort(cmp);
+    mergeSorted(order, n, incoming, cmp);
+    m.length = n + incoming.length;
+    if (o === NAME) {
+      const namePos = cols.namePos;
+      for (let i = 0; i < m.length; i++) namePos[order[i] as number] = i;
+    }
+    if (m.next < orders.length) return;
+    orderLength = m.length;
+    for (const s of m.freed) cols.freeSlots.push(s);
+    merge = null;
+  }
+
+  /** Ends a merge under way at once: before a slot already in the orders changes its keys. */
+  function finishMerge(): void {
+    while (merge) mergeNext(merge);
+  }
+
+  function flush(): void {
+    finishMerge();
+    if (startMerge()) finishMerge();
+  }
+
+  function flushStep(): boolean {
+    if (!merge && !startMerge()) return true;
+    mergeNext(merge as Merge);
+    return merge === null;
+  }
+
+  /** Drops a merge under way (the orders are about to be replaced whole); its freed slots are free. */
+  function dropMerge(): void {
+    if (!merge) return;
+    for (const s of merge.freed) cols.freeSlots.push(s);
+    merge = null;
   }
 
   function walk(
@@ -300,6 +349,7 @@ export function createSortOrders(cols: SlotColumns): SortOrders {
     orders.fill(new Int32Array(0));
     orderLength = 0;
     marks = new Uint8Array(0);
+    merge = null;
     drop.clear();
     add = [];
     freed.length = 0;
@@ -310,11 +360,15 @@ export function createSortOrders(cols: SlotColumns): SortOrders {
     enter: (slot) => {
       add.push(slot);
     },
+    // A slot already in the orders is about to change its keys (or go):
+    // the merge under way compares by them, so it ends first.
     move: (slot) => {
+      finishMerge();
       drop.add(slot);
       add.push(slot);
     },
     leave: (slot) => {
+      finishMerge();
       drop.add(slot);
       freed.push(slot);
     },
@@ -322,6 +376,10 @@ export function createSortOrders(cols: SlotColumns): SortOrders {
       return add.length + drop.size;
     },
     flush,
+    flushStep,
+    get merging() {
+      return merge !== null;
+    },
     walk,
     clear,
     typedBytes: () => orders.reduce((sum, o) => sum + o.byteLength, 0),
@@ -333,6 +391,7 @@ export function createSortOrders(cols: SlotColumns): SortOrders {
       return { orders: [...orders], length: orderLength };
     },
     forgetPending() {
+      dropMerge();
       drop.clear();
       add = [];
       for (const s of freed) cols.freeSlots.push(s);
@@ -340,6 +399,7 @@ export function createSortOrders(cols: SlotColumns): SortOrders {
       flushes++;
     },
     adopt(next, length) {
+      dropMerge();
       for (let o = 0; o < orders.length; o++) orders[o] = next[o] as Int32Array;
       orderLength = length;
       flushes++;

@@ -71,8 +71,11 @@ export interface WordStarts {
   clear(): void;
   /** Bytes of the postings' typed arrays. */
   typedBytes(): number;
-  /** What it holds for slots below `nextSlot`, by reference: what a saved index carries. */
-  state(nextSlot: number): WordStartsState;
+  /**
+   * What it holds for slots below `nextSlot`, by reference: what a saved
+   * index carries, a slice of slots per step.
+   */
+  state(nextSlot: number): Generator<void, WordStartsState>;
   /**
    * Replaces what it holds with `state` (a snapshot's, checked by its
    * reader), taking its tables over, a slice of slots per step.
@@ -193,13 +196,14 @@ export function createWordStarts(cols: SlotColumns, pool: PostingPool): WordStar
       rankNames.length = 0;
       for (const t of [...names, ...anywhere]) t.clear();
     },
-    state(nextSlot) {
-      return {
-        names,
-        anywhere,
-        rankNames: Array.from({ length: nextSlot }, (_, slot) => rankNames[slot] ?? ''),
-        keys: exact.packed(nextSlot),
-      };
+    *state(nextSlot) {
+      const copied: string[] = [];
+      for (let slot = 0; slot < nextSlot; slot++) {
+        copied.push(rankNames[slot] ?? '');
+        if (slot % 16384 === 16383) yield;
+      }
+      const keys = yield* exact.packed(nextSlot);
+      return { names, anywhere, rankNames: copied, keys };
     },
     *restore(state) {
       // Taken over, not copied: a copy of 10^6 entries held the loop for tens of ms.

@@ -247,13 +247,14 @@ export async function saveIndexSnapshot(ctx: SnapshotContext): Promise<boolean> 
   const fingerprint = readFingerprint(access);
   if (!fingerprint) return false;
   const changes = ctx.changes();
-  const state = ctx.index.exportState();
   const unchanged = (): boolean => {
     if (ctx.changes() !== changes) return false;
     const now = readFingerprint(access);
     return now !== null && sameFingerprint(fingerprint, now);
   };
-  const encoded = await drive(encodeIndexState(state), ctx);
+  const exported = await drive(ctx.index.exportState(), ctx);
+  if (!exported || !unchanged()) return false;
+  const encoded = await drive(encodeIndexState(exported.value), ctx);
   if (!encoded || !unchanged()) return false;
   const body = encoded.value;
   const sha256 = await digest(body, ctx);

@@ -55,7 +55,10 @@ const SQL = {
 export interface ExternalWrites {
   /** Brings the index up to date with a slice of the other thread's committed changes. */
   apply(changes: readonly IndexChange[]): void;
-  /** Merges the changes' sort orders once enough have piled up; true when it did. */
+  /**
+   * Merges the changes' sort orders once enough have piled up, one order a
+   * call until the merge is done; true when it did some of it.
+   */
   settle(): boolean;
   /**
    * The other thread is done and every change it handed over is applied.
@@ -163,9 +166,12 @@ export function createIndexSync(
       },
       settle() {
         if (!index) return false;
-        const wanted = Math.max(ORDER_MERGE_ROWS, Math.floor(index.size / ORDER_MERGE_SHARE));
-        if (index.pendingOrder < Math.min(wanted, MAX_DEFERRED_ROWS / 2)) return false;
-        index.flushOrder();
+        if (!index.orderMerging) {
+          const wanted = Math.max(ORDER_MERGE_ROWS, Math.floor(index.size / ORDER_MERGE_SHARE));
+          if (index.pendingOrder < Math.min(wanted, MAX_DEFERRED_ROWS / 2)) return false;
+        }
+        // One order a call: all four in one turn held the loop for up to 90 ms at 50 000 users.
+        index.flushOrderStep();
         return true;
       },
       end(complete) {
