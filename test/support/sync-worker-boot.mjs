@@ -4,8 +4,9 @@
 // the built out/main/sync-worker.js instead.
 //
 // `dieAtIndexMessage: n` (tests): the worker exits abruptly instead of
-// handing over its n-th batch of index changes, i.e. right after a commit
-// main never hears of, as a crash would.
+// announcing the chunk of index changes that holds its n-th message on the
+// index port, i.e. right after a commit main never hears of, as a crash
+// would.
 import { parentPort, workerData } from 'node:worker_threads';
 import { importTs } from '../bench/ts-runner.mjs';
 
@@ -14,7 +15,7 @@ if (parentPort && typeof dieAt === 'number') {
   const post = parentPort.postMessage.bind(parentPort);
   let seen = 0;
   parentPort.postMessage = (message, transfer) => {
-    if (message?.t === 'index' && ++seen >= dieAt) process.exit(70);
+    if (message?.t === 'index' && (seen += message.messages) >= dieAt) process.exit(70);
     post(message, transfer);
   };
 }

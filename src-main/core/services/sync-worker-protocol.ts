@@ -5,12 +5,16 @@
  *
  * Node only; never imports `electron`.
  */
+import type { MessagePort } from 'node:worker_threads';
 import type { RollcallError } from '@shared/errors';
 import type { ConnectionKind } from '@shared/model';
 import type { RelayAnswer, RelayRequest } from '../net/fetch-relay';
 import type { ProviderSession } from '../providers';
 import type { IndexChange } from '../store/users-index-sync';
 import type { ProgressChange, SyncCounts } from './sync-pages';
+
+/** One message on the index port: changes in commit order. */
+export type IndexChanges = IndexChange[];
 
 /** What the main thread tells the worker. */
 export type ToWorker =
@@ -32,8 +36,16 @@ export type FromWorker =
   | { t: 'fetch'; request: RelayRequest }
   | { t: 'progress'; runId: number; change: ProgressChange }
   | { t: 'answered'; runId: number }
-  /** Committed index changes, in commit order (of whichever run wrote them). */
-  | { t: 'index'; changes: IndexChange[] }
+  /**
+   * The port the worker posts committed index changes on (an
+   * `IndexChanges` per message), sent once, before 'ready'. Main pulls them
+   * one message at a time (`receiveMessageOnPort`) as it applies them: as
+   * ordinary messages, the 32 of an 8 000-user chunk were all read back
+   * (structured clone) in one turn of main's loop, 40 ms and more.
+   */
+  | { t: 'index-port'; port: MessagePort }
+  /** So many messages of committed index changes wait on the index port, in commit order (of whichever run wrote them). */
+  | { t: 'index'; messages: number }
   | { t: 'done'; runId: number; counts: SyncCounts }
   | { t: 'failed'; runId: number; error: RollcallError }
   | {

@@ -14,7 +14,7 @@
  *
  * Node only; never imports `electron`.
  */
-import { parentPort } from 'node:worker_threads';
+import { MessageChannel, parentPort, type MessagePort } from 'node:worker_threads';
 import { toRollcallError } from '@shared/errors';
 import type { Logger } from '../log';
 import { relayedFetch } from '../net/fetch-relay';
@@ -26,7 +26,7 @@ import { openConnection, pragmaValue } from '../store/sqlite-helpers';
 import { createUsersRepo, type UsersRepo } from '../store/users-repo';
 import { createProviderContexts, type ProviderContexts } from './provider-context';
 import { syncPages } from './sync-pages';
-import type { FromWorker, ToWorker } from './sync-worker-protocol';
+import type { FromWorker, IndexChanges, ToWorker } from './sync-worker-protocol';
 
 /** Pages of the cache this connection keeps in memory (negative: KiB). */
 const CACHE_KIB = 65_536;
@@ -44,14 +44,19 @@ const AUTOCHECKPOINT_PAGES = 4000;
 const CHUNKS = { maxChunkRows: 8000, chunkBudgetMs: 2000 };
 /** Users the worker lets pile up across pages before writing them (see `SyncPagesDeps.batchRows`). */
 const BATCH_ROWS = 8000;
-/** Index changes per message to main (each is read in one turn of main's loop). */
+/** Index changes per message on the index port (main reads one and applies it in slices). */
 const INDEX_MESSAGE_CHANGES = 250;
 
 const port = parentPort;
 if (!port) throw new Error('sync-worker.ts runs as a worker thread only');
 
-const post = (message: FromWorker, transfer?: ArrayBuffer[]): void =>
+const post = (message: FromWorker, transfer?: (ArrayBuffer | MessagePort)[]): void =>
   port.postMessage(message, transfer);
+
+// Index changes travel on a port of their own, which main reads from at its pace.
+const indexChannel = new MessageChannel();
+post({ t: 'index-port', port: indexChannel.port2 }, [indexChannel.port2]);
+const postIndex = (changes: IndexChanges): void => indexChannel.port1.postMessage(changes);
 
 const log: Logger = {
   info: (message, fields) => post({ t: 'log', level: 'info', message, fields }),
@@ -97,8 +102,11 @@ function open(path: string): Opened {
     log,
     // In batches small enough for main to take each in one short turn.
     relayIndex: (changes) => {
-      for (let k = 0; k < changes.length; k += INDEX_MESSAGE_CHANGES)
-        post({ t: 'index', changes: changes.slice(k, k + INDEX_MESSAGE_CHANGES) });
+      let messages = 0;
+      for (let k = 0; k < changes.length; k += INDEX_MESSAGE_CHANGES, messages++)
+        postIndex(changes.slice(k, k + INDEX_MESSAGE_CHANGES));
+      // After the changes themselves: main finds them waiting when it reads this.
+      post({ t: 'index', messages });
     },
   });
   const opened = {
