@@ -2,7 +2,14 @@
 // the cache stores reads back, anything else reads as nothing (never a
 // throw), and the index's filter bitset, kept between keystrokes, follows
 // every change to the rows (issue 16).
-import { filterJsonOf, keysJson, parseFilterJson, NO_FILTER_KEYS } from '@core/search/filter-keys';
+import {
+  fieldsOf,
+  filterJsonOf,
+  groupIdsOf,
+  keysJson,
+  parseFilterJson,
+  NO_FILTER_KEYS,
+} from '@core/search/filter-keys';
 import { createSearchIndex, type IndexedRow } from '@core/search/search-index';
 import { searchRowOf, searchRows } from '@core/search/search-text';
 import { DEFAULT_SEARCH_SPEC, type SearchQuery } from '@shared/model';
@@ -21,7 +28,9 @@ describe('filter keys', () => {
       profileFields: [field('City', 'Zürich'), { ...field('Empty', '', true, 2) }],
     });
     const keys = parseFilterJson(filterJsonOf(user));
-    expect(keys).toEqual({ groups: ['7'], fields: [['1', 'Zürich', 'zurich']] });
+    expect(keys).toEqual({ groups: 1, packed: ['7', '1', 'Zürich', 'zurich'] });
+    expect(groupIdsOf(keys!)).toEqual(['7']);
+    expect(fieldsOf(keys!)).toEqual([['1', 'Zürich', 'zurich']]);
     expect(parseFilterJson(keysJson(keys!))).toEqual(keys);
     expect(keysJson(NO_FILTER_KEYS)).toBe('');
   });

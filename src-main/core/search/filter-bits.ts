@@ -6,7 +6,13 @@
  * Node only; never imports `electron` (plain TypeScript; no I/O).
  */
 import type { SearchQuery } from '@shared/model';
-import { fieldMatches, fieldTestOf, groupsByConnection, type FilterKeys } from './filter-keys';
+import {
+  fieldMatches,
+  fieldTestOf,
+  groupsByConnection,
+  inAnyGroup,
+  type FilterKeys,
+} from './filter-keys';
 import { ROLE_INDEX, type SlotColumns } from './slot-columns';
 
 /** The parts of a search that filter rows. */
@@ -62,9 +68,7 @@ function keepKeys(out: Uint32Array, cols: SlotColumns, spec: FilterSpec): void {
     keepSlots(out, (s) => {
       const set = wanted.get(connOf[s] as number);
       if (set === undefined) return false;
-      const groups = (filterKeys[s] as FilterKeys).groups;
-      for (let g = 0; g < groups.length; g++) if (set.has(groups[g] as string)) return true;
-      return false;
+      return inAnyGroup(filterKeys[s] as FilterKeys, set);
     });
   }
   const test = fieldTestOf(spec);

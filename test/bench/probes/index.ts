@@ -3,6 +3,7 @@
 // `searchRows` (checked equal) and a brute-force `Array.filter` baseline.
 // Run: node --expose-gc test/bench/probes/run.mjs test/bench/probes/index.ts '{"count":100000}'
 import { performance } from 'node:perf_hooks';
+import { fieldsOf, groupIdsOf } from '@core/search/filter-keys';
 import { createSearchIndex, type IndexedRow } from '@core/search/search-index';
 import { searchRowOf, searchRows, searchTerms } from '@core/search/search-text';
 import { DEFAULT_SEARCH_SPEC, type SearchQuery } from '@shared/model';
@@ -62,9 +63,9 @@ export const QUERY_CLASSES: Record<string, Partial<SearchQuery>[]> = {
  * its first groups and its first choice field's value, alone and with text.
  */
 function keyedClasses(rows: readonly IndexedRow[]): Record<string, Partial<SearchQuery>[]> {
-  const groupIds = [...new Set(rows.flatMap((r) => r.filterKeys.groups))].slice(0, 2);
+  const groupIds = [...new Set(rows.flatMap((r) => groupIdsOf(r.filterKeys)))].slice(0, 2);
   const groups = groupIds.map((groupId) => ({ connectionId: 'conn-z', groupId }));
-  const field = rows.flatMap((r) => r.filterKeys.fields)[0];
+  const field = rows.flatMap((r) => fieldsOf(r.filterKeys))[0];
   const out: Record<string, Partial<SearchQuery>[]> = {};
   if (groups.length > 0) {
     out['group filter'] = [{ groups: groups.slice(0, 1) }, { groups, text: 'an' }];
