@@ -108,8 +108,8 @@ export function* exportIndexState(parts: IndexParts): Generator<void, IndexState
   };
 }
 
-/** Slots filled in between two yields of `importIndexState`. */
-const SLOTS_PER_STEP = 16384;
+/** Slots filled in between two yields of `importIndexState` (16 384 held the loop 35 ms at 100 000 users). */
+const SLOTS_PER_STEP = 4096;
 
 /**
  * Replaces what an index holds with a checked state (index-snapshot-format.ts
