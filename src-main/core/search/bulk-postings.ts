@@ -143,7 +143,10 @@ export function* buildPackedPostings(
     if (slot % slotsPerStep === slotsPerStep - 1) yield;
   }
   const bitWords = Math.max(words, Math.ceil(slots / 32));
-  for (const t of built) t.layOut(words, bitWords);
+  for (const t of built) {
+    t.layOut(words, bitWords);
+    yield;
+  }
   // The second pass writes each slot where the first one counted it.
   const fill: EmitKey = (table, key) => {
     const t = built[table] as BulkTable;

@@ -169,9 +169,13 @@ export function* importIndexState(parts: IndexParts, state: IndexState): Generat
   parts.pieces.restore(state.pieces);
   yield;
   yield* parts.starts.restore(state.starts);
+  yield;
   const all: Posting[] = [...state.pieces.postings];
   const tables = [...state.ngrams.tables, ...state.starts.names, ...state.starts.anywhere];
-  for (const table of tables) for (const p of table.bitsets()) all.push(p);
+  for (const table of tables) {
+    for (const p of table.bitsets()) all.push(p);
+    yield;
+  }
   parts.pool.adopt(all);
   parts.orders.forgetPending();
   parts.orders.adopt(state.orders.orders, state.orders.length);

@@ -248,8 +248,12 @@ export function createIndexSync(
         await yieldToEventLoop();
         return !options.signal?.aborted;
       };
+      // Each phase starts on a turn of its own: the last slice of one and
+      // the first of the next together held the loop twice the budget.
+      if (!(await pause()) || aborted()) return;
       const indexed = await index.rebuildText(pause, budget);
       if (!indexed || aborted()) return;
+      if (!(await pause()) || aborted()) return;
       const sorted = await index.rebuildOrders(pause, budget);
       if (!sorted || aborted()) return;
       indexDataVersion = adoptedVersion(version);
