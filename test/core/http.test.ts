@@ -9,7 +9,12 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { net } from 'electron';
-import { createHttpClient } from '@core/net/http';
+import {
+  createHttpClient,
+  DIRECTORY_MAX_BYTES,
+  LIST_MAX_BYTES,
+  type HttpClient,
+} from '@core/net/http';
 import {
   INTERACTIVE_WAIT_SECONDS,
   interactiveWaitBudget,
@@ -83,6 +88,49 @@ describe('requests Rollcall never makes', () => {
       expect(error).toMatchObject({ code: 'INVALID_INPUT', field: 'baseUrl' });
     },
   );
+});
+
+describe('large JSON bodies', () => {
+  it('read the same parsed whole (the sync worker) as in slices (main), and fail alike', async () => {
+    const members = Array.from({ length: 6000 }, (_, i) => ({
+      user_id: i,
+      full_name: `Zoë ${i} 王小明 ${'x'.repeat(i % 90)}`,
+      email: `user${i}@example.org`,
+      profile_data: { '1': { value: `line\n${i}`, rendered_value: null } },
+    }));
+    // A key JSON.parse keeps as an own property: both must.
+    const text = JSON.stringify({ result: 'success', members }).replace(
+      '"members":[',
+      '"__proto__":{"polluted":true},"members":[',
+    );
+    expect(text.length).toBeGreaterThan(1024 * 1024);
+    const clients = {
+      slices: testClient(),
+      whole: testClient({ slicedParseMinBytes: DIRECTORY_MAX_BYTES }),
+    };
+    main.setMode({ kind: 'status', status: 200, body: text, contentType: 'application/json' });
+    const read = async (client: HttpClient): Promise<unknown> =>
+      (await client.getJson({ url: main.url, maxBytes: LIST_MAX_BYTES })).json;
+    const expected = JSON.parse(text) as unknown;
+    for (const client of [clients.slices, clients.whole]) {
+      const json = (await read(client)) as object;
+      expect(json).toEqual(expected);
+      expect(Object.hasOwn(json, '__proto__')).toBe(true);
+    }
+    main.setMode({
+      kind: 'status',
+      status: 200,
+      body: text.slice(0, -2),
+      contentType: 'application/json',
+    });
+    const failures = await Promise.all(
+      [clients.slices, clients.whole].map((c) =>
+        failureOf(c.getJson({ url: main.url, maxBytes: LIST_MAX_BYTES })),
+      ),
+    );
+    expect(failures[0]).toMatchObject({ code: 'BAD_RESPONSE' });
+    expect(failures[1]).toEqual(failures[0]);
+  });
 });
 
 describe('answers that are not the API', () => {

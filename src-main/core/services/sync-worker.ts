@@ -18,7 +18,7 @@ import { MessageChannel, parentPort, type MessagePort } from 'node:worker_thread
 import { toRollcallError } from '@shared/errors';
 import type { Logger } from '../log';
 import { relayedFetch } from '../net/fetch-relay';
-import { createHttpClient } from '../net/http';
+import { createHttpClient, DIRECTORY_MAX_BYTES } from '../net/http';
 import { createProviders } from '../providers';
 import { damageMarker, type OpenedDatabase } from '../store/cache-open';
 import { createMetaRepo } from '../store/meta-repo';
@@ -66,7 +66,12 @@ const log: Logger = {
 
 const relay = relayedFetch((request) => post({ t: 'fetch', request }));
 const providers = createProviders({
-  http: createHttpClient({ fetch: relay.fetch, now: Date.now }),
+  // Every body whole, in one JSON.parse: nothing here waits on this loop.
+  http: createHttpClient({
+    fetch: relay.fetch,
+    now: Date.now,
+    slicedParseMinBytes: DIRECTORY_MAX_BYTES,
+  }),
   now: Date.now,
 });
 
