@@ -76,11 +76,13 @@ function readFingerprint(access: UsersAccess): Fingerprint | null {
   try {
     const c = access.stmt('SELECT cache_id, seq FROM users_changes WHERE id = 1').get() as
       Row | undefined;
-    const t = access
-      .stmt('SELECT count(*) AS n, coalesce(max(row_id), 0) AS m FROM users')
-      .get() as Row;
+    // Two statements: together, count(*) and max() scanned every row of the
+    // index (6-13 ms warm at 100 000 users, 98 ms once in a sync's profile);
+    // apart, count(*) is SQLite's own count of its smallest index, and max() one seek.
+    const n = access.stmt('SELECT count(*) AS n FROM users').get() as Row;
+    const m = access.stmt('SELECT coalesce(max(row_id), 0) AS m FROM users').get() as Row;
     if (!c || typeof c.cache_id !== 'string') return null;
-    return { cacheId: c.cache_id, seq: Number(c.seq), rows: Number(t.n), maxRowId: Number(t.m) };
+    return { cacheId: c.cache_id, seq: Number(c.seq), rows: Number(n.n), maxRowId: Number(m.m) };
   } catch {
     return null;
   }
