@@ -180,6 +180,10 @@ describe('failures', () => {
     async () => {
       const t = await core(true);
       const conn = await add(t, 'openwebui');
+      // Pages that take a while, so the cancel lands while pages remain to
+      // fetch whatever the machine's load: with instant pages, a loaded
+      // machine saw the whole directory fetched before the cancel arrived.
+      owui.setMode({ kind: 'slow', delayMs: 50 });
       const running = t.result('directory:sync', { connectionId: conn.id });
       await expect
         .poll(() => progressOf(t, conn.id).at(-1)?.done ?? 0, { timeout: 60_000, interval: 10 })
