@@ -29,6 +29,8 @@ export type FakeMode =
   | { kind: 'normal' }
   /** Answer normally after a delay. */
   | { kind: 'slow'; delayMs: number }
+  /** Answer normally once `until` settles: a test decides when, whatever the machine's load. */
+  | { kind: 'held'; until: Promise<void> }
   /** Accept the connection and never answer. */
   | { kind: 'timeout' }
   /** Drop the connection without a word. */
@@ -175,6 +177,10 @@ export async function startFakeServer(
       case 'slow':
         await new Promise<void>((resolve) => later(resolve, active.delayMs));
         return false;
+      case 'held':
+        await active.until;
+        // A client that gave up meanwhile is answered nothing.
+        return req.socket.destroyed;
       case 'timeout':
         return true; // never answer; stop() or the client's timeout ends it
       case 'reset':
