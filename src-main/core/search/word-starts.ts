@@ -16,6 +16,9 @@ import type { Posting, PostingPool } from './postings';
 import { isWordStart } from './relevance';
 import type { SlotColumns } from './slot-columns';
 
+/** Rank names copied between two yields of `state` (a save's step). */
+const NAMES_PER_STEP = 16_384;
+
 /** The key of a text's 1 to 3 units from `at` (null: it crosses a line): one table per length. */
 function prefixKey(text: string, at: number, length: number): number | null {
   let key = 0;
@@ -200,7 +203,7 @@ export function createWordStarts(cols: SlotColumns, pool: PostingPool): WordStar
       const copied: string[] = [];
       for (let slot = 0; slot < nextSlot; slot++) {
         copied.push(rankNames[slot] ?? '');
-        if (slot % 16384 === 16383) yield;
+        if (slot % NAMES_PER_STEP === NAMES_PER_STEP - 1) yield;
       }
       const keys = yield* exact.packed(nextSlot);
       return { names, anywhere, rankNames: copied, keys };

@@ -104,8 +104,12 @@ export function createSyncWorkerHost(deps: {
   let draining = false;
   let external: ExternalWrites | null = null;
   let closing: Promise<void> | null = null;
-  /** A run of the current external writes ended with its worker's death, or changes it announced were not there. */
-  let died = false;
+  /**
+   * The index may miss what the current external writes committed: a run
+   * ended with its worker's death, or changes it announced were not there.
+   * The index is then rebuilt from the cache once the runs end.
+   */
+  let indexMissesChanges = false;
   let relay: ReturnType<typeof serveRelayedFetch> | null = null;
   /**
    * The current worker's index port (sync-worker-protocol.ts): never
@@ -130,7 +134,7 @@ export function createSyncWorkerHost(deps: {
         const got = item.port ? receiveMessageOnPort(item.port) : undefined;
         // Announced but not there: the index misses what the worker
         // committed, and is rebuilt from the cache once the runs end.
-        if (!got) died = true;
+        if (!got) indexMissesChanges = true;
         item.changes = got ? (got.message as IndexChanges) : [];
         item.from = 0;
         continue;
@@ -147,11 +151,11 @@ export function createSyncWorkerHost(deps: {
     runs.delete(item.runId);
     // A run that ended without a word (its worker died) may have committed
     // a chunk it never handed over.
-    if (!item.counts && !item.error) died = true;
+    if (!item.counts && !item.error) indexMissesChanges = true;
     if (runs.size === 0) {
-      external?.end(!died);
+      external?.end(!indexMissesChanges);
       external = null;
-      died = false;
+      indexMissesChanges = false;
       worker?.unref();
     }
     if (!one) return;
