@@ -25,6 +25,7 @@ import {
   type UserSummary,
 } from '@shared/model';
 import { capSummary } from '@shared/summary';
+import { capText } from '@shared/text-caps';
 import type { Logger } from '../log';
 import type { IndexedRow } from '../search/search-index';
 import { NO_FILTER_KEYS, parseFilterJson } from '../search/filter-keys';
@@ -309,6 +310,16 @@ export function identityOf(row: Row): RowIdentity {
  * what its columns hold, and says so once in the log.
  */
 export function parseSummary(row: Row, log?: Logger): UserSummary {
+  return withRowState(parseStoredCard(row, log).card, row);
+}
+
+/**
+ * The part of `parseSummary` that reads `summary_json` and the identity
+ * columns only (`SUMMARY_IDENTITY_COLUMNS`): held to the caps, not gone, no
+ * owner name. `readable`: the JSON was an object (summary-memo.ts keeps
+ * only those).
+ */
+export function parseStoredCard(row: Row, log?: Logger): { card: UserSummary; readable: boolean } {
   const { summary, readable } = parseStoredSummary(row.summary_json, identityOf(row));
   if (!readable && log && !unreadableCardLogged.has(log)) {
     unreadableCardLogged.add(log);
@@ -316,11 +327,31 @@ export function parseSummary(row: Row, log?: Logger): UserSummary {
       connectionId: summary.connectionId,
     });
   }
-  summary.gone = row.gone_at !== null && row.gone_at !== undefined;
-  summary.botOwnerName =
-    summary.botOwnerId === null || typeof row.owner_name !== 'string' ? null : row.owner_name;
   // Held to the caps whatever wrote it, so no page carries more than they allow.
-  return capSummary(summary);
+  return { card: capSummary(summary), readable };
+}
+
+/** The row's columns `parseStoredCard` reads besides `summary_json` (what a memo of it must compare). */
+export const SUMMARY_IDENTITY_COLUMNS = [
+  'connection_id',
+  'user_id',
+  'kind',
+  'name',
+  'role',
+  'is_bot',
+  'deactivated',
+] as const;
+
+/** A card from `parseStoredCard` with the row's gone column and bot owner's name (capped) on a copy. */
+export function withRowState(card: UserSummary, row: Row): UserSummary {
+  return {
+    ...card,
+    gone: row.gone_at !== null && row.gone_at !== undefined,
+    botOwnerName:
+      card.botOwnerId === null || typeof row.owner_name !== 'string'
+        ? null
+        : capText(row.owner_name, 'name'),
+  };
 }
 
 /** Logs that already told of an unreadable card (once each is enough). */

@@ -47,7 +47,7 @@ export function summariesByIds(access: UsersAccess, ids: number[]): UserSummary[
   if (ids.length === 0) return [];
   const byId = new Map<number, UserSummary>();
   for (const row of access.stmt(SQL.summariesByIds).all(JSON.stringify(ids)) as Row[]) {
-    byId.set(Number(row.row_id), parseSummary(row, access.log));
+    byId.set(Number(row.row_id), access.summaries.summaryOf(row, access.log));
   }
   return ids.flatMap((id) => {
     const s = byId.get(id);

@@ -30,6 +30,7 @@ import {
 } from './payload-parts';
 import { cacheFailure } from './sqlite-errors';
 import { statementCache, type SqliteDb, type SqliteStatement } from './sqlite-helpers';
+import { createSummaryMemo, type SummaryMemo } from './summary-memo';
 import type { IndexChange } from './users-index-sync';
 import type { Logger } from '../log';
 import { filterJsonOf, NO_FILTER_KEYS, parseFilterJson } from '../search/filter-keys';
@@ -58,6 +59,8 @@ export interface UsersAccess {
   stmt: (sql: string) => SqliteStatement;
   /** Runs a read, turning SQLite errors (damage above all) into a `RollcallFailure`. */
   reading<T>(doing: string, run: () => T): T;
+  /** The cards of recent pages, parsed once (summary-memo.ts). */
+  summaries: SummaryMemo;
 }
 
 /** Builds the access of one users repository: its own statement cache over the cache's connection. */
@@ -80,7 +83,7 @@ export function usersAccess(cache: OpenedDatabase, log: Logger): UsersAccess {
     }
   }
 
-  return { cache, db, log, stmt, reading };
+  return { cache, db, log, stmt, reading, summaries: createSummaryMemo() };
 }
 
 /** An `INVALID_INPUT` failure: a batch is refused whole, before anything is written. */
