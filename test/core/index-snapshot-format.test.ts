@@ -2,13 +2,15 @@
 // the exact keys of the relevance order packed (search/exact-keys.ts). Read
 // back, they rank exactly as the index that wrote them, also once loaded
 // slots are rewritten or removed; a body whose packed keys do not add up
-// is refused, never trusted.
+// is refused, never trusted. The group and field filter keys travel as a
+// table of distinct sets: read back, they filter as the index that wrote
+// them, and slots with the same keys share one set.
 import { decodeIndexState, encodeIndexState } from '@core/search/index-snapshot-format';
 import type { IndexState } from '@core/search/index-state';
 import { createSearchIndex, type IndexedRow } from '@core/search/search-index';
 import { searchRowOf } from '@core/search/search-text';
 import type { SearchQuery } from '@shared/model';
-import { makeUser, searchQuery } from './cache-fixtures';
+import { field, makeUser, searchQuery } from './cache-fixtures';
 
 const NAMES = ['Anna Berg', 'Иван Петров', '王 小明', 'Zoë Müller', 'anna berg', 'Ab Cd'];
 
@@ -109,6 +111,82 @@ describe('the packed exact keys of a saved index', () => {
       // Sound as written.
       expect(() => run(decodeIndexState(bodyOf(state)))).not.toThrow();
       damage(state);
+      expect(() => run(decodeIndexState(bodyOf(state)))).toThrow(/search index snapshot/);
+    });
+  }
+});
+
+describe('the filter keys of a saved index', () => {
+  /** Users in a few shared groups and fields, some unique values, some with none. */
+  function keyedRow(i: number): IndexedRow {
+    const user = makeUser({
+      userId: String(500 + i),
+      connectionId: i % 5 === 0 ? 'conn-b' : 'conn-a',
+      name: `Person ${i}`,
+      groups: i % 4 === 0 ? [] : [{ id: String(i % 3), name: `Group ${i % 3}` }],
+      profileFields:
+        i % 6 === 0
+          ? []
+          : [
+              field('City', ['Zürich', 'Berlin', 'Łódź'][i % 3] as string),
+              field('Phone', `+49 30 ${i}`, true, 2),
+            ],
+    });
+    return { ...searchRowOf(user), rowId: i + 1 };
+  }
+  const FILTERED: SearchQuery[] = [
+    searchQuery({ groups: [{ connectionId: 'conn-a', groupId: '1' }] }),
+    searchQuery({ groups: [{ connectionId: 'conn-b', groupId: '2' }], text: 'person' }),
+    searchQuery({
+      profileField: { connectionId: 'conn-a', fieldId: '1', match: 'text', value: 'lodz' },
+    }),
+    searchQuery({
+      profileField: { connectionId: 'conn-a', fieldId: '2', match: 'text', value: '30 17' },
+    }),
+    searchQuery({
+      profileField: { connectionId: 'conn-a', fieldId: '1', match: 'choice', value: 'Berlin' },
+    }),
+  ];
+
+  it('filter as the index that wrote them, and slots with the same keys share one set', () => {
+    const built = createSearchIndex();
+    built.upsert(Array.from({ length: 300 }, (_, i) => keyedRow(i)));
+    built.remove([10, 11]);
+    const state = run(built.exportState());
+    const decoded = run(decodeIndexState(bodyOf(state)));
+    expect(decoded.columns.filterKeys).toEqual(state.columns.filterKeys);
+    const index = createSearchIndex();
+    run(index.importState(decoded));
+    for (const q of FILTERED) {
+      const answer = index.search(q);
+      expect(answer).toEqual(built.search(q));
+      // Each filter picks some of the users, never all or none.
+      expect(answer.total).toBeGreaterThan(0);
+      expect(answer.total).toBeLessThan(298);
+    }
+    // Users 1 and 7: group 1, Zürich; their phones differ. Users 18 and 30: no field, group 0.
+    const keys = decoded.columns.filterKeys;
+    expect(keys[18]).toBe(keys[30]);
+    expect(keys[18]).toEqual({ groups: 1, packed: ['0'] });
+    expect(keys[1]).not.toBe(keys[7]);
+    expect(keys[0]?.packed).toEqual([]);
+    // Saved again from the loaded index (its slots share sets), it reads back the same.
+    expect(run(decodeIndexState(bodyOf(run(index.exportState())))).columns.filterKeys).toEqual(
+      state.columns.filterKeys,
+    );
+  });
+
+  const shapes: [string, { groups: number; packed: string[] }][] = [
+    ['more group IDs than keys', { groups: 3, packed: ['1'] }],
+    ['a field that is not a triple', { groups: 1, packed: ['1', '2', 'a'] }],
+  ];
+  for (const [kind, bad] of shapes) {
+    it(`are refused with ${kind}`, () => {
+      const index = createSearchIndex();
+      index.upsert(Array.from({ length: 40 }, (_, i) => keyedRow(i)));
+      const state = run(index.exportState());
+      expect(() => run(decodeIndexState(bodyOf(state)))).not.toThrow();
+      state.columns.filterKeys[3] = bad;
       expect(() => run(decodeIndexState(bodyOf(state)))).toThrow(/search index snapshot/);
     });
   }

@@ -109,12 +109,6 @@ export function parseFilterJson(json: unknown): FilterKeys | null {
   return packed.length === 0 ? NO_FILTER_KEYS : { groups, packed };
 }
 
-/** The JSON a snapshot carries for a slot's keys (names dropped: the index never reads them). */
-export function keysJson(keys: FilterKeys): string {
-  if (keys.packed.length === 0) return '';
-  return JSON.stringify({ g: groupIdsOf(keys).map((id) => [id, '']), f: fieldsOf(keys) });
-}
-
 /** The groups of the filter by connection, so a row is checked with one lookup. */
 export function groupsByConnection(filter: KeyFilter): Map<string, Set<string>> {
   const out = new Map<string, Set<string>>();

@@ -16,7 +16,7 @@
  */
 import { ROLES } from '@shared/model';
 import { PIECE_COUNTERS } from './common-pieces';
-import { keysJson, parseFilterJson, type FilterKeys } from './filter-keys';
+import { NO_FILTER_KEYS, type FilterKeys } from './filter-keys';
 import type { IndexState } from './index-state';
 import { postingAt, PostingTable, type PackedPostings } from './posting-table';
 import type { Posting } from './postings';
@@ -40,9 +40,8 @@ const TYPES: readonly [TypedCtor, number][] = [
 /** Strings encoded between two yields. */
 const STRINGS_PER_STEP = 4096;
 /**
- * Slots whose filter keys are turned into JSON, or parsed back, between two
- * yields: 4 096 held the loop 30-45 ms on a save, and 16 384 parsed held it
- * 100-170 ms on a load, at 100 000 users.
+ * Slots whose filter keys are tabled, or sets made back, between two yields
+ * (when they were JSON, 4 096 held the loop 30-45 ms on a save at 100 000 users).
  */
 const KEYS_PER_STEP = 1024;
 /** Slots or postings checked between two yields. */
@@ -51,8 +50,6 @@ const ITEMS_PER_STEP = 16384;
 const WORDS_PER_STEP = 1 << 18;
 /** Larger than any index this code makes (2^26 slots); refuses absurd lengths early. */
 const MAX_CAPACITY = 1 << 26;
-/** Distinct filter keys a read shares at most (beyond, each slot parses its own). */
-const MAX_SHARED_FILTER_KEYS = 1 << 16;
 /** A unit past Latin-1: the string is stored as UTF-16. */
 const WIDE = /[\u0100-\uffff]/;
 
@@ -162,22 +159,68 @@ class BodyWriter {
   }
 }
 
+/** Every slot's filter keys as distinct sets over distinct strings (see `encodeIndexState`). */
+interface FilterKeysTable {
+  strings: string[];
+  /** Per set: how many group IDs lead it. */
+  groups: Int32Array;
+  /** Per set: its length. */
+  lengths: Int32Array;
+  /** Every set's strings, as indexes into `strings`, one set after another. */
+  items: Int32Array;
+  /** Per slot: its set, or -1 for none (`NO_FILTER_KEYS`). */
+  slotSet: Int32Array;
+}
+
 /**
- * The JSON of every slot's filter keys, a step of strings at a time: at
- * 100 000 users, all at once held the loop for most of a second after a
- * sync. Slots that share their keys (as a loaded index's do) share one.
+ * The filter keys of every slot as a table: each distinct string once, each
+ * distinct set once as indexes into them, and a set per slot. A read then
+ * makes one array per distinct set, where JSON per slot made a parse and a
+ * dozen objects per slot: 4.4 s of a 300 000-user load, most of it the
+ * collector's. A step of slots at a time.
  */
-function* filterKeysJson(all: readonly FilterKeys[]): Generator<void, string[]> {
-  const made = new Map<FilterKeys, string>();
-  const out: string[] = [];
-  for (let i = 0; i < all.length; i++) {
-    const keys = all[i] as FilterKeys;
-    let json = made.get(keys);
-    if (json === undefined) made.set(keys, (json = keysJson(keys)));
-    out.push(json);
-    if (i % KEYS_PER_STEP === KEYS_PER_STEP - 1) yield;
+function* filterKeysTable(all: readonly FilterKeys[]): Generator<void, FilterKeysTable> {
+  const stringIds = new Map<string, number>();
+  const strings: string[] = [];
+  const setOf = new Map<FilterKeys, number>();
+  const setByContent = new Map<string, number>();
+  const groups: number[] = [];
+  const lengths: number[] = [];
+  const items: number[] = [];
+  const slotSet = new Int32Array(all.length);
+  for (let s = 0; s < all.length; s++) {
+    const keys = all[s] as FilterKeys;
+    let set = keys.packed.length === 0 ? -1 : setOf.get(keys);
+    if (set === undefined) {
+      const ids = keys.packed.map((text) => {
+        let id = stringIds.get(text);
+        if (id === undefined) {
+          id = strings.push(text) - 1;
+          stringIds.set(text, id);
+        }
+        return id;
+      });
+      // Numbers joined: two sets with the same key hold the same strings.
+      const content = `${keys.groups}:${ids.join(',')}`;
+      set = setByContent.get(content);
+      if (set === undefined) {
+        set = groups.push(keys.groups) - 1;
+        lengths.push(ids.length);
+        for (const id of ids) items.push(id);
+        setByContent.set(content, set);
+      }
+      setOf.set(keys, set);
+    }
+    slotSet[s] = set;
+    if (s % KEYS_PER_STEP === KEYS_PER_STEP - 1) yield;
   }
-  return out;
+  return {
+    strings,
+    groups: Int32Array.from(groups),
+    lengths: Int32Array.from(lengths),
+    items: Int32Array.from(items),
+    slotSet,
+  };
 }
 
 /**
@@ -194,7 +237,9 @@ export function* encodeIndexState(state: IndexState): Generator<void, Uint8Array
   yield* w.strings(c.hay);
   yield* w.strings(c.nameKey);
   yield* w.strings(c.userKey);
-  yield* w.strings(yield* filterKeysJson(c.filterKeys));
+  const keys = yield* filterKeysTable(c.filterKeys);
+  yield* w.strings(keys.strings);
+  for (const a of [keys.groups, keys.lengths, keys.items, keys.slotSet]) w.typed(a);
   yield* w.strings(c.connIds);
   for (const a of [c.connOf, c.roleOf, c.rankOf, c.lastActiveOf, c.joinedOf, c.namePos]) {
     w.typed(a);
@@ -346,6 +391,42 @@ function* checkedTable(p: PackedPostings): Generator<void, PostingTable> {
   }
 }
 
+/** The filter keys of every slot, from the table `filterKeysTable` wrote; slots of one set share it. */
+function* readFilterKeys(r: BodyReader, nextSlot: number): Generator<void, FilterKeys[]> {
+  const strings = yield* r.strings();
+  const groups = r.typed(Int32Array);
+  const lengths = r.typed(Int32Array, groups.length);
+  const items = r.typed(Int32Array);
+  const slotSet = r.typed(Int32Array, nextSlot);
+  const sets: FilterKeys[] = [];
+  let at = 0;
+  for (let k = 0; k < groups.length; k++) {
+    const g = groups[k] as number;
+    const n = lengths[k] as number;
+    if (n < 1 || g < 0 || g > n || (n - g) % 3 !== 0 || at + n > items.length) {
+      fail('filter keys out of shape');
+    }
+    const packed: string[] = [];
+    for (let i = at; i < at + n; i++) {
+      const id = items[i] as number;
+      if (id < 0 || id >= strings.length) fail('a filter key out of range');
+      packed.push(strings[id] as string);
+    }
+    at += n;
+    sets.push({ groups: g, packed });
+    if (k % KEYS_PER_STEP === KEYS_PER_STEP - 1) yield;
+  }
+  if (at !== items.length) fail('filter keys of the wrong size');
+  const out: FilterKeys[] = [];
+  for (let s = 0; s < nextSlot; s++) {
+    const set = slotSet[s] as number;
+    if (set < -1 || set >= sets.length) fail('filter keys of a slot out of range');
+    out.push(set === -1 ? NO_FILTER_KEYS : (sets[set] as FilterKeys));
+    if (s % ITEMS_PER_STEP === ITEMS_PER_STEP - 1) yield;
+  }
+  return out;
+}
+
 /**
  * Decodes and checks a body, yielding between pieces. Throws
  * `IndexSnapshotError` for anything this code could not have written; the
@@ -370,22 +451,7 @@ export function* decodeIndexState(body: Uint8Array): Generator<void, IndexState>
   const hay = yield* r.strings(nextSlot);
   const nameKey = yield* r.strings(nextSlot);
   const userKey = yield* r.strings(nextSlot);
-  const filterKeys: FilterKeys[] = [];
-  const keyTexts = yield* r.strings(nextSlot);
-  // Users share groups and field values: parsed once each, the keys are
-  // shared too (never changed in place), which at 300 000 users saved most
-  // of seconds of parsing and the collection of its garbage.
-  const parsed = new Map<string, FilterKeys>();
-  for (let s = 0; s < keyTexts.length; s++) {
-    const text = keyTexts[s] as string;
-    let keys = parsed.get(text);
-    if (keys === undefined) {
-      keys = parseFilterJson(text) ?? fail('filter keys out of shape');
-      if (parsed.size < MAX_SHARED_FILTER_KEYS) parsed.set(text, keys);
-    }
-    filterKeys.push(keys);
-    if (s % KEYS_PER_STEP === KEYS_PER_STEP - 1) yield;
-  }
+  const filterKeys = yield* readFilterKeys(r, nextSlot);
   const connIds = yield* r.strings(connCount);
   const connOf = r.typed(Int32Array, capacity);
   const roleOf = r.typed(Uint8Array, capacity);
