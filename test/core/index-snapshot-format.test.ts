@@ -191,3 +191,32 @@ describe('the filter keys of a saved index', () => {
     });
   }
 });
+
+describe('the texts of a saved index', () => {
+  it('read back exactly, past a step of strings, in any mix of Latin-1 and wider text', () => {
+    // Wider than a step (4 096 strings): Latin-1 and UTF-16 runs in each step, in every order.
+    const names = [
+      'Zoë Müller',
+      'Иван',
+      '王小明',
+      '',
+      'a',
+      'Ab\u00ff',
+      '😀 Smile',
+      'Ōno',
+      'x\ud800y',
+    ];
+    const rows = Array.from({ length: 4500 }, (_, i) =>
+      rowOf(i, `${names[(i * 7) % names.length]} ${i % 3 === 0 ? 'Ærø' : 'Berg'} ${i}`),
+    );
+    const built = createSearchIndex();
+    built.upsert(rows);
+    const state = run(built.exportState());
+    const c = run(decodeIndexState(bodyOf(state))).columns;
+    expect(c.hay).toEqual(state.columns.hay);
+    expect(c.nameKey).toEqual(state.columns.nameKey);
+    expect(c.userKey).toEqual(state.columns.userKey);
+    expect(c.hay.some((h) => /[\u0100-\uffff]/.test(h))).toBe(true);
+    expect(c.hay.some((h) => !/[\u0100-\uffff]/.test(h))).toBe(true);
+  });
+});
