@@ -1,8 +1,8 @@
 // Issue 17: the saved index's body (search/index-snapshot-format.ts) carries
 // the exact keys of the relevance order packed (search/exact-keys.ts). Read
 // back, they rank exactly as the index that wrote them, also once loaded
-// slots are rewritten or removed; a body whose packed keys do not add up
-// is refused, never trusted. The group and field filter keys travel as a
+// slots are rewritten or removed; a body whose packed keys do not add up,
+// or whose table of them does not find them, is refused, never trusted. The group and field filter keys travel as a
 // table of distinct sets: read back, they filter as the index that wrote
 // them, and slots with the same keys share one set.
 import { decodeIndexState, encodeIndexState } from '@core/search/index-snapshot-format';
@@ -101,6 +101,18 @@ describe('the packed exact keys of a saved index', () => {
       },
     ],
     ['fewer key counts than slots', (s) => void (s.starts.keys.keyCounts = new Int32Array(3))],
+    [
+      'a table made by another hash (its cells moved along by one)',
+      (s) => {
+        const t = s.starts.keys.table;
+        const moved = t.slice();
+        t.set(moved.subarray(1));
+        t[t.length - 1] = moved[0] as number;
+      },
+    ],
+    ['a table with a cell past the keys', (s) => void s.starts.keys.table.fill(1 << 20, 0, 1)],
+    ['a chain that loops', (s) => void (s.starts.keys.next[5] = 5)],
+    ['a table of the wrong size', (s) => void (s.starts.keys.table = new Int32Array(8))],
   ];
   for (const [kind, damage] of damages) {
     it(`are refused with ${kind}`, () => {

@@ -11,10 +11,14 @@
  * build does; a loaded slot rewritten or removed stops answering from the
  * table.
  *
+ * The table is made when a save packs the keys, not when a load reads
+ * them: hashing every key held 0.3-0.45 s of a 300 000-user launch. A read
+ * checks it (`checkTable`) before the table is used.
+ *
  * Node only; never imports `electron` (plain TypeScript; no I/O).
  */
 
-/** Every slot's exact keys, packed: what a snapshot carries. */
+/** Every slot's exact keys, packed, and the table that finds them: what a snapshot carries. */
 export interface PackedKeys {
   /** How many keys each slot has, in slot order... */
   keyCounts: Int32Array;
@@ -22,6 +26,10 @@ export interface PackedKeys {
   keyLengths: Int32Array;
   /** ...and their units, one after another. */
   keyUnits: Uint16Array;
+  /** Key number + 1 by hash of its units (`tableSize` cells), as `Loaded.table`. */
+  table: Int32Array;
+  /** The key before each with the same units; -1: none. */
+  next: Int32Array;
 }
 
 /** The exact keys of one index. */
@@ -37,7 +45,7 @@ export interface ExactKeys {
   clear(): void;
   /** Every slot's keys below `nextSlot`, packed (a copy), a slice of slots per step. */
   packed(nextSlot: number): Generator<void, PackedKeys>;
-  /** Replaces what it holds with checked packed keys (taken over), a slice of keys per step. */
+  /** Replaces what it holds with packed keys (taken over) whose table `checkTable` passed. */
   restore(keys: PackedKeys): Generator<void>;
   /** Bytes of the typed arrays. */
   typedBytes(): number;
@@ -71,6 +79,102 @@ function hashString(s: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
   return h >>> 0;
+}
+
+/** The table's cells for `total` keys: a power of two, at least twice the keys (so probing ends). */
+export function tableSize(total: number): number {
+  let size = 2;
+  while (size < total * 2) size *= 2;
+  return size;
+}
+
+/** Where each key starts in the units; one past the last key: the end. */
+function keyStartsOf(keyLengths: Int32Array): Int32Array {
+  const keyStart = new Int32Array(keyLengths.length + 1);
+  let u = 0;
+  for (let i = 0; i < keyLengths.length; i++) {
+    keyStart[i] = u;
+    u += keyLengths[i] as number;
+  }
+  keyStart[keyLengths.length] = u;
+  return keyStart;
+}
+
+/** The table and chains over packed keys, a step of keys at a time. */
+function* hashKeys(
+  keyStart: Int32Array,
+  units: Uint16Array,
+): Generator<void, { table: Int32Array; next: Int32Array }> {
+  const total = keyStart.length - 1;
+  const table = new Int32Array(tableSize(total));
+  const mask = table.length - 1;
+  // One cell per distinct key, its entries chained through `next`: many
+  // users share a name, and probing past each of them was quadratic.
+  const next = new Int32Array(total).fill(-1);
+  for (let i = 0; i < total; i++) {
+    const from = keyStart[i] as number;
+    const to = keyStart[i + 1] as number;
+    for (let h = hashUnits(units, from, to) & mask; ; h = (h + 1) & mask) {
+      const cell = table[h] as number;
+      if (cell === 0) {
+        table[h] = i + 1;
+        break;
+      }
+      if (sameUnits(units, keyStart[cell - 1] as number, keyStart[cell] as number, from, to)) {
+        next[i] = cell - 1;
+        table[h] = i + 1;
+        break;
+      }
+    }
+    if (i % KEYS_PER_STEP === KEYS_PER_STEP - 1) yield;
+  }
+  return { table, next };
+}
+
+/** Keys between two that `checkTable` looks up by their own hash. */
+const CHECK_EVERY_KEYS = 61;
+
+/**
+ * Whether a read table and chains can be what `hashKeys` made for these
+ * keys: every cell and link in range, every link to an earlier key (no
+ * loop), no more cells used than keys (probing ends), and every 61st key
+ * found by its own hash (a table made by another hash function is not).
+ * False: the snapshot is not to be trusted.
+ */
+export function* checkTable(keys: PackedKeys): Generator<void, boolean> {
+  const { table, next, keyUnits: units } = keys;
+  const total = keys.keyLengths.length;
+  if (table.length !== tableSize(total) || next.length !== total) return false;
+  let used = 0;
+  for (let h = 0; h < table.length; h++) {
+    const cell = table[h] as number;
+    if (cell < 0 || cell > total) return false;
+    if (cell !== 0) used++;
+  }
+  if (used > total) return false;
+  for (let i = 0; i < total; i++) {
+    const link = next[i] as number;
+    if (link < -1 || link >= i) return false;
+  }
+  yield;
+  const keyStart = keyStartsOf(keys.keyLengths);
+  if (keyStart[total] !== units.length) return false;
+  const mask = table.length - 1;
+  for (let e = 0; e < total; e += CHECK_EVERY_KEYS) {
+    const from = keyStart[e] as number;
+    const to = keyStart[e + 1] as number;
+    let found = false;
+    for (let h = hashUnits(units, from, to) & mask; !found; h = (h + 1) & mask) {
+      const cell = table[h] as number;
+      if (cell === 0) return false;
+      const k = cell - 1;
+      if (!sameUnits(units, keyStart[k] as number, keyStart[k + 1] as number, from, to)) continue;
+      for (let c = k; c >= 0 && !found; c = next[c] as number) found = c === e;
+      if (!found) return false;
+    }
+    if (e % (KEYS_PER_STEP * CHECK_EVERY_KEYS) === 0) yield;
+  }
+  return true;
 }
 
 /** What a load brought: read-only but for `live`. */
@@ -242,7 +346,8 @@ export function createExactKeys(): ExactKeys {
         for (let i = 0; i < key.length; i++) keyUnits[u++] = key.charCodeAt(i);
       }
     }
-    return { keyCounts, keyLengths, keyUnits };
+    const { table, next } = yield* hashKeys(keyStartsOf(keyLengths), keyUnits);
+    return { keyCounts, keyLengths, keyUnits, table, next };
   }
 
   function* restore(keys: PackedKeys): Generator<void> {
@@ -261,41 +366,10 @@ export function createExactKeys(): ExactKeys {
     }
     slotStart[slots] = e;
     yield;
-    const keyStart = new Int32Array(total + 1);
-    let u = 0;
-    for (let i = 0; i < total; i++) {
-      keyStart[i] = u;
-      u += keys.keyLengths[i] as number;
-    }
-    keyStart[total] = u;
-    yield;
-    let size = 2;
-    while (size < total * 2) size *= 2;
-    const table = new Int32Array(size);
+    const keyStart = keyStartsOf(keys.keyLengths);
     const live = new Uint8Array(slots);
     for (let slot = 0; slot < slots; slot++) if (keys.keyCounts[slot] !== 0) live[slot] = 1;
-    const mask = size - 1;
-    const units = keys.keyUnits;
-    // One cell per distinct key, its entries chained through `next`: many
-    // users share a name, and probing past each of them was quadratic.
-    const next = new Int32Array(total).fill(-1);
-    for (let i = 0; i < total; i++) {
-      const from = keyStart[i] as number;
-      const to = keyStart[i + 1] as number;
-      for (let h = hashUnits(units, from, to) & mask; ; h = (h + 1) & mask) {
-        const cell = table[h] as number;
-        if (cell === 0) {
-          table[h] = i + 1;
-          break;
-        }
-        if (sameUnits(units, keyStart[cell - 1] as number, keyStart[cell] as number, from, to)) {
-          next[i] = cell - 1;
-          table[h] = i + 1;
-          break;
-        }
-      }
-      if (i % KEYS_PER_STEP === KEYS_PER_STEP - 1) yield;
-    }
+    const { keyUnits: units, table, next } = keys;
     loaded = { units, keyStart, slotStart, keySlot, table, next, live };
   }
 

@@ -16,6 +16,7 @@
  */
 import { ROLES } from '@shared/model';
 import { PIECE_COUNTERS } from './common-pieces';
+import { checkTable, tableSize } from './exact-keys';
 import { NO_FILTER_KEYS, type FilterKeys } from './filter-keys';
 import type { IndexState } from './index-state';
 import { postingAt, PostingTable, type PackedPostings } from './posting-table';
@@ -268,6 +269,8 @@ export function* encodeIndexState(state: IndexState): Generator<void, Uint8Array
   w.typed(state.starts.keys.keyCounts);
   w.typed(state.starts.keys.keyLengths);
   w.typed(state.starts.keys.keyUnits);
+  w.typed(state.starts.keys.table);
+  w.typed(state.starts.keys.next);
   return w.parts;
 }
 
@@ -557,6 +560,14 @@ export function* decodeIndexState(body: Uint8Array): Generator<void, IndexState>
     unitTotal += n;
   }
   const keyUnits = r.typed(Uint16Array, unitTotal);
+  const keys = {
+    keyCounts,
+    keyLengths,
+    keyUnits,
+    table: r.typed(Int32Array, tableSize(keyTotal)),
+    next: r.typed(Int32Array, keyTotal),
+  };
+  if (!(yield* checkTable(keys))) fail('exact keys that their table does not find');
   if (!r.done) fail('bytes after the end');
   return {
     columns: {
@@ -593,7 +604,7 @@ export function* decodeIndexState(body: Uint8Array): Generator<void, IndexState>
       names: startTables.slice(0, 3),
       anywhere: startTables.slice(3),
       rankNames,
-      keys: { keyCounts, keyLengths, keyUnits },
+      keys,
     },
   };
 }
