@@ -42,15 +42,13 @@ export function hashKey(k: number): number {
  */
 export function postingAt(p: PackedPostings, e: number, at: number): Posting {
   const length = p.lengths[e] as number;
-  const posting = new Posting();
-  posting.count = p.counts[e] as number;
-  if (p.kinds[e] === 1) {
-    posting.bits = new Uint32Array(p.data.buffer, p.data.byteOffset + at * 4, length);
-    posting.list = null;
-  } else if (length > 0) {
-    posting.list = p.data.subarray(at, at + length);
-  }
+  const bits = p.kinds[e] === 1;
   // An empty list keeps the room to grow by doubling that a new posting has.
+  const posting = new Posting(
+    bits ? null : length > 0 ? p.data.subarray(at, at + length) : undefined,
+  );
+  posting.count = p.counts[e] as number;
+  if (bits) posting.bits = new Uint32Array(p.data.buffer, p.data.byteOffset + at * 4, length);
   return posting;
 }
 

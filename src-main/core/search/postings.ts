@@ -17,8 +17,12 @@ export class Posting {
   count = 0;
   /** The slot added last: repeats of a unit in one text cost one compare. */
   last = -1;
-  list: Int32Array | null = new Int32Array(4);
+  list: Int32Array | null;
   bits: Uint32Array | null = null;
+  /** `list`: room to grow for a new posting; a read one passes its view (null: it has bits). */
+  constructor(list: Int32Array | null = new Int32Array(4)) {
+    this.list = list;
+  }
 }
 
 /** Whether a posting holds `slot`: how a query tests a candidate against its other postings. */
