@@ -188,6 +188,25 @@ describe('the filter keys of a saved index', () => {
     );
   });
 
+  it('keep sets apart that differ only in how many of their strings are groups', () => {
+    const index = createSearchIndex();
+    index.upsert(Array.from({ length: 40 }, (_, i) => keyedRow(i)));
+    const state = run(index.exportState());
+    const asGroups = { groups: 3, packed: ['1', '2', '3'] };
+    const asField = { groups: 0, packed: ['1', '2', '3'] };
+    const longer = { groups: 3, packed: ['1', '2', '3', '4', '5', '6'] };
+    const crafted = [asGroups, asField, longer];
+    const keys = state.columns.filterKeys;
+    for (let s = 0; s < 40; s++) keys[s] = { ...(crafted[s % 3] as (typeof crafted)[0]) };
+    const decoded = run(decodeIndexState(bodyOf(state))).columns.filterKeys;
+    expect(decoded.slice(0, 40)).toEqual(keys.slice(0, 40));
+    // Equal content, distinct objects on the way in: one set each on the way out.
+    expect(decoded[0]).toBe(decoded[3]);
+    expect(decoded[1]).toBe(decoded[37]);
+    expect(decoded[0]).not.toBe(decoded[1]);
+    expect(decoded[2]).not.toBe(decoded[0]);
+  });
+
   const shapes: [string, { groups: number; packed: string[] }][] = [
     ['more group IDs than keys', { groups: 3, packed: ['1'] }],
     ['a field that is not a triple', { groups: 1, packed: ['1', '2', 'a'] }],

@@ -17,6 +17,7 @@
  *
  * Node only; never imports `electron` (plain TypeScript; no I/O).
  */
+import { ShardedStringMap } from './sharded-string-map';
 
 /** Every slot's exact keys, packed, and the table that finds them: what a snapshot carries. */
 export interface PackedKeys {
@@ -211,54 +212,36 @@ function emptyLoaded(): Loaded {
   };
 }
 
-/** Maps the keys of slots written since a load are spread over (a power of two). */
-const FILED_SHARDS = 16;
-
-/** A cheap hash of a key's length and first and last units, to pick its Map. */
-function shardHash(k: string): number {
-  const n = k.length;
-  let h = n;
-  for (let i = 0; i < 4 && i < n; i++) h = (h * 31 + k.charCodeAt(i)) | 0;
-  for (let i = Math.max(4, n - 4); i < n; i++) h = (h * 31 + k.charCodeAt(i)) | 0;
-  return h ^ (h >>> 7);
-}
-
 /** Empty exact keys. */
 export function createExactKeys(): ExactKeys {
   const none: readonly string[] & readonly number[] = [];
   /**
    * Slots by key for slots written since the load: most keys name one slot,
    * kept as the number itself (an array per key would be a million arrays).
-   * Spread over `FILED_SHARDS` Maps by a hash of the key, since a Map grows
-   * by rehashing every entry at once: one Map of 300 000 keys held the loop
-   * 40 ms when it did, during a build from the cache.
+   * Sharded: one Map of 300 000 keys held the loop 40 ms when it grew.
    */
-  const filed = Array.from({ length: FILED_SHARDS }, () => new Map<string, number | number[]>());
-  const shardOf = (k: string): Map<string, number | number[]> =>
-    filed[shardHash(k) & (FILED_SHARDS - 1)] as Map<string, number | number[]>;
+  const filed = new ShardedStringMap<number | number[]>();
   const rowKeys: (readonly string[] | undefined)[] = [];
   let loaded = emptyLoaded();
 
   function fileKey(k: string, slot: number): void {
-    const shard = shardOf(k);
-    const had = shard.get(k);
-    if (had === undefined) shard.set(k, slot);
-    else if (typeof had === 'number') shard.set(k, [had, slot]);
+    const had = filed.get(k);
+    if (had === undefined) filed.set(k, slot);
+    else if (typeof had === 'number') filed.set(k, [had, slot]);
     else had.push(slot);
   }
 
   function unfileKey(k: string, slot: number): void {
-    const shard = shardOf(k);
-    const had = shard.get(k);
+    const had = filed.get(k);
     if (had === undefined) return;
     if (typeof had === 'number') {
-      if (had === slot) shard.delete(k);
+      if (had === slot) filed.delete(k);
       return;
     }
     const at = had.indexOf(slot);
     if (at >= 0) had.splice(at, 1);
-    if (had.length === 1) shard.set(k, had[0] as number);
-    else if (had.length === 0) shard.delete(k);
+    if (had.length === 1) filed.set(k, had[0] as number);
+    else if (had.length === 0) filed.delete(k);
   }
 
   function loadedKeyOf(e: number): string {
@@ -354,7 +337,7 @@ export function createExactKeys(): ExactKeys {
   }
 
   function* restore(keys: PackedKeys): Generator<void> {
-    for (const shard of filed) shard.clear();
+    filed.clear();
     rowKeys.length = 0;
     const slots = keys.keyCounts.length;
     const total = keys.keyLengths.length;
@@ -391,14 +374,14 @@ export function createExactKeys(): ExactKeys {
     slotsOf(key) {
       const out: number[] = [];
       if (loaded.keySlot.length > 0) loadedSlotsOf(key, out);
-      const had = shardOf(key).get(key);
+      const had = filed.get(key);
       if (had === undefined) return out.length === 0 ? none : out;
       if (typeof had === 'number') out.push(had);
       else for (const s of had) out.push(s);
       return out;
     },
     clear() {
-      for (const shard of filed) shard.clear();
+      filed.clear();
       rowKeys.length = 0;
       loaded = emptyLoaded();
     },
