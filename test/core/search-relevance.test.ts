@@ -99,6 +99,31 @@ describe('relevance: the right person first', () => {
     ]);
   });
 
+  it('orders a domain typed with its "@" by name, a page at a time', async () => {
+    // A term led by a separator starts no word: every match is a substring
+    // match, and the index stops its walk at the page's end.
+    const users = Array.from({ length: 90 }, (_, i) =>
+      makeUser({
+        userId: String(100 + i),
+        name: `${['Zoe', 'Ann', 'Mia', 'Bo'][i % 4]} ${String.fromCharCode(65 + ((i * 7) % 26))}${i}`,
+        email: `p${i}@${i % 3 === 0 ? 'corp.' : ''}example.org`,
+        profileFields: i % 10 === 0 ? [field('Alias', `ann${i}@example.org`)] : [],
+      }),
+    );
+    users.push(makeUser({ userId: '999', name: 'Ann Other', email: 'ann@example.net' }));
+    const holders = users.filter(
+      (u) => u.email?.includes('@example.org') || u.profileFields.length > 0,
+    ).length;
+    expect(holders).toBe(63);
+    expect(await namesFound(users, '@example.org', 'relevance', 40)).toHaveLength(40);
+    const all = await namesFound(users, '@example.org', 'relevance', 200);
+    expect(all).toHaveLength(holders);
+    expect(all).not.toContain('Ann Other');
+    // With a second term that does start words, the "@" term still keeps every row out of tier 5.
+    const mixed = await namesFound(users, 'ann @example.org', 'relevance', 10);
+    expect(mixed).toHaveLength(10);
+  });
+
   it('orders by name when no text is typed', async () => {
     const users = [
       makeUser({ userId: '1', name: 'Cy' }),

@@ -68,9 +68,14 @@ export function compactOf(text: string): string {
   return out;
 }
 
+/** Whether `term` can start a word at all: not empty, not led by a separator ("@example.org" cannot). */
+export function canStartAWord(term: string): boolean {
+  return term !== '' && !isSeparatorUnit(term.charCodeAt(0));
+}
+
 /** Whether `term` starts a word somewhere in `text` (see above). */
 export function startsAWord(text: string, term: string): boolean {
-  if (term === '' || isSeparatorUnit(term.charCodeAt(0))) return false;
+  if (!canStartAWord(term)) return false;
   for (let at = text.indexOf(term); at >= 0; at = text.indexOf(term, at + 1)) {
     if (at === 0 || isSeparatorUnit(text.charCodeAt(at - 1))) return true;
   }
