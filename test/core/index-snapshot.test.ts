@@ -4,13 +4,15 @@
 // cache is never trusted: it is discarded and the index is built again,
 // with the same answers. And the bulk build sorts its orders once, at the
 // end, with the same answers as row-by-row merging.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from '@core/log';
 import { SEARCH_INDEX_VERSION } from '@core/search/index-version';
 import { createSearchIndex, type IndexedRow } from '@core/search/search-index';
 import { searchRowOf } from '@core/search/search-text';
-import { SNAPSHOT_FILE_NAME } from '@core/store/index-snapshot';
+import { readSnapshotFile, SNAPSHOT_FILE_NAME } from '@core/store/index-snapshot';
 import { createUsersRepo, type UsersRepo } from '@core/store/users-repo';
 import { addConnectionRow, makeUser, openTestCache, searchQuery } from './cache-fixtures';
 import { people, QUERIES } from './index-fixtures';
@@ -250,6 +252,48 @@ describe('the bulk build of the index', () => {
       const { offset: _o, limit: _l, ...spec } = q;
       expect(bulk.searchAll(spec)).toEqual(merged.searchAll(spec));
       expect(bulk.search(q)).toEqual(merged.search(q));
+    }
+  });
+});
+
+describe('reading a saved index file', () => {
+  /** A file as a save writes it: magic, header length, header padded to 8, body. */
+  function fileOf(headerChars: number, body: Uint8Array): Buffer {
+    const json = Buffer.from(JSON.stringify({ pad: 'x'.repeat(headerChars) }), 'utf8');
+    const head = Buffer.alloc(16 + json.byteLength + ((8 - (json.byteLength % 8)) % 8));
+    head.write('RCSNAP01', 0, 'latin1');
+    head.writeUInt32LE(json.byteLength, 8);
+    json.copy(head, 16);
+    return Buffer.concat([head, body]);
+  }
+
+  it('hashes exactly the body while reading it, wherever the steps fall', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rollcall-snapshot-read-'));
+    try {
+      const body = new Uint8Array(10_007).map((_, i) => (i * 131 + 7) & 0xff);
+      const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
+      for (const headerChars of [0, 5, 11, 300]) {
+        for (const step of [7, 16, 100, 4096, 1 << 20]) {
+          const file = join(dir, `s-${headerChars}-${step}`);
+          const bytes = fileOf(headerChars, body);
+          writeFileSync(file, bytes);
+          const read = await readSnapshotFile(file, step);
+          expect(Buffer.from(read?.bytes ?? [])).toEqual(bytes);
+          expect(read?.sha256).toBe(sha(body));
+          // One byte changed anywhere in the body, first or last step: another hash.
+          for (const at of [bytes.length - body.length, bytes.length - 1]) {
+            const bad = Buffer.from(bytes);
+            bad[at] = (bad[at] as number) ^ 1;
+            writeFileSync(file, bad);
+            expect((await readSnapshotFile(file, step))?.sha256).not.toBe(sha(body));
+          }
+        }
+      }
+      writeFileSync(join(dir, 'short'), 'hello');
+      expect((await readSnapshotFile(join(dir, 'short'), 2))?.sha256).toBeNull();
+      expect(await readSnapshotFile(join(dir, 'missing'))).toBeNull();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
