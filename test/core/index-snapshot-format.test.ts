@@ -112,6 +112,26 @@ describe('the packed exact keys of a saved index', () => {
     ],
     ['a table with a cell past the keys', (s) => void s.starts.keys.table.fill(1 << 20, 0, 1)],
     ['a chain that loops', (s) => void (s.starts.keys.next[5] = 5)],
+    [
+      'a cell emptied, its keys on no chain',
+      (s) => {
+        const t = s.starts.keys.table;
+        t[t.indexOf(s.starts.keys.next.length)] = 0;
+      },
+    ],
+    [
+      'a key on two chains',
+      (s) => {
+        // The last key's chain gains the first key, already on a chain of its own.
+        const { table, next } = s.starts.keys;
+        const last = next.length - 1;
+        expect(table.includes(last + 1)).toBe(true);
+        let c = last;
+        while ((next[c] as number) >= 0) c = next[c] as number;
+        if (c !== 0) next[c] = 0;
+        else next[last] = -1;
+      },
+    ],
     ['a table of the wrong size', (s) => void (s.starts.keys.table = new Int32Array(8))],
   ];
   for (const [kind, damage] of damages) {
