@@ -188,7 +188,10 @@ export async function startZulipFake(options: ZulipFakeOptions = {}): Promise<Zu
 
   function rateLimited(key: string, res: ServerResponse): boolean {
     if (!rateLimit) return false;
-    const t = Date.now() / 1000;
+    // Zulip reads time.time(), finer than a millisecond: Date.now() gave two
+    // requests in one millisecond a whole-second retry-after, which Zulip
+    // practically never sends.
+    const t = (performance.timeOrigin + performance.now()) / 1000;
     let w = windows.get(key);
     if (!w || t - w.start >= rateLimit.windowSeconds) {
       w = { start: t, count: 0 };
