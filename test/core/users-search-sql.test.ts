@@ -80,4 +80,53 @@ describe('the SQL search until the index is ready', () => {
       expect(await sql.searchAsync(q)).toEqual(sql.search(q));
     }
   });
+
+  it('reads a first page among many matches from the first rows of its order: the page the index gives', async () => {
+    // 3 000 users: names, join and activity times repeat (ties at every
+    // bound), a tenth have no join time and a sixth no activity; "an" is in
+    // about a third of the names, "ann" in a twentieth.
+    const cache = openTestCache();
+    opened.push(cache);
+    addConnectionRow(cache, 'conn-a', 'zulip');
+    addConnectionRow(cache, 'conn-b', 'zulip');
+    const first = ['Anna', 'Bo', 'Chen', 'Dana', 'Eve', 'Fox', 'Gus', 'Hana', 'Ivo'];
+    const last = ['Berg', 'Ng', 'Ortiz', 'Quinn', 'Stanley', 'Tran', 'Ueda'];
+    const users: DirectoryUser[] = Array.from({ length: 3_000 }, (_, i) =>
+      makeUser({
+        userId: String(i),
+        connectionId: i % 3 === 0 ? 'conn-b' : 'conn-a',
+        name: `${first[(i * 7) % first.length]} ${last[(i * 5) % last.length]}`,
+        joinedAt: i % 10 === 0 ? null : Date.UTC(2024, 0, 1 + ((i * 13) % 40)),
+        presence: i % 6 === 0 ? null : { lastActiveAt: 1_000 * ((i * 11) % 90), idle: false },
+        role: i % 17 === 0 ? 'guest' : 'member',
+      }),
+    );
+    const sql = createUsersRepo(cache, { now: () => 1 });
+    await sql.upsertBatch(users.map((user) => ({ user, raw: {}, fetchedAt: 1 })));
+    const indexed = createUsersRepo(cache, { now: () => 1, index: createSearchIndex() });
+    await indexed.buildSearchIndex();
+    const queries = [];
+    for (const sort of ['name', 'joined', 'lastActive', 'relevance', 'role'] as const) {
+      for (const direction of ['asc', 'desc'] as const) {
+        for (const page of [
+          { offset: 0, limit: 7 },
+          { offset: 40, limit: 9 },
+        ]) {
+          queries.push(searchQuery({ text: 'an', sort, direction, ...page }));
+          queries.push(searchQuery({ sort, direction, ...page }));
+          queries.push(searchQuery({ text: 'ann', sort, direction, ...page, limit: 5 }));
+          queries.push(searchQuery({ roles: ['guest'], sort, direction, ...page }));
+        }
+      }
+    }
+    // A page past the matches that hold no join time (the bound runs out).
+    queries.push(searchQuery({ sort: 'joined', offset: 2_690, limit: 20 }));
+    queries.push(searchQuery({ text: 'an', sort: 'lastActive', offset: 830, limit: 20 }));
+    for (const q of queries) {
+      const expected = indexed.search(q);
+      expect(expected.items.length).toBeGreaterThan(0);
+      expect(sql.search(q), JSON.stringify(q)).toEqual(expected);
+      expect(await sql.searchAsync(q), JSON.stringify(q)).toEqual(expected);
+    }
+  });
 });
