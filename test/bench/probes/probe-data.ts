@@ -2,6 +2,7 @@
 // real normalizer (as a sync does), and a timer for "the longest the event
 // loop was held". Used by the probe scripts next to it; not a test.
 import { createHook } from 'node:async_hooks';
+import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import {
   normalizeZulipProfileFields,
@@ -46,12 +47,30 @@ export function zulipWrites(
 }
 
 /**
+ * This thread's time on a CPU and waiting in the run queue, in ms (Linux's
+ * /proc/thread-self/schedstat); null elsewhere. Process CPU time cannot
+ * tell a gap main spent computing from one it waited behind the sync
+ * worker's or the collector's threads for a core.
+ */
+function threadSched(): { runMs: number; waitMs: number } | null {
+  try {
+    const [run, wait] = readFileSync('/proc/thread-self/schedstat', 'utf8').trim().split(' ');
+    return { runMs: Number(run) / 1e6, waitMs: Number(wait) / 1e6 };
+  } catch {
+    return null;
+  }
+}
+
+/**
  * Watches the event loop: the longest gap between two timer turns, and the
  * histogram max. Beside each gap it takes the CPU time the process spent in
  * it: on a loaded machine a gap can be time the process was not scheduled at
  * all, which holds no keystroke of its own. `cpuHeldMaxMs` is the longest gap
  * counted only as far as the process was computing (min of the gap and its
- * CPU time).
+ * CPU time). On Linux each long gap is also split into main's own CPU time
+ * and its wait for a core (`threadSched`): with the sync worker, its
+ * checkpointer and the collector's threads on two cores, a gap can be main
+ * runnable but not running.
  */
 export function loopWatch(): {
   stop(): {
@@ -61,6 +80,10 @@ export function loopWatch(): {
     cpuHeldMaxMs: number;
     /** Gaps over 40 ms as [start, end] in monotonic microseconds (a CPU profile's clock). */
     longGaps: [number, number][];
+    /** Each gap over 40 ms: main's own CPU time in it and its time waiting for a core (Linux). */
+    longGapsSched: { ms: number; runMs: number; waitMs: number }[];
+    /** Main's CPU and run-queue time over the whole watch (Linux; null elsewhere). */
+    mainSched: { runMs: number; waitMs: number } | null;
   };
 } {
   const h = monitorEventLoopDelay({ resolution: 1 });
@@ -71,25 +94,48 @@ export function loopWatch(): {
   let cpu = process.cpuUsage();
   let held = 0;
   const longGaps: [number, number][] = [];
+  const longGapsSched: { ms: number; runMs: number; waitMs: number }[] = [];
+  const first = threadSched();
+  let sched = first;
   const timer = setInterval(() => {
     const t = micros();
     const used = process.cpuUsage(cpu);
+    const now = threadSched();
     maxGap = Math.max(maxGap, (t - last) / 1000);
     held = Math.max(held, Math.min(t - last, used.user + used.system) / 1000);
-    if (t - last > 40_000) longGaps.push([last, t]);
+    if (t - last > 40_000) {
+      longGaps.push([last, t]);
+      if (now && sched) {
+        longGapsSched.push({
+          ms: Math.round((t - last) / 100) / 10,
+          runMs: Math.round((now.runMs - sched.runMs) * 10) / 10,
+          waitMs: Math.round((now.waitMs - sched.waitMs) * 10) / 10,
+        });
+      }
+    }
     last = t;
+    sched = now;
     cpu = process.cpuUsage();
   }, 1);
   return {
     stop() {
       clearInterval(timer);
       h.disable();
+      const end = threadSched();
       return {
         maxGapMs: maxGap,
         histMaxMs: h.max / 1e6,
         p99Ms: h.percentile(99) / 1e6,
         cpuHeldMaxMs: held,
         longGaps,
+        longGapsSched,
+        mainSched:
+          first && end
+            ? {
+                runMs: Math.round(end.runMs - first.runMs),
+                waitMs: Math.round(end.waitMs - first.waitMs),
+              }
+            : null,
       };
     },
   };

@@ -118,6 +118,9 @@ export async function main(args: {
       loopMaxMs: +loop.maxGapMs.toFixed(1),
       loopP99Ms: +loop.p99Ms.toFixed(1),
       cpuHeldMaxMs: +loop.cpuHeldMaxMs.toFixed(1),
+      // Each hold over 40 ms split into main computing and main waiting for a core.
+      longGapsSched: loop.longGapsSched,
+      mainSched: loop.mainSched,
       ...(longest ? { longTasks: longest } : {}),
       ...(args.gaps ? { longGaps: loop.longGaps } : {}),
       summary: r.value,
