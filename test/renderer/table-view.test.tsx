@@ -181,12 +181,19 @@ describe('the table view', () => {
     const handle = screen.getByTestId('resize-email');
     expect(handle).toHaveAttribute('role', 'separator');
     const before = Number(handle.getAttribute('aria-valuenow'));
+    // Not dragged yet, every column shares the width (no fixed one).
+    const fixed = (): string[] =>
+      rows(table)[0]!.style.gridTemplateColumns.match(/(?<![(\d])\d+px(?!\s*,)/g) ?? [];
+    expect(rows(table)[0]!.style.gridTemplateColumns).toContain('fr');
+    expect(fixed()).toEqual([]);
     fireEvent.keyDown(handle, { key: 'ArrowRight' });
     fireEvent.keyDown(handle, { key: 'ArrowRight' });
     expect(Number(screen.getByTestId('resize-email').getAttribute('aria-valuenow'))).toBe(
       before + 32,
     );
     expect(rows(table)[0]!.style.gridTemplateColumns).toContain(`${before + 32}px`);
+    // The one the admin set is fixed; the others still share what is left.
+    expect(fixed()).toEqual([`${before + 32}px`]);
     expect(window.localStorage.getItem('rollcall.table:*')).toContain(`["email",${before + 32}]`);
   });
 

@@ -42,11 +42,33 @@ const HEADER_HEIGHT = 30;
 /** How far one arrow key moves a column's edge. */
 const RESIZE_STEP = 16;
 
-/** The columns' widths as a grid template: the last one takes what is left. */
-function template(widths: number[]): string {
-  return widths
-    .map((w, i) => (i === widths.length - 1 ? `minmax(${w}px, 1fr)` : `${w}px`))
+/** A shown column as the grid lays it out. */
+interface ShownColumn {
+  column: TableColumn;
+  width: number;
+  set: boolean;
+}
+
+/**
+ * The columns as a grid template. A width the admin set is kept exactly;
+ * the others share what is left in proportion to their default widths,
+ * down to their minimums (at 1280 px the defaults alone overflowed the
+ * window, hiding the last columns behind a sideways scroll). With every
+ * width set, the last column takes what is left.
+ */
+function template(shown: readonly ShownColumn[]): string {
+  const shares = shown.some((s) => !s.set);
+  return shown
+    .map((s, i) => {
+      if (!s.set) return `minmax(${s.column.minWidth}px, ${s.width}fr)`;
+      return !shares && i === shown.length - 1 ? `minmax(${s.width}px, 1fr)` : `${s.width}px`;
+    })
     .join(' ');
+}
+
+/** Narrowest the columns get before the table scrolls sideways. */
+function narrowest(shown: readonly ShownColumn[]): number {
+  return shown.reduce((n, s) => n + (s.set ? s.width : s.column.minWidth), 0);
 }
 
 /** The header of one column: its sort button (if sortable) and its resize handle. */
@@ -77,14 +99,22 @@ function HeaderCell({
     });
   };
 
+  // A column sharing the table's width is as wide as laid out, not as its
+  // default: a drag or arrow key starts from what the admin sees.
+  const shownWidth = (handle: HTMLElement): number => {
+    const laidOut = handle.parentElement?.getBoundingClientRect().width ?? 0;
+    return laidOut > 0 ? Math.round(laidOut) : width;
+  };
+
   const onPointerDown = (e: PointerEvent<HTMLDivElement>): void => {
     e.preventDefault();
     const startX = e.clientX;
     const el = e.currentTarget;
     el.setPointerCapture?.(e.pointerId);
-    let latest = width;
+    const from = shownWidth(el);
+    let latest = from;
     const move = (ev: globalThis.PointerEvent): void => {
-      latest = width + ev.clientX - startX;
+      latest = from + ev.clientX - startX;
       onResize(column.id, latest, false);
     };
     const up = (): void => {
@@ -139,7 +169,8 @@ function HeaderCell({
         onKeyDown={(e) => {
           if (e.key !== 'ArrowLeft' && e.key !== 'ArrowRight') return;
           e.preventDefault();
-          onResize(column.id, width + (e.key === 'ArrowRight' ? RESIZE_STEP : -RESIZE_STEP), true);
+          const from = shownWidth(e.currentTarget);
+          onResize(column.id, from + (e.key === 'ArrowRight' ? RESIZE_STEP : -RESIZE_STEP), true);
         }}
       />
     </div>
@@ -156,7 +187,7 @@ export function UserTable() {
   const layout = useTableLayout();
   const [drag, setDrag] = useState<{ id: string; width: number } | null>(null);
   const shown = layout.shown.map((s) =>
-    drag?.id === s.column.id ? { ...s, width: clampWidth(drag.width) } : s,
+    drag?.id === s.column.id ? { ...s, width: clampWidth(drag.width), set: true } : s,
   );
   const onResize = (id: string, width: number, done: boolean): void => {
     if (!done) {
@@ -175,8 +206,8 @@ export function UserTable() {
     });
 
   const labels = useMemo(() => new Map(connections.map((c) => [c.id, c.label])), [connections]);
-  const columns = template(shown.map((s) => s.width));
-  const minWidth = shown.reduce((n, s) => n + s.width, 0);
+  const columns = template(shown);
+  const minWidth = narrowest(shown);
 
   const onRowKey = (
     e: KeyboardEvent<HTMLDivElement>,

@@ -23,8 +23,14 @@ interface CellContext {
 export interface TableColumn {
   id: string;
   label: string;
-  /** Width before the admin drags it. */
+  /**
+   * Width before the admin drags it: columns not dragged share the table's
+   * width in these proportions, down to `minWidth` each, and only then
+   * does the table scroll sideways.
+   */
   width: number;
+  /** Narrowest a column not dragged gets before the table scrolls sideways. */
+  minWidth: number;
   /** The search sort its header sets; none: not sortable. */
   sortKey?: Exclude<SortKey, 'relevance'>;
   /** Always shown (the name says whose row it is). */
@@ -77,7 +83,8 @@ const BASE_COLUMNS: readonly TableColumn[] = [
   {
     id: 'name',
     label: 'Name',
-    width: 190,
+    width: 180,
+    minWidth: 140,
     sortKey: 'name',
     fixed: true,
     shownByDefault: true,
@@ -101,6 +108,7 @@ const BASE_COLUMNS: readonly TableColumn[] = [
     id: 'email',
     label: 'Email',
     width: 230,
+    minWidth: 170,
     shownByDefault: true,
     cell: (user) =>
       user.email ? (
@@ -115,7 +123,8 @@ const BASE_COLUMNS: readonly TableColumn[] = [
   {
     id: 'role',
     label: 'Role',
-    width: 140,
+    width: 124,
+    minWidth: 116,
     sortKey: 'role',
     shownByDefault: true,
     cell: (user) => (
@@ -128,7 +137,8 @@ const BASE_COLUMNS: readonly TableColumn[] = [
   {
     id: 'state',
     label: 'State',
-    width: 100,
+    width: 92,
+    minWidth: 80,
     shownByDefault: true,
     cell: (user) => {
       const text = stateText(user);
@@ -144,6 +154,7 @@ const BASE_COLUMNS: readonly TableColumn[] = [
     id: 'lastActive',
     label: 'Last active',
     width: 132,
+    minWidth: 122,
     sortKey: 'lastActive',
     shownByDefault: true,
     cell: (user, { now }) => {
@@ -156,6 +167,7 @@ const BASE_COLUMNS: readonly TableColumn[] = [
     id: 'joined',
     label: 'Joined',
     width: 110,
+    minWidth: 108,
     sortKey: 'joined',
     shownByDefault: true,
     cell: (user) =>
@@ -168,7 +180,8 @@ const BASE_COLUMNS: readonly TableColumn[] = [
   {
     id: 'groups',
     label: 'Groups',
-    width: 150,
+    width: 140,
+    minWidth: 100,
     shownByDefault: true,
     cell: (user) =>
       user.groups.length === 0 ? (
@@ -181,6 +194,7 @@ const BASE_COLUMNS: readonly TableColumn[] = [
     id: 'connection',
     label: 'Connection',
     width: 130,
+    minWidth: 100,
     shownByDefault: true,
     cell: (user, { connectionLabel }) => (
       <span className="cell-name">
@@ -197,6 +211,7 @@ function fieldColumn(name: string): TableColumn {
     id: FIELD_PREFIX + name,
     label: name,
     width: 160,
+    minWidth: 110,
     shownByDefault: false,
     cell: (user) => {
       const field = user.summaryFields.find((f) => f.name === name);

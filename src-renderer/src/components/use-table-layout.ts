@@ -14,8 +14,8 @@ import { availableColumns, type TableColumn } from './table-columns';
 export interface TableLayoutView {
   /** Every column that could be shown. */
   available: TableColumn[];
-  /** The shown ones, in order, each with its width. */
-  shown: { column: TableColumn; width: number }[];
+  /** The shown ones, in order, each with its width, and whether the admin set it (dragged). */
+  shown: { column: TableColumn; width: number; set: boolean }[];
   setShown(ids: readonly string[]): void;
   setWidth(id: string, width: number): void;
 }
@@ -41,7 +41,8 @@ export function useTableLayout(): TableLayoutView {
     : available.filter((c) => c.shownByDefault).map((c) => c.id);
   const shown = ids.map((id) => {
     const column = byId.get(id)!;
-    return { column, width: stored?.widths.get(id) ?? column.width };
+    const set = stored?.widths.get(id);
+    return { column, width: set ?? column.width, set: set !== undefined };
   });
   const widths = stored?.widths ?? new Map<string, number>();
   return {
