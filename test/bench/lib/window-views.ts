@@ -169,6 +169,7 @@ export function longTaskFigure(f: {
   tasks: LongTask[];
   baselineName: string;
   baselineTasks: LongTask[];
+  notes?: string[];
 }): Figure {
   const blocking = (ts: LongTask[]): number =>
     ts.reduce((n, t) => n + Math.max(0, t.duration - 50), 0);
@@ -191,7 +192,7 @@ export function longTaskFigure(f: {
       totalBlockingMs: blocking(f.tasks),
       baselineTotalBlockingMs: blocking(f.baselineTasks),
     },
-    notes: ['PerformanceObserver("longtask") entries: tasks over 50 ms'],
+    notes: ['PerformanceObserver("longtask") entries: tasks over 50 ms', ...(f.notes ?? [])],
   });
 }
 
