@@ -199,43 +199,29 @@ const RANKED_BY_SQL_AT_MOST = 4_000;
 const RANK_ROWS_SQL = `SELECT ${RANK_COLUMNS} FROM users u WHERE u.row_id IN (SELECT value FROM json_each(?))`;
 
 /**
- * A page read from the first rows of its sort order only: the sort's
- * leading column, the index that holds it in order, and which way it runs.
- * Role has five values, so a bound on it saves nothing; it has none.
+ * The sort orders a page can be bounded in: the leading column and the
+ * index that holds it in order. Only the name's is walked by SQLite in the
+ * page's whole order (ties included); the times may be NULL, which sorts
+ * last either way (`orderOf`). Role has five values, so a bound on it saves
+ * nothing; it has none.
  */
-interface SortBound {
-  column: 'sort_name' | 'last_active_at' | 'joined_at';
-  index: 'users_by_name' | 'users_by_last_active' | 'users_by_joined';
-  down: boolean;
-  /** The column may be NULL, and NULLs sort last either way (`orderOf`). */
-  nullable: boolean;
-  /** SQLite walks the index in the page's whole order, ties included (the name orders). */
-  walks: boolean;
-}
+const SORT_BOUNDS = {
+  sort_name: 'users_by_name',
+  last_active_at: 'users_by_last_active',
+  joined_at: 'users_by_joined',
+} as const;
 
-function sortBoundOf(spec: SearchSpec): SortBound | null {
-  const down = spec.direction === 'desc';
-  switch (spec.sort) {
+type BoundColumn = keyof typeof SORT_BOUNDS;
+
+function boundColumnOf(sort: SearchSpec['sort']): BoundColumn | null {
+  switch (sort) {
     case 'relevance': // Unranked: the name order, ascending (`orderOf`).
-      return {
-        column: 'sort_name',
-        index: 'users_by_name',
-        down: false,
-        nullable: false,
-        walks: true,
-      };
     case 'name':
-      return { column: 'sort_name', index: 'users_by_name', down, nullable: false, walks: true };
+      return 'sort_name';
     case 'lastActive':
-      return {
-        column: 'last_active_at',
-        index: 'users_by_last_active',
-        down,
-        nullable: true,
-        walks: false,
-      };
+      return 'last_active_at';
     case 'joined':
-      return { column: 'joined_at', index: 'users_by_joined', down, nullable: true, walks: false };
+      return 'joined_at';
     case 'role':
       return null;
   }
@@ -248,14 +234,14 @@ interface BoundedPage {
   rows: number;
   /** The page among the rows up to the bound, ties with it included. */
   pageSql: string;
-  params: (bound: unknown) => (string | number)[];
+  params: (bound: string | number) => (string | number)[];
   /** Rows a full page has: fewer back means the bound was too near, and the page is read as before. */
   expected: number;
 }
 
 /**
  * A first page that does not sort or walk every match: the sort column's
- * value a few thousand rows into its order bounds the rows looked at, and
+ * value some rows into its order bounds the rows looked at, and
  * every row past the bound sorts after every row before it, ties included,
  * so a page filled from these is the page. The rows are twice those the
  * matches' share says hold the page. At 100 000 users, "an" (39 000
@@ -271,26 +257,29 @@ function boundedPageOf(
   users: number,
   walkIndex: boolean,
 ): BoundedPage | null {
-  const bound = sortBoundOf(query);
-  if (!bound || (walkIndex && bound.walks)) return null;
+  const column = boundColumnOf(query.sort);
+  if (!column || (walkIndex && column === 'sort_name')) return null;
   const expected = Math.min(query.limit, total - query.offset);
   const rows = Math.ceil((2 * (query.offset + query.limit) * users) / Math.max(1, total)) + 64;
   // Sorting the matches reads each of them once; this reads `rows`.
   if (!walkIndex && rows * 2 > total) return null;
   if (rows >= users) return null;
-  const col = `u.${bound.column}`;
-  const boundSql = `SELECT ${col} AS v FROM users AS u INDEXED BY ${bound.index}
-    ${bound.nullable ? `WHERE ${col} IS NOT NULL` : ''}
-    ORDER BY ${col} ${bound.down ? 'DESC' : 'ASC'} LIMIT 1 OFFSET ?`;
-  const range = `${col} ${bound.down ? '>=' : '<='} ?`;
-  const pageSql = `SELECT u.row_id FROM users AS u INDEXED BY ${bound.index}
+  // Relevance here is the name order, ascending.
+  const down = query.sort !== 'relevance' && query.direction === 'desc';
+  const index = SORT_BOUNDS[column];
+  const col = `u.${column}`;
+  const boundSql = `SELECT ${col} AS v FROM users AS u INDEXED BY ${index}
+    ${column === 'sort_name' ? '' : `WHERE ${col} IS NOT NULL`}
+    ORDER BY ${col} ${down ? 'DESC' : 'ASC'} LIMIT 1 OFFSET ?`;
+  const range = `${col} ${down ? '>=' : '<='} ?`;
+  const pageSql = `SELECT u.row_id FROM users AS u INDEXED BY ${index}
     ${where.sql === '' ? `WHERE ${range}` : `${where.sql} AND ${range}`}
     ORDER BY ${orderOf(query.sort, query.direction)} LIMIT ? OFFSET ?`;
   return {
     boundSql,
     rows,
     pageSql,
-    params: (v) => [...where.params, v as string | number, query.limit, query.offset],
+    params: (v) => [...where.params, v, query.limit, query.offset],
     expected,
   };
 }
