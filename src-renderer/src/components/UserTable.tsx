@@ -31,7 +31,7 @@ import { NATURAL_DIRECTION } from './FilterBar';
 import { ErrorNotice } from './ErrorNotice';
 import { SelectionBar } from './SelectionBar';
 import type { TableColumn } from './table-columns';
-import { useTableLayout } from './use-table-layout';
+import { useTableLayout, type ShownColumn } from './use-table-layout';
 import { useVirtualResults } from './use-virtual-results';
 import { EmptyResults } from './UserGrid';
 
@@ -41,13 +41,6 @@ const ROW_HEIGHT = 24;
 const HEADER_HEIGHT = 30;
 /** How far one arrow key moves a column's edge. */
 const RESIZE_STEP = 16;
-
-/** A shown column as the grid lays it out. */
-interface ShownColumn {
-  column: TableColumn;
-  width: number;
-  set: boolean;
-}
 
 /**
  * The columns as a grid template. A width the admin set is kept exactly;

@@ -10,12 +10,19 @@ import { useDirectory } from '../stores/directory-store';
 import { clampWidth, scopeKey, storedLayout, useView } from '../stores/view-store';
 import { availableColumns, type TableColumn } from './table-columns';
 
+/** A shown column: its width, and whether the admin set it (dragged) or it is the default. */
+export interface ShownColumn {
+  column: TableColumn;
+  width: number;
+  set: boolean;
+}
+
 /** The table's layout in the current scope. */
 export interface TableLayoutView {
   /** Every column that could be shown. */
   available: TableColumn[];
-  /** The shown ones, in order, each with its width, and whether the admin set it (dragged). */
-  shown: { column: TableColumn; width: number; set: boolean }[];
+  /** The shown ones, in order. */
+  shown: ShownColumn[];
   setShown(ids: readonly string[]): void;
   setWidth(id: string, width: number): void;
 }
