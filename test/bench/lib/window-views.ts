@@ -12,12 +12,29 @@ import type { AppUnderTest } from '../../e2e/harness';
 import { figure, statsOf, type Figure } from './figures';
 import { RAW_BINDING, RAW_DELIVER, type PageProbe } from './page-probe';
 
-type ProbeWindow = Window & { __bench: PageProbe };
+/** The page's window with the bench's probe on it (page-probe.ts). */
+export type ProbeWindow = Window & { __bench: PageProbe };
 
 /** One long task (PerformanceObserver "longtask"), page clock. */
 export interface LongTask {
   start: number;
   duration: number;
+}
+
+/** Waits for `n` animation frames of the page. */
+export async function frames(page: Page, n = 2): Promise<void> {
+  await page.evaluate(
+    (count) =>
+      new Promise<void>((done) => {
+        let left = count;
+        const tick = (): void => {
+          if (--left <= 0) done();
+          else requestAnimationFrame(tick);
+        };
+        requestAnimationFrame(tick);
+      }),
+    n,
+  );
 }
 
 /** The page's clock now. */

@@ -19,12 +19,12 @@ import type { Browser, CDPSession, Page } from 'playwright-core';
 import { CHROMIUM_PATH, launchChromium, openApp, type AppUnderTest } from '../../e2e/harness';
 import { cache100k, makeZulipCache } from '../lib/cache-100k';
 import { figure, statsOf, type Figure, type SuiteArgs, type SuiteResult } from '../lib/figures';
-import { installPageProbe, type KeystrokeTiming, type PageProbe } from '../lib/page-probe';
+import { installPageProbe, type KeystrokeTiming } from '../lib/page-probe';
 import { waitUntilIdle } from '../lib/sampling';
 import {
   benchVariants,
   coreSearches,
-  heapMb,
+  frames,
   longTaskFigure,
   longTasksSince,
   openCards,
@@ -34,7 +34,9 @@ import {
   showView,
   variantFigures,
   type LongTask,
+  type ProbeWindow,
 } from '../lib/window-views';
+import { scroll } from '../lib/window-scroll';
 
 /** The issue's target (issue 17, item 4): keystroke → new result on screen, in a frame. */
 const KEYSTROKE_P95_MS = 16;
@@ -62,8 +64,6 @@ interface Side {
   cdp: CDPSession;
   users: number;
 }
-
-type ProbeWindow = Window & { __bench: PageProbe };
 
 const offline = async (): Promise<Response> => {
   throw new TypeError('fetch failed (the bench is offline)');
@@ -107,22 +107,6 @@ async function firstCardPainted(page: Page): Promise<number> {
     { timeout: 60_000, polling: 20 },
   );
   return (await handle.jsonValue()) as number;
-}
-
-/** Waits for `n` animation frames of the page. */
-async function frames(page: Page, n = 2): Promise<void> {
-  await page.evaluate(
-    (count) =>
-      new Promise<void>((done) => {
-        let left = count;
-        const tick = (): void => {
-          if (--left <= 0) done();
-          else requestAnimationFrame(tick);
-        };
-        requestAnimationFrame(tick);
-      }),
-    n,
-  );
 }
 
 /** Types one keystroke and returns its timing (null: the answer never showed). */
@@ -216,90 +200,6 @@ async function reloads(side: Side, runs: number): Promise<number[]> {
     await sleep(200);
   }
   return out;
-}
-
-interface ScrollReport {
-  cards: number[];
-  fillMs: number[];
-  longTasks: { start: number; duration: number }[];
-  /** Long tasks left out: they overlapped the bench's own forced GC (the heap sample). */
-  forcedGcTasks: number;
-  heap: number[];
-  cardsAtTop: number;
-  unfilled: number;
-}
-
-/** Scrolls the grid top to bottom in `steps` jumps, then wheels through a stretch. */
-async function scroll(side: Side, steps: number, wheels: number): Promise<ScrollReport> {
-  const page = side.app.page;
-  await page.getByTestId('search-input').fill('');
-  await sleep(300);
-  await frames(page);
-  const top = await page.evaluate(() => (window as unknown as ProbeWindow).__bench.cards());
-  const report: ScrollReport = {
-    cards: [],
-    fillMs: [],
-    longTasks: [],
-    forcedGcTasks: 0,
-    heap: [],
-    cardsAtTop: top.cards,
-    unfilled: 0,
-  };
-  const since = await page.evaluate(() => performance.now());
-  const heapEvery = Math.max(1, Math.floor(steps / 4));
-  // The heap is sampled after a full GC forced over CDP, on the page's main
-  // thread: 50-70 ms at 100 000 users, which the page may see as a long
-  // task of its own. Those windows, in the page's clock, are left out below.
-  const forcedGc: [number, number][] = [];
-  const pageNow = (): Promise<number> => page.evaluate(() => performance.now());
-  for (let i = 0; i <= steps; i++) {
-    const step = await page.evaluate(
-      async ({ fraction }) => {
-        const probe = (window as unknown as ProbeWindow).__bench;
-        const grid = document.querySelector<HTMLElement>('[data-testid="user-grid"]');
-        if (!grid) return null;
-        const t0 = performance.now();
-        grid.scrollTop = fraction * (grid.scrollHeight - grid.clientHeight);
-        // Filled: a frame drawn with no placeholder card left (or 3 s).
-        for (;;) {
-          await new Promise((r) => requestAnimationFrame(r));
-          const c = probe.cards();
-          if (c.skeletons === 0 && c.cards > 0)
-            return { ms: performance.now() - t0, ...c, filled: true };
-          if (performance.now() - t0 > 3_000)
-            return { ms: performance.now() - t0, ...c, filled: false };
-        }
-      },
-      { fraction: i / steps },
-    );
-    if (!step) throw new Error('the grid is not on the page');
-    report.cards.push(step.cards + step.skeletons);
-    if (step.filled) report.fillMs.push(step.ms);
-    else report.unfilled++;
-    if (i % heapEvery === 0) {
-      const from = await pageNow();
-      report.heap.push(await heapMb(side.cdp));
-      forcedGc.push([from, await pageNow()]);
-    }
-  }
-  // Then wheel back up through a stretch, as a hand on a mouse would.
-  const box = await page.getByTestId('user-grid').boundingBox();
-  if (box) await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
-  for (let i = 0; i < wheels; i++) {
-    await page.mouse.wheel(0, -400);
-    await frames(page, 1);
-    const c = await page.evaluate(() => (window as unknown as ProbeWindow).__bench.cards());
-    report.cards.push(c.cards + c.skeletons);
-  }
-  const tasks = await page.evaluate(
-    (t) => (window as unknown as ProbeWindow).__bench.longTasks.filter((x) => x.start >= t),
-    since,
-  );
-  const inForcedGc = (t: { start: number; duration: number }): boolean =>
-    forcedGc.some(([a, b]) => t.start < b && t.start + t.duration > a);
-  report.longTasks = tasks.filter((t) => !inForcedGc(t));
-  report.forcedGcTasks = tasks.length - report.longTasks.length;
-  return report;
 }
 
 /** The suite. */
@@ -510,8 +410,8 @@ export async function main(args: SuiteArgs): Promise<SuiteResult> {
     // Scroll top to bottom.
     const steps = args.quick ? 40 : 120;
     const wheels = args.quick ? 20 : 60;
-    const sb = await scroll(big, steps, wheels);
-    const ss = await scroll(small, steps, wheels);
+    const sb = await scroll(big.app.page, big.cdp, steps, wheels);
+    const ss = await scroll(small.app.page, small.cdp, steps, wheels);
     const maxCards = Math.max(...sb.cards);
     const bound = Math.max(2 * sb.cardsAtTop, 1);
     figures.push(
