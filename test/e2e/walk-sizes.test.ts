@@ -84,10 +84,39 @@ const SCREENS: Screen[] = [
       await page.getByTestId('selection-count').waitFor();
     },
     // From 1280 px the default columns share the width: the last one is in
-    // view, not behind a sideways scroll (at 1024 they scroll, each at its
-    // narrowest).
+    // view, not behind a sideways scroll. At 1024 they scroll, each at its
+    // narrowest, and the names stay in view beside the last column.
     atSize: async (page, width) => {
-      if (width < 1280) return [];
+      if (width < 1280) {
+        const table = page.getByTestId('user-table');
+        const gaps = await table.evaluate(async (el) => {
+          el.scrollLeft = el.scrollWidth;
+          await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+          const left = el.getBoundingClientRect().left;
+          const heads = el.querySelectorAll('[role="columnheader"]');
+          const name = el.querySelector('[role="row"][data-index] [role="gridcell"]');
+          const out = {
+            scrolled: el.scrollLeft,
+            nameHead: Math.round((heads[0]?.getBoundingClientRect().left ?? NaN) - left),
+            nameCell: Math.round((name?.getBoundingClientRect().left ?? NaN) - left),
+            last: Math.round(
+              (heads[heads.length - 1]?.getBoundingClientRect().right ?? NaN) -
+                (left + el.clientWidth),
+            ),
+          };
+          el.scrollLeft = 0;
+          return out;
+        });
+        const problems: string[] = [];
+        if (gaps.scrolled <= 0) problems.push('the table did not scroll sideways');
+        if (gaps.nameHead !== 0 || gaps.nameCell !== 0)
+          problems.push(
+            `scrolled sideways, the name column is ${gaps.nameHead}/${gaps.nameCell} px from the table's left edge`,
+          );
+        if (Math.abs(gaps.last) > 1)
+          problems.push(`scrolled to the end, the last column ends ${gaps.last} px from the edge`);
+        return problems;
+      }
       const past = await page.getByTestId('user-table').evaluate((table) => {
         const heads = table.querySelectorAll('[role="columnheader"]');
         const last = heads[heads.length - 1]?.getBoundingClientRect();

@@ -263,6 +263,10 @@ export function UserTable() {
         aria-multiselectable="true"
         data-testid="user-table"
         hidden={total === 0}
+        // Set on the element, not through React: a sideways scroll renders nothing.
+        onScroll={(e) =>
+          e.currentTarget.classList.toggle('is-scrolled-x', e.currentTarget.scrollLeft > 0)
+        }
       >
         <div role="rowgroup" className="table-head" style={{ minWidth }}>
           <div
