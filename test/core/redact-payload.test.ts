@@ -73,4 +73,29 @@ describe('payload redaction', () => {
     expect(round).toContain('"__proto__":{"password":"[hidden by Rollcall]"}');
     expect(round).not.toMatch(/t0k3n|pw-123/);
   });
+
+  it('copies only what holds a credential, and never changes what it was given', () => {
+    const clean = JSON.parse(
+      '{"id":"u1","tags":["a",{"b":1}],"settings":{"ui":{"x":true}}}',
+    ) as JsonValue;
+    expect(redactPayload(clean)).toBe(clean);
+    const text =
+      '{"id":"u2","tags":["a",{"b":1}],"ui":{"x":true},"deep":[{"n":1},{"token":"t-9"}]}';
+    const mixed = JSON.parse(text) as { [key: string]: JsonValue };
+    const out = redactPayload(mixed) as { [key: string]: JsonValue };
+    expect(JSON.stringify(mixed)).toBe(text);
+    expect(out).not.toBe(mixed);
+    expect(JSON.stringify(out)).toBe(text.replace('"t-9"', JSON.stringify(REDACTED)));
+    // Untouched branches are shared, changed ones copied.
+    expect(out.ui).toBe(mixed.ui);
+    expect(out.deep).not.toBe(mixed.deep);
+    expect((out.deep as JsonValue[])[0]).toBe((mixed.deep as JsonValue[])[0]);
+  });
+
+  it('hides a credential the same way the thousandth time its key is met', () => {
+    const many = Array.from({ length: 5000 }, (_, i) => ({ [`k${i}`]: 'v', api_key: `s-${i}` }));
+    const out = JSON.stringify(redactPayload(many));
+    expect(out).not.toMatch(/s-\d/);
+    expect(out.split(REDACTED)).toHaveLength(5001);
+  });
 });
