@@ -4,6 +4,7 @@
 // every change to the rows (issue 16).
 import {
   fieldsOf,
+  filterJsonAndKeysOf,
   filterJsonOf,
   groupIdsOf,
   parseFilterJson,
@@ -30,6 +31,28 @@ describe('filter keys', () => {
     expect(keys).toEqual({ groups: 1, packed: ['7', '1', 'Zürich', 'zurich'] });
     expect(groupIdsOf(keys!)).toEqual(['7']);
     expect(fieldsOf(keys!)).toEqual([['1', 'Zürich', 'zurich']]);
+  });
+
+  it('a write makes the same keys as reading back the JSON it stores', () => {
+    const users = [
+      makeUser({ userId: '1' }),
+      makeUser({
+        userId: '2',
+        groups: [
+          { id: '7', name: 'Ops' },
+          { id: '7', name: 'Ops again' },
+          { id: '__proto__', name: 'constructor' },
+        ],
+        profileFields: [field('City', 'Zürich'), field('Empty', '', true, 2)],
+      }),
+      makeUser({ userId: '3', profileFields: [field('Lone', '\ud800 x', false, 3)] }),
+    ];
+    for (const user of users) {
+      const made = filterJsonAndKeysOf(user);
+      expect(made.json).toBe(filterJsonOf(user));
+      expect(made.keys).toEqual(parseFilterJson(made.json));
+    }
+    expect(filterJsonAndKeysOf(users[0]!).keys).toBe(NO_FILTER_KEYS);
   });
 
   it('read anything else as no keys at all (null), never throwing', () => {

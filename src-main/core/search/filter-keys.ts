@@ -65,21 +65,57 @@ export function inAnyGroup(keys: FilterKeys, wanted: ReadonlySet<string>): boole
 /** The query parts of the two filters. */
 export type KeyFilter = Pick<SearchQuery, 'groups' | 'profileField'>;
 
-/** What the cache stores for a user: its groups (with names) and field values. */
-export function filterJsonOf(user: DirectoryUser): string {
+/** What `filter_json` holds of a user: its groups (with names) and field values. */
+interface FilterParts {
+  g: unknown[];
+  f: unknown[];
+}
+
+/** A user's groups and field values, as `filter_json` stores them. */
+function filterPartsOf(user: DirectoryUser): FilterParts {
   const g = user.groups.map((x) => [x.id, x.name]);
   const f = user.profileFields
     .filter((x) => x.value !== '' || x.text !== '')
     .map((x) => [x.fieldId, x.value, foldText(x.text)]);
-  return JSON.stringify({ g, f });
+  return { g, f };
+}
+
+/** What the cache stores for a user: its groups (with names) and field values. */
+export function filterJsonOf(user: DirectoryUser): string {
+  return JSON.stringify(filterPartsOf(user));
+}
+
+/**
+ * A user's stored filter JSON and the keys it parses to, made from one walk
+ * of the user: a sync writes the one and indexes the other, without parsing
+ * back what it just wrote.
+ */
+export function filterJsonAndKeysOf(user: DirectoryUser): { json: string; keys: FilterKeys } {
+  const parts = filterPartsOf(user);
+  return { json: JSON.stringify(parts), keys: keysOfParts(parts) ?? NO_FILTER_KEYS };
 }
 
 /** The keys of a user, as the reference search reads them. */
 export function filterKeysOf(user: DirectoryUser): FilterKeys {
-  return parseFilterJson(filterJsonOf(user)) ?? NO_FILTER_KEYS;
+  return keysOfParts(filterPartsOf(user)) ?? NO_FILTER_KEYS;
 }
 
 const isString = (v: unknown): v is string => typeof v === 'string';
+
+/** The keys of parsed filter JSON; null when it is not what `filterJsonOf` writes. */
+function keysOfParts({ g, f }: FilterParts): FilterKeys | null {
+  const packed: string[] = [];
+  for (const x of g) {
+    if (!Array.isArray(x) || x.length !== 2 || !x.every(isString)) return null;
+    if (!packed.includes(x[0] as string)) packed.push(x[0] as string);
+  }
+  const groups = packed.length;
+  for (const x of f) {
+    if (!Array.isArray(x) || x.length !== 3 || !x.every(isString)) return null;
+    packed.push(x[0] as string, x[1] as string, x[2] as string);
+  }
+  return packed.length === 0 ? NO_FILTER_KEYS : { groups, packed };
+}
 
 /**
  * Parses stored filter JSON; null when it is not what `filterJsonOf` writes.
@@ -96,17 +132,7 @@ export function parseFilterJson(json: unknown): FilterKeys | null {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
   const { g, f } = value as { g?: unknown; f?: unknown };
   if (!Array.isArray(g) || !Array.isArray(f)) return null;
-  const packed: string[] = [];
-  for (const x of g) {
-    if (!Array.isArray(x) || x.length !== 2 || !x.every(isString)) return null;
-    if (!packed.includes(x[0] as string)) packed.push(x[0] as string);
-  }
-  const groups = packed.length;
-  for (const x of f) {
-    if (!Array.isArray(x) || x.length !== 3 || !x.every(isString)) return null;
-    packed.push(x[0] as string, x[1] as string, x[2] as string);
-  }
-  return packed.length === 0 ? NO_FILTER_KEYS : { groups, packed };
+  return keysOfParts({ g, f });
 }
 
 /** The groups of the filter by connection, so a row is checked with one lookup. */

@@ -33,7 +33,7 @@ import { statementCache, type SqliteDb, type SqliteStatement } from './sqlite-he
 import { createSummaryMemo, type SummaryMemo } from './summary-memo';
 import type { IndexChange } from './users-index-sync';
 import type { Logger } from '../log';
-import { filterJsonOf, NO_FILTER_KEYS, parseFilterJson } from '../search/filter-keys';
+import { filterJsonAndKeysOf } from '../search/filter-keys';
 import type { IndexedRow } from '../search/search-index';
 import { buildHaystack, sortNameOf, timeKey } from '../search/search-text';
 
@@ -178,7 +178,7 @@ function columnsOf(h: HashedWrite): { params: (string | number | null)[]; fields
   const sortName = sortNameOf(u.name);
   const joinedAt = timeKey(u.joinedAt);
   const lastActiveAt = timeKey(u.presence?.lastActiveAt ?? null);
-  const filterJson = filterJsonOf(u);
+  const filter = filterJsonAndKeysOf(u);
   const fields: IndexFields = {
     connectionId: u.connectionId,
     userId: u.userId,
@@ -193,7 +193,7 @@ function columnsOf(h: HashedWrite): { params: (string | number | null)[]; fields
     gone: false,
     lastActiveAt,
     joinedAt,
-    filterKeys: parseFilterJson(filterJson) ?? NO_FILTER_KEYS,
+    filterKeys: filter.keys,
   };
   const params = [
     u.kind,
@@ -213,7 +213,7 @@ function columnsOf(h: HashedWrite): { params: (string | number | null)[]; fields
     u.deliveryEmail,
     searchText,
     summaryJson,
-    filterJson,
+    filter.json,
   ];
   return { params, fields };
 }
