@@ -8,20 +8,31 @@ import {
   relayedFetch,
   serveRelayedFetch,
   type RelayAnswer,
+  type RelayRequest,
 } from '@core/net/fetch-relay';
 import type { FetchLike } from '@core/deps';
 
-function relay(mainFetch: FetchLike): { fetch: FetchLike; close(): void } {
+function relay(
+  mainFetch: FetchLike,
+  maxInFlight?: number,
+): { fetch: FetchLike; close(): void; handled: RelayRequest[] } {
   const requests = new MessageChannel();
   const answers = new MessageChannel();
   const worker = relayedFetch((message) => requests.port1.postMessage(message));
-  const main = serveRelayedFetch(mainFetch, (message, transfer) =>
-    answers.port1.postMessage(message, transfer ?? []),
+  const main = serveRelayedFetch(
+    mainFetch,
+    (message, transfer) => answers.port1.postMessage(message, transfer ?? []),
+    maxInFlight,
   );
-  requests.port2.on('message', main.handle);
+  const handled: RelayRequest[] = [];
+  requests.port2.on('message', (m: RelayRequest) => {
+    main.handle(m);
+    handled.push(m);
+  });
   answers.port2.on('message', (m: RelayAnswer) => worker.receive(m));
   return {
     fetch: worker.fetch,
+    handled,
     close() {
       main.close();
       for (const port of [requests.port1, requests.port2, answers.port1, answers.port2]) {
@@ -149,5 +160,69 @@ describe('fetch relayed across a thread', () => {
     const first = turnsAt[0] as number;
     const last = turnsAt[turnsAt.length - 1] as number;
     expect(last - first).toBeGreaterThanOrEqual(chunks.length / CHUNKS_PER_TURN - 1);
+  });
+
+  it('sends at most maxInFlight at once, the rest in order as each ends', async () => {
+    const started: string[] = [];
+    let running = 0;
+    let most = 0;
+    const release: (() => void)[] = [];
+    const { fetch, close } = relay(async (input) => {
+      started.push(String(input));
+      running++;
+      most = Math.max(most, running);
+      await new Promise<void>((resolve) => release.push(resolve));
+      running--;
+      return new Response(String(input));
+    }, 2);
+    try {
+      const answers = ['a', 'b', 'c', 'd', 'e'].map((u) =>
+        fetch(`https://x.example/${u}`).then((r) => r.text()),
+      );
+      await vi.waitFor(() => expect(started).toHaveLength(2));
+      // Nothing more goes out while both are open.
+      await new Promise((r) => setTimeout(r, 20));
+      expect(started).toHaveLength(2);
+      for (let k = 0; k < 5; k++) {
+        await vi.waitFor(() => expect(release.length).toBeGreaterThan(k));
+        release[k]!();
+      }
+      expect(await Promise.all(answers)).toEqual(
+        ['a', 'b', 'c', 'd', 'e'].map((u) => `https://x.example/${u}`),
+      );
+      expect(started).toEqual(['a', 'b', 'c', 'd', 'e'].map((u) => `https://x.example/${u}`));
+      expect(most).toBe(2);
+    } finally {
+      close();
+    }
+  });
+
+  it('never sends a waiting request that was aborted, and the next one takes its turn', async () => {
+    const started: string[] = [];
+    const release: (() => void)[] = [];
+    const { fetch, close, handled } = relay(async (input) => {
+      started.push(String(input));
+      await new Promise<void>((resolve) => release.push(resolve));
+      return new Response('ok');
+    }, 1);
+    try {
+      const first = fetch('https://x.example/1');
+      const controller = new AbortController();
+      const second = fetch('https://x.example/2', { signal: controller.signal });
+      const third = fetch('https://x.example/3').then((r) => r.text());
+      await vi.waitFor(() => expect(started).toEqual(['https://x.example/1']));
+      controller.abort();
+      await expect(second).rejects.toThrow(/aborted/);
+      // Once the main side has the abort, the first one ends.
+      await vi.waitFor(() => expect(handled.map((m) => m.t)).toContain('abort'));
+      release[0]!();
+      await first;
+      await vi.waitFor(() => expect(started).toHaveLength(2));
+      release[1]!();
+      expect(await third).toBe('ok');
+      expect(started).toEqual(['https://x.example/1', 'https://x.example/3']);
+    } finally {
+      close();
+    }
   });
 });

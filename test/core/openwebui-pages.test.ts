@@ -5,6 +5,8 @@
 // server that gives no total is paged one page at a time. Real HTTP
 // servers on 127.0.0.1, with answers slowed so pages overlap.
 import type { ServerResponse } from 'node:http';
+import { MessageChannel } from 'node:worker_threads';
+import { relayedFetch, serveRelayedFetch, type RelayAnswer } from '@core/net/fetch-relay';
 import { createOpenWebUIProvider, PAGE_CONCURRENCY } from '@core/providers/openwebui';
 import type { DirectoryPage, ProviderSession } from '@core/providers';
 import { sendJson, startFakeServer, type FakeControls } from '../fakes/fake-http';
@@ -173,6 +175,48 @@ describe('Open WebUI directory pages', () => {
       ]);
       expect(maxInFlight()).toBe(1);
     } finally {
+      await server.close();
+    }
+  });
+
+  it('asks further ahead through a relay that holds the rest back: pages keep arriving while the reader is busy', async () => {
+    const { server, maxInFlight, pagesAsked } = await listServer({ count: 3000, delayMs: 5 });
+    // The sync worker's arrangement: its fetch crosses to a side that sends
+    // PAGE_CONCURRENCY at a time (here over a real MessageChannel).
+    const requests = new MessageChannel();
+    const answers = new MessageChannel();
+    const worker = relayedFetch((m) => requests.port1.postMessage(m));
+    const main = serveRelayedFetch(
+      (input, init) => fetch(input, init),
+      (m, transfer) => answers.port1.postMessage(m, transfer ?? []),
+      PAGE_CONCURRENCY,
+    );
+    requests.port2.on('message', main.handle);
+    answers.port2.on('message', (m: RelayAnswer) => worker.receive(m));
+    try {
+      const provider = createOpenWebUIProvider({
+        http: testClient({ fetch: worker.fetch }),
+        pageReadAhead: 4 * PAGE_CONCURRENCY,
+      });
+      const gen = provider.fetchDirectory(session(server.url));
+      const first = await gen.next();
+      expect(first.done).toBe(false);
+      // The reader is busy with page 1; the pages it asked for go on arriving.
+      await vi.waitFor(() => expect(pagesAsked()).toContain(1 + 4 * PAGE_CONCURRENCY), {
+        timeout: 10_000,
+      });
+      expect(Math.max(...pagesAsked())).toBe(1 + 4 * PAGE_CONCURRENCY);
+      const ids = [...(first.value?.users ?? [])].map((u) => u.user.userId);
+      for (let next = await gen.next(); !next.done; next = await gen.next()) {
+        ids.push(...next.value.users.map((u) => u.user.userId));
+      }
+      expect(ids).toEqual(Array.from({ length: 3000 }, (_, i) => user(i).id));
+      expect(maxInFlight()).toBeLessThanOrEqual(PAGE_CONCURRENCY);
+      expect(pagesAsked()).toHaveLength(100);
+    } finally {
+      main.close();
+      for (const port of [requests.port1, requests.port2, answers.port1, answers.port2])
+        port.close();
       await server.close();
     }
   });

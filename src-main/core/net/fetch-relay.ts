@@ -207,12 +207,36 @@ export function relayedFetch(post: Post<RelayRequest>): {
 /**
  * The main side: runs each request the worker side sends with `fetch` and
  * streams its answer back through `post`. `close` aborts what is in flight.
+ *
+ * At most `maxInFlight` run at once; the rest wait here, in order, and each
+ * starts as soon as one ends. The worker may then ask for pages well ahead
+ * of what it has read: while it writes (its loop busy for hundreds of
+ * milliseconds) they keep going out, as many at a time as before, instead
+ * of each waiting for the worker to see the one before it end.
  */
 export function serveRelayedFetch(
   fetch: FetchLike,
   post: Post<RelayAnswer>,
+  maxInFlight = Number.POSITIVE_INFINITY,
 ): { handle(request: RelayRequest): void; close(): void } {
   const inFlight = new Map<number, AbortController>();
+  const queued = new Map<number, Extract<RelayRequest, { t: 'fetch' }>>();
+  let running = 0;
+
+  const startNext = (): void => {
+    while (running < maxInFlight && queued.size > 0) {
+      const [id, next] = queued.entries().next().value as [
+        number,
+        Extract<RelayRequest, { t: 'fetch' }>,
+      ];
+      queued.delete(id);
+      running++;
+      void run(next).finally(() => {
+        running--;
+        startNext();
+      });
+    }
+  };
 
   async function run(request: Extract<RelayRequest, { t: 'fetch' }>): Promise<void> {
     const { id } = request;
@@ -275,10 +299,15 @@ export function serveRelayedFetch(
 
   return {
     handle(request) {
-      if (request.t === 'fetch') void run(request);
-      else inFlight.get(request.id)?.abort();
+      if (request.t === 'fetch') {
+        queued.set(request.id, request);
+        startNext();
+      } else if (queued.delete(request.id)) {
+        // Aborted before it went out: the worker side has settled it already.
+      } else inFlight.get(request.id)?.abort();
     },
     close() {
+      queued.clear();
       for (const controller of inFlight.values()) controller.abort();
       inFlight.clear();
     },

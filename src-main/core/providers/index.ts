@@ -15,12 +15,14 @@ export type * from './types';
 export { createZulipProvider } from './zulip';
 export { normalizeZulipProfileFields } from './zulip-fields';
 export { normalizeZulipUser } from './zulip-user';
-export { normalizeOpenWebUIUser } from './openwebui';
+export { normalizeOpenWebUIUser, PAGE_CONCURRENCY } from './openwebui';
 
 /** What every provider is built from. */
 export interface ProviderDeps {
   http: HttpClient;
   now?: () => number;
+  /** Open WebUI list pages asked for ahead (see `OpenWebUIProviderDeps.pageReadAhead`). */
+  pageReadAhead?: number;
 }
 
 /** Both providers, keyed by kind. */

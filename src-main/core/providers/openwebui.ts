@@ -278,6 +278,12 @@ export interface OpenWebUIProviderDeps {
   now?: () => number;
   /** List pages in flight at once during a directory fetch (default `PAGE_CONCURRENCY`). */
   pageConcurrency?: number;
+  /**
+   * List pages asked for ahead of the one being read (default: as many as
+   * `pageConcurrency`). More only where the fetch itself holds back the
+   * rest: the sync worker's relay sends `PAGE_CONCURRENCY` at a time.
+   */
+  pageReadAhead?: number;
 }
 
 /**
@@ -312,8 +318,8 @@ type OpenWebUIGet = (
 interface OpenWebUICalls {
   get: OpenWebUIGet;
   now: () => number;
-  /** List pages in flight at once during a directory fetch. */
-  concurrency: number;
+  /** List pages asked for ahead of the one being read, during a directory fetch. */
+  readAhead: number;
 }
 
 function openWebUIGet(http: HttpClient): OpenWebUIGet {
@@ -414,7 +420,7 @@ async function* fetchDirectory(
   session: ProviderSession,
   options: CallOptions,
 ): AsyncGenerator<DirectoryPage, void, void> {
-  const { get, concurrency } = calls;
+  const { get, readAhead: depth } = calls;
   checkSession(session, false);
   const context = await loadContext(calls, session, options);
   const seen = new Set<string>();
@@ -448,7 +454,7 @@ async function* fetchDirectory(
   const readAhead = (from: number): void => {
     if (total === null || pageSize <= 0) return;
     const lastPlanned = Math.ceil(total / pageSize);
-    for (let ahead = from; ahead < from + concurrency && ahead <= lastPlanned; ahead++) {
+    for (let ahead = from; ahead < from + depth && ahead <= lastPlanned; ahead++) {
       request(ahead);
     }
   };
@@ -552,7 +558,10 @@ export function createOpenWebUIProvider(deps: OpenWebUIProviderDeps): Provider {
   const calls: OpenWebUICalls = {
     get: openWebUIGet(http),
     now: deps.now ?? Date.now,
-    concurrency: Math.max(1, Math.floor(deps.pageConcurrency ?? PAGE_CONCURRENCY)),
+    readAhead: Math.max(
+      1,
+      Math.floor(deps.pageReadAhead ?? deps.pageConcurrency ?? PAGE_CONCURRENCY),
+    ),
   };
 
   return {

@@ -20,7 +20,7 @@ import type { ConnectionKind } from '@shared/model';
 import type { FetchLike } from '../deps';
 import type { Logger } from '../log';
 import { serveRelayedFetch } from '../net/fetch-relay';
-import type { ProviderSession } from '../providers';
+import { PAGE_CONCURRENCY, type ProviderSession } from '../providers';
 import type { ExternalWrites, IndexChange } from '../store/users-index-sync';
 import type { UsersRepo } from '../store/users-repo';
 import type { ProgressChange, SyncCounts } from './sync-pages';
@@ -52,6 +52,12 @@ export interface SyncWorkerHost {
 /** The worker could not start at all: the caller runs the sync on this thread instead. */
 export class SyncWorkerUnavailable extends Error {}
 
+/**
+ * Requests of the worker's that go out at once: its list pages (it asks
+ * for more ahead, and they wait here, so pages keep going out while it
+ * writes), as many as a provider on this thread would send.
+ */
+const RELAYED_IN_FLIGHT = PAGE_CONCURRENCY;
 /** Time an index slice may hold the loop, in milliseconds. */
 const SLICE_MS = 8;
 /**
@@ -256,8 +262,10 @@ export function createSyncWorkerHost(deps: {
     if (worker) return worker;
     const w = deps.start();
     worker = w;
-    relay = serveRelayedFetch(deps.fetch, (answer, transfer) =>
-      send({ t: 'fetch', answer }, transfer),
+    relay = serveRelayedFetch(
+      deps.fetch,
+      (answer, transfer) => send({ t: 'fetch', answer }, transfer),
+      RELAYED_IN_FLIGHT,
     );
     w.on('message', onMessage);
     w.on('error', (error) => {

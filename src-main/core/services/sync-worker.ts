@@ -19,7 +19,7 @@ import { toRollcallError } from '@shared/errors';
 import type { Logger } from '../log';
 import { relayedFetch } from '../net/fetch-relay';
 import { createHttpClient, DIRECTORY_MAX_BYTES } from '../net/http';
-import { createProviders } from '../providers';
+import { createProviders, PAGE_CONCURRENCY } from '../providers';
 import { damageMarker, type OpenedDatabase } from '../store/cache-open';
 import { createMetaRepo } from '../store/meta-repo';
 import { openConnection, pragmaValue } from '../store/sqlite-helpers';
@@ -44,6 +44,15 @@ const AUTOCHECKPOINT_PAGES = 4000;
 const CHUNKS = { maxChunkRows: 8000, chunkBudgetMs: 2000 };
 /** Users the worker lets pile up across pages before writing them (see `SyncPagesDeps.batchRows`). */
 const BATCH_ROWS = 8000;
+/**
+ * Open WebUI list pages (30 users each) asked for ahead. Main's relay sends
+ * `PAGE_CONCURRENCY` at a time and keeps the rest waiting, so pages go on
+ * arriving while this thread writes (its loop busy for hundreds of
+ * milliseconds) instead of each waiting for it to see the one before end.
+ * Four rounds ahead: a page's timer (15 s) starts when it is asked for, so
+ * the wait stays short of it unless a page takes over 3 s to answer.
+ */
+const READ_AHEAD_PAGES = 4 * PAGE_CONCURRENCY;
 /** Index changes per message on the index port (main reads one and applies it in slices). */
 const INDEX_MESSAGE_CHANGES = 250;
 
@@ -73,6 +82,7 @@ const providers = createProviders({
     slicedParseMinBytes: DIRECTORY_MAX_BYTES,
   }),
   now: Date.now,
+  pageReadAhead: READ_AHEAD_PAGES,
 });
 
 /** The worker's connection to one cache file, and the repositories over it. */
