@@ -193,6 +193,9 @@ describe('Open WebUI directory pages', () => {
     );
     requests.port2.on('message', main.handle);
     answers.port2.on('message', (m: RelayAnswer) => worker.receive(m));
+    const warnings: string[] = [];
+    const onWarning = (w: Error): void => void warnings.push(`${w.name}: ${w.message}`);
+    process.on('warning', onWarning);
     try {
       const provider = createOpenWebUIProvider({
         http: testClient({ fetch: worker.fetch }),
@@ -213,7 +216,11 @@ describe('Open WebUI directory pages', () => {
       expect(ids).toEqual(Array.from({ length: 3000 }, (_, i) => user(i).id));
       expect(maxInFlight()).toBeLessThanOrEqual(PAGE_CONCURRENCY);
       expect(pagesAsked()).toHaveLength(100);
+      // Two dozen pages in flight are no listener leak to warn about.
+      await new Promise((r) => setImmediate(r));
+      expect(warnings).toEqual([]);
     } finally {
+      process.off('warning', onWarning);
       main.close();
       for (const port of [requests.port1, requests.port2, answers.port1, answers.port2])
         port.close();

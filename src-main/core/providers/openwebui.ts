@@ -8,6 +8,7 @@
  *
  * Node only; never imports `electron`.
  */
+import { setMaxListeners } from 'node:events';
 import { dictionary, ownValue } from '@shared/dictionary';
 import { rollcallError, RollcallFailure } from '@shared/errors';
 import type {
@@ -430,6 +431,9 @@ async function* fetchDirectory(
   // Pages are fetched a few at a time but handed out in order; leaving
   // early (done, failed, cancelled) aborts the ones still in flight.
   const inFlight = new AbortController();
+  // Each page in flight listens on this signal (its request and its
+  // timer): more than Node's default ten, which it would warn about.
+  setMaxListeners(Math.max(10, 4 * depth), inFlight.signal);
   const stopInFlight = (): void => inFlight.abort();
   options.signal?.addEventListener('abort', stopInFlight, { once: true });
   const requested = new Map<number, Promise<JsonResponse>>();
