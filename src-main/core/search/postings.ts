@@ -105,11 +105,16 @@ export function createPostingPool(): PostingPool {
       return;
     }
     let list = p.list as Int32Array;
-    // Rows mostly arrive in slot order: appending needs no search.
-    const at =
-      p.count === 0 || (list[p.count - 1] as number) < slot
-        ? p.count
-        : lowerBound(list, p.count, slot);
+    const count = p.count;
+    // Rows mostly arrive in slot order: an append, with room, is one store
+    // (this runs for every n-gram of every row a sync writes).
+    const appends = count === 0 || (list[count - 1] as number) < slot;
+    if (appends && count < list.length && count + 1 <= words) {
+      list[count] = slot;
+      p.count = count + 1;
+      return;
+    }
+    const at = appends ? count : lowerBound(list, count, slot);
     if (at < p.count && list[at] === slot) return;
     if (p.count + 1 > words) {
       // Common enough that a bitset is smaller: switch.
