@@ -105,7 +105,7 @@ describe('Open WebUI directory pages', () => {
   it('pages one at a time when told to', async () => {
     const { server, maxInFlight } = await listServer({ count: 200, delayMs: 5 });
     try {
-      const provider = createOpenWebUIProvider({ http: testClient(), pageConcurrency: 1 });
+      const provider = createOpenWebUIProvider({ http: testClient(), pageReadAhead: 1 });
       const pages = await collect(provider.fetchDirectory(session(server.url)));
       expect(pages.at(-1)?.done).toBe(200);
       expect(maxInFlight()).toBe(1);

@@ -277,12 +277,10 @@ export function openWebUIGroupNames(raw: unknown): Record<string, string> {
 export interface OpenWebUIProviderDeps {
   http: HttpClient;
   now?: () => number;
-  /** List pages in flight at once during a directory fetch (default `PAGE_CONCURRENCY`). */
-  pageConcurrency?: number;
   /**
-   * List pages asked for ahead of the one being read (default: as many as
-   * `pageConcurrency`). More only where the fetch itself holds back the
-   * rest: the sync worker's relay sends `PAGE_CONCURRENCY` at a time.
+   * List pages asked for ahead of the one being read (default
+   * `PAGE_CONCURRENCY`, all of them in flight). More only where the fetch
+   * holds back the rest: the sync worker's relay sends six at a time.
    */
   pageReadAhead?: number;
 }
@@ -562,10 +560,7 @@ export function createOpenWebUIProvider(deps: OpenWebUIProviderDeps): Provider {
   const calls: OpenWebUICalls = {
     get: openWebUIGet(http),
     now: deps.now ?? Date.now,
-    readAhead: Math.max(
-      1,
-      Math.floor(deps.pageReadAhead ?? deps.pageConcurrency ?? PAGE_CONCURRENCY),
-    ),
+    readAhead: Math.max(1, Math.floor(deps.pageReadAhead ?? PAGE_CONCURRENCY)),
   };
 
   return {

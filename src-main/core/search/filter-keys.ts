@@ -80,11 +80,6 @@ function filterPartsOf(user: DirectoryUser): FilterParts {
   return { g, f };
 }
 
-/** What the cache stores for a user: its groups (with names) and field values. */
-export function filterJsonOf(user: DirectoryUser): string {
-  return JSON.stringify(filterPartsOf(user));
-}
-
 /**
  * A user's stored filter JSON and the keys it parses to, made from one walk
  * of the user: a sync writes the one and indexes the other, without parsing
@@ -102,7 +97,7 @@ export function filterKeysOf(user: DirectoryUser): FilterKeys {
 
 const isString = (v: unknown): v is string => typeof v === 'string';
 
-/** The keys of parsed filter JSON; null when it is not what `filterJsonOf` writes. */
+/** The keys of parsed filter JSON; null when it is not what `filterJsonAndKeysOf` writes. */
 function keysOfParts({ g, f }: FilterParts): FilterKeys | null {
   const packed: string[] = [];
   for (const x of g) {
@@ -118,7 +113,7 @@ function keysOfParts({ g, f }: FilterParts): FilterKeys | null {
 }
 
 /**
- * Parses stored filter JSON; null when it is not what `filterJsonOf` writes.
+ * Parses stored filter JSON; null when it is not what `filterJsonAndKeysOf` writes.
  * Checked by hand, not with zod: the index reads it for every row at start.
  */
 export function parseFilterJson(json: unknown): FilterKeys | null {
