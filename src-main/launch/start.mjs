@@ -12,12 +12,12 @@
  * and what fixes it, with no stack trace.
  *
  * `npm install` fetches the binary first, while the admin expects a
- * download: the project's postinstall runs Electron's installer itself
- * (`install-electron`, the package's own bin). When that fails, the
- * postinstall runs this file as `install-failed`, which turns the failure
- * into one sentence and lets the install succeed, so a machine that cannot
- * reach the download server still installs, told that `npm start` will
- * try again.
+ * download: the project's postinstall runs this file as `install`, which
+ * runs the same installer. When that fails, the install still succeeds and
+ * the admin reads one sentence (the installer's reason, no stack trace)
+ * saying that `npm start` will try again, so a machine that cannot reach
+ * the download server still installs. ELECTRON_SKIP_BINARY_DOWNLOAD, the
+ * variable Electron's own packages honour, skips that download.
  *
  * Runs in plain Node before anything is built: no TypeScript, no electron.
  * `ELECTRON_EXEC_PATH` (electron-vite's own variable) points at another
@@ -33,7 +33,7 @@ const projectRoot = resolve(import.meta.dirname, '../..');
 
 const command = process.argv[2] ?? 'dev';
 /** At install time a missing binary is worth a note, never a failed install. */
-const installing = command === 'install-failed';
+const installing = command === 'install';
 /** Electron's own installer (the `install-electron` bin), as a module path from the project. */
 const installer = 'electron/install.js';
 
@@ -108,9 +108,27 @@ function reasonOf(output) {
   return short ? short.slice(0, 200) : 'the installer stopped without saying why';
 }
 
+/** Electron's installer, run once; resolves with null when the binary is there after it, else the reason. */
+async function download(pkg) {
+  const file = installerFile();
+  if (!file)
+    return `Electron's installer ${installer} is not in node_modules (run \`npm install\` here again)`;
+  const mirror = process.env.ELECTRON_MIRROR;
+  console.log(
+    `Electron ${pkg.version} is not downloaded yet: fetching it once (about 100 MB) with ${installer}${mirror ? ` from ${mirror}` : ''}…`,
+  );
+  const { code, output } = await runElectronInstaller(file);
+  if (code === 0 && installedBinary(pkg.dir)) {
+    console.log(`Electron ${pkg.version} is installed.`);
+    return null;
+  }
+  return reasonOf(output);
+}
+
 async function ensureElectron() {
   const override = process.env.ELECTRON_EXEC_PATH;
   if (override) {
+    if (installing) return; // Another Electron is named: nothing to fetch.
     try {
       accessSync(override, constants.X_OK);
     } catch {
@@ -126,31 +144,22 @@ async function ensureElectron() {
     stop('the electron package is not installed. Run `npm install` in this folder first.');
   }
   if (installedBinary(pkg.dir)) return;
+  if (installing && process.env.ELECTRON_SKIP_BINARY_DOWNLOAD) {
+    stop(
+      `ELECTRON_SKIP_BINARY_DOWNLOAD is set, so the Electron ${pkg.version} binary was not downloaded; \`npm start\` will fetch it.`,
+    );
+  }
+  const reason = await download(pkg);
+  if (reason === null) return;
   if (installing) {
     stop(
-      `the Electron ${pkg.version} binary was not downloaded now: Electron's installer stopped with the error above. ` +
+      `the Electron ${pkg.version} binary was not downloaded now: ${reason}. ` +
         'The install itself is complete: `npm start` will try the download again and say why if it still cannot, ' +
         'or fetch it alone later with `npx install-electron`; behind a mirror, set ELECTRON_MIRROR first.',
     );
   }
-
-  const file = installerFile();
-  if (!file) {
-    stop(
-      `Electron's installer ${installer} is not in node_modules. Run \`npm install\` in this folder again.`,
-    );
-  }
-  const mirror = process.env.ELECTRON_MIRROR;
-  console.log(
-    `Electron ${pkg.version} is not downloaded yet: fetching it once (about 100 MB) with ${installer}${mirror ? ` from ${mirror}` : ''}…`,
-  );
-  const { code, output } = await runElectronInstaller(file);
-  if (code === 0 && installedBinary(pkg.dir)) {
-    console.log(`Electron ${pkg.version} is installed.`);
-    return;
-  }
   stop(
-    `the Electron ${pkg.version} binary is missing and downloading it failed: ${reasonOf(output)}. ` +
+    `the Electron ${pkg.version} binary is missing and downloading it failed: ${reason}. ` +
       'Connect to the internet and run `npm start` again (or fetch it alone with `npx install-electron`); ' +
       'behind a mirror, set ELECTRON_MIRROR first, e.g. `ELECTRON_MIRROR=https://your-mirror/electron/ npm start`.',
   );
@@ -172,7 +181,7 @@ function runElectronVite(command) {
 }
 
 if (command !== 'dev' && command !== 'preview' && !installing) {
-  stop(`unknown command "${command}": use dev, preview or install-failed.`);
+  stop(`unknown command "${command}": use dev, preview or install.`);
 }
 await ensureElectron();
 if (!installing) runElectronVite(command);
