@@ -90,12 +90,25 @@ const SCREENS: Screen[] = [
       if (width < 1280) {
         const table = page.getByTestId('user-table');
         const gaps = await table.evaluate(async (el) => {
+          const settle = async (): Promise<void> => {
+            await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+            // The shadow fades: read it once its transition has ended.
+            const fading = el.parentElement!.getAnimations({ subtree: true });
+            await Promise.all(fading.map((a) => a.finished.catch(() => null)));
+          };
+          // The right edge's shadow: there while columns are out of view, gone at the end.
+          const hint = (): string => getComputedStyle(el.parentElement!, '::after').opacity;
+          await settle();
+          const hintAtStart = hint();
           el.scrollLeft = el.scrollWidth;
-          await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+          await settle();
+          const hintAtEnd = hint();
           const left = el.getBoundingClientRect().left;
           const heads = el.querySelectorAll('[role="columnheader"]');
           const name = el.querySelector('[role="row"][data-index] [role="gridcell"]');
           const out = {
+            hintAtStart,
+            hintAtEnd,
             scrolled: el.scrollLeft,
             nameHead: Math.round((heads[0]?.getBoundingClientRect().left ?? NaN) - left),
             nameCell: Math.round((name?.getBoundingClientRect().left ?? NaN) - left),
@@ -115,6 +128,10 @@ const SCREENS: Screen[] = [
           );
         if (Math.abs(gaps.last) > 1)
           problems.push(`scrolled to the end, the last column ends ${gaps.last} px from the edge`);
+        if (gaps.hintAtStart !== '1' || gaps.hintAtEnd !== '0')
+          problems.push(
+            `the right edge's shadow has opacity ${gaps.hintAtStart} with columns out of view and ${gaps.hintAtEnd} at the end (want 1 and 0)`,
+          );
         return problems;
       }
       const past = await page.getByTestId('user-table').evaluate((table) => {
@@ -123,9 +140,14 @@ const SCREENS: Screen[] = [
         const edge = table.getBoundingClientRect().left + table.clientWidth;
         return last ? Math.round(last.right - edge) : null;
       });
-      return past !== null && past <= 1
-        ? []
-        : [`the last column ends ${past} px past the table's edge`];
+      const hint = await page
+        .getByTestId('user-table')
+        .evaluate((el) => getComputedStyle(el.parentElement!, '::after').opacity);
+      const problems =
+        past !== null && past <= 1 ? [] : [`the last column ends ${past} px past the table's edge`];
+      if (hint !== '0')
+        problems.push(`nothing to scroll, yet the right edge's shadow shows (${hint})`);
+      return problems;
     },
   },
   {

@@ -10,6 +10,7 @@
  */
 import { ArrowDown, ArrowUp } from 'lucide-react';
 import {
+  useEffect,
   useMemo,
   useRef,
   useState,
@@ -41,6 +42,22 @@ const ROW_HEIGHT = 24;
 const HEADER_HEIGHT = 30;
 /** How far one arrow key moves a column's edge. */
 const RESIZE_STEP = 16;
+
+/**
+ * Marks the edges the table can scroll towards: a shadow beside the sticky
+ * name column once scrolled, and one at the right edge while columns are out
+ * of view there (an overlay scrollbar, as on macOS, shows nothing at rest).
+ * Set on the elements: a sideways scroll renders nothing.
+ */
+function markEdges(scroller: HTMLElement): void {
+  scroller.classList.toggle('is-scrolled-x', scroller.scrollLeft > 0);
+  const frame = scroller.parentElement;
+  if (!frame) return;
+  const more = scroller.scrollLeft + scroller.clientWidth < scroller.scrollWidth - 1;
+  frame.classList.toggle('has-more-x', more);
+  frame.style.setProperty('--scrollbar-y', `${scroller.offsetWidth - scroller.clientWidth}px`);
+  frame.style.setProperty('--scrollbar-x', `${scroller.offsetHeight - scroller.clientHeight}px`);
+}
 
 /**
  * The columns as a grid template. A width the admin set is kept exactly;
@@ -201,6 +218,19 @@ export function UserTable() {
   const labels = useMemo(() => new Map(connections.map((c) => [c.id, c.label])), [connections]);
   const columns = template(shown);
   const minWidth = narrowest(shown);
+  // The edges follow the window's size and the columns' widths as well as the scroll.
+  const hidden = total === 0;
+  useEffect(() => {
+    const el = scroller.current;
+    const head = el?.firstElementChild;
+    if (!el || !head || hidden) return;
+    markEdges(el);
+    if (typeof ResizeObserver === 'undefined') return;
+    const observer = new ResizeObserver(() => markEdges(el));
+    observer.observe(el);
+    observer.observe(head);
+    return () => observer.disconnect();
+  }, [hidden]);
 
   const onRowKey = (
     e: KeyboardEvent<HTMLDivElement>,
@@ -252,98 +282,97 @@ export function UserTable() {
         </div>
       )}
       {total === 0 && !error && <EmptyResults />}
-      <div
-        ref={scroller}
-        className="table-scroller"
-        role="grid"
-        aria-label="Users"
-        aria-rowcount={count + 1}
-        aria-colcount={shown.length}
-        aria-readonly="true"
-        aria-multiselectable="true"
-        data-testid="user-table"
-        hidden={total === 0}
-        // Set on the element, not through React: a sideways scroll renders nothing.
-        onScroll={(e) =>
-          e.currentTarget.classList.toggle('is-scrolled-x', e.currentTarget.scrollLeft > 0)
-        }
-      >
-        <div role="rowgroup" className="table-head" style={{ minWidth }}>
-          <div
-            role="row"
-            aria-rowindex={1}
-            className="table-row table-head-row"
-            style={{ gridTemplateColumns: columns, height: HEADER_HEIGHT }}
-          >
-            {shown.map((s, i) => (
-              <HeaderCell
-                key={s.column.id}
-                column={s.column}
-                width={s.width}
-                colIndex={i + 1}
-                onResize={onResize}
-              />
-            ))}
-          </div>
-        </div>
+      <div className="table-frame" hidden={hidden}>
         <div
-          role="rowgroup"
-          className="table-body"
-          style={{ height: virtualizer.getTotalSize(), minWidth }}
+          ref={scroller}
+          className="table-scroller"
+          role="grid"
+          aria-label="Users"
+          aria-rowcount={count + 1}
+          aria-colcount={shown.length}
+          aria-readonly="true"
+          aria-multiselectable="true"
+          data-testid="user-table"
+          hidden={total === 0}
+          onScroll={(e) => markEdges(e.currentTarget)}
         >
-          {virtualRows.map((vr) => {
-            const index = vr.index;
-            const user = summaryAt(pages, index);
-            const selected = user ? selection.has(selectionKey(user)) : false;
-            const open =
-              user !== undefined &&
-              target?.connectionId === user.connectionId &&
-              target.userId === user.userId;
-            const dim = user && (user.deactivated || user.gone);
-            return (
-              <div
-                key={vr.key}
-                role="row"
-                aria-rowindex={index + 2}
-                aria-selected={selected}
-                aria-busy={user ? undefined : true}
-                tabIndex={index === active ? 0 : -1}
-                data-index={index}
-                data-testid="table-row"
-                data-user-id={user?.userId}
-                data-connection-id={user?.connectionId}
-                className={`table-row${selected ? ' is-selected' : ''}${open ? ' is-open' : ''}${dim ? ' is-dim' : ''}`}
-                style={{
-                  gridTemplateColumns: columns,
-                  height: ROW_HEIGHT,
-                  transform: `translateY(${vr.start - HEADER_HEIGHT}px)`,
-                }}
-                onFocus={() => {
-                  if (useUi.getState().gridActive !== index) setActive(index);
-                }}
-                onKeyDown={(e) => onRowKey(e, user, index)}
-                onMouseDown={(e) => {
-                  if (e.shiftKey) e.preventDefault();
-                }}
-                onClick={user ? (e) => onRowClick(e, user, index) : undefined}
-              >
-                {shown.map((s, i) => (
-                  <div
-                    key={s.column.id}
-                    role="gridcell"
-                    aria-colindex={i + 1}
-                    className="table-cell"
-                  >
-                    {user ? (
-                      s.column.cell(user, { now, connectionLabel: labels.get(user.connectionId) })
-                    ) : i === 0 ? (
-                      <span className="skeleton skeleton-line skeleton-pulse" />
-                    ) : null}
-                  </div>
-                ))}
-              </div>
-            );
-          })}
+          <div role="rowgroup" className="table-head" style={{ minWidth }}>
+            <div
+              role="row"
+              aria-rowindex={1}
+              className="table-row table-head-row"
+              style={{ gridTemplateColumns: columns, height: HEADER_HEIGHT }}
+            >
+              {shown.map((s, i) => (
+                <HeaderCell
+                  key={s.column.id}
+                  column={s.column}
+                  width={s.width}
+                  colIndex={i + 1}
+                  onResize={onResize}
+                />
+              ))}
+            </div>
+          </div>
+          <div
+            role="rowgroup"
+            className="table-body"
+            style={{ height: virtualizer.getTotalSize(), minWidth }}
+          >
+            {virtualRows.map((vr) => {
+              const index = vr.index;
+              const user = summaryAt(pages, index);
+              const selected = user ? selection.has(selectionKey(user)) : false;
+              const open =
+                user !== undefined &&
+                target?.connectionId === user.connectionId &&
+                target.userId === user.userId;
+              const dim = user && (user.deactivated || user.gone);
+              return (
+                <div
+                  key={vr.key}
+                  role="row"
+                  aria-rowindex={index + 2}
+                  aria-selected={selected}
+                  aria-busy={user ? undefined : true}
+                  tabIndex={index === active ? 0 : -1}
+                  data-index={index}
+                  data-testid="table-row"
+                  data-user-id={user?.userId}
+                  data-connection-id={user?.connectionId}
+                  className={`table-row${selected ? ' is-selected' : ''}${open ? ' is-open' : ''}${dim ? ' is-dim' : ''}`}
+                  style={{
+                    gridTemplateColumns: columns,
+                    height: ROW_HEIGHT,
+                    transform: `translateY(${vr.start - HEADER_HEIGHT}px)`,
+                  }}
+                  onFocus={() => {
+                    if (useUi.getState().gridActive !== index) setActive(index);
+                  }}
+                  onKeyDown={(e) => onRowKey(e, user, index)}
+                  onMouseDown={(e) => {
+                    if (e.shiftKey) e.preventDefault();
+                  }}
+                  onClick={user ? (e) => onRowClick(e, user, index) : undefined}
+                >
+                  {shown.map((s, i) => (
+                    <div
+                      key={s.column.id}
+                      role="gridcell"
+                      aria-colindex={i + 1}
+                      className="table-cell"
+                    >
+                      {user ? (
+                        s.column.cell(user, { now, connectionLabel: labels.get(user.connectionId) })
+                      ) : i === 0 ? (
+                        <span className="skeleton skeleton-line skeleton-pulse" />
+                      ) : null}
+                    </div>
+                  ))}
+                </div>
+              );
+            })}
+          </div>
         </div>
       </div>
     </div>
