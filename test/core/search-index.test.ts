@@ -73,6 +73,9 @@ const NAME_PARTS = [
   'かすみ',
   'かず',
   'u3',
+  // GLOB's wildcards, which the SQL search must take literally.
+  'Star*Light',
+  'Q?[x]',
 ];
 const TERMS = [
   '',
@@ -90,6 +93,10 @@ const TERMS = [
   '王小',
   '"',
   ':',
+  '*',
+  '?',
+  '[x',
+  'r*l',
   'example',
   'example.com',
   '@example.org',

@@ -129,4 +129,66 @@ describe('the SQL search until the index is ready', () => {
       expect(await sql.searchAsync(q), JSON.stringify(q)).toEqual(expected);
     }
   });
+
+  it('finds wildcards literally and text past a NUL, as the index does', async () => {
+    const cache = openTestCache();
+    opened.push(cache);
+    addConnectionRow(cache, 'conn-a', 'zulip');
+    const sql = createUsersRepo(cache, { now: () => 1 });
+    const write = (names: string[], from: number) =>
+      sql.upsertBatch(
+        names.map((name, i) => ({
+          user: makeUser({ userId: String(from + i), name }),
+          raw: {},
+          fetchedAt: 1,
+        })),
+      );
+    await write(['Star*Light', 'Q?[x] Mark', 'Plain Mark', 'Starlight Plain', 'X'], 1);
+    const texts = [
+      '*',
+      'r*l',
+      '?',
+      '[x',
+      'x]',
+      '[x]',
+      'q?[',
+      'mark',
+      'star',
+      'zed',
+      'x\u0000zed',
+      'x\u0000zq',
+    ];
+    const sameAsIndex = async (): Promise<void> => {
+      const indexed = createUsersRepo(cache, { now: () => 1, index: createSearchIndex() });
+      await indexed.buildSearchIndex();
+      for (const text of texts) {
+        for (const sort of ['name', 'relevance'] as const) {
+          const q = searchQuery({ text, sort, facets: true });
+          expect(sql.search(q), text).toEqual(indexed.search(q));
+        }
+      }
+    };
+    await sameAsIndex();
+    const names = (text: string) => sql.search(searchQuery({ text })).items.map((u) => u.name);
+    expect(names('*')).toEqual(['Star*Light']);
+    expect(names('[x]')).toEqual(['Q?[x] Mark']);
+    expect(names('?')).toEqual(['Q?[x] Mark']);
+
+    // Another program wrote a NUL into a haystack (Rollcall's own writes
+    // cannot: the binding ends a string at its first NUL). What follows the
+    // NUL is found, as the index finds it, and so is a term holding a NUL.
+    cache.db
+      .prepare(
+        "UPDATE users SET search_text = search_text || char(10) || 'x' || char(0) || 'zed' WHERE user_id = '1'",
+      )
+      .run();
+    const nuls = cache.db
+      .prepare('SELECT count(*) AS n FROM users WHERE instr(search_text, char(0)) > 0')
+      .get() as { n: number };
+    expect(nuls.n).toBe(1);
+    expect(names('zed')).toEqual(['Star*Light']);
+    expect(names('x\u0000zed')).toEqual(['Star*Light']);
+    expect(names('x\u0000zq')).toEqual([]);
+    await sameAsIndex();
+  });
 });

@@ -51,6 +51,7 @@ import {
   facetsSqlInBackground,
   searchSql,
   searchSqlInBackground,
+  termTestInBackground,
   type BackgroundRead,
   type SearchSpec,
 } from './users-search-sql';
@@ -174,9 +175,10 @@ async function searchUsersAsync(
 ): Promise<SearchResult> {
   if (!background || sync.ready()) return searchUsers(access, sync, query);
   try {
-    const result = await searchSqlInBackground(access, query, background);
+    const test = await termTestInBackground(access, background);
+    const result = await searchSqlInBackground(access, query, background, test);
     if (!query.facets) return result;
-    return { ...result, facets: await facetsSqlInBackground(query, background) };
+    return { ...result, facets: await facetsSqlInBackground(query, test, background) };
   } catch (thrown) {
     if (thrown instanceof RollcallFailure) throw thrown;
     // The background connection is gone (closing): search here instead.

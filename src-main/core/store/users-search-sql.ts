@@ -50,8 +50,67 @@ function keyConditions(filter: SearchFilter, conds: string[], params: (string | 
   }
 }
 
+/**
+ * How terms are tested on the haystack. `GLOB '*term*'` (the term's
+ * wildcards written in brackets, so they stand for themselves) is the same
+ * exact substring test as `instr()` and scans the covering index about a
+ * third faster (100 000 users: 27 against 38 ms a term). But GLOB reads a
+ * text only up to its first NUL, where `instr()` and the index read it
+ * whole. Rollcall's own writes cannot store a NUL (the binding ends a
+ * string parameter at the first), but another program's can: GLOB is used
+ * only while no haystack holds a NUL (`termTestOf`), and never for a term
+ * that holds one.
+ */
+export type TermTest = 'glob' | 'instr';
+
+/** A GLOB pattern true of exactly the texts that hold `term` (which has no NUL). */
+export function containsPattern(term: string): string {
+  return `*${term.replace(/[*?[]/g, '[$&]')}*`;
+}
+
+/** Whether any haystack holds a NUL, as last checked, and what the file was then. */
+const nulChecks = new WeakMap<UsersAccess, { at: string; test: TermTest }>();
+
+/** Finds a haystack holding a NUL: one scan, as long as one search. */
+const NUL_SQL = 'SELECT 1 AS nul FROM users WHERE instr(search_text, char(0)) > 0 LIMIT 1';
+
+/** The file as this connection sees it: what others committed (`data_version`) and what it wrote itself. */
+function fileStateOf(access: UsersAccess): string {
+  const version = access.stmt('PRAGMA data_version').get() as Row;
+  const own = access.stmt('SELECT total_changes() AS n').get() as Row;
+  return `${String(version.data_version)}:${String(own.n)}`;
+}
+
+function remember(access: UsersAccess, at: string, nul: Row | undefined): TermTest {
+  const test: TermTest = nul === undefined ? 'glob' : 'instr';
+  nulChecks.set(access, { at, test });
+  return test;
+}
+
+/** The term test for this connection's searches now, checked again only when the file changed. */
+function termTestOf(access: UsersAccess): TermTest {
+  const at = fileStateOf(access);
+  const known = nulChecks.get(access);
+  if (known?.at === at) return known.test;
+  return remember(access, at, access.stmt(NUL_SQL).get() as Row | undefined);
+}
+
+/** `termTestOf` with its scan on the background connection. */
+export async function termTestInBackground(
+  access: UsersAccess,
+  read: BackgroundRead,
+): Promise<TermTest> {
+  const at = access.reading('search the cache', () => fileStateOf(access));
+  const known = nulChecks.get(access);
+  if (known?.at === at) return known.test;
+  return remember(access, at, (await read(NUL_SQL, []))[0]);
+}
+
 /** WHERE clause and parameters of a filter, as rules 3 and 4 of search-text.ts say. */
-function whereOf(filter: SearchFilter): {
+function whereOf(
+  filter: SearchFilter,
+  test: TermTest,
+): {
   sql: string;
   params: (string | number)[];
 } {
@@ -88,8 +147,17 @@ function whereOf(filter: SearchFilter): {
   // Every term, short or long, is an exact substring test (the in-memory
   // index answers most searches; this is the path until it is ready).
   for (const t of new Set(searchTerms(filter.text))) {
-    conds.push('instr(u.search_text, ?) > 0');
-    params.push(t);
+    if (t.includes('\0')) {
+      // The binding ends a string parameter at its first NUL: the term goes as UTF-8 in hex.
+      conds.push('instr(u.search_text, CAST(unhex(?) AS TEXT)) > 0');
+      params.push(Buffer.from(t, 'utf8').toString('hex'));
+    } else if (test === 'glob') {
+      conds.push('u.search_text GLOB ?');
+      params.push(containsPattern(t));
+    } else {
+      conds.push('instr(u.search_text, ?) > 0');
+      params.push(t);
+    }
   }
   return { sql: conds.length > 0 ? `WHERE ${conds.join(' AND ')}` : '', params };
 }
@@ -298,7 +366,7 @@ function boundOf(row: Row | undefined): string | number | null {
  */
 export function searchSql(access: UsersAccess, query: SearchQuery): SearchResult {
   const { stmt } = access;
-  const where = whereOf(query);
+  const where = whereOf(query, termTestOf(access));
   const users = (): number => Number((stmt('SELECT count(*) AS n FROM users').get() as Row).n);
   const matched =
     where.sql === '' ? null : matchesOf(stmt(matchSql(where.sql)).get(...where.params) as Row);
@@ -335,8 +403,9 @@ export async function searchSqlInBackground(
   access: UsersAccess,
   query: SearchQuery,
   read: BackgroundRead,
+  test: TermTest,
 ): Promise<SearchResult> {
-  const where = whereOf(query);
+  const where = whereOf(query, test);
   const users = async (): Promise<number> =>
     Number((await read('SELECT count(*) AS n FROM users', []))[0]?.n ?? 0);
   const matched =
@@ -376,7 +445,7 @@ export async function searchSqlInBackground(
 
 /** Every match's row ID in order, by SQL: an export fixes its order once, before reading pages. */
 export function matchingIdsSql(access: UsersAccess, spec: SearchSpec): number[] {
-  const where = whereOf(spec);
+  const where = whereOf(spec, termTestOf(access));
   if (ranked(spec)) {
     const rows = access.stmt(`SELECT ${RANK_COLUMNS} FROM users u ${where.sql}`);
     return rankedIds(rows.all(...where.params), spec.text);
@@ -390,9 +459,12 @@ export function matchingIdsSql(access: UsersAccess, spec: SearchSpec): number[] 
 }
 
 /** The GROUP BY statements of the facet counts (facets.ts): roles, bots, deactivated. */
-function facetStatements(spec: SearchFilter): { sql: string; params: (string | number)[] }[] {
+function facetStatements(
+  spec: SearchFilter,
+  test: TermTest,
+): { sql: string; params: (string | number)[] }[] {
   const of = (facet: 'roles' | 'accounts' | 'status', key: string) => {
-    const where = whereOf(withoutFacet(spec, facet));
+    const where = whereOf(withoutFacet(spec, facet), test);
     return {
       sql: `SELECT ${key} AS k, count(*) AS n FROM users u ${where.sql} GROUP BY k`,
       params: where.params,
@@ -427,15 +499,18 @@ function facetsFrom(results: readonly (readonly Row[])[]): SearchFacets {
 
 /** The facet counts of a search, by SQL on this connection. */
 export function facetsSql(access: UsersAccess, spec: SearchFilter): SearchFacets {
-  return facetsFrom(facetStatements(spec).map((st) => access.stmt(st.sql).all(...st.params)));
+  return facetsFrom(
+    facetStatements(spec, termTestOf(access)).map((st) => access.stmt(st.sql).all(...st.params)),
+  );
 }
 
 /** The facet counts of a search, by SQL on the background connection. */
 export async function facetsSqlInBackground(
   spec: SearchFilter,
+  test: TermTest,
   read: BackgroundRead,
 ): Promise<SearchFacets> {
   const results: Row[][] = [];
-  for (const st of facetStatements(spec)) results.push(await read(st.sql, st.params));
+  for (const st of facetStatements(spec, test)) results.push(await read(st.sql, st.params));
   return facetsFrom(results);
 }
