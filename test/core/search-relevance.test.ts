@@ -5,7 +5,14 @@
 // Latin, Greek and Cyrillic). Every case is asked of the reference search,
 // the in-memory index and the SQL search, which must agree.
 import { createSearchIndex } from '@core/search/search-index';
-import { foldText, searchRowOf, searchRows } from '@core/search/search-text';
+import fc from 'fast-check';
+import {
+  foldText,
+  pageByRelevance,
+  searchRowOf,
+  searchRows,
+  sortByRelevance,
+} from '@core/search/search-text';
 import { createUsersRepo } from '@core/store/users-repo';
 import { DEFAULT_SEARCH_SPEC, type DirectoryUser, type SearchQuery } from '@shared/model';
 import { addConnectionRow, field, makeUser, openTestCache } from './cache-fixtures';
@@ -193,5 +200,34 @@ describe('folding gaps', () => {
     expect(foldText('Άλφα Пётр')).toBe('αλφα петр');
     const users = [makeUser({ userId: '1', name: 'Anders Ångström' })];
     expect(await namesFound(users, 'angstrom', 'name')).toEqual(['Anders Ångström']);
+  });
+
+  it('pages the relevance order: any page is that slice of the whole order', () => {
+    const word = fc.constantFrom('ann', 'anna', 'mar', 'maria', 'jo', 'x');
+    const row = fc.record({
+      connectionId: fc.constantFrom('conn-a', 'conn-b'),
+      userId: fc.constantFrom('1', '2', '3', 'anna', '12'),
+      email: fc.option(fc.constantFrom('anna@x.org', 'mar@x.org', 'jo@x.org'), { nil: null }),
+      deliveryEmail: fc.constant(null),
+      sortName: fc.array(word, { minLength: 1, maxLength: 3 }).map((w) => w.join(' ')),
+      searchText: fc.array(word, { maxLength: 4 }).map((w) => w.join('\n')),
+    });
+    fc.assert(
+      fc.property(
+        fc.array(row, { maxLength: 40 }),
+        fc.array(fc.constantFrom('ann', 'anna', 'mar', 'a', 'jo', '1', 'anna@x.org'), {
+          maxLength: 2,
+        }),
+        fc.nat(45),
+        fc.integer({ min: 1, max: 12 }),
+        (rows, terms, offset, limit) => {
+          const whole = sortByRelevance([...rows], terms);
+          expect(pageByRelevance(rows, terms, offset, limit)).toEqual(
+            whole.slice(offset, offset + limit),
+          );
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });

@@ -259,13 +259,44 @@ type RankedRow = RankFields & { connectionId: string };
  * this, so it cannot drift from the reference.
  */
 export function sortByRelevance<T extends RankedRow>(rows: T[], terms: readonly string[]): T[] {
-  if (terms.length === 0) return rows.sort(nameOrder);
+  let i = 0;
+  for (const tier of byTier(rows, terms)) for (const r of tier.sort(nameOrder)) rows[i++] = r;
+  return rows;
+}
+
+/** The rows in one list per tier, best first (no terms: every row in the first). */
+function byTier<T extends RankedRow>(rows: readonly T[], terms: readonly string[]): T[][] {
+  if (terms.length === 0) return [[...rows]];
   const q = rankQueryOf(terms);
-  const tiers = new Map<T, number>();
-  for (const r of rows) tiers.set(r, relevanceTier(r, q));
-  return rows.sort(
-    (a, b) => (tiers.get(a) as number) - (tiers.get(b) as number) || nameOrder(a, b),
-  );
+  const tiers: T[][] = [[], [], [], [], [], []];
+  for (const r of rows) tiers[relevanceTier(r, q) - 1]!.push(r);
+  return tiers;
+}
+
+/**
+ * `sortByRelevance(rows, terms).slice(offset, offset + limit)`, sorting only
+ * the tiers the page reaches: a first page of 4 000 matches of "mu" sorts
+ * the few hundred whose name starts with it, not all of them.
+ */
+export function pageByRelevance<T extends RankedRow>(
+  rows: readonly T[],
+  terms: readonly string[],
+  offset: number,
+  limit: number,
+): T[] {
+  const page: T[] = [];
+  let skip = Math.max(0, offset);
+  for (const tier of byTier(rows, terms)) {
+    if (page.length >= limit) break;
+    if (skip >= tier.length) {
+      skip -= tier.length;
+      continue;
+    }
+    tier.sort(nameOrder);
+    for (let i = skip; i < tier.length && page.length < limit; i++) page.push(tier[i]!);
+    skip = 0;
+  }
+  return page;
 }
 
 function compareNullsLast(a: number | null, b: number | null, sign: number): number {

@@ -12,7 +12,12 @@ import { emptyFacets, withoutFacet } from '../search/facets';
 import { fieldTestOf, groupsByConnection } from '../search/filter-keys';
 import { rowIdsOf, type Row, type UsersAccess } from './users-rows';
 import { summariesByIds } from './users-read';
-import { searchTerms, sortByRelevance, type SearchFilter } from '../search/search-text';
+import {
+  pageByRelevance,
+  searchTerms,
+  sortByRelevance,
+  type SearchFilter,
+} from '../search/search-text';
 
 /** Runs a read on another thread (wal-checkpointer.ts `read`); slow scans go there. */
 export type BackgroundRead = (sql: string, params: readonly (string | number)[]) => Promise<Row[]>;
@@ -200,10 +205,10 @@ function ranked(spec: SearchSpec): boolean {
   return spec.sort === 'relevance' && searchTerms(spec.text).length > 0;
 }
 
-/** The row IDs of matches read with RANK_COLUMNS, in the relevance order of rule 5. */
-function rankedIds(rows: readonly Row[], text: string): number[] {
+/** Matches read with RANK_COLUMNS, as ranking reads them. */
+function rankRowsOf(rows: readonly Row[]) {
   const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
-  const ranks = rows.map((r) => ({
+  return rows.map((r) => ({
     rowId: Number(r.row_id),
     connectionId: String(r.connection_id),
     userId: String(r.user_id),
@@ -212,7 +217,17 @@ function rankedIds(rows: readonly Row[], text: string): number[] {
     sortName: String(r.sort_name),
     searchText: String(r.search_text),
   }));
-  return sortByRelevance(ranks, searchTerms(text)).map((r) => r.rowId);
+}
+
+/** The row IDs of matches read with RANK_COLUMNS, in the relevance order of rule 5. */
+function rankedIds(rows: readonly Row[], text: string): number[] {
+  return sortByRelevance(rankRowsOf(rows), searchTerms(text)).map((r) => r.rowId);
+}
+
+/** One page of `rankedIds`, sorting only the tiers it reaches. */
+function rankedPage(rows: readonly Row[], query: SearchQuery): number[] {
+  const terms = searchTerms(query.text);
+  return pageByRelevance(rankRowsOf(rows), terms, query.offset, query.limit).map((r) => r.rowId);
 }
 
 /**
@@ -374,7 +389,7 @@ export function searchSql(access: UsersAccess, query: SearchQuery): SearchResult
   if (total === 0 || query.offset >= total) return { total, items: [] };
   if (ranked(query) && matched !== null && total <= RANKED_BY_SQL_AT_MOST) {
     const rows = stmt(RANK_ROWS_SQL).all(matched.ids);
-    const page = rankedIds(rows, query.text).slice(query.offset, query.offset + query.limit);
+    const page = rankedPage(rows, query);
     return { total, items: summariesByIds(access, page) };
   }
   // Walk a sort index only when at least half the table matches: the walk
@@ -414,7 +429,7 @@ export async function searchSqlInBackground(
   if (total === 0 || query.offset >= total) return { total, items: [] };
   if (ranked(query) && matched !== null && total <= RANKED_BY_SQL_AT_MOST) {
     const rows = await read(RANK_ROWS_SQL, [matched.ids]);
-    const page = rankedIds(rows, query.text).slice(query.offset, query.offset + query.limit);
+    const page = rankedPage(rows, query);
     return {
       total,
       items: access.reading('search the cache', () => summariesByIds(access, page)),
