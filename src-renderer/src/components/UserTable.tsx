@@ -49,14 +49,26 @@ const RESIZE_STEP = 16;
  * of view there (an overlay scrollbar, as on macOS, shows nothing at rest).
  * Set on the elements: a sideways scroll renders nothing.
  */
-function markEdges(scroller: HTMLElement): void {
-  scroller.classList.toggle('is-scrolled-x', scroller.scrollLeft > 0);
+function markEdges(scroller: HTMLElement, resized: boolean): void {
+  // A vertical scroll changes neither edge: it costs one read.
+  const left = scroller.scrollLeft;
+  if (!resized && scrolledLeft.get(scroller) === left) return;
+  scrolledLeft.set(scroller, left);
+  scroller.classList.toggle('is-scrolled-x', left > 0);
   const frame = scroller.parentElement;
   if (!frame) return;
-  const more = scroller.scrollLeft + scroller.clientWidth < scroller.scrollWidth - 1;
-  frame.classList.toggle('has-more-x', more);
-  frame.style.setProperty('--scrollbar-y', `${scroller.offsetWidth - scroller.clientWidth}px`);
-  frame.style.setProperty('--scrollbar-x', `${scroller.offsetHeight - scroller.clientHeight}px`);
+  frame.classList.toggle('has-more-x', left + scroller.clientWidth < scroller.scrollWidth - 1);
+  if (!resized) return;
+  setIfChanged(frame, '--scrollbar-y', `${scroller.offsetWidth - scroller.clientWidth}px`);
+  setIfChanged(frame, '--scrollbar-x', `${scroller.offsetHeight - scroller.clientHeight}px`);
+}
+
+/** Where each table was scrolled sideways when its edges were last marked. */
+const scrolledLeft = new WeakMap<HTMLElement, number>();
+
+/** Sets a custom property only when it changes: a change restyles everything below. */
+function setIfChanged(el: HTMLElement, name: string, value: string): void {
+  if (el.style.getPropertyValue(name) !== value) el.style.setProperty(name, value);
 }
 
 /**
@@ -224,9 +236,9 @@ export function UserTable() {
     const el = scroller.current;
     const head = el?.firstElementChild;
     if (!el || !head || hidden) return;
-    markEdges(el);
+    markEdges(el, true);
     if (typeof ResizeObserver === 'undefined') return;
-    const observer = new ResizeObserver(() => markEdges(el));
+    const observer = new ResizeObserver(() => markEdges(el, true));
     observer.observe(el);
     observer.observe(head);
     return () => observer.disconnect();
@@ -294,7 +306,7 @@ export function UserTable() {
           aria-multiselectable="true"
           data-testid="user-table"
           hidden={total === 0}
-          onScroll={(e) => markEdges(e.currentTarget)}
+          onScroll={(e) => markEdges(e.currentTarget, false)}
         >
           <div role="rowgroup" className="table-head" style={{ minWidth }}>
             <div
