@@ -175,7 +175,7 @@ async function searchUsersAsync(
 ): Promise<SearchResult> {
   if (!background || sync.ready()) return searchUsers(access, sync, query);
   try {
-    const test = await termTestInBackground(access, background);
+    const test = await termTestInBackground(access, query, background);
     const result = await searchSqlInBackground(access, query, background, test);
     if (!query.facets) return result;
     return { ...result, facets: await facetsSqlInBackground(query, test, background) };

@@ -92,8 +92,14 @@ function remember(access: UsersAccess, at: string, nul: Row | undefined): TermTe
   return test;
 }
 
+/** Whether a filter has a term GLOB could test: else nothing need be checked. */
+function globbable(filter: SearchFilter): boolean {
+  return searchTerms(filter.text).some((t) => !t.includes('\0'));
+}
+
 /** The term test for this connection's searches now, checked again only when the file changed. */
-function termTestOf(access: UsersAccess): TermTest {
+function termTestOf(access: UsersAccess, filter: SearchFilter): TermTest {
+  if (!globbable(filter)) return 'instr';
   const at = fileStateOf(access);
   const known = nulChecks.get(access);
   if (known?.at === at) return known.test;
@@ -103,8 +109,10 @@ function termTestOf(access: UsersAccess): TermTest {
 /** `termTestOf` with its scan on the background connection. */
 export async function termTestInBackground(
   access: UsersAccess,
+  filter: SearchFilter,
   read: BackgroundRead,
 ): Promise<TermTest> {
+  if (!globbable(filter)) return 'instr';
   const at = access.reading('search the cache', () => fileStateOf(access));
   const known = nulChecks.get(access);
   if (known?.at === at) return known.test;
@@ -381,7 +389,7 @@ function boundOf(row: Row | undefined): string | number | null {
  */
 export function searchSql(access: UsersAccess, query: SearchQuery): SearchResult {
   const { stmt } = access;
-  const where = whereOf(query, termTestOf(access));
+  const where = whereOf(query, termTestOf(access, query));
   const users = (): number => Number((stmt('SELECT count(*) AS n FROM users').get() as Row).n);
   const matched =
     where.sql === '' ? null : matchesOf(stmt(matchSql(where.sql)).get(...where.params) as Row);
@@ -460,7 +468,7 @@ export async function searchSqlInBackground(
 
 /** Every match's row ID in order, by SQL: an export fixes its order once, before reading pages. */
 export function matchingIdsSql(access: UsersAccess, spec: SearchSpec): number[] {
-  const where = whereOf(spec, termTestOf(access));
+  const where = whereOf(spec, termTestOf(access, spec));
   if (ranked(spec)) {
     const rows = access.stmt(`SELECT ${RANK_COLUMNS} FROM users u ${where.sql}`);
     return rankedIds(rows.all(...where.params), spec.text);
@@ -515,7 +523,9 @@ function facetsFrom(results: readonly (readonly Row[])[]): SearchFacets {
 /** The facet counts of a search, by SQL on this connection. */
 export function facetsSql(access: UsersAccess, spec: SearchFilter): SearchFacets {
   return facetsFrom(
-    facetStatements(spec, termTestOf(access)).map((st) => access.stmt(st.sql).all(...st.params)),
+    facetStatements(spec, termTestOf(access, spec)).map((st) =>
+      access.stmt(st.sql).all(...st.params),
+    ),
   );
 }
 
