@@ -140,9 +140,13 @@ const SCREENS: Screen[] = [
         const edge = table.getBoundingClientRect().left + table.clientWidth;
         return last ? Math.round(last.right - edge) : null;
       });
-      const hint = await page
-        .getByTestId('user-table')
-        .evaluate((el) => getComputedStyle(el.parentElement!, '::after').opacity);
+      // Read once the shadow has faded: the window may have just grown from 1024 px.
+      const hint = await page.getByTestId('user-table').evaluate(async (el) => {
+        await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+        const fading = el.parentElement!.getAnimations({ subtree: true });
+        await Promise.all(fading.map((a) => a.finished.catch(() => null)));
+        return getComputedStyle(el.parentElement!, '::after').opacity;
+      });
       const problems =
         past !== null && past <= 1 ? [] : [`the last column ends ${past} px past the table's edge`];
       if (hint !== '0')
