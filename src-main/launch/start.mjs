@@ -12,11 +12,12 @@
  * and what fixes it, with no stack trace.
  *
  * `npm install` fetches the binary first, while the admin expects a
- * download: the project's postinstall runs this file as `install`, which
- * runs the same installer. When that fails, the install still succeeds and
- * the admin reads one sentence (the installer's reason, no stack trace)
- * saying that `npm start` will try again, so a machine that cannot reach
- * the download server still installs. ELECTRON_SKIP_BINARY_DOWNLOAD, the
+ * download: the project's postinstall runs this file as `install-electron`,
+ * which runs Electron's installer (the package's `install-electron` bin)
+ * with its output captured. When that fails, the install still succeeds
+ * and the admin reads one sentence (the installer's reason, no stack
+ * trace) saying that `npm start` will try again, so a machine that cannot
+ * reach the download server still installs. ELECTRON_SKIP_BINARY_DOWNLOAD, the
  * variable Electron's own packages honour, skips that download.
  *
  * Runs in plain Node before anything is built: no TypeScript, no electron.
@@ -33,7 +34,7 @@ const projectRoot = resolve(import.meta.dirname, '../..');
 
 const command = process.argv[2] ?? 'dev';
 /** At install time a missing binary is worth a note, never a failed install. */
-const installing = command === 'install';
+const installing = command === 'install-electron';
 /** Electron's own installer (the `install-electron` bin), as a module path from the project. */
 const installer = 'electron/install.js';
 
@@ -181,7 +182,7 @@ function runElectronVite(command) {
 }
 
 if (command !== 'dev' && command !== 'preview' && !installing) {
-  stop(`unknown command "${command}": use dev, preview or install.`);
+  stop(`unknown command "${command}": use dev, preview or install-electron.`);
 }
 await ensureElectron();
 if (!installing) runElectronVite(command);

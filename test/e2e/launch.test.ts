@@ -316,6 +316,30 @@ describe('npm start', () => {
         await stopGroup(started);
       }
     });
+
+    it('is fetched by npm start itself when the postinstall never ran, then launched', async () => {
+      // As after `npm install --ignore-scripts`: no binary, and npm start is the first to look.
+      const project = projectCopy();
+      rmSync(record, { force: true });
+      const downloads = requested.filter((url) => url.endsWith('.zip')).length;
+      const started = npmStart(
+        project,
+        userEnv({
+          ELECTRON_MIRROR: mirror,
+          electron_use_remote_checksums: '1',
+          electron_config_cache: tempDir('rollcall-cache-'),
+        }),
+      );
+      try {
+        await launchedOnProject(started, record, project);
+        expect(requested.filter((url) => url.endsWith('.zip')).length).toBe(downloads + 1);
+        expect(started.output()).toContain(`Electron ${electronVersion()} is installed.`);
+        expect(started.output()).not.toMatch(/Electron uninstall|Rollcall cannot start/);
+        expect(existsSync(join(project, 'node_modules/electron/path.txt'))).toBe(true);
+      } finally {
+        await stopGroup(started);
+      }
+    });
   });
 
   describe('without an Electron binary, where it cannot be downloaded', () => {

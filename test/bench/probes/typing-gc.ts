@@ -6,11 +6,8 @@
 import { existsSync } from 'node:fs';
 import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { databasePath } from '@core/store/db';
-import type { Core } from '@core/handlers';
-import { openCore } from '@core/open-core';
-import { silentLogger } from '@core/log';
-import { createMemorySecretStore } from '@core/store/secrets';
 import { DEFAULT_SEARCH_SPEC, type SearchQuery } from '@shared/model';
+import { openBenchCore } from '../lib/bench-core';
 
 const WORDS = [
   'müller',
@@ -25,20 +22,6 @@ const WORDS = [
   "o'connor",
 ];
 
-async function open(dir: string): Promise<Core> {
-  return openCore({
-    appVersion: '0',
-    userDataDir: dir,
-    fetch: (input, init) => fetch(input, init),
-    secrets: createMemorySecretStore(),
-    now: () => Date.now(),
-    emit: () => {},
-    openExternal: async () => {},
-    chooseSavePath: async () => null,
-    log: silentLogger,
-  });
-}
-
 export async function main(args: { count?: number; rounds?: number }): Promise<unknown> {
   const dir = `/tmp/rollcall-probe-core-${args.count ?? 100_000}`;
   if (!existsSync(databasePath(dir))) {
@@ -46,7 +29,7 @@ export async function main(args: { count?: number; rounds?: number }): Promise<u
       `No cache in ${dir}: run search-core.ts with the same count first, which makes it.`,
     );
   }
-  const core = await open(dir);
+  const { core } = await openBenchCore({ workDir: dir, userDataDir: dir });
   const q = (text: string): SearchQuery =>
     ({
       ...DEFAULT_SEARCH_SPEC,
