@@ -42,9 +42,19 @@ const userRefSchema = z.string().trim().min(1, 'Type an ID or email.').max(320);
 /** A user ID as stored in the cache. */
 export const userIdSchema = z.string().min(1).max(200);
 
-const secretSchema = z.string().min(1, 'Enter the API key.').max(4096);
+/**
+ * Text the admin types that is stored as it is: a NUL in it is refused, since
+ * the cache's SQLite binding and the keychain both end a string at its first
+ * NUL (a key "ab\0cd" would be saved as "ab" and fail as a wrong key).
+ */
+const typedText = (schema: z.ZodString, what: string) =>
+  schema.refine((text) => !text.includes('\0'), {
+    message: `${what} cannot contain a NUL character (U+0000).`,
+  });
+
+const secretSchema = typedText(z.string().min(1, 'Enter the API key.').max(4096), 'The API key');
 const urlInputSchema = z.string().trim().min(1, 'Enter the server URL.').max(2048);
-const emailInputSchema = z.string().trim().max(320);
+const emailInputSchema = typedText(z.string().trim().max(320), 'The login email');
 
 /** An action with its parameters (shared/actions.ts `ActionSpec`, checked equal below). */
 export const actionSpecSchema = z.discriminatedUnion('kind', [
@@ -110,7 +120,7 @@ export const searchQuerySchema = z
 const connectionDraftSchema = z
   .object({
     kind: z.enum(CONNECTION_KINDS),
-    label: z.string().trim().max(100).default(''),
+    label: typedText(z.string().trim().max(100), 'The label').default(''),
     baseUrl: urlInputSchema,
     loginEmail: emailInputSchema.optional(),
     /** A new key; omitted on edit keeps the stored one. */

@@ -67,14 +67,31 @@ export function cutToLength(text: string, max: number): string {
   return text.slice(0, last >= 0xd800 && last <= 0xdbff ? max - 1 : max);
 }
 
+/** What stands for a NUL in a server's text: the Unicode replacement character. */
+const NUL_STAND_IN = '\uFFFD';
+
+/**
+ * `text` with every NUL (U+0000) replaced by U+FFFD. The cache's SQLite
+ * binding ends a string at its first NUL, so a name "Ann\0Lee" would be
+ * stored as "Ann" and "Lee" would never be found; the stand-in keeps the
+ * rest of the text, the same length, and shows the admin that the server
+ * sent something there. The payload keeps the NUL (JSON escapes it).
+ */
+export function withoutNul(text: string): string {
+  return text.includes('\0') ? text.replaceAll('\0', NUL_STAND_IN) : text;
+}
+
 /**
  * `text` cut to the cap of its kind, ending in "…", or as it is when it
- * fits. Never splits a surrogate pair; cutting a cut text changes nothing.
+ * fits, with every NUL replaced (`withoutNul`): every server text a user is
+ * made of passes here. Never splits a surrogate pair; cutting a cut text
+ * changes nothing. Cut or not, a text keeps its length unless it was cut.
  */
 export function capText(text: string, kind: TextKind): string {
   const max = TEXT_CAPS[kind];
-  if (text.length <= max) return text;
-  return `${cutToLength(text, max - CUT_MARK.length)}${CUT_MARK}`;
+  const clean = withoutNul(text);
+  if (clean.length <= max) return clean;
+  return `${cutToLength(clean, max - CUT_MARK.length)}${CUT_MARK}`;
 }
 
 /**
@@ -100,7 +117,8 @@ export function textCutter(): TextCutter {
   };
   const cap = (text: string, kind: TextKind, field: CutField): string => {
     const capped = capText(text, kind);
-    if (capped !== text) mark(field);
+    // A replaced NUL keeps the length: only a shorter text was cut.
+    if (capped.length !== text.length) mark(field);
     return capped;
   };
   return {

@@ -195,6 +195,25 @@ describe('the IPC contract', () => {
     });
   });
 
+  it('refuses a NUL in the text an admin types for a connection, naming the field', () => {
+    const save = contract['connections:save'].arg;
+    const draft = VALID['connections:save'] as { draft: Record<string, string> };
+    // The keychain and the cache's SQLite binding end a string at its first
+    // NUL: "k\0ey" would be saved as "k" and then fail as a wrong key.
+    for (const [field, name] of [
+      ['label', 'The label'],
+      ['loginEmail', 'The login email'],
+      ['secret', 'The API key'],
+    ] as const) {
+      const parsed = save.safeParse({ draft: { ...draft.draft, [field]: 'a\0b' } });
+      expect(parsed.success, field).toBe(false);
+      expect(parsed.error?.issues.map((i) => i.message)).toEqual([
+        `${name} cannot contain a NUL character (U+0000).`,
+      ]);
+    }
+    expect(save.safeParse(draft).success).toBe(true);
+  });
+
   it('refuses activity and join bounds that are not whole times a date can hold', () => {
     const search = contract['users:search'].arg;
     expect(search.safeParse({ activity: 'idle' }).success).toBe(false);

@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { RollcallFailure } from '@shared/errors';
 import { CONNECTION_KINDS, ROLES, type DirectoryUser } from '@shared/model';
 import { summarize } from '@shared/summary';
+import { buildHaystack, sortNameOf } from '@core/search/search-text';
 import { normalizeOpenWebUIUser } from '@core/providers/openwebui';
 import { normalizeZulipProfileFields } from '@core/providers/zulip-fields';
 import { normalizeZulipUser } from '@core/providers/zulip-user';
@@ -269,5 +270,95 @@ describe('normalizeOpenWebUIUser is total', () => {
       { numRuns: 1500 },
     );
     expect(users).toBeGreaterThan(500);
+  });
+});
+
+/** Every string in a JSON value, keys included. */
+function stringsIn(value: unknown, out: string[] = []): string[] {
+  if (typeof value === 'string') out.push(value);
+  else if (Array.isArray(value)) for (const v of value) stringsIn(v, out);
+  else if (value !== null && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      out.push(k);
+      stringsIn(v, out);
+    }
+  }
+  return out;
+}
+
+/** `value` with a NUL after the first unit of every string, except under the keys in `keep` (IDs). */
+function withNuls(value: unknown, keep: ReadonlySet<string>): unknown {
+  if (typeof value === 'string')
+    return value === '' ? value : `${value.slice(0, 1)}\0${value.slice(1)}`;
+  if (Array.isArray(value)) return value.map((v) => withNuls(v, keep));
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = keep.has(k) ? v : withNuls(v, keep);
+  return out;
+}
+
+// The cache's SQLite binding ends a string at its first NUL: a user made of
+// text holding one would be stored cut short ("A\0B" as "A"), and whatever
+// followed the NUL could not be found. Every server text is NUL-free once
+// normalized (U+FFFD stands in), and the stand-in is not a cut.
+describe('a NUL in any server text', () => {
+  const nulFree = (u: DirectoryUser): void => {
+    for (const text of [
+      ...stringsIn(u),
+      ...stringsIn(summarize(u)),
+      buildHaystack(u),
+      sortNameOf(u.name),
+    ]) {
+      expect(text.includes('\0'), JSON.stringify(text)).toBe(false);
+    }
+  };
+
+  it('is replaced in every Zulip user, its groups and its fields, and nothing is marked cut', () => {
+    const context = {
+      ...zulipContext,
+      profileFields: normalizeZulipProfileFields(
+        withNuls(zulipDirectory.profileFields, new Set(['id', 'type', 'field_data'])),
+      ),
+      groupNames: { '9': 'Engi\0neering', '10': 'Design' },
+    };
+    let named = 0;
+    for (const example of zulipExamples) {
+      const raw = withNuls(example, new Set(['user_id', 'bot_owner_id', 'role', 'bot_type']));
+      const u = normalizeZulipUser(raw, { connectionId: 'prop', baseUrl: BASE, context });
+      checkUser(u, 'zulip');
+      nulFree(u);
+      expect(u.cut).toBeUndefined();
+      const fullName = (example as { full_name?: unknown }).full_name;
+      if (typeof fullName === 'string' && fullName.length > 1) {
+        // The text after the NUL is kept.
+        expect(u.name).toBe(`${fullName.slice(0, 1)}\uFFFD${fullName.slice(1)}`);
+        named += 1;
+      }
+    }
+    expect(named).toBeGreaterThan(20);
+  });
+
+  it('is replaced in every Open WebUI user, and nothing is marked cut', () => {
+    let named = 0;
+    for (const example of owuiExamples) {
+      const raw = withNuls(example, new Set(['id', 'role', 'group_ids']));
+      const u = normalizeOpenWebUIUser(raw, {
+        connectionId: 'prop',
+        baseUrl: BASE,
+        context: {
+          ...owuiContext,
+          groupNames: { [Object.keys(owuiContext.groupNames)[0] as string]: 'Eng\0' },
+        },
+      });
+      checkUser(u, 'openwebui');
+      nulFree(u);
+      expect(u.cut).toBeUndefined();
+      const name = (example as { name?: unknown }).name;
+      if (typeof name === 'string' && name.length > 1) {
+        expect(u.name).toBe(`${name.slice(0, 1)}\uFFFD${name.slice(1)}`);
+        named += 1;
+      }
+    }
+    expect(named).toBeGreaterThan(20);
   });
 });

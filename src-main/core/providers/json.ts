@@ -39,16 +39,27 @@ const CAP_DEPTH = 64;
 
 /**
  * A JSON value with every string in it (keys left alone) cut to the cap of
- * `kind`; the same value when none was too long, so a plain payload costs
- * no copy. Server keys are defined as own properties, never assigned.
+ * `kind`, NULs replaced (`capText`); the same value when no string changed,
+ * so a plain payload costs no copy. `onCut` hears of each string that was
+ * cut (a replaced NUL is not a cut). Server keys are defined as own
+ * properties, never assigned.
  */
-export function capJsonText(value: JsonValue, kind: TextKind, depth = 0): JsonValue {
-  if (typeof value === 'string') return capText(value, kind);
+export function capJsonText(
+  value: JsonValue,
+  kind: TextKind,
+  onCut?: () => void,
+  depth = 0,
+): JsonValue {
+  if (typeof value === 'string') {
+    const capped = capText(value, kind);
+    if (capped.length !== value.length) onCut?.();
+    return capped;
+  }
   if (value === null || typeof value !== 'object' || depth > CAP_DEPTH) return value;
   if (Array.isArray(value)) {
     let out: JsonValue[] | null = null;
     value.forEach((v, i) => {
-      const capped = capJsonText(v, kind, depth + 1);
+      const capped = capJsonText(v, kind, onCut, depth + 1);
       if (capped !== v) (out ??= value.slice())[i] = capped;
     });
     return out ?? value;
@@ -56,7 +67,7 @@ export function capJsonText(value: JsonValue, kind: TextKind, depth = 0): JsonVa
   let out: JsonObject | null = null;
   for (const key of Object.keys(value)) {
     const v = value[key] as JsonValue;
-    const capped = capJsonText(v, kind, depth + 1);
+    const capped = capJsonText(v, kind, onCut, depth + 1);
     if (capped === v) continue;
     out ??= { ...value };
     Object.defineProperty(out, key, {

@@ -20,7 +20,7 @@ import type {
   OpenWebUIRole,
   UserStatus,
 } from '@shared/model';
-import { capText, TEXT_CAPS, textCutter, type TextCutter } from '@shared/text-caps';
+import { capText, TEXT_CAPS, textCutter, withoutNul, type TextCutter } from '@shared/text-caps';
 import { avatarTakesKey, fetchAvatar, PATH_SEGMENT, type AvatarPaths } from '../net/avatar-fetch';
 import { LIST_MAX_BYTES, type Credentials, type HttpClient, type JsonResponse } from '../net/http';
 import {
@@ -211,9 +211,7 @@ export function normalizeOpenWebUIUser(raw: unknown, env: OpenWebUINormalizeEnv)
   const role = ROLES.find((r) => r === roleRaw) ?? 'user';
   const extra: DirectoryUser['extra'] = {};
   const keepExtra = (key: string, v: JsonValue): void => {
-    const capped = capJsonText(v, 'extra');
-    if (capped !== v) cutter.mark('extra');
-    extra[key] = capped;
+    extra[key] = capJsonText(v, 'extra', () => cutter.mark('extra'));
   };
   for (const key of EXTRA_KEYS) {
     const v = field(raw, key);
@@ -241,7 +239,8 @@ export function normalizeOpenWebUIUser(raw: unknown, env: OpenWebUINormalizeEnv)
     isBot: false,
     bot: null,
     deactivated: false,
-    timezone: timezone !== null && timezone.length <= TEXT_CAPS.timezone ? timezone : null,
+    timezone:
+      timezone !== null && timezone.length <= TEXT_CAPS.timezone ? withoutNul(timezone) : null,
     joinedAt: secondsToMs(field(raw, 'created_at')),
     updatedAt: secondsToMs(field(raw, 'updated_at')),
     presence: lastActive === null ? null : { lastActiveAt: lastActive, idle: false },

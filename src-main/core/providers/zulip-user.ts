@@ -16,7 +16,7 @@ import {
   type Presence,
   type ProfileFieldDefinition,
 } from '@shared/model';
-import { TEXT_CAPS, textCutter, type TextCutter } from '@shared/text-caps';
+import { TEXT_CAPS, textCutter, withoutNul, type TextCutter } from '@shared/text-caps';
 import { gravatarUrl } from './gravatar';
 import {
   avatarFromUrl,
@@ -127,8 +127,7 @@ export function normalizeZulipUser(raw: unknown, env: ZulipNormalizeEnv): Direct
   if (avatarVersion !== null) extra.avatar_version = avatarVersion;
   const roleCode = field(raw, 'role');
   if (roleCode !== undefined && !(typeof roleCode === 'number' && ZULIP_ROLES[roleCode])) {
-    extra.role = capJsonText(roleCode, 'extra');
-    if (extra.role !== roleCode) cutter.mark('extra');
+    extra.role = capJsonText(roleCode, 'extra', () => cutter.mark('extra'));
   }
   const name = cutter.cap(
     nonEmpty(field(raw, 'full_name')) ?? email ?? `User ${userId}`,
@@ -160,7 +159,8 @@ export function normalizeZulipUser(raw: unknown, env: ZulipNormalizeEnv): Direct
         }
       : null,
     deactivated: field(raw, 'is_active') === false,
-    timezone: timezone !== null && timezone.length <= TEXT_CAPS.timezone ? timezone : null,
+    timezone:
+      timezone !== null && timezone.length <= TEXT_CAPS.timezone ? withoutNul(timezone) : null,
     joinedAt: isoToMs(field(raw, 'date_joined')),
     updatedAt: null,
     presence: env.presence ?? null,

@@ -21,4 +21,4 @@
  */
 
 /** The version stamped on every users row this code derives (see above for when to bump it). */
-export const DERIVATION_VERSION = 4;
+export const DERIVATION_VERSION = 5;
