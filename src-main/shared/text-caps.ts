@@ -67,29 +67,35 @@ export function cutToLength(text: string, max: number): string {
   return text.slice(0, last >= 0xd800 && last <= 0xdbff ? max - 1 : max);
 }
 
-/** What stands for a NUL in a server's text: the Unicode replacement character. */
-const NUL_STAND_IN = '\uFFFD';
+/** What stands for a unit of text the cache cannot store: the Unicode replacement character. */
+const STAND_IN = '\uFFFD';
 
 /**
- * `text` with every NUL (U+0000) replaced by U+FFFD. The cache's SQLite
- * binding ends a string at its first NUL, so a name "Ann\0Lee" would be
- * stored as "Ann" and "Lee" would never be found; the stand-in keeps the
- * rest of the text, the same length, and shows the admin that the server
- * sent something there. The payload keeps the NUL (JSON escapes it).
+ * `text` as the cache stores it, each unit it could not store replaced by
+ * U+FFFD, so the search index built from memory during a sync and the one
+ * built from the file at the next start hold the same text:
+ * - a NUL (U+0000): the cache's SQLite binding ends a string at its first
+ *   NUL, so "Ann\0Lee" would be stored as "Ann" and "Lee" never found;
+ * - a lone surrogate (half of a UTF-16 pair): UTF-8 cannot encode it, and
+ *   the binding writes U+FFFD in its place.
+ * The length stays the same (one unit for one), so a replacement is never
+ * mistaken for a cut, and the admin sees that the server sent something
+ * there. The payload keeps the text as it came (JSON escapes both).
  */
-export function withoutNul(text: string): string {
-  return text.includes('\0') ? text.replaceAll('\0', NUL_STAND_IN) : text;
+export function storableText(text: string): string {
+  const whole = text.isWellFormed() ? text : text.toWellFormed();
+  return whole.includes('\0') ? whole.replaceAll('\0', STAND_IN) : whole;
 }
 
 /**
  * `text` cut to the cap of its kind, ending in "…", or as it is when it
- * fits, with every NUL replaced (`withoutNul`): every server text a user is
+ * fits, made storable (`storableText`): every server text a user is
  * made of passes here. Never splits a surrogate pair; cutting a cut text
  * changes nothing. Cut or not, a text keeps its length unless it was cut.
  */
 export function capText(text: string, kind: TextKind): string {
   const max = TEXT_CAPS[kind];
-  const clean = withoutNul(text);
+  const clean = storableText(text);
   if (clean.length <= max) return clean;
   return `${cutToLength(clean, max - CUT_MARK.length)}${CUT_MARK}`;
 }
@@ -117,7 +123,7 @@ export function textCutter(): TextCutter {
   };
   const cap = (text: string, kind: TextKind, field: CutField): string => {
     const capped = capText(text, kind);
-    // A replaced NUL keeps the length: only a shorter text was cut.
+    // A unit made storable keeps the length: only a shorter text was cut.
     if (capped.length !== text.length) mark(field);
     return capped;
   };

@@ -22,12 +22,14 @@ import { connectionRow, storesOver, type Stores } from './services/rederive-fixt
 const AT = Date.UTC(2026, 0, 15, 12);
 const EMAIL = 'ann.nul@example.org';
 
-/** Writes 40 synthetic Open WebUI users, the first named "Ann\0Lee", as a sync does. */
+/** Writes 40 synthetic Open WebUI users, the first named "Ann\0Lee", as a sync does; returns its ID. */
 async function syncWithNul(s: Stores): Promise<string> {
   const dir = generateOpenWebUIDirectory({ seed: 5, count: 40, nowMs: AT });
   const first = dir.users[0] as unknown as Record<string, JsonValue>;
   first.name = 'Ann\0Lee';
   first.email = EMAIL;
+  // Half of a UTF-16 pair: the binding would store U+FFFD for it.
+  (dir.users[1] as unknown as Record<string, JsonValue>).name = 'Zoë\udc00Ray';
   const context: OpenWebUIContext = {
     kind: 'openwebui',
     fetchedAt: AT,
@@ -80,6 +82,14 @@ describe('a server text holding a NUL', () => {
     expect(row.email).toBe(EMAIL);
     expect(String(row.search_text)).toContain(EMAIL);
     expect(row.sort_name).toBe('ann\uFFFDlee');
+    // The lone surrogate: the card, the columns and the index hold the same text.
+    const second = found(live, 'ray');
+    expect(second).toHaveLength(1);
+    expect(live.users.getSummary('owu', second[0]!)?.name).toBe('Zoë\uFFFDRay');
+    expect(storedRow(live, second[0]!)).toMatchObject({
+      name: 'Zoë\uFFFDRay',
+      sort_name: sortNameOf('Zoë\uFFFDRay'),
+    });
 
     // The SQL search (no index yet) reads the columns.
     const sql = storesOver(cache);

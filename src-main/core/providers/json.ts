@@ -39,9 +39,9 @@ const CAP_DEPTH = 64;
 
 /**
  * A JSON value with every string in it (keys left alone) cut to the cap of
- * `kind`, NULs replaced (`capText`); the same value when no string changed,
+ * `kind`, made storable (`capText`); the same value when no string changed,
  * so a plain payload costs no copy. `onCut` hears of each string that was
- * cut (a replaced NUL is not a cut). Server keys are defined as own
+ * cut (a unit made storable is not a cut). Server keys are defined as own
  * properties, never assigned.
  */
 export function capJsonText(

@@ -20,7 +20,7 @@ import type {
   OpenWebUIRole,
   UserStatus,
 } from '@shared/model';
-import { capText, TEXT_CAPS, textCutter, withoutNul, type TextCutter } from '@shared/text-caps';
+import { capText, TEXT_CAPS, textCutter, storableText, type TextCutter } from '@shared/text-caps';
 import { avatarTakesKey, fetchAvatar, PATH_SEGMENT, type AvatarPaths } from '../net/avatar-fetch';
 import { LIST_MAX_BYTES, type Credentials, type HttpClient, type JsonResponse } from '../net/http';
 import {
@@ -240,7 +240,7 @@ export function normalizeOpenWebUIUser(raw: unknown, env: OpenWebUINormalizeEnv)
     bot: null,
     deactivated: false,
     timezone:
-      timezone !== null && timezone.length <= TEXT_CAPS.timezone ? withoutNul(timezone) : null,
+      timezone !== null && timezone.length <= TEXT_CAPS.timezone ? storableText(timezone) : null,
     joinedAt: secondsToMs(field(raw, 'created_at')),
     updatedAt: secondsToMs(field(raw, 'updated_at')),
     presence: lastActive === null ? null : { lastActiveAt: lastActive, idle: false },

@@ -11,7 +11,7 @@ import type {
   ProfileFieldType,
   ProfileFieldValue,
 } from '@shared/model';
-import { capText, TEXT_CAPS, withoutNul } from '@shared/text-caps';
+import { capText, TEXT_CAPS, storableText } from '@shared/text-caps';
 import {
   bool,
   field,
@@ -182,12 +182,12 @@ export function zulipProfileValues(
     if (whole === null || whole.trim() === '') continue;
     // Everything below reads the value cut to its cap; the payload keeps it whole.
     const value = capText(whole, 'fieldValue');
-    // A replaced NUL (capText) keeps the length: only a shorter value was cut.
+    // A unit made storable (capText) keeps the length: only a shorter value was cut.
     const valueCut = value.length !== whole.length;
     const renderedRaw = isObject(entry) ? str(field(entry, 'rendered_value')) : null;
     const rendered =
       renderedRaw !== null && renderedRaw.length <= MAX_RENDERED_HTML_CHARS
-        ? withoutNul(renderedRaw)
+        ? storableText(renderedRaw)
         : null;
     const cut = valueCut || (renderedRaw !== null && rendered === null);
     const def = byId.get(fieldId);

@@ -16,7 +16,7 @@ import {
   type Presence,
   type ProfileFieldDefinition,
 } from '@shared/model';
-import { TEXT_CAPS, textCutter, withoutNul, type TextCutter } from '@shared/text-caps';
+import { TEXT_CAPS, textCutter, storableText, type TextCutter } from '@shared/text-caps';
 import { gravatarUrl } from './gravatar';
 import {
   avatarFromUrl,
@@ -160,7 +160,7 @@ export function normalizeZulipUser(raw: unknown, env: ZulipNormalizeEnv): Direct
       : null,
     deactivated: field(raw, 'is_active') === false,
     timezone:
-      timezone !== null && timezone.length <= TEXT_CAPS.timezone ? withoutNul(timezone) : null,
+      timezone !== null && timezone.length <= TEXT_CAPS.timezone ? storableText(timezone) : null,
     joinedAt: isoToMs(field(raw, 'date_joined')),
     updatedAt: null,
     presence: env.presence ?? null,

@@ -69,7 +69,7 @@ import {
   type Role,
   type SearchQuery,
 } from '@shared/model';
-import { cutToLength, TEXT_CAPS, withoutNul } from '@shared/text-caps';
+import { cutToLength, TEXT_CAPS, storableText } from '@shared/text-caps';
 import { foldText, searchTerms } from './folding';
 import { filterKeysOf, keysMatch, type FilterKeys } from './filter-keys';
 import { compactOf, rankQueryOf, relevanceTier, type RankFields } from './relevance';
@@ -115,8 +115,8 @@ export function buildHaystack(user: DirectoryUser): string {
   };
   haystackFields(user).forEach((field, i) => {
     if (length > max) return; // The rest would be cut anyway: fold none of it.
-    // Normalizers replace NULs already (capText); a field made elsewhere is checked here.
-    const folded = foldText(withoutNul(cutToLength(field, max)));
+    // Normalizers make text storable already (capText); a field made elsewhere is made so here.
+    const folded = foldText(storableText(cutToLength(field, max)));
     add(folded);
     // "jeanluc" finds Jean-Luc; "4930555" finds "+49 30 5550 1234".
     if (i === 0 && field === user.name) add(compactOf(folded));
@@ -128,7 +128,7 @@ export function buildHaystack(user: DirectoryUser): string {
 /** Rule 5: the key "sort by name" uses (at most TEXT_CAPS.sortName units). */
 export function sortNameOf(name: string): string {
   const max = TEXT_CAPS.sortName;
-  return cutToLength(foldText(withoutNul(cutToLength(name.trimStart(), max))).trim(), max);
+  return cutToLength(foldText(storableText(cutToLength(name.trimStart(), max))).trim(), max);
 }
 
 /** Rule 5: compares two strings by code point, as SQLite's BINARY collation does on UTF-8. */
