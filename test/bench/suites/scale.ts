@@ -12,7 +12,9 @@
  */
 import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import { DatabaseSync } from '@photostructure/sqlite';
 import { databasePath } from '@core/store/db';
+import { DERIVATION_VERSION } from '@core/store/derivation';
 import type { ArgOf } from '@shared/contract';
 import { DEFAULT_SEARCH_SPEC, type SearchQuery } from '@shared/model';
 import { openBenchCore } from '../lib/bench-core';
@@ -110,6 +112,19 @@ async function classFigures(args: SuiteArgs, dir: string, log: string[]): Promis
   return figures;
 }
 
+/** Whether every row of the cache at `path` was derived by this version (else core re-derives them at start). */
+function derivedByThisVersion(path: string): boolean {
+  const db = new DatabaseSync(path, { readOnly: true });
+  try {
+    const row = db
+      .prepare('SELECT count(*) AS n FROM users WHERE derived_version < ?')
+      .get(DERIVATION_VERSION) as { n: number };
+    return Number(row.n) === 0;
+  } finally {
+    db.close();
+  }
+}
+
 /** The suite. */
 export async function main(args: SuiteArgs): Promise<SuiteResult> {
   const t0 = performance.now();
@@ -119,10 +134,14 @@ export async function main(args: SuiteArgs): Promise<SuiteResult> {
   // ROLLCALL_BENCH_CACHE300K: a folder a kept run (--keep) wrote, to skip writing one again.
   const kept = process.env.ROLLCALL_BENCH_CACHE300K;
   let dir: string;
-  if (kept && existsSync(databasePath(kept))) {
+  if (kept && existsSync(databasePath(kept)) && derivedByThisVersion(databasePath(kept))) {
     dir = kept;
     log.push(`scale: reused the ${USERS}-user cache in ${kept}`);
   } else {
+    if (kept && existsSync(databasePath(kept)))
+      log.push(
+        `scale: the cache in ${kept} has rows an older version derived (core would derive them again while measured): writing a new one`,
+      );
     const made = await makeDirectZulipCache(args, USERS);
     dir = made.dir;
     log.push(
