@@ -1,31 +1,21 @@
 /**
  * Open WebUI: users by id (or the owner of a shared chat), the directory
- * page by page, groups for the list's bare `group_ids`, the admin check of a
- * connection test, and the normalizer that turns Open WebUI's user into a
- * `DirectoryUser`. The traps are in shared/specs/README.md: unknown paths
+ * page by page, groups for the list's bare `group_ids`, and the admin check
+ * of a connection test; the normalizer is in openwebui-user.ts. The traps are in shared/specs/README.md: unknown paths
  * answer 200 with the web app's HTML, non-admins get 401 (not 403), and
  * timestamps are seconds. The error wording is in openwebui-errors.ts.
  *
  * Node only; never imports `electron`.
  */
 import { setMaxListeners } from 'node:events';
-import { dictionary, ownValue } from '@shared/dictionary';
+import { dictionary } from '@shared/dictionary';
 import { rollcallError, RollcallFailure } from '@shared/errors';
-import type {
-  AvatarSource,
-  DirectoryUser,
-  GroupRef,
-  KeyOwner,
-  JsonValue,
-  OpenWebUIRole,
-  UserStatus,
-} from '@shared/model';
-import { capText, TEXT_CAPS, textCutter, storableText, type TextCutter } from '@shared/text-caps';
+import type { DirectoryUser, KeyOwner } from '@shared/model';
+import { capText } from '@shared/text-caps';
 import { avatarTakesKey, fetchAvatar, PATH_SEGMENT, type AvatarPaths } from '../net/avatar-fetch';
 import { LIST_MAX_BYTES, type Credentials, type HttpClient, type JsonResponse } from '../net/http';
 import {
   describeRef,
-  isOpenWebUIUserId,
   parseOpenWebUIUserRef,
   type OpenWebUIUserRef,
   type UserRef,
@@ -40,21 +30,7 @@ import {
   unreadableTally,
   yieldToEventLoop,
 } from './common';
-import {
-  avatarFromUrl,
-  badUser,
-  capJsonText,
-  field,
-  isObject,
-  isoDay,
-  MAX_INLINE_AVATAR_CHARS,
-  nonEmpty,
-  num,
-  quoted,
-  secondsToMs,
-  str,
-  type JsonObject,
-} from './json';
+import { badUser, field, isObject, nonEmpty, str, type JsonObject } from './json';
 import type {
   CallOptions,
   DirectoryPage,
@@ -70,8 +46,17 @@ import {
   OPENWEBUI_URL_HINT,
 } from './openwebui-errors';
 import { findOpenWebUIIdByEmail, readListPage } from './openwebui-list';
+import {
+  asOpenWebUIContext,
+  normalizeOpenWebUIUser,
+  openWebUIGroupNames,
+  openWebUIUserIdOf,
+  PRODUCT,
+} from './openwebui-user';
 import { wrongProductError } from './wrong-product';
 import { applyOpenWebUIAction } from './openwebui-actions';
+
+export { asOpenWebUIContext, normalizeOpenWebUIUser, openWebUIGroupNames } from './openwebui-user';
 
 /**
  * Where Open WebUI keeps pictures, below the server URL: a user's image
@@ -81,193 +66,6 @@ export const OPENWEBUI_AVATAR_PATHS: AvatarPaths = [
   new RegExp(`^/api/v1/users/${PATH_SEGMENT}/profile/image$`),
   /^\/user\.png$/,
 ];
-
-const PRODUCT = 'an Open WebUI server';
-const ROLES: readonly OpenWebUIRole[] = ['admin', 'user', 'pending'];
-
-/** Keys kept in `extra` for the raw view, when the server sends them. */
-const EXTRA_KEYS = [
-  'info',
-  'oauth',
-  'scim',
-  'settings',
-  'presence_state',
-  'profile_banner_image_url',
-  'is_active',
-];
-
-// ---------------------------------------------------------------------------
-// The normalizer
-
-/** What normalizing one Open WebUI user needs besides the user. */
-export interface OpenWebUINormalizeEnv {
-  connectionId: string;
-  baseUrl: string;
-  /** Group names for `group_ids`; null (or anything unreadable) means none known. */
-  context: OpenWebUIContext | null;
-}
-
-/** A cached context, checked: anything malformed counts as no context. */
-export function asOpenWebUIContext(value: unknown): OpenWebUIContext | null {
-  if (!isObject(value) || value.kind !== 'openwebui') return null;
-  const fetchedAt = num(value.fetchedAt);
-  const names = value.groupNames;
-  if (fetchedAt === null || !isObject(names)) return null;
-  const groupNames = dictionary<string>();
-  for (const key of Object.keys(names)) {
-    const name = field(names, key);
-    if (typeof name === 'string') groupNames[key] = name;
-  }
-  return { kind: 'openwebui', fetchedAt, groupNames };
-}
-
-function imageRoute(baseUrl: string, id: string): string {
-  return apiUrl(baseUrl, `/api/v1/users/${encodeURIComponent(id)}/profile/image`);
-}
-
-function avatarOf(raw: JsonObject, id: string, baseUrl: string): AvatarSource {
-  const url = nonEmpty(field(raw, 'profile_image_url'))?.trim() ?? null;
-  if (url === null) return { kind: 'none' };
-  // A data: URL too large to keep inline is the same picture behind the image route.
-  if (/^data:image\//i.test(url) && url.length > MAX_INLINE_AVATAR_CHARS) {
-    return avatarFromUrl(imageRoute(baseUrl, id), baseUrl);
-  }
-  return avatarFromUrl(url, baseUrl);
-}
-
-/** A group's name from the context; the id is the server's string, so own keys only. */
-function groupName(context: OpenWebUIContext | null, id: string): string | undefined {
-  return context ? ownValue(context.groupNames, id) : undefined;
-}
-
-function groupsOf(
-  raw: JsonObject,
-  context: OpenWebUIContext | null,
-  cutter: TextCutter,
-): GroupRef[] {
-  const out: GroupRef[] = [];
-  const seen = new Set<string>();
-  const add = (id: string, name: string): void => {
-    if (seen.has(id)) return;
-    seen.add(id);
-    // IDs are shown (as a name or a title) too: both are cut to a label's cap.
-    out.push({ id: cutter.cap(id, 'label', 'groups'), name: cutter.cap(name, 'label', 'groups') });
-  };
-  const groups = field(raw, 'groups');
-  if (Array.isArray(groups)) {
-    for (const g of groups) {
-      if (!isObject(g)) continue;
-      const id = nonEmpty(field(g, 'id'));
-      if (id === null) continue;
-      add(id, nonEmpty(field(g, 'name')) ?? groupName(context, id) ?? id);
-    }
-  }
-  const ids = field(raw, 'group_ids');
-  if (Array.isArray(ids)) {
-    for (const id of ids) {
-      const gid = nonEmpty(id);
-      // An id the groups list did not name stays, shown as itself.
-      if (gid !== null) add(gid, groupName(context, gid) ?? gid);
-    }
-  }
-  return out.sort((a, b) => a.name.localeCompare(b.name));
-}
-
-function statusOf(raw: JsonObject, cutter: TextCutter): UserStatus | null {
-  const emoji = cutter.capOrNull(nonEmpty(field(raw, 'status_emoji')), 'emoji', 'status');
-  const message = cutter.capOrNull(nonEmpty(field(raw, 'status_message')), 'status', 'status');
-  const expiresAt = secondsToMs(field(raw, 'status_expires_at'));
-  return emoji === null && message === null ? null : { emoji, message, expiresAt };
-}
-
-/**
- * An Open WebUI user's id by the one rule (`isOpenWebUIUserId`); a user
- * without one cannot be read (UnreadableUser, whose reason says why).
- */
-function openWebUIUserIdOf(raw: JsonObject): string {
-  const value = field(raw, 'id');
-  if (typeof value !== 'string' || !isOpenWebUIUserId(value)) {
-    badUser(
-      PRODUCT,
-      value === undefined ? 'it has no id' : `its id ${quoted(value)} is not an Open WebUI user id`,
-    );
-  }
-  return value;
-}
-
-/**
- * An Open WebUI user (the single-user shape with `groups`, or the list shape
- * with `group_ids`) as a DirectoryUser. Total: any JSON gives a user or a
- * BAD_RESPONSE failure.
- */
-export function normalizeOpenWebUIUser(raw: unknown, env: OpenWebUINormalizeEnv): DirectoryUser {
-  if (!isObject(raw)) badUser(PRODUCT, 'not an object');
-  const id = openWebUIUserIdOf(raw);
-  const context = asOpenWebUIContext(env.context);
-  // Every text is cut to its kind's cap here; the payload keeps it whole.
-  const cutter = textCutter();
-  const email = cutter.capOrNull(nonEmpty(field(raw, 'email')), 'email', 'email');
-  const roleRaw = field(raw, 'role');
-  const role = ROLES.find((r) => r === roleRaw) ?? 'user';
-  const extra: DirectoryUser['extra'] = {};
-  const keepExtra = (key: string, v: JsonValue): void => {
-    extra[key] = capJsonText(v, 'extra', () => cutter.mark('extra'));
-  };
-  for (const key of EXTRA_KEYS) {
-    const v = field(raw, key);
-    if (v !== undefined) keepExtra(key, v);
-  }
-  if (roleRaw !== undefined && role !== roleRaw) keepExtra('role', roleRaw);
-  const lastActive = secondsToMs(field(raw, 'last_active_at'));
-  const timezone = nonEmpty(field(raw, 'timezone'));
-  const name = cutter.cap(nonEmpty(field(raw, 'name')) ?? email ?? id, 'name', 'name');
-  const username = cutter.capOrNull(nonEmpty(field(raw, 'username')), 'name', 'username');
-  const status = statusOf(raw, cutter);
-  const groups = groupsOf(raw, context, cutter);
-  const bio = cutter.capOrNull(nonEmpty(field(raw, 'bio')), 'bio', 'bio');
-  const gender = cutter.capOrNull(nonEmpty(field(raw, 'gender')), 'label', 'gender');
-  const cut = cutter.cut();
-  return {
-    connectionId: env.connectionId,
-    kind: 'openwebui',
-    userId: id,
-    name,
-    username,
-    email,
-    deliveryEmail: null,
-    role,
-    isBot: false,
-    bot: null,
-    deactivated: false,
-    timezone:
-      timezone !== null && timezone.length <= TEXT_CAPS.timezone ? storableText(timezone) : null,
-    joinedAt: secondsToMs(field(raw, 'created_at')),
-    updatedAt: secondsToMs(field(raw, 'updated_at')),
-    presence: lastActive === null ? null : { lastActiveAt: lastActive, idle: false },
-    status,
-    avatar: avatarOf(raw, id, env.baseUrl),
-    groups,
-    profileFields: [],
-    bio,
-    gender,
-    dateOfBirth: isoDay(field(raw, 'date_of_birth')),
-    extra,
-    ...(cut ? { cut } : {}),
-  };
-}
-
-/** Group id → name from a `/api/v1/groups/` answer. */
-export function openWebUIGroupNames(raw: unknown): Record<string, string> {
-  const out = dictionary<string>();
-  if (!Array.isArray(raw)) return out;
-  for (const g of raw) {
-    if (!isObject(g)) continue;
-    const id = nonEmpty(field(g, 'id'));
-    const name = nonEmpty(field(g, 'name'));
-    if (id !== null && name !== null) out[id] = capText(name, 'label');
-  }
-  return out;
-}
 
 // ---------------------------------------------------------------------------
 // The provider
