@@ -112,8 +112,15 @@ async function writeAsV5(cache: OpenedDatabase, written: UserWrite[], now: () =>
 /** Writes users as versions 7 to 9 did: this version's repository, without version 10's column. */
 async function writeAsV9(cache: OpenedDatabase, written: UserWrite[], now: () => number) {
   cache.db.exec(`ALTER TABLE users ADD COLUMN filter_json TEXT NOT NULL DEFAULT ''`);
-  await createUsersRepo(cache, { now }).upsertBatch(written);
+  await writeAsV11(cache, written, now);
   cache.db.exec('ALTER TABLE users DROP COLUMN filter_json');
+}
+
+/** Writes users as versions 10 and 11 did: this version's repository, without version 12's column. */
+async function writeAsV11(cache: OpenedDatabase, written: UserWrite[], now: () => number) {
+  cache.db.exec('ALTER TABLE users ADD COLUMN source_hash TEXT');
+  await createUsersRepo(cache, { now }).upsertBatch(written);
+  cache.db.exec('ALTER TABLE users DROP COLUMN source_hash');
 }
 
 function catching(fn: () => unknown): RollcallFailure {
@@ -236,6 +243,7 @@ describe('opening the cache', () => {
         if (from < 5) for (const w of written) writeAsV1(old, w.user, w.raw, clock.now());
         else if (from < 7) await writeAsV5(old, written, clock.now);
         else if (from < 10) await writeAsV9(old, written, clock.now);
+        else if (from < 12) await writeAsV11(old, written, clock.now);
         else await createUsersRepo(old, { now: clock.now }).upsertBatch(written);
       }
       old.close();

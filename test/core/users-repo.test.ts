@@ -5,7 +5,7 @@ import { DatabaseSync } from '@photostructure/sqlite';
 import { databasePath, openDatabase } from '@core/store/db';
 import { silentLogger } from '@core/log';
 import { createUsersRepo } from '@core/store/users-repo';
-import type { UserWrite } from '@core/store/users-rows';
+import type { BatchRecord, UserWrite } from '@core/store/users-rows';
 import { RollcallFailure } from '@shared/errors';
 import type { DirectoryUser } from '@shared/model';
 import {
@@ -534,5 +534,60 @@ describe('a crash in the middle of a batch', () => {
     }
     expect(users.search(searchQuery({ text: 'crash2999@' })).total).toBe(1);
     cache.close();
+  });
+});
+
+describe('users a sync found unchanged by their source digest', () => {
+  it('marks seen the rows whose digest still holds, in order, and writes in full those changed meanwhile', async () => {
+    const { clock, cache, users, write } = setup();
+    const ids = ['1', '2', '3', '4', '5'];
+    const withSource = (id: string): UserWrite => ({
+      ...write(makeUser({ userId: id })),
+      source: `digest-${id}`,
+    });
+    await users.upsertBatch(ids.map(withSource));
+    // A lookup's write has no digest: never known.
+    users.upsert(write(makeUser({ userId: '6', name: 'Looked Up' })), clock.now());
+    const known = users.knownSources('conn-a');
+    expect([...known].sort()).toEqual(ids.map((id) => [id, `digest-${id}`]));
+
+    // After the digests were read: 2 is rewritten by a lookup (its digest
+    // cleared), 3 is marked gone, 4 is derived by an older version.
+    users.upsert(write(makeUser({ userId: '2', name: 'Renamed' })), clock.now());
+    users.markGone('conn-a', '3', clock.now());
+    cache.db.prepare("UPDATE users SET derived_version = 1 WHERE user_id = '4'").run();
+    clock.advance(60_000);
+    const derived: string[] = [];
+    const records: BatchRecord[] = [...known].map(([userId, source]) => ({
+      known: true,
+      connectionId: 'conn-a',
+      userId,
+      source,
+      fetchedAt: clock.now(),
+      derive: () => {
+        derived.push(userId);
+        return withSource(userId);
+      },
+    }));
+    const counts = await users.upsertBatch(records, { seenAt: clock.now() });
+    // Only the rows changed meanwhile are derived and written in full.
+    expect(derived.sort()).toEqual(['2', '3', '4']);
+    expect(counts).toEqual({ added: 0, updated: 2, unchanged: 3 });
+    for (const id of ids) {
+      expect(seenAt(cache, id), id).toMatchObject({ seen_at: clock.now(), gone_at: null });
+    }
+    expect(seenAt(cache, '1').fetched_at).toBe(clock.now());
+    expect(users.get('conn-a', '2')?.user.name).toBe('User 2');
+    expect([...users.knownSources('conn-a')].sort()).toEqual(ids.map((id) => [id, `digest-${id}`]));
+  });
+
+  it('keeps the digest of a user a sync finds unchanged by content, so the next sync knows it', async () => {
+    const { users, write } = setup();
+    const user = makeUser({ userId: '1' });
+    await users.upsertBatch([write(user)]);
+    expect(users.knownSources('conn-a').size).toBe(0);
+    // The same content, now with a digest (say the first sync of this version).
+    await users.upsertBatch([{ ...write(user), source: 'digest-1' }]);
+    expect(users.knownSources('conn-a').get('1')).toBe('digest-1');
   });
 });

@@ -57,6 +57,8 @@ export interface OpenWebUIFake extends FakeControls {
   renameUser(id: string, name: string): void;
   /** Adds or replaces a user (single-user shape). */
   putUser(user: OpenWebUIWireUser): void;
+  /** The directory was edited in place (presences, groups, fields): serve it anew. */
+  changed(): void;
   userById(id: string): OpenWebUIWireUser | undefined;
   /** The primary admin: the oldest account, which no other admin may change or delete. */
   primaryAdminId(): string | undefined;
@@ -434,6 +436,7 @@ export async function startOpenWebUIFake(
       if (u) u.name = name;
       invalidate();
     },
+    changed: invalidate,
     putUser(user: OpenWebUIWireUser) {
       const i = directory.users.findIndex((u) => u.id === user.id);
       if (i >= 0) directory.users[i] = user;

@@ -70,6 +70,8 @@ export interface ZulipFake extends FakeControls {
   deactivateUser(userId: number): void;
   /** Adds or replaces a member object as given. */
   putUser(user: ZulipWireUser): void;
+  /** The directory was edited in place (presences, groups, fields): serve it anew. */
+  changed(): void;
   userById(userId: number): ZulipWireUser | undefined;
   /**
    * "Lying 200": role changes, deactivations and reactivations answer
@@ -462,6 +464,7 @@ export async function startZulipFake(options: ZulipFakeOptions = {}): Promise<Zu
       if (u) u.is_active = false;
       invalidate();
     },
+    changed: invalidate,
     putUser(user: ZulipWireUser) {
       const i = directory.members.findIndex((m) => m.user_id === user.user_id);
       if (i >= 0) directory.members[i] = user;

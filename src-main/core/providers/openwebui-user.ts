@@ -2,7 +2,8 @@
  * Open WebUI's user (the single-user shape with `groups`, or the list
  * shape with `group_ids`) mapped to a `DirectoryUser`: role, picture,
  * groups by name from the context, status, and what is kept for the raw
- * view; and the check of a cached context. Timestamps are seconds.
+ * view; the check of a cached context; and what a member's row is derived
+ * from, for a sync's source digest. Timestamps are seconds.
  *
  * Node only; never imports `electron`.
  */
@@ -32,6 +33,8 @@ import {
   secondsToMs,
   type JsonObject,
 } from './json';
+import { redactPayload } from '../store/redact-payload';
+import { contextDigest, sourceDigest } from './source-digest';
 import type { OpenWebUIContext } from './types';
 
 /** How errors name the server: "… from an Open WebUI server". */
@@ -219,3 +222,14 @@ export function openWebUIGroupNames(raw: unknown): Record<string, string> {
   return out;
 }
 
+/**
+ * What a member's row is derived from, as its source digest
+ * (source-digest.ts): every input `normalizeOpenWebUIUser` reads for it.
+ * Keep the two in step: an input read there and missing here leaves a
+ * changed user's card stale.
+ */
+export function openWebUIMemberSource(raw: JsonObject, env: OpenWebUINormalizeEnv): string {
+  const context = asOpenWebUIContext(env.context);
+  const groups = context ? contextDigest(context.groupNames) : '';
+  return sourceDigest(['openwebui', env.connectionId, env.baseUrl, groups, redactPayload(raw)]);
+}

@@ -33,8 +33,10 @@ import {
 import { badUser, field, isObject, nonEmpty, str, type JsonObject } from './json';
 import type {
   CallOptions,
+  DirectoryOptions,
   DirectoryPage,
   FetchedUser,
+  KnownMember,
   OpenWebUIContext,
   Provider,
   ProviderContext,
@@ -50,6 +52,7 @@ import {
   asOpenWebUIContext,
   normalizeOpenWebUIUser,
   openWebUIGroupNames,
+  openWebUIMemberSource,
   openWebUIUserIdOf,
   PRODUCT,
 } from './openwebui-user';
@@ -214,9 +217,10 @@ async function fetchUser(
 async function* fetchDirectory(
   calls: OpenWebUICalls,
   session: ProviderSession,
-  options: CallOptions,
+  options: DirectoryOptions,
 ): AsyncGenerator<DirectoryPage, void, void> {
   const { get, readAhead: depth } = calls;
+  const knownSources = options.knownSources;
   checkSession(session, false);
   const context = await loadContext(calls, session, options);
   const seen = new Set<string>();
@@ -275,15 +279,27 @@ async function* fetchDirectory(
       if (list.length > 0) readAhead(page + 1);
 
       const users: FetchedUser[] = [];
+      const known: KnownMember[] = [];
       const skippedBefore = unreadable.snapshot().count;
       for (const raw of list) {
+        const env = { connectionId: session.connectionId, baseUrl: session.baseUrl, context };
+        // In a sync: a member whose digest the cache holds is not normalized.
+        const source = knownSources && isObject(raw) ? openWebUIMemberSource(raw, env) : undefined;
+        const id = source === undefined ? null : str(field(raw as JsonObject, 'id'));
+        if (source !== undefined && id !== null && knownSources?.get(id) === source) {
+          if (seen.has(id)) continue;
+          seen.add(id);
+          const derive = (): FetchedUser => ({
+            user: normalizeOpenWebUIUser(raw, env),
+            raw: raw as JsonObject,
+            source,
+          });
+          known.push({ userId: id, source, position: users.length + known.length, derive });
+          continue;
+        }
         let user: DirectoryUser;
         try {
-          user = normalizeOpenWebUIUser(raw, {
-            connectionId: session.connectionId,
-            baseUrl: session.baseUrl,
-            context,
-          });
+          user = normalizeOpenWebUIUser(raw, env);
         } catch (thrown) {
           // One member the normalizer cannot read must not fail the whole sync.
           unreadable.add(thrown, raw, 'id');
@@ -291,11 +307,19 @@ async function* fetchDirectory(
         }
         if (seen.has(user.userId)) continue;
         seen.add(user.userId);
-        users.push({ user, raw: raw as JsonObject });
+        const fetched = { user, raw: raw as JsonObject };
+        users.push(source === undefined ? fetched : { ...fetched, source });
       }
       const skipped = unreadable.snapshot();
-      if (users.length > 0 || page === 1 || skipped.count > skippedBefore) {
-        yield { users, done: seen.size, total, context, unreadable: skipped };
+      if (users.length + known.length > 0 || page === 1 || skipped.count > skippedBefore) {
+        yield {
+          users,
+          ...(knownSources ? { known } : {}),
+          done: seen.size,
+          total,
+          context,
+          unreadable: skipped,
+        };
       }
       // Done when the server has no more, when its total is reached, or
       // (a server without totals) when a page comes back short.

@@ -35,6 +35,31 @@ export interface ProviderSession {
 export interface FetchedUser {
   user: DirectoryUser;
   raw: JsonValue;
+  /** In a sync: the digest of what the user was derived from (source-digest.ts). */
+  source?: string;
+}
+
+/**
+ * A directory member whose source digest matches its cached row
+ * (`DirectoryOptions.knownSources`): not normalized. `derive` normalizes it
+ * after all, for a row that changed since the digests were read.
+ */
+export interface KnownMember {
+  userId: string;
+  source: string;
+  /** Its place among the page's members, fetched and known together (the server's order). */
+  position: number;
+  derive(): FetchedUser;
+}
+
+/** What a directory fetch is asked with. */
+export interface DirectoryOptions extends CallOptions {
+  /**
+   * The source digest of each cached user, by user ID (a sync passes its
+   * connection's): a member with the same digest comes as a `KnownMember`.
+   * Given, every fetched user carries its digest (`FetchedUser.source`).
+   */
+  knownSources?: ReadonlyMap<string, string>;
 }
 
 /**
@@ -80,6 +105,8 @@ export interface UnreadableMembers {
 /** One batch of a directory fetch. */
 export interface DirectoryPage {
   users: FetchedUser[];
+  /** Members found unchanged by their digest (only with `knownSources`). */
+  known?: KnownMember[];
   /** Distinct users yielded so far, this batch included. */
   done: number;
   /** How many the server says there are, when it says. */
@@ -121,7 +148,7 @@ export interface Provider {
    */
   fetchDirectory(
     session: ProviderSession,
-    options?: CallOptions,
+    options?: DirectoryOptions,
   ): AsyncGenerator<DirectoryPage, void, void>;
   /** Checks the URL and key, and says whose key it is. Open WebUI requires an admin. */
   testConnection(session: ProviderSession, options?: CallOptions): Promise<KeyOwner>;

@@ -18,6 +18,8 @@ import {
 } from '@shared/model';
 import { TEXT_CAPS, textCutter, storableText, type TextCutter } from '@shared/text-caps';
 import { gravatarUrl } from './gravatar';
+import { redactPayload } from '../store/redact-payload';
+import { contextDigest, sourceDigest } from './source-digest';
 import {
   avatarFromUrl,
   badUser,
@@ -174,6 +176,32 @@ export function normalizeZulipUser(raw: unknown, env: ZulipNormalizeEnv): Direct
     extra,
     ...(cut ? { cut } : {}),
   };
+}
+
+/**
+ * What a member's row is derived from, as its source digest
+ * (source-digest.ts): every input `normalizeZulipUser` reads for it. Keep
+ * the two in step: an input read there and missing here leaves a changed
+ * user's card stale.
+ */
+export function zulipMemberSource(raw: JsonObject, env: ZulipNormalizeEnv): string {
+  const userId = String(zulipUserIdOf(raw));
+  const context = asZulipContext(env.context);
+  const definitions = context ? contextDigest(context.profileFields) : '';
+  const names = context?.groupNames ?? null;
+  const ids = context?.groupIdsByUser ? ownValue(context.groupIdsByUser, userId) : undefined;
+  const groups = Array.isArray(ids)
+    ? ids.map((id) => [id, typeof id === 'string' && names ? (ownValue(names, id) ?? null) : null])
+    : null;
+  return sourceDigest([
+    'zulip',
+    env.connectionId,
+    env.baseUrl,
+    definitions,
+    groups,
+    env.presence ?? null,
+    redactPayload(raw),
+  ]);
 }
 
 /** Contexts already checked, and what the check gave. */

@@ -40,8 +40,10 @@ import {
 import { badUser, field, isObject, nonEmpty, str, type JsonObject } from './json';
 import type {
   CallOptions,
+  DirectoryOptions,
   DirectoryPage,
   FetchedUser,
+  KnownMember,
   Provider,
   ProviderContext,
   ProviderSession,
@@ -56,7 +58,7 @@ import {
 import { wrongProductError } from './wrong-product';
 import { applyZulipAction } from './zulip-actions';
 import { normalizeZulipProfileFields } from './zulip-fields';
-import { asZulipContext, normalizeZulipUser, zulipUserIdOf } from './zulip-user';
+import { asZulipContext, normalizeZulipUser, zulipMemberSource, zulipUserIdOf } from './zulip-user';
 import { SLICE_MS, zulipGroupsInSlices, zulipPresenceOf, zulipRoleOf } from './zulip-wire';
 
 /**
@@ -329,7 +331,7 @@ async function uniqueMembers(
 async function* fetchDirectory(
   calls: ZulipCalls,
   session: ProviderSession,
-  options: CallOptions,
+  options: DirectoryOptions,
 ): AsyncGenerator<DirectoryPage, void, void> {
   const { get } = calls;
   checkSession(session, true);
@@ -361,35 +363,47 @@ async function* fetchDirectory(
     yield { users: [], done: 0, total, context, unreadable: unreadable.snapshot() };
     return;
   }
+  const knownSources = options.knownSources;
   let done = 0;
   let users: FetchedUser[] = [];
+  let known: KnownMember[] = [];
   for (const [index, raw] of unique.entries()) {
     const email = str(field(raw, 'email'));
     const presence =
       isObject(presences) && email !== null ? zulipPresenceOf(field(presences, email)) : null;
-    try {
-      const user = normalizeZulipUser(raw, {
-        connectionId: session.connectionId,
-        baseUrl: session.baseUrl,
-        context,
-        presence,
+    const env = { connectionId: session.connectionId, baseUrl: session.baseUrl, context, presence };
+    // In a sync: a member whose digest the cache holds is not normalized.
+    const source = knownSources ? zulipMemberSource(raw, env) : undefined;
+    const userId = source === undefined ? '' : String(zulipUserIdOf(raw));
+    if (source !== undefined && knownSources?.get(userId) === source) {
+      known.push({
+        userId,
+        source,
+        position: users.length + known.length,
+        derive: () => ({ user: normalizeZulipUser(raw, env), raw, source }),
       });
-      users.push({ user, raw });
-    } catch (thrown) {
-      // One member the normalizer cannot read must not fail the whole sync.
-      unreadable.add(thrown, raw, 'user_id');
+    } else {
+      try {
+        const user = normalizeZulipUser(raw, env);
+        users.push(source === undefined ? { user, raw } : { user, raw, source });
+      } catch (thrown) {
+        // One member the normalizer cannot read must not fail the whole sync.
+        unreadable.add(thrown, raw, 'user_id');
+      }
     }
     const last = index === unique.length - 1;
-    if (users.length === BATCH || last) {
-      done += users.length;
+    if (users.length + known.length === BATCH || last) {
+      done += users.length + known.length;
       const page: DirectoryPage = {
         users,
+        ...(knownSources ? { known } : {}),
         done,
         total,
         context,
         unreadable: unreadable.snapshot(),
       };
       users = [];
+      known = [];
       yield page;
       if (last) break;
       await slices.pause();

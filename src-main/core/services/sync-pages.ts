@@ -1,7 +1,8 @@
 /**
  * The body of a sync, wherever it runs: every page the provider yields is
- * written as it arrives, then (the fetch complete) the users the server no
- * longer lists are marked gone. The same code runs on the main thread (a
+ * written as it arrives (a member whose source digest matches its cached
+ * row, only marked seen: store/users-known.ts), then (the fetch complete)
+ * the users the server no longer lists are marked gone. The same code runs on the main thread (a
  * read-only or temporary cache, a host that gives no worker) and in the
  * sync worker (sync-worker.ts), so both behave alike to the last message.
  *
@@ -9,13 +10,13 @@
  */
 import { fail } from '@shared/errors';
 import type { SyncProgress } from '@shared/model';
-import type { Provider, ProviderContext, ProviderSession } from '../providers';
+import type { KnownMember, Provider, ProviderContext, ProviderSession } from '../providers';
 import type { UnreadableMembers } from '../providers/types';
 import type { UpsertBatchOptions } from '../store/users-write';
 import type { UsersRepo } from '../store/users-repo';
-import type { UserWrite } from '../store/users-rows';
+import type { BatchRecord, UserWrite } from '../store/users-rows';
 import type { ProviderContexts } from './provider-context';
-import { writesOf } from './user-writes';
+import { toWrite, writesOf } from './user-writes';
 
 /** What a sync did before its summary is written. */
 export interface SyncCounts {
@@ -34,7 +35,7 @@ export type ProgressChange = Partial<Omit<SyncProgress, 'connectionId' | 'at'>>;
 export interface SyncPagesDeps {
   provider: Provider;
   session: ProviderSession;
-  users: Pick<UsersRepo, 'upsertBatch' | 'markMissingAsGone'>;
+  users: Pick<UsersRepo, 'upsertBatch' | 'markMissingAsGone' | 'knownSources'>;
   contexts: Pick<ProviderContexts, 'store'>;
   now: () => number;
   /** The server answered (reachability). */
@@ -57,6 +58,35 @@ const FIRST_CHUNK_ROWS = 1000;
 /** The message a cancelled sync ends with. */
 export const CANCELLED_MESSAGE = 'The sync was cancelled; users saved so far are kept.';
 
+/**
+ * A page's users to write and known members to mark seen, merged back into
+ * the order the server listed them (`KnownMember.position`), so each chunk
+ * commits a run of the directory and a cut-short sync keeps what came first.
+ */
+function inServerOrder(
+  writes: readonly UserWrite[],
+  known: readonly KnownMember[],
+  connectionId: string,
+  at: number,
+): BatchRecord[] {
+  if (known.length === 0) return [...writes];
+  const out: BatchRecord[] = [];
+  let next = 0;
+  for (const k of known) {
+    while (out.length < k.position && next < writes.length) out.push(writes[next++] as UserWrite);
+    out.push({
+      known: true,
+      connectionId,
+      userId: k.userId,
+      source: k.source,
+      fetchedAt: at,
+      derive: () => toWrite(k.derive(), at),
+    });
+  }
+  while (next < writes.length) out.push(writes[next++] as UserWrite);
+  return out;
+}
+
 /** Fetches every page and writes it, then marks who is gone; returns the counts. */
 export async function syncPages(
   deps: SyncPagesDeps,
@@ -68,8 +98,11 @@ export async function syncPages(
   let total = 0;
   let unreadable: UnreadableMembers = { count: 0, firstReason: null, ids: [] };
   progress({ phase: 'fetching', message: 'Asking the server for its directory…' });
+  // What each cached user was derived from: a member that matches is only marked seen.
+  const knownSources = users.knownSources(session.connectionId);
   const pages = provider.fetchDirectory(session, {
     signal,
+    knownSources,
     onWait: (seconds) =>
       progress({
         phase: 'waiting',
@@ -79,8 +112,9 @@ export async function syncPages(
   });
   let answered = false;
   let storedContext: ProviderContext | null = null;
-  // Pages held back until `batchRows` users are waiting (see SyncPagesDeps.batchRows).
-  let held: { writes: UserWrite[]; done: number } | null = null;
+  // Pages held back until `batchRows` users are waiting (see SyncPagesDeps.batchRows):
+  // users to write and known ones to mark seen, in the server's order.
+  let held: { writes: BatchRecord[]; done: number } | null = null;
   // `until`: the signal that stops the write, or none for pages that must
   // be kept whatever ends the sync (see below).
   const write = async (until: AbortSignal | undefined): Promise<void> => {
@@ -129,7 +163,13 @@ export async function syncPages(
         retryAfterSeconds: null,
         message: `Saving users (${page.done}${page.total !== null ? ` of ${page.total}` : ''})…`,
       });
-      const writes = await writesOf(page.users, now());
+      const at = now();
+      const writes = inServerOrder(
+        await writesOf(page.users, at),
+        page.known ?? [],
+        session.connectionId,
+        at,
+      );
       if (!held) held = { writes, done: page.done };
       else for (const w of writes) held.writes.push(w);
       held.done = page.done;

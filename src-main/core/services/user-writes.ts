@@ -16,9 +16,13 @@ import type { ProviderContexts } from './provider-context';
 /** Longest stretch of sync work (per page, outside the cache's own chunks) between two yields. */
 const INGEST_SLICE_MS = 8;
 
-/** One fetched user, redacted, as the cache stores it. */
-export function toWrite(fetched: { user: DirectoryUser; raw: JsonValue }, at: number): UserWrite {
-  return { user: redactUser(fetched.user), raw: redactPayload(fetched.raw), fetchedAt: at };
+/** One fetched user, redacted, as the cache stores it (with its source digest, in a sync). */
+export function toWrite(
+  fetched: { user: DirectoryUser; raw: JsonValue; source?: string },
+  at: number,
+): UserWrite {
+  const write = { user: redactUser(fetched.user), raw: redactPayload(fetched.raw), fetchedAt: at };
+  return fetched.source === undefined ? write : { ...write, source: fetched.source };
 }
 
 /**

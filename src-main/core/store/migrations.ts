@@ -343,6 +343,17 @@ const V11_NO_INSERT_TRIGGER = `
 DROP TRIGGER users_changes_insert;
 `;
 
+/**
+ * v12: each row's source digest (providers/source-digest.ts): a digest of
+ * everything a sync derived the user from. A re-sync that meets the same
+ * digest again marks the row seen without normalizing, serializing or
+ * hashing the user (store/users-known.ts). NULL: not known (written before,
+ * by a lookup, or derived again), so the next sync derives it in full.
+ */
+const V12_SOURCE_HASH = `
+ALTER TABLE users ADD COLUMN source_hash TEXT;
+`;
+
 /** Every migration, in order. `PRAGMA user_version` is the last one applied. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'base tables', up: (db) => db.exec(V1_BASE) },
@@ -380,6 +391,11 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 11,
     name: 'no change count per insert: the row count tells',
     up: (db) => db.exec(V11_NO_INSERT_TRIGGER),
+  },
+  {
+    version: 12,
+    name: 'what each user was derived from, so an unchanged one costs a touch',
+    up: (db) => db.exec(V12_SOURCE_HASH),
   },
 ];
 

@@ -8,9 +8,10 @@
  *
  * The parts: users-rows.ts (a user <-> its rows), users-read.ts (reads),
  * users-search-sql.ts (the SQL search), users-write.ts (writes in chunks
- * that yield, and the reconciling after a sync), users-rederive.ts (rows an
- * older version derived, derived again), users-index-sync.ts (the index
- * kept in step).
+ * that yield, and the reconciling after a sync), users-known.ts (users a
+ * sync met unchanged by their source digest, marked seen), users-rederive.ts
+ * (rows an older version derived, derived again), users-index-sync.ts (the
+ * index kept in step).
  *
  * Node only; never imports `electron`.
  */
@@ -19,6 +20,7 @@ import type { SearchQuery, SearchResult, UserRecord, UserSummary } from '@shared
 import { RollcallFailure } from '@shared/errors';
 import type { OpenedDatabase } from './db';
 import { yieldToEventLoop } from './sqlite-helpers';
+import { knownSources } from './users-known';
 import {
   createIndexSync,
   type ExternalWrites,
@@ -44,7 +46,7 @@ import {
   type RederiveCounts,
   type RederiveOptions,
 } from './users-rederive';
-import { usersAccess, type UsersAccess, type UserWrite } from './users-rows';
+import { usersAccess, type BatchRecord, type UsersAccess, type UserWrite } from './users-rows';
 import {
   matchingIdsSql,
   facetsSql,
@@ -73,7 +75,7 @@ export interface UsersRepo {
   /** Writes one user in one transaction. */
   upsert(record: UserWrite, seenAt?: number): 'added' | 'updated' | 'unchanged';
   /** Writes many users in chunks, yielding between chunks. Checks every record's shape before writing any. */
-  upsertBatch(records: readonly UserWrite[], options?: UpsertBatchOptions): Promise<UpsertCounts>;
+  upsertBatch(records: readonly BatchRecord[], options?: UpsertBatchOptions): Promise<UpsertCounts>;
   get(connectionId: string, userId: string): UserRecord | null;
   getSummary(connectionId: string, userId: string): UserSummary | null;
   /** The ID of the cached user with this address (API or real, any case), if any. */
@@ -102,6 +104,8 @@ export interface UsersRepo {
   ): Promise<number>;
   /** Deletes the users marked gone (their avatar rows go too; sweep the files after). */
   purgeGone(connectionId: string): Promise<number>;
+  /** The source digest of each current row of a connection, by user ID (users-known.ts). */
+  knownSources(connectionId: string): Map<string, string>;
   search(query: SearchQuery): SearchResult;
   /**
    * `search`, but a search the index cannot answer yet scans the cache on
@@ -267,6 +271,7 @@ export function createUsersRepo(
     markMissingAsGone: (connectionId, seenBefore, at, keep) =>
       markMissingAsGone(writer, connectionId, seenBefore, at, keep),
     purgeGone: (connectionId) => purgeGone(writer, connectionId),
+    knownSources: (connectionId) => knownSources(access, connectionId),
     search,
     searchAsync: (query) => searchUsersAsync(access, sync, deps.backgroundRead, query),
     buildSearchIndex: (options) => sync.build(options),

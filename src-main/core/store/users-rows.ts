@@ -42,6 +42,35 @@ export interface UserWrite {
   user: DirectoryUser;
   raw: JsonValue;
   fetchedAt: number;
+  /**
+   * The digest of what a sync derived the user from (providers/source-digest.ts),
+   * stored so the next sync can skip it when unchanged; absent for a
+   * lookup's write (stored as NULL: the next sync derives it in full).
+   */
+  source?: string;
+}
+
+/**
+ * A member a sync found unchanged by its source digest (store/users-known.ts):
+ * its row is marked seen in the chunk the member falls in, in the order the
+ * server listed it. `derive` gives its whole write, for a row that changed
+ * since the digests were read.
+ */
+export interface KnownWrite {
+  known: true;
+  connectionId: string;
+  userId: string;
+  source: string;
+  fetchedAt: number;
+  derive(): UserWrite;
+}
+
+/** What a sync's batch holds: users to write, and users to mark seen. */
+export type BatchRecord = UserWrite | KnownWrite;
+
+/** Whether a batch record is a known member. */
+export function isKnownWrite(record: BatchRecord): record is KnownWrite {
+  return 'known' in record && record.known === true;
 }
 
 /** A row as the bindings return it (column name to value), before it is mapped. */
@@ -214,6 +243,7 @@ function columnsOf(h: HashedWrite): { params: (string | number | null)[]; fields
     searchText,
     summaryJson,
     filter.json,
+    h.record.source ?? null,
   ];
   return { params, fields };
 }
@@ -238,10 +268,11 @@ export const DATA_COLUMNS = [
   'search_text',
   'summary_json',
   'filter_json',
+  'source_hash',
 ];
 
 const SQL = {
-  find: `SELECT row_id, content_hash, derived_version FROM users
+  find: `SELECT row_id, content_hash, derived_version, source_hash FROM users
     WHERE connection_id = ? AND user_id = ?`,
   insert: `INSERT INTO users (connection_id, user_id, ${DATA_COLUMNS.join(', ')}, seen_at, gone_at)
     VALUES (?, ?, ${DATA_COLUMNS.map(() => '?').join(', ')}, ?, NULL)`,
@@ -253,7 +284,7 @@ const SQL = {
     WHERE row_id IN (SELECT value FROM json_each(?))`,
   ungoneMany: `UPDATE users SET gone_at = NULL
     WHERE row_id IN (SELECT value FROM json_each(?)) AND gone_at IS NOT NULL`,
-  findMany: `SELECT u.user_id, u.row_id, u.content_hash, u.derived_version
+  findMany: `SELECT u.user_id, u.row_id, u.content_hash, u.derived_version, u.source_hash
     FROM json_each(?) AS j CROSS JOIN users AS u ON u.connection_id = ? AND u.user_id = j.value`,
   insertPayload:
     'INSERT INTO user_payloads (row_id, user_json, raw_json, raw_parts) VALUES (?, ?, ?, ?)',
@@ -262,6 +293,7 @@ const SQL = {
   // Derived again: when it was fetched, seen or gone, and the payload, stay.
   rederive: `UPDATE users SET ${DATA_COLUMNS.map((c) => `${c} = ?`).join(', ')} WHERE row_id = ?`,
   rederivePayload: 'UPDATE user_payloads SET user_json = ? WHERE row_id = ?',
+  setSource: 'UPDATE users SET source_hash = ? WHERE row_id = ?',
 };
 
 /**
@@ -331,6 +363,11 @@ export function writeRow(
     if (ids) ids.push(rowId);
     else touched.set(p.fetchedAt, [rowId]);
     if (!batch) touchRows(access, touched, seenAt);
+    // The same user from other sources (a field definition it lacks was renamed):
+    // remember these, or every sync would derive it again.
+    const source = p.record.source;
+    if (source !== undefined && found.source_hash !== source)
+      stmt(SQL.setSource).run(source, rowId);
     if (indexed) changes.push({ kind: 'seen', rowId });
     return 'unchanged';
   }

@@ -18,15 +18,19 @@ import {
   sweepPayloadParts,
   writePayloadParts,
 } from './payload-parts';
+import { touchKnownRows } from './users-known';
 import {
   checkWrite,
   findRows,
   hashLargeWrite,
   hashWrite,
   invalid,
+  isKnownWrite,
   rowIdsOf,
   touchRows,
   writeRow,
+  type BatchRecord,
+  type KnownWrite,
   type Row,
   type TouchList,
   type UsersAccess,
@@ -157,10 +161,10 @@ function writable(w: UsersWriter): void {
 }
 
 /** Checks the batch's connections exist and are of the users' kind. */
-function checkConnections(access: UsersAccess, records: readonly UserWrite[]): void {
+function checkConnections(access: UsersAccess, records: readonly BatchRecord[]): void {
   const kinds = new Map<string, string>();
   for (const r of records) {
-    const id = r.user.connectionId;
+    const id = isKnownWrite(r) ? r.connectionId : r.user.connectionId;
     let kind = kinds.get(id);
     if (kind === undefined) {
       const row = access.stmt(SQL.connectionKind).get(id) as Row | undefined;
@@ -168,7 +172,7 @@ function checkConnections(access: UsersAccess, records: readonly UserWrite[]): v
       kind = String(row.kind);
       kinds.set(id, kind);
     }
-    if (kind !== r.user.kind) {
+    if (!isKnownWrite(r) && kind !== r.user.kind) {
       throw invalid(
         `User ${r.user.userId} is a ${r.user.kind} user, but connection ${id} is ${kind}.`,
       );
@@ -244,7 +248,7 @@ async function sweepParts(w: UsersWriter): Promise<void> {
  * first copy wrote, so it starts the next group).
  */
 function groupEnd(
-  records: readonly UserWrite[],
+  records: readonly BatchRecord[],
   from: number,
   max: number,
   isLargeAt: (k: number) => boolean,
@@ -253,7 +257,9 @@ function groupEnd(
   const ids = new Set<string>();
   let end = from;
   while (end < records.length && end - from < max) {
-    const u = (records[end] as UserWrite).user;
+    const r = records[end] as BatchRecord;
+    if (isKnownWrite(r)) break;
+    const u = r.user;
     if (u.connectionId !== connectionId || ids.has(u.userId) || isLargeAt(end)) break;
     ids.add(u.userId);
     end++;
@@ -263,16 +269,20 @@ function groupEnd(
 
 /**
  * Writes a sync's users in chunks, each one transaction within a time
- * budget, yielding between chunks. Checks every record's shape before
+ * budget, yielding between chunks; members known unchanged by their digest
+ * (`KnownWrite`) are marked seen in the chunk they fall in, so a chunk
+ * commits the batch's records in order. Checks every record's shape before
  * writing any; a cancel between chunks keeps what was committed.
  */
 export async function upsertBatch(
   w: UsersWriter,
-  records: readonly UserWrite[],
+  records: readonly BatchRecord[],
   options: UpsertBatchOptions,
 ): Promise<UpsertCounts> {
   writable(w);
-  records.forEach(checkWrite);
+  records.forEach((r, k) => {
+    if (!isKnownWrite(r)) checkWrite(r, k);
+  });
   checkConnections(w.access, records);
   const { access, sync, commitCost, indexCost } = w;
   const index = sync.index;
@@ -284,7 +294,10 @@ export async function upsertBatch(
   // Whether record k's payload is large, asked once per record (0: not yet, 1: no, 2: yes).
   const large = new Uint8Array(records.length);
   const isLargeAt = (k: number): boolean => {
-    if (large[k] === 0) large[k] = isLargePayload((records[k] as UserWrite).raw ?? null) ? 2 : 1;
+    if (large[k] === 0) {
+      const r = records[k] as BatchRecord;
+      large[k] = !isKnownWrite(r) && isLargePayload(r.raw ?? null) ? 2 : 1;
+    }
     return large[k] === 2;
   };
   let i = 0;
@@ -316,14 +329,23 @@ export async function upsertBatch(
       inTransaction(access.db, () => {
         let n = 0;
         const touched: TouchList = new Map();
+        const known: KnownWrite[] = [];
         rows: while (i < records.length && n < maxRows && !isLargeAt(i)) {
+          const next = records[i] as BatchRecord;
+          if (isKnownWrite(next)) {
+            // Marked seen with the chunk's other known members, below.
+            known.push(next);
+            i++;
+            n++;
+            continue;
+          }
           // A group's users are looked up by one statement.
           const end = groupEnd(records, i, Math.min(LOOKUP_GROUP_ROWS, maxRows - n), isLargeAt);
           const first = (records[i] as UserWrite).user;
           const found = findRows(
             access,
             first.connectionId,
-            records.slice(i, end).map((r) => r.user.userId),
+            (records.slice(i, end) as UserWrite[]).map((r) => r.user.userId),
           );
           while (i < end) {
             const record = records[i] as UserWrite;
@@ -337,6 +359,16 @@ export async function upsertBatch(
           }
         }
         touchRows(access, touched, seenAt);
+        if (known.length > 0) {
+          const missed = touchKnownRows(access, known, seenAt, changes, indexed);
+          chunk.unchanged += known.length - missed.length;
+          // Changed since the digests were read (a lookup, a "gone"): written in full.
+          for (const m of missed) {
+            const whole = m.derive();
+            checkWrite(whole, 0);
+            chunk[writeRow(access, hashWrite(whole), seenAt, changes, indexed)]++;
+          }
+        }
         commitStart = performance.now();
       });
     } catch (thrown) {

@@ -77,6 +77,8 @@ async function run(
         async markMissingAsGone() {
           return 0;
         },
+        // No user is cached: every member comes as a fetched user.
+        knownSources: () => new Map(),
       },
       contexts: { store: async () => {} },
       now: () => 1,
