@@ -168,13 +168,13 @@ function loopFigure(
 async function syncOnce(
   bench: BenchCore,
   connectionId: string,
-): Promise<{ s: number; loop: LoopDelay; total: number }> {
+): Promise<{ s: number; loop: LoopDelay; total: number; unchanged: number }> {
   collectGarbage();
   const watch = watchEventLoop();
   const t0 = performance.now();
   const summary = await bench.call('directory:sync', { connectionId });
   const s = (performance.now() - t0) / 1000;
-  return { s, loop: watch.stop(), total: summary.total };
+  return { s, loop: watch.stop(), total: summary.total, unchanged: summary.unchanged };
 }
 
 async function dispose(bench: BenchCore): Promise<void> {
@@ -289,6 +289,30 @@ async function runScenario(
           idle,
         ),
       );
+    if (big) {
+      // The same directory again, nothing changed (issue 17: "costs little more than the fetch").
+      swap.use((input, init) => fetch(input, init));
+      const again = await syncOnce(kept.bench, kept.id);
+      const againRaw = (await rawFetchAll(answers, concurrency)) / 1000;
+      figures.push(
+        figure({
+          id: `sync.${s.kind}-${s.count}.unchanged`,
+          group,
+          name: `${who} users → full cache, nothing changed (re-sync)`,
+          unit: 's',
+          stats: statsOf([again.s]),
+          baseline: {
+            name: `raw fetch of the same ${answers.length} URL${answers.length === 1 ? '' : 's'}, ${concurrency} at a time`,
+            stats: statsOf([againRaw]),
+          },
+          target: null,
+          extra: { unchanged: again.unchanged, total: again.total },
+          notes: ['ratio = the overhead over the network alone (Rollcall ÷ raw fetch)'],
+        }),
+      );
+      if (again.unchanged !== fake.users)
+        log.push(`${who}: ODD: the re-sync found ${again.unchanged} of ${fake.users} unchanged`);
+    }
 
     // Ingest: the same sync with the answers replayed from memory.
     const ingestGroup =
