@@ -2,9 +2,10 @@
  * The body of a sync, wherever it runs: every page the provider yields is
  * written as it arrives (a member whose source digest matches its cached
  * row, only marked seen: store/users-known.ts), then (the fetch complete)
- * the users the server no longer lists are marked gone. The same code runs on the main thread (a
- * read-only or temporary cache, a host that gives no worker) and in the
- * sync worker (sync-worker.ts), so both behave alike to the last message.
+ * the users the server no longer lists are marked gone. The same code runs
+ * on the main thread (a read-only or temporary cache, a host that gives no
+ * worker) and in the sync worker (sync-worker.ts), so both behave alike to
+ * the last message.
  *
  * Node only; never imports `electron`.
  */
