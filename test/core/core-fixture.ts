@@ -8,12 +8,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ArgOf, Channel, EventName, PayloadOf, ResultOf } from '@shared/contract';
+import type { ConnectionSummary } from '@shared/model';
 import type { Result } from '@shared/errors';
 import type { CoreDeps } from '@core/deps';
 import type { Core } from '@core/handlers';
 import { openCore } from '@core/open-core';
 import { createLogger } from '@core/log';
 import { createKeytarSecretStore, createMemorySecretStore } from '@core/store/secrets';
+import type { OpenWebUIFake } from '../fakes/openwebui-fake';
+import type { ZulipFake } from '../fakes/zulip-fake';
 
 let warned = false;
 
@@ -82,4 +85,26 @@ export async function openTestCore(
         rmSync(userDataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Saves a connection to the fake Zulip with its administrator's key (the connection test runs). */
+export async function addZulip(t: TestCore, fake: ZulipFake): Promise<ConnectionSummary> {
+  const { connection } = await t.call('connections:save', {
+    draft: {
+      kind: 'zulip',
+      label: 'Acme Zulip',
+      baseUrl: fake.url,
+      loginEmail: fake.admin.email,
+      secret: fake.admin.apiKey,
+    },
+  });
+  return connection;
+}
+
+/** Saves a connection to the fake Open WebUI with its admin's key (the connection test runs). */
+export async function addOpenWebUI(t: TestCore, fake: OpenWebUIFake): Promise<ConnectionSummary> {
+  const { connection } = await t.call('connections:save', {
+    draft: { kind: 'openwebui', label: 'Acme AI', baseUrl: fake.url, secret: fake.adminKey },
+  });
+  return connection;
 }

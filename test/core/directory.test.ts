@@ -1,30 +1,10 @@
 // The directory service end to end: the real dispatcher and handlers, real
 // SQLite, the real keychain (in npm test), and the fake servers over HTTP.
 import { readFileSync } from 'node:fs';
-import type { ConnectionSummary, SyncProgress } from '@shared/model';
+import type { SyncProgress } from '@shared/model';
 import { startOpenWebUIFake, type OpenWebUIFake } from '../fakes/openwebui-fake';
 import { startZulipFake, type ZulipFake } from '../fakes/zulip-fake';
-import { openTestCore, type TestCore } from './core-fixture';
-
-async function addZulip(t: TestCore, fake: ZulipFake): Promise<ConnectionSummary> {
-  const { connection } = await t.call('connections:save', {
-    draft: {
-      kind: 'zulip',
-      label: 'Acme Zulip',
-      baseUrl: fake.url,
-      loginEmail: fake.admin.email,
-      secret: fake.admin.apiKey,
-    },
-  });
-  return connection;
-}
-
-async function addOpenWebUI(t: TestCore, fake: OpenWebUIFake): Promise<ConnectionSummary> {
-  const { connection } = await t.call('connections:save', {
-    draft: { kind: 'openwebui', label: 'Acme AI', baseUrl: fake.url, secret: fake.adminKey },
-  });
-  return connection;
-}
+import { addOpenWebUI, addZulip, openTestCore, type TestCore } from './core-fixture';
 
 function userRequests(fake: { requests: { path: string }[] }, path: string): number {
   return fake.requests.filter((r) => r.path === path).length;

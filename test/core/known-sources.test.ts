@@ -10,7 +10,7 @@ import { databasePath } from '@core/store/db';
 import { DERIVATION_VERSION } from '@core/store/derivation';
 import { startOpenWebUIFake, type OpenWebUIFake } from '../fakes/openwebui-fake';
 import { startZulipFake, type ZulipFake } from '../fakes/zulip-fake';
-import { openTestCore, type TestCore } from './core-fixture';
+import { addOpenWebUI, addZulip, openTestCore, type TestCore } from './core-fixture';
 
 /** The users rows of a connection: digest and derivation version by user ID. */
 function rowsOf(
@@ -55,15 +55,7 @@ describe('a Zulip re-sync', () => {
   beforeEach(async () => {
     zulip = await startZulipFake({ seed: 23, count: 300 });
     t = await openTestCore();
-    ({ connection: conn } = await t.call('connections:save', {
-      draft: {
-        kind: 'zulip',
-        label: 'Z',
-        baseUrl: zulip.url,
-        loginEmail: zulip.admin.email,
-        secret: zulip.admin.apiKey,
-      },
-    }));
+    conn = await addZulip(t, zulip);
     expect(await t.call('directory:sync', { connectionId: conn.id })).toMatchObject({
       added: 300,
     });
@@ -171,9 +163,7 @@ describe('an Open WebUI re-sync', () => {
   beforeEach(async () => {
     owui = await startOpenWebUIFake({ seed: 23, count: 150 });
     t = await openTestCore();
-    ({ connection: conn } = await t.call('connections:save', {
-      draft: { kind: 'openwebui', label: 'O', baseUrl: owui.url, secret: owui.adminKey },
-    }));
+    conn = await addOpenWebUI(t, owui);
     expect(await t.call('directory:sync', { connectionId: conn.id })).toMatchObject({
       added: 150,
     });
