@@ -8,7 +8,7 @@ import { RollcallFailure } from '@shared/errors';
 import { CONNECTION_KINDS, ROLES, type DirectoryUser } from '@shared/model';
 import { summarize } from '@shared/summary';
 import { buildHaystack, sortNameOf } from '@core/search/search-text';
-import { normalizeOpenWebUIUser } from '@core/providers/openwebui';
+import { normalizeOpenWebUIUser } from '@core/providers/openwebui-user';
 import { normalizeZulipProfileFields } from '@core/providers/zulip-fields';
 import { normalizeZulipUser } from '@core/providers/zulip-user';
 import { generateOpenWebUIDirectory } from '@core/services/synthetic/openwebui-instance';

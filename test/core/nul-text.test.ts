@@ -8,7 +8,7 @@
 // older version cut short are derived again from their payloads, which
 // JSON kept whole.
 import type { JsonValue } from '@shared/model';
-import { normalizeOpenWebUIUser, openWebUIGroupNames } from '@core/providers/openwebui';
+import { normalizeOpenWebUIUser, openWebUIGroupNames } from '@core/providers/openwebui-user';
 import type { OpenWebUIContext } from '@core/providers';
 import { createSearchIndex } from '@core/search/search-index';
 import { sortNameOf } from '@core/search/search-text';

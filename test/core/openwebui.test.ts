@@ -4,12 +4,12 @@
 // too), pages until the total, the HTML trap, and avatars with the right
 // credentials.
 import type { DirectoryUser } from '@shared/model';
+import { createOpenWebUIProvider } from '@core/providers/openwebui';
 import {
   asOpenWebUIContext,
-  createOpenWebUIProvider,
   normalizeOpenWebUIUser,
   openWebUIGroupNames,
-} from '@core/providers/openwebui';
+} from '@core/providers/openwebui-user';
 import type { OpenWebUIContext, ProviderSession } from '@core/providers/types';
 import type { OpenWebUIWireUser } from '@core/services/synthetic/wire-shapes';
 import { jpegClaiming } from '../fakes/image-headers';

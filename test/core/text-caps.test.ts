@@ -4,7 +4,7 @@ import { readPayloadText } from '@core/store/payload-parts';
 // text and every page, while the cached payload keeps it whole; the index's
 // work per user and the bytes of a search page stay bounded whatever a row
 // holds, even a row cached before the caps.
-import { normalizeOpenWebUIUser } from '@core/providers/openwebui';
+import { normalizeOpenWebUIUser } from '@core/providers/openwebui-user';
 import { normalizeZulipProfileFields } from '@core/providers/zulip-fields';
 import { normalizeZulipUser } from '@core/providers/zulip-user';
 import type { ZulipContext } from '@core/providers/types';

@@ -15,7 +15,8 @@ export type * from './types';
 export { createZulipProvider } from './zulip';
 export { normalizeZulipProfileFields } from './zulip-fields';
 export { normalizeZulipUser } from './zulip-user';
-export { normalizeOpenWebUIUser, PAGE_CONCURRENCY } from './openwebui';
+export { PAGE_CONCURRENCY } from './openwebui';
+export { normalizeOpenWebUIUser } from './openwebui-user';
 
 /** What every provider is built from. */
 export interface ProviderDeps {

@@ -59,8 +59,6 @@ import {
 import { wrongProductError } from './wrong-product';
 import { applyOpenWebUIAction } from './openwebui-actions';
 
-export { asOpenWebUIContext, normalizeOpenWebUIUser, openWebUIGroupNames } from './openwebui-user';
-
 /**
  * Where Open WebUI keeps pictures, below the server URL: a user's image
  * route and the default picture. Only these get the bearer key.

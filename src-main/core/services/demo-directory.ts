@@ -18,7 +18,7 @@ import {
   type OpenWebUIContext,
   type ZulipContext,
 } from '../providers';
-import { openWebUIGroupNames } from '../providers/openwebui';
+import { openWebUIGroupNames } from '../providers/openwebui-user';
 import { zulipGroupsOf, zulipPresenceOf } from '../providers/zulip-wire';
 import { generateOpenWebUIDirectory } from './synthetic/openwebui-instance';
 import { generateZulipDirectory } from './synthetic/zulip-organization';

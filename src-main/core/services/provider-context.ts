@@ -10,7 +10,7 @@
 import type { JsonValue } from '@shared/model';
 import { stringifyJsonInSlices } from '../net/json-slices';
 import type { ProviderContext } from '../providers';
-import { asOpenWebUIContext } from '../providers/openwebui';
+import { asOpenWebUIContext } from '../providers/openwebui-user';
 import { asZulipContext } from '../providers/zulip-user';
 import type { MetaRepo } from '../store/meta-repo';
 

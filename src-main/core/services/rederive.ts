@@ -27,7 +27,7 @@
 import type { ConnectionKind, DirectoryUser } from '@shared/model';
 import { toRollcallError } from '@shared/errors';
 import type { Logger } from '../log';
-import { normalizeOpenWebUIUser } from '../providers/openwebui';
+import { normalizeOpenWebUIUser } from '../providers/openwebui-user';
 import { normalizeZulipUser } from '../providers/zulip-user';
 import type { ProviderContext } from '../providers';
 import { redactUser } from '../store/redact-payload';

@@ -7,7 +7,7 @@
 import type { DirectoryUser, JsonValue } from '@shared/model';
 import { createLogger, type Logger } from '@core/log';
 import { normalizeZulipProfileFields, normalizeZulipUser } from '@core/providers';
-import { normalizeOpenWebUIUser, openWebUIGroupNames } from '@core/providers/openwebui';
+import { normalizeOpenWebUIUser, openWebUIGroupNames } from '@core/providers/openwebui-user';
 import type { OpenWebUIContext, ZulipContext } from '@core/providers';
 import { zulipGroupsOf, zulipPresenceOf } from '@core/providers/zulip-wire';
 import { createProviderContexts, type ProviderContexts } from '@core/services/provider-context';
