@@ -130,8 +130,11 @@ interface Typed {
   toAsk: number[];
   ask: number[];
   render: number[];
+  /** answer → painted, split: the answer until the DOM shows it (React), then until the frame is out. */
+  react: number[];
+  frame: number[];
   /** Every measured keystroke: the text it made, total ms, and its parts. */
-  each: { text: string; ms: number; parts: [number, number, number] | null }[];
+  each: { text: string; ms: number; parts: [number, number, number, number] | null }[];
   /** Long tasks while typing (warm-up word included). */
   longTasks: LongTask[];
 }
@@ -141,7 +144,17 @@ async function typing(sides: Side[], words: string[]): Promise<Map<Side, Typed>>
   const out = new Map(
     sides.map((s) => [
       s,
-      { ms: [], missed: 0, toAsk: [], ask: [], render: [], each: [], longTasks: [] } as Typed,
+      {
+        ms: [],
+        missed: 0,
+        toAsk: [],
+        ask: [],
+        render: [],
+        react: [],
+        frame: [],
+        each: [],
+        longTasks: [],
+      } as Typed,
     ]),
   );
   const since = new Map<Side, number>();
@@ -160,12 +173,19 @@ async function typing(sides: Side[], words: string[]): Promise<Map<Side, Typed>>
           if (!t) record.missed++;
           else {
             record.ms.push(t.painted - t.start);
-            let parts: [number, number, number] | null = null;
+            let parts: [number, number, number, number] | null = null;
             if (t.asked !== null && t.answered !== null && t.asked >= t.start) {
-              parts = [t.asked - t.start, t.answered - t.asked, t.painted - t.answered];
+              parts = [
+                t.asked - t.start,
+                t.answered - t.asked,
+                t.dom - t.answered,
+                t.painted - t.dom,
+              ];
               record.toAsk.push(parts[0]);
               record.ask.push(parts[1]);
-              record.render.push(parts[2]);
+              record.render.push(parts[2] + parts[3]);
+              record.react.push(parts[2]);
+              record.frame.push(parts[3]);
             }
             record.each.push({ text: t.text, ms: t.painted - t.start, parts });
           }
@@ -283,7 +303,7 @@ export async function main(args: SuiteArgs): Promise<SuiteResult> {
             .slice(0, 6)
             .map(
               (k) =>
-                `"${k.text}" ${k.ms.toFixed(0)} ms${k.parts ? ` (key→ask ${k.parts[0].toFixed(0)}, ask→answer ${k.parts[1].toFixed(0)}, answer→painted ${k.parts[2].toFixed(0)})` : ''}`,
+                `"${k.text}" ${k.ms.toFixed(0)} ms${k.parts ? ` (key→ask ${k.parts[0].toFixed(0)}, ask→answer ${k.parts[1].toFixed(0)}, answer→DOM ${k.parts[2].toFixed(0)}, DOM→painted ${k.parts[3].toFixed(0)})` : ''}`,
             )
             .join('; '),
         },
@@ -313,6 +333,25 @@ export async function main(args: SuiteArgs): Promise<SuiteResult> {
         stats: statsOf(own(kb)),
         baseline: { name: baselineName, stats: statsOf(own(ks)) },
         target: null,
+      }),
+      figure({
+        id: 'window.keystroke.react',
+        group,
+        name: '↳ of which answer → the DOM shows it (React)',
+        unit: 'ms',
+        stats: statsOf(kb.react),
+        baseline: { name: baselineName, stats: statsOf(ks.react) },
+        target: null,
+      }),
+      figure({
+        id: 'window.keystroke.frame',
+        group,
+        name: '↳ of which the DOM shows it → the frame is out (rAF + a task)',
+        unit: 'ms',
+        stats: statsOf(kb.frame),
+        baseline: { name: baselineName, stats: statsOf(ks.frame) },
+        target: null,
+        notes: ['waiting for the next frame: 0-16.7 ms at 60 Hz, whatever the window does'],
       }),
       figure({
         id: 'window.keystroke.playwright-bridge',
