@@ -392,6 +392,37 @@ describe('the in-memory index against the reference search', () => {
     for (const q of queries) expectSame(index, left, q);
   });
 
+  it('answers the same for row IDs far apart and with room reserved ahead', () => {
+    // Row IDs on both sides of the slot table's pages, and far beyond the
+    // rows held; `reserve` sizes the columns before a bulk load.
+    const ids = [1, 2, 4095, 4096, 4097, 8191, 70_000, 2 ** 31, 2 ** 40, 2 ** 53 - 1];
+    const people = fc.sample(person, { numRuns: ids.length * 30, seed: 3 });
+    const rows: IndexedRow[] = people.map((p, i) => ({
+      ...searchRowOf(userOf(p, i + 1)),
+      rowId: (ids[i % ids.length] as number) + Math.floor(i / ids.length) * 3,
+    }));
+    const reserved = createSearchIndex();
+    reserved.reserve(5000);
+    const grown = createSearchIndex();
+    for (const index of [reserved, grown]) {
+      for (let i = 0; i < rows.length; i += 40) index.upsert(rows.slice(i, i + 40));
+      for (const r of rows) expect(index.has(r.rowId)).toBe(true);
+      expect(index.has(3)).toBe(false);
+    }
+    const queries: SearchQuery[] = [
+      ALL,
+      { ...ALL, text: 'an', sort: 'joined', direction: 'desc', limit: 40, offset: 20 },
+      { ...ALL, roles: ['member', 'user'], sort: 'role', limit: 50 },
+    ];
+    for (const index of [reserved, grown]) for (const q of queries) expectSame(index, rows, q);
+    const left = rows.filter((_, i) => i % 4 !== 0);
+    for (const index of [reserved, grown]) {
+      index.remove(rows.filter((_, i) => i % 4 === 0).map((r) => r.rowId));
+      expect(index.size).toBe(left.length);
+      for (const q of queries) expectSame(index, left, q);
+    }
+  });
+
   it('finds rows written before a piece became common, and forgets rows that lost it', () => {
     const index = createSearchIndex();
     const rows: IndexedRow[] = [];

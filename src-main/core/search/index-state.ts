@@ -13,7 +13,7 @@ import type { NgramPostings, NgramState } from './ngram-postings';
 import type { Posting, PostingPool } from './postings';
 import * as slotBits from './slot-bits';
 import { codePointSortKey } from './sort-key';
-import type { SlotColumns } from './slot-columns';
+import { sizeTextColumns, type SlotColumns } from './slot-columns';
 import type { SortOrders } from './sort-orders';
 import type { WordStarts, WordStartsState } from './word-starts';
 
@@ -125,17 +125,16 @@ export function* importIndexState(parts: IndexParts, state: IndexState): Generat
   cols.freeSlots.length = 0;
   for (const s of c.freeSlots) cols.freeSlots.push(s);
   cols.rowIdOf = c.rowIdOf;
-  cols.hay.length = 0;
-  cols.nameKey.length = 0;
-  cols.userKey.length = 0;
-  cols.filterKeys.length = 0;
+  // Sized at once, then filled by slot (pushed, they copied themselves as they grew).
+  yield* sizeTextColumns(cols, 0);
+  yield* sizeTextColumns(cols, c.capacity);
   cols.slotOf.clear();
   let size = 0;
   for (let s = 0; s < c.nextSlot; s++) {
-    cols.hay.push(c.hay[s] as string);
-    cols.nameKey.push(c.nameKey[s] as string);
-    cols.userKey.push(c.userKey[s] as string);
-    cols.filterKeys.push(c.filterKeys[s] as FilterKeys);
+    cols.hay[s] = c.hay[s] as string;
+    cols.nameKey[s] = c.nameKey[s] as string;
+    cols.userKey[s] = c.userKey[s] as string;
+    cols.filterKeys[s] = c.filterKeys[s] as FilterKeys;
     if (hasBit(c.live, s)) {
       cols.slotOf.set(c.rowIdOf[s] as number, s);
       size++;

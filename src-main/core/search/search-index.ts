@@ -120,6 +120,12 @@ export interface SearchIndex {
    */
   deferTextToRebuild(): void;
   /**
+   * Makes room for `rows` slots at once, before a bulk load: growing as
+   * rows arrive copies every column and sort order at each doubling, and
+   * the one at 262 144 rows held the loop 43-69 ms in a single slice.
+   */
+  reserve(rows: number): void;
+  /**
    * Builds the n-grams and word starts of every row in slices of
    * `budgetMs`, pausing between them; rows written meanwhile are caught up
    * at the end. False when `pause` said to stop (the text stays deferred).
@@ -367,8 +373,9 @@ export function createSearchIndex(): SearchIndex {
       ngrams.typedBytes() +
       pieces.typedBytes() +
       starts.typedBytes();
+    // By slot (a free slot holds "" in both): the row ID table has no walk.
     let chars = 0;
-    for (const s of slotOf.values()) {
+    for (let s = 0; s < cols.nextSlot; s++) {
       chars += (hay[s] as string).length;
       if (nameKey[s] !== undefined) chars += (nameKey[s] as string).length;
     }
@@ -399,6 +406,9 @@ export function createSearchIndex(): SearchIndex {
     },
     deferTextToRebuild: () => {
       if (cols.size === 0 && cols.nextSlot === 0) textDeferred = true;
+    },
+    reserve: (rows) => {
+      if (growColumns(cols, rows)) orders.grow(cols.capacity);
     },
     rebuildText,
     async rebuildOrders(pause, budgetMs) {

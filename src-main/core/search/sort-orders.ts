@@ -93,9 +93,22 @@ export function comparerOf(cols: SlotColumns, order: number): (a: number, b: num
   return order === NAME ? nameComparer(cols) : keyComparer(keyColumn(cols, order), cols.namePos);
 }
 
-/** The column an order sorts by first (none for the name order). */
+/** The column a keyed order sorts by first; null for the name order. */
+export function keyColumnOf(order: number): 'rankOf' | 'lastActiveOf' | 'joinedOf' | null {
+  return order === NAME
+    ? null
+    : order === ROLE
+      ? 'rankOf'
+      : order === LAST_ACTIVE
+        ? 'lastActiveOf'
+        : 'joinedOf';
+}
+
+/** The column a keyed order sorts by first. */
 function keyColumn(cols: SlotColumns, order: number): ArrayLike<number> {
-  return order === ROLE ? cols.rankOf : order === LAST_ACTIVE ? cols.lastActiveOf : cols.joinedOf;
+  const column = keyColumnOf(order);
+  if (column === null) throw new Error('the name order has no key column');
+  return cols[column];
 }
 
 /** The name order's comparison (sort name, then connection, then user ID), made once per index. */

@@ -46,6 +46,7 @@ const SQL = {
     is_bot, deactivated, gone_at IS NOT NULL AS gone, last_active_at, joined_at, filter_json
     FROM users WHERE row_id > ? ORDER BY row_id LIMIT ?`,
   dataVersion: 'PRAGMA data_version',
+  rowCount: 'SELECT count(*) AS n FROM users',
 };
 
 /**
@@ -238,6 +239,8 @@ export function createIndexSync(
       // So are the n-grams and word starts, in two passes over every row
       // (bulk-postings.ts): posting by posting, they were most of a build.
       index.deferTextToRebuild();
+      const cached = reading('read the cache', () => Number((stmt(SQL.rowCount).get() as Row).n));
+      index.reserve(cached);
       for (;;) {
         if (aborted()) return;
         const done = loadSlice(access, index, load, budget);
