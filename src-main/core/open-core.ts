@@ -201,6 +201,7 @@ export async function openCore(deps: CoreDeps): Promise<Core> {
       await actions.stopAll();
       indexLoad.abort();
       await indexLoaded;
+      users.stopSearchIndex();
       await rederiver.stop();
       await checkpointer?.close();
       cache.close();

@@ -97,6 +97,8 @@ export interface IndexSync {
   build(options?: { signal?: AbortSignal; budgetMs?: number }): Promise<void>;
   /** See `UsersRepo.saveSearchIndex`. */
   save(): Promise<boolean>;
+  /** See `UsersRepo.stopSearchIndex`. */
+  stop(): void;
   /**
    * Another connection (the sync worker's) is writing and will hand over
    * what it changed: until `end`, its commits are not taken for a foreign
@@ -123,6 +125,8 @@ export function createIndexSync(
   /** Changes applied to the index so far: a save or load spanning one is abandoned. */
   let changes = 0;
   let saveTimer: ReturnType<typeof setTimeout> | null = null;
+  /** `stop` was called: no save is scheduled any more. */
+  let stopped = false;
   let saving: Promise<boolean> | null = null;
   /** A saved index is being read: writes are counted (so it is discarded), not applied. */
   let loadingSaved = false;
@@ -286,7 +290,7 @@ export function createIndexSync(
 
   /** Saves the index once nothing changed it for a while (after a build, or a sync's last chunk). */
   function scheduleSave(): void {
-    if (!index || access.cache.readOnly) return;
+    if (!index || access.cache.readOnly || stopped) return;
     if (saveTimer) clearTimeout(saveTimer);
     saveTimer = setTimeout(() => {
       saveTimer = null;
@@ -321,6 +325,11 @@ export function createIndexSync(
       if (indexState === 'ready') scheduleSave();
     },
     save,
+    stop() {
+      stopped = true;
+      if (saveTimer) clearTimeout(saveTimer);
+      saveTimer = null;
+    },
     ready() {
       if (!index || indexState !== 'ready') return null;
       if (externalWriters === 0 && currentDataVersion() !== indexDataVersion) {

@@ -1,0 +1,76 @@
+// Probe: the sync suite's ingest into an empty cache, alone in a process:
+// the fake server's answers are recorded by a first sync, then replayed from
+// memory into a fresh core (the worker thread writes, main applies the index
+// changes), `runs` times. Per run: seconds, the longest loop hold, and each
+// hold over 40 ms in the monotonic clock's µs, to match `--trace-gc` lines or
+// a `--cpu-prof` profile. The suite's figure includes whatever else its
+// process holds; this one holds only the recorded answers (off the heap).
+// Run: node --expose-gc test/bench/probes/run.mjs test/bench/probes/ingest-replay.ts '{"count":100000}'
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { addConnection, openBenchCore, type FakeTarget } from '../lib/bench-core';
+import { startFakeProcess } from '../lib/fake-process';
+import { recordingFetch, replayFetch, type Recorded } from '../lib/replay-fetch';
+import { collectGarbage } from '../lib/sampling';
+
+/** The answers of one sync through a core that is closed and dropped after (its heap must not count). */
+async function record(workDir: string, target: FakeTarget): Promise<Recorded[]> {
+  const recorder = recordingFetch();
+  const first = await openBenchCore({ workDir, fetch: recorder.fetch });
+  await first.call('directory:sync', {
+    connectionId: await addConnection(first, target, 'probe'),
+  });
+  await first.close();
+  rmSync(first.userDataDir, { recursive: true, force: true });
+  return recorder.answers();
+}
+
+export async function main(args: {
+  kind?: 'zulip' | 'openwebui';
+  count?: number;
+  runs?: number;
+}): Promise<unknown> {
+  const kind = args.kind ?? 'zulip';
+  const count = args.count ?? 100_000;
+  const workDir = mkdtempSync(join(tmpdir(), 'rollcall-probe-ingest-'));
+  const fake = await startFakeProcess(workDir, { kind, count, seed: 1, sampleIds: 0 });
+  try {
+    const answers = await record(workDir, fake.target);
+    const runs: unknown[] = [];
+    for (let i = 0; i < (args.runs ?? 2); i++) {
+      const bench = await openBenchCore({ workDir, fetch: replayFetch(answers) });
+      const id = await addConnection(bench, fake.target, 'probe');
+      collectGarbage();
+      const heapMbBefore = Math.round(process.memoryUsage().heapUsed / 1e6);
+      const micros = (): number => Number(process.hrtime.bigint() / 1000n);
+      const holds: [number, number][] = [];
+      let last = micros();
+      let longest = 0;
+      const tick = setInterval(() => {
+        const now = micros();
+        longest = Math.max(longest, now - last);
+        if (now - last > 40_000) holds.push([last, now]);
+        last = now;
+      }, 1);
+      const t0 = performance.now();
+      await bench.call('directory:sync', { connectionId: id });
+      const seconds = (performance.now() - t0) / 1000;
+      clearInterval(tick);
+      const heapMb = process.memoryUsage().heapUsed / 1e6;
+      runs.push({
+        heapMbBefore,
+        heapMbAfter: Math.round(heapMb),
+        seconds: Number(seconds.toFixed(2)),
+        loopMaxMs: Number((longest / 1000).toFixed(1)),
+        holds: holds.map(([a, b]) => ({ fromUs: a, ms: Number(((b - a) / 1000).toFixed(1)) })),
+      });
+      await bench.close();
+      rmSync(bench.userDataDir, { recursive: true, force: true });
+    }
+    return { kind, count, runs };
+  } finally {
+    await fake.close();
+    rmSync(workDir, { recursive: true, force: true });
+  }
+}
