@@ -77,6 +77,36 @@ describe('a payload too large to write in one go (issue 13)', () => {
     expect(partCount()).toBe(parts);
   });
 
+  it('stays in parts when a sync knew it by its digest but its row changed meanwhile', async () => {
+    const { clock, users, write, payloadRow, partCount } = setup();
+    const raw = { user_id: 7, full_name: HUGE_NAME };
+    const whole = (): UserWrite => ({
+      ...write(makeUser({ userId: '7', name: 'Ada' }), raw),
+      source: 'digest-7',
+    });
+    await users.upsertBatch([whole()]);
+    const before = payloadRow('7');
+    const parts = partCount();
+    // Marked gone after the sync read the digests: the known member is derived and written.
+    users.markGone('conn-a', '7', clock.now());
+    clock.advance(60_000);
+    const counts = await users.upsertBatch([
+      {
+        known: true,
+        connectionId: 'conn-a',
+        userId: '7',
+        source: 'digest-7',
+        fetchedAt: clock.now(),
+        derive: whole,
+      },
+    ]);
+    // Through the parts path: the same content, so nothing is written again.
+    expect(counts).toEqual({ added: 0, updated: 0, unchanged: 1 });
+    expect(payloadRow('7')).toEqual(before);
+    expect(partCount()).toBe(parts);
+    expect(users.get('conn-a', '7')?.goneAt).toBeNull();
+  });
+
   it('replaces its parts when it changes, and sweeps the old ones and those of a purged user', async () => {
     const { cache, clock, users, write, payloadRow, partCount } = setup();
     await users.upsertBatch([write(makeUser({ userId: '7', name: 'Ada' }), { n: HUGE_NAME })]);

@@ -323,6 +323,8 @@ export async function upsertBatch(
     const started = performance.now();
     const chunk: UpsertCounts = { added: 0, updated: 0, unchanged: 0 };
     const changes: IndexChange[] = [];
+    // Known members whose row changed meanwhile, with a payload for parts: written after the chunk.
+    const largeMissed: UserWrite[] = [];
     const from = i;
     let commitStart = 0;
     try {
@@ -366,7 +368,8 @@ export async function upsertBatch(
           for (const m of missed) {
             const whole = m.derive();
             checkWrite(whole, 0);
-            chunk[writeRow(access, hashWrite(whole), seenAt, changes, indexed)]++;
+            if (isLargePayload(whole.raw ?? null)) largeMissed.push(whole);
+            else chunk[writeRow(access, hashWrite(whole), seenAt, changes, indexed)]++;
           }
         }
         commitStart = performance.now();
@@ -380,6 +383,8 @@ export async function upsertBatch(
     sync.apply(changes);
     const end = performance.now();
     indexCost.learn(changes.length, end - indexStart);
+    // As any large payload: in parts, yielding (writeLarge), never in one go inside a chunk.
+    for (const whole of largeMissed) chunk[await writeLarge(w, whole, seenAt)]++;
     counts.added += chunk.added;
     counts.updated += chunk.updated;
     counts.unchanged += chunk.unchanged;
