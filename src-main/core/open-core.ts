@@ -36,6 +36,15 @@ import { createMetaRepo } from './store/meta-repo';
 import { createUsersRepo } from './store/users-repo';
 import { startWalCheckpointer } from './store/wal-checkpointer';
 
+/**
+ * How long closing may spend saving a search index that changed since it
+ * was last saved (a sync just before quitting): within the quit path's
+ * bound (main/quit.ts, 5 s), with room left for the rest of closing. At
+ * 100 000 users a save takes well under a second; one that would take
+ * longer is given up, and the next start builds the index as before.
+ */
+const CLOSING_SAVE_MS = 2_500;
+
 /** Opens the cache, or a temporary one with a notice saying why. */
 function openCache(deps: CoreDeps): { cache: OpenedDatabase; startupNotices: string[] } {
   const { log, now } = deps;
@@ -201,8 +210,9 @@ export async function openCore(deps: CoreDeps): Promise<Core> {
       await actions.stopAll();
       indexLoad.abort();
       await indexLoaded;
-      users.stopSearchIndex();
+      // The re-deriver first: a write during the save would make it give up.
       await rederiver.stop();
+      await users.stopSearchIndex({ saveWithinMs: CLOSING_SAVE_MS });
       await checkpointer?.close();
       cache.close();
     },

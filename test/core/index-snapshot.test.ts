@@ -5,7 +5,7 @@
 // with the same answers. And the bulk build sorts its orders once, at the
 // end, with the same answers as row-by-row merging.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from '@core/log';
@@ -245,7 +245,8 @@ describe('saving the index on its own', () => {
       await repo.buildSearchIndex();
       await write(0, 50);
       expect(vi.getTimerCount()).toBe(1);
-      repo.stopSearchIndex();
+      // No time given: nothing is saved now either.
+      expect(await repo.stopSearchIndex()).toBe(false);
       expect(vi.getTimerCount()).toBe(0);
       await write(50, 100);
       expect(vi.getTimerCount()).toBe(0);
@@ -253,6 +254,72 @@ describe('saving the index on its own', () => {
       expect(existsSync(join(cache.dir, SNAPSHOT_FILE_NAME))).toBe(false);
       // Searches still answer from the index.
       expect(repo.search(searchQuery({ limit: 1000 })).total).toBe(100);
+    } finally {
+      vi.useRealTimers();
+      cache.close();
+    }
+  });
+});
+
+describe('saving the index as core closes', () => {
+  /** A repository whose built index was saved, then changed by a write the save has not seen. */
+  async function changedSinceSaved() {
+    const cache = openTestCache();
+    addConnectionRow(cache, 'conn-a', 'zulip');
+    addConnectionRow(cache, 'conn-b', 'zulip');
+    const repo = createUsersRepo(cache, { now: () => 1, index: createSearchIndex() });
+    const users = people();
+    await repo.upsertBatch(users.slice(0, 60).map((user) => ({ user, raw: {}, fetchedAt: 1 })));
+    await repo.buildSearchIndex();
+    expect(await repo.saveSearchIndex()).toBe(true);
+    await repo.upsertBatch(users.slice(60).map((user) => ({ user, raw: {}, fetchedAt: 1 })));
+    return { cache, repo, file: join(cache.dir, SNAPSHOT_FILE_NAME) };
+  }
+
+  it('saves what changed since the last save, so the next start reads it instead of building', async () => {
+    // Quitting within seconds of a sync used to drop the waiting save: the
+    // next start found the saved index stale and built it from the cache.
+    const { cache, repo } = await changedSinceSaved();
+    try {
+      expect(await repo.stopSearchIndex({ saveWithinMs: 60_000 })).toBe(true);
+      const { repo: next, log } = await started(cache);
+      expect(fromSaved(log.lines)).toBe(true);
+      expect(next.search(searchQuery({ limit: 1000 })).total).toBe(people().length);
+      expectSameAnswers(next, createUsersRepo(cache, { now: () => 1 }));
+    } finally {
+      cache.close();
+    }
+  });
+
+  it('writes nothing when nothing changed since the last save', async () => {
+    const { cache, repo, file } = await changedSinceSaved();
+    try {
+      expect(await repo.saveSearchIndex()).toBe(true);
+      const saved = readFileSync(file);
+      expect(await repo.stopSearchIndex({ saveWithinMs: 60_000 })).toBe(false);
+      expect(readFileSync(file).equals(saved)).toBe(true);
+    } finally {
+      cache.close();
+    }
+  });
+
+  it('gives the save up when its time runs out, leaving the older file and no partial one', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const { cache, repo, file } = await changedSinceSaved();
+    try {
+      const before = readFileSync(file);
+      const stopping = repo.stopSearchIndex({ saveWithinMs: 2_500 });
+      vi.advanceTimersByTime(2_500);
+      expect(await stopping).toBe(false);
+      expect(readFileSync(file).equals(before)).toBe(true);
+      expect(readdirSync(cache.dir).filter((f) => f.includes(SNAPSHOT_FILE_NAME))).toEqual([
+        SNAPSHOT_FILE_NAME,
+      ]);
+      // The older file is stale: the next start builds from the cache, with every user.
+      vi.useRealTimers();
+      const { repo: next, log } = await started(cache);
+      expect(fromSaved(log.lines)).toBe(false);
+      expect(next.search(searchQuery({ limit: 1000 })).total).toBe(people().length);
     } finally {
       vi.useRealTimers();
       cache.close();

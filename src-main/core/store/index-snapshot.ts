@@ -294,6 +294,8 @@ export async function saveIndexSnapshot(ctx: SnapshotContext): Promise<boolean> 
   const body = encoded.value;
   const sha256 = await digest(body, ctx);
   if (sha256 === null || !unchanged()) return false;
+  // The last turn before the disk: a save told to stop (its time at close ran out) writes nothing.
+  if (!(await ctx.pause())) return false;
   const bodyBytes = body.reduce((n, p) => n + p.byteLength, 0);
   const json = Buffer.from(
     JSON.stringify({

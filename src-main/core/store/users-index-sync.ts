@@ -38,6 +38,12 @@ export function indexesOver(db: SqliteDb): Iterable<SearchIndex> {
 /** Quiet time after the last change before the index is saved beside the cache. */
 const SAVE_AFTER_MS = 3000;
 
+/**
+ * Work per slice of the save that `stop` finishes as core closes: nothing
+ * waits on the loop then (the window has gone), so the slices are long.
+ */
+const CLOSING_SAVE_BUDGET_MS = 100;
+
 /** Rows read per statement while loading the search index. */
 const INDEX_READ_ROWS = 64;
 
@@ -98,7 +104,7 @@ export interface IndexSync {
   /** See `UsersRepo.saveSearchIndex`. */
   save(): Promise<boolean>;
   /** See `UsersRepo.stopSearchIndex`. */
-  stop(): void;
+  stop(options?: { saveWithinMs?: number }): Promise<boolean>;
   /**
    * Another connection (the sync worker's) is writing and will hand over
    * what it changed: until `end`, its commits are not taken for a foreign
@@ -128,6 +134,10 @@ export function createIndexSync(
   /** `stop` was called: no save is scheduled any more. */
   let stopped = false;
   let saving: Promise<boolean> | null = null;
+  /** The count of changes the saved file holds; null: the index as it is was never saved nor read. */
+  let savedAt: number | null = null;
+  /** Aborted when the time `stop` gave a last save has run out: the save gives up at its next pause. */
+  const lastCall = new AbortController();
   /** A saved index is being read: writes are counted (so it is discarded), not applied. */
   let loadingSaved = false;
   /** External writers at work (see `external`). */
@@ -205,6 +215,7 @@ export function createIndexSync(
     const budget = options.budgetMs ?? 10;
     const run = async (): Promise<void> => {
       indexState = 'building';
+      savedAt = null;
       index.clear();
       // The version before the first read: a write by another connection
       // during the build shows as a change at the first search.
@@ -223,6 +234,7 @@ export function createIndexSync(
           loadingSaved = false;
         });
       if (loaded) {
+        savedAt = changes;
         indexDataVersion = adoptedVersion(version);
         indexState = 'ready';
         const { typedBytes, stringChars } = index.stats();
@@ -299,10 +311,16 @@ export function createIndexSync(
     saveTimer.unref?.();
   }
 
-  async function save(): Promise<boolean> {
+  async function save(budgetMs = 10): Promise<boolean> {
     if (!index || indexState !== 'ready' || !access.db.isOpen) return false;
     if (saving) return saving;
-    saving = saveIndexSnapshot(snapshotContext(undefined, 10))
+    const at = changes;
+    saving = saveIndexSnapshot(snapshotContext(lastCall.signal, budgetMs))
+      .then((saved) => {
+        // A save that ended well spanned no change: the file holds `at`.
+        if (saved) savedAt = at;
+        return saved;
+      })
       .catch(() => false)
       .finally(() => {
         saving = null;
@@ -324,11 +342,22 @@ export function createIndexSync(
       applyChanges(index, batch);
       if (indexState === 'ready') scheduleSave();
     },
-    save,
-    stop() {
+    save: () => save(),
+    async stop(options = {}) {
       stopped = true;
       if (saveTimer) clearTimeout(saveTimer);
       saveTimer = null;
+      const within = options.saveWithinMs ?? 0;
+      const due = indexState === 'ready' && (saving !== null || savedAt !== changes);
+      if (!due || within <= 0) return false;
+      const bound = setTimeout(() => lastCall.abort(), within);
+      try {
+        // A save under way may hold every change already.
+        if (saving && (await saving) && savedAt === changes) return true;
+        return await save(CLOSING_SAVE_BUDGET_MS);
+      } finally {
+        clearTimeout(bound);
+      }
     },
     ready() {
       if (!index || indexState !== 'ready') return null;

@@ -91,6 +91,7 @@ export async function main(args: {
         r.hay,
         r.summary,
         '',
+        r.hash,
         1,
       );
       if (args.payload !== false) {
