@@ -303,6 +303,29 @@ describe('saving the index as core closes', () => {
     }
   });
 
+  it('saves nothing when another program wrote what the index has not seen', async () => {
+    // Saved then, the file would carry the cache's new fingerprint without that write.
+    const { cache, repo, file } = await changedSinceSaved();
+    try {
+      const before = readFileSync(file);
+      const { DatabaseSync } = await import('@photostructure/sqlite');
+      const other = new DatabaseSync(cache.path);
+      other
+        .prepare(
+          `UPDATE users SET search_text = 'zebra', sort_name = 'zebra' WHERE user_id = '1002'`,
+        )
+        .run();
+      other.close();
+      expect(await repo.stopSearchIndex({ saveWithinMs: 60_000 })).toBe(false);
+      expect(readFileSync(file).equals(before)).toBe(true);
+      const { repo: next, log } = await started(cache);
+      expect(fromSaved(log.lines)).toBe(false);
+      expect(next.search(searchQuery({ text: 'zebra' })).total).toBe(1);
+    } finally {
+      cache.close();
+    }
+  });
+
   it('gives the save up when its time runs out, leaving the older file and no partial one', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const { cache, repo, file } = await changedSinceSaved();

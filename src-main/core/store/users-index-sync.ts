@@ -314,6 +314,9 @@ export function createIndexSync(
   async function save(budgetMs = 10): Promise<boolean> {
     if (!index || indexState !== 'ready' || !access.db.isOpen) return false;
     if (saving) return saving;
+    // Another program wrote since the index last matched the file: saved now,
+    // it would carry the file's new fingerprint without that write in it.
+    if (externalWriters === 0 && currentDataVersion() !== indexDataVersion) return false;
     const at = changes;
     saving = saveIndexSnapshot(snapshotContext(lastCall.signal, budgetMs))
       .then((saved) => {
