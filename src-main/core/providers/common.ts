@@ -97,11 +97,6 @@ export function requireProductRole<R extends string>(
   return found;
 }
 
-/** Lets other work run between batches of CPU-bound normalizing. */
-export function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
-
 /** Joins the base URL and an API path that starts with a slash. */
 export function apiUrl(baseUrl: string, path: string, query?: Record<string, string>): string {
   const q = query ? `?${new URLSearchParams(query).toString()}` : '';

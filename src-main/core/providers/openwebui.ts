@@ -28,8 +28,8 @@ import {
   interactive,
   throwIfCancelled,
   unreadableTally,
-  yieldToEventLoop,
 } from './common';
+import { yieldToEventLoop } from '../event-loop';
 import { badUser, field, isObject, nonEmpty, str, type JsonObject } from './json';
 import type {
   CallOptions,

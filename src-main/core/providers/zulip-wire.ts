@@ -9,7 +9,7 @@ import { dictionary } from '@shared/dictionary';
 import { isZulipUserId } from '@shared/server-url';
 import type { Presence, ZulipRole } from '@shared/model';
 import { capText } from '@shared/text-caps';
-import { yieldToEventLoop } from './common';
+import { yieldToEventLoop } from '../event-loop';
 import { field, int, isObject, nonEmpty, num, type JsonObject } from './json';
 import type { ZulipContext } from './types';
 

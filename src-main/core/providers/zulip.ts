@@ -34,9 +34,9 @@ import {
   interactive,
   throwIfCancelled,
   unreadableTally,
-  yieldToEventLoop,
   type UnreadableTally,
 } from './common';
+import { yieldToEventLoop } from '../event-loop';
 import { badUser, field, isObject, nonEmpty, str, type JsonObject } from './json';
 import type {
   CallOptions,

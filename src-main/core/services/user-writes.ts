@@ -7,7 +7,7 @@
  */
 import type { DirectoryUser, JsonValue } from '@shared/model';
 import type { FetchedUser, ProviderContext } from '../providers';
-import { yieldToEventLoop } from '../store/sqlite-helpers';
+import { yieldToEventLoop } from '../event-loop';
 import { redactPayload, redactUser } from '../store/redact-payload';
 import type { UsersRepo } from '../store/users-repo';
 import type { UserWrite } from '../store/users-rows';

@@ -22,7 +22,8 @@ import { capText } from '@shared/text-caps';
 import { silentLogger, type Logger } from '../log';
 import type { OpenedDatabase } from './db';
 import { cacheFailure, readOnlyFailure } from './sqlite-errors';
-import { statementCache, yieldToEventLoop } from './sqlite-helpers';
+import { statementCache } from './sqlite-helpers';
+import { yieldToEventLoop } from '../event-loop';
 
 /** An entry as the run loop hands it; the log gives it its ID. */
 type NewAuditEntry = Omit<AuditEntry, 'id'>;

@@ -17,7 +17,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { JsonValue } from '@shared/model';
 import { CUT_MARK } from '@shared/text-caps';
 import { jsonTextPieces } from '../net/json-slices';
-import { inTransaction, yieldToEventLoop, type SqliteDb } from './sqlite-helpers';
+import { inTransaction, type SqliteDb } from './sqlite-helpers';
+import { yieldToEventLoop } from '../event-loop';
 
 /** A payload whose strings add up to more than this many characters is stored in parts. */
 const LARGE_PAYLOAD_CHARS = 256 * 1024;

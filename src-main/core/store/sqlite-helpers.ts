@@ -83,8 +83,3 @@ export function statementCache(db: SqliteDb, capacity = 64): (sql: string) => Sq
     return stmt;
   };
 }
-
-/** Lets the event loop run (timers, IPC) between chunks of work. */
-export function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}

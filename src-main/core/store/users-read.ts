@@ -8,7 +8,7 @@
  */
 import type { UserRecord, UserSummary } from '@shared/model';
 import { rollcallError, RollcallFailure } from '@shared/errors';
-import { yieldToEventLoop } from './sqlite-helpers';
+import { yieldToEventLoop } from '../event-loop';
 import {
   identityOf,
   parseStoredRaw,

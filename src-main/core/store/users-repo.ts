@@ -19,7 +19,7 @@ import { DEFAULT_SEARCH_SPEC } from '@shared/model';
 import type { SearchQuery, SearchResult, UserRecord, UserSummary } from '@shared/model';
 import { RollcallFailure } from '@shared/errors';
 import type { OpenedDatabase } from './db';
-import { yieldToEventLoop } from './sqlite-helpers';
+import { yieldToEventLoop } from '../event-loop';
 import { knownSources } from './users-known';
 import {
   createIndexSync,

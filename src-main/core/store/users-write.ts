@@ -10,7 +10,8 @@
  */
 import { rollcallError, RollcallFailure } from '@shared/errors';
 import { cacheFailure, readOnlyFailure } from './sqlite-errors';
-import { inTransaction, yieldToEventLoop, type SqliteDb } from './sqlite-helpers';
+import { inTransaction, type SqliteDb } from './sqlite-helpers';
+import { yieldToEventLoop } from '../event-loop';
 import { indexesOver, type IndexChange, type IndexSync } from './users-index-sync';
 import {
   isLargePayload,

@@ -14,7 +14,7 @@ import { fail } from '@shared/errors';
 import type { KeyOwner, UserSummary } from '@shared/model';
 import type { ActionFacts } from '../../store/action-facts';
 import type { StoredConnection } from '../../store/connections-repo';
-import { yieldToEventLoop } from '../../store/sqlite-helpers';
+import { yieldToEventLoop } from '../../event-loop';
 import type { UsersRepo } from '../../store/users-repo';
 import { confirmationFor, describeTarget, planTitle } from './plan-words';
 import {
