@@ -10,7 +10,7 @@
 import type { IndexedRow, SearchIndex } from '../search/search-index';
 import { MAX_DEFERRED_ROWS } from '../search/sort-orders';
 import { loadIndexSnapshot, saveIndexSnapshot, type SnapshotContext } from './index-snapshot';
-import { type SqliteDb } from './sqlite-helpers';
+import type { SqliteDb } from './sqlite-helpers';
 import { yieldToEventLoop } from '../event-loop';
 import { indexedRowOf } from './stored-users';
 import type { Row, UsersAccess } from './users-rows';

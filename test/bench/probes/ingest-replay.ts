@@ -13,6 +13,7 @@ import { addConnection, openBenchCore, type FakeTarget } from '../lib/bench-core
 import { startFakeProcess } from '../lib/fake-process';
 import { recordingFetch, replayFetch, type Recorded } from '../lib/replay-fetch';
 import { collectGarbage } from '../lib/sampling';
+import { loopWatch } from './probe-data';
 
 /** The answers of one sync through a core that is closed and dropped after (its heap must not count). */
 async function record(workDir: string, target: FakeTarget): Promise<Recorded[]> {
@@ -43,27 +44,21 @@ export async function main(args: {
       const id = await addConnection(bench, fake.target, 'probe');
       collectGarbage();
       const heapMbBefore = Math.round(process.memoryUsage().heapUsed / 1e6);
-      const micros = (): number => Number(process.hrtime.bigint() / 1000n);
-      const holds: [number, number][] = [];
-      let last = micros();
-      let longest = 0;
-      const tick = setInterval(() => {
-        const now = micros();
-        longest = Math.max(longest, now - last);
-        if (now - last > 40_000) holds.push([last, now]);
-        last = now;
-      }, 1);
+      const watch = loopWatch();
       const t0 = performance.now();
       await bench.call('directory:sync', { connectionId: id });
       const seconds = (performance.now() - t0) / 1000;
-      clearInterval(tick);
+      const loop = watch.stop();
       const heapMb = process.memoryUsage().heapUsed / 1e6;
       runs.push({
         heapMbBefore,
         heapMbAfter: Math.round(heapMb),
         seconds: Number(seconds.toFixed(2)),
-        loopMaxMs: Number((longest / 1000).toFixed(1)),
-        holds: holds.map(([a, b]) => ({ fromUs: a, ms: Number(((b - a) / 1000).toFixed(1)) })),
+        loopMaxMs: Number(loop.maxGapMs.toFixed(1)),
+        holds: loop.longGaps.map(([a, b]) => ({
+          fromUs: a,
+          ms: Number(((b - a) / 1000).toFixed(1)),
+        })),
       });
       await bench.close();
       rmSync(bench.userDataDir, { recursive: true, force: true });
