@@ -48,6 +48,14 @@ export interface ExactKeys {
   packed(nextSlot: number): Generator<void, PackedKeys>;
   /** Replaces what it holds with packed keys (taken over) whose table `checkTable` passed. */
   restore(keys: PackedKeys): Generator<void>;
+  /**
+   * Holds every slot's keys below `nextSlot` packed, as a load holds them,
+   * and drops what a build filed (a string and a Map entry per key, ~60 MB
+   * of heap at 100 000 users): the same answers from typed arrays. Gives up
+   * (false), holding them as before, when `changed()` says a slot was
+   * written meanwhile.
+   */
+  compact(nextSlot: number, changed: () => boolean): Generator<void, boolean>;
   /** Bytes of the typed arrays. */
   typedBytes(): number;
 }
@@ -358,9 +366,8 @@ export function createExactKeys(): ExactKeys {
     return { keyCounts, keyLengths, keyUnits, table, next };
   }
 
-  function* restore(keys: PackedKeys): Generator<void> {
-    filed.clear();
-    rowKeys.length = 0;
+  /** What a load holds of packed keys (taken over), made a step at a time without touching what is held. */
+  function* loadedOf(keys: PackedKeys): Generator<void, Loaded> {
     const slots = keys.keyCounts.length;
     const total = keys.keyLengths.length;
     const slotStart = new Int32Array(slots + 1);
@@ -378,7 +385,25 @@ export function createExactKeys(): ExactKeys {
     const live = new Uint8Array(slots);
     for (let slot = 0; slot < slots; slot++) if (keys.keyCounts[slot] !== 0) live[slot] = 1;
     const { keyUnits: units, table, next } = keys;
-    loaded = { units, keyStart, slotStart, keySlot, table, next, live };
+    return { units, keyStart, slotStart, keySlot, table, next, live };
+  }
+
+  function* restore(keys: PackedKeys): Generator<void> {
+    filed.clear();
+    rowKeys.length = 0;
+    loaded = yield* loadedOf(keys);
+  }
+
+  function* compact(nextSlot: number, changed: () => boolean): Generator<void, boolean> {
+    const keys = yield* packed(nextSlot);
+    if (changed()) return false;
+    const next = yield* loadedOf(keys);
+    if (changed()) return false;
+    // In one step: every search sees the keys either all filed or all packed.
+    filed.clear();
+    rowKeys.length = 0;
+    loaded = next;
+    return true;
   }
 
   return {
@@ -409,6 +434,7 @@ export function createExactKeys(): ExactKeys {
     },
     packed,
     restore,
+    compact,
     typedBytes: () =>
       loaded.units.byteLength +
       loaded.keyStart.byteLength +

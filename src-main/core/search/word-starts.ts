@@ -84,6 +84,8 @@ export interface WordStarts {
    * reader), taking its tables over, a slice of slots per step.
    */
   restore(state: WordStartsState): Generator<void>;
+  /** The exact keys held packed, as a load holds them (exact-keys.ts `compact`). */
+  compactKeys(nextSlot: number, changed: () => boolean): Generator<void, boolean>;
 }
 
 /** The relevance tables as a saved index (index-snapshot-format.ts) carries them. */
@@ -221,6 +223,7 @@ export function createWordStarts(cols: SlotColumns, pool: PostingPool): WordStar
       yield;
       yield* exact.restore(state.keys);
     },
+    compactKeys: (nextSlot, changed) => exact.compact(nextSlot, changed),
     typedBytes: () => {
       let typed = exact.typedBytes();
       for (const t of [...names, ...anywhere]) typed += t.typedBytes();

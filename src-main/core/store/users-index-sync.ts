@@ -45,6 +45,21 @@ const SAVE_AFTER_MS = 3000;
  */
 const CLOSING_SAVE_BUDGET_MS = 100;
 
+/**
+ * Rows held as a build holds them (a string and a Map entry per exact key)
+ * that make compacting the index worth it: at least this many, and at
+ * least `COMPACT_SHARE`-th of the index.
+ */
+const COMPACT_MIN_ROWS = 10_000;
+const COMPACT_SHARE = 10;
+/** Work per slice of a compaction (ms), like a build's. */
+const COMPACT_SLICE_MS = 10;
+
+/** Whether an index of `size` rows, `builtRows` of them held as a build holds them, is worth compacting. */
+export function worthCompacting(builtRows: number, size: number): boolean {
+  return builtRows >= COMPACT_MIN_ROWS && builtRows * COMPACT_SHARE >= size;
+}
+
 /** Rows read per statement while loading the search index. */
 const INDEX_READ_ROWS = 64;
 
@@ -106,6 +121,8 @@ export interface IndexSync {
   save(): Promise<boolean>;
   /** See `UsersRepo.stopSearchIndex`. */
   stop(options?: { saveWithinMs?: number }): Promise<boolean>;
+  /** See `UsersRepo.compactSearchIndex`. */
+  compact(options?: { budgetMs?: number }): Promise<boolean>;
   /**
    * Another connection (the sync worker's) is writing and will hand over
    * what it changed: until `end`, its commits are not taken for a foreign
@@ -145,6 +162,11 @@ export function createIndexSync(
   let externalWriters = 0;
   /** One ended while the index was building: the build adopts the file's version when done. */
   let adoptAtBuildEnd = false;
+  /** Rows the index holds as a build holds them, not as read from a saved file (see `compact`). */
+  let builtRows = 0;
+  let compacting: Promise<boolean> | null = null;
+  /** Aborted by `stop`: a compaction under way gives up at its next pause. */
+  const stopping = new AbortController();
   if (index) {
     let set = indexesOf.get(access.db);
     if (!set) indexesOf.set(access.db, (set = new Set()));
@@ -177,7 +199,7 @@ export function createIndexSync(
       apply(batch) {
         if (index && batch.length > 0) {
           changes++;
-          if (!loadingSaved) applyChanges(index, batch);
+          if (!loadingSaved) builtRows += applyChanges(index, batch);
         }
       },
       settle() {
@@ -236,6 +258,7 @@ export function createIndexSync(
         });
       if (loaded) {
         savedAt = changes;
+        builtRows = 0;
         indexDataVersion = adoptedVersion(version);
         indexState = 'ready';
         const { typedBytes, stringChars } = index.stats();
@@ -278,6 +301,7 @@ export function createIndexSync(
       if (!sorted || aborted()) return;
       indexDataVersion = adoptedVersion(version);
       indexState = 'ready';
+      builtRows = index.size;
       const { rows, typedBytes, stringChars } = index.stats();
       access.log.info('search index ready', { rows, typedBytes, stringChars });
       scheduleSave();
@@ -307,7 +331,9 @@ export function createIndexSync(
     if (saveTimer) clearTimeout(saveTimer);
     saveTimer = setTimeout(() => {
       saveTimer = null;
-      void save();
+      void save().then((saved) => {
+        if (saved && index && worthCompacting(builtRows, index.size)) void compact();
+      });
     }, SAVE_AFTER_MS);
     saveTimer.unref?.();
   }
@@ -332,6 +358,47 @@ export function createIndexSync(
     return saving;
   }
 
+  /**
+   * Holds what the index built a string or an object per key of as a load
+   * from a saved index holds it (typed arrays), in slices of the loop
+   * (search-index.ts `compact`). Run after the save that follows many rows
+   * built (a first sync, a start without a usable saved index): at 100 000
+   * users a built index kept about twice the heap of a loaded one, which
+   * every collection of main's heap marks. Searches go on meanwhile; a
+   * write during it, or core closing, leaves the index as it is.
+   */
+  async function compact(options: { budgetMs?: number } = {}): Promise<boolean> {
+    if (!index || indexState !== 'ready' || stopped) return false;
+    if (compacting) return compacting;
+    const budget = options.budgetMs ?? COMPACT_SLICE_MS;
+    const steps = index.compact();
+    const run = async (): Promise<boolean> => {
+      let started = performance.now();
+      for (;;) {
+        const next = steps.next();
+        if (next.done) return next.value;
+        if (performance.now() - started >= budget) {
+          await yieldToEventLoop();
+          if (stopping.signal.aborted || indexState !== 'ready') return false;
+          started = performance.now();
+        }
+      }
+    };
+    compacting = run()
+      .then((done) => {
+        if (!done) return false;
+        builtRows = 0;
+        const { rows, typedBytes, stringChars } = index.stats();
+        access.log.info('search index compacted', { rows, typedBytes, stringChars });
+        return true;
+      })
+      .catch(() => false)
+      .finally(() => {
+        compacting = null;
+      });
+    return compacting;
+  }
+
   return {
     index,
     indexed: index !== null || relay !== undefined,
@@ -343,19 +410,26 @@ export function createIndexSync(
       changes++;
       // Reading a saved index: this change makes it stale, and the build after reads it from the cache.
       if (loadingSaved) return;
-      applyChanges(index, batch);
+      builtRows += applyChanges(index, batch);
       if (indexState === 'ready') scheduleSave();
     },
     save: () => save(),
+    compact,
     async stop(options = {}) {
       stopped = true;
       if (saveTimer) clearTimeout(saveTimer);
       saveTimer = null;
+      // A compaction under way ends at its next pause; it changes nothing a save holds.
+      stopping.abort();
       const within = options.saveWithinMs ?? 0;
       const due = indexState === 'ready' && (saving !== null || savedAt !== changes);
-      if (!due || within <= 0) return false;
+      if (!due || within <= 0) {
+        await compacting;
+        return false;
+      }
       const bound = setTimeout(() => lastCall.abort(), within);
       try {
+        await compacting;
         // A save under way may hold every change already.
         if (saving && (await saving) && savedAt === changes) return true;
         return await save(CLOSING_SAVE_BUDGET_MS);
@@ -376,13 +450,18 @@ export function createIndexSync(
   };
 }
 
-/** Applies changes in order: upserts and "seen again" batch up, "gone" and "remove" flush them first. */
-function applyChanges(index: SearchIndex, changes: readonly IndexChange[]): void {
+/**
+ * Applies changes in order: upserts and "seen again" batch up, "gone" and
+ * "remove" flush them first. Returns the rows upserted.
+ */
+function applyChanges(index: SearchIndex, changes: readonly IndexChange[]): number {
+  let upserted = 0;
   let rows: IndexedRow[] = [];
   let seen: number[] = [];
   const flush = (): void => {
     // The sort orders merge many chunks at once (or at the next search).
     if (rows.length > 0) index.upsert(rows, { deferOrder: true });
+    upserted += rows.length;
     if (seen.length > 0) index.setGone(seen, false);
     rows = [];
     seen = [];
@@ -397,6 +476,7 @@ function applyChanges(index: SearchIndex, changes: readonly IndexChange[]): void
     }
   }
   flush();
+  return upserted;
 }
 
 /**

@@ -144,6 +144,15 @@ export interface UsersRepo {
    * True once a save made or finished here has written the file.
    */
   stopSearchIndex(options?: { saveWithinMs?: number }): Promise<boolean>;
+  /**
+   * Holds what the search index built a string and a Map entry per key of
+   * in typed arrays, as a start from the saved index does
+   * (users-index-sync.ts `compact`), in slices of `budgetMs` (default 10):
+   * the same answers from less heap. Done on its own after the save that
+   * follows many rows built. True once done; false when a write came
+   * meanwhile or core closed (the index is then as it was).
+   */
+  compactSearchIndex(options?: { budgetMs?: number }): Promise<boolean>;
   /** Where the search index stands: none given, not built, loading, or serving searches. */
   searchIndexState(): SearchIndexState;
   /**
@@ -288,6 +297,7 @@ export function createUsersRepo(
     buildSearchIndex: (options) => sync.build(options),
     searchIndexState: () => sync.state(),
     saveSearchIndex: () => sync.save(),
+    compactSearchIndex: (options) => sync.compact(options),
     stopSearchIndex: (options) => sync.stop(options),
     searchAll: (spec, options = {}) => searchAllUsers(access, sync, spec, options),
     iterateSummaries: (options = {}) => iterateSummaries(access, options),

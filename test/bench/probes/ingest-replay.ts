@@ -5,6 +5,8 @@
 // hold over 40 ms in the monotonic clock's µs, to match `--trace-gc` lines or
 // a `--cpu-prof` profile. The suite's figure includes whatever else its
 // process holds; this one holds only the recorded answers (off the heap).
+// With `settleMs`, each run then waits (the index is saved and compacted
+// meanwhile) and reports the heap after a full GC and the loop's holds.
 // Run: node --expose-gc test/bench/probes/run.mjs test/bench/probes/ingest-replay.ts '{"count":100000}'
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,6 +33,8 @@ export async function main(args: {
   kind?: 'zulip' | 'openwebui';
   count?: number;
   runs?: number;
+  /** Also wait this long after each sync (ms), then report the heap after a full GC and the loop meanwhile. */
+  settleMs?: number;
 }): Promise<unknown> {
   const kind = args.kind ?? 'zulip';
   const count = args.count ?? 100_000;
@@ -50,7 +54,25 @@ export async function main(args: {
       const seconds = (performance.now() - t0) / 1000;
       const loop = watch.stop();
       const heapMb = process.memoryUsage().heapUsed / 1e6;
+      // What follows a sync when the window stays open: the index saved after
+      // three quiet seconds, then compacted (users-index-sync.ts `compact`).
+      let settled: Record<string, unknown> = {};
+      if (args.settleMs) {
+        const after = loopWatch();
+        await new Promise((resolve) => setTimeout(resolve, args.settleMs));
+        const held = after.stop();
+        collectGarbage();
+        settled = {
+          heapMbSettled: Math.round(process.memoryUsage().heapUsed / 1e6),
+          settleLoopMaxMs: Number(held.maxGapMs.toFixed(1)),
+          settleHolds: held.longGaps.map(([a, b]) => ({
+            fromUs: a,
+            ms: Number(((b - a) / 1000).toFixed(1)),
+          })),
+        };
+      }
       runs.push({
+        ...settled,
         heapMbBefore,
         heapMbAfter: Math.round(heapMb),
         seconds: Number(seconds.toFixed(2)),
