@@ -77,16 +77,25 @@ export function* exportIndexState(parts: IndexParts): Generator<void, IndexState
   while (!parts.orders.flushStep()) yield;
   const orders = parts.orders.current();
   const starts = yield* parts.starts.state(cols.nextSlot);
+  // One text column a step: the four copies at once held the loop ~45 ms at 300 000 users.
+  const hay = cols.hay.slice(0, cols.nextSlot);
+  yield;
+  const nameKey = cols.nameKey.slice(0, cols.nextSlot);
+  yield;
+  const userKey = cols.userKey.slice(0, cols.nextSlot);
+  yield;
+  const filterKeys = cols.filterKeys.slice(0, cols.nextSlot);
+  yield;
   return {
     columns: {
       capacity: cols.capacity,
       nextSlot: cols.nextSlot,
       freeSlots: Int32Array.from(cols.freeSlots),
       rowIdOf: cols.rowIdOf,
-      hay: cols.hay.slice(0, cols.nextSlot),
-      nameKey: cols.nameKey.slice(0, cols.nextSlot),
-      userKey: cols.userKey.slice(0, cols.nextSlot),
-      filterKeys: cols.filterKeys.slice(0, cols.nextSlot),
+      hay,
+      nameKey,
+      userKey,
+      filterKeys,
       connOf: cols.connOf,
       roleOf: cols.roleOf,
       rankOf: cols.rankOf,
