@@ -15,7 +15,16 @@ import type {
 import { DEFAULT_SEARCH_SPEC, ZULIP_BOT_TYPE_LABELS } from '@shared/model';
 import { databasePath, openDatabase, type OpenedDatabase } from '@core/store/db';
 import type { Migration } from '@core/store/migrations';
-import { silentLogger } from '@core/log';
+import { silentLogger, type Logger } from '@core/log';
+
+/** A logger that keeps each line said as "message {fields as JSON}", for tests that read the log. */
+export function recordingLog(): Logger & { lines: string[] } {
+  const lines: string[] = [];
+  const say = (message: string, fields?: Record<string, unknown>): void => {
+    lines.push(`${message} ${JSON.stringify(fields ?? {})}`);
+  };
+  return { lines, info: say, warn: say, error: say };
+}
 
 /** Folders made by `tempDir`, removed after each file's tests. */
 const made: string[] = [];

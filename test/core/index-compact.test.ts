@@ -6,23 +6,14 @@
 // leaves the index as it was.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Logger } from '@core/log';
 import { createSearchIndex, type IndexedRow } from '@core/search/search-index';
 import { searchRowOf } from '@core/search/search-text';
 import { createSlotColumns, shareFilterStrings } from '@core/search/slot-columns';
 import { SNAPSHOT_FILE_NAME } from '@core/store/index-snapshot';
 import { worthCompacting } from '@core/store/users-index-sync';
-import { createUsersRepo, type UsersRepo } from '@core/store/users-repo';
-import { addConnectionRow, openTestCache, searchQuery } from './cache-fixtures';
-import { people, QUERIES } from './index-fixtures';
-
-function recordingLog(): Logger & { lines: string[] } {
-  const lines: string[] = [];
-  const say = (message: string, fields?: Record<string, unknown>): void => {
-    lines.push(`${message} ${JSON.stringify(fields ?? {})}`);
-  };
-  return { lines, info: say, warn: say, error: say };
-}
+import { createUsersRepo } from '@core/store/users-repo';
+import { addConnectionRow, openTestCache, searchQuery, recordingLog } from './cache-fixtures';
+import { expectSameAnswers, people, QUERIES } from './index-fixtures';
 
 const compacted = (lines: string[]): boolean =>
   lines.some((l) => l.startsWith('search index compacted'));
@@ -37,14 +28,6 @@ async function builtAndSaved(count = 1500) {
   await repo.upsertBatch(people(count).map((user) => ({ user, raw: {}, fetchedAt: 1 })));
   await repo.buildSearchIndex();
   return { cache, repo, log, sql: createUsersRepo(cache, { now: () => 1 }) };
-}
-
-function expectSameAnswers(a: UsersRepo, b: UsersRepo): void {
-  for (const q of QUERIES) {
-    const x = a.search(q);
-    const y = b.search(q);
-    expect({ q, total: x.total, items: x.items }).toEqual({ q, total: y.total, items: y.items });
-  }
 }
 
 /** Turns of the event loop (never a fake timer) until `done`, for at most `ms`. */

@@ -3,6 +3,7 @@
  * index to the same answers (a saved index, a bulk build, row by row).
  */
 import type { SearchQuery } from '@shared/model';
+import type { UsersRepo } from '@core/store/users-repo';
 import { field, makeUser, searchQuery } from './cache-fixtures';
 
 const FIRST = ['Zoë', 'Anna', 'Иван', '王', 'Straße', 'Ødegård', 'maria', 'O"Neil', '😀x', 'Ab'];
@@ -60,3 +61,12 @@ export const QUERIES: SearchQuery[] = [
     searchQuery({ text, sort: 'relevance', limit: 2000 }),
   ),
 ];
+
+/** Holds two repositories to the same total and page for every query of `QUERIES`. */
+export function expectSameAnswers(a: UsersRepo, b: UsersRepo): void {
+  for (const q of QUERIES) {
+    const x = a.search(q);
+    const y = b.search(q);
+    expect({ q, total: x.total, items: x.items }).toEqual({ q, total: y.total, items: y.items });
+  }
+}

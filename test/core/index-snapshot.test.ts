@@ -8,23 +8,19 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Logger } from '@core/log';
 import { SEARCH_INDEX_VERSION } from '@core/search/index-version';
 import { createSearchIndex, type IndexedRow } from '@core/search/search-index';
 import { searchRowOf } from '@core/search/search-text';
 import { readSnapshotFile, SNAPSHOT_FILE_NAME } from '@core/store/index-snapshot';
 import { createUsersRepo, type UsersRepo } from '@core/store/users-repo';
-import { addConnectionRow, makeUser, openTestCache, searchQuery } from './cache-fixtures';
-import { people, QUERIES } from './index-fixtures';
-
-/** A logger that keeps what was said. */
-function recordingLog(): Logger & { lines: string[] } {
-  const lines: string[] = [];
-  const say = (message: string, fields?: Record<string, unknown>): void => {
-    lines.push(`${message} ${JSON.stringify(fields ?? {})}`);
-  };
-  return { lines, info: say, warn: say, error: say };
-}
+import {
+  addConnectionRow,
+  makeUser,
+  openTestCache,
+  searchQuery,
+  recordingLog,
+} from './cache-fixtures';
+import { expectSameAnswers, people, QUERIES } from './index-fixtures';
 
 /** A cache of `people()`, a repository whose index is built and saved, and the SQL-only one. */
 async function savedCache(): Promise<{
@@ -53,14 +49,6 @@ async function started(
   await repo.buildSearchIndex();
   expect(repo.searchIndexState()).toBe('ready');
   return { repo, log };
-}
-
-function expectSameAnswers(a: UsersRepo, b: UsersRepo): void {
-  for (const q of QUERIES) {
-    const x = a.search(q);
-    const y = b.search(q);
-    expect({ q, total: x.total, items: x.items }).toEqual({ q, total: y.total, items: y.items });
-  }
 }
 
 const fromSaved = (lines: string[]): boolean =>

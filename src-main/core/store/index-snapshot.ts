@@ -96,8 +96,12 @@ function sameFingerprint(a: Fingerprint, b: unknown): boolean {
   );
 }
 
-/** Runs a generator to its end, pausing once a slice has run `budgetMs`. Null: told to stop. */
-async function drive<T>(
+/**
+ * Runs a generator to its end, pausing once a slice has run `budgetMs`.
+ * Null: told to stop. Every sliced walk of the index is driven by it (a
+ * save, a load, a compaction in users-index-sync.ts).
+ */
+export async function drive<T>(
   steps: Generator<void, T>,
   ctx: Pick<SnapshotContext, 'pause' | 'budgetMs'>,
 ): Promise<{ value: T } | null> {

@@ -9,7 +9,12 @@
  */
 import type { IndexedRow, SearchIndex } from '../search/search-index';
 import { MAX_DEFERRED_ROWS } from '../search/sort-orders';
-import { loadIndexSnapshot, saveIndexSnapshot, type SnapshotContext } from './index-snapshot';
+import {
+  drive,
+  loadIndexSnapshot,
+  saveIndexSnapshot,
+  type SnapshotContext,
+} from './index-snapshot';
 import type { SqliteDb } from './sqlite-helpers';
 import { yieldToEventLoop } from '../event-loop';
 import { indexedRowOf } from './stored-users';
@@ -370,23 +375,16 @@ export function createIndexSync(
   async function compact(options: { budgetMs?: number } = {}): Promise<boolean> {
     if (!index || indexState !== 'ready' || stopped) return false;
     if (compacting) return compacting;
-    const budget = options.budgetMs ?? COMPACT_SLICE_MS;
-    const steps = index.compact();
-    const run = async (): Promise<boolean> => {
-      let started = performance.now();
-      for (;;) {
-        const next = steps.next();
-        if (next.done) return next.value;
-        if (performance.now() - started >= budget) {
-          await yieldToEventLoop();
-          if (stopping.signal.aborted || indexState !== 'ready') return false;
-          started = performance.now();
-        }
-      }
-    };
-    compacting = run()
+    const run = drive(index.compact(), {
+      budgetMs: options.budgetMs ?? COMPACT_SLICE_MS,
+      pause: async () => {
+        await yieldToEventLoop();
+        return !stopping.signal.aborted && indexState === 'ready';
+      },
+    });
+    compacting = run
       .then((done) => {
-        if (!done) return false;
+        if (!done?.value) return false;
         builtRows = 0;
         const { rows, typedBytes, stringChars } = index.stats();
         access.log.info('search index compacted', { rows, typedBytes, stringChars });
