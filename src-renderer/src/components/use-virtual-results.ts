@@ -10,10 +10,11 @@
  * Runs in the window.
  */
 import { useVirtualizer, type VirtualItem, type Virtualizer } from '@tanstack/react-virtual';
-import { useEffect, useLayoutEffect, useRef, useState, type RefObject } from 'react';
+import { useEffect, useLayoutEffect, useRef, type RefObject } from 'react';
 import type { RollcallError } from '@shared/errors';
 import { PAGE_SIZE, useDirectory, type ResultPage } from '../stores/directory-store';
 import { useUi } from '../stores/ui-store';
+import { useTyping } from './use-typing';
 
 /** How the results are laid out in rows. */
 export interface VirtualResultsLayout {
@@ -128,16 +129,11 @@ export function useVirtualResults(
     );
   }, [firstRow, lastRow, perRow, generation, ensureRange]);
 
-  // Typing until the searched text has not changed for TYPING_MS (other
-  // filters do not count): derived in the render that sees the new text,
-  // settled by a timer (one more render).
-  const text = useDirectory((s) => s.filters.text);
-  const [settled, setSettled] = useState(text);
-  useEffect(() => {
-    if (settled === text) return;
-    const timer = setTimeout(() => setSettled(text), TYPING_MS);
-    return () => clearTimeout(timer);
-  }, [text, settled]);
+  // Other filters do not count as typing: only the searched text.
+  const typing = useTyping(
+    useDirectory((s) => s.filters.text),
+    TYPING_MS,
+  );
 
   // A new question starts at the top. Already there (typing): nothing to do,
   // and no layout forced in the keystroke's commit to find that out.
@@ -207,7 +203,7 @@ export function useVirtualResults(
     error,
     active,
     setActive,
-    typing: settled !== text,
+    typing,
     focusResult(index) {
       pendingFocus.current = index;
       virtualizer.scrollToIndex(Math.floor(index / perRow), { align: 'auto' });

@@ -1,0 +1,31 @@
+/**
+ * Whether the admin is typing: the text changed less than `quietMs` ago.
+ * The grid draws lighter cards meanwhile, so each keystroke's answer fits
+ * in a frame.
+ *
+ * Runs in the window.
+ */
+import { useEffect, useState } from 'react';
+
+/**
+ * True from the render that sees a new `text` until `quietMs` pass without
+ * another change (every change restarts the wait). Comparing the text with
+ * the last settled one instead would miss a word typed and then cleared:
+ * back to the settled text, the clear would draw full cards in its own
+ * keystroke.
+ */
+export function useTyping(text: string, quietMs: number): boolean {
+  const [seen, setSeen] = useState(text);
+  const [typing, setTyping] = useState(false);
+  // A new text: typing from this render on (React re-renders at once, before committing).
+  if (seen !== text) {
+    setSeen(text);
+    setTyping(true);
+  }
+  useEffect(() => {
+    if (!typing) return;
+    const timer = setTimeout(() => setTyping(false), quietMs);
+    return () => clearTimeout(timer);
+  }, [typing, seen, quietMs]);
+  return typing;
+}
