@@ -14,7 +14,6 @@ import { useEffect, useLayoutEffect, useRef, type RefObject } from 'react';
 import type { RollcallError } from '@shared/errors';
 import { PAGE_SIZE, useDirectory, type ResultPage } from '../stores/directory-store';
 import { useUi } from '../stores/ui-store';
-import { useTyping } from './use-typing';
 
 /** How the results are laid out in rows. */
 export interface VirtualResultsLayout {
@@ -45,15 +44,7 @@ export interface VirtualResults {
   setActive(index: number): void;
   /** Moves focus to result `index` once it is rendered, scrolling it into view. */
   focusResult(index: number): void;
-  /**
-   * The searched text changed less than TYPING_MS ago: the grid draws lighter
-   * cards until typing pauses, so each keystroke's answer fits in a frame.
-   */
-  typing: boolean;
 }
-
-/** How long after the last change of the question it still counts as typing. */
-const TYPING_MS = 300;
 
 /** The user a rendered result shows, as its element says (`null`: a placeholder). */
 function userKeyOf(el: HTMLElement): string | null {
@@ -129,12 +120,6 @@ export function useVirtualResults(
     );
   }, [firstRow, lastRow, perRow, generation, ensureRange]);
 
-  // Other filters do not count as typing: only the searched text.
-  const typing = useTyping(
-    useDirectory((s) => s.filters.text),
-    TYPING_MS,
-  );
-
   // A new question starts at the top. Already there (typing): nothing to do,
   // and no layout forced in the keystroke's commit to find that out.
   useLayoutEffect(() => {
@@ -203,7 +188,6 @@ export function useVirtualResults(
     error,
     active,
     setActive,
-    typing,
     focusResult(index) {
       pendingFocus.current = index;
       virtualizer.scrollToIndex(Math.floor(index / perRow), { align: 'auto' });
