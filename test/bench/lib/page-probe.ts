@@ -16,6 +16,8 @@ export interface KeystrokeTiming {
   start: number;
   /** The DOM first showed the answer for the new text. */
   dom: number;
+  /** The next frame began (its rAF callback): waiting for it is the display's rhythm, not work. */
+  frameStart: number;
   /** The frame holding that DOM was produced (rAF, then a task after it). */
   painted: number;
   /** The window asked core for the first page of the new text (after its own handling). */
@@ -80,10 +82,11 @@ export function installPageProbe(): void {
   let waiting: ((t: KeystrokeTiming) => void) | null = null;
   let checking = false;
 
-  const afterFrame = (then: (t: number) => void): void => {
+  const afterFrame = (then: (t: number, frameStart: number) => void): void => {
     requestAnimationFrame(() => {
+      const frameStart = performance.now();
       const channel = new MessageChannel();
-      channel.port1.onmessage = () => then(performance.now());
+      channel.port1.onmessage = () => then(performance.now(), frameStart);
       channel.port2.postMessage(null);
     });
   };
@@ -158,10 +161,11 @@ export function installPageProbe(): void {
     if (!want || !now || want.firstId !== now.firstId || want.total !== now.total) return;
     checking = true;
     const dom = performance.now();
-    afterFrame((painted) => {
+    afterFrame((painted, frameStart) => {
       done = {
         start,
         dom,
+        frameStart,
         painted,
         asked: asked.get(text) ?? null,
         answered: answered.get(text) ?? null,
