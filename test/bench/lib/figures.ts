@@ -31,7 +31,7 @@ interface Baseline {
 }
 
 /** A target from the issue (or the brief) and whether this run met it. */
-interface Target {
+export interface Target {
   text: string;
   holds: boolean;
   /** Why it does not hold, or what it was judged on. */

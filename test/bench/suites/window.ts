@@ -18,7 +18,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Browser, CDPSession, Page } from 'playwright-core';
 import { CHROMIUM_PATH, launchChromium, openApp, type AppUnderTest } from '../../e2e/harness';
 import { cache100k, makeZulipCache } from '../lib/cache-100k';
-import { figure, statsOf, type Figure, type SuiteArgs, type SuiteResult } from '../lib/figures';
+import {
+  figure,
+  statsOf,
+  type Figure,
+  type Stats,
+  type SuiteArgs,
+  type SuiteResult,
+  type Target,
+} from '../lib/figures';
 import { installPageProbe, type KeystrokeTiming } from '../lib/page-probe';
 import { waitUntilIdle } from '../lib/sampling';
 import {
@@ -40,6 +48,18 @@ import { scroll } from '../lib/window-scroll';
 
 /** The issue's target (issue 17, item 4): keystroke → new result on screen, in a frame. */
 const KEYSTROKE_P95_MS = 16;
+
+/** The keystroke target: p95 within it, and every keystroke's answer shown. */
+function keystrokeTarget(stats: Stats | null, missed: number): Target {
+  return {
+    text: `p95 ≤ ${KEYSTROKE_P95_MS} ms`,
+    holds: stats !== null && stats.p95 <= KEYSTROKE_P95_MS && missed === 0,
+    why:
+      missed > 0
+        ? `${missed} keystroke(s) never showed their answer within 10 s`
+        : `p95 ${stats?.p95.toFixed(1)} ms`,
+  };
+}
 
 /** Typed one character at a time, then cleared (select all + Backspace: one more keystroke). */
 const WORDS_FULL = [
@@ -276,14 +296,7 @@ export async function main(args: SuiteArgs): Promise<SuiteResult> {
         unit: 'ms',
         stats,
         baseline: { name: baselineName, stats: statsOf(small.work) },
-        target: {
-          text: `p95 ≤ ${KEYSTROKE_P95_MS} ms`,
-          holds: stats !== null && stats.p95 <= KEYSTROKE_P95_MS && big.missed === 0,
-          why:
-            big.missed > 0
-              ? `${big.missed} keystroke(s) never showed their answer within 10 s`
-              : `p95 ${stats?.p95.toFixed(1)} ms`,
-        },
+        target: keystrokeTarget(stats, big.missed),
         notes: [
           "the figure above less the time from the DOM showing the answer to the next frame beginning (rAF): event → ask → answer → DOM, then the frame's style, layout and paint",
           'the end-to-end figure also holds that wait (0-16.7 ms at 60 Hz, whatever the window does), so its p95 stays over 16 ms on the 100-user directory too',
@@ -326,14 +339,7 @@ export async function main(args: SuiteArgs): Promise<SuiteResult> {
         unit: 'ms',
         stats: kStats,
         baseline: { name: baselineName, stats: statsOf(ks.ms) },
-        target: {
-          text: `p95 ≤ ${KEYSTROKE_P95_MS} ms`,
-          holds: kStats !== null && kStats.p95 <= KEYSTROKE_P95_MS && kb.missed === 0,
-          why:
-            kb.missed > 0
-              ? `${kb.missed} keystroke(s) never showed their answer within 10 s`
-              : `p95 ${kStats?.p95.toFixed(1)} ms`,
-        },
+        target: keystrokeTarget(kStats, kb.missed),
         extra: {
           missed: kb.missed,
           baselineMissed: ks.missed,
@@ -433,14 +439,7 @@ export async function main(args: SuiteArgs): Promise<SuiteResult> {
         unit: 'ms',
         stats: tStats,
         baseline: { name: baselineName, stats: statsOf(typedTable.get(small)!.ms) },
-        target: {
-          text: `p95 ≤ ${KEYSTROKE_P95_MS} ms`,
-          holds: tStats !== null && tStats.p95 <= KEYSTROKE_P95_MS && tb.missed === 0,
-          why:
-            tb.missed > 0
-              ? `${tb.missed} keystroke(s) never showed their answer within 10 s`
-              : `p95 ${tStats?.p95.toFixed(1)} ms`,
-        },
+        target: keystrokeTarget(tStats, tb.missed),
         extra: { missed: tb.missed, baselineMissed: typedTable.get(small)!.missed },
         notes: ['as the grid figure, with the results shown as a table'],
       }),
