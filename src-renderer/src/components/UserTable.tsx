@@ -10,7 +10,10 @@
  */
 import { ArrowDown, ArrowUp } from 'lucide-react';
 import {
+  memo,
+  useCallback,
   useEffect,
+  useLayoutEffect,
   useMemo,
   useRef,
   useState,
@@ -199,6 +202,82 @@ function HeaderCell({
   );
 }
 
+interface TableRowProps {
+  index: number;
+  /** Undefined while its page is loading: a placeholder row. */
+  user: UserSummary | undefined;
+  /** Where the virtualizer puts it, under the header. */
+  top: number;
+  columns: string;
+  shown: readonly ShownColumn[];
+  now: number;
+  connectionLabel: string | undefined;
+  selected: boolean;
+  open: boolean;
+  active: boolean;
+  onFocusRow(index: number): void;
+  onRowKey(e: KeyboardEvent<HTMLDivElement>, user: UserSummary | undefined, index: number): void;
+  onRowClick(e: MouseEvent<HTMLDivElement>, user: UserSummary, index: number): void;
+}
+
+/**
+ * One result row. Memoised: a keystroke re-renders the table before its
+ * answer comes, and rows whose user and state did not change are not
+ * redrawn then (the answer redraws those whose user changed).
+ */
+const TableRow = memo(function TableRow({
+  index,
+  user,
+  top,
+  columns,
+  shown,
+  now,
+  connectionLabel,
+  selected,
+  open,
+  active,
+  onFocusRow,
+  onRowKey,
+  onRowClick,
+}: TableRowProps) {
+  const dim = user && (user.deactivated || user.gone);
+  return (
+    <div
+      role="row"
+      aria-rowindex={index + 2}
+      aria-selected={selected}
+      aria-busy={user ? undefined : true}
+      tabIndex={active ? 0 : -1}
+      data-index={index}
+      data-testid="table-row"
+      data-user-id={user?.userId}
+      data-connection-id={user?.connectionId}
+      className={`table-row${selected ? ' is-selected' : ''}${open ? ' is-open' : ''}${dim ? ' is-dim' : ''}`}
+      style={{
+        gridTemplateColumns: columns,
+        height: ROW_HEIGHT,
+        transform: `translateY(${top}px)`,
+      }}
+      onFocus={() => onFocusRow(index)}
+      onKeyDown={(e) => onRowKey(e, user, index)}
+      onMouseDown={(e) => {
+        if (e.shiftKey) e.preventDefault();
+      }}
+      onClick={user ? (e) => onRowClick(e, user, index) : undefined}
+    >
+      {shown.map((s, i) => (
+        <div key={s.column.id} role="gridcell" aria-colindex={i + 1} className="table-cell">
+          {user ? (
+            s.column.cell(user, { now, connectionLabel })
+          ) : i === 0 ? (
+            <span className="skeleton skeleton-line skeleton-pulse" />
+          ) : null}
+        </div>
+      ))}
+    </div>
+  );
+});
+
 /** The results as a virtualized table, or the reason there are none. */
 export function UserTable() {
   const scroller = useRef<HTMLDivElement>(null);
@@ -208,8 +287,14 @@ export function UserTable() {
   const now = useClock((s) => s.now);
   const layout = useTableLayout();
   const [drag, setDrag] = useState<{ id: string; width: number } | null>(null);
-  const shown = layout.shown.map((s) =>
-    drag?.id === s.column.id ? { ...s, width: clampWidth(drag.width), set: true } : s,
+  const shown = useMemo(
+    () =>
+      drag
+        ? layout.shown.map((s) =>
+            drag.id === s.column.id ? { ...s, width: clampWidth(drag.width), set: true } : s,
+          )
+        : layout.shown,
+    [layout.shown, drag],
   );
   const onResize = (id: string, width: number, done: boolean): void => {
     if (!done) {
@@ -244,7 +329,7 @@ export function UserTable() {
     return () => observer.disconnect();
   }, [hidden]);
 
-  const onRowKey = (
+  const onRowKeyNow = (
     e: KeyboardEvent<HTMLDivElement>,
     user: UserSummary | undefined,
     index: number,
@@ -275,7 +360,7 @@ export function UserTable() {
     focusResult(next);
   };
 
-  const onRowClick = (e: MouseEvent<HTMLDivElement>, user: UserSummary, index: number): void => {
+  const onRowClickNow = (e: MouseEvent<HTMLDivElement>, user: UserSummary, index: number): void => {
     if (e.shiftKey || hasModKey(e)) {
       e.preventDefault();
       pickResult(user, index, e.shiftKey ? 'range' : 'toggle');
@@ -284,6 +369,27 @@ export function UserTable() {
     if (window.getSelection()?.toString()) return;
     openResult(user, index);
   };
+  const onFocusNow = (index: number): void => {
+    if (useUi.getState().gridActive !== index) setActive(index);
+  };
+
+  // One function of each for every row, reading this render's values
+  // through a ref, so memoised rows are not redrawn by new closures.
+  const latest = useRef({ onRowKeyNow, onRowClickNow, onFocusNow });
+  useLayoutEffect(() => {
+    latest.current = { onRowKeyNow, onRowClickNow, onFocusNow };
+  });
+  const onRowKey = useCallback(
+    (e: KeyboardEvent<HTMLDivElement>, user: UserSummary | undefined, index: number) =>
+      latest.current.onRowKeyNow(e, user, index),
+    [],
+  );
+  const onRowClick = useCallback(
+    (e: MouseEvent<HTMLDivElement>, user: UserSummary, index: number) =>
+      latest.current.onRowClickNow(e, user, index),
+    [],
+  );
+  const onFocusRow = useCallback((index: number) => latest.current.onFocusNow(index), []);
 
   return (
     <div className="grid-area">
@@ -334,54 +440,27 @@ export function UserTable() {
             {virtualRows.map((vr) => {
               const index = vr.index;
               const user = summaryAt(pages, index);
-              const selected = user ? selection.has(selectionKey(user)) : false;
-              const open =
-                user !== undefined &&
-                target?.connectionId === user.connectionId &&
-                target.userId === user.userId;
-              const dim = user && (user.deactivated || user.gone);
               return (
-                <div
+                <TableRow
                   key={vr.key}
-                  role="row"
-                  aria-rowindex={index + 2}
-                  aria-selected={selected}
-                  aria-busy={user ? undefined : true}
-                  tabIndex={index === active ? 0 : -1}
-                  data-index={index}
-                  data-testid="table-row"
-                  data-user-id={user?.userId}
-                  data-connection-id={user?.connectionId}
-                  className={`table-row${selected ? ' is-selected' : ''}${open ? ' is-open' : ''}${dim ? ' is-dim' : ''}`}
-                  style={{
-                    gridTemplateColumns: columns,
-                    height: ROW_HEIGHT,
-                    transform: `translateY(${vr.start - HEADER_HEIGHT}px)`,
-                  }}
-                  onFocus={() => {
-                    if (useUi.getState().gridActive !== index) setActive(index);
-                  }}
-                  onKeyDown={(e) => onRowKey(e, user, index)}
-                  onMouseDown={(e) => {
-                    if (e.shiftKey) e.preventDefault();
-                  }}
-                  onClick={user ? (e) => onRowClick(e, user, index) : undefined}
-                >
-                  {shown.map((s, i) => (
-                    <div
-                      key={s.column.id}
-                      role="gridcell"
-                      aria-colindex={i + 1}
-                      className="table-cell"
-                    >
-                      {user ? (
-                        s.column.cell(user, { now, connectionLabel: labels.get(user.connectionId) })
-                      ) : i === 0 ? (
-                        <span className="skeleton skeleton-line skeleton-pulse" />
-                      ) : null}
-                    </div>
-                  ))}
-                </div>
+                  index={index}
+                  user={user}
+                  top={vr.start - HEADER_HEIGHT}
+                  columns={columns}
+                  shown={shown}
+                  now={now}
+                  connectionLabel={user ? labels.get(user.connectionId) : undefined}
+                  selected={user ? selection.has(selectionKey(user)) : false}
+                  open={
+                    user !== undefined &&
+                    target?.connectionId === user.connectionId &&
+                    target.userId === user.userId
+                  }
+                  active={index === active}
+                  onFocusRow={onFocusRow}
+                  onRowKey={onRowKey}
+                  onRowClick={onRowClick}
+                />
               );
             })}
           </div>

@@ -42,15 +42,20 @@ export function useTableLayout(): TableLayoutView {
       ),
     [pages, stored],
   );
-  const byId = new Map(available.map((c) => [c.id, c]));
-  const ids = stored
-    ? ['name', ...stored.columns.filter((id) => id !== 'name' && byId.has(id))]
-    : available.filter((c) => c.shownByDefault).map((c) => c.id);
-  const shown = ids.map((id) => {
-    const column = byId.get(id)!;
-    const set = stored?.widths.get(id);
-    return { column, width: set ?? column.width, set: set !== undefined };
-  });
+  // Kept while the columns and the stored layout are: the table's memoised
+  // rows are not redrawn by a keystroke that changes neither.
+  const { ids, shown } = useMemo(() => {
+    const byId = new Map(available.map((c) => [c.id, c]));
+    const ids = stored
+      ? ['name', ...stored.columns.filter((id) => id !== 'name' && byId.has(id))]
+      : available.filter((c) => c.shownByDefault).map((c) => c.id);
+    const shown = ids.map((id) => {
+      const column = byId.get(id)!;
+      const set = stored?.widths.get(id);
+      return { column, width: set ?? column.width, set: set !== undefined };
+    });
+    return { ids, shown };
+  }, [available, stored]);
   const widths = stored?.widths ?? new Map<string, number>();
   return {
     available,
