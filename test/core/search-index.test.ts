@@ -244,11 +244,17 @@ function expectSame(
     total: expected.total,
     ids: expected.items.map((r) => r.rowId),
   });
-  // The facet counts: each choice counted with its own filter left out.
-  expect({ query: q, facets: index.facets(q) }).toEqual({
+  // The facet counts: each choice counted with its own filter left out,
+  // alone and with the page (over the matches the page found).
+  const facets = facetsOfRows(rows, q);
+  expect({ query: q, facets: index.facets(q) }).toEqual({ query: q, facets });
+  const page = index.search({ ...q, facets: true });
+  expect({ query: q, total: page.total, facets: page.facets }).toEqual({
     query: q,
-    facets: facetsOfRows(rows, q),
+    total: expected.total,
+    facets,
   });
+  expect(index.search({ ...q, facets: false }).facets).toBeUndefined();
 }
 
 describe('the in-memory index against the reference search', () => {

@@ -32,8 +32,12 @@ type SlotSet = { kind: 'list'; slots: Int32Array; n: number } | { kind: 'bits'; 
 
 /** The queries of one index. */
 export interface QueryExecution {
-  /** Rules 3-6: the total and the row IDs of the page, in order. */
-  search(query: SearchQuery): { total: number; rowIds: number[] };
+  /**
+   * Rules 3-6: the total and the row IDs of the page, in order, and the
+   * facets when the query asks for them (counted over the matches found
+   * once for both).
+   */
+  search(query: SearchQuery): { total: number; rowIds: number[]; facets?: SearchFacets };
   /** Every match in order (exports). */
   searchAll(spec: IndexSpec): number[];
   /** Counts per role, account and status choice, each with its own filter left out (facets.ts). */
@@ -294,9 +298,23 @@ export function createQueryExecution(
     return out;
   }
 
-  function search(query: SearchQuery): { total: number; rowIds: number[] } {
+  function search(query: SearchQuery): {
+    total: number;
+    rowIds: number[];
+    facets?: SearchFacets;
+  } {
     orders.flush();
     const { bits, total } = matches(query);
+    const page = pageOf(query, bits, total);
+    // The facets count over the same matches: finding them again cost a second pass of every term.
+    return query.facets ? { ...page, facets: facetsOver(query, bits) } : page;
+  }
+
+  function pageOf(
+    query: SearchQuery,
+    bits: Uint32Array,
+    total: number,
+  ): { total: number; rowIds: number[] } {
     const rowIds: number[] = [];
     if (total === 0 || query.offset >= total || query.limit <= 0) return { total, rowIds };
     const rowIdOf = cols.rowIdOf;
@@ -345,8 +363,13 @@ export function createQueryExecution(
   }
 
   function facets(spec: IndexSpec): SearchFacets {
+    return facetsOver(spec, null);
+  }
+
+  /** The facets, given the spec's own matches when the caller has them. */
+  function facetsOver(spec: IndexSpec, matched: Uint32Array | null): SearchFacets {
     const out = emptyFacets();
-    let base: Uint32Array | null = null;
+    let base: Uint32Array | null = matched;
     // A facet whose own filter is already "all" counts over the search's matches.
     const over = (facet: 'roles' | 'accounts' | 'status', open: boolean): Uint32Array => {
       if (open) return (base ??= matches(spec).bits);

@@ -153,8 +153,11 @@ export interface SearchIndex {
   /** How many rows it holds. */
   readonly size: number;
   has(rowId: number): boolean;
-  /** Rules 3-6 of search-text.ts: the total and the row IDs of the page, in order. */
-  search(query: SearchQuery): { total: number; rowIds: number[] };
+  /**
+   * Rules 3-6 of search-text.ts: the total and the row IDs of the page, in
+   * order, and the facets when the query asks for them.
+   */
+  search(query: SearchQuery): { total: number; rowIds: number[]; facets?: SearchFacets };
   /** Every match in order (exports). */
   searchAll(spec: IndexSpec): number[];
   /** Counts per role, account and status choice (facets.ts). */

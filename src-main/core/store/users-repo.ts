@@ -178,11 +178,10 @@ function searchUsers(access: UsersAccess, sync: IndexSync, query: SearchQuery): 
   return access.reading('search the cache', () => {
     const fast = sync.ready();
     if (fast) {
-      const { total, rowIds } = fast.search(query);
+      const { total, rowIds, facets } = fast.search(query);
       const items = summariesByIds(access, rowIds);
-      if (items.length === rowIds.length) {
-        return query.facets ? { total, items, facets: fast.facets(query) } : { total, items };
-      }
+      if (items.length === rowIds.length)
+        return facets ? { total, items, facets } : { total, items };
       sync.outOfStep('the index named users the cache does not hold');
     }
     const result = searchSql(access, query);
