@@ -33,15 +33,14 @@ type SlotSet = { kind: 'list'; slots: Int32Array; n: number } | { kind: 'bits'; 
 /** The queries of one index. */
 export interface QueryExecution {
   /**
-   * Rules 3-6: the total and the row IDs of the page, in order, and the
-   * facets when the query asks for them (counted over the matches found
-   * once for both).
+   * Rules 3-6: the total and the row IDs of the page, in order, and, when
+   * the query asks for them, the counts per role, account and status
+   * choice, each with its own filter left out (facets.ts), counted over the
+   * matches the page found.
    */
   search(query: SearchQuery): { total: number; rowIds: number[]; facets?: SearchFacets };
   /** Every match in order (exports). */
   searchAll(spec: IndexSpec): number[];
-  /** Counts per role, account and status choice, each with its own filter left out (facets.ts). */
-  facets(spec: IndexSpec): SearchFacets;
 }
 
 /**
@@ -306,8 +305,7 @@ export function createQueryExecution(
     orders.flush();
     const { bits, total } = matches(query);
     const page = pageOf(query, bits, total);
-    // The facets count over the same matches: finding them again cost a second pass of every term.
-    return query.facets ? { ...page, facets: facetsOver(query, bits) } : page;
+    return query.facets ? { ...page, facets: facets(query, bits) } : page;
   }
 
   function pageOf(
@@ -362,17 +360,12 @@ export function createQueryExecution(
     return rowIds;
   }
 
-  function facets(spec: IndexSpec): SearchFacets {
-    return facetsOver(spec, null);
-  }
-
-  /** The facets, given the spec's own matches when the caller has them. */
-  function facetsOver(spec: IndexSpec, matched: Uint32Array | null): SearchFacets {
+  /** The facets of a query whose own matches are `matched`. */
+  function facets(spec: IndexSpec, matched: Uint32Array): SearchFacets {
     const out = emptyFacets();
-    let base: Uint32Array | null = matched;
     // A facet whose own filter is already "all" counts over the search's matches.
     const over = (facet: 'roles' | 'accounts' | 'status', open: boolean): Uint32Array => {
-      if (open) return (base ??= matches(spec).bits);
+      if (open) return matched;
       return matches(withoutFacet(spec, facet)).bits;
     };
     const forRoles = over('roles', spec.roles.length === 0);
@@ -393,5 +386,5 @@ export function createQueryExecution(
     return out;
   }
 
-  return { search, searchAll, facets };
+  return { search, searchAll };
 }

@@ -155,13 +155,12 @@ export interface SearchIndex {
   has(rowId: number): boolean;
   /**
    * Rules 3-6 of search-text.ts: the total and the row IDs of the page, in
-   * order, and the facets when the query asks for them.
+   * order, and its facets (counts per role, account and status choice,
+   * facets.ts) when the query asks for them.
    */
   search(query: SearchQuery): { total: number; rowIds: number[]; facets?: SearchFacets };
   /** Every match in order (exports). */
   searchAll(spec: IndexSpec): number[];
-  /** Counts per role, account and status choice (facets.ts). */
-  facets(spec: IndexSpec): SearchFacets;
   stats(): SearchIndexStats;
   /**
    * Everything it holds, by reference, its orders merged first, a slice per
@@ -194,7 +193,7 @@ export function createSearchIndex(): SearchIndex {
   const pieces = createCommonPieces(cols, pool);
   const orders = createSortOrders(cols);
   const starts = createWordStarts(cols, pool);
-  const { search, searchAll, facets } = createQueryExecution(cols, ngrams, pieces, orders, starts);
+  const { search, searchAll } = createQueryExecution(cols, ngrams, pieces, orders, starts);
   const { slotOf, hay, nameKey, userKey } = cols;
   const { indexText } = ngrams;
   const { indexPieces } = pieces;
@@ -441,7 +440,6 @@ export function createSearchIndex(): SearchIndex {
     has: (rowId) => slotOf.has(rowId),
     search,
     searchAll,
-    facets,
     stats,
     exportState: () => exportIndexState({ cols, ngrams, pieces, pool, orders, starts }),
     *compact() {
