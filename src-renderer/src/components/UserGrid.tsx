@@ -10,11 +10,12 @@
  * Runs in the window.
  */
 import { SearchX, UsersRound } from 'lucide-react';
-import { useCallback, useLayoutEffect, useMemo, useRef, type KeyboardEvent } from 'react';
+import { useCallback, useMemo, useRef, type KeyboardEvent } from 'react';
 import type { UserSummary } from '@shared/model';
 import { moveToResult, openResult, pickResult } from '../actions/pick-result';
 import { startSync } from '../actions/start-sync';
 import { useElementWidth } from '../lib/use-element-width';
+import { useLatest } from '../lib/use-latest';
 import { useConnections } from '../stores/connections-store';
 import { useDetail } from '../stores/detail-store';
 import { hasNarrowingFilters, summaryAt, useDirectory } from '../stores/directory-store';
@@ -143,23 +144,20 @@ export function UserGrid() {
 
   // One function of each for every card, reading this render's values
   // through a ref, so memoized cards are not re-rendered by new closures.
-  const latest = useRef({ onCardKeyNow, onOpenNow, onFocusNow, onPickNow });
-  useLayoutEffect(() => {
-    latest.current = { onCardKeyNow, onOpenNow, onFocusNow, onPickNow };
-  });
+  const latest = useLatest({ onCardKeyNow, onOpenNow, onFocusNow, onPickNow });
   const onCardKey = useCallback(
     (e: KeyboardEvent<HTMLDivElement>, index: number) => latest.current.onCardKeyNow(e, index),
-    [],
+    [latest],
   );
   const onOpen = useCallback(
     (user: UserSummary, index: number) => latest.current.onOpenNow(user, index),
-    [],
+    [latest],
   );
-  const onFocus = useCallback((index: number) => latest.current.onFocusNow(index), []);
+  const onFocus = useCallback((index: number) => latest.current.onFocusNow(index), [latest]);
   const onPick = useCallback(
     (user: UserSummary, index: number, how: 'toggle' | 'range') =>
       latest.current.onPickNow(user, index, how),
-    [],
+    [latest],
   );
 
   return (

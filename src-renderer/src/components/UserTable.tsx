@@ -13,7 +13,6 @@ import {
   memo,
   useCallback,
   useEffect,
-  useLayoutEffect,
   useMemo,
   useRef,
   useState,
@@ -24,6 +23,7 @@ import {
 import type { UserSummary } from '@shared/model';
 import { moveToResult, openResult, pickResult } from '../actions/pick-result';
 import { hasModKey } from '../lib/keys';
+import { useLatest } from '../lib/use-latest';
 import { useClock } from '../stores/clock-store';
 import { useConnections } from '../stores/connections-store';
 import { useDetail } from '../stores/detail-store';
@@ -375,21 +375,18 @@ export function UserTable() {
 
   // One function of each for every row, reading this render's values
   // through a ref, so memoised rows are not redrawn by new closures.
-  const latest = useRef({ onRowKeyNow, onRowClickNow, onFocusNow });
-  useLayoutEffect(() => {
-    latest.current = { onRowKeyNow, onRowClickNow, onFocusNow };
-  });
+  const latest = useLatest({ onRowKeyNow, onRowClickNow, onFocusNow });
   const onRowKey = useCallback(
     (e: KeyboardEvent<HTMLDivElement>, user: UserSummary | undefined, index: number) =>
       latest.current.onRowKeyNow(e, user, index),
-    [],
+    [latest],
   );
   const onRowClick = useCallback(
     (e: MouseEvent<HTMLDivElement>, user: UserSummary, index: number) =>
       latest.current.onRowClickNow(e, user, index),
-    [],
+    [latest],
   );
-  const onFocusRow = useCallback((index: number) => latest.current.onFocusNow(index), []);
+  const onFocusRow = useCallback((index: number) => latest.current.onFocusNow(index), [latest]);
 
   return (
     <div className="grid-area">
