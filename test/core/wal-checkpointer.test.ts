@@ -95,6 +95,37 @@ describe('the WAL checkpointer', () => {
     cache.close();
   });
 
+  it('checkpoints a writer’s batch while it works on, and the next batch starts the WAL over', async () => {
+    const cache = openTestCache();
+    addConnectionRow(cache, 'conn-a');
+    const checkpointer = await startWalCheckpointer(cache, {
+      log: silentLogger,
+      intervalMs: 60_000,
+    });
+    if (!checkpointer) throw new Error('no checkpointer');
+    const users = createUsersRepo(cache, { now: () => 1 });
+    const fileBefore = statSync(cache.path).size;
+    const walSizes: number[] = [];
+    for (let batch = 0; batch < 4; batch++) {
+      await checkpointer.beforeWrite();
+      await users.upsertBatch(writes(batch * 600, 600), { maxChunkRows: 600 });
+      walSizes.push(statSync(`${cache.path}-wal`).size);
+      checkpointer.wrote();
+    }
+    await checkpointer.beforeWrite();
+    expect(checkpointer.stats().checkpoints).toBe(4);
+    // Copied into the file as it went, with nothing left behind.
+    expect(statSync(cache.path).size).toBeGreaterThan(fileBefore + 8 * 1024 * 1024);
+    expect(checkpointer.stats().last).toMatchObject({ busy: 0 });
+    expect(checkpointer.stats().last?.checkpointed).toBe(checkpointer.stats().last?.log);
+    // Each batch wrote over the one before: the WAL holds one batch, not four.
+    const [first, ...rest] = walSizes as [number, ...number[]];
+    for (const size of rest) expect(size).toBeLessThan(first * 1.5);
+    await checkpointer.close();
+    expect(users.count()).toBe(2400);
+    cache.close();
+  });
+
   it('leaves SQLite to checkpoint a temporary or read-only cache', async () => {
     const memory = openDatabase(':memory:', { log: silentLogger, now: Date.now });
     expect(await startWalCheckpointer(memory, { log: silentLogger })).toBeNull();

@@ -56,6 +56,18 @@ export interface WalCheckpointer {
    * and now and then a checkpoint that covers every chunk committed so far.
    */
   betweenWrites(): Promise<void>;
+  /**
+   * For a writer whose transactions lie apart (the sync worker, deriving the
+   * next batch between two): says a write committed, and a checkpoint of it
+   * starts now, while the writer works on.
+   */
+  wrote(): void;
+  /**
+   * What that writer awaits before its next transaction: the end of the
+   * checkpoint `wrote` started (if it still runs), so the next write starts
+   * the WAL over and the WAL holds about one batch, not the whole sync.
+   */
+  beforeWrite(): Promise<void>;
   /** Checkpoints run so far and the last outcome, for logs and tests. */
   stats(): { checkpoints: number; last: CheckpointResult | null };
   /**
@@ -176,6 +188,10 @@ export async function startWalCheckpointer(
     settledAt = performance.now();
   }
 
+  async function beforeWrite(): Promise<void> {
+    if (running) await running;
+  }
+
   async function stop(): Promise<void> {
     if (closed) return;
     closed = true;
@@ -196,6 +212,8 @@ export async function startWalCheckpointer(
   return {
     checkpoint,
     betweenWrites,
+    wrote: () => void checkpoint(),
+    beforeWrite,
     stats: () => ({ checkpoints: count, last }),
     read,
     close: stop,
