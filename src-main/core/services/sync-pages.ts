@@ -41,6 +41,13 @@ export interface SyncPagesDeps {
   now: () => number;
   /** The server answered (reachability). */
   answered: () => void;
+  /**
+   * Told once, before the first write, how many users the sync expects to
+   * add (the server's total less the users cached), when the server gives a
+   * total: the worker tells main, whose index may then be built once at the
+   * end (users-index-sync.ts `expectNewRows`).
+   */
+  expectNewRows?: (rows: number) => void;
   progress: (change: ProgressChange) => void;
   /** Chunk sizes for the batch writes (the worker takes larger ones). */
   chunks?: Pick<UpsertBatchOptions, 'maxChunkRows' | 'chunkBudgetMs'>;
@@ -150,6 +157,7 @@ export async function syncPages(
       if (!answered) {
         deps.answered();
         answered = true;
+        if (page.total !== null) deps.expectNewRows?.(Math.max(0, page.total - knownSources.size));
       }
       // A provider hands the same context with every page: store it once
       // (at 100 000 users it is megabytes of JSON to read and write).

@@ -203,6 +203,9 @@ export function createSyncWorkerHost(deps: {
       case 'answered':
         runs.get(message.runId)?.run.answered();
         return;
+      case 'expect':
+        if (runs.has(message.runId)) external?.expectNewRows(message.rows);
+        return;
       case 'index-port':
         indexPort = message.port;
         return;

@@ -36,6 +36,8 @@ export type FromWorker =
   | { t: 'fetch'; request: RelayRequest }
   | { t: 'progress'; runId: number; change: ProgressChange }
   | { t: 'answered'; runId: number }
+  /** The run expects to add about `rows` users, before it writes any (see `ExternalWrites.expectNewRows`). */
+  | { t: 'expect'; runId: number; rows: number }
   /**
    * The port the worker posts committed index changes on (an
    * `IndexChanges` per message), sent once, before 'ready'. Main pulls them

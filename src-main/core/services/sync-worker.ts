@@ -189,6 +189,7 @@ async function run(message: Extract<ToWorker, { t: 'run' }>): Promise<void> {
         contexts,
         now: Date.now,
         answered: () => post({ t: 'answered', runId }),
+        expectNewRows: (rows) => post({ t: 'expect', runId, rows }),
         progress: (change) => post({ t: 'progress', runId, change }),
         chunks: CHUNKS,
         batchRows: BATCH_ROWS,

@@ -89,12 +89,31 @@ export interface ExternalWrites {
    */
   settle(): boolean;
   /**
+   * The other thread expects to add about `rows` users (a first sync: the
+   * server's total less what is cached). When that is many, and at least as
+   * many as the index holds, the index takes none of the changes: it stops
+   * answering now and is built from the cache once every writer has ended.
+   */
+  expectNewRows(rows: number): void;
+  /**
    * The other thread is done and every change it handed over is applied.
    * `complete` false: it stopped mid-way (killed) and may have committed a
    * change it never handed over, so the index is rebuilt from the cache.
    */
   end(complete: boolean): void;
 }
+
+/**
+ * New rows a writer must expect before the index is built at its end
+ * instead (see `ExternalWrites.expectNewRows`). Row by row, the 100 000
+ * users of a first sync cost main about three times a build from the cache
+ * (which adds text in two bulk passes and sorts once: bulk-postings.ts,
+ * rebuild-orders.ts), and its growing heap's collections held the loop.
+ * Until then searches read the file (users-search-sql.ts, under 50 ms at
+ * 100 000 users), which holds each chunk as soon as it commits. Below this,
+ * the index stays in step as the rows come.
+ */
+export const REBUILD_AFTER_ROWS = 10_000;
 
 /**
  * Changes an external writer lets pile up before merging them into the sort
@@ -165,6 +184,8 @@ export function createIndexSync(
   let loadingSaved = false;
   /** External writers at work (see `external`). */
   let externalWriters = 0;
+  /** One expects many new rows: the index takes no changes and is built when the last one ends. */
+  let buildAtEnd = false;
   /** One ended while the index was building: the build adopts the file's version when done. */
   let adoptAtBuildEnd = false;
   /** Rows the index holds as a build holds them, not as read from a saved file (see `compact`). */
@@ -204,11 +225,22 @@ export function createIndexSync(
       apply(batch) {
         if (index && batch.length > 0) {
           changes++;
-          if (!loadingSaved) builtRows += applyChanges(index, batch);
+          if (!loadingSaved && !buildAtEnd) builtRows += applyChanges(index, batch);
         }
       },
+      expectNewRows(rows) {
+        // A build under way reads the file as the writer fills it: it keeps going.
+        if (!index || buildAtEnd || indexState === 'building') return;
+        if (rows < REBUILD_AFTER_ROWS || rows < index.size) return;
+        access.log.info('the search index is built again once the sync ends', { rows });
+        buildAtEnd = true;
+        changes++;
+        indexState = 'empty';
+        index.clear();
+        builtRows = 0;
+      },
       settle() {
-        if (!index) return false;
+        if (!index || buildAtEnd) return false;
         if (!index.orderMerging) {
           const wanted = Math.max(ORDER_MERGE_ROWS, Math.floor(index.size / ORDER_MERGE_SHARE));
           if (index.pendingOrder < Math.min(wanted, MAX_DEFERRED_ROWS / 2)) return false;
@@ -221,6 +253,15 @@ export function createIndexSync(
         if (ended) return;
         ended = true;
         externalWriters--;
+        if (buildAtEnd) {
+          // Complete or not, the build reads what the writers committed.
+          if (externalWriters > 0) return;
+          buildAtEnd = false;
+          adoptAtBuildEnd = false;
+          // Closing: the next start builds it (the saved index no longer matches).
+          if (!stopped) void build().catch(() => {});
+          return;
+        }
         if (!complete) {
           adoptAtBuildEnd = false;
           if (indexState === 'ready') outOfStep('the sync worker stopped mid-way');
@@ -239,7 +280,8 @@ export function createIndexSync(
   async function build(options: { signal?: AbortSignal; budgetMs?: number } = {}): Promise<void> {
     if (!index) return;
     if (building) return building;
-    if (indexState === 'ready') return;
+    // The writer that asked for it starts it when it ends (`expectNewRows`).
+    if (indexState === 'ready' || buildAtEnd) return;
     const budget = options.budgetMs ?? 10;
     const run = async (): Promise<void> => {
       indexState = 'building';
@@ -407,7 +449,8 @@ export function createIndexSync(
       if (!index || batch.length === 0) return;
       changes++;
       // Reading a saved index: this change makes it stale, and the build after reads it from the cache.
-      if (loadingSaved) return;
+      // Waiting to be built at a writer's end: the build reads it from the cache.
+      if (loadingSaved || buildAtEnd) return;
       builtRows += applyChanges(index, batch);
       if (indexState === 'ready') scheduleSave();
     },

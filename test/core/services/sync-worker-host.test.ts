@@ -76,6 +76,7 @@ describe('the sync worker host', () => {
             }
           },
           settle: () => false,
+          expectNewRows: () => {},
           end: () => {},
         }),
       },

@@ -8,6 +8,7 @@
 // worker's commits never make the main thread's index rebuild itself.
 import type { Worker } from 'node:worker_threads';
 import type { ConnectionSummary, SyncProgress } from '@shared/model';
+import type { FromWorker } from '@core/services/sync-worker-protocol';
 import { startOpenWebUIFake, type OpenWebUIFake } from '../../fakes/openwebui-fake';
 import { startZulipFake, type ZulipFake } from '../../fakes/zulip-fake';
 import { startSourceSyncWorker } from '../../support/sync-worker';
@@ -19,6 +20,8 @@ let zulip: ZulipFake;
 let owui: OpenWebUIFake;
 let workers: Worker[];
 let cores: TestCore[];
+/** The new users each run told main to expect ('expect' messages), in order. */
+let expects: number[];
 
 beforeAll(async () => {
   zulip = await startZulipFake({ seed: 21, count: 1500 });
@@ -31,6 +34,7 @@ afterAll(async () => {
 beforeEach(() => {
   workers = [];
   cores = [];
+  expects = [];
 });
 afterEach(async () => {
   for (const t of cores) await t.close();
@@ -46,6 +50,9 @@ async function core(worker: boolean): Promise<TestCore> {
           startSyncWorker: () => {
             const w = startSourceSyncWorker();
             workers.push(w);
+            w.on('message', (m: FromWorker) => {
+              if (m.t === 'expect') expects.push(m.rows);
+            });
             return w;
           },
         }
@@ -109,6 +116,7 @@ describe.each(['zulip', 'openwebui'] as const)('a %s sync in the worker', (kind)
     async () => {
       const [inWorker, here] = [await core(true), await core(false)];
       const [a, b] = [await add(inWorker, kind), await add(here, kind)];
+
       await inWorker.call('users:search', { text: '', limit: 1 });
       const first = await inWorker.call('directory:sync', { connectionId: a.id });
       const expected = await here.call('directory:sync', { connectionId: b.id });
@@ -140,6 +148,10 @@ describe.each(['zulip', 'openwebui'] as const)('a %s sync in the worker', (kind)
       });
       expect(workers).toHaveLength(1);
       expect(await searchTotal(inWorker, a.id)).toBe(first.total);
+      // Each run told main, before writing, how many new users to expect:
+      // too few here for main to build its index at the end instead.
+      expect(expects).toEqual([first.total, 0]);
+      expect(inWorker.logLines.filter((l) => /built again/.test(l))).toEqual([]);
       // The worker's commits were the index's own: it never rebuilt.
       expect(inWorker.logLines.filter((l) => /out of step/.test(l))).toEqual([]);
       expect(inWorker.logLines.filter((l) => / ERROR /.test(l))).toEqual([]);
