@@ -108,6 +108,7 @@ describe('an external writer that expects few new users', () => {
   it('keeps the index in step, answering as the rows come', async () => {
     const { main, external, worker, lines, close } = await mainAndWorker();
     external.expectNewRows(REBUILD_AFTER_ROWS - 1);
+    external.expectNewRows(Number.NaN);
     expect(main.searchIndexState()).toBe('ready');
     await worker.upsertBatch(writes(100, 50));
     expect(main.searchIndexState()).toBe('ready');

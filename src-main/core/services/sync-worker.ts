@@ -105,9 +105,8 @@ const runs = new Map<number, AbortController>();
  * The users repository as a sync writes it, each batch's checkpoint off this
  * thread: copying a batch's WAL into the file (and its fsync) runs on a
  * libuv thread while this one fetches and derives the next batch, and the
- * next batch waits for it, so the WAL starts over each time. In the
- * committing thread (SQLite's own checkpoints) it was about a seventh of an
- * empty-cache sync.
+ * next batch waits for it, so the WAL starts over each time. SQLite's own
+ * checkpoints ran inside this thread's commits, in the way of the next batch.
  */
 function checkpointedWrites(
   users: UsersRepo,

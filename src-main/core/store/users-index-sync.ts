@@ -231,7 +231,8 @@ export function createIndexSync(
       expectNewRows(rows) {
         // A build under way reads the file as the writer fills it: it keeps going.
         if (!index || buildAtEnd || indexState === 'building') return;
-        if (rows < REBUILD_AFTER_ROWS || rows < index.size) return;
+        // Written so a count that is not a number (a server's odd total) never qualifies.
+        if (!(rows >= REBUILD_AFTER_ROWS && rows >= index.size)) return;
         access.log.info('the search index is built again once the sync ends', { rows });
         buildAtEnd = true;
         changes++;
