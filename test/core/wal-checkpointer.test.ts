@@ -9,7 +9,11 @@ import type { SqliteDb } from '@core/store/sqlite-helpers';
 import { silentLogger } from '@core/log';
 import { createUsersRepo } from '@core/store/users-repo';
 import type { UserWrite } from '@core/store/users-rows';
-import { SETTLE_EVERY_MS, startWalCheckpointer } from '@core/store/wal-checkpointer';
+import {
+  SETTLE_EVERY_MS,
+  startWalCheckpointer,
+  type WalCheckpointer,
+} from '@core/store/wal-checkpointer';
 import { addConnectionRow, makeUser, openTestCache, tempDir } from './cache-fixtures';
 
 const pragma = (db: SqliteDb, name: string): unknown =>
@@ -23,16 +27,24 @@ function writes(from: number, count: number): UserWrite[] {
   }));
 }
 
+/** A cache with one connection and its checkpointer, whose timer never fires in a test. */
+async function checkpointedCache(): Promise<{
+  cache: ReturnType<typeof openTestCache>;
+  checkpointer: WalCheckpointer;
+}> {
+  const cache = openTestCache();
+  addConnectionRow(cache, 'conn-a');
+  const checkpointer = await startWalCheckpointer(cache, {
+    log: silentLogger,
+    intervalMs: 60_000,
+  });
+  if (!checkpointer) throw new Error('no checkpointer');
+  return { cache, checkpointer };
+}
+
 describe('the WAL checkpointer', () => {
   it('takes checkpoints off the main connection and copies the WAL from a worker thread', async () => {
-    const cache = openTestCache();
-    addConnectionRow(cache, 'conn-a');
-    const checkpointer = await startWalCheckpointer(cache, {
-      log: silentLogger,
-      intervalMs: 60_000,
-    });
-    expect(checkpointer).not.toBeNull();
-    if (!checkpointer) return;
+    const { cache, checkpointer } = await checkpointedCache();
     expect(pragma(cache.db, 'wal_autocheckpoint')).toBe(0);
     const users = createUsersRepo(cache, { now: () => 1 });
     const fileBefore = statSync(cache.path).size;
@@ -63,13 +75,7 @@ describe('the WAL checkpointer', () => {
   });
 
   it('makes a bulk writer wait for a checkpoint now and then, so the WAL stays small', async () => {
-    const cache = openTestCache();
-    addConnectionRow(cache, 'conn-a');
-    const checkpointer = await startWalCheckpointer(cache, {
-      log: silentLogger,
-      intervalMs: 60_000,
-    });
-    if (!checkpointer) throw new Error('no checkpointer');
+    const { cache, checkpointer } = await checkpointedCache();
     const users = createUsersRepo(cache, {
       now: () => 1,
       betweenChunks: checkpointer.betweenWrites,
@@ -96,13 +102,7 @@ describe('the WAL checkpointer', () => {
   });
 
   it('checkpoints a writer’s batch while it works on, and the next batch starts the WAL over', async () => {
-    const cache = openTestCache();
-    addConnectionRow(cache, 'conn-a');
-    const checkpointer = await startWalCheckpointer(cache, {
-      log: silentLogger,
-      intervalMs: 60_000,
-    });
-    if (!checkpointer) throw new Error('no checkpointer');
+    const { cache, checkpointer } = await checkpointedCache();
     const users = createUsersRepo(cache, { now: () => 1 });
     const fileBefore = statSync(cache.path).size;
     const walSizes: number[] = [];
