@@ -116,7 +116,6 @@ describe.each(['zulip', 'openwebui'] as const)('a %s sync in the worker', (kind)
     async () => {
       const [inWorker, here] = [await core(true), await core(false)];
       const [a, b] = [await add(inWorker, kind), await add(here, kind)];
-
       await inWorker.call('users:search', { text: '', limit: 1 });
       const first = await inWorker.call('directory:sync', { connectionId: a.id });
       const expected = await here.call('directory:sync', { connectionId: b.id });
