@@ -243,6 +243,19 @@ describe('normalizeOpenWebUIUser on edge cases', () => {
       groupNames: { a: 'A' },
     });
   });
+
+  it('checks a context once per object, so a sync digests its group names once', () => {
+    const stored = { kind: 'openwebui', fetchedAt: 1, groupNames: { a: 'A' } };
+    const first = asOpenWebUIContext(stored);
+    // The same checked object, whose group names' digest (keyed by that object) is kept.
+    expect(asOpenWebUIContext(stored)).toBe(first);
+    expect(first?.groupNames).toBe(asOpenWebUIContext(stored)?.groupNames);
+    // Another object is checked on its own, even with the same content.
+    const copy = asOpenWebUIContext({ ...stored });
+    expect(copy).toEqual(first);
+    expect(copy).not.toBe(first);
+    expect(asOpenWebUIContext({ kind: 'zulip' })).toBeNull();
+  });
 });
 
 describe('each error fixture maps to its code and words', () => {

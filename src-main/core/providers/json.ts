@@ -243,3 +243,23 @@ export function quoted(value: unknown): string {
   }
   return value === null ? 'null' : Array.isArray(value) ? 'a list' : `a ${typeof value}`;
 }
+
+/**
+ * A context check (`asZulipContext`, `asOpenWebUIContext`) run once per
+ * object: a sync normalizes and digests 100 000 members against one context,
+ * and a check that built a new object each time also defeated the digest
+ * memo keyed by that object (source-digest.ts `contextDigest`), hashing every
+ * group name again for every member. Contexts are never edited once built.
+ */
+export function checkedOncePerObject<T>(
+  check: (value: unknown) => T | null,
+): (value: unknown) => T | null {
+  const checked = new WeakMap<object, T | null>();
+  return (value) => {
+    if (typeof value !== 'object' || value === null) return null;
+    if (checked.has(value)) return checked.get(value) ?? null;
+    const result = check(value);
+    checked.set(value, result);
+    return result;
+  };
+}

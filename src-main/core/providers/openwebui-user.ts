@@ -23,6 +23,7 @@ import {
   avatarFromUrl,
   badUser,
   capJsonText,
+  checkedOncePerObject,
   field,
   isObject,
   isoDay,
@@ -60,8 +61,14 @@ export interface OpenWebUINormalizeEnv {
   context: OpenWebUIContext | null;
 }
 
-/** A cached context, checked: anything malformed counts as no context. */
-export function asOpenWebUIContext(value: unknown): OpenWebUIContext | null {
+/**
+ * A cached context, checked: anything malformed counts as no context.
+ * Checked once per object (a sync normalizes and digests thousands of users
+ * against one), so a member's digest finds its group names' digest made.
+ */
+export const asOpenWebUIContext = checkedOncePerObject(checkOpenWebUIContext);
+
+function checkOpenWebUIContext(value: unknown): OpenWebUIContext | null {
   if (!isObject(value) || value.kind !== 'openwebui') return null;
   const fetchedAt = num(value.fetchedAt);
   const names = value.groupNames;

@@ -25,6 +25,7 @@ import {
   badUser,
   bool,
   capJsonText,
+  checkedOncePerObject,
   field,
   int,
   isObject,
@@ -204,21 +205,12 @@ export function zulipMemberSource(raw: JsonObject, env: ZulipNormalizeEnv): stri
   ]);
 }
 
-/** Contexts already checked, and what the check gave. */
-const checkedContexts = new WeakMap<object, ZulipContext | null>();
-
 /**
  * A cached context, checked: anything malformed counts as no context. The
  * caller stores it as JSON, so it is as untrusted as the server's answers.
+ * Checked once per object (a sync normalizes thousands of users against one).
  */
-export function asZulipContext(value: unknown): ZulipContext | null {
-  if (typeof value !== 'object' || value === null) return null;
-  // A sync normalizes thousands of users against one context: check it once.
-  if (checkedContexts.has(value)) return checkedContexts.get(value) ?? null;
-  const checked = checkZulipContext(value);
-  checkedContexts.set(value, checked);
-  return checked;
-}
+export const asZulipContext = checkedOncePerObject(checkZulipContext);
 
 function checkZulipContext(value: unknown): ZulipContext | null {
   if (!isObject(value) || value.kind !== 'zulip') return null;
