@@ -247,6 +247,39 @@ describe('saving the index on its own', () => {
       cache.close();
     }
   });
+  it('waits for a sync worker to end: a save due meanwhile is not made, and is made after', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const cache = openTestCache();
+    const file = join(cache.dir, SNAPSHOT_FILE_NAME);
+    try {
+      addConnectionRow(cache, 'conn-a', 'zulip');
+      addConnectionRow(cache, 'conn-b', 'zulip');
+      const repo = createUsersRepo(cache, { now: () => 1, index: createSearchIndex() });
+      await repo.upsertBatch(people().map((user) => ({ user, raw: {}, fetchedAt: 1 })));
+      await repo.buildSearchIndex();
+      // The build asked for a save after three quiet seconds; a sync starts meanwhile.
+      const worker = repo.externalWrites();
+      vi.advanceTimersByTime(3000);
+      // Time for a save to be made, were it started (well under a second here).
+      const waitUntil = Date.now() + 3000;
+      while (!existsSync(file) && Date.now() < waitUntil) {
+        await new Promise((r) => setImmediate(r));
+      }
+      expect(existsSync(file)).toBe(false);
+      // Its end asks again, and that save is made.
+      worker.end(true);
+      expect(vi.getTimerCount()).toBe(1);
+      vi.advanceTimersByTime(3000);
+      const deadline = Date.now() + 20_000;
+      while (!existsSync(file) && Date.now() < deadline) {
+        await new Promise((r) => setImmediate(r));
+      }
+      expect(existsSync(file)).toBe(true);
+    } finally {
+      vi.useRealTimers();
+      cache.close();
+    }
+  });
 });
 
 describe('saving the index as core closes', () => {

@@ -360,7 +360,11 @@ export function createIndexSync(
     return building;
   }
 
-  function snapshotContext(signal: AbortSignal | undefined, budgetMs: number): SnapshotContext {
+  function snapshotContext(
+    signal: AbortSignal | undefined,
+    budgetMs: number,
+    goOn: () => boolean = () => true,
+  ): SnapshotContext {
     return {
       access,
       index: index as SearchIndex,
@@ -368,10 +372,20 @@ export function createIndexSync(
       changes: () => changes,
       pause: async () => {
         await yieldToEventLoop();
-        return !signal?.aborted && access.db.isOpen;
+        return !signal?.aborted && access.db.isOpen && goOn();
       },
     };
   }
+
+  /**
+   * Whether no external writer (the sync worker) is at work. A save or a
+   * compaction the index starts on its own gives way to one: each batch it
+   * relays changes the index, so the save would be thrown away at its end,
+   * and meanwhile it took main's share of two cores from the sync (a save
+   * that began as a re-sync started held main's loop 90-220 ms). The last
+   * writer's end schedules the save again.
+   */
+  const noWriters = (): boolean => externalWriters === 0;
 
   /** Saves the index once nothing changed it for a while (after a build, or a sync's last chunk). */
   function scheduleSave(): void {
@@ -379,21 +393,22 @@ export function createIndexSync(
     if (saveTimer) clearTimeout(saveTimer);
     saveTimer = setTimeout(() => {
       saveTimer = null;
-      void save().then((saved) => {
+      if (!noWriters()) return;
+      void save(10, noWriters).then((saved) => {
         if (saved && index && worthCompacting(builtRows, index.size)) void compact();
       });
     }, SAVE_AFTER_MS);
     saveTimer.unref?.();
   }
 
-  async function save(budgetMs = 10): Promise<boolean> {
+  async function save(budgetMs = 10, goOn?: () => boolean): Promise<boolean> {
     if (!index || indexState !== 'ready' || !access.db.isOpen) return false;
     if (saving) return saving;
     // Another program wrote since the index last matched the file: saved now,
     // it would carry the file's new fingerprint without that write in it.
     if (externalWriters === 0 && currentDataVersion() !== indexDataVersion) return false;
     const at = changes;
-    saving = saveIndexSnapshot(snapshotContext(lastCall.signal, budgetMs))
+    saving = saveIndexSnapshot(snapshotContext(lastCall.signal, budgetMs, goOn))
       .then((saved) => {
         // A save that ended well spanned no change: the file holds `at`.
         if (saved) savedAt = at;
@@ -422,7 +437,7 @@ export function createIndexSync(
       budgetMs: options.budgetMs ?? COMPACT_SLICE_MS,
       pause: async () => {
         await yieldToEventLoop();
-        return !stopping.signal.aborted && indexState === 'ready';
+        return !stopping.signal.aborted && indexState === 'ready' && noWriters();
       },
     });
     compacting = run
