@@ -119,8 +119,19 @@ async function writeAsV9(cache: OpenedDatabase, written: UserWrite[], now: () =>
 /** Writes users as versions 10 and 11 did: this version's repository, without version 12's column. */
 async function writeAsV11(cache: OpenedDatabase, written: UserWrite[], now: () => number) {
   cache.db.exec('ALTER TABLE users ADD COLUMN source_hash TEXT');
-  await createUsersRepo(cache, { now }).upsertBatch(written);
+  await writeAsV12(cache, written, now);
   cache.db.exec('ALTER TABLE users DROP COLUMN source_hash');
+}
+
+/**
+ * Writes users as version 12 did: this version's repository, with when each
+ * was fetched and seen in the users row alone (version 13 moved it apart).
+ */
+async function writeAsV12(cache: OpenedDatabase, written: UserWrite[], now: () => number) {
+  cache.db.exec(`CREATE TABLE user_seen (
+    row_id INTEGER PRIMARY KEY, fetched_at INTEGER NOT NULL, seen_at INTEGER NOT NULL) STRICT`);
+  await createUsersRepo(cache, { now }).upsertBatch(written);
+  cache.db.exec('DROP TABLE user_seen');
 }
 
 function catching(fn: () => unknown): RollcallFailure {
@@ -244,6 +255,7 @@ describe('opening the cache', () => {
         else if (from < 7) await writeAsV5(old, written, clock.now);
         else if (from < 10) await writeAsV9(old, written, clock.now);
         else if (from < 12) await writeAsV11(old, written, clock.now);
+        else if (from < 13) await writeAsV12(old, written, clock.now);
         else await createUsersRepo(old, { now: clock.now }).upsertBatch(written);
       }
       old.close();
@@ -269,6 +281,41 @@ describe('opening the cache', () => {
       upgraded.close();
     });
   }
+
+  it('moves when each user was fetched and seen to a table of its own at version 13, and goes on from there', async () => {
+    const dir = tempDir();
+    const clock = testClock();
+    const old = openTestCache({ dir, migrations: MIGRATIONS.slice(0, 12), now: clock.now });
+    addConnectionRow(old, 'conn-a');
+    const user = (id: string, fetchedAt: number): UserWrite => ({
+      user: makeUser({ userId: id }),
+      raw: { id: Number(id) },
+      fetchedAt,
+    });
+    await writeAsV12(old, [user('7', 70), user('8', 80), user('9', 90)], clock.now);
+    const times = (cache: OpenedDatabase, sql: string) =>
+      cache.db.prepare(sql).all() as { row_id: number; fetched_at: number; seen_at: number }[];
+    const before = times(old, 'SELECT row_id, fetched_at, seen_at FROM users ORDER BY row_id');
+    expect(before.map((r) => r.fetched_at)).toEqual([70, 80, 90]);
+    old.close();
+
+    const upgraded = openTestCache({ dir, now: clock.now });
+    expect(times(upgraded, 'SELECT * FROM user_seen ORDER BY row_id')).toEqual(before);
+    const users = createUsersRepo(upgraded, { now: clock.now });
+    expect(users.get('conn-a', '8')?.fetchedAt).toBe(80);
+    // A sync after the upgrade: 7 and 8 seen again (8 unchanged), 9 no longer listed.
+    clock.advance(60_000);
+    const syncStarted = clock.now();
+    const counts = await users.upsertBatch([user('7', 700), user('8', 800)]);
+    expect(counts).toMatchObject({ unchanged: 2 });
+    expect(users.get('conn-a', '8')?.fetchedAt).toBe(800);
+    expect(await users.markMissingAsGone('conn-a', syncStarted, clock.now())).toBe(1);
+    expect(users.get('conn-a', '9')?.goneAt).toBe(clock.now());
+    expect(users.get('conn-a', '7')?.goneAt).toBeNull();
+    expect(pragma(upgraded, 'integrity_check')).toBe('ok');
+    expect(upgraded.db.prepare('PRAGMA foreign_key_check').all()).toEqual([]);
+    upgraded.close();
+  });
 
   it('rebuilds the users table at version 5 without losing a payload, a picture or a row ID', () => {
     const dir = tempDir();

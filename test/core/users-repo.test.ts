@@ -49,7 +49,8 @@ function seenAt(
 ): { seen_at: number; gone_at: number | null; fetched_at: number } {
   return cache.db
     .prepare(
-      'SELECT seen_at, gone_at, fetched_at FROM users WHERE connection_id = ? AND user_id = ?',
+      `SELECT s.seen_at, u.gone_at, s.fetched_at FROM users u JOIN user_seen s USING (row_id)
+       WHERE u.connection_id = ? AND u.user_id = ?`,
     )
     .get('conn-a', userId) as { seen_at: number; gone_at: number | null; fetched_at: number };
 }

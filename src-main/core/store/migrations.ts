@@ -354,6 +354,28 @@ const V12_SOURCE_HASH = `
 ALTER TABLE users ADD COLUMN source_hash TEXT;
 `;
 
+/**
+ * v13: when each user was last fetched and seen lives in a narrow table of
+ * its own. A re-sync that finds every user unchanged marks each one seen:
+ * in the users row (about 1.3 KB) that dirtied every page of the table and
+ * moved an entry of the `users_seen` index per user, and at 100 000 users
+ * that touch was 0.75 s of statement and 0.73 s of commit (Zulip), 1.3 s in
+ * all (Open WebUI), of a re-sync of 4-7 s. Here a row is three integers.
+ * The times are copied as they are. The users row keeps its own columns,
+ * written with the rest of the user on every full write; they are read
+ * only for a row without a user_seen row, which this code never leaves.
+ */
+const V13_SEEN_TABLE = `
+DROP INDEX users_seen;
+CREATE TABLE user_seen (
+  row_id     INTEGER PRIMARY KEY REFERENCES users (row_id) ON DELETE CASCADE,
+  fetched_at INTEGER NOT NULL,
+  seen_at    INTEGER NOT NULL
+) STRICT;
+INSERT INTO user_seen (row_id, fetched_at, seen_at)
+  SELECT row_id, fetched_at, seen_at FROM users ORDER BY row_id;
+`;
+
 /** Every migration, in order. `PRAGMA user_version` is the last one applied. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'base tables', up: (db) => db.exec(V1_BASE) },
@@ -396,6 +418,11 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 12,
     name: 'what each user was derived from, so an unchanged one costs a touch',
     up: (db) => db.exec(V12_SOURCE_HASH),
+  },
+  {
+    version: 13,
+    name: 'when users were fetched and seen, in a narrow table',
+    up: (db) => db.exec(V13_SEEN_TABLE),
   },
 ];
 

@@ -3,17 +3,18 @@
  * (providers/source-digest.ts: everything the row was derived from). The
  * sync reads the digests of a connection's rows once, the provider skips
  * normalizing every member whose digest it finds there, and the batch write
- * (users-write.ts) marks their rows seen here, one statement per chunk: no
- * JSON, no content hash, no lookup per user, in the server's order with the
- * users it writes. A row that changed since the digests were read (a
- * lookup rewrote it, it was marked gone) is not touched: that member is
- * derived and written in full instead.
+ * (users-write.ts) marks their rows seen here, a statement or two per
+ * chunk: no JSON, no content hash, no lookup per user, in the server's order
+ * with the users it writes, and in the narrow user_seen table alone (the
+ * users rows are not written). A row that changed since the digests were
+ * read (a lookup rewrote it, it was marked gone) is not touched: that member
+ * is derived and written in full instead.
  *
  * Node only; never imports `electron`.
  */
 import { DERIVATION_VERSION } from './derivation';
 import type { IndexChange } from './users-index-sync';
-import type { KnownWrite, Row, UsersAccess } from './users-rows';
+import { markSeen, rowIdsOf, type KnownWrite, type Row, type UsersAccess } from './users-rows';
 
 const SQL = {
   sources: `SELECT user_id, source_hash FROM users
@@ -23,11 +24,9 @@ const SQL = {
   // CROSS JOIN keeps the members as the outer loop: each is one lookup by
   // (connection, user ID). Left to the planner, an UPDATE ... FROM scanned
   // the connection's rows once per member (minutes at 100 000 users).
-  touch: `UPDATE users SET fetched_at = ?, seen_at = ? WHERE row_id IN (
-      SELECT u.row_id FROM json_each(?) AS k CROSS JOIN users AS u
-      WHERE u.connection_id = ? AND u.user_id = k.value ->> 0 AND u.source_hash = k.value ->> 1
-        AND u.derived_version = ? AND u.gone_at IS NULL)
-    RETURNING row_id, user_id`,
+  unchanged: `SELECT u.row_id, u.user_id FROM json_each(?) AS k CROSS JOIN users AS u
+    WHERE u.connection_id = ? AND u.user_id = k.value ->> 0 AND u.source_hash = k.value ->> 1
+      AND u.derived_version = ? AND u.gone_at IS NULL`,
 };
 
 /**
@@ -70,19 +69,18 @@ export function touchKnownRows(
   for (const list of groups.values()) {
     const first = list[0] as KnownWrite;
     const rows = access
-      .stmt(SQL.touch)
+      .stmt(SQL.unchanged)
       .all(
-        Math.round(first.fetchedAt),
-        Math.round(seenAt),
         JSON.stringify(list.map((m) => [m.userId, m.source])),
         first.connectionId,
         DERIVATION_VERSION,
       ) as Row[];
     const touched = new Set<string>();
-    for (const r of rows) {
-      touched.add(String(r.user_id));
-      if (indexed) changes.push({ kind: 'seen', rowId: Number(r.row_id) });
-    }
+    const rowIds = rowIdsOf(rows);
+    for (const r of rows) touched.add(String(r.user_id));
+    // Seen in user_seen alone (migration 13): the users rows stay untouched.
+    markSeen(access, rowIds, Math.round(first.fetchedAt), Math.round(seenAt));
+    if (indexed) for (const rowId of rowIds) changes.push({ kind: 'seen', rowId });
     if (touched.size < list.length)
       for (const m of list) if (!touched.has(m.userId)) missed.push(m);
   }

@@ -28,8 +28,9 @@ export interface IndexedSummary {
 
 const SQL = {
   get: `SELECT u.connection_id, u.user_id, u.kind, u.name, u.role, u.is_bot, u.deactivated,
-      p.user_json, p.raw_json, u.fetched_at, u.gone_at
+      p.user_json, p.raw_json, coalesce(s.fetched_at, u.fetched_at) AS fetched_at, u.gone_at
     FROM users u JOIN user_payloads p ON p.row_id = u.row_id
+      LEFT JOIN user_seen s ON s.row_id = u.row_id
     WHERE u.connection_id = ? AND u.user_id = ?`,
   summary: `SELECT ${SUMMARY_COLUMNS}, o.name AS owner_name FROM users u
     LEFT JOIN users o ON o.connection_id = u.connection_id AND o.user_id = u.bot_owner_id

@@ -91,13 +91,15 @@ const ORDER_MERGE_ROWS = 500;
 const SQL = {
   // Oldest version first, then by row ID: the order of users_by_derived_version.
   next: `SELECT u.row_id, u.derived_version, u.connection_id, u.user_id, u.kind, u.name, u.role,
-      u.is_bot, u.deactivated, u.fetched_at, u.gone_at, p.user_json, p.raw_json, p.raw_parts,
+      u.is_bot, u.deactivated, coalesce(s.fetched_at, u.fetched_at) AS fetched_at, u.gone_at,
+      p.user_json, p.raw_json, p.raw_parts,
       CASE WHEN json_valid(p.user_json) THEN json_extract(p.user_json, '$.presence') END
         AS stored_presence,
       c.kind AS connection_kind, c.base_url, c.demo
     FROM users u
     JOIN connections c ON c.id = u.connection_id
     LEFT JOIN user_payloads p ON p.row_id = u.row_id
+    LEFT JOIN user_seen s ON s.row_id = u.row_id
     WHERE u.derived_version < ? AND (u.derived_version, u.row_id) > (?, ?)
     ORDER BY u.derived_version, u.row_id LIMIT ?`,
   count: 'SELECT count(*) AS n FROM users WHERE derived_version < ?',

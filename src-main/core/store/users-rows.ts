@@ -278,10 +278,16 @@ const SQL = {
     VALUES (?, ?, ${DATA_COLUMNS.map(() => '?').join(', ')}, ?, NULL)`,
   update: `UPDATE users SET ${DATA_COLUMNS.map((c) => `${c} = ?`).join(', ')}, seen_at = ?, gone_at = NULL
     WHERE row_id = ?`,
+  // When a user was fetched and seen (migration 13): written with every
+  // write of the user, and alone for an unchanged one.
+  seen: `INSERT INTO user_seen (row_id, fetched_at, seen_at) VALUES (?, ?, ?)
+    ON CONFLICT (row_id) DO UPDATE SET fetched_at = excluded.fetched_at, seen_at = excluded.seen_at`,
   // Touching an unchanged user: "seen" for all, and "not gone" only where it
   // was gone, so the users_changes trigger (migration 9) fires for those alone.
-  touchMany: `UPDATE users SET fetched_at = ?, seen_at = ?
-    WHERE row_id IN (SELECT value FROM json_each(?))`,
+  // ("WHERE true" tells SQLite's parser the ON CONFLICT is the upsert's.)
+  touchMany: `INSERT INTO user_seen (row_id, fetched_at, seen_at)
+    SELECT value, ?, ? FROM json_each(?) WHERE true
+    ON CONFLICT (row_id) DO UPDATE SET fetched_at = excluded.fetched_at, seen_at = excluded.seen_at`,
   ungoneMany: `UPDATE users SET gone_at = NULL
     WHERE row_id IN (SELECT value FROM json_each(?)) AND gone_at IS NOT NULL`,
   findMany: `SELECT u.user_id, u.row_id, u.content_hash, u.derived_version, u.source_hash
@@ -315,12 +321,21 @@ export function findRows(
   return new Map(rows.map((r) => [String(r.user_id), r]));
 }
 
+/** Records rows fetched and seen, in one statement (user_seen alone); must run inside a transaction. */
+export function markSeen(
+  access: UsersAccess,
+  rowIds: readonly number[],
+  fetchedAt: number,
+  seenAt: number,
+): void {
+  if (rowIds.length > 0) access.stmt(SQL.touchMany).run(fetchedAt, seenAt, JSON.stringify(rowIds));
+}
+
 /** Marks the unchanged users of `touched` seen (and not gone); must run inside a transaction. */
 export function touchRows(access: UsersAccess, touched: TouchList, seenAt: number): void {
   for (const [fetchedAt, rowIds] of touched) {
-    const ids = JSON.stringify(rowIds);
-    access.stmt(SQL.touchMany).run(fetchedAt, seenAt, ids);
-    access.stmt(SQL.ungoneMany).run(ids);
+    markSeen(access, rowIds, fetchedAt, seenAt);
+    access.stmt(SQL.ungoneMany).run(JSON.stringify(rowIds));
   }
   touched.clear();
 }
@@ -347,6 +362,7 @@ export function writeRow(
   if (!found) {
     const { params, fields } = columnsOf(p);
     const inserted = stmt(SQL.insert).run(p.connectionId, p.userId, ...params, seenAt);
+    stmt(SQL.seen).run(inserted.lastInsertRowid, p.fetchedAt, seenAt);
     stmt(SQL.insertPayload).run(inserted.lastInsertRowid, p.userJson, p.rawJson, p.rawParts);
     if (indexed)
       changes.push({
@@ -373,6 +389,7 @@ export function writeRow(
   }
   const { params, fields } = columnsOf(p);
   stmt(SQL.update).run(...params, seenAt, rowId);
+  stmt(SQL.seen).run(rowId, p.fetchedAt, seenAt);
   stmt(SQL.updatePayload).run(p.userJson, p.rawJson, p.rawParts, rowId);
   if (indexed) changes.push({ kind: 'upsert', row: { ...fields, rowId } });
   return 'updated';

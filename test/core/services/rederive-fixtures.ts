@@ -131,7 +131,8 @@ export type Snapshot = Map<number, Record<string, unknown>>;
 export function snapshot(cache: OpenedDatabase): Snapshot {
   const rows = cache.db
     .prepare(
-      `SELECT u.*, p.user_json, p.raw_json FROM users u
+      `SELECT u.*, s.seen_at, s.fetched_at, p.user_json, p.raw_json FROM users u
+       JOIN user_seen s ON s.row_id = u.row_id
        JOIN user_payloads p ON p.row_id = u.row_id ORDER BY u.row_id`,
     )
     .all() as Record<string, unknown>[];
