@@ -1,8 +1,9 @@
 // Probe: the bare cost of inserting N users into the cache's real schema
-// (users and user_payloads rows as a sync writes them, 8 000 a transaction),
-// with parts of the schema taken away to see what each costs: `drop` names
-// indexes, `sql` runs first (e.g. to drop or add a trigger), `fk: false`
-// turns foreign keys off, `payload: false` skips the payload rows.
+// (users, user_seen and user_payloads rows as a sync writes them, 8 000 a
+// transaction), with parts of the schema taken away to see what each costs:
+// `drop` names indexes, `sql` runs first (e.g. to drop or add a trigger),
+// `fk: false` turns foreign keys off, `payload: false` skips the payload
+// rows, `seen: false` the user_seen rows.
 // Run: node test/bench/probes/run.mjs test/bench/probes/insert-cost.ts '{"count":30000}'
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +19,7 @@ export async function main(args: {
   sql?: string;
   fk?: boolean;
   payload?: boolean;
+  seen?: boolean;
 }): Promise<unknown> {
   const count = args.count ?? 30_000;
   const dir = mkdtempSync(join(tmpdir(), 'rollcall-probe-'));
@@ -36,6 +38,10 @@ export async function main(args: {
   const insert = db.prepare(
     `INSERT INTO users (connection_id, user_id, ${COLUMNS.join(', ')}, seen_at, gone_at)
      VALUES (?, ?, ${COLUMNS.map(() => '?').join(', ')}, ?, NULL)`,
+  );
+  const seen = db.prepare(
+    `INSERT INTO user_seen (row_id, fetched_at, seen_at) VALUES (?, ?, ?)
+     ON CONFLICT (row_id) DO UPDATE SET fetched_at = excluded.fetched_at, seen_at = excluded.seen_at`,
   );
   const payload = db.prepare(
     'INSERT INTO user_payloads (row_id, user_json, raw_json, raw_parts) VALUES (?, ?, ?, ?)',
@@ -94,6 +100,7 @@ export async function main(args: {
         r.hash,
         1,
       );
+      if (args.seen !== false) seen.run(Number(row.lastInsertRowid), 1, 1);
       if (args.payload !== false) {
         payload.run(Number(row.lastInsertRowid), r.user, r.raw, null);
       }
