@@ -303,6 +303,8 @@ describe('users repository', () => {
     expect(await users.purgeGone('conn-a')).toBe(2);
     expect(users.count('conn-a', { includeGone: true })).toBe(2);
     expect(users.get('conn-a', '2')).toBeNull();
+    // Their "seen" rows went with them: one per user left.
+    expect(cache.db.prepare('SELECT count(*) AS n FROM user_seen').get()).toEqual({ n: 3 });
     cache.close();
   });
 
