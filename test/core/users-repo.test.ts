@@ -272,6 +272,24 @@ describe('users repository', () => {
     cache.close();
   });
 
+  it('reads a row without a user_seen row by its own times, for the detail view and for gone', async () => {
+    const { clock, cache, users, write } = setup();
+    await users.upsertBatch(['1', '2', '3'].map((id) => write(makeUser({ userId: id }))));
+    const writtenAt = clock.now();
+    // Rows some other program left without their user_seen row; '3' it marked seen later.
+    cache.db.exec(`DELETE FROM user_seen WHERE row_id IN
+      (SELECT row_id FROM users WHERE user_id IN ('2', '3'))`);
+    clock.advance(3_600_000);
+    const syncStarted = clock.now();
+    cache.db.prepare(`UPDATE users SET seen_at = ? WHERE user_id = '3'`).run(syncStarted + 1000);
+    expect(users.get('conn-a', '2')?.fetchedAt).toBe(writtenAt);
+    await users.upsertBatch([write(makeUser({ userId: '1' }))]);
+    expect(await users.markMissingAsGone('conn-a', syncStarted, clock.now())).toBe(1);
+    expect(users.get('conn-a', '2')?.goneAt).toBe(clock.now());
+    expect(users.get('conn-a', '1')?.goneAt).toBeNull();
+    expect(users.get('conn-a', '3')?.goneAt).toBeNull();
+  });
+
   it('marks as gone only the users a completed sync did not see, and purges them on request', async () => {
     const { clock, cache, users, write } = setup();
     await users.upsertBatch(['1', '2', '3', '4'].map((id) => write(makeUser({ userId: id }))));

@@ -271,6 +271,10 @@ export const DATA_COLUMNS = [
   'source_hash',
 ];
 
+/** A user_seen row written again: the new times replace the old. */
+const SEEN_AGAIN = `ON CONFLICT (row_id) DO UPDATE
+    SET fetched_at = excluded.fetched_at, seen_at = excluded.seen_at`;
+
 const SQL = {
   find: `SELECT row_id, content_hash, derived_version, source_hash FROM users
     WHERE connection_id = ? AND user_id = ?`,
@@ -280,14 +284,12 @@ const SQL = {
     WHERE row_id = ?`,
   // When a user was fetched and seen (migration 13): written with every
   // write of the user, and alone for an unchanged one.
-  seen: `INSERT INTO user_seen (row_id, fetched_at, seen_at) VALUES (?, ?, ?)
-    ON CONFLICT (row_id) DO UPDATE SET fetched_at = excluded.fetched_at, seen_at = excluded.seen_at`,
+  seen: `INSERT INTO user_seen (row_id, fetched_at, seen_at) VALUES (?, ?, ?) ${SEEN_AGAIN}`,
   // Touching an unchanged user: "seen" for all, and "not gone" only where it
   // was gone, so the users_changes trigger (migration 9) fires for those alone.
   // ("WHERE true" tells SQLite's parser the ON CONFLICT is the upsert's.)
   touchMany: `INSERT INTO user_seen (row_id, fetched_at, seen_at)
-    SELECT value, ?, ? FROM json_each(?) WHERE true
-    ON CONFLICT (row_id) DO UPDATE SET fetched_at = excluded.fetched_at, seen_at = excluded.seen_at`,
+    SELECT value, ?, ? FROM json_each(?) WHERE true ${SEEN_AGAIN}`,
   ungoneMany: `UPDATE users SET gone_at = NULL
     WHERE row_id IN (SELECT value FROM json_each(?)) AND gone_at IS NOT NULL`,
   findMany: `SELECT u.user_id, u.row_id, u.content_hash, u.derived_version, u.source_hash

@@ -75,6 +75,13 @@ export interface UpsertBatchOptions {
   onChunk?: (report: ChunkReport) => void;
 }
 
+/**
+ * Not seen since a time (bound twice): by its user_seen row (migration 13),
+ * or by its own column when it has none. Tested this way, a row with a
+ * user_seen row never needs its wide users row read.
+ */
+const NOT_SEEN_SINCE = '(s.seen_at < ? OR (s.row_id IS NULL AND u.seen_at < ?))';
+
 const SQL = {
   connectionKind: 'SELECT kind FROM connections WHERE id = ?',
   markGone: `UPDATE users SET gone_at = ? WHERE connection_id = ? AND user_id = ? AND gone_at IS NULL
@@ -85,13 +92,13 @@ const SQL = {
   // also tested gone_at here): users already gone are left out as each chunk
   // is marked.
   missing: `SELECT u.row_id FROM users u LEFT JOIN user_seen s ON s.row_id = u.row_id
-    WHERE u.connection_id = ? AND (s.seen_at < ? OR (s.row_id IS NULL AND u.seen_at < ?))
+    WHERE u.connection_id = ? AND ${NOT_SEEN_SINCE}
       AND u.user_id NOT IN (SELECT value FROM json_each(?))`,
   // Checked again as each chunk is marked: a write since the list was read wins.
   markMissingChunk: `UPDATE users SET gone_at = ? WHERE row_id IN (
     SELECT u.row_id FROM json_each(?) AS j CROSS JOIN users u ON u.row_id = j.value
       LEFT JOIN user_seen s ON s.row_id = u.row_id
-    WHERE coalesce(s.seen_at, u.seen_at) < ? AND u.gone_at IS NULL)
+    WHERE ${NOT_SEEN_SINCE} AND u.gone_at IS NULL)
     RETURNING row_id`,
   purgeChunk: `DELETE FROM users WHERE row_id IN (
     SELECT row_id FROM users WHERE connection_id = ? AND gone_at IS NOT NULL LIMIT ?)
@@ -460,7 +467,7 @@ export async function markMissingAsGone(
       if (from > 0) await yieldToEventLoop();
       const chunk = JSON.stringify(missing.slice(from, from + UPDATE_CHUNK_ROWS));
       const ids = rowIdsOf(
-        w.access.stmt(SQL.markMissingChunk).all(Math.round(at), chunk, seen) as Row[],
+        w.access.stmt(SQL.markMissingChunk).all(Math.round(at), chunk, seen, seen) as Row[],
       );
       if (ids.length > 0) w.sync.apply([{ kind: 'gone', rowIds: ids }]);
       total += ids.length;
