@@ -5,6 +5,7 @@
 // or whose table of them does not find them, is refused, never trusted. The group and field filter keys travel as a
 // table of distinct sets: read back, they filter as the index that wrote
 // them, and slots with the same keys share one set.
+import { copyUnitByUnit, unitCopier } from '@core/search/exact-keys';
 import { decodeIndexState, encodeIndexState } from '@core/search/index-snapshot-format';
 import type { IndexState } from '@core/search/index-state';
 import { createSearchIndex, type IndexedRow } from '@core/search/search-index';
@@ -60,6 +61,34 @@ function expectSame(a: ReturnType<typeof createSearchIndex>, b: typeof a): void 
 }
 
 describe('the packed exact keys of a saved index', () => {
+  it('are copied unit for unit, whatever the script, as the copy in script does', () => {
+    // Built by concatenation, as the index's keys are; an astral letter (two
+    // units), a lone surrogate, an empty key, and offsets between calls.
+    const batches = [
+      ['id:' + 42, 'Zoë ' + 'Müller', ''],
+      ['王 小明', '\u{1D4D0}nna', 'a\uD800b'],
+      [],
+      ['иван'.repeat(3)],
+    ];
+    const total = batches.flat().reduce((n, k) => n + k.length, 0);
+    const native = new Uint16Array(total + 2).fill(0xffff);
+    const script = new Uint16Array(total + 2).fill(0xffff);
+    const copyNative = unitCopier(native);
+    const copyScript = copyUnitByUnit(script);
+    let a = 1;
+    let b = 1;
+    for (const keys of batches) {
+      a = copyNative(keys, a);
+      b = copyScript(keys, b);
+      expect(a).toBe(b);
+    }
+    expect(a).toBe(total + 1);
+    expect([...native]).toEqual([...script]);
+    // Nothing written outside the keys' units.
+    expect([native[0], native[total + 1]]).toEqual([0xffff, 0xffff]);
+    expect(String.fromCharCode(...script.subarray(1, total + 1))).toBe(batches.flat().join(''));
+  });
+
   it('rank exactly as the index that wrote them, before and after writes to loaded slots', () => {
     const rows = Array.from({ length: 1200 }, (_, i) => rowOf(i));
     const built = createSearchIndex();
