@@ -27,6 +27,7 @@ import { createUsersRepo, type UsersRepo } from '../store/users-repo';
 import { startWalCheckpointer, type WalCheckpointer } from '../store/wal-checkpointer';
 import { createProviderContexts, type ProviderContexts } from './provider-context';
 import { syncPages, type SyncPagesDeps } from './sync-pages';
+import { lowerThisThreadPriority } from './thread-priority';
 import type { FromWorker, IndexChanges, ToWorker } from './sync-worker-protocol';
 
 /** Pages of the cache this connection keeps in memory (negative: KiB). */
@@ -63,6 +64,9 @@ const INDEX_MESSAGE_CHANGES = 250;
 
 const port = parentPort;
 if (!port) throw new Error('sync-worker.ts runs as a worker thread only');
+
+// Main's event loop first when both want a core (thread-priority.ts).
+lowerThisThreadPriority();
 
 const post = (message: FromWorker, transfer?: (ArrayBuffer | MessagePort)[]): void =>
   port.postMessage(message, transfer);

@@ -5,10 +5,13 @@
 // the window as the same error; a cancel stops the worker's run and keeps
 // what was committed; a worker that dies mid-way fails its sync with a clear
 // error and leaves the cache and the search index consistent; and the
-// worker's commits never make the main thread's index rebuild itself.
+// worker's commits never make the main thread's index rebuild itself; and
+// (Linux) the worker's thread runs at a lower priority than main's.
+import { readdirSync, readFileSync } from 'node:fs';
 import type { Worker } from 'node:worker_threads';
 import type { ConnectionSummary, SyncProgress } from '@shared/model';
 import type { FromWorker } from '@core/services/sync-worker-protocol';
+import { BACKGROUND_NICE } from '@core/services/thread-priority';
 import { startOpenWebUIFake, type OpenWebUIFake } from '../../fakes/openwebui-fake';
 import { startZulipFake, type ZulipFake } from '../../fakes/zulip-fake';
 import { startSourceSyncWorker } from '../../support/sync-worker';
@@ -273,4 +276,52 @@ describe('failures', () => {
     },
     SLOW,
   );
+});
+
+/** Each thread of this process and its nice value (Linux: /proc/self/task/<tid>/stat, field 19). */
+function niceByThread(): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const tid of readdirSync('/proc/self/task')) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      // The fields after the command name, which may hold spaces and parentheses.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(Number(tid), Number(fields[16]));
+    } catch {
+      // A thread that ended meanwhile.
+    }
+  }
+  return out;
+}
+
+const linux = process.platform === 'linux';
+if (!linux) {
+  console.warn(
+    `[skipped] sync worker priority: only Linux gives a thread a nice value of its own (this is ${process.platform})`,
+  );
+}
+
+describe('the worker thread', () => {
+  it.skipIf(!linux)('runs at a lower priority than main, which keeps its own', async () => {
+    const before = niceByThread();
+    const w = startSourceSyncWorker();
+    try {
+      await new Promise<void>((resolve, reject) => {
+        w.on('message', (m: FromWorker) => {
+          if (m.t === 'ready') resolve();
+        });
+        w.on('error', reject);
+      });
+      const after = niceByThread();
+      const lowered = [...after].filter(
+        ([tid, nice]) => !before.has(tid) && nice === BACKGROUND_NICE,
+      );
+      expect(lowered.length).toBeGreaterThanOrEqual(1);
+      // Main's thread (its ID is the process's) and every thread that was there keep theirs.
+      expect(after.get(process.pid)).toBe(before.get(process.pid));
+      for (const [tid, nice] of before) if (after.has(tid)) expect(after.get(tid)).toBe(nice);
+    } finally {
+      await w.terminate();
+    }
+  });
 });
