@@ -67,8 +67,15 @@ export interface ExactKeys {
  * budget is spent.
  */
 const KEYS_PER_STEP = 1024;
-/** Slots packed between two yields (a save's step; 100 000 slots at once held the loop 140 ms). */
-const PACK_STEP_SLOTS = 8192;
+/**
+ * Slots packed between two yields (a save's step). 100 000 slots at once
+ * held the loop 140 ms. At 8 192, a save's steps after a 100 000-user build
+ * took up to 25 ms of main's CPU, and the collector's threads marking on the
+ * other core (a built index is a large heap) stretched one to 54-90 ms of
+ * the loop; at 2 048, the longest hold of the save and compaction was
+ * 29-42 ms (ingest-replay probe, Open WebUI, five runs against four).
+ */
+const PACK_STEP_SLOTS = 2048;
 
 /** FNV-1a over UTF-16 units. */
 function hashUnits(units: Uint16Array, from: number, to: number): number {
