@@ -3,7 +3,7 @@
 // memory into a fresh core (the worker thread writes, main applies the index
 // changes), `runs` times. Per run: seconds, the longest loop hold, and each
 // hold over 40 ms in the monotonic clock's µs, to match `--trace-gc` lines or
-// a `--cpu-prof` profile. The suite's figure includes whatever else its
+// a `--cpu-prof` profile, with main's CPU and wait for a core in it (Linux). The suite's figure includes whatever else its
 // process holds; this one holds only the recorded answers (off the heap).
 // With `settleMs`, each run then waits (the index is saved and compacted
 // meanwhile) and reports the heap after a full GC and the loop's holds.
@@ -32,14 +32,29 @@ async function record(workDir: string, target: FakeTarget): Promise<Recorded[]> 
   return recorder.answers();
 }
 
-/** The longest hold of a watch, and each hold over 40 ms in the monotonic clock's µs. */
-function holdsOf(loop: { maxGapMs: number; longGaps: [number, number][] }): {
+/**
+ * The longest hold of a watch, and each hold over 40 ms in the monotonic
+ * clock's µs, with (Linux) main's own CPU time in it and its time waiting
+ * for a core: a hold of little run and much wait is other threads' doing.
+ */
+function holdsOf(loop: {
+  maxGapMs: number;
+  longGaps: [number, number][];
+  longGapsSched: { runMs: number; waitMs: number }[];
+}): {
   loopMaxMs: number;
-  holds: { fromUs: number; ms: number }[];
+  holds: { fromUs: number; ms: number; runMs?: number; waitMs?: number }[];
 } {
   return {
     loopMaxMs: Number(loop.maxGapMs.toFixed(1)),
-    holds: loop.longGaps.map(([a, b]) => ({ fromUs: a, ms: Number(((b - a) / 1000).toFixed(1)) })),
+    holds: loop.longGaps.map(([a, b], i) => {
+      const sched = loop.longGapsSched[i];
+      return {
+        fromUs: a,
+        ms: Number(((b - a) / 1000).toFixed(1)),
+        ...(sched ? { runMs: sched.runMs, waitMs: sched.waitMs } : {}),
+      };
+    }),
   };
 }
 
