@@ -69,11 +69,11 @@ export interface ExactKeys {
 const KEYS_PER_STEP = 1024;
 /**
  * Slots packed between two yields (a save's step). 100 000 slots at once
- * held the loop 140 ms. At 8 192, a save's steps after a 100 000-user build
- * took up to 25 ms of main's CPU, and the collector's threads marking on the
- * other core (a built index is a large heap) stretched one to 54-90 ms of
- * the loop; at 2 048, the longest hold of the save and compaction was
- * 29-42 ms (ingest-replay probe, Open WebUI, five runs against four).
+ * held the loop 140 ms. At 8 192, a save's slowest steps after a 100 000-user
+ * build took 19-28 ms of main's CPU, and with the collector's threads
+ * marking on the other core (a built index is a large heap) the save held
+ * the loop 47-91 ms; at 2 048, 29-42 ms (ingest-replay probe, Open WebUI,
+ * the longest hold in the 12 s after the sync, nine runs against five).
  */
 const PACK_STEP_SLOTS = 2048;
 

@@ -3,7 +3,7 @@
  * a sync's worker, SQLite's background checkpoints and the garbage
  * collector's threads keep both busy, and main's event loop waited for a
  * core: in the ingest-replay probe (Open WebUI, 100 000 users), main's
- * longest holds during a sync were 6-11 ms of its own work and 30-39 ms of
+ * longest holds during a sync were 5.5-11 ms of its own work and 24-37 ms of
  * waiting to run. With the worker's nice value raised, the scheduler gives
  * main the core first whenever both want one; the worker still has a core
  * to itself whenever main is idle, as it mostly is during a sync.

@@ -188,7 +188,7 @@ async function logGrows(
  * the index is ready, and `readyS` says when (else it is `s`), and on
  * through what follows a build in the app, the index saved three quiet
  * seconds later and then compacted: a hold there is one the admin feels
- * as much (a save's first step held main 110-155 ms, unseen by a watch
+ * as much (a save held main's loop 110-155 ms, unseen by a watch
  * that stopped at "ready").
  */
 async function syncOnce(
