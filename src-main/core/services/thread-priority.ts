@@ -21,19 +21,18 @@ import { setPriority } from 'node:os';
 export const BACKGROUND_NICE = 10;
 
 /**
- * Lowers the calling thread's CPU priority to `BACKGROUND_NICE`; false
- * where a thread's priority cannot be set apart from its process's (not
- * Linux), or the system refused.
+ * Lowers the calling thread's CPU priority to `BACKGROUND_NICE`. Does
+ * nothing where a thread's priority cannot be set apart from its
+ * process's (not Linux), or where the system refuses: the sync then runs
+ * as before.
  */
-export function lowerThisThreadPriority(): boolean {
-  if (process.platform !== 'linux') return false;
+export function lowerThisThreadPriority(): void {
+  if (process.platform !== 'linux') return;
   try {
     // "<pid>/task/<tid>": this thread's ID, which setpriority(2) takes on Linux.
     const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
-    if (!Number.isInteger(tid) || tid <= 0) return false;
-    setPriority(tid, BACKGROUND_NICE);
-    return true;
+    if (Number.isInteger(tid) && tid > 0) setPriority(tid, BACKGROUND_NICE);
   } catch {
-    return false;
+    // Not allowed or not there: the worker keeps main's priority.
   }
 }

@@ -29,6 +29,28 @@ export interface BenchCore {
   close(): Promise<void>;
 }
 
+/** How many lines core has logged that hold `text` (a phase it reached: "search index ready"). */
+export function linesWith(bench: Pick<BenchCore, 'logLines'>, text: string): number {
+  return bench.logLines.filter((l) => l.includes(text)).length;
+}
+
+/**
+ * Waits until core has logged more than `before` lines holding `text`,
+ * looking every `pollMs`; false once `timeoutMs` has passed without one.
+ */
+export async function waitForLog(
+  bench: Pick<BenchCore, 'logLines'>,
+  text: string,
+  options: { before?: number; timeoutMs: number; pollMs?: number },
+): Promise<boolean> {
+  const until = performance.now() + options.timeoutMs;
+  while (linesWith(bench, text) <= (options.before ?? 0)) {
+    if (performance.now() > until) return false;
+    await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 20));
+  }
+  return true;
+}
+
 /** Opens core over `userDataDir` (a fresh folder under `workDir` when not given). */
 export async function openBenchCore(options: {
   workDir: string;

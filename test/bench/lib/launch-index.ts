@@ -19,7 +19,7 @@ import { createUsersRepo } from '@core/store/users-repo';
 import { containsPattern } from '@core/store/users-search-sql';
 import { DEFAULT_SEARCH_SPEC, type SearchQuery } from '@shared/model';
 import { zulipWrites } from '../probes/probe-data';
-import { openBenchCore } from './bench-core';
+import { openBenchCore, waitForLog } from './bench-core';
 import { figure, statsOf, type Figure, type SuiteArgs } from './figures';
 import { collectGarbage, watchEventLoop } from './sampling';
 
@@ -56,11 +56,9 @@ async function openUntilReady(
   const watch = watchEventLoop();
   const t0 = performance.now();
   const bench = await openBenchCore({ workDir: args.workDir, userDataDir: dir, fetch: offline });
-  let ready: string | undefined;
-  while (!(ready = bench.logLines.find((l) => l.includes('search index ready')))) {
-    if (performance.now() - t0 > 900_000) throw new Error('the index was never ready (15 min)');
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
+  if (!(await waitForLog(bench, 'search index ready', { timeoutMs: 900_000, pollMs: 2 })))
+    throw new Error('the index was never ready (15 min)');
+  const ready = bench.logLines.find((l) => l.includes('search index ready')) ?? '';
   const ms = performance.now() - t0;
   const loop = watch.stop();
   collectGarbage();
@@ -78,10 +76,7 @@ async function openUntilReady(
   let savedAfterMs: number | null = null;
   const file = join(dir, SNAPSHOT_FILE_NAME);
   const waitFrom = performance.now();
-  while (waitForSave && !bench.logLines.some((l) => l.includes('search index saved'))) {
-    if (performance.now() - waitFrom > 120_000) break;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  if (waitForSave) await waitForLog(bench, 'search index saved', { timeoutMs: 120_000 });
   if (existsSync(file)) savedAfterMs = performance.now() - waitFrom;
   await bench.close();
   return {

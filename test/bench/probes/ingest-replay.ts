@@ -3,8 +3,9 @@
 // memory into a fresh core (the worker thread writes, main applies the index
 // changes), `runs` times. Per run: seconds, the longest loop hold, and each
 // hold over 40 ms in the monotonic clock's µs, to match `--trace-gc` lines or
-// a `--cpu-prof` profile, with main's CPU and wait for a core in it (Linux). The suite's figure includes whatever else its
-// process holds; this one holds only the recorded answers (off the heap).
+// a `--cpu-prof` profile, with main's CPU and wait for a core in it (Linux).
+// The suite's figure includes whatever else its process holds; this one
+// holds only the recorded answers (off the heap).
 // With `settleMs`, each run then waits (the index is saved and compacted
 // meanwhile) and reports the heap after a full GC and the loop's holds.
 // With `resyncs`, each run then syncs the same core again that many times,
@@ -14,7 +15,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { addConnection, openBenchCore, type FakeTarget } from '../lib/bench-core';
+import { addConnection, openBenchCore, waitForLog, type FakeTarget } from '../lib/bench-core';
 import { startFakeProcess } from '../lib/fake-process';
 import { recordingFetch, replayFetch, type Recorded } from '../lib/replay-fetch';
 import { collectGarbage } from '../lib/sampling';
@@ -103,9 +104,8 @@ export async function main(args: {
       const again: unknown[] = [];
       if (args.resyncs) {
         // A first sync of many users leaves main's index to be built at its end.
-        while (!bench.logLines.some((l) => l.includes('search index ready'))) {
-          await new Promise((resolve) => setTimeout(resolve, 20));
-        }
+        if (!(await waitForLog(bench, 'search index ready', { timeoutMs: 300_000 })))
+          throw new Error('the index was not built after the sync');
         for (let r = 0; r < args.resyncs; r++) {
           const held = loopWatch();
           const t = performance.now();

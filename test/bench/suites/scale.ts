@@ -17,7 +17,7 @@ import { databasePath } from '@core/store/db';
 import { DERIVATION_VERSION } from '@core/store/derivation';
 import type { ArgOf } from '@shared/contract';
 import { DEFAULT_SEARCH_SPEC, type SearchQuery } from '@shared/model';
-import { openBenchCore } from '../lib/bench-core';
+import { openBenchCore, waitForLog } from '../lib/bench-core';
 import { makeDirectZulipCache } from '../lib/cache-direct';
 import { figure, statsOf, type Figure, type SuiteArgs, type SuiteResult } from '../lib/figures';
 import { launchFigures, sqlFallbackFigure, type LaunchScale } from '../lib/launch-index';
@@ -56,11 +56,8 @@ async function classFigures(args: SuiteArgs, dir: string, log: string[]): Promis
   const bench = await openBenchCore({ workDir: args.workDir, userDataDir: dir, fetch: offline });
   const figures: Figure[] = [];
   try {
-    const t0 = performance.now();
-    while (!bench.logLines.some((l) => l.includes('search index ready'))) {
-      if (performance.now() - t0 > 900_000) throw new Error('the index was never ready (15 min)');
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
+    if (!(await waitForLog(bench, 'search index ready', { timeoutMs: 900_000, pollMs: 5 })))
+      throw new Error('the index was never ready (15 min)');
     const { rows, via } = await loadBaselineRows(bench);
     log.push(`scale: baseline holds ${rows.length} users, read from ${via}`);
     const group = `Search at 300 000 users (users:search, 60 a page)`;

@@ -12,7 +12,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { FetchLike } from '@core/deps';
-import { addConnection, openBenchCore, type BenchCore } from '../lib/bench-core';
+import {
+  addConnection,
+  linesWith,
+  openBenchCore,
+  waitForLog,
+  type BenchCore,
+} from '../lib/bench-core';
 import { startFakeProcess, type FakeProcess } from '../lib/fake-process';
 import {
   figure,
@@ -164,23 +170,6 @@ function loopFigure(
   });
 }
 
-const linesWith = (bench: BenchCore, text: string): number =>
-  bench.logLines.filter((l) => l.includes(text)).length;
-
-/** Waits until the bench's log has more lines with `text` than `before`; false at the deadline. */
-async function logGrows(
-  bench: BenchCore,
-  text: string,
-  before: number,
-  deadline: number,
-): Promise<boolean> {
-  while (linesWith(bench, text) === before) {
-    if (performance.now() > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  return true;
-}
-
 /**
  * One `directory:sync` through the dispatcher, with the event loop watched.
  * A sync that brings many new users leaves main's index to be built at its
@@ -204,18 +193,12 @@ async function syncOnce(
   const s = (performance.now() - t0) / 1000;
   let readyS = s;
   if (linesWith(bench, 'built again once the sync ends') > deferredBefore) {
-    const readyBefore = linesWith(bench, 'search index ready');
-    if (!(await logGrows(bench, 'search index ready', readyBefore, performance.now() + 300_000)))
+    const before = linesWith(bench, 'search index ready');
+    if (!(await waitForLog(bench, 'search index ready', { before, timeoutMs: 300_000 })))
       throw new Error('the index was not built after the sync');
     readyS = (performance.now() - t0) / 1000;
-    if (
-      !(await logGrows(
-        bench,
-        'search index compacted',
-        compactedBefore,
-        performance.now() + 60_000,
-      ))
-    )
+    const compacted = { before: compactedBefore, timeoutMs: 60_000 };
+    if (!(await waitForLog(bench, 'search index compacted', compacted)))
       throw new Error('the index built after the sync was not saved and compacted within 60 s');
   }
   return { s, readyS, loop: watch.stop(), total: summary.total, unchanged: summary.unchanged };
