@@ -106,6 +106,22 @@ describe('relevance: the right person first', () => {
     ]);
   });
 
+  it('keeps a name word that only shares the first three letters of a longer term out of the name tier', async () => {
+    // "Annick" starts with "ann", as "anna" does, but "anna" starts no word of it.
+    const users = [
+      makeUser({ userId: '1', name: 'Annick Berg', email: 'joanna@example.org' }),
+      makeUser({ userId: '2', name: 'Zed Anna', email: 'z@example.org' }),
+      makeUser({ userId: '3', name: 'Bob Smith', email: 'anna.smith@example.org' }),
+      makeUser({ userId: '4', name: 'Annabel Stone', email: 'as@example.org' }),
+    ];
+    expect(await namesFound(users, 'anna')).toEqual([
+      'Annabel Stone',
+      'Zed Anna',
+      'Bob Smith',
+      'Annick Berg',
+    ]);
+  });
+
   it('orders a domain typed with its "@" by name, a page at a time', async () => {
     // A term led by a separator starts no word: every match is a substring
     // match, and the index stops its walk at the page's end.
