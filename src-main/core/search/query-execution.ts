@@ -43,6 +43,9 @@ export interface QueryExecution {
   searchAll(spec: IndexSpec): number[];
 }
 
+/** Matches few enough to sort into name order whatever `sortBeatsWalk` expects of a walk. */
+const ALWAYS_SORT_MATCHES = 4096;
+
 /**
  * Whether `count` matches are put in name order sooner by sorting their
  * name positions than by walking the name order (`size` slots) until
@@ -51,7 +54,14 @@ export interface QueryExecution {
  * stops after a few hundred. A sort step is taken as eight slot tests.
  */
 function sortBeatsWalk(count: number, need: number, size: number): boolean {
-  const walk = count === 0 ? 0 : Math.min(size, (need * size) / count);
+  // The walk's length assumes matches spread evenly over the name order.
+  // They often cluster instead (a script's names sort together: "王" had
+  // 3 861 matches at 300 000 users, all past the Latin names, and its walk
+  // met nearly every slot, 1.5 ms). Up to this many, a sort costs at most
+  // about 0.2 ms: more than an even walk's few thousand slots (0.02 ms),
+  // far less than a clustered one's.
+  if (count <= ALWAYS_SORT_MATCHES) return true;
+  const walk = Math.min(size, (need * size) / count);
   return count * Math.log2(count + 1) * 8 < walk;
 }
 
