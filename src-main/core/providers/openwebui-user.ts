@@ -34,8 +34,7 @@ import {
   secondsToMs,
   type JsonObject,
 } from './json';
-import { redactPayload } from '../store/redact-payload';
-import { contextDigest, sourceDigest } from './source-digest';
+import { contextDigest, memberSource, type MemberSource } from './source-digest';
 import type { OpenWebUIContext } from './types';
 
 /** How errors name the server: "… from an Open WebUI server". */
@@ -235,8 +234,8 @@ export function openWebUIGroupNames(raw: unknown): Record<string, string> {
  * Keep the two in step: an input read there and missing here leaves a
  * changed user's card stale.
  */
-export function openWebUIMemberSource(raw: JsonObject, env: OpenWebUINormalizeEnv): string {
+export function openWebUIMemberSource(raw: JsonObject, env: OpenWebUINormalizeEnv): MemberSource {
   const context = asOpenWebUIContext(env.context);
   const groups = context ? contextDigest(context.groupNames) : '';
-  return sourceDigest(['openwebui', env.connectionId, env.baseUrl, groups, redactPayload(raw)]);
+  return memberSource(['openwebui', env.connectionId, env.baseUrl, groups], raw);
 }

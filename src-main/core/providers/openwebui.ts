@@ -282,15 +282,17 @@ async function* fetchDirectory(
       for (const raw of list) {
         const env = { connectionId: session.connectionId, baseUrl: session.baseUrl, context };
         // In a sync: a member whose digest the cache holds is not normalized.
-        const source = knownSources && isObject(raw) ? openWebUIMemberSource(raw, env) : undefined;
-        const id = source === undefined ? null : str(field(raw as JsonObject, 'id'));
-        if (source !== undefined && id !== null && knownSources?.get(id) === source) {
+        const member = knownSources && isObject(raw) ? openWebUIMemberSource(raw, env) : undefined;
+        const id = member === undefined ? null : str(field(raw as JsonObject, 'id'));
+        if (member !== undefined && id !== null && knownSources?.get(id) === member.digest) {
           if (seen.has(id)) continue;
           seen.add(id);
+          const { digest: source, payload } = member;
           const derive = (): FetchedUser => ({
             user: normalizeOpenWebUIUser(raw, env),
             raw: raw as JsonObject,
             source,
+            payload,
           });
           known.push({ userId: id, source, position: users.length + known.length, derive });
           continue;
@@ -306,7 +308,11 @@ async function* fetchDirectory(
         if (seen.has(user.userId)) continue;
         seen.add(user.userId);
         const fetched = { user, raw: raw as JsonObject };
-        users.push(source === undefined ? fetched : { ...fetched, source });
+        users.push(
+          member === undefined
+            ? fetched
+            : { ...fetched, source: member.digest, payload: member.payload },
+        );
       }
       const skipped = unreadable.snapshot();
       if (users.length + known.length > 0 || page === 1 || skipped.count > skippedBefore) {

@@ -18,13 +18,44 @@
  * Node only; never imports `electron`.
  */
 import { createHash } from 'node:crypto';
+import type { JsonValue } from '@shared/model';
+import { redactPayload } from '../store/redact-payload';
 import { DERIVATION_VERSION } from '../store/derivation';
 
-/** The digest of `inputs` (JSON-safe values) under this derivation version. */
-export function sourceDigest(inputs: readonly unknown[]): string {
-  return createHash('sha256')
-    .update(JSON.stringify([DERIVATION_VERSION, ...inputs]))
+/**
+ * A member's source digest, and its payload as the cache stores it
+ * (redacted) with that payload's JSON: the digest already needs both, and
+ * a member written after all is redacted and serialized once, not again
+ * (`toWrite`, `hashWrite`).
+ */
+export interface MemberSource {
+  digest: string;
+  payload: RedactedPayload;
+}
+
+/** A payload redacted (store/redact-payload.ts) and its JSON. */
+export interface RedactedPayload {
+  value: JsonValue;
+  json: string;
+}
+
+/**
+ * The digest of `inputs` (JSON-safe values) and the member's `raw` payload,
+ * redacted, under this derivation version: SHA-256 over
+ * `JSON.stringify([DERIVATION_VERSION, ...inputs, redacted])`, written
+ * from the parts so the payload is serialized once.
+ */
+export function memberSource(inputs: readonly unknown[], raw: JsonValue): MemberSource {
+  const value = redactPayload(raw);
+  const json = JSON.stringify(value);
+  const head = JSON.stringify([DERIVATION_VERSION, ...inputs]);
+  const digest = createHash('sha256')
+    .update(head.slice(0, -1))
+    .update(',')
+    .update(json)
+    .update(']')
     .digest('base64');
+  return { digest, payload: { value, json } };
 }
 
 /** Digests of context-wide inputs, by the input (a sync digests 100 000 members against one). */

@@ -17,6 +17,7 @@ import type {
 } from '@shared/model';
 import type { UserRef } from '@shared/server-url';
 import type { WaitBudget } from '../net/rate-limit';
+import type { RedactedPayload } from './source-digest';
 
 export type { UserRef } from '@shared/server-url';
 
@@ -37,6 +38,11 @@ export interface FetchedUser {
   raw: JsonValue;
   /** In a sync: the digest of what the user was derived from (source-digest.ts). */
   source?: string;
+  /**
+   * In a sync: `raw` redacted and serialized, as its digest read it; the
+   * cache stores these instead of redacting and serializing `raw` again.
+   */
+  payload?: RedactedPayload;
 }
 
 /**

@@ -18,8 +18,7 @@ import {
 } from '@shared/model';
 import { TEXT_CAPS, textCutter, storableText, type TextCutter } from '@shared/text-caps';
 import { gravatarUrl } from './gravatar';
-import { redactPayload } from '../store/redact-payload';
-import { contextDigest, sourceDigest } from './source-digest';
+import { contextDigest, memberSource, type MemberSource } from './source-digest';
 import {
   avatarFromUrl,
   badUser,
@@ -185,7 +184,7 @@ export function normalizeZulipUser(raw: unknown, env: ZulipNormalizeEnv): Direct
  * the two in step: an input read there and missing here leaves a changed
  * user's card stale.
  */
-export function zulipMemberSource(raw: JsonObject, env: ZulipNormalizeEnv): string {
+export function zulipMemberSource(raw: JsonObject, env: ZulipNormalizeEnv): MemberSource {
   const userId = String(zulipUserIdOf(raw));
   const context = asZulipContext(env.context);
   const definitions = context ? contextDigest(context.profileFields) : '';
@@ -194,15 +193,10 @@ export function zulipMemberSource(raw: JsonObject, env: ZulipNormalizeEnv): stri
   const groups = Array.isArray(ids)
     ? ids.map((id) => [id, typeof id === 'string' && names ? (ownValue(names, id) ?? null) : null])
     : null;
-  return sourceDigest([
-    'zulip',
-    env.connectionId,
-    env.baseUrl,
-    definitions,
-    groups,
-    env.presence ?? null,
-    redactPayload(raw),
-  ]);
+  return memberSource(
+    ['zulip', env.connectionId, env.baseUrl, definitions, groups, env.presence ?? null],
+    raw,
+  );
 }
 
 /**

@@ -373,19 +373,24 @@ async function* fetchDirectory(
       isObject(presences) && email !== null ? zulipPresenceOf(field(presences, email)) : null;
     const env = { connectionId: session.connectionId, baseUrl: session.baseUrl, context, presence };
     // In a sync: a member whose digest the cache holds is not normalized.
-    const source = knownSources ? zulipMemberSource(raw, env) : undefined;
-    const userId = source === undefined ? '' : String(zulipUserIdOf(raw));
-    if (source !== undefined && knownSources?.get(userId) === source) {
+    const member = knownSources ? zulipMemberSource(raw, env) : undefined;
+    const userId = member === undefined ? '' : String(zulipUserIdOf(raw));
+    if (member !== undefined && knownSources?.get(userId) === member.digest) {
+      const { digest: source, payload } = member;
       known.push({
         userId,
         source,
         position: users.length + known.length,
-        derive: () => ({ user: normalizeZulipUser(raw, env), raw, source }),
+        derive: () => ({ user: normalizeZulipUser(raw, env), raw, source, payload }),
       });
     } else {
       try {
         const user = normalizeZulipUser(raw, env);
-        users.push(source === undefined ? { user, raw } : { user, raw, source });
+        users.push(
+          member === undefined
+            ? { user, raw }
+            : { user, raw, source: member.digest, payload: member.payload },
+        );
       } catch (thrown) {
         // One member the normalizer cannot read must not fail the whole sync.
         unreadable.add(thrown, raw, 'user_id');

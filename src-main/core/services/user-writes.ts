@@ -7,6 +7,7 @@
  */
 import type { DirectoryUser, JsonValue } from '@shared/model';
 import type { FetchedUser, ProviderContext } from '../providers';
+import type { RedactedPayload } from '../providers/source-digest';
 import { yieldToEventLoop } from '../event-loop';
 import { redactPayload, redactUser } from '../store/redact-payload';
 import type { UsersRepo } from '../store/users-repo';
@@ -16,13 +17,21 @@ import type { ProviderContexts } from './provider-context';
 /** Longest stretch of sync work (per page, outside the cache's own chunks) between two yields. */
 const INGEST_SLICE_MS = 8;
 
-/** One fetched user, redacted, as the cache stores it (with its source digest, in a sync). */
+/**
+ * One fetched user, redacted, as the cache stores it (with its source
+ * digest, in a sync: then its payload comes redacted and serialized).
+ */
 export function toWrite(
-  fetched: { user: DirectoryUser; raw: JsonValue; source?: string },
+  fetched: { user: DirectoryUser; raw: JsonValue; source?: string; payload?: RedactedPayload },
   at: number,
 ): UserWrite {
-  const write = { user: redactUser(fetched.user), raw: redactPayload(fetched.raw), fetchedAt: at };
-  return fetched.source === undefined ? write : { ...write, source: fetched.source };
+  const { payload, source } = fetched;
+  const user = redactUser(fetched.user);
+  const write: UserWrite = payload
+    ? { user, raw: payload.value, rawJson: payload.json, fetchedAt: at }
+    : { user, raw: redactPayload(fetched.raw), fetchedAt: at };
+  if (source !== undefined) write.source = source;
+  return write;
 }
 
 /**

@@ -48,6 +48,11 @@ export interface UserWrite {
    * lookup's write (stored as NULL: the next sync derives it in full).
    */
   source?: string;
+  /**
+   * `raw` serialized, when a sync already did it for the source digest
+   * (providers/source-digest.ts `memberSource`); absent, `hashWrite` does.
+   */
+  rawJson?: string;
 }
 
 /**
@@ -156,6 +161,9 @@ export function checkWrite(w: UserWrite, index: number): void {
   if (typeof w.fetchedAt !== 'number' || !Number.isFinite(w.fetchedAt)) {
     throw invalid(`${who} has no fetch time.`);
   }
+  if (w.rawJson !== undefined && typeof w.rawJson !== 'string') {
+    throw invalid(`${who} has a malformed payload.`);
+  }
 }
 
 /** A user's JSON and its content hash: all an unchanged user costs to write. */
@@ -179,7 +187,7 @@ export function hashWrite(record: UserWrite): HashedWrite {
   let rawJson: string;
   try {
     userJson = JSON.stringify(u);
-    rawJson = JSON.stringify(record.raw ?? null) ?? 'null';
+    rawJson = record.rawJson ?? JSON.stringify(record.raw ?? null) ?? 'null';
   } catch {
     throw invalid(`User ${u.userId} cannot be stored: its data is not plain JSON.`);
   }
