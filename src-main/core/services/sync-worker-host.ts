@@ -204,7 +204,9 @@ export function createSyncWorkerHost(deps: {
         runs.get(message.runId)?.run.answered();
         return;
       case 'expect':
-        if (runs.has(message.runId)) external?.expectNewRows(message.rows);
+        // The worker then spares itself and this thread the changes.
+        if (runs.has(message.runId) && external?.expectNewRows(message.rows))
+          send({ t: 'index-off', runId: message.runId });
         return;
       case 'index-port':
         indexPort = message.port;

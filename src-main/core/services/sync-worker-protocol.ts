@@ -28,6 +28,12 @@ export type ToWorker =
       startedAt: number;
     }
   | { t: 'cancel'; runId: number }
+  /**
+   * Main's index takes no changes until every run has ended (it is built
+   * from the cache then: `ExternalWrites.expectNewRows`): while this run
+   * lasts, the worker sends none.
+   */
+  | { t: 'index-off'; runId: number }
   | { t: 'fetch'; answer: RelayAnswer }
   | { t: 'close' };
 

@@ -104,6 +104,14 @@ interface Opened {
 }
 const openedByPath = new Map<string, Promise<Opened>>();
 const runs = new Map<number, AbortController>();
+/**
+ * Runs main said it takes no index changes for (`index-off`). Main keeps
+ * to that until every run has ended, so while one of them lasts no change
+ * is sent, whichever run wrote it: at 100 000 users, serializing them took
+ * this thread about 0.4 s and reading them took main's about 0.9 s, for
+ * nothing.
+ */
+const indexOff = new Set<number>();
 
 /**
  * The users repository as a sync writes it, each batch's checkpoint off this
@@ -163,6 +171,7 @@ async function openCache(path: string): Promise<Opened> {
     log,
     // In batches small enough for main to take each in one short turn.
     relayIndex: (changes) => {
+      if (indexOff.size > 0) return;
       let messages = 0;
       for (let k = 0; k < changes.length; k += INDEX_MESSAGE_CHANGES, messages++)
         postIndex(changes.slice(k, k + INDEX_MESSAGE_CHANGES));
@@ -210,6 +219,7 @@ async function run(message: Extract<ToWorker, { t: 'run' }>): Promise<void> {
     post({ t: 'failed', runId, error: toRollcallError(thrown) });
   } finally {
     runs.delete(runId);
+    indexOff.delete(runId);
   }
 }
 
@@ -230,7 +240,10 @@ async function close(): Promise<void> {
 port.on('message', (message: ToWorker) => {
   if (message.t === 'run') void run(message);
   else if (message.t === 'cancel') runs.get(message.runId)?.abort();
-  else if (message.t === 'fetch') relay.receive(message.answer);
+  else if (message.t === 'index-off') {
+    // A run that ended already gets no say over the next ones.
+    if (runs.has(message.runId)) indexOff.add(message.runId);
+  } else if (message.t === 'fetch') relay.receive(message.answer);
   else void close();
 });
 post({ t: 'ready' });

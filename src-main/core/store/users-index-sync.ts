@@ -93,8 +93,9 @@ export interface ExternalWrites {
    * server's total less what is cached). When that is many, and at least as
    * many as the index holds, the index takes none of the changes: it stops
    * answering now and is built from the cache once every writer has ended.
+   * True when so: until then, any change handed over is thrown away.
    */
-  expectNewRows(rows: number): void;
+  expectNewRows(rows: number): boolean;
   /**
    * The other thread is done and every change it handed over is applied.
    * `complete` false: it stopped mid-way (killed) and may have committed a
@@ -229,16 +230,18 @@ export function createIndexSync(
         }
       },
       expectNewRows(rows) {
+        if (buildAtEnd) return true;
         // A build under way reads the file as the writer fills it: it keeps going.
-        if (!index || buildAtEnd || indexState === 'building') return;
+        if (!index || indexState === 'building') return false;
         // Written so a count that is not a number (a server's odd total) never qualifies.
-        if (!(rows >= REBUILD_AFTER_ROWS && rows >= index.size)) return;
+        if (!(rows >= REBUILD_AFTER_ROWS && rows >= index.size)) return false;
         access.log.info('the search index is built again once the sync ends', { rows });
         buildAtEnd = true;
         changes++;
         indexState = 'empty';
         index.clear();
         builtRows = 0;
+        return true;
       },
       settle() {
         if (!index || buildAtEnd) return false;

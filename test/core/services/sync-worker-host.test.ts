@@ -76,7 +76,7 @@ describe('the sync worker host', () => {
             }
           },
           settle: () => false,
-          expectNewRows: () => {},
+          expectNewRows: () => false,
           end: () => {},
         }),
       },

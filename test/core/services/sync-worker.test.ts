@@ -12,6 +12,7 @@ import type { Worker } from 'node:worker_threads';
 import type { ConnectionSummary, SyncProgress } from '@shared/model';
 import type { FromWorker } from '@core/services/sync-worker-protocol';
 import { BACKGROUND_NICE } from '@core/services/thread-priority';
+import { REBUILD_AFTER_ROWS } from '@core/store/users-index-sync';
 import { startOpenWebUIFake, type OpenWebUIFake } from '../../fakes/openwebui-fake';
 import { startZulipFake, type ZulipFake } from '../../fakes/zulip-fake';
 import { startSourceSyncWorker } from '../../support/sync-worker';
@@ -25,6 +26,8 @@ let workers: Worker[];
 let cores: TestCore[];
 /** The new users each run told main to expect ('expect' messages), in order. */
 let expects: number[];
+/** Index changes the worker handed main, in messages of at most 250 ('index' messages). */
+let indexMessages: number;
 
 beforeAll(async () => {
   zulip = await startZulipFake({ seed: 21, count: 1500 });
@@ -38,6 +41,7 @@ beforeEach(() => {
   workers = [];
   cores = [];
   expects = [];
+  indexMessages = 0;
 });
 afterEach(async () => {
   for (const t of cores) await t.close();
@@ -55,6 +59,7 @@ async function core(worker: boolean): Promise<TestCore> {
             workers.push(w);
             w.on('message', (m: FromWorker) => {
               if (m.t === 'expect') expects.push(m.rows);
+              if (m.t === 'index') indexMessages += m.messages;
             });
             return w;
           },
@@ -157,6 +162,55 @@ describe.each(['zulip', 'openwebui'] as const)('a %s sync in the worker', (kind)
       // The worker's commits were the index's own: it never rebuilt.
       expect(inWorker.logLines.filter((l) => /out of step/.test(l))).toEqual([]);
       expect(inWorker.logLines.filter((l) => / ERROR /.test(l))).toEqual([]);
+    },
+    SLOW,
+  );
+});
+
+describe('a first sync of many users in the worker', () => {
+  it(
+    'hands main no index changes once main builds its index at the end, and the index holds everyone',
+    async () => {
+      const count = REBUILD_AFTER_ROWS + 500;
+      const many = await startZulipFake({ seed: 23, count });
+      try {
+        const t = await core(true);
+        const draft = {
+          kind: 'zulip' as const,
+          label: 'Many',
+          baseUrl: many.url,
+          loginEmail: many.admin.email,
+          secret: many.admin.apiKey,
+        };
+        const { connection } = await t.call('connections:save', { draft, skipTest: true });
+        await t.call('users:search', { text: '', limit: 1 });
+        const first = await t.call('directory:sync', { connectionId: connection.id });
+        expect(first.added).toBe(count);
+        expect(expects).toEqual([count]);
+        expect(t.logLines.some((l) => /built again once the sync ends/.test(l))).toBe(true);
+        // All of them would be 42 messages. Main answers the worker's
+        // "expect" before its first chunk commits, unless this machine is
+        // very busy: then a chunk or two (4 messages each) may go first.
+        expect(indexMessages).toBeLessThanOrEqual(16);
+        const deadline = Date.now() + 60_000;
+        while (
+          t.logLines.filter((l) => l.includes('search index ready')).length < 2 &&
+          Date.now() < deadline
+        ) {
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        expect(t.logLines.filter((l) => l.includes('search index ready'))).toHaveLength(2);
+        expect(await searchTotal(t, connection.id)).toBe(count);
+        const named = await t.call('users:search', {
+          connectionIds: [connection.id],
+          text: '',
+          limit: 1,
+          offset: count - 1,
+        });
+        expect(named.items).toHaveLength(1);
+      } finally {
+        await many.close();
+      }
     },
     SLOW,
   );
