@@ -287,12 +287,12 @@ async function* fetchDirectory(
         if (member !== undefined && id !== null && knownSources?.get(id) === member.digest) {
           if (seen.has(id)) continue;
           seen.add(id);
-          const { digest: source, payload } = member;
+          // Its payload's JSON is not kept (see zulip.ts).
+          const source = member.digest;
           const derive = (): FetchedUser => ({
             user: normalizeOpenWebUIUser(raw, env),
             raw: raw as JsonObject,
             source,
-            payload,
           });
           known.push({ userId: id, source, position: users.length + known.length, derive });
           continue;

@@ -376,12 +376,14 @@ async function* fetchDirectory(
     const member = knownSources ? zulipMemberSource(raw, env) : undefined;
     const userId = member === undefined ? '' : String(zulipUserIdOf(raw));
     if (member !== undefined && knownSources?.get(userId) === member.digest) {
-      const { digest: source, payload } = member;
+      // Its payload's JSON is not kept: most of a re-sync's members are
+      // known, and deriving one again is rare (its row changed meanwhile).
+      const source = member.digest;
       known.push({
         userId,
         source,
         position: users.length + known.length,
-        derive: () => ({ user: normalizeZulipUser(raw, env), raw, source, payload }),
+        derive: () => ({ user: normalizeZulipUser(raw, env), raw, source }),
       });
     } else {
       try {
