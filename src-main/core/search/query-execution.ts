@@ -57,9 +57,11 @@ function sortBeatsWalk(count: number, need: number, size: number): boolean {
   // The walk's length assumes matches spread evenly over the name order.
   // They often cluster instead (a script's names sort together: "王" had
   // 3 861 matches at 300 000 users, all past the Latin names, and its walk
-  // met nearly every slot, 1.5 ms). Up to this many, a sort costs at most
-  // about 0.2 ms: more than an even walk's few thousand slots (0.02 ms),
-  // far less than a clustered one's.
+  // met nearly every slot, 1.5 ms), or the visitor turns most down (tier 4
+  // of relevanceOrder: none of the 723 candidates for
+  // "contractors.example.io" passes, so its walk met every slot too). Up to
+  // this many, a sort costs at most about 0.2 ms: more than an even walk's
+  // few thousand slots (0.02 ms), far less than a walk to the end.
   if (count <= ALWAYS_SORT_MATCHES) return true;
   const walk = Math.min(size, (need * size) / count);
   return count * Math.log2(count + 1) * 8 < walk;
@@ -99,9 +101,6 @@ export function createQueryExecution(
     desc: boolean,
     visit: (slot: number) => boolean,
   ): void {
-    // Nothing to visit: a walk would still test every slot of the order
-    // (1.3 ms at 300 000 users, for a tier no row reaches).
-    if (count === 0) return;
     if (!sortBeatsWalk(count, need, cols.size)) {
       orders.walk('name', desc ? 'desc' : 'asc', bits, visit);
       return;
@@ -280,12 +279,7 @@ export function createQueryExecution(
     const long = terms.filter((t) => t.length > 3);
     const rankName = starts.rankName;
     const named = new Uint32Array(left.length);
-    const count = countBits(candidates);
-    // With a check to pass, the walk may have to meet every candidate
-    // before the page fills: plan for that, or 723 candidates of which none
-    // passes ("contractors.example.io") walk all 300 000 slots of the order.
-    const expect = long.length > 0 ? count : need - out.length;
-    walkByName(candidates, count, expect, false, (s) => {
+    walkByName(candidates, countBits(candidates), need - out.length, false, (s) => {
       if (long.length > 0 && !startsEvery(rankName(s), long)) return true;
       setBit(named, s);
       out.push(s);
