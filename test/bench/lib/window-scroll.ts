@@ -1,15 +1,18 @@
 /**
  * The window bench's scroll: the grid top to bottom in jumps, then a
  * stretch wheeled back up, with the cards in the DOM, how long each jump
- * took to fill, the page heap at a few points, and the long tasks meanwhile.
+ * took to fill, the page heap at a few points, and the long tasks meanwhile;
+ * other builds of the window (ROLLCALL_BENCH_VARIANTS) scrolled the same way.
  *
  * Runs in Node (the window bench's process), driving Chromium.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CDPSession, Page } from 'playwright-core';
+import { figure, statsOf, type Figure } from './figures';
 import {
   frames,
   heapMb,
+  longTaskFigure,
   longTasksSince,
   pageNow,
   type LongTask,
@@ -98,4 +101,57 @@ export async function scroll(
   report.longTasks = tasks.filter((t) => !inForcedGc(t));
   report.forcedGcTasks = tasks.length - report.longTasks.length;
   return report;
+}
+
+/** A page to scroll: this build's or another's (ROLLCALL_BENCH_VARIANTS). */
+export interface ScrollSide {
+  label: string;
+  page: Page;
+  cdp: CDPSession;
+}
+
+/**
+ * Other builds of the window scrolled as this one was, each in two runs
+ * alternating with two more of this build, so a change to drawing the grid
+ * is told from the hour: its fill times and long tasks, this build's three
+ * runs (`first` and the two here) as the baseline.
+ */
+export async function variantScrollFigures(o: {
+  group: string;
+  base: ScrollSide;
+  first: ScrollReport;
+  variants: ScrollSide[];
+  steps: number;
+  wheels: number;
+}): Promise<Figure[]> {
+  const figures: Figure[] = [];
+  for (const v of o.variants) {
+    const mine = [o.first];
+    const theirs: ScrollReport[] = [];
+    for (let run = 0; run < 2; run++) {
+      theirs.push(await scroll(v.page, v.cdp, o.steps, o.wheels));
+      mine.push(await scroll(o.base.page, o.base.cdp, o.steps, o.wheels));
+    }
+    const baselineName = `this build (${o.base.label}), ${mine.length} runs alternating`;
+    figures.push(
+      figure({
+        id: `window.scroll-fill.variant.${v.label}`,
+        group: o.group,
+        name: `scroll jump → every card in view filled, build "${v.label}" (${theirs.length} runs)`,
+        unit: 'ms',
+        stats: statsOf(theirs.flatMap((r) => r.fillMs)),
+        baseline: { name: baselineName, stats: statsOf(mine.flatMap((r) => r.fillMs)) },
+        target: null,
+      }),
+      longTaskFigure({
+        id: `window.scroll-long-tasks.variant.${v.label}`,
+        group: o.group,
+        what: `during the scroll, build "${v.label}" (${theirs.length} runs)`,
+        tasks: theirs.flatMap((r) => r.longTasks),
+        baselineName,
+        baselineTasks: mine.flatMap((r) => r.longTasks),
+      }),
+    );
+  }
+  return figures;
 }

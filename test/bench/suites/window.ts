@@ -5,7 +5,8 @@
  * result, first grid render after load, cards in the DOM while scrolling
  * top to bottom, opening a card, long tasks while typing, scrolling and
  * opening, and the page's JS heap. Other builds of the window can be typed
- * into in the same run (ROLLCALL_BENCH_VARIANTS, window-views.ts). Every
+ * into and scrolled in the same run (ROLLCALL_BENCH_VARIANTS, window-views.ts
+ * and window-scroll.ts). Every
  * figure has the same measurement on a 100-user directory as its baseline: same page,
  * same harness, same bridge transport, so the ratio is what 100 000 users
  * cost the window.
@@ -44,7 +45,7 @@ import {
   type LongTask,
   type ProbeWindow,
 } from '../lib/window-views';
-import { scroll } from '../lib/window-scroll';
+import { scroll, variantScrollFigures } from '../lib/window-scroll';
 
 /** The issue's target (issue 17, item 4): keystroke → new result on screen, in a frame. */
 const KEYSTROKE_P95_MS = 16;
@@ -556,6 +557,16 @@ export async function main(args: SuiteArgs): Promise<SuiteResult> {
           'CDP Runtime.getHeapUsage after HeapProfiler.collectGarbage, sampled 5 times top → bottom',
         ],
       }),
+    );
+    figures.push(
+      ...(await variantScrollFigures({
+        group,
+        base: { label: big.label, page: big.app.page, cdp: big.cdp },
+        first: sb,
+        variants: variants.map((v) => ({ label: v.label, page: v.app.page, cdp: v.cdp })),
+        steps,
+        wheels,
+      })),
     );
     // Open a card (click → detail panel painted), a few times.
     const none = { ms: [], longTasks: [] };
