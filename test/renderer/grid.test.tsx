@@ -55,6 +55,50 @@ describe('the virtualized grid', () => {
     expect(within(grid).queryByText('Person 000000')).not.toBeInTheDocument();
   });
 
+  it('draws rows ahead only while the view scrolls, and on both sides once it is still', async () => {
+    renderApp({
+      answers: {
+        'users:search': (arg) => {
+          const q = contract['users:search'].arg.parse(arg);
+          const items = Array.from({ length: Math.min(q.limit, 100_000 - q.offset) }, (_, k) =>
+            synthetic(q.offset + k),
+          );
+          return ok({ total: 100_000, items });
+        },
+      },
+    });
+    await findCards();
+    const grid = screen.getByRole('grid', { name: 'Users' });
+    const drawn = () =>
+      [...grid.querySelectorAll('[role="row"]')].map(
+        (r) => Number(r.getAttribute('aria-rowindex')) - 1,
+      );
+    // At rest at the top: the 5 rows an 800-pixel box shows (176 each), and 2 below.
+    await waitFor(() => expect(drawn()).toEqual([0, 1, 2, 3, 4, 5, 6]));
+
+    // Down to row 1 000: while it moves, the rows in view and 1 ahead, none behind...
+    act(() => {
+      grid.scrollTop = 16 + 176 * 1000;
+      fireEvent.scroll(grid);
+    });
+    expect(drawn()).toEqual([1000, 1001, 1002, 1003, 1004, 1005]);
+    // ...and once it is still, 2 more on each side.
+    await waitFor(
+      () => expect(drawn()).toEqual([998, 999, 1000, 1001, 1002, 1003, 1004, 1005, 1006]),
+      { timeout: 5_000 },
+    );
+
+    // Back up: the one row ahead is now above.
+    act(() => {
+      grid.scrollTop = 16 + 176 * 500;
+      fireEvent.scroll(grid);
+    });
+    expect(drawn()).toEqual([499, 500, 501, 502, 503, 504]);
+    await waitFor(() => expect(drawn()).toEqual([498, 499, 500, 501, 502, 503, 504, 505, 506]), {
+      timeout: 5_000,
+    });
+  });
+
   it('starts a new question at the top, and scrolls nothing to get there when it is there', async () => {
     const people = Array.from({ length: 2_000 }, (_, i) => synthetic(i));
     const { user } = renderApp({
