@@ -79,6 +79,7 @@ export async function openCore(deps: CoreDeps): Promise<Core> {
     now,
     log,
     index: createSearchIndex(),
+    onSearchReady: () => emit('directory:search-ready', null),
     ...(checkpointer
       ? { betweenChunks: checkpointer.betweenWrites, backgroundRead: checkpointer.read }
       : {}),

@@ -298,6 +298,8 @@ export const contract = {
 export const events = {
   'directory:sync-progress': event<SyncProgress>()('onSyncProgress'),
   'connections:changed': event<{ connectionId: string | null }>()('onConnectionsChanged'),
+  /** The search index answers now: results listed by name meanwhile (SearchResult.rankedByName) can be ranked. */
+  'directory:search-ready': event<null>()('onSearchReady'),
   'actions:progress': event<ActionProgress>()('onActionProgress'),
   'users:refreshed': event<{ connectionId: string; ref: string; result: Result<LookupResult> }>()(
     'onUserRefreshed',

@@ -292,6 +292,13 @@ export interface SearchResult {
   items: UserSummary[];
   /** Counts per role, account and status choice, when the query asked (`facets: true`). */
   facets?: SearchFacets;
+  /**
+   * Set when relevance was asked but the search index is not ready (a start
+   * still loading it) and the matches were too many to rank without it: they
+   * are listed by name. Core sends `directory:search-ready` once the index
+   * answers, and the window asks again.
+   */
+  rankedByName?: true;
 }
 
 /**

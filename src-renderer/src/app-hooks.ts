@@ -8,6 +8,7 @@
 import { useEffect } from 'react';
 import { actionProgressed } from './actions/action-progressed';
 import { closeDetail } from './actions/close-detail';
+import { searchReady } from './actions/search-ready';
 import { syncProgressed } from './actions/sync-progressed';
 import { userRefreshed } from './actions/user-refreshed';
 import { LOOKUP_INPUT_ID } from './components/LookupBox';
@@ -42,6 +43,7 @@ export function useBootstrap(): void {
       rc.onConnectionsChanged(() => {
         void useConnections.getState().load();
       }),
+      rc.onSearchReady(searchReady),
       rc.onSyncProgress(syncProgressed),
       rc.onUserRefreshed(userRefreshed),
       rc.onActionProgress(actionProgressed),

@@ -48,6 +48,8 @@ it(
 
       next = await openTestCore({ userDataDir: dir, startSyncWorker: startSourceSyncWorker });
       expect(await indexReady(next)).toContain('saved index');
+      // The window hears that searches are answered by the index now.
+      expect(next.eventsOf('directory:search-ready')).toEqual([null]);
       const all = await next.call('users:search', { connectionIds: [connection.id], limit: 1 });
       expect(all.total).toBe(800);
       const someone = zulip.directory.members[17];

@@ -9,6 +9,7 @@ import type { DirectoryUser } from '@shared/model';
 import { addConnectionRow, makeUser, openTestCache, searchQuery } from './cache-fixtures';
 
 const opened: ReturnType<typeof openTestCache>[] = [];
+
 afterEach(() => {
   for (const c of opened.splice(0)) c.close();
 });
@@ -50,8 +51,13 @@ describe('the SQL search until the index is ready', () => {
       sql.search({ ...q, sort: 'name' }).items.map((u) => u.name),
     );
     expect(bySql.items[0]?.name).toBe('User 00000');
+    // The answer says so, for the window to tell the admin; one asked by name has nothing to say.
+    expect(bySql.rankedByName).toBe(true);
+    expect((await sql.searchAsync(q)).rankedByName).toBe(true);
+    expect(sql.search({ ...q, sort: 'name' }).rankedByName).toBeUndefined();
     // The index, once ready, ranks them all: Zoe first.
     expect(indexed.search(q).items[0]?.name).toBe('Zoe');
+    expect(indexed.search(q).rankedByName).toBeUndefined();
     // A filter that leaves few matches is ranked again.
     const guests = sql.search({ ...q, roles: ['guest'] });
     expect(guests).toEqual({ total: 1, items: [expect.objectContaining({ name: 'Zoe' })] });
@@ -66,6 +72,25 @@ describe('the SQL search until the index is ready', () => {
       expect(indexed.search(fq).total).toBeGreaterThan(5);
       expect(indexed.search(fq)).toEqual(sql.search(fq));
     }
+  });
+
+  it('calls back when the index starts answering, so SQL answers can be asked again', async () => {
+    const cache = openTestCache();
+    opened.push(cache);
+    addConnectionRow(cache, 'conn-a', 'zulip');
+    let ready = 0;
+    const users = createUsersRepo(cache, {
+      now: () => 1,
+      index: createSearchIndex(),
+      onSearchReady: () => ready++,
+    });
+    await users.upsertBatch([{ user: makeUser({ userId: '1' }), raw: {}, fetchedAt: 1 }]);
+    expect(ready).toBe(0);
+    await users.buildSearchIndex();
+    expect(ready).toBe(1);
+    // Asked again while it answers: nothing is built, and nothing to say.
+    await users.buildSearchIndex();
+    expect(ready).toBe(1);
   });
 
   it('pages few matches in their sort order from the row IDs of the one scan', async () => {

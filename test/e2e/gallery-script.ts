@@ -174,6 +174,12 @@ export class ScriptedServer {
     };
   }
 
+  /** The scripted answer to a channel, overrides left out: for an override that changes it. */
+  plain(channel: Channel, arg: unknown): Promise<Result<unknown>> {
+    const handler = this.defaults()[channel];
+    return Promise.resolve(handler ? handler(arg) : err(rollcallError('NOT_IMPLEMENTED')));
+  }
+
   /** The dispatch the harness calls instead of core's. */
   dispatch: Dispatch = async (channel, arg) => {
     if (!isChannel(channel)) return err(rollcallError('INVALID_INPUT', 'Unknown request.'));

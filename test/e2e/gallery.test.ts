@@ -189,6 +189,28 @@ describe.each(['light', 'dark'] as const)('gallery (%s)', (scheme) => {
     await settle(page);
     await shot('search');
 
+    // While the index loads, an answer listed by name says so; once core says
+    // the index is ready, the window asks again and the note goes.
+    let asked = 0;
+    let indexReady = false;
+    server.overrides['users:search'] = async (arg) => {
+      asked++;
+      const answer = await server.plain('users:search', arg);
+      return answer.ok && !indexReady
+        ? ok({ ...(answer.value as object), rankedByName: true })
+        : answer;
+    };
+    await page.getByTestId('search-input').fill('a');
+    await page.getByTestId('ranking-note').waitFor();
+    await settle(page);
+    await shot('search-index-loading');
+    indexReady = true;
+    const before = asked;
+    app!.emit('directory:search-ready', null);
+    await page.getByTestId('ranking-note').waitFor({ state: 'detached' });
+    expect(asked).toBeGreaterThan(before);
+    delete server.overrides['users:search'];
+
     await page.getByTestId('search-input').fill('zzzz-nobody');
     await page.getByTestId('empty-results').waitFor();
     await shot('empty-search');

@@ -99,6 +99,37 @@ describe('the virtualized grid', () => {
     });
   });
 
+  it('says when a search is listed by name while the index loads, and asks again once it is ready', async () => {
+    const people = Array.from({ length: 30 }, (_, i) => synthetic(i));
+    let indexReady = false;
+    const { bridge, user } = renderApp({
+      answers: {
+        'users:search': (arg) => {
+          const q = contract['users:search'].arg.parse(arg);
+          const hits = people.filter((p) => p.name.includes(q.text.trim()));
+          const page = { total: hits.length, items: hits.slice(q.offset, q.offset + q.limit) };
+          return ok(q.text !== '' && !indexReady ? { ...page, rankedByName: true as const } : page);
+        },
+      },
+    });
+    await findCards();
+    // Other events and answers ranked as asked: nothing is said, and nothing asked again.
+    act(() => bridge.emit('directory:search-ready', null));
+    expect(screen.queryByTestId('ranking-note')).not.toBeInTheDocument();
+    const asked = () => searchCalls(bridge.calls).filter((q) => q.text === 'Person').length;
+
+    await user.type(screen.getByRole('searchbox', { name: 'Search users' }), 'Person');
+    const note = await screen.findByTestId('ranking-note');
+    expect(screen.getByTestId('result-count')).toHaveTextContent('by name while indexing');
+    expect(note).toHaveAttribute('title', expect.stringContaining('ranked as soon as'));
+    const before = asked();
+
+    indexReady = true;
+    act(() => bridge.emit('directory:search-ready', null));
+    await waitFor(() => expect(screen.queryByTestId('ranking-note')).not.toBeInTheDocument());
+    expect(asked()).toBeGreaterThan(before);
+  });
+
   it('starts a new question at the top, and scrolls nothing to get there when it is there', async () => {
     const people = Array.from({ length: 2_000 }, (_, i) => synthetic(i));
     const { user } = renderApp({

@@ -159,12 +159,14 @@ export interface IndexSync {
 /**
  * Registers `index` over the cache's connection and returns the repository's
  * hold on it. With `relay` (the sync worker's repository, which has no
- * index), committed changes are handed to it instead.
+ * index), committed changes are handed to it instead. `onReady` is called
+ * each time a load or build leaves the index answering searches.
  */
 export function createIndexSync(
   access: UsersAccess,
   index: SearchIndex | null,
   relay?: (changes: readonly IndexChange[]) => void,
+  onReady?: () => void,
 ): IndexSync {
   const { stmt, reading } = access;
   let indexState: SearchIndexState = index ? 'empty' : 'off';
@@ -319,6 +321,7 @@ export function createIndexSync(
           typedBytes,
           stringChars,
         });
+        onReady?.();
         return;
       }
       if (aborted()) return;
@@ -356,6 +359,7 @@ export function createIndexSync(
       const { rows, typedBytes, stringChars } = index.stats();
       access.log.info('search index ready', { rows, typedBytes, stringChars });
       scheduleSave();
+      onReady?.();
     };
     building = run().finally(() => {
       building = null;

@@ -257,10 +257,15 @@ export function createUsersRepo(
      * sync worker's repository, whose changes main's index must learn).
      */
     relayIndex?: (changes: readonly IndexChange[]) => void;
+    /**
+     * Called each time the index starts answering searches (loaded at a
+     * start, or built again): answers SQL gave meanwhile may be ranked better now.
+     */
+    onSearchReady?: () => void;
   },
 ): UsersRepo {
   const access = usersAccess(cache, deps.log ?? silentLogger);
-  const sync = createIndexSync(access, deps.index ?? null, deps.relayIndex);
+  const sync = createIndexSync(access, deps.index ?? null, deps.relayIndex, deps.onSearchReady);
   const writer = usersWriter(access, sync, {
     now: deps.now,
     betweenChunks: deps.betweenChunks ?? yieldToEventLoop,

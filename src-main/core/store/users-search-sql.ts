@@ -388,6 +388,21 @@ function boundOf(row: Row | undefined): string | number | null {
  * its sort order.
  */
 export function searchSql(access: UsersAccess, query: SearchQuery): SearchResult {
+  return flagUnranked(query, pageBySql(access, query));
+}
+
+/**
+ * Says when an answer asked by relevance lists its matches by name: there
+ * were more than SQL ranks (`RANKED_BY_SQL_AT_MOST`), and the window tells
+ * the admin so until the index is ready.
+ */
+function flagUnranked(query: SearchQuery, result: SearchResult): SearchResult {
+  return ranked(query) && result.total > RANKED_BY_SQL_AT_MOST
+    ? { ...result, rankedByName: true }
+    : result;
+}
+
+function pageBySql(access: UsersAccess, query: SearchQuery): SearchResult {
   const { stmt } = access;
   const where = whereOf(query, termTestOf(access, query));
   const users = (): number => Number((stmt('SELECT count(*) AS n FROM users').get() as Row).n);
@@ -423,6 +438,15 @@ export function searchSql(access: UsersAccess, query: SearchQuery): SearchResult
  * background connection, so a slow scan does not hold the window's thread.
  */
 export async function searchSqlInBackground(
+  access: UsersAccess,
+  query: SearchQuery,
+  read: BackgroundRead,
+  test: TermTest,
+): Promise<SearchResult> {
+  return flagUnranked(query, await pageBySqlInBackground(access, query, read, test));
+}
+
+async function pageBySqlInBackground(
   access: UsersAccess,
   query: SearchQuery,
   read: BackgroundRead,

@@ -441,6 +441,7 @@ function SortControl() {
 function ResultCount() {
   const total = useDirectory((s) => s.total);
   const filters = useDirectory((s) => s.filters);
+  const rankedByName = useDirectory((s) => s.rankedByName);
   const list = useConnections((s) => s.list);
   if (total === null) return <p className="result-count" data-testid="result-count" />;
   const scope =
@@ -457,6 +458,16 @@ function ResultCount() {
         : total === 1
           ? ' user'
           : ' users'}
+      {rankedByName && (
+        <span
+          className="result-note"
+          data-testid="ranking-note"
+          title="The search index is still loading. Until it is ready, a search that matches this many users is listed by name, not by relevance; it is ranked as soon as the index is ready."
+        >
+          {' '}
+          · by name while indexing
+        </span>
+      )}
     </p>
   );
 }

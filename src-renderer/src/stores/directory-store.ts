@@ -49,6 +49,8 @@ interface DirectoryData {
   total: number | null;
   /** Counts per role, account and status choice, from the first page's answer; null until then. */
   facets: SearchFacets | null;
+  /** The newest answer asked relevance but lists by name: the index is still loading (SearchResult.rankedByName). */
+  rankedByName: boolean;
   pages: ReadonlyMap<number, ResultPage>;
   error: RollcallError | null;
   /**
@@ -82,6 +84,7 @@ const initial: DirectoryData = {
   answered: -1,
   total: null,
   facets: null,
+  rankedByName: false,
   pages: new Map(),
   error: null,
   sortChosen: false,
@@ -118,7 +121,14 @@ export const useDirectory = create<DirectoryState>()((set, get) => {
           for (const k of far.slice(0, pages.size - MAX_PAGES)) pages.delete(k);
         }
         const facets = result.value.facets ?? state.facets;
-        set({ pages, total: result.value.total, facets, answered: generation, error: null });
+        set({
+          pages,
+          total: result.value.total,
+          facets,
+          rankedByName: result.value.rankedByName === true,
+          answered: generation,
+          error: null,
+        });
       });
   };
 
