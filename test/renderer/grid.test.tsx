@@ -19,18 +19,19 @@ function searchCalls(calls: { channel: string; arg: unknown }[]): SearchQuery[] 
     .map((c) => contract['users:search'].arg.parse(c.arg));
 }
 
+/** `users:search` over 100 000 synthetic people, "Person 000000" on, in name order. */
+function hundredThousand(arg: unknown): Result<SearchResult> {
+  const q = contract['users:search'].arg.parse(arg);
+  const items = Array.from({ length: Math.min(q.limit, 100_000 - q.offset) }, (_, k) =>
+    synthetic(q.offset + k),
+  );
+  return ok({ total: 100_000, items });
+}
+
 describe('the virtualized grid', () => {
   it('keeps the DOM bounded with 100 000 results and fetches by window', async () => {
     const { bridge } = renderApp({
-      answers: {
-        'users:search': (arg) => {
-          const q = contract['users:search'].arg.parse(arg);
-          const items = Array.from({ length: Math.min(q.limit, 100_000 - q.offset) }, (_, k) =>
-            synthetic(q.offset + k),
-          );
-          return ok({ total: 100_000, items });
-        },
-      },
+      answers: { 'users:search': hundredThousand },
     });
     await findCards();
     const grid = screen.getByRole('grid', { name: 'Users' });
@@ -57,15 +58,7 @@ describe('the virtualized grid', () => {
 
   it('draws rows ahead only while the view scrolls, and on both sides once it is still', async () => {
     renderApp({
-      answers: {
-        'users:search': (arg) => {
-          const q = contract['users:search'].arg.parse(arg);
-          const items = Array.from({ length: Math.min(q.limit, 100_000 - q.offset) }, (_, k) =>
-            synthetic(q.offset + k),
-          );
-          return ok({ total: 100_000, items });
-        },
-      },
+      answers: { 'users:search': hundredThousand },
     });
     await findCards();
     const grid = screen.getByRole('grid', { name: 'Users' });
