@@ -106,6 +106,8 @@ describe.each(['light', 'dark'] as const)('gallery (%s)', (scheme) => {
     return app.page;
   };
   /** Waits until every visible avatar that exists has painted, so shots are stable. */
+  /** Waits for whole cards: while the search text changes the grid draws lighter ones (UserGrid `lite`). */
+  const typed = (page: Page) => page.locator('.card-badges').first().waitFor();
   const settle = async (page: Page) => {
     await page.waitForFunction(() =>
       [...document.querySelectorAll('img.avatar-img')].every(
@@ -186,6 +188,7 @@ describe.each(['light', 'dark'] as const)('gallery (%s)', (scheme) => {
     await page.keyboard.press('Control+K');
     await page.keyboard.type('engineering');
     await page.getByTestId('result-count').filter({ hasText: /of/ }).waitFor();
+    await typed(page);
     await settle(page);
     await shot('search');
 
@@ -202,6 +205,7 @@ describe.each(['light', 'dark'] as const)('gallery (%s)', (scheme) => {
     };
     await page.getByTestId('search-input').fill('a');
     await page.getByTestId('ranking-note').waitFor();
+    await typed(page);
     await settle(page);
     await shot('search-index-loading');
     indexReady = true;
