@@ -9,7 +9,6 @@ import type { DirectoryUser } from '@shared/model';
 import { addConnectionRow, makeUser, openTestCache, searchQuery } from './cache-fixtures';
 
 const opened: ReturnType<typeof openTestCache>[] = [];
-
 afterEach(() => {
   for (const c of opened.splice(0)) c.close();
 });

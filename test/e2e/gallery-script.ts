@@ -189,9 +189,8 @@ export class ScriptedServer {
         rollcallError('INVALID_INPUT', parsed.error.issues[0]?.message ?? 'Bad argument.'),
       );
     }
-    const handler = this.overrides[channel] ?? this.defaults()[channel as Channel];
-    if (!handler) return err(rollcallError('NOT_IMPLEMENTED'));
-    return handler(arg);
+    const override = this.overrides[channel];
+    return override ? override(arg) : this.plain(channel, arg);
   };
 
   /** Draws a face for users with a picture; 404 for the rest (never asked for by the window). */

@@ -397,9 +397,14 @@ export function searchSql(access: UsersAccess, query: SearchQuery): SearchResult
  * the admin so until the index is ready.
  */
 function flagUnranked(query: SearchQuery, result: SearchResult): SearchResult {
-  return ranked(query) && result.total > RANKED_BY_SQL_AT_MOST
+  return ranked(query) && !rankedBySql(query, result.total)
     ? { ...result, rankedByName: true }
     : result;
+}
+
+/** Whether SQL ranks these matches itself: asked by relevance, and few enough (`RANKED_BY_SQL_AT_MOST`). */
+function rankedBySql(query: SearchQuery, total: number): boolean {
+  return ranked(query) && total <= RANKED_BY_SQL_AT_MOST;
 }
 
 function pageBySql(access: UsersAccess, query: SearchQuery): SearchResult {
@@ -410,7 +415,7 @@ function pageBySql(access: UsersAccess, query: SearchQuery): SearchResult {
     where.sql === '' ? null : matchesOf(stmt(matchSql(where.sql)).get(...where.params) as Row);
   const total = matched === null ? users() : matched.total;
   if (total === 0 || query.offset >= total) return { total, items: [] };
-  if (ranked(query) && matched !== null && total <= RANKED_BY_SQL_AT_MOST) {
+  if (matched !== null && rankedBySql(query, total)) {
     const rows = stmt(RANK_ROWS_SQL).all(matched.ids);
     const page = rankedPage(rows, query);
     return { total, items: summariesByIds(access, page) };
@@ -459,7 +464,7 @@ async function pageBySqlInBackground(
     where.sql === '' ? null : matchesOf((await read(matchSql(where.sql), where.params))[0]);
   const total = matched === null ? await users() : matched.total;
   if (total === 0 || query.offset >= total) return { total, items: [] };
-  if (ranked(query) && matched !== null && total <= RANKED_BY_SQL_AT_MOST) {
+  if (matched !== null && rankedBySql(query, total)) {
     const rows = await read(RANK_ROWS_SQL, [matched.ids]);
     const page = rankedPage(rows, query);
     return {
