@@ -59,6 +59,36 @@ function holdsOf(loop: {
   };
 }
 
+/** Asks for the first page every `everyMs` until stopped: the count of asks and their ms (p50, max). */
+function askWhileSyncing(
+  bench: Awaited<ReturnType<typeof openBenchCore>>,
+  everyMs: number,
+): { stop(): Promise<{ count: number; p50Ms: number; maxMs: number }> } {
+  const times: number[] = [];
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      await new Promise((resolve) => setTimeout(resolve, everyMs));
+      if (stopped) break;
+      const t = performance.now();
+      await bench.call('users:search', { text: '', facets: true, offset: 0, limit: 60 });
+      times.push(performance.now() - t);
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      await loop;
+      times.sort((a, b) => a - b);
+      return {
+        count: times.length,
+        p50Ms: Number((times[Math.floor(times.length / 2)] ?? 0).toFixed(1)),
+        maxMs: Number((times.at(-1) ?? 0).toFixed(1)),
+      };
+    },
+  };
+}
+
 export async function main(args: {
   kind?: 'zulip' | 'openwebui';
   count?: number;
@@ -67,6 +97,12 @@ export async function main(args: {
   settleMs?: number;
   /** Then sync the same core again this many times, each at once after the last (nothing changed). */
   resyncs?: number;
+  /**
+   * While each first sync runs, ask for the window's first page (`users:search`
+   * with facets) every this many ms, as the window does while users arrive
+   * (renderer actions/show-saved-users.ts): how many asks, and their ms.
+   */
+  askEveryMs?: number;
 }): Promise<unknown> {
   const kind = args.kind ?? 'zulip';
   const count = args.count ?? 100_000;
@@ -82,9 +118,11 @@ export async function main(args: {
       const heapMbBefore = Math.round(process.memoryUsage().heapUsed / 1e6);
       const watch = loopWatch();
       const t0 = performance.now();
+      const asking = args.askEveryMs ? askWhileSyncing(bench, args.askEveryMs) : null;
       await bench.call('directory:sync', { connectionId: id });
       const seconds = (performance.now() - t0) / 1000;
       const loop = watch.stop();
+      const asks = asking ? await asking.stop() : null;
       const heapMb = process.memoryUsage().heapUsed / 1e6;
       // What follows a sync when the window stays open: the index saved after
       // three quiet seconds, then compacted (users-index-sync.ts `compact`).
@@ -122,6 +160,7 @@ export async function main(args: {
         heapMbAfter: Math.round(heapMb),
         seconds: Number(seconds.toFixed(2)),
         ...holdsOf(loop),
+        ...(asks ? { asks } : {}),
         ...(args.resyncs ? { resyncs: again } : {}),
       });
       await bench.close();
