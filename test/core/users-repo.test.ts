@@ -326,6 +326,51 @@ describe('users repository', () => {
     cache.close();
   });
 
+  it('counts the users still on their server, per connection and in all, as the gone mark says', async () => {
+    const { clock, cache, users, write } = setup();
+    addConnectionRow(cache, 'conn-c');
+    await users.upsertBatch([
+      ...['1', '2', '3', '4', '5'].map((id) => write(makeUser({ userId: id }))),
+      ...['b1', 'b2'].map((id) =>
+        write(makeUser({ userId: id, connectionId: 'conn-b', kind: 'openwebui' })),
+      ),
+      write(makeUser({ userId: 'c1', connectionId: 'conn-c' })),
+    ]);
+    clock.advance(1000);
+    users.markGone('conn-a', '2', clock.now());
+    users.markGone('conn-a', '5', clock.now());
+    users.markGone('conn-c', 'c1', clock.now()); // every user of conn-c is gone
+    // What each count must say: the rows whose gone mark is not set.
+    const notGone = (connectionId?: string): number =>
+      Number(
+        (
+          cache.db
+            .prepare(
+              `SELECT count(*) AS n FROM users WHERE gone_at IS NULL ${connectionId ? 'AND connection_id = ?' : ''}`,
+            )
+            .get(...(connectionId ? [connectionId] : [])) as { n: number }
+        ).n,
+      );
+    expect([notGone('conn-a'), notGone('conn-b'), notGone('conn-c'), notGone()]).toEqual([
+      3, 2, 0, 5,
+    ]);
+    expect(users.count('conn-a')).toBe(3);
+    expect(users.count('conn-b')).toBe(2);
+    expect(users.count('conn-c')).toBe(0);
+    expect(users.count('conn-missing')).toBe(0);
+    expect(users.count()).toBe(5);
+    expect(users.count('conn-a', { includeGone: true })).toBe(5);
+    expect(users.count(undefined, { includeGone: true })).toBe(8);
+    // A connection without a user on its server is not listed, as before.
+    expect(users.countsByConnection()).toEqual(
+      new Map([
+        ['conn-a', 3],
+        ['conn-b', 2],
+      ]),
+    );
+    cache.close();
+  });
+
   it('iterates every summary with its search columns, in chunks', async () => {
     const { cache, users, write } = setup();
     await users.upsertBatch(
