@@ -191,21 +191,30 @@ export async function resultCount(page: Page): Promise<number> {
 
 /**
  * Records every text and value a sync's progress bar shows, from now on,
- * with a MutationObserver in the page: a walk asserts the bar moved without
- * racing a fast sync with polls.
+ * and the result count beside each (`shown`: null while the grid shows no
+ * count), with a MutationObserver in the page: a walk asserts the bar moved,
+ * and what the grid showed meanwhile, without racing a fast sync with polls.
  */
 export async function recordProgress(page: Page): Promise<void> {
   await page.evaluate(() => {
-    const seen: { text: string; now: number | null }[] = [];
+    const seen: { text: string; now: number | null; shown: number | null }[] = [];
     (window as unknown as { __progressSeen: typeof seen }).__progressSeen = seen;
     const read = (): void => {
       const text = document.querySelector('[data-testid="sync-progress-text"]')?.textContent;
       const bar = document.querySelector('.sync-notice [role="progressbar"]');
       const now = bar?.getAttribute('aria-valuenow');
       if (!text) return;
+      const count = /^\s*([\d,]+)/.exec(
+        document.querySelector('[data-testid="result-count"]')?.textContent ?? '',
+      );
       const last = seen[seen.length - 1];
-      const entry = { text, now: now === null || now === undefined ? null : Number(now) };
-      if (!last || last.text !== entry.text || last.now !== entry.now) seen.push(entry);
+      const entry = {
+        text,
+        now: now === null || now === undefined ? null : Number(now),
+        shown: count ? Number(count[1]!.replace(/,/g, '')) : null,
+      };
+      if (!last || last.text !== entry.text || last.now !== entry.now || last.shown !== entry.shown)
+        seen.push(entry);
     };
     new MutationObserver(read).observe(document.body, {
       subtree: true,
@@ -241,11 +250,16 @@ export async function waitForSteadyBar(page: Page, minDone: number): Promise<voi
 }
 
 /** What `recordProgress` saw. */
-export function progressSeen(page: Page): Promise<{ text: string; now: number | null }[]> {
+export function progressSeen(
+  page: Page,
+): Promise<{ text: string; now: number | null; shown: number | null }[]> {
   return page.evaluate(
     () =>
-      (window as unknown as { __progressSeen?: { text: string; now: number | null }[] })
-        .__progressSeen ?? [],
+      (
+        window as unknown as {
+          __progressSeen?: { text: string; now: number | null; shown: number | null }[];
+        }
+      ).__progressSeen ?? [],
   );
 }
 

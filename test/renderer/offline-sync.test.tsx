@@ -3,6 +3,8 @@ import { act, screen, waitFor, within } from '@testing-library/react';
 import { ok, rollcallError, type Result } from '@shared/errors';
 import type { ConnectionSummary, SyncProgress, SyncSummary } from '@shared/model';
 import { contract } from '@shared/contract';
+import { SHOW_SAVED_EVERY_MS } from '@renderer/actions/show-saved-users';
+import { useConnections } from '@renderer/stores/connections-store';
 import { findCard, findCards, renderApp } from './harness';
 import { cardVariants, connection, owuiConnection } from './fixtures';
 
@@ -267,6 +269,73 @@ describe('sync', () => {
       'Sync of Acme Chat cancelled.',
     );
     expect(bridge.calls.filter((c) => c.channel === 'directory:sync')).toHaveLength(2);
+  });
+
+  it('shows users as a first sync saves them, at most every 1.5 s, and not in a re-sync', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const zulip = Object.values(v).filter((r) => r.user.connectionId === 'acme-zulip');
+    const owui = Object.values(v).filter((r) => r.user.connectionId !== 'acme-zulip');
+    expect(zulip.length).toBeGreaterThanOrEqual(3);
+    const { user, bridge, dir } = renderApp({
+      records: owui,
+      answers: { 'directory:sync': () => new Promise(() => {}) },
+    });
+    await findCards();
+    await user.click(screen.getByRole('button', { name: /^Acme Chat,/ }));
+    const empty = await screen.findByTestId('empty-directory');
+    expect(empty).toHaveTextContent('Sync the directory to fetch everyone');
+    await user.click(within(empty).getByRole('button', { name: 'Sync directory' }));
+    await waitFor(() =>
+      expect(screen.getByTestId('empty-directory')).toHaveTextContent(
+        'Users appear here as the sync saves them.',
+      ),
+    );
+    expect(
+      within(screen.getByTestId('empty-directory')).queryByRole('button', {
+        name: 'Sync directory',
+      }),
+    ).not.toBeInTheDocument();
+    const asked = (channel: string) => bridge.calls.filter((c) => c.channel === channel).length;
+    const searches = asked('users:search');
+    const lists = asked('connections:list');
+
+    // Nothing saved yet: nothing to ask.
+    act(() => bridge.emit('directory:sync-progress', progress('writing', 0, zulip.length)));
+    expect(asked('users:search')).toBe(searches);
+
+    // Two saved: the window asks at once and shows them, and the sidebar counts them.
+    dir.put(zulip[0]!);
+    dir.put(zulip[1]!);
+    act(() => bridge.emit('directory:sync-progress', progress('fetching', 2, zulip.length)));
+    expect(asked('users:search')).toBe(searches + 1);
+    expect(asked('connections:list')).toBe(lists + 1);
+    await waitFor(() => expect(screen.getAllByTestId('user-card')).toHaveLength(2));
+    const row = () =>
+      screen.getAllByTestId('connection-row').find((r) => r.dataset.connectionId === 'acme-zulip')!;
+    await waitFor(() => expect(row()).toHaveTextContent(/Acme Chat\s*2/));
+
+    // One more within 1.5 s: not yet; once 1.5 s have passed, the next event shows it.
+    dir.put(zulip[2]!);
+    const settled = asked('users:search');
+    vi.setSystemTime(Date.now() + SHOW_SAVED_EVERY_MS - 100);
+    act(() => bridge.emit('directory:sync-progress', progress('fetching', 3, zulip.length)));
+    expect(asked('users:search')).toBe(settled);
+    vi.setSystemTime(Date.now() + 100);
+    act(() => bridge.emit('directory:sync-progress', progress('writing', 3, zulip.length)));
+    expect(asked('users:search')).toBe(settled + 1);
+    await waitFor(() => expect(screen.getAllByTestId('user-card')).toHaveLength(3));
+
+    // As many cached as the server has: a re-sync asks nothing until it ends.
+    for (const r of zulip.slice(3)) dir.put(r);
+    await act(async () => {
+      await useConnections.getState().load();
+    });
+    const before = asked('users:search');
+    vi.setSystemTime(Date.now() + 10 * SHOW_SAVED_EVERY_MS);
+    act(() =>
+      bridge.emit('directory:sync-progress', progress('fetching', zulip.length, zulip.length)),
+    );
+    expect(asked('users:search')).toBe(before);
   });
 
   it('shows a sync that main started on its own, from its events', async () => {

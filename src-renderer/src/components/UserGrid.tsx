@@ -251,12 +251,21 @@ export function EmptyResults() {
 
   if (nothingCached && filters.text === '' && !narrowed) {
     const only = inScope.length === 1 ? inScope[0] : undefined;
+    const syncing = inScope.some((c) => runs[c.id]?.running);
     return (
       <div className="empty-state" data-testid="empty-directory">
         <UsersRound size={32} aria-hidden="true" />
         <h2>No users cached{only ? ` for ${only.label}` : ''} yet</h2>
-        <p>Sync the directory to fetch everyone, or look someone up by ID with the box above.</p>
-        {only && !runs[only.id]?.running && (
+        {syncing ? (
+          // actions/show-saved-users.ts asks again as they arrive.
+          <p>
+            Users appear here as the sync saves them. To find someone now, look them up by ID with
+            the box above.
+          </p>
+        ) : (
+          <p>Sync the directory to fetch everyone, or look someone up by ID with the box above.</p>
+        )}
+        {only && !syncing && (
           <button type="button" className="button primary" onClick={() => void startSync(only.id)}>
             Sync directory
           </button>

@@ -22,6 +22,11 @@ export interface SyncRun {
   summary: SyncSummary | null;
   /** Why the last sync stopped (CANCELLED when the admin cancelled it). */
   error: RollcallError | null;
+  /**
+   * While it runs: how many users it had saved when the window last asked
+   * to show them (actions/show-saved-users.ts), and when.
+   */
+  shown: { done: number; at: number } | null;
 }
 
 const IDLE: SyncRun = {
@@ -30,6 +35,7 @@ const IDLE: SyncRun = {
   progress: null,
   summary: null,
   error: null,
+  shown: null,
 };
 
 interface SyncData {
@@ -45,6 +51,8 @@ interface SyncState extends SyncData {
   cancel(connectionId: string): Promise<void>;
   /** Takes a progress event; true when it ended a sync this window saw running. */
   onProgress(progress: SyncProgress): boolean;
+  /** Notes that the window asked to show the users saved so far (`done`) at `at`. */
+  markShown(connectionId: string, done: number, at: number): void;
   dismiss(connectionId: string): void;
   reset(): void;
 }
@@ -86,6 +94,7 @@ export const useSync = create<SyncState>()((set, get) => {
           cancelling: false,
           summary: result.value,
           error: null,
+          shown: null,
         });
       } else {
         patch(connectionId, {
@@ -93,6 +102,7 @@ export const useSync = create<SyncState>()((set, get) => {
           cancelling: false,
           error: result.error,
           summary: null,
+          shown: null,
         });
       }
       return true;
@@ -110,6 +120,7 @@ export const useSync = create<SyncState>()((set, get) => {
           running: false,
           cancelling: false,
           progress,
+          shown: null,
           summary: progress.summary ?? get().runs[id]?.summary ?? null,
           error:
             progress.phase === 'done'
@@ -123,6 +134,9 @@ export const useSync = create<SyncState>()((set, get) => {
       }
       patch(id, { running: true, progress, summary: null, error: null });
       return false;
+    },
+    markShown(connectionId, done, at) {
+      patch(connectionId, { shown: { done, at } });
     },
     dismiss(connectionId) {
       patch(connectionId, { summary: null, error: null, progress: null });
