@@ -5,7 +5,9 @@
  * index changes it committed to the in-memory search index in slices that
  * each hold the event loop a few milliseconds. A run ends only once every
  * change it committed is in the index, so a search right after a sync sees
- * it, exactly as when the sync ran here.
+ * it, exactly as when the sync ran here; and a progress event that follows
+ * index changes waits for them, so the users it counts as saved are
+ * already found by a search (the window asks again on such events).
  *
  * Cancelling asks the worker to stop between chunks (what was committed
  * stays). A worker that
@@ -83,7 +85,9 @@ type Item =
       changes: readonly IndexChange[];
       from: number;
     }
-  | { kind: 'end'; runId: number; counts: SyncCounts | null; error: RollcallError | null };
+  | { kind: 'end'; runId: number; counts: SyncCounts | null; error: RollcallError | null }
+  /** A progress event that came after index changes still waiting here. */
+  | { kind: 'progress'; runId: number; change: ProgressChange };
 
 interface Pending {
   run: SyncWorkerRun;
@@ -180,6 +184,11 @@ export function createSyncWorkerHost(deps: {
           settle(item);
           continue;
         }
+        if (item.kind === 'progress') {
+          queue.shift();
+          runs.get(item.runId)?.run.progress(item.change);
+          continue;
+        }
         if (applySlice(item)) queue.shift();
         await turn();
         if (external?.settle()) await turn();
@@ -198,7 +207,13 @@ export function createSyncWorkerHost(deps: {
         relay?.handle(message.request);
         return;
       case 'progress':
-        runs.get(message.runId)?.run.progress(message.change);
+        // Behind index changes not applied yet, it waits for them.
+        if (queue.length === 0) {
+          runs.get(message.runId)?.run.progress(message.change);
+          return;
+        }
+        queue.push({ kind: 'progress', runId: message.runId, change: message.change });
+        void drain();
         return;
       case 'answered':
         runs.get(message.runId)?.run.answered();

@@ -122,4 +122,68 @@ describe('the sync worker host', () => {
     expect(mostInATurn).toBeGreaterThan(0);
     expect(mostInATurn).toBeLessThanOrEqual(32);
   });
+
+  it('hands on a progress event after the index changes sent before it are applied', async () => {
+    const worker = new StandInWorker();
+    const log: string[] = [];
+    let indexed = 0;
+    const host = createSyncWorkerHost({
+      start: () => worker as unknown as Worker,
+      path: '/nowhere/rollcall.sqlite',
+      users: {
+        externalWrites: () => ({
+          apply(changes) {
+            // 1 ms a user: more than one slice of the loop for the 64 below.
+            for (const c of changes) {
+              if (c.kind !== 'upsert') continue;
+              busy(1);
+              indexed++;
+            }
+          },
+          settle: () => false,
+          expectNewRows: () => false,
+          end: () => {},
+        }),
+      },
+      fetch: () => Promise.reject(new Error('no fetch here')),
+      log: silentLogger,
+    });
+    const run = host.run({
+      kind: 'zulip',
+      session: {} as ProviderSession,
+      startedAt: 0,
+      signal: new AbortController().signal,
+      progress: (change) => log.push(`${change.phase} ${change.done}, ${indexed} indexed`),
+      answered: () => {},
+    });
+    const start = worker.sent[0];
+    if (start?.t !== 'run') throw new Error('the host did not start a run');
+    const channel = new MessageChannel();
+    worker.tell({ t: 'index-port', port: channel.port2 });
+    worker.tell({ t: 'ready' });
+    // Nothing waits: handed on at once.
+    worker.tell({ t: 'progress', runId: start.runId, change: { phase: 'fetching', done: 0 } });
+    expect(log).toEqual(['fetching 0, 0 indexed']);
+    // 64 users committed, their changes sent, then "64 saved": the event waits for them.
+    channel.port1.postMessage(upserts(64, 1));
+    worker.tell({ t: 'index', messages: 1 });
+    worker.tell({ t: 'progress', runId: start.runId, change: { phase: 'writing', done: 64 } });
+    expect(indexed).toBeLessThan(64);
+    expect(log).toEqual(['fetching 0, 0 indexed']);
+    worker.tell({
+      t: 'done',
+      runId: start.runId,
+      counts: {
+        added: 64,
+        updated: 0,
+        unchanged: 0,
+        gone: 0,
+        total: 64,
+        unreadable: { count: 0, firstReason: null, ids: [] },
+      },
+    });
+    await run;
+    channel.port1.close();
+    expect(log).toEqual(['fetching 0, 0 indexed', 'writing 64, 64 indexed']);
+  });
 });
