@@ -8,6 +8,7 @@ import { EventEmitter } from 'node:events';
 import { MessageChannel, type Worker } from 'node:worker_threads';
 import type { ProviderSession } from '@core/providers';
 import { createSyncWorkerHost } from '@core/services/sync-worker-host';
+import type { ProgressChange } from '@core/services/sync-pages';
 import type { FromWorker, ToWorker } from '@core/services/sync-worker-protocol';
 import type { IndexChange } from '@core/store/users-index-sync';
 import { silentLogger } from '@core/log';
@@ -46,9 +47,47 @@ const upserts = (n: number, from: number): IndexChange[] =>
     row: { ...searchRowOf(makeUser({ userId: String(from + k) })), rowId: from + k },
   }));
 
+/**
+ * A host over a stand-in worker whose index applies changes with `apply`,
+ * one run started with `progress`, the worker ready and its index port open.
+ */
+function startRun(
+  apply: (changes: readonly IndexChange[]) => void,
+  progress: (change: ProgressChange) => void = () => {},
+) {
+  const worker = new StandInWorker();
+  const host = createSyncWorkerHost({
+    start: () => worker as unknown as Worker,
+    path: '/nowhere/rollcall.sqlite',
+    users: {
+      externalWrites: () => ({
+        apply,
+        settle: () => false,
+        expectNewRows: () => false,
+        end: () => {},
+      }),
+    },
+    fetch: () => Promise.reject(new Error('no fetch here')),
+    log: silentLogger,
+  });
+  const run = host.run({
+    kind: 'zulip',
+    session: {} as ProviderSession,
+    startedAt: 0,
+    signal: new AbortController().signal,
+    progress,
+    answered: () => {},
+  });
+  const start = worker.sent[0];
+  if (start?.t !== 'run') throw new Error('the host did not start a run');
+  const channel = new MessageChannel();
+  worker.tell({ t: 'index-port', port: channel.port2 });
+  worker.tell({ t: 'ready' });
+  return { worker, run, runId: start.runId, channel };
+}
+
 describe('the sync worker host', () => {
   it('holds the loop for a slice at a time when costly changes follow cheap ones', async () => {
-    const worker = new StandInWorker();
     // A new user costs 0.5 ms to index, a "seen again" next to nothing. Between two turns of the loop, count
     // the costly ones applied.
     let costlySinceTurn = 0;
@@ -61,41 +100,15 @@ describe('the sync worker host', () => {
       if (ticking) setImmediate(tick);
     };
     setImmediate(tick);
-    const host = createSyncWorkerHost({
-      start: () => worker as unknown as Worker,
-      path: '/nowhere/rollcall.sqlite',
-      users: {
-        externalWrites: () => ({
-          apply(changes) {
-            for (const c of changes) {
-              applied++;
-              if (c.kind === 'upsert') {
-                busy(0.5);
-                costlySinceTurn++;
-              }
-            }
-          },
-          settle: () => false,
-          expectNewRows: () => false,
-          end: () => {},
-        }),
-      },
-      fetch: () => Promise.reject(new Error('no fetch here')),
-      log: silentLogger,
+    const { worker, run, runId, channel } = startRun((changes) => {
+      for (const c of changes) {
+        applied++;
+        if (c.kind === 'upsert') {
+          busy(0.5);
+          costlySinceTurn++;
+        }
+      }
     });
-    const run = host.run({
-      kind: 'zulip',
-      session: {} as ProviderSession,
-      startedAt: 0,
-      signal: new AbortController().signal,
-      progress: () => {},
-      answered: () => {},
-    });
-    const start = worker.sent[0];
-    if (start?.t !== 'run') throw new Error('the host did not start a run');
-    const channel = new MessageChannel();
-    worker.tell({ t: 'index-port', port: channel.port2 });
-    worker.tell({ t: 'ready' });
     // As the worker sends them: 250 changes a message on the index port,
     // then how many wait there.
     const chunk = (messages: IndexChange[][]): void => {
@@ -112,7 +125,7 @@ describe('the sync worker host', () => {
       total: 2500,
       unreadable: { count: 0, firstReason: null, ids: [] },
     };
-    worker.tell({ t: 'done', runId: start.runId, counts });
+    worker.tell({ t: 'done', runId, counts });
     await expect(run).resolves.toEqual(counts);
     ticking = false;
     channel.port1.close();
@@ -124,55 +137,31 @@ describe('the sync worker host', () => {
   });
 
   it('hands on a progress event after the index changes sent before it are applied', async () => {
-    const worker = new StandInWorker();
     const log: string[] = [];
     let indexed = 0;
-    const host = createSyncWorkerHost({
-      start: () => worker as unknown as Worker,
-      path: '/nowhere/rollcall.sqlite',
-      users: {
-        externalWrites: () => ({
-          apply(changes) {
-            // 1 ms a user: more than one slice of the loop for the 64 below.
-            for (const c of changes) {
-              if (c.kind !== 'upsert') continue;
-              busy(1);
-              indexed++;
-            }
-          },
-          settle: () => false,
-          expectNewRows: () => false,
-          end: () => {},
-        }),
+    const { worker, run, runId, channel } = startRun(
+      (changes) => {
+        // 1 ms a user: more than one slice of the loop for the 64 below.
+        for (const c of changes) {
+          if (c.kind !== 'upsert') continue;
+          busy(1);
+          indexed++;
+        }
       },
-      fetch: () => Promise.reject(new Error('no fetch here')),
-      log: silentLogger,
-    });
-    const run = host.run({
-      kind: 'zulip',
-      session: {} as ProviderSession,
-      startedAt: 0,
-      signal: new AbortController().signal,
-      progress: (change) => log.push(`${change.phase} ${change.done}, ${indexed} indexed`),
-      answered: () => {},
-    });
-    const start = worker.sent[0];
-    if (start?.t !== 'run') throw new Error('the host did not start a run');
-    const channel = new MessageChannel();
-    worker.tell({ t: 'index-port', port: channel.port2 });
-    worker.tell({ t: 'ready' });
+      (change) => log.push(`${change.phase} ${change.done}, ${indexed} indexed`),
+    );
     // Nothing waits: handed on at once.
-    worker.tell({ t: 'progress', runId: start.runId, change: { phase: 'fetching', done: 0 } });
+    worker.tell({ t: 'progress', runId, change: { phase: 'fetching', done: 0 } });
     expect(log).toEqual(['fetching 0, 0 indexed']);
     // 64 users committed, their changes sent, then "64 saved": the event waits for them.
     channel.port1.postMessage(upserts(64, 1));
     worker.tell({ t: 'index', messages: 1 });
-    worker.tell({ t: 'progress', runId: start.runId, change: { phase: 'writing', done: 64 } });
+    worker.tell({ t: 'progress', runId, change: { phase: 'writing', done: 64 } });
     expect(indexed).toBeLessThan(64);
     expect(log).toEqual(['fetching 0, 0 indexed']);
     worker.tell({
       t: 'done',
-      runId: start.runId,
+      runId,
       counts: {
         added: 64,
         updated: 0,
