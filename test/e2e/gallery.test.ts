@@ -105,9 +105,9 @@ describe.each(['light', 'dark'] as const)('gallery (%s)', (scheme) => {
     });
     return app.page;
   };
-  /** Waits until every visible avatar that exists has painted, so shots are stable. */
   /** Waits for whole cards: while the search text changes the grid draws lighter ones (UserGrid `lite`). */
   const typed = (page: Page) => page.locator('.card-badges').first().waitFor();
+  /** Waits until every visible avatar that exists has painted, so shots are stable. */
   const settle = async (page: Page) => {
     await page.waitForFunction(() =>
       [...document.querySelectorAll('img.avatar-img')].every(

@@ -189,6 +189,9 @@ export async function resultCount(page: Page): Promise<number> {
   return m ? Number(m[1]!.replace(/,/g, '')) : NaN;
 }
 
+/** One thing the sync bar showed (`recordProgress`): its text, its value, and the result count then. */
+type ProgressSeen = { text: string; now: number | null; shown: number | null };
+
 /**
  * Records every text and value a sync's progress bar shows, from now on,
  * and the result count beside each (`shown`: null while the grid shows no
@@ -197,7 +200,7 @@ export async function resultCount(page: Page): Promise<number> {
  */
 export async function recordProgress(page: Page): Promise<void> {
   await page.evaluate(() => {
-    const seen: { text: string; now: number | null; shown: number | null }[] = [];
+    const seen: ProgressSeen[] = [];
     (window as unknown as { __progressSeen: typeof seen }).__progressSeen = seen;
     const read = (): void => {
       const text = document.querySelector('[data-testid="sync-progress-text"]')?.textContent;
@@ -250,14 +253,12 @@ export async function waitForSteadyBar(page: Page, minDone: number): Promise<voi
 }
 
 /** What `recordProgress` saw. */
-export function progressSeen(
-  page: Page,
-): Promise<{ text: string; now: number | null; shown: number | null }[]> {
+export function progressSeen(page: Page): Promise<ProgressSeen[]> {
   return page.evaluate(
     () =>
       (
         window as unknown as {
-          __progressSeen?: { text: string; now: number | null; shown: number | null }[];
+          __progressSeen?: ProgressSeen[];
         }
       ).__progressSeen ?? [],
   );
