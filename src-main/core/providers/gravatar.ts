@@ -5,11 +5,11 @@
  *
  * Node only; never imports `electron`.
  */
-import { createHash } from 'node:crypto';
+import { textDigest } from '../text-digest';
 
 /** md5 as lowercase hex: Gravatar's key, not a security measure. */
 export function md5Hex(text: string): string {
-  return createHash('md5').update(text, 'utf8').digest('hex');
+  return textDigest('md5', text, 'hex');
 }
 
 /** `https://secure.gravatar.com/avatar/{md5}?d=identicon&version={v}`, as Zulip builds it. */

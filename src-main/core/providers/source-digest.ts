@@ -17,10 +17,10 @@
  *
  * Node only; never imports `electron`.
  */
-import { createHash } from 'node:crypto';
 import type { JsonValue } from '@shared/model';
 import { redactPayload } from '../store/redact-payload';
 import { DERIVATION_VERSION } from '../store/derivation';
+import { textDigest } from '../text-digest';
 
 /**
  * A member's source digest, and its payload as the cache stores it
@@ -49,12 +49,7 @@ export function memberSource(inputs: readonly unknown[], raw: JsonValue): Member
   const value = redactPayload(raw);
   const json = JSON.stringify(value);
   const head = JSON.stringify([DERIVATION_VERSION, ...inputs]);
-  const digest = createHash('sha256')
-    .update(head.slice(0, -1))
-    .update(',')
-    .update(json)
-    .update(']')
-    .digest('base64');
+  const digest = textDigest('sha256', `${head.slice(0, -1)},${json}]`, 'base64');
   return { digest, payload: { value, json } };
 }
 
@@ -70,7 +65,7 @@ const partDigests = new WeakMap<object, string>();
 export function contextDigest(part: object): string {
   let digest = partDigests.get(part);
   if (digest === undefined) {
-    digest = createHash('sha256').update(JSON.stringify(part)).digest('base64');
+    digest = textDigest('sha256', JSON.stringify(part), 'base64');
     partDigests.set(part, digest);
   }
   return digest;

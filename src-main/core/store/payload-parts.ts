@@ -19,6 +19,7 @@ import { CUT_MARK } from '@shared/text-caps';
 import { jsonTextPieces } from '../net/json-slices';
 import { inTransaction, type SqliteDb } from './sqlite-helpers';
 import { yieldToEventLoop } from '../event-loop';
+import { textDigest } from '../text-digest';
 
 /** A payload whose strings add up to more than this many characters is stored in parts. */
 const LARGE_PAYLOAD_CHARS = 256 * 1024;
@@ -136,7 +137,7 @@ export async function serializeLargePayload(raw: JsonValue): Promise<LargePayloa
  * Never equal to an ordinary row's hash: `parts:` does not start JSON.
  */
 export function partsContentHash(userJson: string, digest: string): string {
-  return createHash('sha256').update(userJson).update('\n').update(`parts:${digest}`).digest('hex');
+  return textDigest('sha256', `${userJson}\nparts:${digest}`, 'hex');
 }
 
 /** The payload digest a `raw_parts` ID carries (IDs are `<digest>.<uuid>`). */

@@ -9,7 +9,6 @@
  *
  * Node only; never imports `electron`.
  */
-import { createHash } from 'node:crypto';
 import {
   CONNECTION_KINDS,
   ROLE_RANK,
@@ -21,6 +20,7 @@ import { rollcallError, RollcallFailure } from '@shared/errors';
 import { summarize } from '@shared/summary';
 import type { OpenedDatabase } from './db';
 import { DERIVATION_VERSION } from './derivation';
+import { textDigest } from '../text-digest';
 import {
   digestOfPartsId,
   partsContentHash,
@@ -180,6 +180,11 @@ export interface HashedWrite {
   fetchedAt: number;
 }
 
+/** The content hash of an ordinary row: its user's JSON and its whole payload's. */
+function contentHash(userJson: string, rawJson: string): string {
+  return textDigest('sha256', `${userJson}\n${rawJson}`, 'hex');
+}
+
 /** Serializes and hashes a checked record, so an unchanged user is known without deriving its columns. */
 export function hashWrite(record: UserWrite): HashedWrite {
   const u = record.user;
@@ -198,7 +203,7 @@ export function hashWrite(record: UserWrite): HashedWrite {
     userJson,
     rawJson,
     rawParts: null,
-    hash: createHash('sha256').update(userJson).update('\n').update(rawJson).digest('hex'),
+    hash: contentHash(userJson, rawJson),
     fetchedAt: Math.round(record.fetchedAt),
   };
 }
@@ -431,7 +436,7 @@ export function hashRederived(
     rawParts,
     hash:
       rawParts === null
-        ? createHash('sha256').update(userJson).update('\n').update(rawJson).digest('hex')
+        ? contentHash(userJson, rawJson)
         : partsContentHash(userJson, digestOfPartsId(rawParts)),
     fetchedAt: Math.round(fetchedAt),
   };
