@@ -160,4 +160,36 @@ describe('results drawn by position', () => {
     expect(at(grid, 3)).toHaveAttribute('aria-selected', 'true');
     expect(document.activeElement).toBe(at(grid, 1));
   });
+
+  it('draws lighter table rows while typing: the first two columns, the rest once it pauses', async () => {
+    window.localStorage.setItem('rollcall.view', 'table');
+    useView.getState().reset();
+    const { user } = renderApp({ answers: answersFrom(() => members) });
+    const table = await screen.findByTestId('user-table');
+    await waitFor(() => expect(shown(table)).toHaveLength(8));
+    const cells = (index: number) => within(at(table, index)).getAllByRole('gridcell');
+    expect(within(at(table, 3)).getByTestId('role-badge')).toBeInTheDocument();
+    const columns = cells(3).length;
+    act(() => at(table, 3).focus());
+    await user.keyboard(' '); // select Member D
+
+    await user.type(screen.getByRole('searchbox', { name: 'Search users' }), 'member');
+    await waitFor(() => expect(shown(table)).toHaveLength(8));
+    // Typing: the name and the email, every cell still there (empty) for the layout and readers.
+    const d = at(table, 3);
+    expect(cells(3)).toHaveLength(columns);
+    expect(cells(3)[0]).toHaveTextContent('Member D');
+    expect(cells(3)[1]).toHaveTextContent(members[3]!.email!);
+    expect(within(d).queryByTestId('role-badge')).not.toBeInTheDocument();
+    for (const cell of cells(3).slice(2)) expect(cell).toBeEmptyDOMElement();
+    expect(d).toHaveAttribute('aria-selected', 'true');
+
+    // Once typing pauses, every column is filled again.
+    await waitFor(() => expect(within(at(table, 3)).getByTestId('role-badge')).toBeInTheDocument());
+    expect(
+      cells(3)
+        .slice(2)
+        .every((cell) => cell.textContent !== ''),
+    ).toBe(true);
+  });
 });

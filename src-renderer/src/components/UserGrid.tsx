@@ -24,7 +24,7 @@ import { useSync } from '../stores/sync-store';
 import { ErrorNotice } from './ErrorNotice';
 import { SelectionBar } from './SelectionBar';
 import { CARD_HEIGHT, UserCard } from './UserCard';
-import { useTyping } from './use-typing';
+import { TYPING_QUIET_MS, useTyping } from './use-typing';
 import { useVirtualResults } from './use-virtual-results';
 
 /** Narrowest a card may get before a column is dropped. */
@@ -33,8 +33,6 @@ const MIN_CARD_WIDTH = 264;
 const GAP = 12;
 const PADDING = 16;
 const ROW_HEIGHT = CARD_HEIGHT + GAP;
-/** How long after the last change of the searched text it still counts as typing. */
-const TYPING_MS = 300;
 
 /** Columns that fit a width. */
 function columnsFor(width: number): number {
@@ -86,7 +84,7 @@ export function UserGrid() {
   // Lighter cards while the searched text changes (other filters do not count).
   const typing = useTyping(
     useDirectory((s) => s.filters.text),
-    TYPING_MS,
+    TYPING_QUIET_MS,
   );
 
   const labels = useMemo(() => new Map(connections.map((c) => [c.id, c.label])), [connections]);

@@ -4,7 +4,9 @@
  * store and the same selection. Headers of sortable columns set the
  * search's sort; columns can be resized and chosen (ColumnChooser).
  * Keyboard: arrows, PageUp/PageDown, Home/End move; Enter opens; Space
- * selects; shift+arrows extend. Mouse: as on the cards.
+ * selects; shift+arrows extend. Mouse: as on the cards. While the admin
+ * types, rows fill their first two columns only, the rest once typing
+ * pauses (as the grid draws lighter cards).
  *
  * Runs in the window.
  */
@@ -36,6 +38,7 @@ import { ErrorNotice } from './ErrorNotice';
 import { SelectionBar } from './SelectionBar';
 import type { TableColumn } from './table-columns';
 import { useTableLayout, type ShownColumn } from './use-table-layout';
+import { TYPING_QUIET_MS, useTyping } from './use-typing';
 import { useVirtualResults } from './use-virtual-results';
 import { EmptyResults } from './UserGrid';
 
@@ -45,6 +48,12 @@ const ROW_HEIGHT = 24;
 const HEADER_HEIGHT = 30;
 /** How far one arrow key moves a column's edge. */
 const RESIZE_STEP = 16;
+/**
+ * Columns a row fills while the admin types (the leftmost: the name, then
+ * by default the email): the rest of each row waits until typing pauses,
+ * so a keystroke lays out two cells a row, not every column's.
+ */
+const LITE_CELLS = 2;
 
 /**
  * Marks the edges the table can scroll towards: a shadow beside the sticky
@@ -215,6 +224,8 @@ interface TableRowProps {
   selected: boolean;
   open: boolean;
   active: boolean;
+  /** While typing: the first `LITE_CELLS` columns only (the name and, by default, the email). */
+  lite: boolean;
   onFocusRow(index: number): void;
   onRowKey(e: KeyboardEvent<HTMLDivElement>, user: UserSummary | undefined, index: number): void;
   onRowClick(e: MouseEvent<HTMLDivElement>, user: UserSummary, index: number): void;
@@ -236,6 +247,7 @@ const TableRow = memo(function TableRow({
   selected,
   open,
   active,
+  lite,
   onFocusRow,
   onRowKey,
   onRowClick,
@@ -268,7 +280,9 @@ const TableRow = memo(function TableRow({
       {shown.map((s, i) => (
         <div key={s.column.id} role="gridcell" aria-colindex={i + 1} className="table-cell">
           {user ? (
-            s.column.cell(user, { now, connectionLabel })
+            lite && i >= LITE_CELLS ? null : (
+              s.column.cell(user, { now, connectionLabel })
+            )
           ) : i === 0 ? (
             <span className="skeleton skeleton-line skeleton-pulse" />
           ) : null}
@@ -286,6 +300,11 @@ export function UserTable() {
   const selection = useSelection((s) => s.selected);
   const now = useClock((s) => s.now);
   const layout = useTableLayout();
+  // Lighter rows while the searched text changes (other filters do not count).
+  const typing = useTyping(
+    useDirectory((s) => s.filters.text),
+    TYPING_QUIET_MS,
+  );
   const [drag, setDrag] = useState<{ id: string; width: number } | null>(null);
   const shown = useMemo(
     () =>
@@ -454,6 +473,7 @@ export function UserTable() {
                     target.userId === user.userId
                   }
                   active={index === active}
+                  lite={typing}
                   onFocusRow={onFocusRow}
                   onRowKey={onRowKey}
                   onRowClick={onRowClick}

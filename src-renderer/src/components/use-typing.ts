@@ -1,11 +1,14 @@
 /**
  * Whether the admin is typing: the text changed less than `quietMs` ago.
- * The grid draws lighter cards meanwhile, so each keystroke's answer fits
- * in a frame.
+ * The grid draws lighter cards and the table lighter rows meanwhile, so
+ * each keystroke's answer costs its frame less.
  *
  * Runs in the window.
  */
 import { useEffect, useState } from 'react';
+
+/** How long after the last change of the searched text it still counts as typing. */
+export const TYPING_QUIET_MS = 300;
 
 /**
  * True from the render that sees a new `text` until `quietMs` pass without
