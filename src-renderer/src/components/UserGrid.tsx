@@ -24,7 +24,7 @@ import { useSync } from '../stores/sync-store';
 import { ErrorNotice } from './ErrorNotice';
 import { SelectionBar } from './SelectionBar';
 import { CARD_HEIGHT, UserCard } from './UserCard';
-import { TYPING_QUIET_MS, useTyping } from './use-typing';
+import { useSearchTyping } from './use-typing';
 import { useVirtualResults } from './use-virtual-results';
 
 /** Narrowest a card may get before a column is dropped. */
@@ -81,11 +81,8 @@ export function UserGrid() {
     paddingEnd: PADDING,
   });
 
-  // Lighter cards while the searched text changes (other filters do not count).
-  const typing = useTyping(
-    useDirectory((s) => s.filters.text),
-    TYPING_QUIET_MS,
-  );
+  // Lighter cards while the searched text changes.
+  const typing = useSearchTyping();
 
   const labels = useMemo(() => new Map(connections.map((c) => [c.id, c.label])), [connections]);
   const scope = useDirectory((s) => s.filters.connectionIds);

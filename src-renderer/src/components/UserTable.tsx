@@ -38,7 +38,7 @@ import { ErrorNotice } from './ErrorNotice';
 import { SelectionBar } from './SelectionBar';
 import type { TableColumn } from './table-columns';
 import { useTableLayout, type ShownColumn } from './use-table-layout';
-import { TYPING_QUIET_MS, useTyping } from './use-typing';
+import { useSearchTyping } from './use-typing';
 import { useVirtualResults } from './use-virtual-results';
 import { EmptyResults } from './UserGrid';
 
@@ -300,11 +300,8 @@ export function UserTable() {
   const selection = useSelection((s) => s.selected);
   const now = useClock((s) => s.now);
   const layout = useTableLayout();
-  // Lighter rows while the searched text changes (other filters do not count).
-  const typing = useTyping(
-    useDirectory((s) => s.filters.text),
-    TYPING_QUIET_MS,
-  );
+  // Lighter rows while the searched text changes.
+  const typing = useSearchTyping();
   const [drag, setDrag] = useState<{ id: string; width: number } | null>(null);
   const shown = useMemo(
     () =>

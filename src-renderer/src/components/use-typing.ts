@@ -6,9 +6,10 @@
  * Runs in the window.
  */
 import { useEffect, useState } from 'react';
+import { useDirectory } from '../stores/directory-store';
 
 /** How long after the last change of the searched text it still counts as typing. */
-export const TYPING_QUIET_MS = 300;
+const TYPING_QUIET_MS = 300;
 
 /**
  * True from the render that sees a new `text` until `quietMs` pass without
@@ -31,4 +32,15 @@ export function useTyping(text: string, quietMs: number): boolean {
     return () => clearTimeout(timer);
   }, [typing, seen, quietMs]);
   return typing;
+}
+
+/**
+ * Whether the admin is typing into the search box (other filters do not
+ * count): what the grid's and the table's lighter drawing both follow.
+ */
+export function useSearchTyping(): boolean {
+  return useTyping(
+    useDirectory((s) => s.filters.text),
+    TYPING_QUIET_MS,
+  );
 }
