@@ -82,10 +82,16 @@ export function startsAWord(text: string, term: string): boolean {
   return false;
 }
 
-/** The text tier 4 looks for word starts in: the sort name, and its compact form on a line of its own. */
+/**
+ * The text tier 4 looks for word starts in: the sort name, and its compact
+ * form on a line of its own. Joined, not concatenated: the index holds one
+ * per user, and a concatenation (like `compactOf`'s, a unit at a time) is a
+ * tree of strings the collector marks every time, about three objects a
+ * user more at 100 000 users; `join` writes one flat string.
+ */
 export function rankNameOf(sortName: string): string {
   const compact = compactOf(sortName);
-  return compact === '' || compact === sortName ? sortName : `${sortName}\n${compact}`;
+  return compact === '' || compact === sortName ? sortName : [sortName, compact].join('\n');
 }
 
 /** What ranking reads of a row: columns the cache holds. */
