@@ -3,11 +3,16 @@
 // throw), and the index's filter bitset, kept between keystrokes, follows
 // every change to the rows (issue 16).
 import {
+  encodeFilterKeys,
+  fieldMatches,
   fieldsOf,
   filterJsonAndKeysOf,
   groupIdsOf,
+  inAnyGroup,
+  isFilterKeys,
   parseFilterJson,
   NO_FILTER_KEYS,
+  type FieldTest,
 } from '@core/search/filter-keys';
 import { createSearchIndex, type IndexedRow } from '@core/search/search-index';
 import { searchRowOf, searchRows } from '@core/search/search-text';
@@ -27,7 +32,7 @@ describe('filter keys', () => {
       profileFields: [field('City', 'Zürich'), { ...field('Empty', '', true, 2) }],
     });
     const keys = parseFilterJson(filterJsonAndKeysOf(user).json);
-    expect(keys).toEqual({ groups: 1, packed: ['7', '1', 'Zürich', 'zurich'] });
+    expect(keys).toBe(encodeFilterKeys(['7'], [['1', 'Zürich', 'zurich']]));
     expect(groupIdsOf(keys!)).toEqual(['7']);
     expect(fieldsOf(keys!)).toEqual([['1', 'Zürich', 'zurich']]);
   });
@@ -66,6 +71,75 @@ describe('filter keys', () => {
       expect(parseFilterJson(bad), bad).toBeNull();
     }
     expect(parseFilterJson('')).toBe(NO_FILTER_KEYS);
+  });
+});
+
+describe('filter keys as one string', () => {
+  const text = (fieldId: string, needle: string): FieldTest => ({
+    connectionId: 'c',
+    fieldId,
+    choice: false,
+    needle,
+  });
+  const choice = (fieldId: string, needle: string): FieldTest => ({
+    ...text(fieldId, needle),
+    choice: true,
+  });
+
+  it('read back every entry, whatever units it holds and however long it is', () => {
+    const long = 'x'.repeat(0x8000 + 5);
+    const odd = ['', '\0', '\ud800', '\uffff', '\u8000\u0001', long, '😀 Smile'];
+    const groups = ['7', ...odd];
+    const fields: [string, string, string][] = odd.map((t, i) => [String(i), t, `${t}!`]);
+    const keys = encodeFilterKeys(groups, fields);
+    expect(isFilterKeys(keys)).toBe(true);
+    expect(groupIdsOf(keys)).toEqual(groups);
+    expect(fieldsOf(keys)).toEqual(fields);
+    expect(encodeFilterKeys([], [])).toBe(NO_FILTER_KEYS);
+    expect(groupIdsOf(NO_FILTER_KEYS)).toEqual([]);
+    expect(fieldsOf(NO_FILTER_KEYS)).toEqual([]);
+  });
+
+  it('match a group or a field value within its own entry, never across two', () => {
+    const keys = encodeFilterKeys(
+      ['1', '23'],
+      [
+        ['4', 'ab', 'ab'],
+        ['5', 'cd', 'cd'],
+        ['45', 'Berlin', 'berlin'],
+      ],
+    );
+    expect(inAnyGroup(keys, new Set(['23']))).toBe(true);
+    expect(inAnyGroup(keys, new Set(['2', '3', '12', '4']))).toBe(false);
+    expect(inAnyGroup(NO_FILTER_KEYS, new Set(['']))).toBe(false);
+    expect(fieldMatches('c', keys, text('4', 'b'))).toBe(true);
+    expect(fieldMatches('c', keys, text('4', ''))).toBe(true);
+    // "bc" spans the end of field 4's text and the start of field 5's.
+    expect(fieldMatches('c', keys, text('4', 'bc'))).toBe(false);
+    expect(fieldMatches('c', keys, text('5', 'bc'))).toBe(false);
+    expect(fieldMatches('c', keys, text('5', 'd'))).toBe(true);
+    // A field ID is matched whole: "4" is not "45", and a group ID is not a field ID.
+    expect(fieldMatches('c', keys, text('4', 'berl'))).toBe(false);
+    expect(fieldMatches('c', keys, text('45', 'berl'))).toBe(true);
+    expect(fieldMatches('c', keys, text('1', ''))).toBe(false);
+    expect(fieldMatches('c', keys, choice('45', 'Berlin'))).toBe(true);
+    expect(fieldMatches('c', keys, choice('45', 'Berli'))).toBe(false);
+    expect(fieldMatches('c', keys, choice('4', 'abcd'))).toBe(false);
+    expect(fieldMatches('other', keys, text('4', 'b'))).toBe(false);
+  });
+
+  it('refuse a string that is not what the encoder writes', () => {
+    const unit = String.fromCharCode;
+    for (const bad of [
+      unit(0), // a count and no entry
+      unit(3) + unit(1) + '1', // three group IDs announced, one there
+      unit(0) + unit(1) + 'a' + unit(1) + 'b', // a field that is not a triple
+      unit(1) + unit(2) + 'a', // a length past the end
+      unit(1) + unit(0x8001), // a long length cut short
+    ]) {
+      expect(isFilterKeys(bad), JSON.stringify(bad)).toBe(false);
+    }
+    expect(isFilterKeys(unit(1) + unit(1) + 'a')).toBe(true);
   });
 });
 

@@ -7,6 +7,7 @@
 // them, and slots with the same keys share one set.
 import { copyUnitByUnit, unitCopier } from '@core/search/exact-keys';
 import { decodeIndexState, encodeIndexState } from '@core/search/index-snapshot-format';
+import { encodeFilterKeys, NO_FILTER_KEYS } from '@core/search/filter-keys';
 import type { IndexState } from '@core/search/index-state';
 import { createSearchIndex, type IndexedRow } from '@core/search/search-index';
 import { searchRowOf } from '@core/search/search-text';
@@ -228,9 +229,9 @@ describe('the filter keys of a saved index', () => {
     // Users 1 and 7: group 1, Zürich; their phones differ. Users 18 and 30: no field, group 0.
     const keys = decoded.columns.filterKeys;
     expect(keys[18]).toBe(keys[30]);
-    expect(keys[18]).toEqual({ groups: 1, packed: ['0'] });
+    expect(keys[18]).toBe(encodeFilterKeys(['0'], []));
     expect(keys[1]).not.toBe(keys[7]);
-    expect(keys[0]?.packed).toEqual([]);
+    expect(keys[0]).toBe(NO_FILTER_KEYS);
     // Saved again from the loaded index (its slots share sets), it reads back the same.
     expect(run(decodeIndexState(bodyOf(run(index.exportState())))).columns.filterKeys).toEqual(
       state.columns.filterKeys,
@@ -241,12 +242,12 @@ describe('the filter keys of a saved index', () => {
     const index = createSearchIndex();
     index.upsert(Array.from({ length: 40 }, (_, i) => keyedRow(i)));
     const state = run(index.exportState());
-    const asGroups = { groups: 3, packed: ['1', '2', '3'] };
-    const asField = { groups: 0, packed: ['1', '2', '3'] };
-    const longer = { groups: 3, packed: ['1', '2', '3', '4', '5', '6'] };
+    const asGroups = encodeFilterKeys(['1', '2', '3'], []);
+    const asField = encodeFilterKeys([], [['1', '2', '3']]);
+    const longer = encodeFilterKeys(['1', '2', '3'], [['4', '5', '6']]);
     const crafted = [asGroups, asField, longer];
     const keys = state.columns.filterKeys;
-    for (let s = 0; s < 40; s++) keys[s] = { ...(crafted[s % 3] as (typeof crafted)[0]) };
+    for (let s = 0; s < 40; s++) keys[s] = crafted[s % 3] as string;
     const decoded = run(decodeIndexState(bodyOf(state))).columns.filterKeys;
     expect(decoded.slice(0, 40)).toEqual(keys.slice(0, 40));
     // Equal content, distinct objects on the way in: one set each on the way out.
@@ -256,9 +257,14 @@ describe('the filter keys of a saved index', () => {
     expect(decoded[2]).not.toBe(decoded[0]);
   });
 
-  const shapes: [string, { groups: number; packed: string[] }][] = [
-    ['more group IDs than keys', { groups: 3, packed: ['1'] }],
-    ['a field that is not a triple', { groups: 1, packed: ['1', '2', 'a'] }],
+  /** Entries as `encodeFilterKeys` writes them, under any group count. */
+  const entries = (groups: number, ...texts: string[]): string =>
+    String.fromCharCode(groups) + texts.map((t) => String.fromCharCode(t.length) + t).join('');
+  const shapes: [string, string][] = [
+    ['more group IDs than keys', entries(3, '1')],
+    ['a field that is not a triple', entries(1, '1', '2', 'a')],
+    ['a length past the end', entries(1, '12').slice(0, -1)],
+    ['a count and nothing else', entries(0)],
   ];
   for (const [kind, bad] of shapes) {
     it(`are refused with ${kind}`, () => {

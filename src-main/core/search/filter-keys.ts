@@ -20,45 +20,140 @@ import type { DirectoryUser, SearchQuery } from '@shared/model';
 import { foldText } from './folding';
 
 /**
- * One user's groups and profile field values, as the filters read them,
- * packed in one array of strings: the group IDs (each once), then
- * [fieldId, value as the server sent it, folded text] per field with a
- * value. A slot's keys are three heap objects where an object of arrays of
- * triples was about fifteen: at 100 000 users those were 1.4 of the
- * index's 3.4 million objects, and the collector's pauses, which hold the
- * loop, grow with the objects it marks and moves (issue 17).
+ * One user's groups and profile field values, as the filters read them, in
+ * one flat string: how many group IDs lead, then each entry as its length
+ * and its text (`encodeFilterKeys`); the entries are the group IDs (each
+ * once), then [fieldId, value as the server sent it, folded text] per
+ * field with a value. One heap object a slot: an object over an array of
+ * strings was three and more, at 100 000 users about 300 000 of the
+ * index's million objects and 28 MB, and the collector's pauses, which
+ * hold the loop, grow with the objects it marks and moves (issue 17). The
+ * field filter reads it in place.
  */
-export interface FilterKeys {
-  /** How many group IDs lead `packed`. */
-  readonly groups: number;
-  readonly packed: readonly string[];
+export type FilterKeys = string;
+
+/** A user in no group and with no field value (most Open WebUI users). */
+export const NO_FILTER_KEYS: FilterKeys = '';
+
+/** Lengths below this take one unit; longer ones two (up to 2^30 units). */
+const SHORT = 0x8000;
+
+/** A count or a length as one or two UTF-16 units. */
+function lengthUnits(n: number): string {
+  return n < SHORT
+    ? String.fromCharCode(n)
+    : String.fromCharCode(SHORT | (n >>> 15), n & (SHORT - 1));
 }
 
-/** A user in no group and with no field value (shared: most Open WebUI users). */
-export const NO_FILTER_KEYS: FilterKeys = Object.freeze({
-  groups: 0,
-  packed: Object.freeze([]),
-});
+/**
+ * Where the entry whose length `readLength` just read begins: a second
+ * result without an object per call (every read here is synchronous).
+ */
+let afterLength = 0;
 
-/** The group IDs of `keys` (a copy). */
-export function groupIdsOf(keys: FilterKeys): string[] {
-  return keys.packed.slice(0, keys.groups);
+/** The count or length at `at` (NaN past the end); sets `afterLength`. */
+function readLength(keys: string, at: number): number {
+  const c = keys.charCodeAt(at);
+  if (c < SHORT) {
+    afterLength = at + 1;
+    return c;
+  }
+  afterLength = at + 2;
+  return ((c & (SHORT - 1)) << 15) | keys.charCodeAt(at + 1);
 }
 
-/** The [fieldId, value, folded text] of each field of `keys` (copies). */
-export function fieldsOf(keys: FilterKeys): [string, string, string][] {
-  const out: [string, string, string][] = [];
-  const p = keys.packed;
-  for (let i = keys.groups; i + 2 < p.length; i += 3) {
-    out.push([p[i] as string, p[i + 1] as string, p[i + 2] as string]);
+/** The keys of these group IDs and [fieldId, value, folded text] triples. */
+export function encodeFilterKeys(
+  groupIds: readonly string[],
+  fields: readonly (readonly [string, string, string])[],
+): FilterKeys {
+  if (groupIds.length === 0 && fields.length === 0) return NO_FILTER_KEYS;
+  const parts = [lengthUnits(groupIds.length)];
+  for (const id of groupIds) parts.push(lengthUnits(id.length), id);
+  for (const f of fields) for (const t of f) parts.push(lengthUnits(t.length), t);
+  // `join` writes one flat string; `+=` would leave a tree of pieces.
+  return parts.join('');
+}
+
+/**
+ * Whether `keys` is what `encodeFilterKeys` makes: every length within the
+ * text, the entries ending exactly at its end, at least the group IDs it
+ * announces, and whole triples after them. A saved index is checked so.
+ */
+export function isFilterKeys(keys: string): boolean {
+  if (keys === NO_FILTER_KEYS) return true;
+  const groups = readLength(keys, 0);
+  if (!(groups >= 0)) return false;
+  let at = afterLength;
+  let entries = 0;
+  while (at < keys.length) {
+    const n = readLength(keys, at);
+    if (!(n >= 0) || afterLength + n > keys.length) return false;
+    at = afterLength + n;
+    entries++;
+  }
+  return entries >= groups && (entries - groups) % 3 === 0 && entries > 0;
+}
+
+/** Where the entries after the group IDs of `keys` begin (`keys` not empty). */
+function afterGroups(keys: string): number {
+  let groups = readLength(keys, 0);
+  let at = afterLength;
+  for (; groups > 0; groups--) at = readLength(keys, at) + afterLength;
+  return at;
+}
+
+/** Every entry of `keys` from `from`, as strings. */
+function entriesFrom(keys: string, from: number): string[] {
+  const out: string[] = [];
+  for (let at = from; at < keys.length;) {
+    const n = readLength(keys, at);
+    at = afterLength + n;
+    out.push(keys.slice(afterLength, at));
   }
   return out;
 }
 
+/** The group IDs of `keys`. */
+export function groupIdsOf(keys: FilterKeys): string[] {
+  if (keys === NO_FILTER_KEYS) return [];
+  const groups = readLength(keys, 0);
+  return entriesFrom(keys, afterLength).slice(0, groups);
+}
+
+/** The [fieldId, value, folded text] of each field of `keys`. */
+export function fieldsOf(keys: FilterKeys): [string, string, string][] {
+  if (keys === NO_FILTER_KEYS) return [];
+  const entries = entriesFrom(keys, afterGroups(keys));
+  const out: [string, string, string][] = [];
+  for (let i = 0; i + 2 < entries.length; i += 3) {
+    out.push([entries[i] as string, entries[i + 1] as string, entries[i + 2] as string]);
+  }
+  return out;
+}
+
+/** Whether the entry of `keys` from `start` to `end` is exactly `text`. */
+function entryIs(keys: string, start: number, end: number, text: string): boolean {
+  return end - start === text.length && keys.startsWith(text, start);
+}
+
+/** Whether the entry of `keys` from `start` to `end` contains `text`. */
+function entryHas(keys: string, start: number, end: number, text: string): boolean {
+  // The first match from `start` on: if it ends past `end`, so does every later one.
+  const at = keys.indexOf(text, start);
+  return at !== -1 && at + text.length <= end;
+}
+
 /** Whether `keys` hold a group of `wanted`. */
 export function inAnyGroup(keys: FilterKeys, wanted: ReadonlySet<string>): boolean {
-  const p = keys.packed;
-  for (let i = 0; i < keys.groups; i++) if (wanted.has(p[i] as string)) return true;
+  if (keys === NO_FILTER_KEYS) return false;
+  let groups = readLength(keys, 0);
+  let at = afterLength;
+  for (; groups > 0; groups--) {
+    const n = readLength(keys, at);
+    at = afterLength + n;
+    if (wanted.has(keys.slice(afterLength, at))) return true;
+  }
   return false;
 }
 
@@ -99,17 +194,17 @@ const isString = (v: unknown): v is string => typeof v === 'string';
 
 /** The keys of parsed filter JSON; null when it is not what `filterJsonAndKeysOf` writes. */
 function keysOfParts({ g, f }: FilterParts): FilterKeys | null {
-  const packed: string[] = [];
+  const groupIds: string[] = [];
   for (const x of g) {
     if (!Array.isArray(x) || x.length !== 2 || !x.every(isString)) return null;
-    if (!packed.includes(x[0] as string)) packed.push(x[0] as string);
+    if (!groupIds.includes(x[0] as string)) groupIds.push(x[0] as string);
   }
-  const groups = packed.length;
+  const fields: [string, string, string][] = [];
   for (const x of f) {
     if (!Array.isArray(x) || x.length !== 3 || !x.every(isString)) return null;
-    packed.push(x[0] as string, x[1] as string, x[2] as string);
+    fields.push([x[0] as string, x[1] as string, x[2] as string]);
   }
-  return packed.length === 0 ? NO_FILTER_KEYS : { groups, packed };
+  return encodeFilterKeys(groupIds, fields);
 }
 
 /**
@@ -174,11 +269,22 @@ export function fieldTestOf(filter: KeyFilter): FieldTest | null {
 
 /** Whether keys of a user of `connectionId` pass the field filter. */
 export function fieldMatches(connectionId: string, keys: FilterKeys, test: FieldTest): boolean {
-  if (connectionId !== test.connectionId) return false;
-  const p = keys.packed;
-  for (let i = keys.groups; i + 2 < p.length; i += 3) {
-    if (p[i] !== test.fieldId) continue;
-    if (test.choice ? p[i + 1] === test.needle : (p[i + 2] as string).includes(test.needle)) {
+  if (connectionId !== test.connectionId || keys === NO_FILTER_KEYS) return false;
+  for (let at = afterGroups(keys); at < keys.length;) {
+    // A triple: field ID, value, folded text.
+    const idEnd = readLength(keys, at) + afterLength;
+    const idStart = afterLength;
+    const valueEnd = readLength(keys, idEnd) + afterLength;
+    const valueStart = afterLength;
+    const textEnd = readLength(keys, valueEnd) + afterLength;
+    const textStart = afterLength;
+    at = textEnd;
+    if (!entryIs(keys, idStart, idEnd, test.fieldId)) continue;
+    if (
+      test.choice
+        ? entryIs(keys, valueStart, valueEnd, test.needle)
+        : entryHas(keys, textStart, textEnd, test.needle)
+    ) {
       return true;
     }
   }

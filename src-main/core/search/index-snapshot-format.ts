@@ -17,7 +17,7 @@
 import { ROLES } from '@shared/model';
 import { PIECE_COUNTERS } from './common-pieces';
 import { checkTable, tableSize } from './exact-keys';
-import { NO_FILTER_KEYS, type FilterKeys } from './filter-keys';
+import { isFilterKeys, NO_FILTER_KEYS, type FilterKeys } from './filter-keys';
 import type { IndexState } from './index-state';
 import { ShardedStringMap } from './sharded-string-map';
 import { postingAt, PostingTable, type PackedPostings } from './posting-table';
@@ -29,7 +29,7 @@ import { ORDER_COUNT } from './sort-orders';
 const { hasBit } = slotBits;
 
 /**
- * Slots whose filter keys are tabled, or sets made back, between two yields
+ * Slots whose filter keys are tabled, or sets checked, between two yields
  * (when they were JSON, 4 096 held the loop 30-45 ms on a save at 100 000 users).
  */
 const KEYS_PER_STEP = 1024;
@@ -38,104 +38,37 @@ const POSTINGS_PER_STEP = 2048;
 /** Larger than any index this code makes (2^26 slots); refuses absurd lengths early. */
 const MAX_CAPACITY = 1 << 26;
 
-/** Every slot's filter keys as distinct sets over distinct strings (see `encodeIndexState`). */
+/** Every slot's filter keys as distinct strings (see `encodeIndexState`). */
 interface FilterKeysTable {
   strings: string[];
-  /** Per set: how many group IDs lead it. */
-  groups: Int32Array;
-  /** Per set: its length. */
-  lengths: Int32Array;
-  /** Every set's strings, as indexes into `strings`, one set after another. */
-  items: Int32Array;
-  /** Per slot: its set, or -1 for none (`NO_FILTER_KEYS`). */
+  /** Per slot: its string, or -1 for none (`NO_FILTER_KEYS`). */
   slotSet: Int32Array;
 }
 
 /**
- * The filter keys of every slot as a table: each distinct string once, each
- * distinct set once as indexes into them, and a set per slot. A read then
- * makes one array per distinct set, where JSON per slot made a parse and a
- * dozen objects per slot: 4.4 s of a 300 000-user load, most of it the
- * collector's. A step of slots at a time.
- *
- * Sets are found again by a hash of their numbers in a typed table, and the
- * numbers written straight into `items`: a text per set as a Map key, and
- * arrays grown by push, took 0.5 s of a save at 100 000 users (nearly every
- * user's set is its own) and held the loop up to 34 ms when a Map grew.
+ * The filter keys of every slot as a table: each distinct set once, and a
+ * set per slot, so a read makes one string per distinct set and slots of
+ * equal sets share it. A step of slots at a time.
  */
 function* filterKeysTable(all: readonly FilterKeys[]): Generator<void, FilterKeysTable> {
-  const stringIds = new ShardedStringMap<number>();
+  const ids = new ShardedStringMap<number>();
   const strings: string[] = [];
-  let room = 0;
-  for (let s = 0; s < all.length; s++) {
-    room += (all[s] as FilterKeys).packed.length;
-    // A walk of 300 000 sets at once held the loop with the allocations below ~55 ms.
-    if (s % (KEYS_PER_STEP * 8) === KEYS_PER_STEP * 8 - 1) yield;
-  }
-  yield;
-  const groups = new Int32Array(all.length);
-  const lengths = new Int32Array(all.length);
-  const setStart = new Int32Array(all.length + 1);
-  const items = new Int32Array(room);
-  // Set number + 1 by hash, linear probing; at least twice the sets, so probing ends.
-  const table = new Int32Array(tableSize(all.length));
-  const mask = table.length - 1;
-  let sets = 0;
-  let used = 0;
   const slotSet = new Int32Array(all.length);
-  yield;
   for (let s = 0; s < all.length; s++) {
     const keys = all[s] as FilterKeys;
-    const packed = keys.packed;
-    if (packed.length === 0) {
+    if (keys === NO_FILTER_KEYS) {
       slotSet[s] = -1;
     } else {
-      let h = Math.imul(0x811c9dc5 ^ keys.groups, 0x01000193);
-      for (let i = 0; i < packed.length; i++) {
-        const text = packed[i] as string;
-        let id = stringIds.get(text);
-        if (id === undefined) {
-          id = strings.push(text) - 1;
-          stringIds.set(text, id);
-        }
-        items[used + i] = id;
-        h = Math.imul(h ^ id, 0x01000193);
+      let id = ids.get(keys);
+      if (id === undefined) {
+        id = strings.push(keys) - 1;
+        ids.set(keys, id);
       }
-      let set: number;
-      for (let c = (h >>> 0) & mask; ; c = (c + 1) & mask) {
-        const cell = table[c] as number;
-        if (cell === 0) {
-          // A new set: its numbers are already in place.
-          set = sets++;
-          table[c] = set + 1;
-          groups[set] = keys.groups;
-          lengths[set] = packed.length;
-          used += packed.length;
-          setStart[sets] = used;
-          break;
-        }
-        if (sameSet(cell - 1, keys.groups, used, packed.length)) {
-          set = cell - 1;
-          break;
-        }
-      }
-      slotSet[s] = set;
+      slotSet[s] = id;
     }
     if (s % KEYS_PER_STEP === KEYS_PER_STEP - 1) yield;
   }
-  function sameSet(set: number, g: number, from: number, n: number): boolean {
-    if (groups[set] !== g || lengths[set] !== n) return false;
-    const at = setStart[set] as number;
-    for (let i = 0; i < n; i++) if (items[at + i] !== items[from + i]) return false;
-    return true;
-  }
-  return {
-    strings,
-    groups: groups.slice(0, sets),
-    lengths: lengths.slice(0, sets),
-    items: used === room ? items : items.slice(0, used),
-    slotSet,
-  };
+  return { strings, slotSet };
 }
 
 /**
@@ -154,7 +87,7 @@ export function* encodeIndexState(state: IndexState): Generator<void, Uint8Array
   yield* w.strings(c.userKey);
   const keys = yield* filterKeysTable(c.filterKeys);
   yield* w.strings(keys.strings);
-  for (const a of [keys.groups, keys.lengths, keys.items, keys.slotSet]) w.typed(a);
+  w.typed(keys.slotSet);
   yield* w.strings(c.connIds);
   for (const a of [c.connOf, c.roleOf, c.rankOf, c.lastActiveOf, c.joinedOf, c.namePos]) {
     w.typed(a);
@@ -210,30 +143,13 @@ function* checkedTable(p: PackedPostings): Generator<void, PostingTable> {
 
 /** The filter keys of every slot, from the table `filterKeysTable` wrote; slots of one set share it. */
 function* readFilterKeys(r: BodyReader, nextSlot: number): Generator<void, FilterKeys[]> {
-  const strings = yield* r.strings();
-  const groups = r.typed(Int32Array);
-  const lengths = r.typed(Int32Array, groups.length);
-  const items = r.typed(Int32Array);
-  const slotSet = r.typed(Int32Array, nextSlot);
-  const sets: FilterKeys[] = [];
-  let at = 0;
-  for (let k = 0; k < groups.length; k++) {
-    const g = groups[k] as number;
-    const n = lengths[k] as number;
-    if (n < 1 || g < 0 || g > n || (n - g) % 3 !== 0 || at + n > items.length) {
-      fail('filter keys out of shape');
-    }
-    const packed: string[] = [];
-    for (let i = at; i < at + n; i++) {
-      const id = items[i] as number;
-      if (id < 0 || id >= strings.length) fail('a filter key out of range');
-      packed.push(strings[id] as string);
-    }
-    at += n;
-    sets.push({ groups: g, packed });
+  const sets = yield* r.strings();
+  for (let k = 0; k < sets.length; k++) {
+    const keys = sets[k] as string;
+    if (keys === NO_FILTER_KEYS || !isFilterKeys(keys)) fail('filter keys out of shape');
     if (k % KEYS_PER_STEP === KEYS_PER_STEP - 1) yield;
   }
-  if (at !== items.length) fail('filter keys of the wrong size');
+  const slotSet = r.typed(Int32Array, nextSlot);
   const out: FilterKeys[] = [];
   for (let s = 0; s < nextSlot; s++) {
     const set = slotSet[s] as number;

@@ -243,28 +243,22 @@ export function columnBytes(cols: SlotColumns): number {
 const SHARE_SLOTS_PER_STEP = 2048;
 
 /**
- * Makes the equal strings of every slot's filter keys one string, values
- * unchanged: rows built one by one each hold their own copy of every group
- * ID and field value ("they/them" 14 000 times at 100 000 users: about
- * 40 MB of the heap in duplicates), where a start from the saved index
- * holds each distinct string once. The sets are the index's own (made for
- * it, never handed out), so their strings are replaced in place, by equal
- * ones; a frozen set is left as it is. Sharded: at 300 000 users there are
- * about a million distinct strings, and one Map rehashes them all at once.
+ * Makes the equal filter keys of every slot one string, values unchanged:
+ * rows built one by one each hold their own copy, where a start from the
+ * saved index holds each distinct set once (users with the same groups and
+ * field values; none at all is the one empty string already). Sharded: at
+ * 300 000 users there are hundreds of thousands of distinct sets, and one
+ * Map rehashes them all at once.
  */
 export function* shareFilterStrings(cols: SlotColumns): Generator<void> {
   const shared = new ShardedStringMap<string>();
   for (let slot = 0; slot < cols.nextSlot; slot++) {
     const keys = cols.filterKeys[slot];
-    if (keys && !Object.isFrozen(keys.packed)) {
-      const packed = keys.packed as string[];
-      for (let i = 0; i < packed.length; i++) {
-        const text = packed[i] as string;
-        const one = shared.get(text);
-        // Equal strings compare equal whatever object holds them: assigned whenever met before.
-        if (one === undefined) shared.set(text, text);
-        else packed[i] = one;
-      }
+    if (keys !== undefined && keys !== NO_FILTER_KEYS) {
+      const one = shared.get(keys);
+      // Equal strings compare equal whatever object holds them: assigned whenever met before.
+      if (one === undefined) shared.set(keys, keys);
+      else cols.filterKeys[slot] = one;
     }
     if (slot % SHARE_SLOTS_PER_STEP === SHARE_SLOTS_PER_STEP - 1) yield;
   }

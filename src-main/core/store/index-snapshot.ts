@@ -33,7 +33,7 @@ import type { Row, UsersAccess } from './users-rows';
 /** The file's name, in the cache's folder. */
 export const SNAPSHOT_FILE_NAME = 'search-index.snapshot';
 /** The layout of the file (header and body); bump it with any change to either. */
-const SNAPSHOT_FORMAT_VERSION = 3;
+const SNAPSHOT_FORMAT_VERSION = 4;
 const MAGIC = 'RCSNAP01';
 /** A header longer than this is not one this code wrote. */
 const MAX_HEADER_BYTES = 4096;
