@@ -114,6 +114,17 @@ describe('the saved search index', () => {
         writeFileSync(file, Buffer.from(fixed, 'latin1'));
       },
     ],
+    [
+      // Format 3 kept each user's filter keys as sets of strings: its body does not read as 4's.
+      'in the layout of an older version',
+      (file) => {
+        const bytes = readFileSync(file);
+        const text = bytes.toString('latin1');
+        const fixed = text.replace(/"format":(\d+)/, (_, v: string) => `"format":${Number(v) - 1}`);
+        expect(fixed).not.toBe(text);
+        writeFileSync(file, Buffer.from(fixed, 'latin1'));
+      },
+    ],
     ['not a snapshot at all', (file) => writeFileSync(file, 'hello')],
   ];
   for (const [kind, damage] of damages) {
