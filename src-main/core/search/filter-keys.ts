@@ -26,7 +26,7 @@ import { foldText } from './folding';
  * once), then [fieldId, value as the server sent it, folded text] per
  * field with a value. One heap object a slot: an object over an array of
  * strings was three and more, at 100 000 users about 300 000 of the
- * index's million objects and 28 MB, and the collector's pauses, which
+ * index's million objects and 35 MB, and the collector's pauses, which
  * hold the loop, grow with the objects it marks and moves (issue 17). The
  * field filter reads it in place.
  */
