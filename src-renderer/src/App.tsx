@@ -5,7 +5,7 @@
  *
  * Runs in the window.
  */
-import { useEffect } from 'react';
+import { useEffect, type ReactNode } from 'react';
 import { closeDetail } from './actions/close-detail';
 import { useBootstrap, useClockTicker, useReprobe, useShortcuts } from './app-hooks';
 import { ActionDialog } from './components/ActionDialog';
@@ -29,16 +29,36 @@ import { useDetail } from './stores/detail-store';
 import { useDirectory } from './stores/directory-store';
 import { useView } from './stores/view-store';
 
+/**
+ * The directory's frame: it alone follows whether the detail panel is open,
+ * so opening or closing it re-renders the frame and the panel, not the
+ * sidebar, toolbar and results passed in as `children` (the same elements
+ * as before, which React skips).
+ */
+function DirectoryShell({ children }: { children: ReactNode }) {
+  const detailOpen = useDetail((s) => s.target !== null);
+  return (
+    <div className={detailOpen ? 'shell has-detail' : 'shell'}>
+      {children}
+      {detailOpen && (
+        // Shown only when the panel overlays the grid (narrow windows, styles.css);
+        // Esc closes the panel for keyboard users, so the click is a mouse convenience.
+        <div className="detail-backdrop" data-backdrop="" onClick={() => closeDetail()} />
+      )}
+      <DetailPanel />
+    </div>
+  );
+}
+
 /** The directory: everything once at least one connection exists. */
 function Directory() {
-  const detailOpen = useDetail((s) => s.target !== null);
   const view = useView((s) => s.view);
   // Ask for results whenever the directory appears (first start, or after the first run).
   useEffect(() => {
     useDirectory.getState().refresh();
   }, []);
   return (
-    <div className={detailOpen ? 'shell has-detail' : 'shell'}>
+    <DirectoryShell>
       <Sidebar />
       <main className="main" aria-label="Directory">
         <ScopeHeader />
@@ -53,13 +73,7 @@ function Directory() {
         <ScopeNotices />
         {view === 'table' ? <UserTable /> : <UserGrid />}
       </main>
-      {detailOpen && (
-        // Shown only when the panel overlays the grid (narrow windows, styles.css);
-        // Esc closes the panel for keyboard users, so the click is a mouse convenience.
-        <div className="detail-backdrop" data-backdrop="" onClick={() => closeDetail()} />
-      )}
-      <DetailPanel />
-    </div>
+    </DirectoryShell>
   );
 }
 
