@@ -89,7 +89,7 @@ function Profile({
     [also, wasCut(user, field) ? CUT_HINT : undefined].filter(Boolean).join(' · ') || undefined;
   const extra = flattenExtra(user.extra);
   const ownerName =
-    (ownerId && people[personKey(user.connectionId, ownerId)]) || summary.botOwnerName || null;
+    (ownerId && people.get(personKey(user.connectionId, ownerId))) || summary.botOwnerName || null;
 
   return (
     <div className="detail-profile">

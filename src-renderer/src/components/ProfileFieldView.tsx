@@ -30,7 +30,7 @@ function People({ connectionId, userIds }: { connectionId: string; userIds: stri
     <span className="people">
       {userIds.map((id, i) => {
         const key = personKey(connectionId, id);
-        const name = people[key];
+        const name = people.get(key);
         return (
           <span key={id}>
             <button

@@ -39,8 +39,11 @@ interface DetailData {
   pendingRef: string | null;
   refreshError: RollcallError | null;
   tab: 'profile' | 'raw';
-  /** Names of other users, by `connectionId/userId`; null while unknown or missing. */
-  people: Record<string, string | null>;
+  /**
+   * Names of other users, by `connectionId/userId` (a Map: the user ID is
+   * the server's); null when not cached, absent while not asked yet.
+   */
+  people: ReadonlyMap<string, string | null>;
 }
 
 interface DetailState extends DetailData {
@@ -78,7 +81,7 @@ const EMPTY: Omit<DetailData, 'people'> = {
 };
 
 /** Nobody shown, no names known. */
-const initial: DetailData = { ...EMPTY, people: {} };
+const initial: DetailData = { ...EMPTY, people: new Map() };
 
 /** Key of a person in `people`. */
 export function personKey(connectionId: string, userId: string): string {
@@ -89,10 +92,10 @@ export function personKey(connectionId: string, userId: string): string {
 export const useDetail = create<DetailState>()((set, get) => {
   const learn = (record: UserRecord): void => {
     set((s) => ({
-      people: {
-        ...s.people,
-        [personKey(record.user.connectionId, record.user.userId)]: record.user.name,
-      },
+      people: new Map(s.people).set(
+        personKey(record.user.connectionId, record.user.userId),
+        record.user.name,
+      ),
     }));
   };
 
@@ -183,14 +186,14 @@ export const useDetail = create<DetailState>()((set, get) => {
       for (const userId of userIds.slice(0, 50)) {
         const key = personKey(connectionId, userId);
         // Asked again while unresolved: a sync or lookup may have cached them since.
-        if (asked.has(key) || typeof get().people[key] === 'string') continue;
+        if (asked.has(key) || typeof get().people.get(key) === 'string') continue;
         asked.add(key);
         void api()
           .getUser({ connectionId, userId })
           .then((result) => {
             asked.delete(key);
             set((s) => ({
-              people: { ...s.people, [key]: result.ok ? result.value.user.name : null },
+              people: new Map(s.people).set(key, result.ok ? result.value.user.name : null),
             }));
           });
       }
