@@ -136,28 +136,32 @@ const OPENED_CARDS = 9;
 
 /**
  * Opens `n` cards in turn, the first nine over and over (click → the frame
- * that shows the detail panel), closing each with Escape; the grid is back
- * at the top of everything first. The panel is seen entering the DOM by a mutation
- * observer (React commits in a microtask after the click's handlers), and
- * the frame that holds it is over at the task after that frame's rAF, as
- * for a keystroke (page-probe.ts).
+ * that shows the detail panel), closing each with Escape; before each, the
+ * grid is back at the top of everything. The panel is seen entering the DOM
+ * by a mutation observer (React commits in a microtask after the click's
+ * handlers), and the frame that holds it is over at the task after that
+ * frame's rAF, as for a keystroke (page-probe.ts).
  */
 export async function openCards(
   page: Page,
   n: number,
 ): Promise<{ opens: CardOpening[]; longTasks: LongTask[] }> {
   await page.getByTestId('search-input').fill('');
-  await page.evaluate(async () => {
-    const grid = document.querySelector<HTMLElement>('[data-testid="user-grid"]');
-    if (grid) grid.scrollTop = 0;
-    for (let f = 0; f < 30; f++) {
-      await new Promise((r) => requestAnimationFrame(r));
-      if (document.querySelector('[data-testid="user-card"][data-index="0"]')) return;
-    }
-  });
+  // Back at the top with the card in the DOM: an open card that the narrower grid moved is
+  // scrolled into view, and stays so once the panel closes.
+  const toTop = (index: number): Promise<void> =>
+    page.evaluate(async (i) => {
+      const grid = document.querySelector<HTMLElement>('[data-testid="user-grid"]');
+      if (grid) grid.scrollTop = 0;
+      for (let f = 0; f < 30; f++) {
+        await new Promise((r) => requestAnimationFrame(r));
+        if (document.querySelector(`[data-testid="user-card"][data-index="${i}"]`)) return;
+      }
+    }, index);
   const since = await pageNow(page);
   const opens: CardOpening[] = [];
   for (let i = 0; i < n; i++) {
+    await toTop(i % OPENED_CARDS);
     const t = await page.evaluate(
       (index) =>
         new Promise<{ total: number; dom: number; frameWait: number }>((done, fail) => {
