@@ -5,7 +5,15 @@
 // with the same answers. And the bulk build sorts its orders once, at the
 // end, with the same answers as row-by-row merging.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SEARCH_INDEX_VERSION } from '@core/search/index-version';
@@ -126,6 +134,11 @@ describe('the saved search index', () => {
       },
     ],
     ['not a snapshot at all', (file) => writeFileSync(file, 'hello')],
+    [
+      // Sparse: no disk used. Read whole, its body would not fit in one buffer (nor memory).
+      'grown to 5 GiB past its header',
+      (file) => truncateSync(file, 5 * 2 ** 30),
+    ],
   ];
   for (const [kind, damage] of damages) {
     it(`is discarded and built again when ${kind}, with the same answers`, async () => {

@@ -15,6 +15,7 @@
  * A snapshot is only ever an accelerator: one that is stale, damaged,
  * truncated, of another version or unreadable is discarded (deleted when
  * the cache is writable) and the index is built from the cache as before.
+ * Its header is read and checked first, so a stale file's body is never read.
  * Both directions run in slices that yield: reading, checking and decoding
  * between turns of the loop, writing through async file I/O to a temporary
  * file renamed into place, abandoned if the index changed meanwhile.
@@ -224,6 +225,52 @@ function splitFile(
 }
 
 /**
+ * The header of the file at `path`, read alone, with the body's size on
+ * disk: a file that is stale, of another version or the wrong size is
+ * turned down without reading its body (145 MB at 100 000 users, and a
+ * damaged one may be any size). Null: no file; a string: why it is not a
+ * snapshot.
+ */
+async function readHeader(
+  path: string,
+): Promise<{ header: Record<string, unknown>; bodyBytes: number } | string | null> {
+  let handle;
+  try {
+    handle = await open(path, 'r');
+  } catch {
+    return null;
+  }
+  try {
+    const size = (await handle.stat()).size;
+    const head = new Uint8Array(Math.min(size, 16 + MAX_HEADER_BYTES + 8));
+    const { bytesRead } = await handle.read(head, 0, head.byteLength, 0);
+    const split = splitFile(head.subarray(0, bytesRead));
+    if (typeof split === 'string') return split;
+    return { header: split.header, bodyBytes: size - (bodyStartOf(head) as number) };
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Why a header's file cannot be read into the index now; null: it may be (its checksum aside). */
+function headerProblem(
+  header: Record<string, unknown>,
+  now: Fingerprint,
+  bodyBytes: number,
+): string | null {
+  if (header.format !== SNAPSHOT_FORMAT_VERSION) return 'format';
+  if (
+    header.searchIndexVersion !== SEARCH_INDEX_VERSION ||
+    header.derivationVersion !== DERIVATION_VERSION
+  ) {
+    return 'another version of the search code';
+  }
+  if (!sameFingerprint(now, header.fingerprint)) return 'the cache changed since it was saved';
+  if (header.bodyBytes !== bodyBytes) return 'cut short';
+  return null;
+}
+
+/**
  * Loads the saved index into `ctx.index` when it matches the cache now.
  * True: the index holds exactly what a build would have made. False: no
  * snapshot, or one discarded; the caller builds as before.
@@ -234,24 +281,19 @@ export async function loadIndexSnapshot(ctx: SnapshotContext): Promise<boolean> 
   const before = readFingerprint(access);
   if (!path || !before) return false;
   const changes = ctx.changes();
+  const head = await readHeader(path);
+  if (head === null) return false;
+  if (typeof head === 'string') return (await discard(access, path, head), false);
+  const turnedDown = headerProblem(head.header, before, head.bodyBytes);
+  if (turnedDown) return (await discard(access, path, turnedDown), false);
   const read = await readSnapshotFile(path);
   if (!read) return false;
   const split = splitFile(read.bytes);
   if (typeof split === 'string') return (await discard(access, path, split), false);
   const { header, body } = split;
-  if (header.format !== SNAPSHOT_FORMAT_VERSION)
-    return (await discard(access, path, 'format'), false);
-  if (
-    header.searchIndexVersion !== SEARCH_INDEX_VERSION ||
-    header.derivationVersion !== DERIVATION_VERSION
-  ) {
-    return (await discard(access, path, 'another version of the search code'), false);
-  }
-  if (!sameFingerprint(before, header.fingerprint)) {
-    return (await discard(access, path, 'the cache changed since it was saved'), false);
-  }
-  if (header.bodyBytes !== body.byteLength)
-    return (await discard(access, path, 'cut short'), false);
+  // Checked again as read whole: the file may have been replaced meanwhile.
+  const problem = headerProblem(header, before, body.byteLength);
+  if (problem) return (await discard(access, path, problem), false);
   if (read.sha256 !== header.sha256) {
     return (await discard(access, path, 'damaged (checksum)'), false);
   }
