@@ -23,7 +23,7 @@
  * Node only; never imports `electron`.
  */
 import { createHash } from 'node:crypto';
-import { open, rename, rm } from 'node:fs/promises';
+import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { decodeIndexState, encodeIndexState } from '../search/index-snapshot-format';
 import { SEARCH_INDEX_VERSION } from '../search/index-version';
@@ -153,17 +153,11 @@ function bodyStartOf(bytes: Uint8Array): number | null {
   return 16 + length + ((8 - (length % 8)) % 8);
 }
 
-/**
- * Reads the whole file into a fresh, aligned buffer, and hashes its body
- * (SHA-256, hex) as it comes: each step is hashed here while the next is
- * read in the thread pool, where reading first and hashing after held
- * 0.28 s more of a 300 000-user start. Null: no file. `sha256` null: the
- * file does not start as a snapshot (no body to hash).
- */
-export async function readSnapshotFile(
+/** Runs `use` over the file at `path` opened for reading, with its size, and closes it; null: no file. */
+async function withFile<T>(
   path: string,
-  stepBytes = STEP_BYTES,
-): Promise<{ bytes: Uint8Array; sha256: string | null } | null> {
+  use: (handle: FileHandle, size: number) => Promise<T>,
+): Promise<T | null> {
   let handle;
   try {
     handle = await open(path, 'r');
@@ -171,7 +165,24 @@ export async function readSnapshotFile(
     return null;
   }
   try {
-    const size = (await handle.stat()).size;
+    return await use(handle, (await handle.stat()).size);
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Reads the whole file into a fresh, aligned buffer, and hashes its body
+ * (SHA-256, hex) as it comes: each step is hashed here while the next is
+ * read in the thread pool, where reading first and hashing after held
+ * 0.28 s more of a 300 000-user start. Null: no file. `sha256` null: the
+ * file does not start as a snapshot (no body to hash).
+ */
+export function readSnapshotFile(
+  path: string,
+  stepBytes = STEP_BYTES,
+): Promise<{ bytes: Uint8Array; sha256: string | null } | null> {
+  return withFile(path, async (handle, size) => {
     const bytes = new Uint8Array(size);
     const hash = createHash('sha256');
     let bodyStart: number | null = null;
@@ -196,9 +207,7 @@ export async function readSnapshotFile(
     // A body of no bytes still has a hash (of nothing).
     const sha256 = bodyStart !== null && bodyStart >= 0 ? hash.digest('hex') : null;
     return { bytes: at === size ? bytes : bytes.subarray(0, at), sha256 };
-  } finally {
-    await handle.close();
-  }
+  });
 }
 
 /** The header and body of a file's bytes, or why they are not a snapshot. */
@@ -231,25 +240,16 @@ function splitFile(
  * damaged one may be any size). Null: no file; a string: why it is not a
  * snapshot.
  */
-async function readHeader(
+function readHeader(
   path: string,
 ): Promise<{ header: Record<string, unknown>; bodyBytes: number } | string | null> {
-  let handle;
-  try {
-    handle = await open(path, 'r');
-  } catch {
-    return null;
-  }
-  try {
-    const size = (await handle.stat()).size;
+  return withFile(path, async (handle, size) => {
     const head = new Uint8Array(Math.min(size, 16 + MAX_HEADER_BYTES + 8));
     const { bytesRead } = await handle.read(head, 0, head.byteLength, 0);
     const split = splitFile(head.subarray(0, bytesRead));
     if (typeof split === 'string') return split;
     return { header: split.header, bodyBytes: size - (bodyStartOf(head) as number) };
-  } finally {
-    await handle.close();
-  }
+  });
 }
 
 /** Why a header's file cannot be read into the index now; null: it may be (its checksum aside). */
