@@ -16,7 +16,6 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SEARCH_INDEX_VERSION } from '@core/search/index-version';
 import { createSearchIndex, type IndexedRow } from '@core/search/search-index';
 import { searchRowOf } from '@core/search/search-text';
 import { readSnapshotFile, SNAPSHOT_FILE_NAME } from '@core/store/index-snapshot';
@@ -88,6 +87,17 @@ describe('the saved search index', () => {
     cache.close();
   });
 
+  /** Adds `delta` to a number in the file's header; the body stays as it was. */
+  const addToHeaderNumber = (file: string, key: string, delta: number): void => {
+    const text = readFileSync(file).toString('latin1');
+    const fixed = text.replace(
+      new RegExp(`"${key}":(\\d+)`),
+      (_, v: string) => `"${key}":${Number(v) + delta}`,
+    );
+    expect(fixed).not.toBe(text);
+    writeFileSync(file, Buffer.from(fixed, 'latin1'));
+  };
+
   const damages: [string, (file: string) => void][] = [
     [
       'a flipped byte in its body',
@@ -101,37 +111,17 @@ describe('the saved search index', () => {
     ['cut short', (file) => writeFileSync(file, readFileSync(file).subarray(0, 70_000))],
     [
       'another version of the search code',
-      (file) => {
-        const bytes = readFileSync(file);
-        const text = bytes.toString('latin1');
-        const v = SEARCH_INDEX_VERSION;
-        const fixed = text.replace(`"searchIndexVersion":${v}`, `"searchIndexVersion":${v + 5}`);
-        expect(fixed).not.toBe(text);
-        writeFileSync(file, Buffer.from(fixed, 'latin1'));
-      },
+      (file) => addToHeaderNumber(file, 'searchIndexVersion', 5),
     ],
     [
       // Version 1 carried no groups or profile field values: its filters would find no one.
       'written by the older search code, before the slots carried their filter keys',
-      (file) => {
-        const bytes = readFileSync(file);
-        const text = bytes.toString('latin1');
-        const v = SEARCH_INDEX_VERSION;
-        const fixed = text.replace(`"searchIndexVersion":${v}`, `"searchIndexVersion":${v - 1}`);
-        expect(fixed).not.toBe(text);
-        writeFileSync(file, Buffer.from(fixed, 'latin1'));
-      },
+      (file) => addToHeaderNumber(file, 'searchIndexVersion', -1),
     ],
     [
       // Format 3 kept each user's filter keys as sets of strings: its body does not read as 4's.
       'in the layout of an older version',
-      (file) => {
-        const bytes = readFileSync(file);
-        const text = bytes.toString('latin1');
-        const fixed = text.replace(/"format":(\d+)/, (_, v: string) => `"format":${Number(v) - 1}`);
-        expect(fixed).not.toBe(text);
-        writeFileSync(file, Buffer.from(fixed, 'latin1'));
-      },
+      (file) => addToHeaderNumber(file, 'format', -1),
     ],
     ['not a snapshot at all', (file) => writeFileSync(file, 'hello')],
     [
