@@ -6,6 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { buildPackedPostings, type VisitSlot } from '@core/search/bulk-postings';
+import { buildNgramTables } from '@core/search/ngram-bulk';
+import { pairKey, tripleKey } from '@core/search/ngram-keys';
 import type { PackedPostings } from '@core/search/posting-table';
 import { createSearchIndex, type IndexedRow, type SearchIndex } from '@core/search/search-index';
 import { searchRowOf } from '@core/search/search-text';
@@ -85,6 +87,92 @@ describe('buildPackedPostings', () => {
     expect(Array.from(narrow.lengths)).toEqual([4, 4, 4]);
     expect(slotsByKey(narrow).get(2)).toEqual(expected((s) => s % 3 === 2));
   });
+});
+
+/** Unit IDs given in the order units are first met, as ngram-postings.ts gives them. */
+function unitIds(): { ids: Int32Array; idOf: (unit: number) => number } {
+  const ids = new Int32Array(0x10000);
+  let count = 0;
+  return {
+    ids,
+    idOf: (unit) => {
+      if (ids[unit] === 0) ids[unit] = ++count;
+      return ids[unit] as number;
+    },
+  };
+}
+
+/** The n-grams of the index, as a generic visit: every unit, pair and triple of a line. */
+function ngramVisit(texts: readonly string[], idOf: (unit: number) => number): VisitSlot {
+  return (slot, emit) => {
+    const text = texts[slot] as string;
+    let prev = -1;
+    let prev2 = -1;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 10) {
+        prev = -1;
+        prev2 = -1;
+        continue;
+      }
+      emit(0, c);
+      const u = idOf(c);
+      if (prev >= 0) {
+        emit(1, pairKey(prev, u));
+        if (prev2 >= 0) emit(2, tripleKey(prev2, prev, u));
+      }
+      prev2 = prev;
+      prev = u;
+    }
+  };
+}
+
+describe('buildNgramTables', () => {
+  // A seeded walk over 3 000 CJK units (past the 1 023 unit IDs that take
+  // the direct paths), Latin words, line breaks, repeats, a surrogate pair
+  // and free slots, after the people's haystacks.
+  let seed = 7;
+  const next = (n: number): number => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return seed % n;
+  };
+  const mixed = Array.from({ length: 400 }, (_, slot) => {
+    if (slot % 37 === 0) return '';
+    const parts: string[] = [];
+    for (let w = 0; w < 6; w++) {
+      const cjk = next(2) === 0;
+      const length = 1 + next(6);
+      parts.push(
+        Array.from({ length }, () =>
+          String.fromCharCode(cjk ? 0x4e00 + next(3000) : 0x61 + next(26)),
+        ).join(''),
+      );
+    }
+    return `${parts.slice(0, 3).join(' ')}\n${parts.slice(3).join('')}aaa\u{1F600}`;
+  });
+  const texts = [...people().map((u) => searchRowOf(u).searchText), ...mixed];
+
+  for (const directPairs of [undefined, 5]) {
+    it(`files the same postings as the generic build, unit IDs included (${directPairs ?? 'default'} direct pairs)`, () => {
+      const generic = unitIds();
+      const expected = drive(
+        buildPackedPostings(3, texts.length, 8, ngramVisit(texts, generic.idOf), 16),
+      );
+      const bulk = unitIds();
+      const built = drive(buildNgramTables(texts, 8, bulk.idOf, 16, directPairs));
+      expect(built.steps).toBe(expected.steps);
+      expect(Array.from(bulk.ids)).toEqual(Array.from(generic.ids));
+      // More than 1 023 units were met: the hashed paths ran too.
+      expect(Math.max(...bulk.ids)).toBeGreaterThan(1024);
+      expect(built.value).toHaveLength(3);
+      built.value.forEach((p, table) => {
+        const q = expected.value[table] as PackedPostings;
+        for (const part of ['keys', 'counts', 'kinds', 'lengths', 'data'] as const) {
+          expect(Array.from(p[part]), `table ${table} ${part}`).toEqual(Array.from(q[part]));
+        }
+      });
+    });
+  }
 });
 
 const rowsOf = (users: ReturnType<typeof makeUser>[], from = 1): IndexedRow[] =>

@@ -24,9 +24,10 @@ export type VisitSlot = (slot: number, emit: EmitKey) => void;
 /**
  * One table being built: its keys by first meeting (an open-addressing
  * hash of key to ID: a Map lookup per key met was most of a pass), with
- * each key's count, then where its slots go.
+ * each key's count, then where its slots go. A builder that finds its
+ * keys' IDs another way (ngram-bulk.ts) files new keys with `append`.
  */
-class BulkTable {
+export class BulkTable {
   /** Key IDs + 1 by hash; 0: empty. */
   private cells = new Int32Array(1024);
   keys = new Float64Array(256);
@@ -57,6 +58,38 @@ class BulkTable {
     return id;
   }
 
+  /**
+   * Gives `key`, new to this table, the next ID without hashing it: for a
+   * builder that keeps its own map of key to ID and never asks `idOf` for it.
+   */
+  append(key: number): number {
+    const id = this.size++;
+    if (id === this.keys.length) this.grow();
+    this.keys[id] = key;
+    return id;
+  }
+
+  /** First pass: counts slot `slot` under key `id`, once however often the slot meets it. */
+  countSlot(id: number, slot: number): void {
+    if (this.last[id] === slot) return;
+    this.last[id] = slot;
+    this.counts[id] = (this.counts[id] as number) + 1;
+  }
+
+  /** Second pass (after `layOut`): writes slot `slot` where `countSlot` made room for it under `id`. */
+  fillSlot(id: number, slot: number): void {
+    if (this.last[id] === slot) return;
+    this.last[id] = slot;
+    if (this.kinds[id] === 1) {
+      const w = (this.starts[id] as number) + (slot >>> 5);
+      this.data[w] = (this.data[w] as number) | (1 << (slot & 31));
+    } else {
+      const at = this.cursors[id] as number;
+      this.data[at] = slot;
+      this.cursors[id] = at + 1;
+    }
+  }
+
   private grow(): void {
     const n = this.keys.length * 2;
     const keys = new Float64Array(n);
@@ -70,8 +103,11 @@ class BulkTable {
     this.last = last;
   }
 
+  /** Every key into a table at least twice their number (keys filed by `append` too). */
   private rehash(): void {
-    const cells = new Int32Array(this.cells.length * 2);
+    let length = this.cells.length * 2;
+    while (length < this.size * 2) length *= 2;
+    const cells = new Int32Array(length);
     const mask = cells.length - 1;
     for (let id = 0; id < this.size; id++) {
       let h = hashKey(this.keys[id] as number) & mask;
@@ -116,6 +152,23 @@ class BulkTable {
 }
 
 /**
+ * Between the passes: sizes every table's postings from its counts, a
+ * table per step. A posting with more slots than `words` (the index's
+ * bitset length) is a bitset, like one that outgrew its list (postings.ts).
+ */
+export function* layOutTables(
+  built: readonly BulkTable[],
+  slots: number,
+  words: number,
+): Generator<void> {
+  const bitWords = Math.max(words, Math.ceil(slots / 32));
+  for (const t of built) {
+    t.layOut(words, bitWords);
+    yield;
+  }
+}
+
+/**
  * Builds `tables` packed tables over slots `0..slots-1`, yielding every
  * `slotsPerStep` slots. A posting with more slots than `words` (the
  * index's bitset length) is a bitset, like one that outgrew its list
@@ -132,35 +185,17 @@ export function* buildPackedPostings(
   let slot = 0;
   const count: EmitKey = (table, key) => {
     const t = built[table] as BulkTable;
-    const id = t.idOf(key);
-    if (t.last[id] !== slot) {
-      t.last[id] = slot;
-      t.counts[id] = (t.counts[id] as number) + 1;
-    }
+    t.countSlot(t.idOf(key), slot);
   };
   for (slot = 0; slot < slots; slot++) {
     visit(slot, count);
     if (slot % slotsPerStep === slotsPerStep - 1) yield;
   }
-  const bitWords = Math.max(words, Math.ceil(slots / 32));
-  for (const t of built) {
-    t.layOut(words, bitWords);
-    yield;
-  }
+  yield* layOutTables(built, slots, words);
   // The second pass writes each slot where the first one counted it.
   const fill: EmitKey = (table, key) => {
     const t = built[table] as BulkTable;
-    const id = t.idOf(key);
-    if (t.last[id] === slot) return;
-    t.last[id] = slot;
-    if (t.kinds[id] === 1) {
-      const w = (t.starts[id] as number) + (slot >>> 5);
-      t.data[w] = (t.data[w] as number) | (1 << (slot & 31));
-    } else {
-      const at = t.cursors[id] as number;
-      t.data[at] = slot;
-      t.cursors[id] = at + 1;
-    }
+    t.fillSlot(t.idOf(key), slot);
   };
   for (slot = 0; slot < slots; slot++) {
     visit(slot, fill);

@@ -7,27 +7,11 @@
  *
  * Node only; never imports `electron` (plain TypeScript; no I/O).
  */
-import { buildPackedPostings } from './bulk-postings';
+import { pairKey, tripleKey } from './ngram-keys';
+import { buildNgramTables } from './ngram-bulk';
 import { PostingTable } from './posting-table';
 import type { Posting, PostingPool } from './postings';
 import type { SlotColumns } from './slot-columns';
-
-/**
- * The key of a pair of unit IDs (see `unitIdOf`: small numbers given to the
- * UTF-16 units in the order they are first met). Below 2^30, which V8 keeps
- * unboxed even with pointer compression (Electron), so indexing a row
- * allocates nothing; beyond 32 767 distinct units the keys go negative.
- */
-function pairKey(a: number, b: number): number {
-  return a < 0x8000 && b < 0x8000 ? a * 0x8000 + b : -(a * 0x10000 + b) - 1;
-}
-
-/** The key of three unit IDs: below 2^30 while the directory uses fewer than 1 024 distinct units. */
-function tripleKey(a: number, b: number, c: number): number {
-  return a < 0x400 && b < 0x400 && c < 0x400
-    ? a * 0x100000 + b * 0x400 + c
-    : -(a * 0x100000000 + b * 0x10000 + c) - 1;
-}
 
 /** The n-gram tables of one index. */
 export interface NgramPostings {
@@ -51,7 +35,7 @@ export interface NgramPostings {
   restore(state: NgramState): void;
   /**
    * Builds every table from scratch over `texts` (by slot; "" for a free
-   * one), in bulk (bulk-postings.ts), a slice of slots per step.
+   * one), in bulk (ngram-bulk.ts), a slice of slots per step.
    */
   rebuild(texts: readonly string[], slotsPerStep: number): Generator<void, Posting[]>;
 }
@@ -112,33 +96,7 @@ export function createNgramPostings(cols: SlotColumns, pool: PostingPool): Ngram
 
   /** Returns the bitset postings it made, for the pool to grow ahead. */
   function* rebuild(texts: readonly string[], slotsPerStep: number): Generator<void, Posting[]> {
-    const packed = yield* buildPackedPostings(
-      3,
-      texts.length,
-      cols.words,
-      (slot, emit) => {
-        const text = texts[slot] as string;
-        let prev = -1;
-        let prev2 = -1;
-        for (let i = 0; i < text.length; i++) {
-          const c = text.charCodeAt(i);
-          if (c === 10) {
-            prev = -1;
-            prev2 = -1;
-            continue;
-          }
-          emit(0, c);
-          const u = unitIdOf(c);
-          if (prev >= 0) {
-            emit(1, pairKey(prev, u));
-            if (prev2 >= 0) emit(2, tripleKey(prev2, prev, u));
-          }
-          prev2 = prev;
-          prev = u;
-        }
-      },
-      slotsPerStep,
-    );
+    const packed = yield* buildNgramTables(texts, cols.words, unitIdOf, slotsPerStep);
     const tables: PostingTable[] = [];
     for (const p of packed) tables.push(yield* PostingTable.over(p));
     [unigram, bigram, trigram] = tables as [PostingTable, PostingTable, PostingTable];
