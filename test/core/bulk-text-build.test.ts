@@ -5,9 +5,10 @@
  * every query as one built row by row, writes during its passes included.
  */
 import { describe, expect, it } from 'vitest';
-import { buildPackedPostings, type VisitSlot } from '@core/search/bulk-postings';
-import { buildNgramTables } from '@core/search/ngram-bulk';
+import { buildPackedPostings, type EmitKey, type VisitSlot } from '@core/search/bulk-postings';
 import { pairKey, tripleKey } from '@core/search/ngram-keys';
+import { isWordStart } from '@core/search/relevance';
+import { buildNgramTables, buildStartTables } from '@core/search/text-bulk';
 import type { PackedPostings } from '@core/search/posting-table';
 import { createSearchIndex, type IndexedRow, type SearchIndex } from '@core/search/search-index';
 import { searchRowOf } from '@core/search/search-text';
@@ -127,7 +128,38 @@ function ngramVisit(texts: readonly string[], idOf: (unit: number) => number): V
   };
 }
 
-describe('buildNgramTables', () => {
+/** The word starts of the index, as a generic visit: each start's first 1-3 units within a line. */
+function startsVisit(names: readonly string[], hays: readonly string[]): VisitSlot {
+  const emitStarts = (text: string, base: number, emit: EmitKey): void => {
+    for (let at = 0; at < text.length; at++) {
+      if (!isWordStart(text, at)) continue;
+      let key = 0;
+      for (let n = 1; n <= 3 && at + n <= text.length; n++) {
+        const c = text.charCodeAt(at + n - 1);
+        if (c === 10) break;
+        key = key * 0x10000 + c;
+        emit(base + n - 1, key);
+      }
+    }
+  };
+  return (slot, emit) => {
+    emitStarts(names[slot] as string, 0, emit);
+    emitStarts(hays[slot] as string, 3, emit);
+  };
+}
+
+/** Expects packed tables equal, array by array. */
+function expectSamePacked(built: PackedPostings[], expected: PackedPostings[]): void {
+  expect(built).toHaveLength(expected.length);
+  built.forEach((p, table) => {
+    const q = expected[table] as PackedPostings;
+    for (const part of ['keys', 'counts', 'kinds', 'lengths', 'data'] as const) {
+      expect(Array.from(p[part]), `table ${table} ${part}`).toEqual(Array.from(q[part]));
+    }
+  });
+}
+
+describe('the bulk builds of the text tables', () => {
   // A seeded walk over 3 000 CJK units (past the 1 023 unit IDs that take
   // the direct paths), Latin words, line breaks, repeats, a surrogate pair
   // and free slots, after the people's haystacks.
@@ -152,8 +184,11 @@ describe('buildNgramTables', () => {
   });
   const texts = [...people().map((u) => searchRowOf(u).searchText), ...mixed];
 
+  const names = texts.map((t) => t.split('\n')[0] as string);
+
   for (const directPairs of [undefined, 5]) {
-    it(`files the same postings as the generic build, unit IDs included (${directPairs ?? 'default'} direct pairs)`, () => {
+    const which = `${directPairs ?? 'default'} direct pairs`;
+    it(`n-grams: the same postings and unit IDs as the generic build (${which})`, () => {
       const generic = unitIds();
       const expected = drive(
         buildPackedPostings(3, texts.length, 8, ngramVisit(texts, generic.idOf), 16),
@@ -164,13 +199,27 @@ describe('buildNgramTables', () => {
       expect(Array.from(bulk.ids)).toEqual(Array.from(generic.ids));
       // More than 1 023 units were met: the hashed paths ran too.
       expect(Math.max(...bulk.ids)).toBeGreaterThan(1024);
-      expect(built.value).toHaveLength(3);
-      built.value.forEach((p, table) => {
-        const q = expected.value[table] as PackedPostings;
-        for (const part of ['keys', 'counts', 'kinds', 'lengths', 'data'] as const) {
-          expect(Array.from(p[part]), `table ${table} ${part}`).toEqual(Array.from(q[part]));
-        }
-      });
+      expectSamePacked(built.value, expected.value);
+    });
+
+    it(`word starts: the same postings as the generic build (${which})`, () => {
+      const expected = drive(
+        buildPackedPostings(6, texts.length, 8, startsVisit(names, texts), 16),
+      );
+      const built = drive(buildStartTables(names, texts, 8, 16, directPairs));
+      expect(built.steps).toBe(expected.steps);
+      // Starts of 1, 2 and 3 units in names and haystacks, over more than
+      // 1 023 distinct units: the hashed paths ran too.
+      expect(built.value.every((p) => p.keys.length > 0)).toBe(true);
+      const units = new Set(
+        Array.from(built.value[5]?.keys ?? []).flatMap((k) => [
+          Math.floor(k / 2 ** 32),
+          Math.floor(k / 2 ** 16) % 2 ** 16,
+          k % 2 ** 16,
+        ]),
+      );
+      expect(units.size).toBeGreaterThan(1024);
+      expectSamePacked(built.value, expected.value);
     });
   }
 });

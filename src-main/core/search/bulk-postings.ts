@@ -25,7 +25,7 @@ export type VisitSlot = (slot: number, emit: EmitKey) => void;
  * One table being built: its keys by first meeting (an open-addressing
  * hash of key to ID: a Map lookup per key met was most of a pass), with
  * each key's count, then where its slots go. A builder that finds its
- * keys' IDs another way (ngram-bulk.ts) files new keys with `append`.
+ * keys' IDs another way (text-bulk.ts) files new keys with `append`.
  */
 export class BulkTable {
   /** Key IDs + 1 by hash; 0: empty. */

@@ -8,10 +8,10 @@
  * Node only; never imports `electron` (plain TypeScript; no I/O).
  */
 import { pairKey, tripleKey } from './ngram-keys';
-import { buildNgramTables } from './ngram-bulk';
 import { PostingTable } from './posting-table';
 import type { Posting, PostingPool } from './postings';
 import type { SlotColumns } from './slot-columns';
+import { buildNgramTables } from './text-bulk';
 
 /** The n-gram tables of one index. */
 export interface NgramPostings {
@@ -35,7 +35,7 @@ export interface NgramPostings {
   restore(state: NgramState): void;
   /**
    * Builds every table from scratch over `texts` (by slot; "" for a free
-   * one), in bulk (ngram-bulk.ts), a slice of slots per step.
+   * one), in bulk (text-bulk.ts), a slice of slots per step.
    */
   rebuild(texts: readonly string[], slotsPerStep: number): Generator<void, Posting[]>;
 }

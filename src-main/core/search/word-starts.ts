@@ -9,12 +9,12 @@
  *
  * Node only; never imports `electron` (plain TypeScript; no I/O).
  */
-import { buildPackedPostings, type EmitKey } from './bulk-postings';
 import { createExactKeys, type PackedKeys } from './exact-keys';
 import { PostingTable } from './posting-table';
 import type { Posting, PostingPool } from './postings';
 import { isWordStart } from './relevance';
 import type { SlotColumns } from './slot-columns';
+import { buildStartTables } from './text-bulk';
 
 /** Rank names copied between two yields of `state` (a save's step). */
 const NAMES_PER_STEP = 16_384;
@@ -47,7 +47,7 @@ export interface WordStarts {
   ): void;
   /**
    * Builds the word-start tables from scratch over `rankNames` and `hays`
-   * (by slot; "" for a free one), in bulk (bulk-postings.ts).
+   * (by slot; "" for a free one), in bulk (text-bulk.ts).
    */
   rebuildStarts(
     rankNames: readonly string[],
@@ -139,33 +139,12 @@ export function createWordStarts(cols: SlotColumns, pool: PostingPool): WordStar
     rankNames[slot] = add ? rankName : '';
   }
 
-  /** `indexStarts`' keys, for tables `base` to `base + 2`. */
-  function emitStarts(text: string, base: number, emit: EmitKey): void {
-    for (let at = 0; at < text.length; at++) {
-      if (!isWordStart(text, at)) continue;
-      for (let n = 1; n <= 3 && at + n <= text.length; n++) {
-        const key = prefixKey(text, at, n);
-        if (key === null) break;
-        emit(base + n - 1, key);
-      }
-    }
-  }
-
   function* rebuildStarts(
     frozenNames: readonly string[],
     hays: readonly string[],
     slotsPerStep: number,
   ): Generator<void, Posting[]> {
-    const packed = yield* buildPackedPostings(
-      6,
-      hays.length,
-      cols.words,
-      (slot, emit) => {
-        emitStarts(frozenNames[slot] as string, 0, emit);
-        emitStarts(hays[slot] as string, 3, emit);
-      },
-      slotsPerStep,
-    );
+    const packed = yield* buildStartTables(frozenNames, hays, cols.words, slotsPerStep);
     const tables: PostingTable[] = [];
     for (const p of packed) tables.push(yield* PostingTable.over(p));
     for (let i = 0; i < 3; i++) {
