@@ -1,11 +1,13 @@
 /**
- * The bulk build of the n-grams and word starts (search/bulk-postings.ts,
- * `deferTextToRebuild` / `rebuildText`): its packed postings are exactly
- * the slots each key was met in, and an index built that way answers
- * every query as one built row by row, writes during its passes included.
+ * The bulk build of the n-grams and word starts (search/bulk-postings.ts
+ * and text-bulk.ts, `deferTextToRebuild` / `rebuildText`): its packed
+ * postings are exactly the slots each key was met in, text-bulk.ts's are
+ * those of the same passes with every key hashed, and an index built that
+ * way answers every query as one built row by row, writes during its
+ * passes included.
  */
 import { describe, expect, it } from 'vitest';
-import { buildPackedPostings, type EmitKey, type VisitSlot } from '@core/search/bulk-postings';
+import { BulkTable, runPasses } from '@core/search/bulk-postings';
 import { pairKey, tripleKey } from '@core/search/ngram-keys';
 import { isWordStart } from '@core/search/relevance';
 import { buildNgramTables, buildStartTables } from '@core/search/text-bulk';
@@ -23,6 +25,44 @@ function drive<T>(g: Generator<void, T>): { value: T; steps: number } {
     if (r.done) return { value: r.value, steps };
     steps++;
   }
+}
+
+/** Files one key of table `table` for the slot being visited. */
+type EmitKey = (table: number, key: number) => void;
+
+/** Visits slot `slot`, emitting every key it holds in each table. */
+type VisitSlot = (slot: number, emit: EmitKey) => void;
+
+/**
+ * The bulk passes (bulk-postings.ts) over `tables` new tables with every
+ * key hashed (`BulkTable.idOf`): what text-bulk.ts must give, byte for byte.
+ */
+function buildPackedPostings(
+  tables: number,
+  slots: number,
+  words: number,
+  visit: VisitSlot,
+  slotsPerStep: number,
+): Generator<void, PackedPostings[]> {
+  const built = Array.from({ length: tables }, () => new BulkTable());
+  let filling = false;
+  let slot = 0;
+  const emit: EmitKey = (table, key) => {
+    const t = built[table] as BulkTable;
+    if (filling) t.fillSlot(t.idOf(key), slot);
+    else t.countSlot(t.idOf(key), slot);
+  };
+  return runPasses(
+    built,
+    slots,
+    words,
+    (at, fill) => {
+      slot = at;
+      filling = fill;
+      visit(at, emit);
+    },
+    slotsPerStep,
+  );
 }
 
 /** Every key's slots, read back from packed postings. */
@@ -47,7 +87,7 @@ function slotsByKey(p: PackedPostings): Map<number, number[]> {
   return out;
 }
 
-describe('buildPackedPostings', () => {
+describe('the bulk passes, every key hashed', () => {
   it('files each slot once under each key it emits, as lists or, past `words`, bitsets', () => {
     // Slot s emits key s % 3 in table 0 (twice: a repeat counts once), and
     // in table 1 a 48-bit key when s is even and key 99 for slot 42; slot 5 is free.

@@ -1,8 +1,9 @@
 /**
  * Posting tables built in bulk, for an index loaded from scratch (the cache
- * read at launch): two passes over the slots, one counting each key's slots
- * and one writing them into packed arrays sized from the count, instead of
- * growing a posting object per key as each row comes. Row by row, a
+ * read at launch; text-bulk.ts visits the texts): two passes over the
+ * slots, one counting each key's slots and one writing them into packed
+ * arrays sized from the count, instead of growing a posting object per key
+ * as each row comes. Row by row, a
  * posting's bookkeeping (its list insert, its bitset switch, its growth)
  * was most of a launch build. The packed arrays are those a saved index
  * carries (posting-table.ts), so the tables stand over them at once.
@@ -10,16 +11,6 @@
  * Node only; never imports `electron` (plain TypeScript; no I/O).
  */
 import { hashKey, type PackedPostings } from './posting-table';
-
-/** Files one key of table `table` for the slot being visited. */
-export type EmitKey = (table: number, key: number) => void;
-
-/**
- * Visits slot `slot`, emitting every key it holds in each table (repeats
- * are fine; a free slot emits none). Called twice per slot: it must emit
- * the same keys both times.
- */
-export type VisitSlot = (slot: number, emit: EmitKey) => void;
 
 /**
  * One table being built: its keys by first meeting (an open-addressing
@@ -151,55 +142,37 @@ export class BulkTable {
   }
 }
 
+/** Visits slot `slot` in one pass of `runPasses`: counts it (`fill` false) or files it under each of its keys. */
+export type PassVisit = (slot: number, fill: boolean) => void;
+
 /**
- * Between the passes: sizes every table's postings from its counts, a
- * table per step. A posting with more slots than `words` (the index's
- * bitset length) is a bitset, like one that outgrew its list (postings.ts).
+ * The two passes of a bulk build over `tables` and slots `0..slots-1`,
+ * yielding every `slotsPerStep` slots and once per table between them:
+ * `visit` must meet the same keys both times (repeats are fine; a free
+ * slot meets none). Between the passes every posting is sized from its
+ * count: past `words` slots (the index's bitset length) a bitset, like one
+ * that outgrew its list (postings.ts); else a sorted slot list of exactly
+ * its count.
  */
-export function* layOutTables(
-  built: readonly BulkTable[],
+export function* runPasses(
+  tables: readonly BulkTable[],
   slots: number,
   words: number,
-): Generator<void> {
+  visit: PassVisit,
+  slotsPerStep: number,
+): Generator<void, PackedPostings[]> {
+  for (let slot = 0; slot < slots; slot++) {
+    visit(slot, false);
+    if (slot % slotsPerStep === slotsPerStep - 1) yield;
+  }
   const bitWords = Math.max(words, Math.ceil(slots / 32));
-  for (const t of built) {
+  for (const t of tables) {
     t.layOut(words, bitWords);
     yield;
   }
-}
-
-/**
- * Builds `tables` packed tables over slots `0..slots-1`, yielding every
- * `slotsPerStep` slots. A posting with more slots than `words` (the
- * index's bitset length) is a bitset, like one that outgrew its list
- * (postings.ts); the others are sorted slot lists of exactly their count.
- */
-export function* buildPackedPostings(
-  tables: number,
-  slots: number,
-  words: number,
-  visit: VisitSlot,
-  slotsPerStep: number,
-): Generator<void, PackedPostings[]> {
-  const built = Array.from({ length: tables }, () => new BulkTable());
-  let slot = 0;
-  const count: EmitKey = (table, key) => {
-    const t = built[table] as BulkTable;
-    t.countSlot(t.idOf(key), slot);
-  };
-  for (slot = 0; slot < slots; slot++) {
-    visit(slot, count);
+  for (let slot = 0; slot < slots; slot++) {
+    visit(slot, true);
     if (slot % slotsPerStep === slotsPerStep - 1) yield;
   }
-  yield* layOutTables(built, slots, words);
-  // The second pass writes each slot where the first one counted it.
-  const fill: EmitKey = (table, key) => {
-    const t = built[table] as BulkTable;
-    t.fillSlot(t.idOf(key), slot);
-  };
-  for (slot = 0; slot < slots; slot++) {
-    visit(slot, fill);
-    if (slot % slotsPerStep === slotsPerStep - 1) yield;
-  }
-  return built.map((t) => t.packed());
+  return tables.map((t) => t.packed());
 }

@@ -1,10 +1,10 @@
 /**
  * The bulk builds of the index's text tables (a launch without a saved
  * index, the end of a first sync): the n-grams of ngram-postings.ts and the
- * word starts of word-starts.ts. The same two passes and the same packed
- * postings as bulk-postings.ts `buildPackedPostings` over the same keys,
- * byte for byte (test/core/bulk-text-build.test.ts), but most keys find
- * their ID without being hashed: a unit's by its code, a pair's in a
+ * word starts of word-starts.ts, in the two passes of bulk-postings.ts.
+ * The packed postings are those of the same passes with every key hashed
+ * (`BulkTable.idOf`), byte for byte (test/core/bulk-text-build.test.ts),
+ * but most keys find their ID without being hashed: a unit's by its code, a pair's in a
  * direct table of small unit IDs, a triple's by its pair's ID and its last
  * unit in a table of small integers. A directory's texts use a few hundred
  * units, so nearly every key takes these paths; keys with units past the
@@ -13,7 +13,7 @@
  *
  * Node only; never imports `electron` (plain TypeScript; no I/O).
  */
-import { BulkTable, layOutTables } from './bulk-postings';
+import { BulkTable, runPasses } from './bulk-postings';
 import { pairKey, tripleKey } from './ngram-keys';
 import type { PackedPostings } from './posting-table';
 import { isWordStart } from './relevance';
@@ -88,11 +88,12 @@ class TripleIds {
 }
 
 /**
- * Builds the unigram, bigram and trigram tables over `texts` (by slot; ""
- * for a free one), yielding every `slotsPerStep` slots, exactly as
- * `buildPackedPostings` over ngram-postings.ts's n-grams would:
- * `unitIdOf` gives each unit its ID in the same order. `directPairs` is
- * for tests: fewer pair IDs key triples directly, the rest are hashed.
+ * Builds the unigram, bigram and trigram tables of ngram-postings.ts over
+ * `texts` (by slot; "" for a free one), yielding every `slotsPerStep`
+ * slots: every unit, pair and triple of adjacent units of a line, the
+ * pairs and triples keyed by unit IDs (`unitIdOf`, which gives them in the
+ * order units are first met). `directPairs` is for tests: fewer pair IDs
+ * key triples directly, the rest are hashed.
  */
 export function* buildNgramTables(
   texts: readonly string[],
@@ -161,7 +162,7 @@ export function* buildNgramTables(
     }
   }
 
-  return yield* twoPasses([unigrams, bigrams, trigrams], slots, words, visit, slotsPerStep);
+  return yield* runPasses([unigrams, bigrams, trigrams], slots, words, visit, slotsPerStep);
 }
 
 /** The key of a word start's first units (16 bits each), as word-starts.ts files it. */
@@ -180,12 +181,12 @@ class StartTables {
 }
 
 /**
- * Builds the word-start tables over `names` and `hays` (by slot; "" for a
- * free one), yielding every `slotsPerStep` slots, exactly as
- * `buildPackedPostings` over word-starts.ts's keys would: for each word
- * start (relevance.ts `isWordStart`), its first one, two and three units
- * that stay within a line. The names' three tables, then the haystacks'.
- * `directPairs` as for `buildNgramTables`.
+ * Builds the word-start tables of word-starts.ts over `names` and `hays`
+ * (by slot; "" for a free one), yielding every `slotsPerStep` slots: for
+ * each word start (relevance.ts `isWordStart`), its first one, two and
+ * three units that stay within a line, keyed by their codes. The names'
+ * three tables, then the haystacks'. `directPairs` as for
+ * `buildNgramTables`.
  */
 export function* buildStartTables(
   names: readonly string[],
@@ -254,25 +255,5 @@ export function* buildStartTables(
     visitText(inHays, hays[slot] as string, slot, fill);
   };
   const tables = [inNames, inHays].flatMap((t) => [t.ones, t.twos, t.threes]);
-  return yield* twoPasses(tables, hays.length, words, visit, slotsPerStep);
-}
-
-/** The two passes over `slots` slots (`visit` counts, then files), yielding every `slotsPerStep`. */
-function* twoPasses(
-  tables: BulkTable[],
-  slots: number,
-  words: number,
-  visit: (slot: number, fill: boolean) => void,
-  slotsPerStep: number,
-): Generator<void, PackedPostings[]> {
-  for (let slot = 0; slot < slots; slot++) {
-    visit(slot, false);
-    if (slot % slotsPerStep === slotsPerStep - 1) yield;
-  }
-  yield* layOutTables(tables, slots, words);
-  for (let slot = 0; slot < slots; slot++) {
-    visit(slot, true);
-    if (slot % slotsPerStep === slotsPerStep - 1) yield;
-  }
-  return tables.map((t) => t.packed());
+  return yield* runPasses(tables, hays.length, words, visit, slotsPerStep);
 }
