@@ -60,6 +60,7 @@ const {
   connectionIndexOf,
   createSlotColumns,
   growColumns,
+  growColumnsSteps,
   ROLE_INDEX,
   shareFilterStrings,
 } = slotColumns;
@@ -121,11 +122,12 @@ export interface SearchIndex {
    */
   deferTextToRebuild(): void;
   /**
-   * Makes room for `rows` slots at once, before a bulk load: growing as
-   * rows arrive copies every column and sort order at each doubling, and
-   * the one at 262 144 rows held the loop 43-69 ms in a single slice.
+   * Makes room for `rows` slots, a column per step of the generator, before
+   * a bulk load: growing as rows arrive copies every column and sort order
+   * at each doubling, and the one at 262 144 rows held the loop 43-69 ms in
+   * a single slice. Nothing may write the index until it is done.
    */
-  reserve(rows: number): void;
+  reserve(rows: number): Generator<void>;
   /**
    * Builds the n-grams and word starts of every row in slices of
    * `budgetMs`, pausing between them; rows written meanwhile are caught up
@@ -419,8 +421,10 @@ export function createSearchIndex(): SearchIndex {
     deferTextToRebuild: () => {
       if (cols.size === 0 && cols.nextSlot === 0) textDeferred = true;
     },
-    reserve: (rows) => {
-      if (growColumns(cols, rows)) orders.grow(cols.capacity);
+    *reserve(rows) {
+      if (!(yield* growColumnsSteps(cols, rows))) return;
+      yield;
+      orders.grow(cols.capacity);
     },
     rebuildText,
     async rebuildOrders(pause, budgetMs) {

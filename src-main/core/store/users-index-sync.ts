@@ -334,17 +334,19 @@ export function createIndexSync(
       // (bulk-postings.ts): posting by posting, they were most of a build.
       index.deferTextToRebuild();
       const cached = reading('read the cache', () => Number((stmt(SQL.rowCount).get() as Row).n));
-      index.reserve(cached);
+      const pause = async (): Promise<boolean> => {
+        await yieldToEventLoop();
+        return !options.signal?.aborted;
+      };
+      // Room for every row first, a column per slice: made at once it held the loop 43-58 ms at 100 000.
+      const reserved = await drive(index.reserve(cached), { pause, budgetMs: budget });
+      if (aborted() || !reserved) return;
       for (;;) {
         if (aborted()) return;
         const done = loadSlice(access, index, load, budget);
         if (done) break;
         await yieldToEventLoop();
       }
-      const pause = async (): Promise<boolean> => {
-        await yieldToEventLoop();
-        return !options.signal?.aborted;
-      };
       // Each phase starts on a turn of its own: the last slice of one and
       // the first of the next together held the loop twice the budget.
       if (!(await pause()) || aborted()) return;
