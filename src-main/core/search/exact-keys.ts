@@ -62,11 +62,11 @@ export interface ExactKeys {
 
 /**
  * Keys hashed into the table between two yields: small, since the first
- * steps run cold code (32 768 held the loop 50 ms at 100 000 users, and
- * 8 192 still 26 ms the first time); the driver runs steps until its
- * budget is spent.
+ * steps run cold code (32 768 held the loop 50 ms at 100 000 users, 8 192
+ * still 26 ms the first time, and 1 024 up to 6 ms); the driver runs steps
+ * until its budget is spent.
  */
-const KEYS_PER_STEP = 1024;
+const KEYS_PER_STEP = 256;
 /**
  * Slots packed between two yields (a save's step). 100 000 slots at once
  * held the loop 140 ms. At 8 192, a save's slowest steps after a 100 000-user
@@ -104,13 +104,22 @@ export function tableSize(total: number): number {
   return size;
 }
 
-/** Where each key starts in the units; one past the last key: the end. */
-function keyStartsOf(keyLengths: Int32Array): Int32Array {
+/**
+ * Keys or slots a plain pass over packed keys covers between two yields.
+ * One pass over the 400 000 keys of 100 000 users at once took 12.8 ms of
+ * a save's turn, run cold (interpreted) as it is once a save: with the
+ * hashing after it, main's loop was held 41-53 ms (ingest-replay probe).
+ */
+const PASS_STEP = 16_384;
+
+/** Where each key starts in the units; one past the last key: the end. A step of keys at a time. */
+function* keyStartsOf(keyLengths: Int32Array): Generator<void, Int32Array> {
   const keyStart = new Int32Array(keyLengths.length + 1);
   let u = 0;
   for (let i = 0; i < keyLengths.length; i++) {
     keyStart[i] = u;
     u += keyLengths[i] as number;
+    if (i % PASS_STEP === PASS_STEP - 1) yield;
   }
   keyStart[keyLengths.length] = u;
   return keyStart;
@@ -194,7 +203,7 @@ export function* checkTable(keys: PackedKeys): Generator<void, boolean> {
     if (h % CHECK_STEP_CELLS === CHECK_STEP_CELLS - 1) yield;
   }
   if (used !== total - links) return false;
-  const keyStart = keyStartsOf(keys.keyLengths);
+  const keyStart = yield* keyStartsOf(keys.keyLengths);
   if (keyStart[total] !== units.length) return false;
   const mask = table.length - 1;
   for (let e = 0; e < total; e += CHECK_EVERY_KEYS) {
@@ -412,7 +421,7 @@ export function createExactKeys(): ExactKeys {
       }
     }
     flush();
-    const { table, next } = yield* hashKeys(keyStartsOf(keyLengths), keyUnits);
+    const { table, next } = yield* hashKeys(yield* keyStartsOf(keyLengths), keyUnits);
     return { keyCounts, keyLengths, keyUnits, table, next };
   }
 
@@ -422,18 +431,19 @@ export function createExactKeys(): ExactKeys {
     const total = keys.keyLengths.length;
     const slotStart = new Int32Array(slots + 1);
     const keySlot = new Int32Array(total);
+    const live = new Uint8Array(slots);
     let e = 0;
     for (let slot = 0; slot < slots; slot++) {
       slotStart[slot] = e;
       const n = keys.keyCounts[slot] as number;
       keySlot.fill(slot, e, e + n);
+      if (n !== 0) live[slot] = 1;
       e += n;
+      if (slot % PASS_STEP === PASS_STEP - 1) yield;
     }
     slotStart[slots] = e;
     yield;
-    const keyStart = keyStartsOf(keys.keyLengths);
-    const live = new Uint8Array(slots);
-    for (let slot = 0; slot < slots; slot++) if (keys.keyCounts[slot] !== 0) live[slot] = 1;
+    const keyStart = yield* keyStartsOf(keys.keyLengths);
     const { keyUnits: units, table, next } = keys;
     return { units, keyStart, slotStart, keySlot, table, next, live };
   }
