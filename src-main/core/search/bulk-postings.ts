@@ -3,10 +3,10 @@
  * read at launch; text-bulk.ts visits the texts): two passes over the
  * slots, one counting each key's slots and one writing them into packed
  * arrays sized from the count, instead of growing a posting object per key
- * as each row comes. Row by row, a
- * posting's bookkeeping (its list insert, its bitset switch, its growth)
- * was most of a launch build. The packed arrays are those a saved index
- * carries (posting-table.ts), so the tables stand over them at once.
+ * as each row comes. Row by row, a posting's bookkeeping (its list insert,
+ * its bitset switch, its growth) was most of a launch build. The packed
+ * arrays are those a saved index carries (posting-table.ts), so the tables
+ * stand over them at once.
  *
  * Node only; never imports `electron` (plain TypeScript; no I/O).
  */

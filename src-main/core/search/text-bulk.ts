@@ -4,12 +4,13 @@
  * word starts of word-starts.ts, in the two passes of bulk-postings.ts.
  * The packed postings are those of the same passes with every key hashed
  * (`BulkTable.idOf`), byte for byte (test/core/bulk-text-build.test.ts),
- * but most keys find their ID without being hashed: a unit's by its code, a pair's in a
- * direct table of small unit IDs, a triple's by its pair's ID and its last
- * unit in a table of small integers. A directory's texts use a few hundred
- * units, so nearly every key takes these paths; keys with units past the
- * first 1 023 are hashed as before. At 100 000 users the generic passes,
- * one hash per n-gram met twice, took about 2.5 s of a 6.5 s build.
+ * but most keys find their ID without being hashed: a unit's by its code,
+ * a pair's in a direct table of small unit IDs, a triple's by its pair's
+ * ID and its last unit in a table of small integers. A directory's texts
+ * use a few hundred units, so nearly every key takes these paths; keys
+ * with units past the first 1 023 are hashed as before. At 100 000 users
+ * the hashing passes, one hash per n-gram met twice, took about 2.5 s of a
+ * 6.5 s build.
  *
  * Node only; never imports `electron` (plain TypeScript; no I/O).
  */
