@@ -147,9 +147,9 @@ export function growColumns(cols: SlotColumns, min: number): boolean {
 /**
  * `growColumns` a column per step, for room made ahead of a bulk load
  * (search-index.ts `reserve`): at once, the columns of 100 000 rows took
- * 15-27 ms of main's CPU in one turn, and held its loop 43-58 ms while a
- * sync's threads held the other core. The capacity changes at the last
- * step; nothing may write the index before it.
+ * about 27 ms of main's CPU in one turn (under a profiler), and held its
+ * loop 58 ms while a sync's threads held the other core. The capacity
+ * changes at the last step; nothing may write the index before it.
  */
 export function* growColumnsSteps(cols: SlotColumns, min: number): Generator<void, boolean> {
   let next = Math.max(1024, cols.capacity);
