@@ -4,6 +4,15 @@
 // separators in names, formatted numbers, marks of scripts other than
 // Latin, Greek and Cyrillic). Every case is asked of the reference search,
 // the in-memory index and the SQL search, which must agree.
+import {
+  compactOf,
+  exactKeysOf,
+  rankNameOf,
+  rankQueryOf,
+  relevanceTier,
+  startsAWord,
+  type RankFields,
+} from '@core/search/relevance';
 import { createSearchIndex } from '@core/search/search-index';
 import fc from 'fast-check';
 import {
@@ -245,5 +254,98 @@ describe('folding gaps', () => {
       ),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('relevance tiers without the keys', () => {
+  it('gives each row the tier of the first key it shares with the query, as the keys say', () => {
+    // The tiers as first written: the row's exact keys made, then looked up.
+    const tierByKeys = (row: RankFields, terms: string[]): number => {
+      const q = rankQueryOf(terms);
+      const keys = exactKeysOf(row);
+      if (keys.includes(q.idKey)) return 1;
+      if (keys.includes(q.emailKey)) return 2;
+      if (q.nameKeys.some((k) => keys.includes(k))) return 3;
+      const name = rankNameOf(row.sortName);
+      if (q.terms.every((t) => startsAWord(name, t))) return 4;
+      if (q.terms.every((t) => startsAWord(row.searchText, t))) return 5;
+      return 6;
+    };
+    const compactByUnit = (text: string): string =>
+      [...text]
+        .filter(
+          (c) =>
+            !/^[\s\-_.,;:@+/\\()[\]{}<>"#!?&*=|~%$^\u00b7\u30fb\u3001\u3002\u2010\u2011\u2013\u2014]$/u.test(
+              c,
+            ),
+        )
+        .join('');
+    const piece = fc.constantFrom(
+      'jean',
+      'luc',
+      'Jean-Luc',
+      'ann',
+      'Ann',
+      'anna',
+      '12',
+      '1',
+      '-',
+      ' ',
+      '  ',
+      '@',
+      '.',
+      'x.org',
+      'é',
+      'É',
+      "o'c",
+      '王',
+      '\u{1F600}',
+      '\n',
+      'a@b',
+      '@',
+    );
+    const text = fc.array(piece, { maxLength: 6 }).map((p) => p.join(''));
+    const row = fc.record({
+      userId: text,
+      email: fc.option(text, { nil: null }),
+      deliveryEmail: fc.option(text, { nil: null }),
+      sortName: text.map((t) => foldText(t)),
+      searchText: text.map((t) => foldText(t)),
+    });
+    const term = fc.constantFrom(
+      'jean',
+      'luc',
+      'jeanluc',
+      'jean-luc',
+      'ann',
+      'anna',
+      '1',
+      '12',
+      'a@b',
+      'a',
+      '@x.org',
+      'x.org',
+      'e',
+      '王',
+      '-',
+      'ann@x.org',
+      'oc',
+    );
+    fc.assert(
+      fc.property(row, fc.array(term, { minLength: 1, maxLength: 3 }), (r, terms) => {
+        expect(relevanceTier(r, rankQueryOf(terms))).toBe(tierByKeys(r, terms));
+        expect(compactOf(r.sortName)).toBe(compactByUnit(r.sortName));
+      }),
+      { numRuns: 3000 },
+    );
+    // Each branch is reached (a generator that missed one would prove nothing).
+    const tiers = new Set<number>();
+    fc.assert(
+      fc.property(row, fc.array(term, { minLength: 1, maxLength: 3 }), (r, terms) => {
+        tiers.add(tierByKeys(r, terms));
+      }),
+      { numRuns: 3000 },
+    );
+    expect([...tiers].sort()).toEqual([1, 2, 3, 4, 5, 6]);
   });
 });

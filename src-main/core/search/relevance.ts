@@ -61,11 +61,15 @@ function wordsOf(text: string): string {
 
 /** A folded text with every separator dropped: "jean-luc picard" → "jeanlucpicard". */
 export function compactOf(text: string): string {
+  // The runs between separators, sliced: a text without one is returned as it is.
   let out = '';
+  let from = 0;
   for (let i = 0; i < text.length; i++) {
-    if (!isSeparatorUnit(text.charCodeAt(i))) out += text[i] as string;
+    if (!isSeparatorUnit(text.charCodeAt(i))) continue;
+    if (i > from) out += text.slice(from, i);
+    from = i + 1;
   }
-  return out;
+  return from === 0 ? text : from < text.length ? out + text.slice(from) : out;
 }
 
 /** Whether `term` can start a word at all: not empty, not led by a separator ("@example.org" cannot). */
@@ -133,23 +137,55 @@ export interface RankQuery {
   idKey: string;
   emailKey: string;
   nameKeys: readonly string[];
+  /** The terms joined by one space, and its compact form: what `relevanceTier` compares. */
+  whole: string;
+  compact: string;
 }
 
 /** The rank query of a query's terms (searchTerms of search-text.ts). */
 export function rankQueryOf(terms: readonly string[]): RankQuery {
   const whole = terms.join(' ');
-  const names = [wordsOf(whole), compactOf(whole)].filter((k) => k !== '').map((k) => `3${k}`);
-  return { terms, idKey: `1${whole}`, emailKey: `2${whole}`, nameKeys: [...new Set(names)] };
+  const compact = compactOf(whole);
+  const names = [wordsOf(whole), compact].filter((k) => k !== '').map((k) => `3${k}`);
+  return {
+    terms,
+    idKey: `1${whole}`,
+    emailKey: `2${whole}`,
+    nameKeys: [...new Set(names)],
+    whole,
+    compact,
+  };
 }
 
-/** The tier (1 best, 6 last) of a row that matches `q`'s terms (see above). */
+/** Whether an email, folded, or its part before the last "@", is `whole` (tier 2's keys). */
+function emailIs(email: string | null, whole: string): boolean {
+  if (typeof email !== 'string' || email === '') return false;
+  const folded = foldText(cutToLength(email, TEXT_CAPS.sortName));
+  if (folded === whole) return true;
+  const at = folded.lastIndexOf('@');
+  return at === whole.length && folded.startsWith(whole);
+}
+
+/**
+ * The tier (1 best, 6 last) of a row that matches `q`'s terms (see above):
+ * the tier whose key among `exactKeysOf(row)` the query's keys meet first,
+ * else tiers 4-6. Written without making the row's keys: the SQL search
+ * tiers every match it ranks (4 000 at most) while the window waits. Tier
+ * 3 is one comparison: a name key of the query is one of the row's exactly
+ * when their compact forms are the same and not empty, since each name key
+ * is made of the same letters as the compact form
+ * (test/core/search-relevance.test.ts checks it against the keys).
+ */
 export function relevanceTier(row: RankFields, q: RankQuery): number {
-  const keys = exactKeysOf(row);
-  if (keys.includes(q.idKey)) return 1;
-  if (keys.includes(q.emailKey)) return 2;
-  if (q.nameKeys.some((k) => keys.includes(k))) return 3;
-  const name = rankNameOf(row.sortName);
-  if (q.terms.every((t) => startsAWord(name, t))) return 4;
+  const { whole } = q;
+  if (whole !== '' && foldText(cutToLength(row.userId, TEXT_CAPS.sortName)) === whole) return 1;
+  if (whole !== '' && (emailIs(row.email, whole) || emailIs(row.deliveryEmail, whole))) return 2;
+  const compact = compactOf(row.sortName);
+  if (q.compact !== '' && compact === q.compact) return 3;
+  // Tier 4's text is the sort name and its compact form on a line of its own
+  // (`rankNameOf`); no term holds a line break, so each part is tested alone.
+  const { sortName } = row;
+  if (q.terms.every((t) => startsAWord(sortName, t) || startsAWord(compact, t))) return 4;
   if (q.terms.every((t) => startsAWord(row.searchText, t))) return 5;
   return 6;
 }
