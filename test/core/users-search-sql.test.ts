@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSearchIndex } from '@core/search/search-index';
 import { createUsersRepo } from '@core/store/users-repo';
+import { NUL_SQL } from '@core/store/users-search-sql';
 import type { DirectoryUser } from '@shared/model';
 import { addConnectionRow, makeUser, openTestCache, searchQuery } from './cache-fixtures';
 
@@ -198,6 +199,7 @@ describe('the SQL search until the index is ready', () => {
     expect(names('[x]')).toEqual(['Q?[x] Mark']);
     expect(names('?')).toEqual(['Q?[x] Mark']);
 
+    expect(cache.db.prepare(NUL_SQL).get()).toBeUndefined();
     // Another program wrote a NUL into a haystack (Rollcall's own writes
     // cannot: the binding ends a string at its first NUL). What follows the
     // NUL is found, as the index finds it, and so is a term holding a NUL.
@@ -210,6 +212,10 @@ describe('the SQL search until the index is ready', () => {
       .prepare('SELECT count(*) AS n FROM users WHERE instr(search_text, char(0)) > 0')
       .get() as { n: number };
     expect(nuls.n).toBe(1);
+    // Found by the partial index users_nul (migration 14), not by a scan.
+    const plan = cache.db.prepare(`EXPLAIN QUERY PLAN ${NUL_SQL}`).all() as { detail: string }[];
+    expect(plan.map((p) => p.detail)).toEqual(['SCAN users USING INDEX users_nul']);
+    expect(cache.db.prepare(NUL_SQL).get()).toEqual({ nul: 1 });
     expect(names('zed')).toEqual(['Star*Light']);
     expect(names('x\u0000zed')).toEqual(['Star*Light']);
     expect(names('x\u0000zq')).toEqual([]);

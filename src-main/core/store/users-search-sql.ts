@@ -76,8 +76,12 @@ export function containsPattern(term: string): string {
 /** Whether any haystack holds a NUL, as last checked, and what the file was then. */
 const nulChecks = new WeakMap<UsersAccess, { at: string; test: TermTest }>();
 
-/** Finds a haystack holding a NUL: one scan, as long as one search. */
-const NUL_SQL = 'SELECT 1 AS nul FROM users WHERE instr(search_text, char(0)) > 0 LIMIT 1';
+/**
+ * Finds a haystack holding a NUL. Its WHERE is the partial index
+ * users_nul's (migration 14), so it is a lookup; on a file of an older
+ * schema (opened read-only) it is a scan, as long as one search.
+ */
+export const NUL_SQL = 'SELECT 1 AS nul FROM users WHERE instr(search_text, char(0)) > 0 LIMIT 1';
 
 /** The file as this connection sees it: what others committed (`data_version`) and what it wrote itself. */
 function fileStateOf(access: UsersAccess): string {
