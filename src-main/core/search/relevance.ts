@@ -170,7 +170,7 @@ function emailIs(email: string | null, whole: string): boolean {
  * The tier (1 best, 6 last) of a row that matches `q`'s terms (see above):
  * the tier whose key among `exactKeysOf(row)` the query's keys meet first,
  * else tiers 4-6. Written without making the row's keys: the SQL search
- * tiers every match it ranks (4 000 at most) while the window waits. Tier
+ * tiers every match it ranks (2 000 at most) while the window waits. Tier
  * 3 is one comparison: a name key of the query is one of the row's exactly
  * when their compact forms are the same and not empty, since each name key
  * is made of the same letters as the compact form

@@ -273,7 +273,7 @@ export function sqlFallbackFigure(
         byNameMedianMs: Math.round(statsOf(byName)?.median ?? NaN),
       },
       notes: [
-        'relevance ranks at most 4 000 matches by SQL; more are listed by name until the index is ready',
+        'relevance ranks at most 2 000 matches by SQL; more are listed by name until the index is ready',
       ],
     });
   } finally {
