@@ -259,24 +259,24 @@ async function runScenario(
       kept = null;
       if (k) await k.bench.close();
     };
-    const first = await syncOnce(kept.bench, kept.id);
+    const recorded = await syncOnce(kept.bench, kept.id);
     const answers: Recorded[] = recorder.answers();
     const concurrency = recorder.maxInFlight;
     const users = countRecordedUsers(answers);
     const errors = kept.bench.errors();
     log.push(
-      `${who}: recording sync ${first.s.toFixed(1)} s, ${first.total} users stored, ${answers.length} requests (${(recordedBytes(answers) / 1e6).toFixed(1)} MB), up to ${concurrency} in flight${errors.length ? `; core logged ${errors.length} error(s): ${errors[0]}` : ''}`,
+      `${who}: recording sync ${recorded.s.toFixed(1)} s, ${recorded.total} users stored, ${answers.length} requests (${(recordedBytes(answers) / 1e6).toFixed(1)} MB), up to ${concurrency} in flight${errors.length ? `; core logged ${errors.length} error(s): ${errors[0]}` : ''}`,
     );
-    if (first.total !== fake.users || users !== fake.users) {
+    if (recorded.total !== fake.users || users !== fake.users) {
       log.push(
-        `${who}: ODD: the fake has ${fake.users} users, the sync stored ${first.total}, the answers held ${users}`,
+        `${who}: ODD: the fake has ${fake.users} users, the sync stored ${recorded.total}, the answers held ${users}`,
       );
     }
 
     // End to end, over loopback, into an empty cache.
     if (plain) {
       log.push(
-        `${who}: longest loop delay ${plain.loop.maxMs.toFixed(1)} ms in the measured sync, ${first.loop.maxMs.toFixed(1)} ms in the recording one (not counted)`,
+        `${who}: longest loop delay ${plain.loop.maxMs.toFixed(1)} ms in the measured sync, ${recorded.loop.maxMs.toFixed(1)} ms in the recording one (not counted)`,
       );
     }
     const e2eS: number[] = plain ? [plain.s] : [];
@@ -420,10 +420,10 @@ async function runScenario(
       // (a 451 ms hold at 100 000 that one core alone does not show).
       await closeKept();
       const lookupsMs = s.lookups ? s.lookups.budgetMs * 2 : 0;
-      const wouldEnd = performance.now() + first.s * 1000 + lookupsMs;
+      const wouldEnd = performance.now() + recorded.s * 1000 + lookupsMs;
       if (s.empty && s.emptyOptional && wouldEnd > budgetEnd) {
         log.push(
-          `${who}: skipped the ingest into an empty cache: it would take about ${first.s.toFixed(0)} s more than the suite's time budget allows (the end-to-end sync covers that case)`,
+          `${who}: skipped the ingest into an empty cache: it would take about ${recorded.s.toFixed(0)} s more than the suite's time budget allows (the end-to-end sync covers that case)`,
         );
       } else if (s.empty) {
         let n = 0;
