@@ -1,5 +1,5 @@
 // Each card variant the issue lists, drawn from realistic fixtures.
-import { render, screen, within } from '@testing-library/react';
+import { fireEvent, render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { UserCard } from '@renderer/components/UserCard';
 import type { UserRecord, UserSummary } from '@shared/model';
@@ -145,7 +145,7 @@ describe('user cards', () => {
     expect(within(card).getByText('IO')).toBeInTheDocument();
   });
 
-  it('opens on click, Enter and Space, but not when text is being selected', async () => {
+  it('opens on click, Enter and Space, but not when text in it is being selected', async () => {
     const { card, onOpen } = renderCard(variants.zulipGuest);
     const user = userEvent.setup();
     await user.click(card);
@@ -154,12 +154,27 @@ describe('user cards', () => {
     await user.keyboard('{Enter}');
     await user.keyboard(' ');
     expect(onOpen).toHaveBeenCalledTimes(3);
-    const spy = vi
-      .spyOn(window, 'getSelection')
-      .mockReturnValue({ toString: () => 'Zoë' } as Selection);
-    await user.click(card);
+    // A click that ends a drag which selected text inside the card does not open it.
+    const name = card.querySelector('.card-name') as HTMLElement;
+    const selection = window.getSelection() as Selection;
+    const dragOver = (node: Node): void => {
+      fireEvent.mouseDown(card, { button: 0, clientX: 10, clientY: 10 });
+      selection.setBaseAndExtent(node.firstChild ?? node, 0, node.firstChild ?? node, 3);
+      fireEvent.click(card, { button: 0, clientX: 60, clientY: 12, detail: 1 });
+    };
+    dragOver(name.querySelector('bdi') ?? name);
     expect(onOpen).toHaveBeenCalledTimes(3);
-    spy.mockRestore();
+    // A click that did not move from its press selected nothing, whatever is selected: it opens.
+    fireEvent.mouseDown(card, { button: 0, clientX: 10, clientY: 10 });
+    fireEvent.click(card, { button: 0, clientX: 11, clientY: 10, detail: 1 });
+    expect(onOpen).toHaveBeenCalledTimes(4);
+    // Text selected outside the card (the search box, say) does not keep it from opening.
+    const elsewhere = document.body.appendChild(document.createElement('p'));
+    elsewhere.textContent = 'ann';
+    dragOver(elsewhere);
+    expect(onOpen).toHaveBeenCalledTimes(5);
+    selection.removeAllRanges();
+    elsewhere.remove();
   });
 
   it('isolates a name with direction overrides, so it cannot reorder the rest of the card', () => {

@@ -24,6 +24,7 @@ import {
 import { useClock } from '../stores/clock-store';
 import { Avatar } from './Avatar';
 import { Badge, BotBadge, GoneBadge, KindIcon, RoleBadge } from './Badges';
+import { clickEndedSelectionIn } from '../lib/text-selection';
 
 /** Height of a card in pixels (the grid's rows are this plus the gap). */
 export const CARD_HEIGHT = 164;
@@ -152,7 +153,7 @@ export const UserCard = memo(
         return;
       }
       // Selecting text inside a card must not open it.
-      if (window.getSelection()?.toString()) return;
+      if (clickEndedSelectionIn(e, e.currentTarget)) return;
       e.preventDefault();
       onOpen(user, index ?? 0);
     };

@@ -41,6 +41,7 @@ import { useTableLayout, type ShownColumn } from './use-table-layout';
 import { useSearchTyping } from './use-typing';
 import { useVirtualResults } from './use-virtual-results';
 import { EmptyResults } from './UserGrid';
+import { clickEndedSelectionIn } from '../lib/text-selection';
 
 /** Height of a row: 25 and more fit a 1280×800 window. */
 const ROW_HEIGHT = 24;
@@ -382,7 +383,7 @@ export function UserTable() {
       pickResult(user, index, e.shiftKey ? 'range' : 'toggle');
       return;
     }
-    if (window.getSelection()?.toString()) return;
+    if (clickEndedSelectionIn(e, e.currentTarget)) return;
     openResult(user, index);
   };
   const onFocusNow = (index: number): void => {
