@@ -14,6 +14,7 @@ import type { UserSummary } from '@shared/model';
 import { hasModKey } from '../lib/keys';
 import { presenceOf, type PresenceView } from '../lib/presence';
 import { CUT_TITLE, wasCut } from '../lib/profile';
+import { clickEndedSelectionIn } from '../lib/text-selection';
 import {
   absoluteDate,
   absoluteDateTime,
@@ -24,7 +25,6 @@ import {
 import { useClock } from '../stores/clock-store';
 import { Avatar } from './Avatar';
 import { Badge, BotBadge, GoneBadge, KindIcon, RoleBadge } from './Badges';
-import { clickEndedSelectionIn } from '../lib/text-selection';
 
 /** Height of a card in pixels (the grid's rows are this plus the gap). */
 export const CARD_HEIGHT = 164;

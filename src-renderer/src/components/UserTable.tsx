@@ -25,6 +25,7 @@ import {
 import type { UserSummary } from '@shared/model';
 import { moveToResult, openResult, pickResult } from '../actions/pick-result';
 import { hasModKey } from '../lib/keys';
+import { clickEndedSelectionIn } from '../lib/text-selection';
 import { useLatest } from '../lib/use-latest';
 import { useClock } from '../stores/clock-store';
 import { useConnections } from '../stores/connections-store';
@@ -41,7 +42,6 @@ import { useTableLayout, type ShownColumn } from './use-table-layout';
 import { useSearchTyping } from './use-typing';
 import { useVirtualResults } from './use-virtual-results';
 import { EmptyResults } from './UserGrid';
-import { clickEndedSelectionIn } from '../lib/text-selection';
 
 /** Height of a row: 25 and more fit a 1280×800 window. */
 const ROW_HEIGHT = 24;

@@ -11,9 +11,9 @@
  * `anchorNode`, `isCollapsed` and `toString` all bring the layout up to
  * date first when the selection is in the search box or nowhere (220-400
  * ms each on a page of 20 000 paragraphs with a layout pending), and at a
- * click the grid's layout is often dirty. In a
- * trace of the bench's 30 card openings, 4 clicks laid the whole grid out
- * inside the click that way, and the frame laid it out again.
+ * click the grid's layout is often dirty. In a trace of the bench's 30 card
+ * openings, 4 clicks laid the whole grid out inside the click that way, and
+ * the frame laid it out again.
  *
  * Runs in the window.
  */
@@ -24,15 +24,13 @@ const DRAG_PX = 4;
 /** Where the last press of the primary button began (captured on the window). */
 let pressedAt: { x: number; y: number } | null = null;
 
-if (typeof window !== 'undefined') {
-  window.addEventListener(
-    'mousedown',
-    (e) => {
-      if (e.button === 0) pressedAt = { x: e.clientX, y: e.clientY };
-    },
-    { capture: true, passive: true },
-  );
-}
+window.addEventListener(
+  'mousedown',
+  (e) => {
+    if (e.button === 0) pressedAt = { x: e.clientX, y: e.clientY };
+  },
+  { capture: true, passive: true },
+);
 
 /** True when a range of text that starts or ends inside `within` is selected. */
 export function hasTextSelectionIn(within: Node): boolean {
