@@ -9,6 +9,7 @@ import { summarize } from '@shared/summary';
 import { useDirectory } from '@renderer/stores/directory-store';
 import { useView } from '@renderer/stores/view-store';
 import { findCards, renderApp } from './harness';
+import { gridBox } from './setup';
 import { zulipUser } from './fixtures';
 
 const members = Array.from({ length: 8 }, (_, i) =>
@@ -91,6 +92,55 @@ describe('results drawn by position', () => {
     await user.keyboard('{Enter}');
     const panel = await screen.findByTestId('detail-panel');
     expect(within(panel).getByRole('heading', { level: 2 })).toHaveTextContent('Member B');
+  });
+
+  it('keeps focus on the user when the columns change, and on the card focused next', async () => {
+    // The grid's width, as a ResizeObserver reports it (jsdom has none): a detail panel opening and closing.
+    const resized: (() => void)[] = [];
+    vi.stubGlobal(
+      'ResizeObserver',
+      class {
+        constructor(private readonly report: () => void) {}
+        observe(): void {
+          resized.push(this.report);
+        }
+        unobserve(): void {}
+        disconnect(): void {}
+      },
+    );
+    try {
+      renderApp({ answers: answersFrom(() => members) });
+      await findCards();
+      const grid = screen.getByRole('grid', { name: 'Users' });
+      const cols = (): number => Number(grid.getAttribute('aria-colcount'));
+      const resize = (width: number): void =>
+        act(() => {
+          gridBox.width = width;
+          for (const report of resized) report();
+        });
+      const wide = cols();
+      const focusedUser = (): string | undefined =>
+        (document.activeElement as HTMLElement | null)?.dataset.userId;
+      // The first card of the second row.
+      act(() => at(grid, wide).focus());
+      expect(focusedUser()).toBe(members[wide]?.userId);
+      resize(gridBox.width - 300);
+      expect(cols()).toBeLessThan(wide);
+      await waitFor(() => expect(focusedUser()).toBe(members[wide]?.userId));
+      resize(1200);
+      expect(cols()).toBe(wide);
+      await waitFor(() => expect(focusedUser()).toBe(members[wide]?.userId));
+      expect(document.activeElement).toBe(at(grid, wide));
+      // The admin moves on to the next card: focus stays where they put it.
+      act(() => at(grid, wide + 1).focus());
+      await act(async () => {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      });
+      expect(document.activeElement).toBe(at(grid, wide + 1));
+      expect(focusedUser()).toBe(members[wide + 1]?.userId);
+    } finally {
+      vi.unstubAllGlobals();
+    }
   });
 
   it('keeps focus on its slot when the focused user left the results', async () => {

@@ -187,6 +187,21 @@ export function useVirtualResults(
   // focus is no longer the one in that slot, focus moves to where that user
   // went, if they are still among the loaded results.
   const focused = useRef<{ el: HTMLElement; key: string | null } | null>(null);
+  // Focus that moves without a render (a click, a key, focus moved by the
+  // effect below when setting the active result changed nothing) is noted
+  // as it arrives: left to the next render, the element would be taken to
+  // have shown its new user all along, and focus would not follow.
+  useEffect(() => {
+    const root = scroller.current;
+    if (!root) return;
+    const note = (e: FocusEvent): void => {
+      const el = e.target;
+      focused.current =
+        el instanceof HTMLElement && el.dataset.index ? { el, key: userKeyOf(el) } : null;
+    };
+    root.addEventListener('focusin', note);
+    return () => root.removeEventListener('focusin', note);
+  }, [scroller]);
   useEffect(() => {
     const el = document.activeElement;
     const root = scroller.current;
