@@ -6,6 +6,13 @@ import { capText } from '@shared/text-caps';
 import { findCard, renderApp } from './harness';
 import { cardVariants, lookupResult, zulipAllFieldsUser } from './fixtures';
 
+/** The panel's refresh button once it can be used: when the cached record is in. */
+async function refreshButton(): Promise<HTMLElement> {
+  const button = await screen.findByTestId('refresh-user');
+  await waitFor(() => expect(button).toBeEnabled());
+  return button;
+}
+
 function rowOf(section: HTMLElement, label: string): HTMLElement {
   const dt = within(section).getByText(label, { selector: 'dt, dt *' });
   return dt.closest('.kv-row') as HTMLElement;
@@ -175,7 +182,7 @@ describe('the detail panel', () => {
       answers: { 'users:lookup': () => ok(lookupResult(fresh, { source: 'network' })) },
     });
     await user.click(await findCard('8'));
-    await user.click(await screen.findByTestId('refresh-user'));
+    await user.click(await refreshButton());
     const panel = screen.getByTestId('detail-panel');
     await waitFor(() =>
       expect(within(panel).getByRole('heading', { level: 2 })).toHaveTextContent(
@@ -207,7 +214,7 @@ describe('the detail panel', () => {
       },
     });
     await user.click(await findCard('8'));
-    await user.click(await screen.findByTestId('refresh-user'));
+    await user.click(await refreshButton());
     const notice = await screen.findByTestId('stale-notice');
     expect(notice).toHaveTextContent('Server unreachable: showing the copy from 3 minutes ago');
     expect(screen.getByTestId('section-identity')).toHaveTextContent('Iago Ortiz');

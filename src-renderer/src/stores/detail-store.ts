@@ -10,6 +10,7 @@
 import { create } from 'zustand';
 import type { Result, RollcallError } from '@shared/errors';
 import type { LookupResult, UserRecord, UserSummary } from '@shared/model';
+import { afterNextPaint } from '../lib/after-paint';
 import { api } from './bridge';
 
 /** Which user the panel shows. */
@@ -108,8 +109,17 @@ export const useDetail = create<DetailState>()((set, get) => {
       loading: true,
       tab: get().tab,
     });
+    // A card's summary draws the panel at once: its first frame shows that,
+    // and the full record, however soon it comes, fills the frame after.
+    const painted = summary ? afterNextPaint() : null;
     const result = await api().getUser({ connectionId, userId });
+    if (painted) await painted;
     if (mine !== sequence) return;
+    // A refresh that answered meanwhile holds a newer copy than this read of the cache.
+    if (get().record !== null) {
+      set({ loading: false });
+      return;
+    }
     if (result.ok) {
       set({ record: result.value, loading: false });
       learn(result.value);

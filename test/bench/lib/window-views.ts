@@ -129,6 +129,8 @@ export interface CardOpening {
   dom: number;
   /** From the DOM holding the panel to the next frame beginning: the display's rhythm, not work. */
   frameWait: number;
+  /** Until the frame holding the full record (users:get's answer) was produced. */
+  full: number;
 }
 
 /** The cards opened in turn, from the first: all in view at the top of a grid of three columns. */
@@ -164,38 +166,68 @@ export async function openCards(
     await toTop(i % OPENED_CARDS);
     const t = await page.evaluate(
       (index) =>
-        new Promise<{ total: number; dom: number; frameWait: number }>((done, fail) => {
-          const card = document.querySelector<HTMLElement>(
-            `[data-testid="user-grid"] [data-testid="user-card"][data-index="${index}"]`,
-          );
-          if (!card) {
-            fail(new Error(`no card ${index} on the page`));
-            return;
-          }
-          const give = setTimeout(() => fail(new Error('no detail panel within 10 s')), 10_000);
-          let t0 = 0;
-          let seen = false;
-          const shown = (): void => {
-            if (seen || !document.querySelector('[data-testid="detail-panel"]')) return;
-            seen = true;
-            observer.disconnect();
-            const dom = performance.now();
-            requestAnimationFrame(() => {
-              const frameStart = performance.now();
-              const channel = new MessageChannel();
-              channel.port1.onmessage = () => {
-                clearTimeout(give);
-                done({ total: performance.now() - t0, dom: dom - t0, frameWait: frameStart - dom });
+        new Promise<{ total: number; dom: number; frameWait: number; full: number }>(
+          (done, fail) => {
+            const card = document.querySelector<HTMLElement>(
+              `[data-testid="user-grid"] [data-testid="user-card"][data-index="${index}"]`,
+            );
+            if (!card) {
+              fail(new Error(`no card ${index} on the page`));
+              return;
+            }
+            const give = setTimeout(() => fail(new Error('no detail panel within 10 s')), 10_000);
+            let t0 = 0;
+            let panel: { total: number; dom: number; frameWait: number } | null = null;
+            let full: number | null = null;
+            const finish = (): void => {
+              if (!panel || full === null) return;
+              clearTimeout(give);
+              done({ ...panel, full });
+            };
+            /** When `selector` is first in the DOM: the frame holding it is over at the task after its rAF. */
+            const whenPainted = (
+              selector: string,
+              painted: (dom: number, frameStart: number, end: number) => void,
+            ) => {
+              let seen = false;
+              return (): boolean => {
+                if (seen || !document.querySelector(selector)) return seen;
+                seen = true;
+                const dom = performance.now();
+                requestAnimationFrame(() => {
+                  const frameStart = performance.now();
+                  const channel = new MessageChannel();
+                  channel.port1.onmessage = () => painted(dom, frameStart, performance.now());
+                  channel.port2.postMessage(null);
+                });
+                return true;
               };
-              channel.port2.postMessage(null);
-            });
-          };
-          const observer = new MutationObserver(shown);
-          observer.observe(document.body, { childList: true, subtree: true });
-          t0 = performance.now();
-          card.click();
-          shown();
-        }),
+            };
+            const panelShown = whenPainted(
+              '[data-testid="detail-panel"]',
+              (dom, frameStart, end) => {
+                panel = { total: end - t0, dom: dom - t0, frameWait: frameStart - dom };
+                finish();
+              },
+            );
+            // The full record's footer ("From the cache · fetched …") comes with users:get's answer.
+            const recordShown = whenPainted(
+              '[data-testid="detail-source"]',
+              (_dom, _start, end) => {
+                full = end - t0;
+                finish();
+              },
+            );
+            const shown = (): void => {
+              if (panelShown() && recordShown()) observer.disconnect();
+            };
+            const observer = new MutationObserver(shown);
+            observer.observe(document.body, { childList: true, subtree: true });
+            t0 = performance.now();
+            card.click();
+            shown();
+          },
+        ),
       i % OPENED_CARDS,
     );
     opens.push(t);
