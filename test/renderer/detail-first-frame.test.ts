@@ -24,7 +24,7 @@ describe('opening a card from its summary', () => {
       frames.push(callback);
       return frames.length;
     });
-    // Only the no-frame fallback's timer is faked: the frame's task is a real message.
+    // Timers are faked so the no-frame fallback fires only when a test says, not on a slow machine.
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
   });
 
