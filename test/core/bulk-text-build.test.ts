@@ -99,8 +99,9 @@ describe('the bulk passes, every key hashed', () => {
       if (slot === 42) emit(1, 99);
     };
     const { value: packed, steps } = drive(buildPackedPostings(2, 100, 4, visit, 10));
-    // Two passes of 100 slots, a yield every 10, and one after laying out each table.
-    expect(steps).toBe(22);
+    // Two passes of 100 slots, a yield every 10; per table, its layout (3
+    // steps, and 1 for its few units of data), 1 after it, and its copy (2).
+    expect(steps).toBe(20 + 2 * (3 + 1 + 1 + 2));
     const [first, second] = packed.map(slotsByKey) as [
       Map<number, number[]>,
       Map<number, number[]>,
@@ -127,6 +128,21 @@ describe('the bulk passes, every key hashed', () => {
     expect(Array.from(narrow.kinds)).toEqual([1, 1, 1]);
     expect(Array.from(narrow.lengths)).toEqual([4, 4, 4]);
     expect(slotsByKey(narrow).get(2)).toEqual(expected((s) => s % 3 === 2));
+  });
+});
+
+describe('a large bulk table', () => {
+  it('is laid out in steps, its data written through a few megabytes at a time', () => {
+    const table = new BulkTable();
+    const id = table.append(7);
+    const slots = 2 * (1 << 20) + 5;
+    for (let s = 0; s < slots; s++) table.countSlot(id, s);
+    // Fewer slots than `words`: a list of every slot.
+    const { steps } = drive(table.layOut(slots + 1, 1));
+    // Its arrays, their offsets, its data made, then written through in 3 pieces.
+    expect(steps).toBe(3 + 3);
+    expect(table.data.length).toBe(slots);
+    expect(Array.from(table.kinds)).toEqual([0]);
   });
 });
 
@@ -336,47 +352,58 @@ describe('the bulk text build of the index', () => {
     expectSameAnswers(bulk, rowByRow);
   });
 
-  it('catches up with rows written, renamed, removed and added while its passes run', async () => {
-    const rows = rowsOf(people());
-    const rowByRow = createSearchIndex();
-    rowByRow.upsert(rows);
-    const bulk = createSearchIndex();
-    bulk.deferOrdersToRebuild();
-    bulk.deferTextToRebuild();
-    bulk.upsert(rows);
-    const renamed = {
-      ...(rows[20] as IndexedRow),
-      searchText: 'иван zz\nzz@corp',
-      sortName: 'Иван Zz',
-    };
-    const added = rowsOf(
-      [makeUser({ userId: '77', name: 'Zoë Zz', email: 'zz@example.org' })],
-      5000,
-    );
-    const writes: ((index: SearchIndex) => void)[] = [
-      (index) => index.upsert([renamed]),
-      (index) => index.remove([2, 3, 1400]),
-      (index) => index.upsert(added),
-      // Takes a slot freed above: its text goes from the removed row's to this one's.
-      (index) => index.upsert(rowsOf([makeUser({ userId: '78', name: 'Strasse Zz' })], 5001)),
-      (index) => index.upsert([{ ...renamed, searchText: 'back to zoë' }]),
-    ];
-    let pauses = 0;
-    const done = bulk.rebuildText(async () => {
-      const write = writes[pauses++];
-      if (write) {
-        write(bulk);
-        write(rowByRow);
-      }
-      await new Promise((resolve) => setImmediate(resolve));
-      return true;
-    }, 0);
-    expect(await done).toBe(true);
-    // Every write landed mid-way: there were more pauses than writes.
-    expect(pauses).toBeGreaterThan(writes.length);
-    expect(await bulk.rebuildOrders(pauseEveryTurn, 0)).toBe(true);
-    expectSameAnswers(bulk, rowByRow);
-  });
+  // 9 000 rows: the texts are copied in steps of 4 096 slots, so the first
+  // writes land while the copy runs, before and after their slots are copied.
+  it.each([1500, 9000])(
+    'catches up with rows written, renamed, removed and added while its passes run (%i rows)',
+    async (count) => {
+      const rows = rowsOf(people(count));
+      const rowByRow = createSearchIndex();
+      rowByRow.upsert(rows);
+      const bulk = createSearchIndex();
+      bulk.deferOrdersToRebuild();
+      bulk.deferTextToRebuild();
+      bulk.upsert(rows);
+      const renamed = {
+        ...(rows[20] as IndexedRow),
+        searchText: 'иван zz\nzz@corp',
+        sortName: 'Иван Zz',
+      };
+      const added = rowsOf(
+        [makeUser({ userId: '77', name: 'Zoë Zz', email: 'zz@example.org' })],
+        5000,
+      );
+      const late = {
+        ...(rows[count - 10] as IndexedRow),
+        searchText: 'late zz\nlate@corp',
+        sortName: 'Late Zz',
+      };
+      const writes: ((index: SearchIndex) => void)[] = [
+        (index) => index.upsert([late, renamed]),
+        (index) => index.remove([2, 3, 1400]),
+        (index) => index.upsert(added),
+        // Takes a slot freed above: its text goes from the removed row's to this one's.
+        (index) => index.upsert(rowsOf([makeUser({ userId: '78', name: 'Strasse Zz' })], 5001)),
+        (index) => index.upsert([{ ...renamed, searchText: 'back to zoë' }]),
+      ];
+      let pauses = 0;
+      const done = bulk.rebuildText(async () => {
+        const write = writes[pauses++];
+        if (write) {
+          write(bulk);
+          write(rowByRow);
+        }
+        await new Promise((resolve) => setImmediate(resolve));
+        return true;
+      }, 0);
+      expect(await done).toBe(true);
+      // Every write landed mid-way: there were more pauses than writes.
+      expect(pauses).toBeGreaterThan(writes.length);
+      expect(await bulk.rebuildOrders(pauseEveryTurn, 0)).toBe(true);
+      expectSameAnswers(bulk, rowByRow);
+      expect(bulk.search(searchQuery({ text: 'late zz' })).total).toBe(1);
+    },
+  );
 
   it('stays deferred when told to stop, and a clear ends it', async () => {
     const bulk = createSearchIndex();
