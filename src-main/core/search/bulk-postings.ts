@@ -12,15 +12,15 @@
  */
 import { hashKey, type PackedPostings } from './posting-table';
 
+/** Units of a table's data written through per step (4 MB): the first writes to fresh memory are page faults. */
+const TOUCH_UNITS = 1 << 20;
+
 /**
  * One table being built: its keys by first meeting (an open-addressing
  * hash of key to ID: a Map lookup per key met was most of a pass), with
  * each key's count, then where its slots go. A builder that finds its
  * keys' IDs another way (text-bulk.ts) files new keys with `append`.
  */
-/** Units of a table's data written through per step (4 MB): the first writes to fresh memory are page faults. */
-const TOUCH_UNITS = 1 << 20;
-
 export class BulkTable {
   /** Key IDs + 1 by hash; 0: empty. */
   private cells = new Int32Array(1024);
