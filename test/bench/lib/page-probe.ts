@@ -46,6 +46,11 @@ export interface PageProbe {
    * `RAW_BINDING` was added by CDP before the page loaded.
    */
   useRawBridge(on: boolean): void;
+  /**
+   * Calls `then` once the next frame is out (the task after its rAF), with
+   * that time and the frame's start: how every "painted" figure ends.
+   */
+  afterFrame(then: (t: number, frameStart: number) => void): void;
 }
 
 /** The CDP binding the raw bridge sends requests through (added with Runtime.addBinding). */
@@ -92,6 +97,7 @@ export function installPageProbe(): void {
   };
 
   const probe: PageProbe = {
+    afterFrame,
     longTasks: [],
     firstCardPainted: null,
     arm() {

@@ -184,7 +184,7 @@ export async function openCards(
               clearTimeout(give);
               done({ ...panel, full });
             };
-            /** When `selector` is first in the DOM: the frame holding it is over at the task after its rAF. */
+            /** When `selector` is first in the DOM, and the frame holding it is out. */
             const whenPainted = (
               selector: string,
               painted: (dom: number, frameStart: number, end: number) => void,
@@ -194,12 +194,9 @@ export async function openCards(
                 if (seen || !document.querySelector(selector)) return seen;
                 seen = true;
                 const dom = performance.now();
-                requestAnimationFrame(() => {
-                  const frameStart = performance.now();
-                  const channel = new MessageChannel();
-                  channel.port1.onmessage = () => painted(dom, frameStart, performance.now());
-                  channel.port2.postMessage(null);
-                });
+                (window as unknown as ProbeWindow).__bench.afterFrame((end, frameStart) =>
+                  painted(dom, frameStart, end),
+                );
                 return true;
               };
             };
