@@ -211,8 +211,15 @@ export function hashWrite(record: UserWrite): HashedWrite {
 /** A user's search columns, as the index holds them (no row ID yet). */
 type IndexFields = Omit<IndexedRow, 'rowId'>;
 
-/** The users columns of DATA_COLUMNS, in order, for a new or changed user, and its search columns. */
-function columnsOf(h: HashedWrite): { params: (string | number | null)[]; fields: IndexFields } {
+/**
+ * The users columns of DATA_COLUMNS, in order, for a new or changed user,
+ * and its search columns: everything a write derives beyond `hashWrite`
+ * (exported for the thread-split probe, which times exactly this).
+ */
+export function columnsOf(h: HashedWrite): {
+  params: (string | number | null)[];
+  fields: IndexFields;
+} {
   const u = h.record.user;
   const { hash, fetchedAt } = h;
   const summaryJson = JSON.stringify(summarize(u));

@@ -1,38 +1,25 @@
 // Probe: what splitting a sync's work over two threads would pay to move
 // its users between them. For N synthetic Zulip users (normalized as a sync
-// does), per 100 000 users: the derivation a writer does per user (hashWrite
-// and the derived columns, as users-rows.ts `columnsOf` makes them), and the
-// cost of handing a batch to another thread three ways: the UserWrite
-// objects structured-cloned (v8.serialize, what postMessage runs), the
-// derived strings cloned, and the same strings as UTF-8 in one buffer
+// does), per 100 000 users: the derivation a writer does per user
+// (users-rows.ts `hashWrite` and `columnsOf`), and the cost of handing a
+// batch to another thread three ways: the UserWrite objects
+// structured-cloned (v8.serialize, what postMessage runs), the derived
+// values cloned, and the same values as UTF-8 in one buffer
 // (TextEncoder there, TextDecoder back). Batches of 8 000, as the worker
 // writes, a batch at a time (dropped after, as a pipeline would hold them);
 // `least` is each figure's lowest over the rounds.
 // Run: node test/bench/probes/run.mjs test/bench/probes/thread-split.ts '{"count":100000}'
 import { performance } from 'node:perf_hooks';
 import { deserialize, serialize } from 'node:v8';
-import { summarize } from '@shared/summary';
-import { filterJsonAndKeysOf } from '@core/search/filter-keys';
-import { buildHaystack, sortNameOf } from '@core/search/search-text';
-import { hashWrite, type UserWrite } from '@core/store/users-rows';
+import { columnsOf, hashWrite, type UserWrite } from '@core/store/users-rows';
 import { zulipWrites } from './probe-data';
 
 const BATCH = 8000;
 
-/** The strings a writer binds for one user: what would cross to a writer thread. */
-function derived(w: UserWrite): string[] {
+/** What a writer binds for one user (`hashWrite`, then `columnsOf`): what would cross to a writer thread. */
+function derived(w: UserWrite): (string | number | null)[] {
   const h = hashWrite(w);
-  const u = w.user;
-  const filter = filterJsonAndKeysOf(u);
-  return [
-    h.userJson,
-    h.rawJson,
-    h.hash,
-    JSON.stringify(summarize(u)),
-    buildHaystack(u),
-    sortNameOf(u.name),
-    filter.json,
-  ];
+  return [h.userJson, h.rawJson, ...columnsOf(h).params];
 }
 
 export async function main(args: { count?: number; rounds?: number }): Promise<unknown> {
@@ -61,9 +48,9 @@ export async function main(args: { count?: number; rounds?: number }): Promise<u
       deserialize(strings);
       ms.strings += performance.now() - t;
       mb.strings += strings.length / 1e6;
-      // Every string's UTF-8, NUL-separated (no server string holds one).
+      // Every value's UTF-8, NUL-separated (what Rollcall stores never holds one).
       t = performance.now();
-      const utf8 = encoder.encode(rows.flat().join('\0'));
+      const utf8 = encoder.encode(rows.flat().map(String).join('\0'));
       decoder.decode(utf8).split('\0');
       ms.utf8 += performance.now() - t;
       mb.utf8 += utf8.length / 1e6;
