@@ -36,7 +36,7 @@ export type ProgressChange = Partial<Omit<SyncProgress, 'connectionId' | 'at'>>;
 export interface SyncPagesDeps {
   provider: Provider;
   session: ProviderSession;
-  users: Pick<UsersRepo, 'upsertBatch' | 'markMissingAsGone' | 'knownSources'>;
+  users: Pick<UsersRepo, 'upsertBatch' | 'settleWrites' | 'markMissingAsGone' | 'knownSources'>;
   contexts: Pick<ProviderContexts, 'store'>;
   now: () => number;
   /** The server answered (reachability). */
@@ -149,6 +149,14 @@ export async function syncPages(
     counts.unchanged += written.unchanged;
     total = done;
   };
+  // What the write pool has under way is in the cache before the sync ends,
+  // however it ends; a chunk it had to write again corrects the counts.
+  const settle = async (): Promise<void> => {
+    const again = await users.settleWrites();
+    counts.added += again.added;
+    counts.updated += again.updated;
+    counts.unchanged += again.unchanged;
+  };
   // Pages held back were fetched as they would have been written one by one:
   // whatever ends the fetch (a cancel, a 429 after its retries, a timeout),
   // they are written before the sync ends, so no progress is lost for batching.
@@ -203,14 +211,23 @@ export async function syncPages(
     } catch {
       // The error that ended the fetch is the one to report.
     }
+    await settle().catch(() => {});
     throw error;
   }
-  if (signal.aborted) {
-    await write(undefined);
-    fail('CANCELLED', CANCELLED_MESSAGE);
+  let ended = false;
+  try {
+    if (signal.aborted) {
+      await write(undefined);
+      fail('CANCELLED', CANCELLED_MESSAGE);
+    }
+    await write(signal);
+    if (signal.aborted) fail('CANCELLED', CANCELLED_MESSAGE);
+    ended = true;
+  } finally {
+    // The error that ended the sync is the one to report.
+    if (ended) await settle();
+    else await settle().catch(() => {});
   }
-  await write(signal);
-  if (signal.aborted) fail('CANCELLED', CANCELLED_MESSAGE);
   deps.answered();
   progress({ phase: 'reconciling', message: 'Marking users no longer on the server…' });
   // A member that could not be read this time is not gone: keep its cached copy.

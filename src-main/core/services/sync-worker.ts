@@ -22,6 +22,7 @@ import { createHttpClient, DIRECTORY_MAX_BYTES } from '../net/http';
 import { createProviders, PAGE_CONCURRENCY } from '../providers';
 import { damageMarker, type OpenedDatabase } from '../store/cache-open';
 import { createMetaRepo } from '../store/meta-repo';
+import { openBulkInserter, type BulkInserter } from '../store/users-bulk-insert';
 import { openConnection, pragmaValue } from '../store/sqlite-helpers';
 import { createUsersRepo, type UsersRepo } from '../store/users-repo';
 import { startWalCheckpointer, type WalCheckpointer } from '../store/wal-checkpointer';
@@ -101,6 +102,8 @@ interface Opened {
   contexts: ProviderContexts;
   /** Null when the bindings give no pool: SQLite checkpoints in each commit here. */
   checkpointer: WalCheckpointer | null;
+  /** Writes chunks of new users on a libuv thread; null when the bindings give no pool. */
+  bulk: BulkInserter | null;
 }
 const openedByPath = new Map<string, Promise<Opened>>();
 const runs = new Map<number, AbortController>();
@@ -127,6 +130,7 @@ function checkpointedWrites(
   if (!checkpointer) return users;
   return {
     knownSources: (connectionId) => users.knownSources(connectionId),
+    settleWrites: () => users.settleWrites(),
     markMissingAsGone: (...args) => users.markMissingAsGone(...args),
     upsertBatch: async (records, options) => {
       await checkpointer.beforeWrite();
@@ -166,9 +170,16 @@ async function openCache(path: string): Promise<Opened> {
       if (db.isOpen) db.close();
     },
   };
+  // New users' rows are written by the pool while this thread derives the next ones.
+  const bulk = await openBulkInserter(path, {
+    log,
+    cacheKib: CACHE_KIB,
+    autocheckpointPages: AUTOCHECKPOINT_PAGES,
+  });
   const users = createUsersRepo(cache, {
     now: Date.now,
     log,
+    bulk,
     // In batches small enough for main to take each in one short turn.
     relayIndex: (changes) => {
       if (indexOff.size > 0) return;
@@ -184,6 +195,7 @@ async function openCache(path: string): Promise<Opened> {
     users,
     contexts: createProviderContexts(createMetaRepo(cache, { now: Date.now })),
     checkpointer: await startWalCheckpointer(cache, { log }),
+    bulk,
   };
 }
 
@@ -229,7 +241,8 @@ async function close(): Promise<void> {
   openedByPath.clear();
   for (const settled of await Promise.allSettled(opened)) {
     if (settled.status === 'rejected') continue;
-    // The checkpointer first: it gives checkpoints back to this connection.
+    // The write pool drains what it took; the checkpointer then gives checkpoints back to this connection.
+    await settled.value.bulk?.close().catch(() => {});
     await settled.value.checkpointer?.close();
     settled.value.cache.close();
   }

@@ -46,6 +46,7 @@ import {
   type RederiveCounts,
   type RederiveOptions,
 } from './users-rederive';
+import type { BulkInserter } from './users-bulk-insert';
 import { usersAccess, type BatchRecord, type UsersAccess, type UserWrite } from './users-rows';
 import {
   matchingIdsSql,
@@ -61,6 +62,7 @@ import {
   markMissingAsGone,
   markUserGone,
   purgeGone,
+  settleWrites,
   upsertBatch,
   upsertOne,
   usersWriter,
@@ -74,8 +76,19 @@ import type { SearchIndex } from '../search/search-index';
 export interface UsersRepo {
   /** Writes one user in one transaction. */
   upsert(record: UserWrite, seenAt?: number): 'added' | 'updated' | 'unchanged';
-  /** Writes many users in chunks, yielding between chunks. Checks every record's shape before writing any. */
+  /**
+   * Writes many users in chunks, yielding between chunks. Checks every
+   * record's shape before writing any. With a write pool (`deps.bulk`), the
+   * last chunk of new users may still be under way when it resolves, counted
+   * as added: `settleWrites` waits for it.
+   */
   upsertBatch(records: readonly BatchRecord[], options?: UpsertBatchOptions): Promise<UpsertCounts>;
+  /**
+   * Waits until every chunk `upsertBatch` handed to the write pool is in the
+   * cache, and says how its counts differ from what `upsertBatch` reported
+   * (zero unless a chunk had to be written again).
+   */
+  settleWrites(): Promise<UpsertCounts>;
   get(connectionId: string, userId: string): UserRecord | null;
   getSummary(connectionId: string, userId: string): UserSummary | null;
   /** The ID of the cached user with this address (API or real, any case), if any. */
@@ -253,6 +266,13 @@ export function createUsersRepo(
     /** Runs a read on another thread (wal-checkpointer.ts `read`); slow scans go there. */
     backgroundRead?: BackgroundRead;
     /**
+     * Writes chunks of new users off this thread (users-bulk-insert.ts):
+     * only for a repository that writes through `upsertBatch` and the other
+     * asynchronous calls alone (the sync worker's), which wait for the
+     * pool; a synchronous write meanwhile would wait for its lock.
+     */
+    bulk?: BulkInserter | null;
+    /**
      * Hands every committed index change to this instead of an index (the
      * sync worker's repository, whose changes main's index must learn).
      */
@@ -269,12 +289,14 @@ export function createUsersRepo(
   const writer = usersWriter(access, sync, {
     now: deps.now,
     betweenChunks: deps.betweenChunks ?? yieldToEventLoop,
+    bulk: deps.bulk ?? null,
   });
   const search = (query: SearchQuery): SearchResult => searchUsers(access, sync, query);
 
   return {
     upsert: (record, seenAt) => upsertOne(writer, record, seenAt),
     upsertBatch: (records, options = {}) => upsertBatch(writer, records, options),
+    settleWrites: () => settleWrites(writer),
     get: (connectionId, userId) => readUser(access, connectionId, userId),
     findIdByEmail: (connectionId, email) => findUserIdByEmail(access, connectionId, email),
     getSummary: (connectionId, userId) => readSummary(access, connectionId, userId),

@@ -20,8 +20,10 @@ import {
   writePayloadParts,
 } from './payload-parts';
 import { touchKnownRows } from './users-known';
+import type { BulkInserter, InsertedRow, NewUserRows } from './users-bulk-insert';
 import {
   checkWrite,
+  columnsOf,
   findRows,
   hashLargeWrite,
   hashWrite,
@@ -115,6 +117,10 @@ const ORDER_MERGE_ROWS = 500;
 const MAX_PER_ROW_MS = 0.5;
 /** Users one statement looks up while writing a chunk. */
 const LOOKUP_GROUP_ROWS = 64;
+/** Users one statement looks up when finding where a run of new users ends. */
+const NEW_LOOKUP_ROWS = 1000;
+/** Fewest new users worth a chunk of their own on the write pool. */
+const MIN_BULK_ROWS = 32;
 /** Rows one delete statement removes before the event loop gets a turn. */
 const DELETE_CHUNK_ROWS = 500;
 /** Rows one "mark gone" statement updates before the event loop gets a turn. */
@@ -144,6 +150,24 @@ function costModel(initialPerRowMs: number): CostModel {
   };
 }
 
+/** The search columns of a user, as the index holds them (no row ID yet). */
+type IndexFields = ReturnType<typeof columnsOf>['fields'];
+
+/**
+ * A chunk of new users the write pool has not committed yet
+ * (users-bulk-insert.ts): what `settleWrites` needs to finish it.
+ */
+interface PendingChunk {
+  /** The pool's answer, never rejected: the rows inserted, or why none was. */
+  outcome: Promise<{ rows: InsertedRow[] } | { error: unknown }>;
+  records: UserWrite[];
+  /** Each user's search columns, for the index changes (null: no index to tell). */
+  fields: Map<string, IndexFields> | null;
+  seenAt: number;
+  /** Tells the batch that wrote it how the chunk went, once it has committed. */
+  report: () => void;
+}
+
 /** One repository's write side: its access, its index, and what its chunks have learned. */
 export interface UsersWriter {
   access: UsersAccess;
@@ -155,13 +179,17 @@ export interface UsersWriter {
   commitCost: CostModel;
   /** What a chunk's index update costs per row, learned as chunks go. */
   indexCost: CostModel;
+  /** Writes chunks of new users off this thread (the sync worker's); null: all on this one. */
+  bulk: BulkInserter | null;
+  /** The chunk the pool is writing, if any: every other write waits for it (`settleWrites`). */
+  pending: PendingChunk | null;
 }
 
 /** Builds a repository's write side; the cost estimates start from what a typical disk takes. */
 export function usersWriter(
   access: UsersAccess,
   sync: IndexSync,
-  deps: { now: () => number; betweenChunks: () => Promise<void> },
+  deps: { now: () => number; betweenChunks: () => Promise<void>; bulk?: BulkInserter | null },
 ): UsersWriter {
   return {
     access,
@@ -170,7 +198,53 @@ export function usersWriter(
     betweenChunks: deps.betweenChunks,
     commitCost: costModel(0.02),
     indexCost: costModel(sync.indexed ? 0.05 : 0),
+    bulk: deps.bulk ?? null,
+    pending: null,
   };
+}
+
+/** Nothing written: what `settleWrites` says when no chunk was written again. */
+const NO_COUNTS: Readonly<UpsertCounts> = { added: 0, updated: 0, unchanged: 0 };
+
+function addCounts(into: UpsertCounts, more: Readonly<UpsertCounts>): void {
+  into.added += more.added;
+  into.updated += more.updated;
+  into.unchanged += more.unchanged;
+}
+
+/**
+ * Waits for the chunk the write pool has under way, then tells the index
+ * (in commit order) and the batch that wrote it. A chunk the pool rolled
+ * back (a lookup added one of its users meanwhile; a full disk) is written
+ * again the ordinary way, which finds what is there now or fails as any
+ * write would. Says how its counts differ from what `upsertBatch` reported
+ * (all added): zero unless it was written again.
+ */
+export async function settleWrites(w: UsersWriter): Promise<UpsertCounts> {
+  const p = w.pending;
+  if (!p) return { ...NO_COUNTS };
+  w.pending = null;
+  const outcome = await p.outcome;
+  if ('rows' in outcome) {
+    if (p.fields) {
+      const fields = p.fields;
+      w.sync.apply(
+        outcome.rows.map(({ rowId, userId }) => ({
+          kind: 'upsert' as const,
+          row: { ...(fields.get(userId) as IndexFields), rowId },
+        })),
+      );
+    }
+    p.report();
+    return { ...NO_COUNTS };
+  }
+  w.access.log.warn('a chunk of new users is written again on the sync thread', {
+    rows: p.records.length,
+    error: outcome.error instanceof Error ? outcome.error.message : String(outcome.error),
+  });
+  const again = await upsertBatch({ ...w, bulk: null }, p.records, { seenAt: p.seenAt });
+  p.report();
+  return { ...again, added: again.added - p.records.length };
 }
 
 /** Refuses every write to a cache opened read-only, before any SQL runs. */
@@ -286,6 +360,91 @@ function groupEnd(
 }
 
 /**
+ * Where the run of new users starting at `from` ends: at most `max` records
+ * of one connection, none known, large or twice, none of them in the cache.
+ * Returns `from` when the first is not such a user.
+ */
+function newUsersEnd(
+  access: UsersAccess,
+  records: readonly BatchRecord[],
+  from: number,
+  max: number,
+  isLargeAt: (k: number) => boolean,
+): number {
+  const first = records[from] as BatchRecord;
+  if (isKnownWrite(first)) return from;
+  const connectionId = first.user.connectionId;
+  const ids = new Set<string>();
+  let end = from;
+  while (end < records.length && end - from < max) {
+    const r = records[end] as BatchRecord;
+    if (isKnownWrite(r) || r.user.connectionId !== connectionId) break;
+    if (ids.has(r.user.userId) || isLargeAt(end)) break;
+    ids.add(r.user.userId);
+    end++;
+  }
+  // Cut at the first user the cache holds.
+  for (let k = from; k < end; k += NEW_LOOKUP_ROWS) {
+    const group = (records.slice(k, Math.min(end, k + NEW_LOOKUP_ROWS)) as UserWrite[]).map(
+      (r) => r.user.userId,
+    );
+    const found = findRows(access, connectionId, group);
+    if (found.size === 0) continue;
+    const at = group.findIndex((id) => found.has(id));
+    return k + at;
+  }
+  return end;
+}
+
+/**
+ * Derives the new users of `records[from, end)` on this thread and hands
+ * their rows to the write pool, once the chunk before has committed; the
+ * pool writes them while this thread goes on. The chunk stays pending
+ * (`settleWrites`) until the next write of any kind.
+ */
+async function writeNewUsersOffThread(
+  w: UsersWriter,
+  bulk: BulkInserter,
+  records: readonly BatchRecord[],
+  range: { from: number; end: number },
+  seenAt: number,
+  onChunk: UpsertBatchOptions['onChunk'],
+): Promise<UpsertCounts> {
+  const started = performance.now();
+  const chunk = records.slice(range.from, range.end) as UserWrite[];
+  const fields = w.sync.indexed ? new Map<string, IndexFields>() : null;
+  const rows: NewUserRows[] = chunk.map((record) => {
+    const h = hashWrite(record);
+    const derived = columnsOf(h);
+    fields?.set(h.userId, derived.fields);
+    return {
+      connectionId: h.connectionId,
+      userId: h.userId,
+      params: derived.params,
+      fetchedAt: h.fetchedAt,
+      userJson: h.userJson,
+      rawJson: h.rawJson,
+    };
+  });
+  const ms = performance.now() - started;
+  // In commit order: the chunk before is in the cache (and the index told) first.
+  const again = await settleWrites(w);
+  const connectionId = (chunk[0] as UserWrite).user.connectionId;
+  const outcome = bulk.insertNew(connectionId, rows, seenAt).then(
+    (inserted) => ({ rows: inserted }),
+    (error: unknown) => ({ error }),
+  );
+  w.pending = {
+    outcome,
+    records: chunk,
+    fields,
+    seenAt,
+    report: () => onChunk?.({ done: range.end, total: records.length, rows: chunk.length, ms }),
+  };
+  return again;
+}
+
+/**
  * Writes a sync's users in chunks, each one transaction within a time
  * budget, yielding between chunks; members known unchanged by their digest
  * (`KnownWrite`) are marked seen in the chunk they fall in, so a chunk
@@ -318,6 +477,8 @@ export async function upsertBatch(
     }
     return large[k] === 2;
   };
+  // Whether this thread wrote anything itself (only then can payload parts be left over).
+  let wroteHere = false;
   let i = 0;
   while (i < records.length) {
     if (options.signal?.aborted) {
@@ -325,6 +486,25 @@ export async function upsertBatch(
         rollcallError('CANCELLED', 'The sync was cancelled; users written so far are kept.'),
       );
     }
+    // A run of users the cache does not hold: derived here, written by the pool meanwhile.
+    if (w.bulk && !isLargeAt(i)) {
+      const end = newUsersEnd(access, records, i, maxRows, isLargeAt);
+      if (end - i >= MIN_BULK_ROWS) {
+        const range = { from: i, end };
+        addCounts(
+          counts,
+          await writeNewUsersOffThread(w, w.bulk, records, range, seenAt, options.onChunk),
+        );
+        counts.added += end - i;
+        i = end;
+        // The pool takes the chunk in a later turn: one comes here whatever follows.
+        await w.betweenChunks();
+        continue;
+      }
+    }
+    // Anything else is written here, after what the pool has under way.
+    addCounts(counts, await settleWrites(w));
+    wroteHere = true;
     if (isLargeAt(i)) {
       const started = performance.now();
       counts[await writeLarge(w, records[i] as UserWrite, seenAt)]++;
@@ -422,7 +602,11 @@ export async function upsertBatch(
       index.flushOrder();
     }
   }
-  await sweepParts(w);
+  // New rows hold no parts: only what was written here can have replaced some.
+  if (wroteHere || !w.bulk) {
+    addCounts(counts, await settleWrites(w));
+    await sweepParts(w);
+  }
   return counts;
 }
 
@@ -457,6 +641,8 @@ export async function markMissingAsGone(
   keep: readonly string[] = [],
 ): Promise<number> {
   writable(w);
+  // Who was seen is known once every chunk of the sync is in.
+  await settleWrites(w);
   let total = 0;
   const seen = Math.round(seenBefore);
   try {
@@ -481,6 +667,7 @@ export async function markMissingAsGone(
 /** Deletes the users marked gone, in chunks (their avatar rows go too; sweep the files after). */
 export async function purgeGone(w: UsersWriter, connectionId: string): Promise<number> {
   writable(w);
+  await settleWrites(w);
   let total = 0;
   try {
     for (;;) {

@@ -39,6 +39,9 @@ interface Run {
   progress: ProgressChange[];
   stored: string[];
   added: number;
+  updated: number;
+  /** The repository's calls in order: 'upsert', 'settle' and 'missing'. */
+  order: string[];
   error: unknown;
 }
 
@@ -52,10 +55,13 @@ async function run(
     yield* pages();
   },
   signal: AbortSignal = new AbortController().signal,
+  /** What `settleWrites` says, as a write pool that had to write a chunk again would. */
+  settled = { added: 0, updated: 0, unchanged: 0 },
 ): Promise<Run> {
   const calls: Call[] = [];
   const progress: ProgressChange[] = [];
   const stored: string[] = [];
+  const order: string[] = [];
   const provider = standInProvider('zulip', { fetchDirectory: fetch });
   const counts = await syncPages(
     {
@@ -69,12 +75,18 @@ async function run(
       users: {
         async upsertBatch(records: readonly UserWrite[], options: UpsertBatchOptions) {
           calls.push({ rows: records.length, maxChunkRows: options.maxChunkRows });
+          order.push('upsert');
           // As the real repository does: a cancelled signal writes nothing more.
           if (options.signal?.aborted) fail('CANCELLED', 'cancelled');
           for (const r of records) stored.push(r.user.userId);
           return { added: records.length, updated: 0, unchanged: 0 };
         },
+        async settleWrites() {
+          order.push('settle');
+          return settled;
+        },
         async markMissingAsGone() {
+          order.push('missing');
           return 0;
         },
         // No user is cached: every member comes as a fetched user.
@@ -89,10 +101,10 @@ async function run(
     signal,
     1,
   ).then(
-    (counts) => ({ added: counts.added, error: null }),
-    (error: unknown) => ({ added: 0, error }),
+    (counts) => ({ added: counts.added, updated: counts.updated, error: null }),
+    (error: unknown) => ({ added: 0, updated: 0, error }),
   );
-  return { calls, progress, stored, ...counts };
+  return { calls, progress, stored, order, ...counts };
 }
 
 const codeOf = (error: unknown): string | null =>
@@ -156,6 +168,24 @@ describe('syncPages', () => {
     // What was held when the batch filled is kept; nothing is written twice.
     expect(new Set(cancelled.stored).size).toBe(cancelled.stored.length);
     expect(cancelled.stored.length).toBeLessThanOrEqual(5 * PAGE_ROWS);
+  });
+
+  it('waits for the writes still under way before marking who is gone, and counts what they found', async () => {
+    const done = await run({ batchRows: 2000 }, undefined, undefined, {
+      added: -1,
+      updated: 1,
+      unchanged: 0,
+    });
+    expect(done.order).toEqual(['upsert', 'upsert', 'upsert', 'settle', 'missing']);
+    expect(done.added).toBe(PAGES * PAGE_ROWS - 1);
+    expect(done.updated).toBe(1);
+    // A sync that fails waits for them too, before it reports.
+    const failed = await run({ batchRows: 2000 }, async function* () {
+      yield* pages().slice(0, 5);
+      fail('TIMEOUT', 'the server stopped answering');
+    });
+    expect(codeOf(failed.error)).toBe('TIMEOUT');
+    expect(failed.order).toEqual(['upsert', 'upsert', 'settle']);
   });
 
   it('with pages written as they come, a failed fetch writes nothing twice', async () => {
