@@ -94,6 +94,7 @@ describe('new users written by the connection pool', () => {
     const a = await pooled.users.upsertBatch(batch.map(pooled.write), {
       maxChunkRows: 500,
       seenAt: at,
+      pooled: true,
     });
     const aAgain = await pooled.users.settleWrites();
     const b = await plain.users.upsertBatch(batch.map(plain.write), {
@@ -109,7 +110,9 @@ describe('new users written by the connection pool', () => {
     expect(pooled.changes).toHaveLength(1200);
     expect(pooled.warnings).toEqual([]);
     // And a second sync of the same users finds them unchanged, as after the ordinary path.
-    expect(await pooled.users.upsertBatch(batch.map(pooled.write), { seenAt: at + 1 })).toEqual({
+    expect(
+      await pooled.users.upsertBatch(batch.map(pooled.write), { seenAt: at + 1, pooled: true }),
+    ).toEqual({
       added: 0,
       updated: 0,
       unchanged: 1200,
@@ -133,7 +136,9 @@ describe('new users written by the connection pool', () => {
     const at = t.clock.now();
     const batch = Array.from({ length: 300 }, (_, k) => t.write(variedUser(k)));
     // Resolves while the pool has not written the chunk: the sync goes on meanwhile.
-    expect(await t.users.upsertBatch(batch, { seenAt: at })).toMatchObject({ added: 300 });
+    expect(await t.users.upsertBatch(batch, { seenAt: at, pooled: true })).toMatchObject({
+      added: 300,
+    });
     expect(t.users.count()).toBe(0);
     // Who the server no longer lists is only known once that chunk is in.
     let goneMarked: number | null = null;
@@ -166,7 +171,7 @@ describe('new users written by the connection pool', () => {
       lookup.upsert(t.write({ ...(batch[40] as DirectoryUser), name: 'Old' })),
     );
     const at = t.clock.now();
-    const counts = await t.users.upsertBatch(batch.map(t.write), { seenAt: at });
+    const counts = await t.users.upsertBatch(batch.map(t.write), { seenAt: at, pooled: true });
     expect(counts).toEqual({ added: 100, updated: 0, unchanged: 0 });
     expect(await t.users.settleWrites()).toEqual({ added: -1, updated: 1, unchanged: 0 });
     expect(t.warnings).toEqual(['a chunk of new users is written again on the sync thread']);
@@ -182,22 +187,25 @@ describe('new users written by the connection pool', () => {
     ).toBe(100);
   });
 
-  it('leaves users the cache holds, known ones and large payloads to the ordinary path', async () => {
+  it('leaves users the cache holds, small runs and batches that do not ask to the ordinary path', async () => {
     const calls = { n: 0 };
     const t = await setup({ bulk: true, wrap: (real) => counting(real, calls) });
     const batch = Array.from({ length: 200 }, (_, k) => variedUser(k));
     const at = t.clock.now();
-    await t.users.upsertBatch(batch.slice(0, 100).map(t.write), { seenAt: at });
+    // Only when the batch asks for it.
+    await t.users.upsertBatch(batch.slice(0, 50).map(t.write), { seenAt: at });
+    expect(calls.n).toBe(0);
+    await t.users.upsertBatch(batch.slice(50, 100).map(t.write), { seenAt: at, pooled: true });
     await t.users.settleWrites();
     expect(calls.n).toBe(1);
     // 100 cached (one changed) then 100 new: the new run goes to the pool, after the rest.
     const again = batch.map((u, k) => t.write(k === 5 ? { ...u, name: 'Renamed' } : u));
-    const counts = await t.users.upsertBatch(again, { seenAt: at + 1 });
+    const counts = await t.users.upsertBatch(again, { seenAt: at + 1, pooled: true });
     expect(await t.users.settleWrites()).toEqual({ added: 0, updated: 0, unchanged: 0 });
     expect(counts).toEqual({ added: 100, updated: 1, unchanged: 99 });
     expect(calls.n).toBe(2);
     // Fewer new users than a chunk is worth are written here.
-    await t.users.upsertBatch([t.write(variedUser(500))], { seenAt: at + 2 });
+    await t.users.upsertBatch([t.write(variedUser(500))], { seenAt: at + 2, pooled: true });
     expect(calls.n).toBe(2);
     expect(t.users.count()).toBe(201);
   });

@@ -156,6 +156,15 @@ export interface Provider {
     session: ProviderSession,
     options?: DirectoryOptions,
   ): AsyncGenerator<DirectoryPage, void, void>;
+  /**
+   * Whether the whole directory comes in one answer, its pages cut from it
+   * in memory (Zulip), not page by page over the network (Open WebUI). A
+   * sync then keeps its thread busy deriving, and writes its new users on
+   * the write pool meanwhile (UpsertBatchOptions.pooled); paged through
+   * main's relay, main needs the second core and the sync is faster writing
+   * them itself.
+   */
+  directoryInOneAnswer?: boolean;
   /** Checks the URL and key, and says whose key it is. Open WebUI requires an admin. */
   testConnection(session: ProviderSession, options?: CallOptions): Promise<KeyOwner>;
   /**

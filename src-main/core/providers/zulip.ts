@@ -467,6 +467,7 @@ export function createZulipProvider(deps: ZulipProviderDeps): Provider {
     fetchUser: (session, ref, options = {}) => fetchUser(calls, session, ref, interactive(options)),
 
     fetchDirectory: (session, options = {}) => fetchDirectory(calls, session, options),
+    directoryInOneAnswer: true,
 
     testConnection: (session, options = {}) => testConnection(calls, session, interactive(options)),
     applyAction: (session, current, action, options = {}) =>

@@ -143,6 +143,7 @@ export async function syncPages(
       signal: until,
       seenAt: startedAt,
       onChunk: (chunk) => progress({ done: base + chunk.done }),
+      pooled: provider.directoryInOneAnswer === true,
     });
     counts.added += written.added;
     counts.updated += written.updated;

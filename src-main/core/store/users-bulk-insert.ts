@@ -10,8 +10,10 @@
  * was there, and a chunk that fails (a lookup inserted one of its users
  * meanwhile) is rolled back whole and written the ordinary way.
  *
- * The pool's connection checkpoints the WAL itself as SQLite does, in its
- * commits, which run on the libuv thread too.
+ * Used where the sync's thread is busy deriving (a directory that came in
+ * one answer: Provider.directoryInOneAnswer). The pool's connection
+ * checkpoints the WAL itself as SQLite does, in its commits, which run on
+ * the libuv thread too.
  *
  * Node only; never imports `electron`.
  */
@@ -32,48 +34,46 @@ export interface NewUserRows {
   rawJson: string;
 }
 
-/** What was inserted: each new row's ID, by user. */
-export interface InsertedRow {
-  rowId: number;
-  userId: string;
-}
-
 /** Writes chunks of new users off the JavaScript thread. */
 export interface BulkInserter {
   /**
    * Inserts the rows of one connection's new users in one transaction, all
-   * or nothing. Rejects (nothing written) when any of them exists already.
-   * The pool takes the work in a later turn of the event loop.
+   * or nothing, with row IDs `firstRowId` on in order (what SQLite would
+   * give them: the caller reads the largest after the chunk before has
+   * committed). Rejects, writing nothing, when any row ID or user exists
+   * already (another connection wrote meanwhile). The pool takes the work
+   * in a later turn of the event loop.
    */
   insertNew(
     connectionId: string,
     rows: readonly NewUserRows[],
-    seenAt: number,
-  ): Promise<InsertedRow[]>;
+    at: { seenAt: number; firstRowId: number },
+  ): Promise<void>;
   close(): Promise<void>;
 }
 
-/** Rows per statement: 22 parameters a users row, under SQLite's 32 766. */
+/** Rows per statement: 23 parameters a users row, under SQLite's 32 766. */
 const ROWS_PER_STATEMENT = 500;
 
 /** The slice of the bindings' experimental pool used here. */
 type Pool = Pick<Experimental.DatabasePool, 'batch' | 'close'>;
 
-const USER_VALUES = `(?, ?, ${DATA_COLUMNS.map(() => '?').join(', ')}, ?, NULL)`;
+const USER_VALUES = `(?, ?, ?, ${DATA_COLUMNS.map(() => '?').join(', ')}, ?, NULL)`;
 
-/** The three statements of `n` new users, made once per size. */
+/**
+ * The three statements of `n` new users, made once per size. OR ROLLBACK:
+ * a conflict ends the whole chunk's transaction, which is what the caller
+ * wants, and SQLite then keeps no journal to undo one statement alone (a
+ * copy of every page it changes: about a second of a 100 000-user sync).
+ */
 function statementsOf(n: number): { users: string; seen: string; payloads: string } {
   const rows = (tuple: string): string => Array.from({ length: n }, () => tuple).join(', ');
   return {
-    users: `INSERT INTO users (connection_id, user_id, ${DATA_COLUMNS.join(', ')}, seen_at, gone_at)
-      VALUES ${rows(USER_VALUES)} RETURNING row_id, user_id`,
-    // The rows just inserted, found by their (connection, user ID) key.
-    seen: `INSERT INTO user_seen (row_id, fetched_at, seen_at)
-      SELECT u.row_id, v.column2, ? FROM (VALUES ${rows('(?, ?)')}) AS v
-      JOIN users u ON u.connection_id = ? AND u.user_id = v.column1`,
-    payloads: `INSERT INTO user_payloads (row_id, user_json, raw_json, raw_parts)
-      SELECT u.row_id, v.column2, v.column3, NULL FROM (VALUES ${rows('(?, ?, ?)')}) AS v
-      JOIN users u ON u.connection_id = ? AND u.user_id = v.column1`,
+    users: `INSERT OR ROLLBACK INTO users (row_id, connection_id, user_id, ${DATA_COLUMNS.join(', ')}, seen_at, gone_at)
+      VALUES ${rows(USER_VALUES)}`,
+    seen: `INSERT OR ROLLBACK INTO user_seen (row_id, fetched_at, seen_at) VALUES ${rows('(?, ?, ?)')}`,
+    payloads: `INSERT OR ROLLBACK INTO user_payloads (row_id, user_json, raw_json, raw_parts)
+      VALUES ${rows('(?, ?, ?, NULL)')}`,
   };
 }
 
@@ -86,7 +86,7 @@ function bulkInserterOver(pool: Pool): BulkInserter {
     return sql;
   };
   return {
-    async insertNew(connectionId, rows, seenAt) {
+    async insertNew(connectionId, rows, { seenAt, firstRowId }) {
       const ops: Experimental.PoolOperation[] = [];
       for (let from = 0; from < rows.length; from += ROWS_PER_STATEMENT) {
         const part = rows.slice(from, from + ROWS_PER_STATEMENT);
@@ -94,32 +94,22 @@ function bulkInserterOver(pool: Pool): BulkInserter {
         const users: (string | number | null)[] = [];
         const seen: (string | number | null)[] = [];
         const payloads: (string | number | null)[] = [];
-        for (const r of part) {
+        part.forEach((r, k) => {
           if (r.connectionId !== connectionId) throw new Error('one connection per chunk');
-          users.push(r.connectionId, r.userId);
+          const rowId = firstRowId + from + k;
+          users.push(rowId, r.connectionId, r.userId);
           for (const v of r.params) users.push(v);
           users.push(seenAt);
-          seen.push(r.userId, r.fetchedAt);
-          payloads.push(r.userId, r.userJson, r.rawJson);
-        }
+          seen.push(rowId, r.fetchedAt, seenAt);
+          payloads.push(rowId, r.userJson, r.rawJson);
+        });
         ops.push(
-          { kind: 'all', sql: sql.users, params: users },
-          { kind: 'run', sql: sql.seen, params: [seenAt, ...seen, connectionId] },
-          { kind: 'run', sql: sql.payloads, params: [...payloads, connectionId] },
+          { kind: 'run', sql: sql.users, params: users },
+          { kind: 'run', sql: sql.seen, params: seen },
+          { kind: 'run', sql: sql.payloads, params: payloads },
         );
       }
-      const results = await pool.batch(ops, { transaction: 'immediate' });
-      const inserted: InsertedRow[] = [];
-      for (let k = 0; k < results.length; k += 3) {
-        for (const row of results[k] as Record<string, unknown>[]) {
-          inserted.push({ rowId: Number(row.row_id), userId: String(row.user_id) });
-        }
-      }
-      if (inserted.length !== rows.length) {
-        // The statements cannot do this; if they did, the caller writes the chunk again its own way.
-        throw new Error(`inserted ${inserted.length} of ${rows.length} new users`);
-      }
-      return inserted;
+      await pool.batch(ops, { transaction: 'immediate' });
     },
     close: () => pool.close(),
   };
@@ -140,10 +130,20 @@ export async function openBulkInserter(
       connections: 1,
       connectionSetup: [
         { sql: `PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}` },
-        { sql: 'PRAGMA foreign_keys = ON' },
+        // Foreign keys would make every statement keep that journal again
+        // (a failed check undoes the statement alone). What they check holds
+        // without them: upsertBatch checks the connection before deriving, a
+        // connection is removed only once its sync has stopped (services/
+        // connections.ts), which waits for its chunks, and the user_seen
+        // and user_payloads rows point to users rows of the same transaction.
+        { sql: 'PRAGMA foreign_keys = OFF' },
         { sql: 'PRAGMA synchronous = NORMAL' },
         { sql: `PRAGMA cache_size = -${options.cacheKib}` },
         { sql: `PRAGMA wal_autocheckpoint = ${options.autocheckpointPages}` },
+        // Whatever temporary data a statement needs stays in memory, not in a
+        // file it writes each page to (with the journal above, that doubled
+        // the sync's writes).
+        { sql: 'PRAGMA temp_store = MEMORY' },
       ],
     });
     return bulkInserterOver(pool);

@@ -20,7 +20,7 @@ import {
   writePayloadParts,
 } from './payload-parts';
 import { touchKnownRows } from './users-known';
-import type { BulkInserter, InsertedRow, NewUserRows } from './users-bulk-insert';
+import type { BulkInserter, NewUserRows } from './users-bulk-insert';
 import {
   checkWrite,
   columnsOf,
@@ -75,6 +75,12 @@ export interface UpsertBatchOptions {
    */
   chunkBudgetMs?: number;
   onChunk?: (report: ChunkReport) => void;
+  /**
+   * Runs of users the cache does not hold go to the repository's write
+   * pool, if it has one, while this thread goes on (`settleWrites` waits
+   * for them); default: every chunk is written here.
+   */
+  pooled?: boolean;
 }
 
 /**
@@ -86,6 +92,7 @@ const NOT_SEEN_SINCE = '(s.seen_at < ? OR (s.row_id IS NULL AND u.seen_at < ?))'
 
 const SQL = {
   connectionKind: 'SELECT kind FROM connections WHERE id = ?',
+  lastRowId: 'SELECT coalesce(max(row_id), 0) AS n FROM users',
   markGone: `UPDATE users SET gone_at = ? WHERE connection_id = ? AND user_id = ? AND gone_at IS NULL
     RETURNING row_id`,
   // When a user was seen is in user_seen (migration 13); a row without one
@@ -158,11 +165,13 @@ type IndexFields = ReturnType<typeof columnsOf>['fields'];
  * (users-bulk-insert.ts): what `settleWrites` needs to finish it.
  */
 interface PendingChunk {
-  /** The pool's answer, never rejected: the rows inserted, or why none was. */
-  outcome: Promise<{ rows: InsertedRow[] } | { error: unknown }>;
+  /** The pool's answer, never rejected: done, or why nothing was written. */
+  outcome: Promise<{ error: unknown } | null>;
   records: UserWrite[];
-  /** Each user's search columns, for the index changes (null: no index to tell). */
-  fields: Map<string, IndexFields> | null;
+  /** The row ID of the first record; the others follow in order. */
+  firstRowId: number;
+  /** Each record's search columns, in order, for the index changes (null: no index to tell). */
+  fields: IndexFields[] | null;
   seenAt: number;
   /** Tells the batch that wrote it how the chunk went, once it has committed. */
   report: () => void;
@@ -225,13 +234,12 @@ export async function settleWrites(w: UsersWriter): Promise<UpsertCounts> {
   if (!p) return { ...NO_COUNTS };
   w.pending = null;
   const outcome = await p.outcome;
-  if ('rows' in outcome) {
+  if (outcome === null) {
     if (p.fields) {
-      const fields = p.fields;
       w.sync.apply(
-        outcome.rows.map(({ rowId, userId }) => ({
+        p.fields.map((fields, k) => ({
           kind: 'upsert' as const,
-          row: { ...(fields.get(userId) as IndexFields), rowId },
+          row: { ...fields, rowId: p.firstRowId + k },
         })),
       );
     }
@@ -396,6 +404,11 @@ function newUsersEnd(
   return end;
 }
 
+/** The largest row ID of the users table (0 when empty). */
+function lastRowId(access: UsersAccess): number {
+  return Number((access.stmt(SQL.lastRowId).get() as Row).n);
+}
+
 /**
  * Derives the new users of `records[from, end)` on this thread and hands
  * their rows to the write pool, once the chunk before has committed; the
@@ -412,11 +425,11 @@ async function writeNewUsersOffThread(
 ): Promise<UpsertCounts> {
   const started = performance.now();
   const chunk = records.slice(range.from, range.end) as UserWrite[];
-  const fields = w.sync.indexed ? new Map<string, IndexFields>() : null;
+  const fields: IndexFields[] | null = w.sync.indexed ? [] : null;
   const rows: NewUserRows[] = chunk.map((record) => {
     const h = hashWrite(record);
     const derived = columnsOf(h);
-    fields?.set(h.userId, derived.fields);
+    fields?.push(derived.fields);
     return {
       connectionId: h.connectionId,
       userId: h.userId,
@@ -430,13 +443,16 @@ async function writeNewUsersOffThread(
   // In commit order: the chunk before is in the cache (and the index told) first.
   const again = await settleWrites(w);
   const connectionId = (chunk[0] as UserWrite).user.connectionId;
-  const outcome = bulk.insertNew(connectionId, rows, seenAt).then(
-    (inserted) => ({ rows: inserted }),
+  // The IDs SQLite would give them; another writer taking one meanwhile fails the chunk whole.
+  const firstRowId = lastRowId(w.access) + 1;
+  const outcome = bulk.insertNew(connectionId, rows, { seenAt, firstRowId }).then(
+    () => null,
     (error: unknown) => ({ error }),
   );
   w.pending = {
     outcome,
     records: chunk,
+    firstRowId,
     fields,
     seenAt,
     report: () => onChunk?.({ done: range.end, total: records.length, rows: chunk.length, ms }),
@@ -487,7 +503,7 @@ export async function upsertBatch(
       );
     }
     // A run of users the cache does not hold: derived here, written by the pool meanwhile.
-    if (w.bulk && !isLargeAt(i)) {
+    if (w.bulk && options.pooled && !isLargeAt(i)) {
       const end = newUsersEnd(access, records, i, maxRows, isLargeAt);
       if (end - i >= MIN_BULK_ROWS) {
         const range = { from: i, end };
@@ -603,7 +619,7 @@ export async function upsertBatch(
     }
   }
   // New rows hold no parts: only what was written here can have replaced some.
-  if (wroteHere || !w.bulk) {
+  if (wroteHere || records.length === 0) {
     addCounts(counts, await settleWrites(w));
     await sweepParts(w);
   }

@@ -56,7 +56,12 @@ async function once(
   for (let i = 0; i < writes.length; i += 8000) {
     const batch = writes.slice(i, i + 8000);
     work(batch.length * workUs);
-    await users.upsertBatch(batch, { seenAt: 10, maxChunkRows: 8000, chunkBudgetMs: 2000 });
+    await users.upsertBatch(batch, {
+      seenAt: 10,
+      maxChunkRows: 8000,
+      chunkBudgetMs: 2000,
+      pooled,
+    });
   }
   const settling = performance.now();
   await users.settleWrites();

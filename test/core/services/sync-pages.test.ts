@@ -32,6 +32,7 @@ function pages(): DirectoryPage[] {
 interface Call {
   rows: number;
   maxChunkRows: number | undefined;
+  pooled: boolean | undefined;
 }
 
 interface Run {
@@ -57,12 +58,16 @@ async function run(
   signal: AbortSignal = new AbortController().signal,
   /** What `settleWrites` says, as a write pool that had to write a chunk again would. */
   settled = { added: 0, updated: 0, unchanged: 0 },
+  directoryInOneAnswer?: boolean,
 ): Promise<Run> {
   const calls: Call[] = [];
   const progress: ProgressChange[] = [];
   const stored: string[] = [];
   const order: string[] = [];
-  const provider = standInProvider('zulip', { fetchDirectory: fetch });
+  const provider = {
+    ...standInProvider('zulip', { fetchDirectory: fetch }),
+    ...(directoryInOneAnswer === undefined ? {} : { directoryInOneAnswer }),
+  };
   const counts = await syncPages(
     {
       provider,
@@ -74,7 +79,11 @@ async function run(
       },
       users: {
         async upsertBatch(records: readonly UserWrite[], options: UpsertBatchOptions) {
-          calls.push({ rows: records.length, maxChunkRows: options.maxChunkRows });
+          calls.push({
+            rows: records.length,
+            maxChunkRows: options.maxChunkRows,
+            pooled: options.pooled,
+          });
           order.push('upsert');
           // As the real repository does: a cancelled signal writes nothing more.
           if (options.signal?.aborted) fail('CANCELLED', 'cancelled');
@@ -186,6 +195,18 @@ describe('syncPages', () => {
     });
     expect(codeOf(failed.error)).toBe('TIMEOUT');
     expect(failed.order).toEqual(['upsert', 'upsert', 'settle']);
+  });
+
+  it('asks for the write pool only when the directory came in one answer', async () => {
+    const inOne = await run({ batchRows: 2000 }, undefined, undefined, undefined, true);
+    expect(inOne.calls.map((c) => c.pooled)).toEqual([true, true, true]);
+    const paged = await run({ batchRows: 2000 }, undefined, undefined, undefined, false);
+    expect(paged.calls.map((c) => c.pooled)).toEqual([false, false, false]);
+    expect((await run({ batchRows: 2000 })).calls.map((c) => c.pooled)).toEqual([
+      false,
+      false,
+      false,
+    ]);
   });
 
   it('with pages written as they come, a failed fetch writes nothing twice', async () => {
