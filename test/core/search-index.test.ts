@@ -11,7 +11,7 @@ import { compareCodePoints, searchRowOf, searchRows } from '@core/search/search-
 import { facetsOfRows } from '@core/search/facets';
 import { silentLogger } from '@core/log';
 import { createUsersRepo, type UsersRepo } from '@core/store/users-repo';
-import { deleteConnectionUsers } from '@core/store/users-write';
+import { deleteConnectionUsers } from '@core/store/users-gone';
 import { startWalCheckpointer } from '@core/store/wal-checkpointer';
 import {
   DEFAULT_SEARCH_SPEC,

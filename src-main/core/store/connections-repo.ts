@@ -24,7 +24,7 @@ import { inTransaction, statementCache } from './sqlite-helpers';
 import { parseStoredSyncSummary, parseStoredTestResult } from './stored-connections';
 import { registerSecret, silentLogger, type Logger } from '../log';
 import type { SecretStore } from './secrets';
-import { deleteConnectionUsers } from './users-write';
+import { deleteConnectionUsers } from './users-gone';
 
 /** A connection as the cache keeps it: the window's summary without what each session adds. */
 export type StoredConnection = Pick<

@@ -47,6 +47,7 @@ import {
   type RederiveOptions,
 } from './users-rederive';
 import type { BulkInserter } from './users-bulk-insert';
+import { settleWrites } from './users-write-pooled';
 import { usersAccess, type BatchRecord, type UsersAccess, type UserWrite } from './users-rows';
 import {
   matchingIdsSql,
@@ -58,11 +59,8 @@ import {
   type BackgroundRead,
   type SearchSpec,
 } from './users-search-sql';
+import { markMissingAsGone, markUserGone, purgeGone } from './users-gone';
 import {
-  markMissingAsGone,
-  markUserGone,
-  purgeGone,
-  settleWrites,
   upsertBatch,
   upsertOne,
   usersWriter,

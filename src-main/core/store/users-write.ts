@@ -1,18 +1,17 @@
 /**
- * Writing cached users: one user, a sync's batch in short transactions that
- * yield to the event loop in between (so a 100 000-user sync never freezes
- * the window and a crash leaves whole chunks only), and the reconciling
- * after a sync: marking who the server no longer lists, purging them, and
- * deleting a removed connection's users. Every write reaches the search
- * index once its transaction has committed.
+ * Writing cached users: one user, and a sync's batch in short transactions
+ * that yield to the event loop in between (so a 100 000-user sync never
+ * freezes the window and a crash leaves whole chunks only); runs of new
+ * users may go to the write pool (users-write-pooled.ts). The reconciling
+ * after a sync is in users-gone.ts. Every write reaches the search index
+ * once its transaction has committed.
  *
  * Node only; never imports `electron`.
  */
 import { rollcallError, RollcallFailure } from '@shared/errors';
 import { cacheFailure, readOnlyFailure } from './sqlite-errors';
-import { inTransaction, type SqliteDb } from './sqlite-helpers';
-import { yieldToEventLoop } from '../event-loop';
-import { indexesOver, type IndexChange, type IndexSync } from './users-index-sync';
+import { inTransaction } from './sqlite-helpers';
+import type { IndexChange, IndexSync } from './users-index-sync';
 import {
   isLargePayload,
   releasePayloadParts,
@@ -20,16 +19,20 @@ import {
   writePayloadParts,
 } from './payload-parts';
 import { touchKnownRows } from './users-known';
-import type { BulkInserter, NewUserRows } from './users-bulk-insert';
+import type { BulkInserter } from './users-bulk-insert';
+import {
+  addCounts,
+  settleWrites,
+  writeNewUsersOffThread,
+  type PendingChunk,
+} from './users-write-pooled';
 import {
   checkWrite,
-  columnsOf,
   findRows,
   hashLargeWrite,
   hashWrite,
   invalid,
   isKnownWrite,
-  rowIdsOf,
   touchRows,
   writeRow,
   type BatchRecord,
@@ -83,37 +86,8 @@ export interface UpsertBatchOptions {
   pooled?: boolean;
 }
 
-/**
- * Not seen since a time (bound twice): by its user_seen row (migration 13),
- * or by its own column when it has none. Tested this way, a row with a
- * user_seen row never needs its wide users row read.
- */
-const NOT_SEEN_SINCE = '(s.seen_at < ? OR (s.row_id IS NULL AND u.seen_at < ?))';
-
 const SQL = {
   connectionKind: 'SELECT kind FROM connections WHERE id = ?',
-  lastRowId: 'SELECT coalesce(max(row_id), 0) AS n FROM users',
-  markGone: `UPDATE users SET gone_at = ? WHERE connection_id = ? AND user_id = ? AND gone_at IS NULL
-    RETURNING row_id`,
-  // When a user was seen is in user_seen (migration 13); a row without one
-  // there reads its own. Read from the (connection, user) index and user_seen
-  // alone, never the wide users rows (310 ms of an Open WebUI re-sync when it
-  // also tested gone_at here): users already gone are left out as each chunk
-  // is marked.
-  missing: `SELECT u.row_id FROM users u LEFT JOIN user_seen s ON s.row_id = u.row_id
-    WHERE u.connection_id = ? AND ${NOT_SEEN_SINCE}
-      AND u.user_id NOT IN (SELECT value FROM json_each(?))`,
-  // Checked again as each chunk is marked: a write since the list was read wins.
-  markMissingChunk: `UPDATE users SET gone_at = ? WHERE row_id IN (
-    SELECT u.row_id FROM json_each(?) AS j CROSS JOIN users u ON u.row_id = j.value
-      LEFT JOIN user_seen s ON s.row_id = u.row_id
-    WHERE ${NOT_SEEN_SINCE} AND u.gone_at IS NULL)
-    RETURNING row_id`,
-  purgeChunk: `DELETE FROM users WHERE row_id IN (
-    SELECT row_id FROM users WHERE connection_id = ? AND gone_at IS NOT NULL LIMIT ?)
-    RETURNING row_id`,
-  deleteChunk: `DELETE FROM users WHERE row_id IN (
-    SELECT row_id FROM users WHERE connection_id = ? LIMIT ?) RETURNING row_id`,
 };
 
 /** Default time budget of one written chunk, in milliseconds. */
@@ -128,10 +102,6 @@ const LOOKUP_GROUP_ROWS = 64;
 const NEW_LOOKUP_ROWS = 1000;
 /** Fewest new users worth a chunk of their own on the write pool. */
 const MIN_BULK_ROWS = 32;
-/** Rows one delete statement removes before the event loop gets a turn. */
-const DELETE_CHUNK_ROWS = 500;
-/** Rows one "mark gone" statement updates before the event loop gets a turn. */
-const UPDATE_CHUNK_ROWS = 2000;
 
 /** A per-row cost estimate a chunk plans with (see `costModel`). */
 interface CostModel {
@@ -155,26 +125,6 @@ function costModel(initialPerRowMs: number): CostModel {
       perRow = Math.min(MAX_PER_ROW_MS, perRow * 0.75 + (ms / rows) * 0.25);
     },
   };
-}
-
-/** The search columns of a user, as the index holds them (no row ID yet). */
-type IndexFields = ReturnType<typeof columnsOf>['fields'];
-
-/**
- * A chunk of new users the write pool has not committed yet
- * (users-bulk-insert.ts): what `settleWrites` needs to finish it.
- */
-interface PendingChunk {
-  /** The pool's answer, never rejected: done, or why nothing was written. */
-  outcome: Promise<{ error: unknown } | null>;
-  records: UserWrite[];
-  /** The row ID of the first record; the others follow in order. */
-  firstRowId: number;
-  /** Each record's search columns, in order, for the index changes (null: no index to tell). */
-  fields: IndexFields[] | null;
-  seenAt: number;
-  /** Tells the batch that wrote it how the chunk went, once it has committed. */
-  report: () => void;
 }
 
 /** One repository's write side: its access, its index, and what its chunks have learned. */
@@ -212,51 +162,8 @@ export function usersWriter(
   };
 }
 
-/** Nothing written: what `settleWrites` says when no chunk was written again. */
-const NO_COUNTS: Readonly<UpsertCounts> = { added: 0, updated: 0, unchanged: 0 };
-
-function addCounts(into: UpsertCounts, more: Readonly<UpsertCounts>): void {
-  into.added += more.added;
-  into.updated += more.updated;
-  into.unchanged += more.unchanged;
-}
-
-/**
- * Waits for the chunk the write pool has under way, then tells the index
- * (in commit order) and the batch that wrote it. A chunk the pool rolled
- * back (a lookup added one of its users meanwhile; a full disk) is written
- * again the ordinary way, which finds what is there now or fails as any
- * write would. Says how its counts differ from what `upsertBatch` reported
- * (all added): zero unless it was written again.
- */
-export async function settleWrites(w: UsersWriter): Promise<UpsertCounts> {
-  const p = w.pending;
-  if (!p) return { ...NO_COUNTS };
-  w.pending = null;
-  const outcome = await p.outcome;
-  if (outcome === null) {
-    if (p.fields) {
-      w.sync.apply(
-        p.fields.map((fields, k) => ({
-          kind: 'upsert' as const,
-          row: { ...fields, rowId: p.firstRowId + k },
-        })),
-      );
-    }
-    p.report();
-    return { ...NO_COUNTS };
-  }
-  w.access.log.warn('a chunk of new users is written again on the sync thread', {
-    rows: p.records.length,
-    error: outcome.error instanceof Error ? outcome.error.message : String(outcome.error),
-  });
-  const again = await upsertBatch({ ...w, bulk: null }, p.records, { seenAt: p.seenAt });
-  p.report();
-  return { ...again, added: again.added - p.records.length };
-}
-
 /** Refuses every write to a cache opened read-only, before any SQL runs. */
-function writable(w: UsersWriter): void {
+export function writable(w: UsersWriter): void {
   if (w.access.cache.readOnly) throw readOnlyFailure(w.access.cache, 'save users');
 }
 
@@ -368,9 +275,9 @@ function groupEnd(
 }
 
 /**
- * Where the run of new users starting at `from` ends: at most `max` records
- * of one connection, none known, large or twice, none of them in the cache.
- * Returns `from` when the first is not such a user.
+ * Where the run of new users starting at `from` ends: the lookup group
+ * `groupEnd` would take (none known, large or twice, one connection), cut
+ * at the first user the cache holds. `from` when the first is known or large.
  */
 function newUsersEnd(
   access: UsersAccess,
@@ -380,84 +287,16 @@ function newUsersEnd(
   isLargeAt: (k: number) => boolean,
 ): number {
   const first = records[from] as BatchRecord;
-  if (isKnownWrite(first)) return from;
-  const connectionId = first.user.connectionId;
-  const ids = new Set<string>();
-  let end = from;
-  while (end < records.length && end - from < max) {
-    const r = records[end] as BatchRecord;
-    if (isKnownWrite(r) || r.user.connectionId !== connectionId) break;
-    if (ids.has(r.user.userId) || isLargeAt(end)) break;
-    ids.add(r.user.userId);
-    end++;
-  }
-  // Cut at the first user the cache holds.
+  if (isKnownWrite(first) || isLargeAt(from)) return from;
+  const end = groupEnd(records, from, max, isLargeAt);
   for (let k = from; k < end; k += NEW_LOOKUP_ROWS) {
     const group = (records.slice(k, Math.min(end, k + NEW_LOOKUP_ROWS)) as UserWrite[]).map(
       (r) => r.user.userId,
     );
-    const found = findRows(access, connectionId, group);
-    if (found.size === 0) continue;
-    const at = group.findIndex((id) => found.has(id));
-    return k + at;
+    const found = findRows(access, first.user.connectionId, group);
+    if (found.size > 0) return k + group.findIndex((id) => found.has(id));
   }
   return end;
-}
-
-/** The largest row ID of the users table (0 when empty). */
-function lastRowId(access: UsersAccess): number {
-  return Number((access.stmt(SQL.lastRowId).get() as Row).n);
-}
-
-/**
- * Derives the new users of `records[from, end)` on this thread and hands
- * their rows to the write pool, once the chunk before has committed; the
- * pool writes them while this thread goes on. The chunk stays pending
- * (`settleWrites`) until the next write of any kind.
- */
-async function writeNewUsersOffThread(
-  w: UsersWriter,
-  bulk: BulkInserter,
-  records: readonly BatchRecord[],
-  range: { from: number; end: number },
-  seenAt: number,
-  onChunk: UpsertBatchOptions['onChunk'],
-): Promise<UpsertCounts> {
-  const started = performance.now();
-  const chunk = records.slice(range.from, range.end) as UserWrite[];
-  const fields: IndexFields[] | null = w.sync.indexed ? [] : null;
-  const rows: NewUserRows[] = chunk.map((record) => {
-    const h = hashWrite(record);
-    const derived = columnsOf(h);
-    fields?.push(derived.fields);
-    return {
-      connectionId: h.connectionId,
-      userId: h.userId,
-      params: derived.params,
-      fetchedAt: h.fetchedAt,
-      userJson: h.userJson,
-      rawJson: h.rawJson,
-    };
-  });
-  const ms = performance.now() - started;
-  // In commit order: the chunk before is in the cache (and the index told) first.
-  const again = await settleWrites(w);
-  const connectionId = (chunk[0] as UserWrite).user.connectionId;
-  // The IDs SQLite would give them; another writer taking one meanwhile fails the chunk whole.
-  const firstRowId = lastRowId(w.access) + 1;
-  const outcome = bulk.insertNew(connectionId, rows, { seenAt, firstRowId }).then(
-    () => null,
-    (error: unknown) => ({ error }),
-  );
-  w.pending = {
-    outcome,
-    records: chunk,
-    firstRowId,
-    fields,
-    seenAt,
-    report: () => onChunk?.({ done: range.end, total: records.length, rows: chunk.length, ms }),
-  };
-  return again;
 }
 
 /**
@@ -503,15 +342,21 @@ export async function upsertBatch(
       );
     }
     // A run of users the cache does not hold: derived here, written by the pool meanwhile.
-    if (w.bulk && options.pooled && !isLargeAt(i)) {
+    if (w.bulk && options.pooled) {
       const end = newUsersEnd(access, records, i, maxRows, isLargeAt);
       if (end - i >= MIN_BULK_ROWS) {
-        const range = { from: i, end };
+        const newUsers = records.slice(i, end) as UserWrite[];
+        const total = records.length;
         addCounts(
           counts,
-          await writeNewUsersOffThread(w, w.bulk, records, range, seenAt, options.onChunk),
+          await writeNewUsersOffThread(w, w.bulk, newUsers, {
+            seenAt,
+            report: (ms) => options.onChunk?.({ done: end, total, rows: newUsers.length, ms }),
+            // Rolled back: written here, finding what is there now.
+            writeAgain: () => upsertBatch({ ...w, bulk: null }, newUsers, { seenAt }),
+          }),
         );
-        counts.added += end - i;
+        counts.added += newUsers.length;
         i = end;
         // The pool takes the chunk in a later turn: one comes here whatever follows.
         await w.betweenChunks();
@@ -624,100 +469,4 @@ export async function upsertBatch(
     await sweepParts(w);
   }
   return counts;
-}
-
-/** The server said this user no longer exists: true if it was not marked yet. */
-export function markUserGone(
-  w: UsersWriter,
-  connectionId: string,
-  userId: string,
-  at: number,
-): boolean {
-  writable(w);
-  let ids: number[];
-  try {
-    ids = rowIdsOf(w.access.stmt(SQL.markGone).all(Math.round(at), connectionId, userId) as Row[]);
-  } catch (thrown) {
-    throw cacheFailure(thrown, 'mark the user as gone', w.access.cache);
-  }
-  w.sync.apply([{ kind: 'gone', rowIds: ids }]);
-  return ids.length > 0;
-}
-
-/**
- * After a COMPLETED full sync: marks every user not seen since `seenBefore`
- * as gone, in chunks (a server that lost everyone is 100 000 updates),
- * except the IDs in `keep` (members listed but not readable this time).
- */
-export async function markMissingAsGone(
-  w: UsersWriter,
-  connectionId: string,
-  seenBefore: number,
-  at: number,
-  keep: readonly string[] = [],
-): Promise<number> {
-  writable(w);
-  // Who was seen is known once every chunk of the sync is in.
-  await settleWrites(w);
-  let total = 0;
-  const seen = Math.round(seenBefore);
-  try {
-    const missing = rowIdsOf(
-      w.access.stmt(SQL.missing).all(connectionId, seen, seen, JSON.stringify(keep)) as Row[],
-    );
-    for (let from = 0; from < missing.length; from += UPDATE_CHUNK_ROWS) {
-      if (from > 0) await yieldToEventLoop();
-      const chunk = JSON.stringify(missing.slice(from, from + UPDATE_CHUNK_ROWS));
-      const ids = rowIdsOf(
-        w.access.stmt(SQL.markMissingChunk).all(Math.round(at), chunk, seen, seen) as Row[],
-      );
-      if (ids.length > 0) w.sync.apply([{ kind: 'gone', rowIds: ids }]);
-      total += ids.length;
-    }
-    return total;
-  } catch (thrown) {
-    throw cacheFailure(thrown, 'mark the users the server no longer lists', w.access.cache);
-  }
-}
-
-/** Deletes the users marked gone, in chunks (their avatar rows go too; sweep the files after). */
-export async function purgeGone(w: UsersWriter, connectionId: string): Promise<number> {
-  writable(w);
-  await settleWrites(w);
-  let total = 0;
-  try {
-    for (;;) {
-      const ids = rowIdsOf(
-        w.access.stmt(SQL.purgeChunk).all(connectionId, DELETE_CHUNK_ROWS) as Row[],
-      );
-      w.sync.apply([{ kind: 'remove', rowIds: ids }]);
-      total += ids.length;
-      if (ids.length < DELETE_CHUNK_ROWS) break;
-      await yieldToEventLoop();
-    }
-    await sweepPayloadParts(w.access.db);
-    return total;
-  } catch (thrown) {
-    throw cacheFailure(thrown, 'delete the users that are gone', w.access.cache);
-  }
-}
-
-/**
- * Deletes every cached user of a connection, a chunk per transaction, so a
- * large directory does not hold the event loop (the FTS index is updated row
- * by row). Their avatar rows go with them (foreign key); files are the
- * avatar store's to remove.
- */
-export async function deleteConnectionUsers(db: SqliteDb, connectionId: string): Promise<number> {
-  const stmt = db.prepare(SQL.deleteChunk);
-  let total = 0;
-  for (;;) {
-    const ids = rowIdsOf(stmt.all(connectionId, DELETE_CHUNK_ROWS) as Row[]);
-    for (const index of indexesOver(db)) index.remove(ids);
-    total += ids.length;
-    if (ids.length < DELETE_CHUNK_ROWS) break;
-    await yieldToEventLoop();
-  }
-  await sweepPayloadParts(db);
-  return total;
 }
