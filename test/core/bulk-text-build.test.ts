@@ -132,10 +132,11 @@ describe('the bulk passes, every key hashed', () => {
 });
 
 describe('a large bulk table', () => {
-  it('is laid out in steps, its data written through a few megabytes at a time', () => {
+  it('is laid out in steps, its data written through a quarter of a megabyte at a time', () => {
     const table = new BulkTable();
     const id = table.append(7);
-    const slots = 2 * (1 << 20) + 5;
+    // 256 KB is 65 536 slots.
+    const slots = 2 * (1 << 16) + 5;
     for (let s = 0; s < slots; s++) table.countSlot(id, s);
     // Fewer slots than `words`: a list of every slot.
     const { steps } = drive(table.layOut(slots + 1, 1));

@@ -12,8 +12,16 @@
  */
 import { hashKey, type PackedPostings } from './posting-table';
 
-/** Units of a table's data written through per step (4 MB): the first writes to fresh memory are page faults. */
-const TOUCH_UNITS = 1 << 20;
+/**
+ * Units of a table's data written through per step (256 KB). The first
+ * writes to fresh memory are page faults, and a fault's cost is the
+ * machine's: 2 µs a page here on memory the process had given back, but
+ * 15-70 µs a page when main built the index after a sync (memory the
+ * system had never handed out: a 4 MB step was 15-74 ms of system time,
+ * which held the loop that long). A quarter of a megabyte is 4 ms at
+ * that worst rate, so the build's time budget bounds a step.
+ */
+const TOUCH_UNITS = 1 << 16;
 
 /**
  * One table being built: its keys by first meeting (an open-addressing
@@ -119,7 +127,8 @@ export class BulkTable {
    * data is 80 MB, and made and laid out in one step it held the loop
    * 85 ms (V8 collects garbage when that much memory outside its heap is
    * asked for at once), and the first slots of the second pass, which
-   * touch most of its pages for the first time, 158 ms.
+   * touch most of its pages for the first time, 158 ms; written through
+   * 4 MB a step, a step still held it up to 74 ms (`TOUCH_UNITS`).
    */
   *layOut(words: number, bitWords: number): Generator<void> {
     const n = this.size;
