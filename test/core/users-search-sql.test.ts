@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSearchIndex } from '@core/search/search-index';
 import { createUsersRepo } from '@core/store/users-repo';
-import { NUL_SQL } from '@core/store/users-search-sql';
+import { globIsFaster, NUL_SQL } from '@core/store/users-search-sql';
 import type { DirectoryUser } from '@shared/model';
 import { addConnectionRow, makeUser, openTestCache, searchQuery } from './cache-fixtures';
 
@@ -152,6 +152,36 @@ describe('the SQL search until the index is ready', () => {
       expect(expected.items.length).toBeGreaterThan(0);
       expect(sql.search(q), JSON.stringify(q)).toEqual(expected);
       expect(await sql.searchAsync(q), JSON.stringify(q)).toEqual(expected);
+    }
+  });
+
+  it('tests a term by GLOB only where that is faster, with the same matches either way', async () => {
+    // SQLite finds a GLOB's first character by strcspn() only when it is ASCII and no wildcard.
+    for (const t of ['anna', 'mü', '42', '.com', 'x*']) expect(globIsFaster(t), t).toBe(true);
+    for (const t of ['и', 'иван', '王', '佐藤', 'über', '*x', '?', '[x']) {
+      expect(globIsFaster(t), t).toBe(false);
+    }
+    const cache = openTestCache();
+    opened.push(cache);
+    addConnectionRow(cache, 'conn-a', 'zulip');
+    const sql = createUsersRepo(cache, { now: () => 1 });
+    const names = ['Иван Петров', 'Anna Иванова', '王小明', 'Über Müller', 'Anna Smith', 'Mark'];
+    await sql.upsertBatch(
+      names.map((name, i) => ({
+        user: makeUser({ userId: String(i + 1), name }),
+        raw: {},
+        fetchedAt: 1,
+      })),
+    );
+    const indexed = createUsersRepo(cache, { now: () => 1, index: createSearchIndex() });
+    await indexed.buildSearchIndex();
+    for (const text of ['иван', 'anna иван', 'иван anna', '王', '王 小', 'über mü', 'ann ов']) {
+      for (const sort of ['name', 'relevance'] as const) {
+        const q = searchQuery({ text, sort, facets: true });
+        expect(sql.search(q).items.length, text).toBeGreaterThan(0);
+        expect(sql.search(q), text).toEqual(indexed.search(q));
+        expect(await sql.searchAsync(q), text).toEqual(indexed.search(q));
+      }
     }
   });
 

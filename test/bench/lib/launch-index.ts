@@ -16,7 +16,7 @@ import { searchRowOf, searchTerms } from '@core/search/search-text';
 import { databasePath, openDatabase, type OpenedDatabase } from '@core/store/db';
 import { SNAPSHOT_FILE_NAME } from '@core/store/index-snapshot';
 import { createUsersRepo } from '@core/store/users-repo';
-import { containsPattern } from '@core/store/users-search-sql';
+import { containsPattern, globIsFaster } from '@core/store/users-search-sql';
 import { DEFAULT_SEARCH_SPEC, type SearchQuery } from '@shared/model';
 import { zulipWrites } from '../probes/probe-data';
 import { openBenchCore, waitForLog } from './bench-core';
@@ -283,14 +283,18 @@ export function sqlFallbackFigure(
 
 /**
  * `count(*)` of the users whose haystack holds every term of `text`: a scan
- * of the covering index, each term tested as the SQL search tests it (GLOB;
- * the bench's haystacks hold no NUL).
+ * of the covering index, each term tested as the SQL search tests it (GLOB
+ * where it is the faster test, else `instr()`; the bench's haystacks hold
+ * no NUL).
  */
 function countMatches(db: OpenedDatabase['db'], text: string): number {
   const terms = [...new Set(searchTerms(text))];
-  const where = terms.map(() => 'search_text GLOB ?').join(' AND ');
+  const where = terms
+    .map((t) => (globIsFaster(t) ? 'search_text GLOB ?' : 'instr(search_text, ?) > 0'))
+    .join(' AND ');
+  const params = terms.map((t) => (globIsFaster(t) ? containsPattern(t) : t));
   const sql = `SELECT count(*) AS n FROM users${where ? ` WHERE ${where}` : ''}`;
-  return Number((db.prepare(sql).get(...terms.map(containsPattern)) as { n: number }).n);
+  return Number((db.prepare(sql).get(...params) as { n: number }).n);
 }
 
 /** Builds the index from `count` synthetic users as a start does: wall ms and heap. */

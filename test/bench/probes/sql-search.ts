@@ -1,6 +1,9 @@
 // Probe: the SQL search (users-search-sql.ts), the path that answers while
 // no index is ready, over a cache of N synthetic users (made once under
-// `dir`): every query class of the bench timed, median and p95.
+// `dir`): every query of the bench's classes (suites/search.ts) as the
+// window sends it (by relevance while text is typed), as the bench's
+// "SQL search while no index is ready" times them: p50/p95 overall and
+// per class, and the slowest queries by their median.
 // Run: node test/bench/probes/run.mjs test/bench/probes/sql-search.ts '{"count":100000}'
 import { existsSync, mkdirSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
@@ -8,13 +11,14 @@ import { silentLogger } from '@core/log';
 import { databasePath, openDatabase } from '@core/store/db';
 import { createUsersRepo } from '@core/store/users-repo';
 import { DEFAULT_SEARCH_SPEC, type SearchQuery } from '@shared/model';
-import { QUERY_CLASSES } from './index';
+import { QUERY_CLASSES } from '../suites/search';
 import { pct, zulipWrites } from './probe-data';
 
 export async function main(args: {
   count?: number;
   runs?: number;
   dir?: string;
+  slowest?: number;
 }): Promise<unknown> {
   const count = args.count ?? 100_000;
   const dir = args.dir ?? `/tmp/rollcall-probe-sql-${count}`;
@@ -32,20 +36,47 @@ export async function main(args: {
     await writer.upsertBatch(zulipWrites(count).writes);
   }
   const users = createUsersRepo(cache, { now: () => 1 });
-  const out: Record<string, unknown> = { count };
-  for (const [name, partials] of Object.entries(QUERY_CLASSES)) {
+  const all: number[] = [];
+  const byClass: Record<string, { median: number; p95: number }> = {};
+  const byQuery = new Map<string, number[]>();
+  for (const cls of QUERY_CLASSES) {
     const times: number[] = [];
     for (let r = 0; r < (args.runs ?? 5); r++) {
-      for (const p of partials) {
-        const q: SearchQuery = { ...DEFAULT_SEARCH_SPEC, offset: 0, limit: 60, ...p };
+      for (const p of cls.queries) {
+        const q: SearchQuery = {
+          ...DEFAULT_SEARCH_SPEC,
+          offset: 0,
+          limit: 60,
+          sort: p.text ? 'relevance' : 'name',
+          ...p,
+        };
         const t = performance.now();
         users.search(q);
-        times.push(performance.now() - t);
+        const ms = performance.now() - t;
+        times.push(ms);
+        all.push(ms);
+        const key = JSON.stringify(p);
+        byQuery.set(key, [...(byQuery.get(key) ?? []), ms]);
       }
     }
-    times.sort((a, b) => a - b);
-    out[name] = { median: +pct(times, 50).toFixed(1), p95: +pct(times, 95).toFixed(1) };
+    byClass[cls.id] = { median: +pct(times, 50).toFixed(1), p95: +pct(times, 95).toFixed(1) };
   }
   cache.close();
-  return out;
+  const slowest = [...byQuery]
+    .map(([query, times]) => ({
+      query,
+      medianMs: +pct(
+        [...times].sort((a, b) => a - b),
+        50,
+      ).toFixed(1),
+    }))
+    .sort((a, b) => b.medianMs - a.medianMs)
+    .slice(0, args.slowest ?? 12);
+  return {
+    count,
+    medianMs: +pct(all, 50).toFixed(1),
+    p95Ms: +pct(all, 95).toFixed(1),
+    byClass,
+    slowest,
+  };
 }
