@@ -16,9 +16,16 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createSearchIndex, type IndexedRow } from '@core/search/search-index';
+import { createSearchIndex, type IndexedRow, type SearchIndex } from '@core/search/search-index';
 import { searchRowOf } from '@core/search/search-text';
-import { readSnapshotFile, SNAPSHOT_FILE_NAME } from '@core/store/index-snapshot';
+import {
+  loadIndexSnapshot,
+  readSnapshotFile,
+  saveIndexSnapshot,
+  SNAPSHOT_FILE_NAME,
+  type SnapshotContext,
+} from '@core/store/index-snapshot';
+import { usersAccess } from '@core/store/users-rows';
 import { createUsersRepo, type UsersRepo } from '@core/store/users-repo';
 import {
   addConnectionRow,
@@ -380,6 +387,77 @@ describe('saving the index as core closes', () => {
       expect(next.search(searchQuery({ limit: 1000 })).total).toBe(people().length);
     } finally {
       vi.useRealTimers();
+      cache.close();
+    }
+  });
+});
+
+describe('the saved index and the event loop', () => {
+  /**
+   * A save and a load over `cache` whose steps are written down: `fp` a look
+   * at the users table's fingerprint (its count(*) reads a whole index),
+   * `step` a step of the index's own export or import, `pause` a turn given back.
+   */
+  function recorded(cache: ReturnType<typeof openTestCache>, index: SearchIndex) {
+    const steps: string[] = [];
+    const access = usersAccess(cache, recordingLog());
+    const stmt = access.stmt;
+    access.stmt = (sql: string) => {
+      if (sql === 'SELECT count(*) AS n FROM users') steps.push('fp');
+      return stmt(sql);
+    };
+    const stepped = <T>(gen: Generator<void, T>): Generator<void, T> => {
+      return (function* () {
+        for (let r = gen.next(); ; r = gen.next()) {
+          steps.push('step');
+          if (r.done) return r.value;
+          yield;
+        }
+      })();
+    };
+    const ctx: SnapshotContext = {
+      access,
+      index: {
+        ...index,
+        exportState: () => stepped(index.exportState()),
+        importState: (state) => stepped(index.importState(state)),
+      },
+      budgetMs: 0,
+      changes: () => 0,
+      pause: async () => {
+        steps.push('pause');
+        await new Promise((resolve) => setImmediate(resolve));
+        return true;
+      },
+    };
+    return { steps, ctx };
+  }
+
+  it('looks at the fingerprint on a turn of its own, never with index work in the same turn', async () => {
+    const cache = openTestCache();
+    try {
+      addConnectionRow(cache, 'conn-a', 'zulip');
+      addConnectionRow(cache, 'conn-b', 'zulip');
+      const index = createSearchIndex();
+      const repo = createUsersRepo(cache, { now: () => 1, index });
+      await repo.upsertBatch(people().map((user) => ({ user, raw: {}, fetchedAt: 1 })));
+      await repo.buildSearchIndex();
+      const save = recorded(cache, index);
+      expect(await saveIndexSnapshot(save.ctx)).toBe(true);
+      const load = recorded(cache, createSearchIndex());
+      expect(await loadIndexSnapshot(load.ctx)).toBe(true);
+      // A save starts from a timer: its first look waits for a turn too.
+      expect(save.steps[0]).toBe('pause');
+      for (const { steps } of [save, load]) {
+        expect(steps.filter((s) => s === 'fp').length).toBeGreaterThan(1);
+        expect(steps).toContain('step');
+        // The turns: what runs between two pauses.
+        const turns = steps.join(' ').split('pause');
+        for (const turn of turns) {
+          if (turn.includes('fp')) expect(turn.trim(), steps.join(' ')).not.toContain('step');
+        }
+      }
+    } finally {
       cache.close();
     }
   });
