@@ -100,8 +100,9 @@ describe('the bulk passes, every key hashed', () => {
     };
     const { value: packed, steps } = drive(buildPackedPostings(2, 100, 4, visit, 10));
     // Two passes of 100 slots, a yield every 10; per table, its layout (3
-    // steps, and 1 for its few units of data), 1 after it, and its copy (2).
-    expect(steps).toBe(20 + 2 * (3 + 1 + 1 + 2));
+    // steps, 1 for its few units of data, 1 for its cursors), 1 after it,
+    // and its copy (2).
+    expect(steps).toBe(20 + 2 * (3 + 1 + 1 + 1 + 2));
     const [first, second] = packed.map(slotsByKey) as [
       Map<number, number[]>,
       Map<number, number[]>,
@@ -140,10 +141,22 @@ describe('a large bulk table', () => {
     for (let s = 0; s < slots; s++) table.countSlot(id, s);
     // Fewer slots than `words`: a list of every slot.
     const { steps } = drive(table.layOut(slots + 1, 1));
-    // Its arrays, their offsets, its data made, then written through in 3 pieces.
-    expect(steps).toBe(3 + 3);
+    // Its arrays, their offsets, its data made, then written through in 3 pieces, then its cursors.
+    expect(steps).toBe(3 + 3 + 1);
     expect(table.data.length).toBe(slots);
     expect(Array.from(table.kinds)).toEqual([0]);
+  });
+
+  it('lays out many keys in steps, their fresh arrays written a few hundred kilobytes at a time', () => {
+    const table = new BulkTable();
+    // 32 768 keys a step (9 bytes of arrays each): two and a bit steps' worth.
+    const keys = 2 * (1 << 15) + 5;
+    for (let k = 0; k < keys; k++) table.countSlot(table.append(k), k);
+    const { steps } = drive(table.layOut(2, 1));
+    // Arrays made; offsets in 3 steps; data made; data (a slot a key) written through in 2; cursors in 3.
+    expect(steps).toBe(1 + 3 + 1 + 2 + 3);
+    expect(Array.from(table.starts.subarray(keys - 3))).toEqual([keys - 3, keys - 2, keys - 1]);
+    expect(Array.from(table.cursors)).toEqual(Array.from(table.starts));
   });
 });
 

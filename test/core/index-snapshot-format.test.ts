@@ -11,6 +11,8 @@ import { encodeFilterKeys, NO_FILTER_KEYS } from '@core/search/filter-keys';
 import type { IndexState } from '@core/search/index-state';
 import { createSearchIndex, type IndexedRow } from '@core/search/search-index';
 import { searchRowOf } from '@core/search/search-text';
+import { BodyReader, BodyWriter, ITEMS_PER_STEP } from '@core/search/snapshot-body';
+import type { Posting } from '@core/search/postings';
 import type { SearchQuery } from '@shared/model';
 import { field, makeUser, searchQuery } from './cache-fixtures';
 
@@ -304,5 +306,53 @@ describe('the texts of a saved index', () => {
     expect(c.userKey).toEqual(state.columns.userKey);
     expect(c.hay.some((h) => /[\u0100-\uffff]/.test(h))).toBe(true);
     expect(c.hay.some((h) => !/[\u0100-\uffff]/.test(h))).toBe(true);
+  });
+});
+
+describe('writing a saved index body in steps', () => {
+  /** Runs a writer's generator to its end, counting its yields. */
+  function stepsOf(g: Generator<void>): number {
+    let steps = 0;
+    while (!g.next().done) steps++;
+    return steps;
+  }
+
+  it('zeroes and fills the strings buffer a quarter of a megabyte a step, and reads back the same strings', () => {
+    // 40 strings of 32 768 Latin-1 characters: 1.25 MB, so at least 5 steps to zero it.
+    const list = Array.from({ length: 40 }, (_, i) =>
+      String.fromCharCode(97 + (i % 26)).repeat(32_768),
+    );
+    list.push('Ødegård', '王小明', '');
+    const writer = new BodyWriter();
+    expect(stepsOf(writer.strings(list))).toBeGreaterThanOrEqual(5);
+    const joined = new Uint8Array(writer.bytes);
+    let at = 0;
+    for (const part of writer.parts) {
+      joined.set(part, at);
+      at += part.byteLength;
+    }
+    const read = new BodyReader(joined).strings(list.length);
+    let r = read.next();
+    while (!r.done) r = read.next();
+    expect(r.value).toEqual(list);
+  });
+
+  it('sizes the postings of many keys in steps before copying them', () => {
+    const keys = 3 * ITEMS_PER_STEP;
+    const list = Array.from({ length: keys }, (_, i) => ({
+      count: 1,
+      list: Int32Array.of(i),
+      bits: null,
+    }));
+    const writer = new BodyWriter();
+    // Sized in 3 steps and 1 after; copied ITEMS_PER_STEP postings a step (3).
+    expect(
+      stepsOf(
+        writer.postings(
+          Float64Array.from(list, (_, i) => i),
+          list as unknown as Posting[],
+        ),
+      ),
+    ).toBe(3 + 1 + 3);
   });
 });

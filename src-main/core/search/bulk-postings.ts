@@ -23,6 +23,9 @@ import { hashKey, type PackedPostings } from './posting-table';
  */
 const TOUCH_UNITS = 1 << 16;
 
+/** Keys laid out per step: 9 bytes a key of fresh arrays, about `TOUCH_UNITS`' worth of pages. */
+const KEYS_PER_STEP = 1 << 15;
+
 /**
  * One table being built: its keys by first meeting (an open-addressing
  * hash of key to ID: a Map lookup per key met was most of a pass), with
@@ -144,6 +147,8 @@ export class BulkTable {
       this.lengths[id] = dense ? bitWords : c;
       this.starts[id] = at;
       at += dense ? bitWords : c;
+      // Three fresh arrays a key: their pages too are first written here.
+      if (id % KEYS_PER_STEP === KEYS_PER_STEP - 1) yield;
     }
     yield;
     this.data = new Int32Array(at);
@@ -152,7 +157,11 @@ export class BulkTable {
       this.data.fill(0, from, Math.min(at, from + TOUCH_UNITS));
       yield;
     }
-    this.cursors = this.starts.slice();
+    this.cursors = new Int32Array(n);
+    for (let id = 0; id < n; id += KEYS_PER_STEP) {
+      this.cursors.set(this.starts.subarray(id, Math.min(n, id + KEYS_PER_STEP)), id);
+      yield;
+    }
     this.last.fill(-1);
   }
 

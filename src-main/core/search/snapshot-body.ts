@@ -30,8 +30,15 @@ const TYPES: readonly [TypedCtor, number][] = [
 const STRINGS_PER_STEP = 4096;
 /** Slots or postings checked between two yields. */
 export const ITEMS_PER_STEP = 16384;
-/** Words of postings checked between two yields (a bitset is thousands). */
-const WORDS_PER_STEP = 1 << 18;
+/**
+ * Words of postings copied between two yields (a bitset is thousands):
+ * 256 KB of fresh memory, whose first writes are page faults that cost up
+ * to 70 µs a page on this machine after a sync (bulk-postings.ts
+ * `TOUCH_UNITS`).
+ */
+const WORDS_PER_STEP = 1 << 16;
+/** Bytes of a fresh buffer zeroed between two yields (as `WORDS_PER_STEP`). */
+const ZERO_BYTES_PER_STEP = 1 << 18;
 /** A unit past Latin-1: the string is stored as UTF-16. */
 const WIDE = /[\u0100-\uffff]/;
 
@@ -80,7 +87,12 @@ export class BodyWriter {
       total += latin1 ? s.length : s.length * 2;
       if (i % STRINGS_PER_STEP === STRINGS_PER_STEP - 1) yield;
     }
-    const joined = Buffer.alloc(total);
+    // Zeroed in steps, not by `Buffer.alloc` at once: megabytes of fresh pages in one turn.
+    const joined = Buffer.allocUnsafeSlow(total);
+    for (let from = 0; from < total; from += ZERO_BYTES_PER_STEP) {
+      joined.fill(0, from, Math.min(total, from + ZERO_BYTES_PER_STEP));
+      yield;
+    }
     let at = 0;
     for (let i = 0; i < list.length; i++) {
       const n = lengths[i] as number;
@@ -109,12 +121,15 @@ export class BodyWriter {
     const kinds = new Uint8Array(list.length);
     const lengths = new Int32Array(list.length);
     let total = 0;
-    list.forEach((p, i) => {
+    // In steps: a table has up to a million keys, three fresh arrays' worth of pages.
+    for (let i = 0; i < list.length; i++) {
+      const p = list[i] as Posting;
       counts[i] = p.count;
       kinds[i] = p.bits ? 1 : 0;
       lengths[i] = p.bits ? p.bits.length : p.count;
       total += lengths[i] as number;
-    });
+      if (i % ITEMS_PER_STEP === ITEMS_PER_STEP - 1) yield;
+    }
     yield;
     const data = new Int32Array(total);
     let at = 0;
