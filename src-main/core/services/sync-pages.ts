@@ -14,6 +14,7 @@ import type { SyncProgress } from '@shared/model';
 import type { KnownMember, Provider, ProviderContext, ProviderSession } from '../providers';
 import type { UnreadableMembers } from '../providers/types';
 import type { UpsertBatchOptions } from '../store/users-write';
+import { addCounts } from '../store/users-write-pooled';
 import type { UsersRepo } from '../store/users-repo';
 import type { BatchRecord, UserWrite } from '../store/users-rows';
 import type { ProviderContexts } from './provider-context';
@@ -145,18 +146,13 @@ export async function syncPages(
       onChunk: (chunk) => progress({ done: base + chunk.done }),
       pooled: provider.directoryInOneAnswer === true,
     });
-    counts.added += written.added;
-    counts.updated += written.updated;
-    counts.unchanged += written.unchanged;
+    addCounts(counts, written);
     total = done;
   };
   // What the write pool has under way is in the cache before the sync ends,
   // however it ends; a chunk it had to write again corrects the counts.
   const settle = async (): Promise<void> => {
-    const again = await users.settleWrites();
-    counts.added += again.added;
-    counts.updated += again.updated;
-    counts.unchanged += again.unchanged;
+    addCounts(counts, await users.settleWrites());
   };
   // Pages held back were fetched as they would have been written one by one:
   // whatever ends the fetch (a cancel, a 429 after its retries, a timeout),

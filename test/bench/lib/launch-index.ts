@@ -216,6 +216,17 @@ export async function launchFigures(
   return out;
 }
 
+/** A bench query as the window sends it: its first page of 60, by relevance while text is typed. */
+export function asTheWindowAsks(q: Partial<SearchQuery>): SearchQuery {
+  return {
+    ...DEFAULT_SEARCH_SPEC,
+    offset: 0,
+    limit: 60,
+    sort: q.text ? 'relevance' : 'name',
+    ...q,
+  };
+}
+
 /**
  * The SQL search over the cache in `dir` (a repository with no index), every
  * query as the window sends it (by relevance while text is typed), against
@@ -236,13 +247,7 @@ export function sqlFallbackFigure(
     const byName: number[] = [];
     for (let r = 0; r < runs; r++) {
       for (const q of queries) {
-        const query: SearchQuery = {
-          ...DEFAULT_SEARCH_SPEC,
-          offset: 0,
-          limit: 60,
-          sort: q.text ? 'relevance' : 'name',
-          ...q,
-        };
+        const query = asTheWindowAsks(q);
         let t = performance.now();
         users.search(query);
         times.push(performance.now() - t);

@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { silentLogger } from '@core/log';
 import { databasePath, openDatabase } from '@core/store/db';
 import { createUsersRepo } from '@core/store/users-repo';
-import { DEFAULT_SEARCH_SPEC, type SearchQuery } from '@shared/model';
+import { asTheWindowAsks } from '../lib/launch-index';
 import { QUERY_CLASSES } from '../suites/search';
 import { pct, zulipWrites } from './probe-data';
 
@@ -43,15 +43,8 @@ export async function main(args: {
     const times: number[] = [];
     for (let r = 0; r < (args.runs ?? 5); r++) {
       for (const p of cls.queries) {
-        const q: SearchQuery = {
-          ...DEFAULT_SEARCH_SPEC,
-          offset: 0,
-          limit: 60,
-          sort: p.text ? 'relevance' : 'name',
-          ...p,
-        };
         const t = performance.now();
-        users.search(q);
+        users.search(asTheWindowAsks(p));
         const ms = performance.now() - t;
         times.push(ms);
         all.push(ms);
