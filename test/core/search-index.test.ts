@@ -659,7 +659,7 @@ describe('the index behind the users repository', () => {
     ];
     for (const q of queries) expect(await indexed.searchAsync(q)).toEqual(sql.search(q));
     expect(reads.length).toBeGreaterThan(0); // the scans ran there, not here
-    // So did the check for a NUL in a haystack (users-search-sql.ts), once: nothing was written between.
+    // So did the check for a NUL in a haystack (users-search-where.ts), once: nothing was written between.
     expect(reads.filter((r) => r.includes('char(0)'))).toHaveLength(1);
     await indexed.buildSearchIndex();
     reads.length = 0;

@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSearchIndex } from '@core/search/search-index';
 import { createUsersRepo } from '@core/store/users-repo';
-import { globIsFaster, NUL_SQL } from '@core/store/users-search-sql';
+import { globIsFaster, NUL_SQL } from '@core/store/users-search-where';
 import type { DirectoryUser } from '@shared/model';
 import { addConnectionRow, makeUser, openTestCache, searchQuery } from './cache-fixtures';
 

@@ -2,7 +2,7 @@
  * What the group and profile-field filters (rule 4 of search-text.ts) read
  * of a user, and the rules themselves, written once for the reference
  * search, the in-memory index (filter-bits.ts) and the SQL search
- * (users-search-sql.ts). The cache stores it as JSON in `users.filter_json`
+ * (users-search-where.ts). The cache stores it as JSON in `users.filter_json`
  * (migration 10): `{"g":[[groupId, name]...],"f":[[fieldId, value, folded text]...]}`.
  * Group names travel only for the list of groups the window offers; the
  * filters read IDs.

@@ -31,7 +31,7 @@
  *    the haystack (AND). No terms: everyone matches. Characters have no
  *    special meaning: `"`, `*`, `:`, `AND`, `NEAR(` are looked for literally.
  *    SQLite tests each term with `GLOB '*term*'` (its wildcards bracketed;
- *    `instr()` where a NUL is involved, users-search-sql.ts); the in-memory
+ *    `instr()` where a NUL is involved, users-search-where.ts); the in-memory
  *    index narrows with character n-grams and checks with `includes`; both
  *    are exact substring tests on code points.
  * 4. Filters: `connectionIds` (empty: all), `roles` (empty: all), `accounts`

@@ -378,7 +378,7 @@ INSERT INTO user_seen (row_id, fetched_at, seen_at)
 
 /**
  * v14: the haystacks holding a NUL, in a partial index. The SQL search
- * tests terms with GLOB only while none does (users-search-sql.ts
+ * tests terms with GLOB only while none does (users-search-where.ts
  * `termTestOf`), and checks again whenever the file changed: a scan of
  * every haystack, 31-45 ms at 100 000 users, before the first search after
  * opening and before every search while a sync writes. With the index it

@@ -55,10 +55,9 @@ import {
   facetsSqlInBackground,
   searchSql,
   searchSqlInBackground,
-  termTestInBackground,
-  type BackgroundRead,
   type SearchSpec,
 } from './users-search-sql';
+import { termTestInBackground, type BackgroundRead } from './users-search-where';
 import { markMissingAsGone, markUserGone, purgeGone } from './users-gone';
 import {
   upsertBatch,

@@ -16,7 +16,7 @@ import { searchRowOf, searchTerms } from '@core/search/search-text';
 import { databasePath, openDatabase, type OpenedDatabase } from '@core/store/db';
 import { SNAPSHOT_FILE_NAME } from '@core/store/index-snapshot';
 import { createUsersRepo } from '@core/store/users-repo';
-import { containsPattern, globIsFaster } from '@core/store/users-search-sql';
+import { containsPattern, globIsFaster } from '@core/store/users-search-where';
 import { DEFAULT_SEARCH_SPEC, type SearchQuery } from '@shared/model';
 import { zulipWrites } from '../probes/probe-data';
 import { openBenchCore, waitForLog } from './bench-core';
