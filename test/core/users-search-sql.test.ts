@@ -1,11 +1,15 @@
 // The SQL search that answers until the in-memory index is ready
-// (store/users-search-sql.ts): one scan counts the matches and names them;
-// relevance is ranked by SQL for at most a few thousand matches, and more
+// (store/users-search-sql.ts): one scan counts the matches and names them,
+// with a first page's facet counts (store/users-facets-sql.ts); relevance is ranked by SQL for at most a few thousand matches, and more
 // are listed by name (exact total) so no first page costs a full ranking.
 import { afterEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '@core/log';
 import { createSearchIndex } from '@core/search/search-index';
+import { facetsOfRows } from '@core/search/facets';
+import { searchRowOf } from '@core/search/search-text';
 import { createUsersRepo } from '@core/store/users-repo';
 import { globIsFaster, NUL_SQL } from '@core/store/users-search-where';
+import { startWalCheckpointer } from '@core/store/wal-checkpointer';
 import type { DirectoryUser } from '@shared/model';
 import { addConnectionRow, makeUser, openTestCache, searchQuery } from './cache-fixtures';
 
@@ -104,6 +108,56 @@ describe('the SQL search until the index is ready', () => {
       expect(sql.search(q)).toEqual(indexed.search(q));
       expect(await sql.searchAsync(q)).toEqual(sql.search(q));
     }
+  });
+
+  it("counts a first page's facets in the scan that finds its matches", async () => {
+    // Each facet leaves its own choice out: the roles count every role
+    // among the active humans, the status counts the guests of both states.
+    const cache = openTestCache();
+    opened.push(cache);
+    addConnectionRow(cache, 'conn-a', 'zulip');
+    const people = Array.from({ length: 60 }, (_, i) =>
+      makeUser({
+        userId: String(i + 1),
+        name: `Person ${i}`,
+        role: (['member', 'guest', 'admin'] as const)[i % 3],
+        isBot: i % 7 === 0,
+        deactivated: i % 5 === 0,
+      }),
+    );
+    const checkpointer = await startWalCheckpointer(cache, {
+      log: silentLogger,
+      intervalMs: 60_000,
+    });
+    if (!checkpointer) throw new Error('no background connection');
+    const reads: string[] = [];
+    const sql = createUsersRepo(cache, {
+      now: () => 1,
+      backgroundRead: (text, params) => {
+        reads.push(text);
+        return checkpointer.read(text, params);
+      },
+    });
+    await sql.upsertBatch(people.map((user) => ({ user, raw: {}, fetchedAt: 1 })));
+    const rows = people.map((u) => searchRowOf(u, false));
+    for (const q of [
+      searchQuery({ text: 'person', facets: true }),
+      searchQuery({ text: 'person 1', roles: ['guest'], status: 'active', facets: true }),
+      searchQuery({ accounts: 'humans', status: 'deactivated', sort: 'joined', facets: true }),
+      searchQuery({ facets: true }),
+    ]) {
+      reads.length = 0;
+      const answer = await sql.searchAsync(q);
+      expect(answer.facets, JSON.stringify(q)).toEqual(facetsOfRows(rows, q));
+      expect(sql.search(q), JSON.stringify(q)).toEqual(answer);
+      // One statement counted the matches and the three facets, in one scan
+      // (the number of users, which a page in its sort order reads, aside).
+      const counts = reads.filter(
+        (r) => /count\(/.test(r) && !/^SELECT count\(\*\) AS n FROM users$/.test(r),
+      );
+      expect(counts, JSON.stringify(q)).toHaveLength(1);
+    }
+    await checkpointer.close();
   });
 
   it('reads a first page among many matches from the first rows of its order: the page the index gives', async () => {

@@ -51,8 +51,6 @@ import { settleWrites } from './users-write-pooled';
 import { usersAccess, type BatchRecord, type UsersAccess, type UserWrite } from './users-rows';
 import {
   matchingIdsSql,
-  facetsSql,
-  facetsSqlInBackground,
   searchSql,
   searchSqlInBackground,
   type SearchSpec,
@@ -194,8 +192,7 @@ function searchUsers(access: UsersAccess, sync: IndexSync, query: SearchQuery): 
         return facets ? { total, items, facets } : { total, items };
       sync.outOfStep('the index named users the cache does not hold');
     }
-    const result = searchSql(access, query);
-    return query.facets ? { ...result, facets: facetsSql(access, query) } : result;
+    return searchSql(access, query);
   });
 }
 
@@ -209,9 +206,7 @@ async function searchUsersAsync(
   if (!background || sync.ready()) return searchUsers(access, sync, query);
   try {
     const test = await termTestInBackground(access, query, background);
-    const result = await searchSqlInBackground(access, query, background, test);
-    if (!query.facets) return result;
-    return { ...result, facets: await facetsSqlInBackground(query, test, background) };
+    return await searchSqlInBackground(access, query, background, test);
   } catch (thrown) {
     if (thrown instanceof RollcallFailure) throw thrown;
     // The background connection is gone (closing): search here instead.

@@ -8,15 +8,10 @@
  * Node only; never imports `electron`.
  */
 import type { SearchFacets, SearchQuery, SearchResult } from '@shared/model';
-import { emptyFacets, withoutFacet } from '../search/facets';
+import { matchAndFacetsOf, matchAndFacetsSql } from './users-facets-sql';
 import { rowIdsOf, type Row, type UsersAccess } from './users-rows';
 import { summariesByIds } from './users-read';
-import {
-  pageByRelevance,
-  searchTerms,
-  sortByRelevance,
-  type SearchFilter,
-} from '../search/search-text';
+import { pageByRelevance, searchTerms, sortByRelevance } from '../search/search-text';
 import { termTestOf, whereOf, type BackgroundRead, type TermTest } from './users-search-where';
 
 /** The sorting and filtering part of a search, without paging. */
@@ -230,14 +225,94 @@ function boundOf(row: Row | undefined): string | number | null {
   return typeof v === 'string' || typeof v === 'number' ? v : null;
 }
 
+/** A read the plan of a page asks for: one statement, every row of it back. */
+interface Ask {
+  sql: string;
+  params: readonly (string | number)[];
+}
+
+/** What the plan of a page ends with: the number of matches, the page's row IDs in order, the facets when asked. */
+interface PlannedPage {
+  total: number;
+  ids: number[];
+  facets?: SearchFacets;
+}
+
+const COUNT_USERS = 'SELECT count(*) AS n FROM users';
+
+/**
+ * The reads of one page of a SQL search, each asked by yielding it, so the
+ * same plan runs on this connection (`searchSql`) and on the background
+ * one (`searchSqlInBackground`). One scan of the covering index finds the
+ * matches (their number is the total) and, for a first page, the facet
+ * counts (users-facets-sql.ts); the page is then ranked (few matches,
+ * relevance) or read in its sort order.
+ */
+function* pagePlan(query: SearchQuery, test: TermTest): Generator<Ask, PlannedPage, Row[]> {
+  const where = whereOf(query, test);
+  function* users(): Generator<Ask, number, Row[]> {
+    return Number((yield { sql: COUNT_USERS, params: [] })[0]?.n ?? 0);
+  }
+  let matched: { total: number; ids: string } | null = null;
+  let total: number;
+  let facets: SearchFacets | undefined;
+  if (query.facets) {
+    const found = matchAndFacetsOf((yield matchAndFacetsSql(query, test, where.sql !== ''))[0]);
+    if (where.sql !== '') matched = found;
+    total = found.total;
+    facets = found.facets;
+  } else {
+    if (where.sql !== '') {
+      matched = matchesOf((yield { sql: matchSql(where.sql), params: where.params })[0]);
+    }
+    total = matched === null ? yield* users() : matched.total;
+  }
+  const page = (ids: number[]): PlannedPage => (facets ? { total, ids, facets } : { total, ids });
+  if (total === 0 || query.offset >= total) return page([]);
+  if (matched !== null && rankedBySql(query, total)) {
+    return page(rankedPage(yield { sql: RANK_ROWS_SQL, params: [matched.ids] }, query));
+  }
+  // Walk a sort index only when at least half the table matches: the walk
+  // then passes at most half the table before the page is full, however
+  // the matches cluster (CJK names all sort last). Else sort the matches.
+  const userCount = yield* users();
+  const walkIndex = matched === null || total * 2 >= userCount;
+  const bounded = boundedPageOf(query, where, total, userCount, walkIndex);
+  if (bounded) {
+    const v = boundOf((yield { sql: bounded.boundSql, params: [bounded.rows] })[0]);
+    const ids =
+      v === null ? [] : rowIdsOf(yield { sql: bounded.pageSql, params: bounded.params(v) });
+    if (ids.length === bounded.expected) return page(ids);
+  }
+  return page(
+    rowIdsOf(
+      yield {
+        sql: pageSql(query, where.sql, walkIndex),
+        params: pageParams(query, where, walkIndex, matched?.ids ?? '[]'),
+      },
+    ),
+  );
+}
+
+/** A planned page as an answer: its users' cards, read on this connection. */
+function answerOf(access: UsersAccess, query: SearchQuery, planned: PlannedPage): SearchResult {
+  const items = summariesByIds(access, planned.ids);
+  const result: SearchResult = planned.facets
+    ? { total: planned.total, items, facets: planned.facets }
+    : { total: planned.total, items };
+  return flagUnranked(query, result);
+}
+
 /**
  * A search answered by SQL on this connection: the path until the index is
- * ready. One scan of the covering index finds the matches (their number is
- * the total); the page is then ranked (few matches, relevance) or read in
- * its sort order.
+ * ready, with the facet counts when asked (`pagePlan`).
  */
 export function searchSql(access: UsersAccess, query: SearchQuery): SearchResult {
-  return flagUnranked(query, pageBySql(access, query));
+  const plan = pagePlan(query, termTestOf(access, query));
+  let step = plan.next();
+  while (!step.done)
+    step = plan.next(access.stmt(step.value.sql).all(...step.value.params) as Row[]);
+  return answerOf(access, query, step.value);
 }
 
 /**
@@ -256,37 +331,6 @@ function rankedBySql(query: SearchQuery, total: number): boolean {
   return ranked(query) && total <= RANKED_BY_SQL_AT_MOST;
 }
 
-function pageBySql(access: UsersAccess, query: SearchQuery): SearchResult {
-  const { stmt } = access;
-  const where = whereOf(query, termTestOf(access, query));
-  const users = (): number => Number((stmt('SELECT count(*) AS n FROM users').get() as Row).n);
-  const matched =
-    where.sql === '' ? null : matchesOf(stmt(matchSql(where.sql)).get(...where.params) as Row);
-  const total = matched === null ? users() : matched.total;
-  if (total === 0 || query.offset >= total) return { total, items: [] };
-  if (matched !== null && rankedBySql(query, total)) {
-    const rows = stmt(RANK_ROWS_SQL).all(matched.ids);
-    const page = rankedPage(rows, query);
-    return { total, items: summariesByIds(access, page) };
-  }
-  // Walk a sort index only when at least half the table matches: the walk
-  // then passes at most half the table before the page is full, however
-  // the matches cluster (CJK names all sort last). Else sort the matches.
-  const userCount = users();
-  const walkIndex = matched === null || total * 2 >= userCount;
-  const bounded = boundedPageOf(query, where, total, userCount, walkIndex);
-  if (bounded) {
-    const v = boundOf(stmt(bounded.boundSql).get(bounded.rows) as Row | undefined);
-    const page =
-      v === null ? [] : rowIdsOf(stmt(bounded.pageSql).all(...bounded.params(v)) as Row[]);
-    if (page.length === bounded.expected) return { total, items: summariesByIds(access, page) };
-  }
-  const ids = stmt(pageSql(query, where.sql, walkIndex))
-    .all(...pageParams(query, where, walkIndex, matched?.ids ?? '[]'))
-    .map((r: Row) => Number(r.row_id));
-  return { total, items: summariesByIds(access, ids) };
-}
-
 /**
  * The SQL search (`searchSql`) with its scans on the
  * background connection, so a slow scan does not hold the window's thread.
@@ -297,51 +341,11 @@ export async function searchSqlInBackground(
   read: BackgroundRead,
   test: TermTest,
 ): Promise<SearchResult> {
-  return flagUnranked(query, await pageBySqlInBackground(access, query, read, test));
-}
-
-async function pageBySqlInBackground(
-  access: UsersAccess,
-  query: SearchQuery,
-  read: BackgroundRead,
-  test: TermTest,
-): Promise<SearchResult> {
-  const where = whereOf(query, test);
-  const users = async (): Promise<number> =>
-    Number((await read('SELECT count(*) AS n FROM users', []))[0]?.n ?? 0);
-  const matched =
-    where.sql === '' ? null : matchesOf((await read(matchSql(where.sql), where.params))[0]);
-  const total = matched === null ? await users() : matched.total;
-  if (total === 0 || query.offset >= total) return { total, items: [] };
-  if (matched !== null && rankedBySql(query, total)) {
-    const rows = await read(RANK_ROWS_SQL, [matched.ids]);
-    const page = rankedPage(rows, query);
-    return {
-      total,
-      items: access.reading('search the cache', () => summariesByIds(access, page)),
-    };
-  }
-  const userCount = await users();
-  const walkIndex = matched === null || total * 2 >= userCount;
-  const bounded = boundedPageOf(query, where, total, userCount, walkIndex);
-  if (bounded) {
-    const v = boundOf((await read(bounded.boundSql, [bounded.rows]))[0]);
-    const page = v === null ? [] : rowIdsOf(await read(bounded.pageSql, bounded.params(v)));
-    if (page.length === bounded.expected) {
-      return {
-        total,
-        items: access.reading('search the cache', () => summariesByIds(access, page)),
-      };
-    }
-  }
-  const rows = await read(
-    pageSql(query, where.sql, walkIndex),
-    pageParams(query, where, walkIndex, matched?.ids ?? '[]'),
-  );
-  return {
-    total,
-    items: access.reading('search the cache', () => summariesByIds(access, rowIdsOf(rows))),
-  };
+  const plan = pagePlan(query, test);
+  let step = plan.next();
+  while (!step.done) step = plan.next(await read(step.value.sql, step.value.params));
+  const planned = step.value;
+  return access.reading('search the cache', () => answerOf(access, query, planned));
 }
 
 /** Every match's row ID in order, by SQL: an export fixes its order once, before reading pages. */
@@ -357,63 +361,4 @@ export function matchingIdsSql(access: UsersAccess, spec: SearchSpec): number[] 
     )
     .all(...where.params)
     .map((r: Row) => Number(r.row_id));
-}
-
-/** The GROUP BY statements of the facet counts (facets.ts): roles, bots, deactivated. */
-function facetStatements(
-  spec: SearchFilter,
-  test: TermTest,
-): { sql: string; params: (string | number)[] }[] {
-  const of = (facet: 'roles' | 'accounts' | 'status', key: string) => {
-    const where = whereOf(withoutFacet(spec, facet), test);
-    return {
-      sql: `SELECT ${key} AS k, count(*) AS n FROM users u ${where.sql} GROUP BY k`,
-      params: where.params,
-    };
-  };
-  return [
-    of('roles', 'u.role'),
-    of('accounts', 'u.is_bot'),
-    of('status', '(u.deactivated = 1 OR u.gone_at IS NOT NULL)'),
-  ];
-}
-
-/** Facet counts from the rows of `facetStatements`, in their order. */
-function facetsFrom(results: readonly (readonly Row[])[]): SearchFacets {
-  const [roles = [], accounts = [], status = []] = results;
-  const out = emptyFacets();
-  const byRole = new Map<string, { count: number }>(out.roles.map((r) => [r.role, r]));
-  for (const r of roles) {
-    const entry = byRole.get(String(r.k));
-    if (entry) entry.count = Number(r.n);
-  }
-  for (const r of accounts) {
-    if (Number(r.k) === 1) out.accounts.bots += Number(r.n);
-    else out.accounts.humans += Number(r.n);
-  }
-  for (const r of status) {
-    if (Number(r.k) === 1) out.status.deactivated += Number(r.n);
-    else out.status.active += Number(r.n);
-  }
-  return out;
-}
-
-/** The facet counts of a search, by SQL on this connection. */
-export function facetsSql(access: UsersAccess, spec: SearchFilter): SearchFacets {
-  return facetsFrom(
-    facetStatements(spec, termTestOf(access, spec)).map((st) =>
-      access.stmt(st.sql).all(...st.params),
-    ),
-  );
-}
-
-/** The facet counts of a search, by SQL on the background connection. */
-export async function facetsSqlInBackground(
-  spec: SearchFilter,
-  test: TermTest,
-  read: BackgroundRead,
-): Promise<SearchFacets> {
-  const results: Row[][] = [];
-  for (const st of facetStatements(spec, test)) results.push(await read(st.sql, st.params));
-  return facetsFrom(results);
 }

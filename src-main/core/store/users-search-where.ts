@@ -123,14 +123,40 @@ export async function termTestInBackground(
   return remember(access, at, (await read(NUL_SQL, []))[0]);
 }
 
-/** WHERE clause and parameters of a filter, as rules 3 and 4 of search-text.ts say (empty: every user). */
-export function whereOf(
-  filter: SearchFilter,
-  test: TermTest,
-): {
+/** A piece of SQL and the parameters of its `?`, in order. */
+export interface SqlPart {
   sql: string;
   params: (string | number)[];
-} {
+}
+
+/** The three facets of a filter (facets.ts): each counted with its own choice left out. */
+export type Facet = 'roles' | 'accounts' | 'status';
+
+/** The condition of each facet's choice in a filter, null where it is "all". */
+export function facetConditionsOf(filter: SearchFilter): Record<Facet, SqlPart | null> {
+  const roles = [...new Set(filter.roles)] as Role[];
+  return {
+    roles:
+      roles.length > 0
+        ? { sql: `u.role IN (${roles.map(() => '?').join(', ')})`, params: roles }
+        : null,
+    accounts:
+      filter.accounts === 'humans'
+        ? { sql: 'u.is_bot = 0', params: [] }
+        : filter.accounts === 'bots'
+          ? { sql: 'u.is_bot = 1', params: [] }
+          : null,
+    status:
+      filter.status === 'active'
+        ? { sql: 'u.deactivated = 0 AND u.gone_at IS NULL', params: [] }
+        : filter.status === 'deactivated'
+          ? { sql: '(u.deactivated = 1 OR u.gone_at IS NOT NULL)', params: [] }
+          : null,
+  };
+}
+
+/** WHERE clause and parameters of a filter, as rules 3 and 4 of search-text.ts say (empty: every user). */
+export function whereOf(filter: SearchFilter, test: TermTest): SqlPart {
   const conds: string[] = [];
   const params: (string | number)[] = [];
   const ids = [...new Set(filter.connectionIds)];
@@ -138,15 +164,13 @@ export function whereOf(
     conds.push(`u.connection_id IN (${ids.map(() => '?').join(', ')})`);
     params.push(...ids);
   }
-  const roles = [...new Set(filter.roles)] as Role[];
-  if (roles.length > 0) {
-    conds.push(`u.role IN (${roles.map(() => '?').join(', ')})`);
-    params.push(...roles);
+  const facets = facetConditionsOf(filter);
+  for (const part of [facets.roles, facets.accounts, facets.status]) {
+    if (part) {
+      conds.push(part.sql);
+      params.push(...part.params);
+    }
   }
-  if (filter.accounts === 'humans') conds.push('u.is_bot = 0');
-  if (filter.accounts === 'bots') conds.push('u.is_bot = 1');
-  if (filter.status === 'active') conds.push('u.deactivated = 0 AND u.gone_at IS NULL');
-  if (filter.status === 'deactivated') conds.push('(u.deactivated = 1 OR u.gone_at IS NOT NULL)');
   if (filter.activity === 'never') conds.push('u.last_active_at IS NULL');
   if (filter.activity === 'inactiveSince') {
     conds.push('u.last_active_at < ?');
