@@ -13,8 +13,9 @@ import { join } from 'node:path';
 import { silentLogger } from '@core/log';
 import { createSearchIndex, type IndexedRow } from '@core/search/search-index';
 import { searchRowOf, searchTerms } from '@core/search/search-text';
-import { databasePath, openDatabase, type OpenedDatabase } from '@core/store/db';
+import { databasePath, openDatabase } from '@core/store/db';
 import { SNAPSHOT_FILE_NAME } from '@core/store/index-snapshot';
+import { startWalCheckpointer } from '@core/store/wal-checkpointer';
 import { createUsersRepo } from '@core/store/users-repo';
 import { containsPattern, globIsFaster } from '@core/store/users-search-where';
 import { DEFAULT_SEARCH_SPEC, type SearchQuery } from '@shared/model';
@@ -216,12 +217,16 @@ export async function launchFigures(
   return out;
 }
 
-/** A bench query as the window sends it: its first page of 60, by relevance while text is typed. */
+/**
+ * A bench query as the window sends it (directory-store.ts): its first page
+ * of 60 with the facet counts, by relevance while text is typed.
+ */
 export function asTheWindowAsks(q: Partial<SearchQuery>): SearchQuery {
   return {
     ...DEFAULT_SEARCH_SPEC,
     offset: 0,
     limit: 60,
+    facets: true,
     sort: q.text ? 'relevance' : 'name',
     ...q,
   };
@@ -229,19 +234,22 @@ export function asTheWindowAsks(q: Partial<SearchQuery>): SearchQuery {
 
 /**
  * The SQL search over the cache in `dir` (a repository with no index), every
- * query as the window sends it (by relevance while text is typed), against
- * the floor of any SQL answer: one count of the same matches (a scan of the
- * covering index), interleaved.
+ * query as the window sends it (by relevance while text is typed, with the
+ * facets) and as core runs it (`searchAsync`: the scans on the background
+ * connection), against the floor of any SQL answer: one count of the same
+ * matches (a scan of the covering index) on that connection, interleaved.
  */
-export function sqlFallbackFigure(
+export async function sqlFallbackFigure(
   dir: string,
   queries: Partial<SearchQuery>[],
   runs: number,
   scale: LaunchScale = AT_100K,
-): Figure {
+): Promise<Figure> {
   const cache = openDatabase(databasePath(dir), { log: silentLogger, now: Date.now });
+  const background = await startWalCheckpointer(cache, { log: silentLogger });
   try {
-    const users = createUsersRepo(cache, { now: () => 1 });
+    if (!background) throw new Error('the SQL search figure needs the background connection');
+    const users = createUsersRepo(cache, { now: () => 1, backgroundRead: background.read });
     const times: number[] = [];
     const floor: number[] = [];
     const byName: number[] = [];
@@ -249,13 +257,14 @@ export function sqlFallbackFigure(
       for (const q of queries) {
         const query = asTheWindowAsks(q);
         let t = performance.now();
-        users.search(query);
+        await users.searchAsync(query);
         times.push(performance.now() - t);
         t = performance.now();
-        users.search({ ...query, sort: q.sort ?? 'name' });
+        await users.searchAsync({ ...query, sort: q.sort ?? 'name' });
         byName.push(performance.now() - t);
+        const count = countMatchesSql(query.text);
         t = performance.now();
-        countMatches(cache.db, query.text);
+        await background.read(count.sql, count.params);
         floor.push(performance.now() - t);
       }
     }
@@ -282,6 +291,7 @@ export function sqlFallbackFigure(
       ],
     });
   } finally {
+    await background?.close();
     cache.close();
   }
 }
@@ -292,14 +302,13 @@ export function sqlFallbackFigure(
  * where it is the faster test, else `instr()`; the bench's haystacks hold
  * no NUL).
  */
-function countMatches(db: OpenedDatabase['db'], text: string): number {
+function countMatchesSql(text: string): { sql: string; params: string[] } {
   const terms = [...new Set(searchTerms(text))];
   const where = terms
     .map((t) => (globIsFaster(t) ? 'search_text GLOB ?' : 'instr(search_text, ?) > 0'))
     .join(' AND ');
   const params = terms.map((t) => (globIsFaster(t) ? containsPattern(t) : t));
-  const sql = `SELECT count(*) AS n FROM users${where ? ` WHERE ${where}` : ''}`;
-  return Number((db.prepare(sql).get(...params) as { n: number }).n);
+  return { sql: `SELECT count(*) AS n FROM users${where ? ` WHERE ${where}` : ''}`, params };
 }
 
 /** Builds the index from `count` synthetic users as a start does: wall ms and heap. */

@@ -150,7 +150,7 @@ export async function main(args: SuiteArgs): Promise<SuiteResult> {
   figures.push(...(await launchFigures(args, dir, log, SCALE)));
   if (!only || only.test('sql')) {
     figures.push(
-      sqlFallbackFigure(
+      await sqlFallbackFigure(
         dir,
         QUERY_CLASSES.flatMap((c) => c.queries),
         1,

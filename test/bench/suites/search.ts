@@ -362,7 +362,7 @@ export async function main(args: SuiteArgs): Promise<SuiteResult> {
   if (!only || only.test('launch')) {
     figures.push(...(await launchFigures(args, dir, log)));
     figures.push(
-      sqlFallbackFigure(
+      await sqlFallbackFigure(
         dir,
         QUERY_CLASSES.flatMap((c) => c.queries),
         args.quick ? 2 : 5,
