@@ -5,7 +5,7 @@
 // or whose table of them does not find them, is refused, never trusted. The group and field filter keys travel as a
 // table of distinct sets: read back, they filter as the index that wrote
 // them, and slots with the same keys share one set.
-import { copyUnitByUnit, unitCopier } from '@core/search/exact-keys';
+import { copyUnitByUnit, createExactKeys, unitCopier } from '@core/search/exact-keys';
 import { decodeIndexState, encodeIndexState } from '@core/search/index-snapshot-format';
 import { encodeFilterKeys, NO_FILTER_KEYS } from '@core/search/filter-keys';
 import type { IndexState } from '@core/search/index-state';
@@ -90,6 +90,25 @@ describe('the packed exact keys of a saved index', () => {
     // Nothing written outside the keys' units.
     expect([native[0], native[total + 1]]).toEqual([0xffff, 0xffff]);
     expect(String.fromCharCode(...script.subarray(1, total + 1))).toBe(batches.flat().join(''));
+  });
+
+  it('are packed a bounded number of units a step, however few the slots', () => {
+    // 64 slots of 4 000 units each: far fewer slots than a step of slots,
+    // and a quarter of a million units, which a step must not copy at once.
+    const keys = createExactKeys();
+    const keyOf = (slot: number): string => String.fromCharCode(0x61 + (slot % 26)).repeat(4000);
+    for (let slot = 0; slot < 64; slot++) keys.add(slot, [keyOf(slot), `id:${slot}`]);
+    const steps = keys.packed(64);
+    let yields = 0;
+    let next = steps.next();
+    for (; !next.done; next = steps.next()) yields++;
+    const packed = next.value;
+    const all = Array.from({ length: 64 }, (_, slot) => [keyOf(slot), `id:${slot}`]).flat();
+    const { buffer, byteOffset, byteLength } = packed.keyUnits;
+    expect(Buffer.from(buffer, byteOffset, byteLength).toString('utf16le')).toBe(all.join(''));
+    expect([...packed.keyLengths]).toEqual(all.map((k) => k.length));
+    // A step copies at most 16 384 units and one slot's keys (4 005): 256 320 units take 13 steps or more.
+    expect(yields).toBeGreaterThanOrEqual(12);
   });
 
   it('rank exactly as the index that wrote them, before and after writes to loaded slots', () => {
