@@ -419,6 +419,51 @@ describe('the bulk text build of the index', () => {
     },
   );
 
+  it('sorts in step with rows renamed at every pause, and rows that grow it while the orders are installed', async () => {
+    const rows = rowsOf(people());
+    const deferred = (): SearchIndex => {
+      const index = createSearchIndex();
+      index.deferOrdersToRebuild();
+      index.upsert(rows);
+      return index;
+    };
+    // How many pauses a rebuild of these rows makes: the last ones install the orders.
+    let quiet = 0;
+    const counted = deferred();
+    expect(
+      await counted.rebuildOrders(async () => {
+        quiet++;
+        return pauseEveryTurn();
+      }, 0),
+    ).toBe(true);
+    const bulk = deferred();
+    const rowByRow = createSearchIndex();
+    rowByRow.upsert(rows);
+    // Past the capacity of 2 048 slots: the buffers made for the orders are too small.
+    const grown = rowsOf(people(700), 20_000).map((r) => ({ ...r, sortName: `Aa ${r.sortName}` }));
+    let pauses = 0;
+    const done = bulk.rebuildOrders(async () => {
+      const k = pauses++;
+      const row = rows[(k * 37) % rows.length] as IndexedRow;
+      // A new name and join time: its keys differ between the column copies.
+      const renamed = { ...row, sortName: `Mid ${k}`, joinedAt: k * 1000, roleRank: k % 5 };
+      for (const index of [bulk, rowByRow]) {
+        index.upsert([renamed]);
+        if (k === quiet - 2) index.upsert(grown);
+      }
+      return pauseEveryTurn();
+    }, 0);
+    expect(await done).toBe(true);
+    expect(pauses).toBe(quiet);
+    expectSameAnswers(bulk, rowByRow);
+    for (const sort of ['name', 'joined', 'role', 'lastActive'] as const) {
+      for (const direction of ['asc', 'desc'] as const) {
+        const { offset: _o, limit: _l, ...all } = searchQuery({ sort, direction });
+        expect(bulk.searchAll(all), `${sort} ${direction}`).toEqual(rowByRow.searchAll(all));
+      }
+    }
+  });
+
   it('stays deferred when told to stop, and a clear ends it', async () => {
     const bulk = createSearchIndex();
     bulk.deferOrdersToRebuild();
