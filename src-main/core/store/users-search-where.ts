@@ -13,6 +13,7 @@ import type { Row, UsersAccess } from './users-rows';
 
 /** Runs a read on another thread (wal-checkpointer.ts `read`); slow scans go there. */
 export type BackgroundRead = (sql: string, params: readonly (string | number)[]) => Promise<Row[]>;
+
 /** A row's filter JSON (filter-keys.ts) for json_each: NULL (no rows) when empty or malformed. */
 const FILTER_JSON = 'CASE WHEN json_valid(u.filter_json) THEN u.filter_json END';
 
@@ -130,7 +131,7 @@ export interface SqlPart {
 }
 
 /** The three facets of a filter (facets.ts): each counted with its own choice left out. */
-export type Facet = 'roles' | 'accounts' | 'status';
+type Facet = 'roles' | 'accounts' | 'status';
 
 /** The condition of each facet's choice in a filter, null where it is "all". */
 export function facetConditionsOf(filter: SearchFilter): Record<Facet, SqlPart | null> {
