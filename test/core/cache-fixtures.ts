@@ -14,6 +14,8 @@ import type {
 } from '@shared/model';
 import { DEFAULT_SEARCH_SPEC, ZULIP_BOT_TYPE_LABELS } from '@shared/model';
 import { databasePath, openDatabase, type OpenedDatabase } from '@core/store/db';
+import { startWalCheckpointer } from '@core/store/wal-checkpointer';
+import type { BackgroundRead } from '@core/store/users-search-where';
 import type { Migration } from '@core/store/migrations';
 import { silentLogger, type Logger } from '@core/log';
 
@@ -60,6 +62,27 @@ export function openTestCache(
     ...(options.migrations ? { migrations: options.migrations } : {}),
   });
   return Object.assign(opened, { dir });
+}
+
+/**
+ * The background connection core searches on while its index loads
+ * (wal-checkpointer.ts `read`), with the statements it was asked for, so a
+ * test can say which scans ran there.
+ */
+export async function recordedBackground(
+  cache: OpenedDatabase,
+): Promise<{ read: BackgroundRead; reads: string[]; close(): Promise<void> }> {
+  const checkpointer = await startWalCheckpointer(cache, { log: silentLogger, intervalMs: 60_000 });
+  if (!checkpointer) throw new Error('no background connection');
+  const reads: string[] = [];
+  return {
+    read: (sql, params) => {
+      reads.push(sql);
+      return checkpointer.read(sql, params);
+    },
+    reads,
+    close: () => checkpointer.close(),
+  };
 }
 
 /** Inserts a connection row directly (for tests of users, search and avatars). */

@@ -9,10 +9,8 @@ import fc from 'fast-check';
 import { codePointSortKey, createSearchIndex, type IndexedRow } from '@core/search/search-index';
 import { compareCodePoints, searchRowOf, searchRows } from '@core/search/search-text';
 import { facetsOfRows } from '@core/search/facets';
-import { silentLogger } from '@core/log';
 import { createUsersRepo, type UsersRepo } from '@core/store/users-repo';
 import { deleteConnectionUsers } from '@core/store/users-gone';
-import { startWalCheckpointer } from '@core/store/wal-checkpointer';
 import {
   DEFAULT_SEARCH_SPEC,
   OPENWEBUI_ROLES,
@@ -23,7 +21,14 @@ import {
   type SearchQuery,
   type ZulipRole,
 } from '@shared/model';
-import { addConnectionRow, field, makeUser, openTestCache, searchQuery } from './cache-fixtures';
+import {
+  addConnectionRow,
+  field,
+  makeUser,
+  openTestCache,
+  recordedBackground,
+  searchQuery,
+} from './cache-fixtures';
 import {
   choiceFieldOf,
   groupsFilter,
@@ -632,19 +637,12 @@ describe('the index behind the users repository', () => {
 
   it('scans on the background connection while the index loads, with the same answers', async () => {
     const { cache, sql } = await pair();
-    const checkpointer = await startWalCheckpointer(cache, {
-      log: silentLogger,
-      intervalMs: 60_000,
-    });
-    if (!checkpointer) throw new Error('no background connection');
-    const reads: string[] = [];
+    const background = await recordedBackground(cache);
+    const { reads } = background;
     const indexed = createUsersRepo(cache, {
       now: () => 1,
       index: createSearchIndex(),
-      backgroundRead: (text, params) => {
-        reads.push(text);
-        return checkpointer.read(text, params);
-      },
+      backgroundRead: background.read,
     });
     const users = Array.from({ length: 80 }, (_, i) =>
       makeUser({ userId: String(i + 1), name: `Person ${i % 9}`, email: `p${i}@corp.example.net` }),
@@ -665,7 +663,7 @@ describe('the index behind the users repository', () => {
     reads.length = 0;
     for (const q of queries) expect(await indexed.searchAsync(q)).toEqual(sql.search(q));
     expect(reads).toEqual([]); // the index answers once ready
-    await checkpointer.close();
+    await background.close();
     cache.close();
   });
 

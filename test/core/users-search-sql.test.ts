@@ -3,15 +3,19 @@
 // with a first page's facet counts (store/users-facets-sql.ts); relevance is ranked by SQL for at most a few thousand matches, and more
 // are listed by name (exact total) so no first page costs a full ranking.
 import { afterEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '@core/log';
 import { createSearchIndex } from '@core/search/search-index';
 import { facetsOfRows } from '@core/search/facets';
 import { searchRowOf } from '@core/search/search-text';
 import { createUsersRepo } from '@core/store/users-repo';
 import { globIsFaster, NUL_SQL } from '@core/store/users-search-where';
-import { startWalCheckpointer } from '@core/store/wal-checkpointer';
 import type { DirectoryUser } from '@shared/model';
-import { addConnectionRow, makeUser, openTestCache, searchQuery } from './cache-fixtures';
+import {
+  addConnectionRow,
+  makeUser,
+  openTestCache,
+  recordedBackground,
+  searchQuery,
+} from './cache-fixtures';
 
 const opened: ReturnType<typeof openTestCache>[] = [];
 afterEach(() => {
@@ -125,19 +129,9 @@ describe('the SQL search until the index is ready', () => {
         deactivated: i % 5 === 0,
       }),
     );
-    const checkpointer = await startWalCheckpointer(cache, {
-      log: silentLogger,
-      intervalMs: 60_000,
-    });
-    if (!checkpointer) throw new Error('no background connection');
-    const reads: string[] = [];
-    const sql = createUsersRepo(cache, {
-      now: () => 1,
-      backgroundRead: (text, params) => {
-        reads.push(text);
-        return checkpointer.read(text, params);
-      },
-    });
+    const background = await recordedBackground(cache);
+    const { reads } = background;
+    const sql = createUsersRepo(cache, { now: () => 1, backgroundRead: background.read });
     await sql.upsertBatch(people.map((user) => ({ user, raw: {}, fetchedAt: 1 })));
     const rows = people.map((u) => searchRowOf(u, false));
     for (const q of [
@@ -157,7 +151,7 @@ describe('the SQL search until the index is ready', () => {
       );
       expect(counts, JSON.stringify(q)).toHaveLength(1);
     }
-    await checkpointer.close();
+    await background.close();
   });
 
   it('reads a first page among many matches from the first rows of its order: the page the index gives', async () => {
