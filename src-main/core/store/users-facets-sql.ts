@@ -13,7 +13,14 @@ import { ROLES, type SearchFacets } from '@shared/model';
 import { emptyFacets, withoutFacet } from '../search/facets';
 import type { SearchFilter } from '../search/search-text';
 import type { Row } from './users-rows';
-import { facetConditionsOf, whereOf, type SqlPart, type TermTest } from './users-search-where';
+import {
+  ACCOUNT_CONDITIONS,
+  facetConditionsOf,
+  STATUS_CONDITIONS,
+  whereOf,
+  type SqlPart,
+  type TermTest,
+} from './users-search-where';
 
 /** The conditions that all hold, as one SQL boolean (empty when there are none). */
 function allOf(...parts: (SqlPart | null)[]): SqlPart {
@@ -24,8 +31,8 @@ function allOf(...parts: (SqlPart | null)[]): SqlPart {
   };
 }
 
-const BOT: SqlPart = { sql: 'u.is_bot = 1', params: [] };
-const OFF: SqlPart = { sql: 'u.deactivated = 1 OR u.gone_at IS NOT NULL', params: [] };
+const BOT: SqlPart = { sql: ACCOUNT_CONDITIONS.bots, params: [] };
+const OFF: SqlPart = { sql: STATUS_CONDITIONS.deactivated, params: [] };
 
 /**
  * One row: `n` and `ids` (a JSON array; absent without `withIds`), the

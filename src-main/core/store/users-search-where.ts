@@ -133,6 +133,25 @@ export interface SqlPart {
 /** The three facets of a filter (facets.ts): each counted with its own choice left out. */
 type Facet = 'roles' | 'accounts' | 'status';
 
+/** The condition of each account choice (null: every account). */
+export const ACCOUNT_CONDITIONS = {
+  all: null,
+  humans: 'u.is_bot = 0',
+  bots: 'u.is_bot = 1',
+} as const satisfies Record<SearchFilter['accounts'], string | null>;
+
+/** The condition of each status choice (null: every status); a gone user counts as deactivated. */
+export const STATUS_CONDITIONS = {
+  all: null,
+  active: 'u.deactivated = 0 AND u.gone_at IS NULL',
+  deactivated: '(u.deactivated = 1 OR u.gone_at IS NOT NULL)',
+} as const satisfies Record<SearchFilter['status'], string | null>;
+
+/** A condition without parameters, null for none. */
+function bare(sql: string | null): SqlPart | null {
+  return sql === null ? null : { sql, params: [] };
+}
+
 /** The condition of each facet's choice in a filter, null where it is "all". */
 export function facetConditionsOf(filter: SearchFilter): Record<Facet, SqlPart | null> {
   const roles = [...new Set(filter.roles)] as Role[];
@@ -141,18 +160,8 @@ export function facetConditionsOf(filter: SearchFilter): Record<Facet, SqlPart |
       roles.length > 0
         ? { sql: `u.role IN (${roles.map(() => '?').join(', ')})`, params: roles }
         : null,
-    accounts:
-      filter.accounts === 'humans'
-        ? { sql: 'u.is_bot = 0', params: [] }
-        : filter.accounts === 'bots'
-          ? { sql: 'u.is_bot = 1', params: [] }
-          : null,
-    status:
-      filter.status === 'active'
-        ? { sql: 'u.deactivated = 0 AND u.gone_at IS NULL', params: [] }
-        : filter.status === 'deactivated'
-          ? { sql: '(u.deactivated = 1 OR u.gone_at IS NOT NULL)', params: [] }
-          : null,
+    accounts: bare(ACCOUNT_CONDITIONS[filter.accounts]),
+    status: bare(STATUS_CONDITIONS[filter.status]),
   };
 }
 
